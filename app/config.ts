@@ -1,0 +1,165 @@
+import { readFileSync, mkdirSync, existsSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one configuration schema: environment variables (the contract in DESIGN.md) plus the optional
+ * CONFIG_FILE with tenants, calendars, SLA policies, retention, rate cards and processing records.
+ * Parsed once in the composition root and passed down; nothing else reads process.env.
+ */
+
+export const ROLES = ['admin', 'manager', 'finance', 'privacy'] as const;
+export type Role = (typeof ROLES)[number];
+
+const interval = z.tuple([z.string().regex(/^\d\d:\d\d$/), z.string().regex(/^\d\d:\d\d$/)]);
+const weekday = z.array(interval).default([]);
+
+export const calendarVersionSchema = z.object({
+  effective_from: z.string().regex(/^\d{4}-\d\d-\d\d/),
+  time_zone: z.string(),
+  weekly: z.object({ mon: weekday, tue: weekday, wed: weekday, thu: weekday, fri: weekday, sat: weekday, sun: weekday }),
+  holidays: z.array(z.string()).default([]),
+  overrides: z.record(z.string(), z.array(interval)).default({}),
+});
+export const calendarSchema = z.object({ id: z.string(), versions: z.array(calendarVersionSchema).min(1) });
+
+export const tenantSchema = z.object({
+  waba_id: z.string(),
+  name: z.string().default(''),
+  time_zone: z.string().default('UTC'),
+  currency: z.string().default('USD'),
+  calendar: z.string().optional(),
+  business_portfolio_id: z.string().optional(),
+  phone_numbers: z
+    .array(z.object({ phone_number_id: z.string(), display_phone_number: z.string().optional(), calendar: z.string().optional() }))
+    .default([]),
+});
+
+/** Sections owned by the report modules stay open records here; each module validates its own part. */
+export const fileConfigSchema = z
+  .object({
+    tenants: z.array(tenantSchema).default([]),
+    calendars: z.array(calendarSchema).default([]),
+    sla: z.record(z.string(), z.unknown()).default({}),
+    billing: z.record(z.string(), z.unknown()).default({}),
+    privacy: z.record(z.string(), z.unknown()).default({}),
+  })
+  .passthrough();
+
+export type FileConfig = z.infer<typeof fileConfigSchema>;
+export type Tenant = z.infer<typeof tenantSchema>;
+export type Calendar = z.infer<typeof calendarSchema>;
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('./data'),
+  CLICKHOUSE_URL: z.string().url().optional(),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('wa_analytics'),
+  CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  WHATSAPP_APP_SECRET: z.string().default(''),
+  WHATSAPP_VERIFY_TOKEN: z.string().default(''),
+  API_TOKENS: z.string().default(''),
+  PII_KEY: z.string().optional(),
+  CONFIG_FILE: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  INGEST_MAX_QUEUE: z.coerce.number().int().positive().default(20000),
+  INGEST_MAX_BATCH: z.coerce.number().int().positive().default(5000),
+  JOBS: z.enum(['on', 'off']).default('on'),
+});
+
+export interface ApiToken {
+  role: Role;
+  token: string;
+  /** Stable, non-secret name of the token holder for the access audit. */
+  actor: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  clickhouse:
+    | { mode: 'embedded'; database: string }
+    | { mode: 'server'; url: string; user: string; password: string; database: string; cluster?: string };
+  appSecrets: string[];
+  verifyToken: string;
+  apiTokens: ApiToken[];
+  piiKey: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  ingest: { maxQueue: number; maxBatch: number };
+  jobs: boolean;
+  file: FileConfig;
+}
+
+export class ConfigError extends Error {}
+
+function parseTokens(spec: string): ApiToken[] {
+  if (spec.trim() === '') return [];
+  return spec.split(',').map((pair, i) => {
+    const at = pair.indexOf(':');
+    const role = pair.slice(0, at).trim();
+    const token = pair.slice(at + 1).trim();
+    if (at < 1 || !(ROLES as readonly string[]).includes(role) || token.length < 8) {
+      throw new ConfigError(`API_TOKENS entry ${i + 1}: expected role:token with role in ${ROLES.join('|')} and a token of 8+ characters`);
+    }
+    return { role: role as Role, token, actor: `${role}#${i + 1}` };
+  });
+}
+
+/** Reads PII_KEY, or the key generated into DATA_DIR on first start so pseudonyms stay stable. */
+function piiKey(explicit: string | undefined, dataDir: string): string {
+  if (explicit) return explicit;
+  const file = join(dataDir, 'pii.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, key + '\n', { mode: 0o600 });
+  return key;
+}
+
+export function loadFileConfig(path: string | undefined): FileConfig {
+  if (!path) return fileConfigSchema.parse({});
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`CONFIG_FILE ${path}: ${(e as Error).message}`);
+  }
+  const parsed = fileConfigSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigError(`CONFIG_FILE ${path}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(z.prettifyError(parsed.error));
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    clickhouse: e.CLICKHOUSE_URL
+      ? {
+          mode: 'server',
+          url: e.CLICKHOUSE_URL,
+          user: e.CLICKHOUSE_USER,
+          password: e.CLICKHOUSE_PASSWORD,
+          database: e.CLICKHOUSE_DATABASE,
+          ...(e.CLICKHOUSE_CLUSTER ? { cluster: e.CLICKHOUSE_CLUSTER } : {}),
+        }
+      : { mode: 'embedded', database: e.CLICKHOUSE_DATABASE },
+    appSecrets: e.WHATSAPP_APP_SECRET.split(',').map((s) => s.trim()).filter(Boolean),
+    verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+    apiTokens: parseTokens(e.API_TOKENS),
+    piiKey: piiKey(e.PII_KEY, dataDir),
+    logLevel: e.LOG_LEVEL,
+    ingest: { maxQueue: e.INGEST_MAX_QUEUE, maxBatch: e.INGEST_MAX_BATCH },
+    jobs: e.JOBS === 'on',
+    file: loadFileConfig(e.CONFIG_FILE),
+  };
+}

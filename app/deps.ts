@@ -1,0 +1,37 @@
+import type { Config, Role } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { Warehouse } from '../warehouse/client.ts';
+import type { Pseudonymizer } from './pseudonym.ts';
+
+/** One entry of the access audit: who did what, with parameters already free of raw identifiers. */
+export interface AuditEntry {
+  actor: string;
+  role: Role | 'system';
+  action: string;
+  params: Record<string, unknown>;
+  rows?: number;
+  exportSha256?: string;
+}
+
+export interface AccessAudit {
+  record(entry: AuditEntry): Promise<void>;
+}
+
+/** What the composition root hands to every route module and job. */
+export interface AppDeps {
+  config: Config;
+  warehouse: Warehouse;
+  log: Logger;
+  audit: AccessAudit;
+  pseudonyms: Pseudonymizer;
+  /** The clock, injectable so live reports and jobs can be tested at a fixed instant. */
+  now(): Date;
+}
+
+/** A scheduled job: idempotent by period, safe to run on every instance at once. */
+export interface Job {
+  name: string;
+  /** node-cron expression (seconds field allowed). */
+  schedule: string;
+  run(now: Date): Promise<void>;
+}

@@ -1,0 +1,69 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { AppDeps } from './deps.ts';
+import type { ServiceModule } from './modules.ts';
+import type { IngestMetrics } from '../ingest/metrics.ts';
+import { SESSION_COOKIE, findPrincipal } from './auth.ts';
+import { loginPage } from './login-page.ts';
+
+/** The express app for everything but the webhook: health, metrics, login, API and dashboards. */
+export function createHttpApp(deps: AppDeps, modules: ServiceModule[], metrics: IngestMetrics): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(securityHeaders);
+
+  app.get('/healthz', async (_req, res) => {
+    const ok = await deps.warehouse.ping();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'warehouse unreachable', warehouse: deps.warehouse.mode });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.end(await metrics.registry.metrics());
+  });
+
+  app.get('/login', (_req, res) => {
+    res.type('html').send(loginPage());
+  });
+  app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), (req, res) => {
+    const token = typeof req.body?.token === 'string' ? req.body.token : '';
+    const principal = findPrincipal(deps.config.apiTokens, token);
+    if (!principal) {
+      res.status(401).type('html').send(loginPage('That token is not valid.'));
+      return;
+    }
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 12 * 3600 * 1000 });
+    res.redirect(303, '/dashboards');
+  });
+  app.post('/logout', (_req, res) => {
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.redirect(303, '/login');
+  });
+  app.get('/', (_req, res) => res.redirect(302, '/dashboards'));
+
+  const router = express.Router();
+  router.use(express.json({ limit: '1mb' }));
+  for (const m of modules) m.routes?.(router, deps);
+  app.use(router);
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) deps.log.error({ err }, 'request failed');
+    if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'internal error' : err.message });
+  });
+  return app;
+}
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader(
+    'Content-Security-Policy',
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  );
+  next();
+}

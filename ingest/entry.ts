@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+import { normalizeBody } from './normalize.ts';
+import { RAW_WEBHOOK, emptyItemRows, type RawWebhookRow } from '../warehouse/tables.ts';
+import type { IngestBatchEntry } from './writer.ts';
+
+export interface BuiltEntry extends IngestBatchEntry {
+  /** Set when the body is not JSON: it is stored in quarantine and answered 400. */
+  notJson?: string;
+}
+
+/** One body → its raw landing row and typed rows; shared by the webhook and `replay`. */
+export function buildEntry(body: Buffer, receivedAt: number, signatureValid: boolean): BuiltEntry {
+  const bodySha256 = createHash('sha256').update(body).digest('hex');
+  const text = body.toString('utf8');
+  const raw: RawWebhookRow = { ...RAW_WEBHOOK, received_at: receivedAt, body_sha256: bodySha256, body: text, signature_valid: signatureValid };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message.slice(0, 200) : 'invalid JSON';
+    return { raw: { ...raw, verdict: 'not_json', reason: `not JSON: ${reason}` }, rows: emptyItemRows(), notJson: reason };
+  }
+  const n = normalizeBody(parsed, { bodySha256, receivedAt });
+  Object.assign(raw, { waba_ids: n.wabaIds, subject_ids: n.subjectIds, item_count: n.itemCount, unknown_count: n.unknownCount });
+  if (n.unknownCount > 0) Object.assign(raw, { verdict: 'unknown_shape', reason: `${n.unknownCount} unknown item(s)` });
+  return { raw, rows: n.rows };
+}

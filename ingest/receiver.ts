@@ -1,0 +1,105 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { verifySignature } from './signature.ts';
+import { buildEntry } from './entry.ts';
+import { CommitError, QueueFullError, type IngestWriter } from './writer.ts';
+import type { IngestMetrics } from './metrics.ts';
+import type { Logger } from '../app/logger.ts';
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const RETRY_AFTER_SECONDS = '5';
+
+export interface ReceiverDeps {
+  appSecrets: string[];
+  verifyToken: string;
+  writer: IngestWriter;
+  metrics: IngestMetrics;
+  log: Logger;
+}
+
+/**
+ * The webhook endpoint on bare node:http: Meta's traffic is the hot path, so it skips the web
+ * framework entirely. Everything else the service serves goes through express.
+ */
+export function createWebhookReceiver(deps: ReceiverDeps) {
+  return function handleWebhook(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'GET' || req.method === 'HEAD') return verifyHandshake(deps, req, res);
+    if (req.method !== 'POST') return reply(res, 405, 'method not allowed', { Allow: 'GET, POST' });
+    deps.metrics.received.inc();
+    const declared = Number(req.headers['content-length']);
+    if (declared > MAX_BODY_BYTES) return reject(deps, res, 413, 'too_large', 'body over 3 MB', true);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        tooLarge = true;
+        chunks.length = 0;
+        reject(deps, res, 413, 'too_large', 'body over 3 MB', true);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (tooLarge) return;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      void accept(deps, req, res, body);
+    });
+  };
+}
+
+function verifyHandshake(deps: ReceiverDeps, req: IncomingMessage, res: ServerResponse): void {
+  const q = new URL(req.url ?? '/', 'http://x').searchParams;
+  const token = q.get('hub.verify_token') ?? '';
+  const ok =
+    q.get('hub.mode') === 'subscribe' && deps.verifyToken !== '' && sameText(token, deps.verifyToken) && q.has('hub.challenge');
+  if (!ok) return reply(res, 403, 'verification failed');
+  reply(res, 200, q.get('hub.challenge') ?? '');
+}
+
+async function accept(deps: ReceiverDeps, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  if (!verifySignature(deps.appSecrets, body, req.headers['x-hub-signature-256'] as string | undefined)) {
+    return reject(deps, res, 401, 'signature', 'missing or invalid X-Hub-Signature-256');
+  }
+  const entry = buildEntry(body, Date.now(), true);
+  for (const u of entry.rows.unknown) deps.metrics.unknown.inc({ kind: u.kind });
+  try {
+    await deps.writer.submit(entry);
+  } catch (e) {
+    const full = e instanceof QueueFullError;
+    if (!(e instanceof QueueFullError || e instanceof CommitError)) deps.log.error({ err: e }, 'unexpected ingest failure');
+    return reject(deps, res, 503, full ? 'queue_full' : 'warehouse', 'warehouse cannot commit now; retry later', false, {
+      'Retry-After': RETRY_AFTER_SECONDS,
+    });
+  }
+  if (entry.notJson !== undefined) return reject(deps, res, 400, 'not_json', 'body is not JSON (kept in quarantine)');
+  reply(res, 200, 'EVENT_RECEIVED');
+}
+
+function reject(
+  deps: ReceiverDeps,
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  close = false,
+  headers: Record<string, string> = {},
+): void {
+  deps.metrics.rejected.inc({ reason });
+  reply(res, code, message, close ? { ...headers, Connection: 'close' } : headers);
+}
+
+function reply(res: ServerResponse, code: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

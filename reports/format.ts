@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'csv-stringify/sync';
+import type { Response } from 'express';
+import type { Warehouse } from '../warehouse/client.ts';
+import { encodeRows, type ColumnSpec } from '../warehouse/encode.ts';
+
+export type { ColumnSpec };
+export const FORMATS = ['json', 'csv', 'arrow', 'parquet'] as const;
+export type ExportFormat = (typeof FORMATS)[number];
+
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  arrow: 'application/vnd.apache.arrow.file',
+  parquet: 'application/vnd.apache.parquet',
+};
+
+/**
+ * A spreadsheet runs a cell that starts with = + - @ (or tab/CR) as a formula; prefixing a quote
+ * makes it text. Plain numbers keep their sign.
+ */
+export function neutralizeCell(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  if (/^[=+\-@\t\r]/.test(v) && !/^[+-]?\d+(\.\d+)?$/.test(v)) return `'${v}`;
+  return v;
+}
+
+export function toCsv(rows: readonly Record<string, unknown>[], columns: readonly ColumnSpec[]): string {
+  const names = columns.map((c) => c.name);
+  return stringify(
+    rows.map((r) => names.map((n) => neutralizeCell(r[n]))),
+    { header: true, columns: names, cast: { boolean: (b) => (b ? 'true' : 'false') } },
+  );
+}
+
+export async function encode(
+  wh: Warehouse,
+  rows: readonly Record<string, unknown>[],
+  columns: readonly ColumnSpec[],
+  format: ExportFormat,
+): Promise<Buffer> {
+  switch (format) {
+    case 'json':
+      return Buffer.from(JSON.stringify({ columns: columns.map((c) => c.name), rows }));
+    case 'csv':
+      return Buffer.from(toCsv(rows, columns));
+    case 'arrow':
+      return encodeRows(wh, rows, columns, 'Arrow');
+    case 'parquet':
+      return encodeRows(wh, rows, columns, 'Parquet');
+  }
+}
+
+/** Sends rows in the requested format; returns the SHA-256 of what was sent (for the access audit). */
+export async function sendRows(
+  res: Response,
+  wh: Warehouse,
+  opts: { rows: readonly Record<string, unknown>[]; columns: readonly ColumnSpec[]; format: ExportFormat; filename: string },
+): Promise<string> {
+  const bytes = await encode(wh, opts.rows, opts.columns, opts.format);
+  const ext = opts.format === 'arrow' ? 'arrow' : opts.format;
+  res.setHeader('Content-Type', CONTENT_TYPES[opts.format]);
+  if (opts.format !== 'json') res.setHeader('Content-Disposition', `attachment; filename="${opts.filename}.${ext}"`);
+  res.end(bytes);
+  return createHash('sha256').update(bytes).digest('hex');
+}

@@ -1,0 +1,74 @@
+import { request } from 'node:http';
+import { loadConfig, type Config } from '../../app/config.ts';
+import { createLogger } from '../../app/logger.ts';
+import { startService, type Service } from '../../app/server.ts';
+import { signBody } from '../../ingest/signature.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { TEST_DATA_DIR } from './warehouse.ts';
+
+export const TEST_SECRET = 'test-app-secret';
+export const TEST_TOKENS = {
+  admin: 'admin-token-123',
+  manager: 'manager-token-123',
+  finance: 'finance-token-123',
+  privacy: 'privacy-token-123',
+} as const;
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    DATA_DIR: TEST_DATA_DIR,
+    PORT: '0',
+    WHATSAPP_APP_SECRET: TEST_SECRET,
+    WHATSAPP_VERIFY_TOKEN: 'test-verify-token',
+    API_TOKENS: Object.entries(TEST_TOKENS).map(([r, t]) => `${r}:${t}`).join(','),
+    PII_KEY: 'test-pii-key',
+    LOG_LEVEL: 'silent',
+    JOBS: 'off',
+    ...env,
+  });
+}
+
+/** Starts the real service (HTTP on a free port) over the worker's warehouse. */
+export async function startTestService(wh: Warehouse, env: Record<string, string> = {}, opts: { now?: () => Date } = {}): Promise<Service> {
+  const config = testConfig(env);
+  return startService(config, { warehouse: wh, log: createLogger('test', 'silent'), scheduler: false, ...opts });
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text: string;
+}
+
+/** A raw HTTP call (no client-side re-encoding of the body). */
+export function http(url: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+      });
+    });
+    req.on('error', reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+/** POSTs a body to /webhook signed exactly as Meta signs it. */
+export function postSigned(service: Service | string, body: string | Buffer, secret = TEST_SECRET): Promise<HttpResult> {
+  const base = typeof service === 'string' ? service : service.url();
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  return http(`${base}/webhook`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signBody(secret, bytes) },
+    body: bytes,
+  });
+}
+
+export function authHeader(role: keyof typeof TEST_TOKENS): Record<string, string> {
+  return { Authorization: `Bearer ${TEST_TOKENS[role]}` };
+}

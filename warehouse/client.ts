@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type { Config } from '../app/config.ts';
+
+export type { ClickHouseClient };
+
+/**
+ * The warehouse handles: one ClickHouse dialect over two transports. Separate connections for the
+ * ingest writer, report readers and background jobs, because chDB runs one query at a time per
+ * connection: a long report must not hold up the commit that acknowledges a webhook.
+ */
+export interface Warehouse {
+  readonly database: string;
+  readonly mode: 'embedded' | 'server';
+  readonly cluster: string | undefined;
+  readonly writer: ClickHouseClient;
+  readonly reader: ClickHouseClient;
+  readonly jobs: ClickHouseClient;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const COMMON_SETTINGS: ClickHouseSettings = {
+  // Reports read ReplacingMergeTree tables with FINAL; let it run on all cores.
+  do_not_merge_across_partitions_select_final: 0,
+};
+
+export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir'>): Promise<Warehouse> {
+  const ch = config.clickhouse;
+  let make: (name: string) => ClickHouseClient;
+  if (ch.mode === 'embedded') {
+    const path = join(config.dataDir, 'clickhouse');
+    mkdirSync(path, { recursive: true });
+    // Loaded lazily so a server deployment never loads the embedded engine.
+    const { createChdbConnection } = await import('chdb/connection');
+    make = (name) =>
+      createClient({
+        connection: createChdbConnection({ path }) as never,
+        application: `wa-analytics-${name}`,
+        clickhouse_settings: COMMON_SETTINGS,
+      });
+  } else {
+    make = (name) =>
+      createClient({
+        url: ch.url,
+        username: ch.user,
+        password: ch.password,
+        application: `wa-analytics-${name}`,
+        clickhouse_settings: COMMON_SETTINGS,
+        request_timeout: 60_000,
+      });
+  }
+  const writer = make('writer');
+  const reader = make('reader');
+  const jobs = make('jobs');
+  await writer.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}${ch.mode === 'server' && ch.cluster ? ` ON CLUSTER ${ch.cluster}` : ''}` });
+  return {
+    database: ch.database,
+    mode: ch.mode,
+    cluster: ch.mode === 'server' ? ch.cluster : undefined,
+    writer,
+    reader,
+    jobs,
+    async ping() {
+      try {
+        const r = await reader.query({ query: 'SELECT 1 AS ok', format: 'JSONEachRow' });
+        await r.json();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await Promise.allSettled([writer.close(), reader.close(), jobs.close()]);
+    },
+  };
+}
