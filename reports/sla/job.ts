@@ -1,0 +1,94 @@
+import type { AppDeps, Job } from '../../app/deps.ts';
+import type { Logger } from '../../app/logger.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { chatEvents, eventTotals, touchedChats, type ChatSelection } from '../../warehouse/queries/sla/events.ts';
+import { insertWaits, readJobState, storedWaitKeys, writeJobState } from '../../warehouse/queries/sla/store.ts';
+import type { SlaSettings } from './config.ts';
+import { chatKey, groupByChat } from './messages.ts';
+import { waitRecords, type WaitRecord } from './records.ts';
+
+/**
+ * Keeps `sla_waits_v1` current. Each run finds the chats with rows received since the watermark
+ * (minus an overlap, for rows committed late), recomputes those chats from all their events and
+ * writes their waits; waits that no longer exist get a deletion marker. The first run, and any run
+ * after the SLA configuration changed, recomputes every chat in hash buckets.
+ *
+ * Idempotent: rows depend only on the events and the configuration, their version on the events,
+ * so two instances running the same job at once write identical rows that collapse into one.
+ */
+
+export const JOB_NAME = 'sla.waits';
+/** Event rows per bucket of a full recompute (memory of one pass). */
+const ROWS_PER_BUCKET = 400_000;
+
+export interface RefreshResult {
+  mode: 'full' | 'incremental' | 'idle';
+  chats: number;
+  waits: number;
+  deleted: number;
+  watermark: number;
+}
+
+export function slaJob(deps: AppDeps, settings: SlaSettings): Job {
+  const log = deps.log.child({ job: JOB_NAME });
+  return {
+    name: JOB_NAME,
+    schedule: settings.job.schedule,
+    async run() {
+      const r = await refreshWaits(deps.warehouse, settings, log);
+      if (r.mode !== 'idle') log.debug(r, 'waits refreshed');
+    },
+  };
+}
+
+export async function refreshWaits(wh: Warehouse, settings: SlaSettings, log?: Logger): Promise<RefreshResult> {
+  const [state] = await readJobState(wh, { job: JOB_NAME });
+  if (!state || state.config_hash !== settings.fingerprint) return fullRecompute(wh, settings, log);
+  const touched = await touchedChats(wh, { since: state.watermark - settings.job.overlap_seconds * 1000 });
+  const result: RefreshResult = { mode: touched.length ? 'incremental' : 'idle', chats: touched.length, waits: 0, deleted: 0, watermark: state.watermark };
+  for (let i = 0; i < touched.length; i += settings.job.batch_chats) {
+    const r = await recomputeChats(wh, settings, { chats: touched.slice(i, i + settings.job.batch_chats) });
+    result.waits += r.waits;
+    result.deleted += r.deleted;
+  }
+  const latest = touched.reduce((m, t) => Math.max(m, t.received), state.watermark);
+  if (latest > state.watermark) {
+    await writeJobState(wh, JOB_NAME, { watermark: latest, config_hash: settings.fingerprint }, Date.now());
+    result.watermark = latest;
+  }
+  return result;
+}
+
+async function fullRecompute(wh: Warehouse, settings: SlaSettings, log?: Logger): Promise<RefreshResult> {
+  const [totals] = await eventTotals(wh, {});
+  const rows = totals?.rows ?? 0;
+  const buckets = Math.max(1, Math.ceil(rows / ROWS_PER_BUCKET));
+  log?.info({ rows, buckets }, 'recomputing every chat');
+  const result: RefreshResult = { mode: 'full', chats: 0, waits: 0, deleted: 0, watermark: totals?.received ?? 0 };
+  for (let bucket = 0; bucket < buckets; bucket++) {
+    const r = await recomputeChats(wh, settings, { buckets, bucket });
+    result.chats += r.chats;
+    result.waits += r.waits;
+    result.deleted += r.deleted;
+  }
+  await writeJobState(wh, JOB_NAME, { watermark: result.watermark, config_hash: settings.fingerprint }, Date.now());
+  return result;
+}
+
+/** Recomputes the selected chats and writes their waits plus deletion markers for vanished ones. */
+export async function recomputeChats(wh: Warehouse, settings: SlaSettings, sel: ChatSelection): Promise<{ chats: number; waits: number; deleted: number }> {
+  const [events, stored] = [await chatEvents(wh, sel), await storedWaitKeys(wh, sel)];
+  const chats = groupByChat(events);
+  const records: WaitRecord[] = [];
+  const versions = new Map<string, string>();
+  for (const c of chats) {
+    versions.set(chatKey(c.chat), c.version);
+    records.push(...waitRecords(c.chat, c.messages, settings, c.version));
+  }
+  const live = new Set(records.map((r) => `${r.wait_id}\0${r.started_at}`));
+  const markers = stored
+    .filter((s) => !live.has(`${s.wait_id}\0${s.started_at}`) && versions.has(chatKey(s)))
+    .map((s) => ({ ...s, version: versions.get(chatKey(s))!, is_deleted: 1 }));
+  await insertWaits(wh, [...records, ...markers]);
+  return { chats: chats.length, waits: records.length, deleted: markers.length };
+}

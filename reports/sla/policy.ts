@@ -1,0 +1,67 @@
+import type { BusinessCalendar } from './calendar.ts';
+import type { PolicyVersion, SlaRule, SlaTarget } from './config.ts';
+import type { WaitKind } from './waits.ts';
+
+/**
+ * SLA policies: ordered rules, first match wins, in versions by effective instant. A wait is judged
+ * by the version in force when it started, so a policy change never re-judges older waits.
+ * Rules match on what is known when the wait starts: WABA, phone number, the chat's team (latest
+ * tagged business message before the wait) and the thread's entry point (ctwa = an ad referral).
+ */
+
+export type SlaStatus = 'achieved' | 'breached' | 'open' | 'excluded';
+
+export interface WaitFacts {
+  wabaId: string;
+  phoneNumberId: string;
+  team: string;
+  entryPoint: 'ctwa' | 'direct';
+  kind: WaitKind;
+  startedAt: number;
+}
+
+export interface AppliedPolicy {
+  policy: string;
+  targetSeconds: number;
+  mode: SlaTarget['mode'];
+}
+
+function matches(rule: SlaRule, w: WaitFacts): boolean {
+  return (
+    (!rule.waba_id || rule.waba_id.includes(w.wabaId)) &&
+    (!rule.phone_number_id || rule.phone_number_id.includes(w.phoneNumberId)) &&
+    (!rule.team || rule.team.includes(w.team)) &&
+    (!rule.entry_point || rule.entry_point === w.entryPoint)
+  );
+}
+
+function targetOf(rule: SlaRule, kind: WaitKind): SlaTarget | undefined {
+  return kind === 'first' ? rule.frt : kind === 'next' ? rule.nrt : rule.reply_to_business;
+}
+
+/** The first matching rule of the version in force at the wait's start; none when no rule or no target for its kind. */
+export function applyPolicy(versions: readonly PolicyVersion[], w: WaitFacts): AppliedPolicy | null {
+  let version: PolicyVersion | undefined;
+  for (const v of versions) if (v.effectiveFrom <= w.startedAt) version = v;
+  const rule = version?.rules.find((r) => matches(r, w));
+  const target = rule && targetOf(rule, w.kind);
+  return rule && target ? { policy: rule.name, targetSeconds: target.seconds, mode: target.mode } : null;
+}
+
+/** Deadline: start + target in calendar time, or the target's worth of open hours later. */
+export function dueAt(applied: AppliedPolicy, startedAt: number, calendar: BusinessCalendar | undefined): number | null {
+  if (applied.mode === 'business' && calendar) return calendar.addBusinessTime(startedAt, applied.targetSeconds);
+  return startedAt + applied.targetSeconds * 1000;
+}
+
+/** Status as computed by the job; an open wait turns breached at read time once `now` passes its due time. */
+export function storedStatus(due: number | null, respondedAt: number | null): SlaStatus {
+  if (due === null) return 'excluded';
+  if (respondedAt === null) return 'open';
+  return respondedAt <= due ? 'achieved' : 'breached';
+}
+
+/** The status as of `now`: what the reports show. */
+export function statusAt(stored: SlaStatus, due: number | null, now: number): SlaStatus {
+  return stored === 'open' && due !== null && now >= due ? 'breached' : stored;
+}

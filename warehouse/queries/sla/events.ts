@@ -1,0 +1,138 @@
+import { TupleParam } from '@clickhouse/client';
+import { z } from 'zod';
+import type { Warehouse } from '../../client.ts';
+import { defineQuery } from '../../query.ts';
+
+/**
+ * What the SLA job reads from the ingest tables: which chats changed since a watermark, and every
+ * message of a set of chats (one row per message; a sent message's statuses folded into one row).
+ * A chat is (waba_id, phone_number_id, wa_id); statuses name the customer in recipient_id, echoes
+ * in to_wa_id. Group chats and rows without a customer id are out of scope.
+ */
+
+export interface ChatId {
+  waba_id: string;
+  phone_number_id: string;
+  wa_id: string;
+}
+
+/** The chats a query covers: an explicit list, or one hash bucket of all chats (full recompute). */
+export type ChatSelection = { chats: ChatId[] } | { buckets: number; bucket: number };
+
+/** One message of a chat as the job reads it. Times are epoch ms. */
+export interface ChatEventRow extends ChatId {
+  dir: 'in' | 'out' | 'echo';
+  wamid: string;
+  /** Inbound and echo time; null for outbound (see the status times). */
+  at: number | null;
+  type: string;
+  referral: boolean;
+  sent: number | null;
+  delivered: number | null;
+  read: number | null;
+  failed: boolean;
+  tag: string;
+  category: string;
+  /** Latest received_at of the rows folded into this one, and how many distinct items they hold. */
+  received: number;
+  rows: number;
+}
+
+const CHAT_FILTER = {
+  list: (cols: string) => `(${cols}) IN {chats:Array(Tuple(String, String, String))}`,
+  bucket: (cols: string) => `cityHash64(${cols}) % {buckets:UInt32} = {bucket:UInt32}`,
+};
+
+function eventsSql(filter: (cols: string) => string): string {
+  return `
+SELECT waba_id, phone_number_id, wa_id, 'in' AS dir, wamid, toUnixTimestamp64Milli(min(ts)) AS at, any(type) AS type,
+       max(referral_source_type != '' OR referral_source_id != '' OR referral_ctwa_clid != '') AS referral,
+       CAST(NULL AS Nullable(Int64)) AS sent, CAST(NULL AS Nullable(Int64)) AS delivered, CAST(NULL AS Nullable(Int64)) AS read,
+       0 AS failed, '' AS tag, '' AS category, toUnixTimestamp64Milli(max(received_at)) AS received, toUInt64(1) AS rows
+FROM {{db}}.messages_v1
+WHERE wa_id != '' AND ${filter('waba_id, phone_number_id, wa_id')}
+GROUP BY waba_id, phone_number_id, wa_id, wamid
+UNION ALL
+SELECT waba_id, phone_number_id, recipient_id AS wa_id, 'out' AS dir, wamid, CAST(NULL AS Nullable(Int64)) AS at, '' AS type, 0 AS referral,
+       toUnixTimestamp64Milli(minIfOrNull(ts, status = 'sent')) AS sent,
+       toUnixTimestamp64Milli(minIfOrNull(ts, status = 'delivered')) AS delivered,
+       toUnixTimestamp64Milli(minIfOrNull(ts, status = 'read')) AS read,
+       max(status = 'failed') AS failed,
+       anyIf(biz_opaque_callback_data, biz_opaque_callback_data != '') AS tag,
+       anyIf(pricing_category, pricing_category != '') AS category,
+       toUnixTimestamp64Milli(max(received_at)) AS received, toUInt64(uniqExact(status, ts)) AS rows
+FROM {{db}}.statuses_v1
+WHERE recipient_id != '' AND recipient_type != 'group' AND ${filter('waba_id, phone_number_id, recipient_id')}
+GROUP BY waba_id, phone_number_id, recipient_id, wamid
+UNION ALL
+SELECT waba_id, phone_number_id, to_wa_id AS wa_id, 'echo' AS dir, wamid, toUnixTimestamp64Milli(min(ts)) AS at, any(type) AS type, 0 AS referral,
+       CAST(NULL AS Nullable(Int64)) AS sent, CAST(NULL AS Nullable(Int64)) AS delivered, CAST(NULL AS Nullable(Int64)) AS read,
+       0 AS failed, '' AS tag, '' AS category, toUnixTimestamp64Milli(max(received_at)) AS received, toUInt64(1) AS rows
+FROM {{db}}.message_echoes_v1
+WHERE to_wa_id != '' AND ${filter('waba_id, phone_number_id, to_wa_id')}
+GROUP BY waba_id, phone_number_id, to_wa_id, wamid`;
+}
+
+const EVENTS_SQL = { list: eventsSql(CHAT_FILTER.list), bucket: eventsSql(CHAT_FILTER.bucket) };
+
+export function chatSelectionParams(sel: ChatSelection): Record<string, unknown> {
+  return 'chats' in sel
+    ? { chats: sel.chats.map((c) => new TupleParam([c.waba_id, c.phone_number_id, c.wa_id])) }
+    : { buckets: sel.buckets, bucket: sel.bucket };
+}
+
+export function chatFilter(sel: ChatSelection, cols: string): string {
+  return 'chats' in sel ? CHAT_FILTER.list(cols) : CHAT_FILTER.bucket(cols);
+}
+
+/** Every message of the selected chats; compact rows, since a full recompute reads millions. */
+export async function chatEvents(wh: Warehouse, sel: ChatSelection): Promise<ChatEventRow[]> {
+  const rs = await wh.jobs.query({
+    query: ('chats' in sel ? EVENTS_SQL.list : EVENTS_SQL.bucket).replaceAll('{{db}}', wh.database),
+    query_params: chatSelectionParams(sel),
+    format: 'JSONCompactEachRow',
+    clickhouse_settings: { log_comment: 'sla.chat_events', output_format_json_quote_64bit_integers: 0 },
+  });
+  const rows = await rs.json<unknown[]>();
+  return rows.map((r) => ({
+    waba_id: String(r[0]), phone_number_id: String(r[1]), wa_id: String(r[2]), dir: r[3] as ChatEventRow['dir'],
+    wamid: String(r[4]), at: r[5] as number | null, type: String(r[6]), referral: Boolean(r[7]),
+    sent: r[8] as number | null, delivered: r[9] as number | null, read: r[10] as number | null, failed: Boolean(r[11]),
+    tag: String(r[12]), category: String(r[13]), received: Number(r[14]), rows: Number(r[15]),
+  }));
+}
+
+const touchedRow = z.object({ waba_id: z.string(), phone_number_id: z.string(), wa_id: z.string(), received: z.coerce.number() });
+
+/** Chats with rows received after `since` (epoch ms), with the latest receipt of each. */
+export const touchedChats = defineQuery({
+  name: 'sla.touched_chats',
+  connection: 'jobs',
+  sql: `
+SELECT waba_id, phone_number_id, wa_id, toUnixTimestamp64Milli(max(received_at)) AS received FROM (
+  SELECT waba_id, phone_number_id, wa_id, received_at FROM {{db}}.messages_v1
+  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND wa_id != ''
+  UNION ALL
+  SELECT waba_id, phone_number_id, recipient_id AS wa_id, received_at FROM {{db}}.statuses_v1
+  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND recipient_id != '' AND recipient_type != 'group'
+  UNION ALL
+  SELECT waba_id, phone_number_id, to_wa_id AS wa_id, received_at FROM {{db}}.message_echoes_v1
+  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND to_wa_id != ''
+) GROUP BY waba_id, phone_number_id, wa_id`,
+  params: z.object({ since: z.number().int() }),
+  row: touchedRow,
+});
+
+/** Row counts and latest receipt over the three tables: sizes a full recompute and sets its watermark. */
+export const eventTotals = defineQuery({
+  name: 'sla.event_totals',
+  connection: 'jobs',
+  sql: `
+SELECT sum(n) AS rows, max(latest) AS received FROM (
+  SELECT count() AS n, toUnixTimestamp64Milli(max(received_at)) AS latest FROM {{db}}.messages_v1
+  UNION ALL SELECT count(), toUnixTimestamp64Milli(max(received_at)) FROM {{db}}.statuses_v1
+  UNION ALL SELECT count(), toUnixTimestamp64Milli(max(received_at)) FROM {{db}}.message_echoes_v1
+)`,
+  params: z.object({}),
+  row: z.object({ rows: z.coerce.number(), received: z.coerce.number() }),
+});
