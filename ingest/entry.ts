@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
 import { normalizeBody } from './normalize.ts';
+import { jsonDepth } from './json-depth.ts';
+
+/** Meta's bodies nest about ten levels; anything far deeper is not a webhook. */
+export const MAX_JSON_DEPTH = 64;
 import { RAW_WEBHOOK, emptyItemRows, type RawWebhookRow } from '../warehouse/tables.ts';
 import type { IngestBatchEntry } from './writer.ts';
 
@@ -15,6 +19,7 @@ export function buildEntry(body: Buffer, receivedAt: number, signatureValid: boo
   const raw: RawWebhookRow = { ...RAW_WEBHOOK, received_at: receivedAt, body_sha256: bodySha256, body: text, signature_valid: signatureValid };
   let parsed: unknown;
   try {
+    if (jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new Error(`nested deeper than ${MAX_JSON_DEPTH} levels`);
     parsed = JSON.parse(text);
   } catch (e) {
     const reason = e instanceof Error ? e.message.slice(0, 200) : 'invalid JSON';

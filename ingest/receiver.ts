@@ -46,7 +46,11 @@ export function createWebhookReceiver(deps: ReceiverDeps) {
     req.on('end', () => {
       if (tooLarge) return;
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-      void accept(deps, req, res, body);
+      accept(deps, req, res, body).catch((e: unknown) => {
+        // A request must always get an answer; a non-200 makes Meta deliver it again.
+        deps.log.error({ err: e }, 'webhook handling failed');
+        reject(deps, res, 500, 'internal', 'internal error');
+      });
     });
   };
 }

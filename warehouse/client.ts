@@ -24,6 +24,8 @@ export interface Warehouse {
 const COMMON_SETTINGS: ClickHouseSettings = {
   // Reports read ReplacingMergeTree tables with FINAL; let it run on all cores.
   do_not_merge_across_partitions_select_final: 0,
+  // The same JSON numbers from the embedded engine and a server.
+  output_format_json_quote_64bit_integers: 0,
 };
 
 export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir'>): Promise<Warehouse> {
