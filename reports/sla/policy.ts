@@ -22,8 +22,8 @@ export interface WaitFacts {
 
 export interface AppliedPolicy {
   policy: string;
-  targetSeconds: number;
-  mode: SlaTarget['mode'];
+  /** Null when the matching rule sets no target for the wait's kind: the wait is excluded. */
+  target: SlaTarget | null;
 }
 
 function matches(rule: SlaRule, w: WaitFacts): boolean {
@@ -39,19 +39,18 @@ function targetOf(rule: SlaRule, kind: WaitKind): SlaTarget | undefined {
   return kind === 'first' ? rule.frt : kind === 'next' ? rule.nrt : rule.reply_to_business;
 }
 
-/** The first matching rule of the version in force at the wait's start; none when no rule or no target for its kind. */
+/** The first matching rule of the version in force at the wait's start; null when no rule matches. */
 export function applyPolicy(versions: readonly PolicyVersion[], w: WaitFacts): AppliedPolicy | null {
   let version: PolicyVersion | undefined;
   for (const v of versions) if (v.effectiveFrom <= w.startedAt) version = v;
   const rule = version?.rules.find((r) => matches(r, w));
-  const target = rule && targetOf(rule, w.kind);
-  return rule && target ? { policy: rule.name, targetSeconds: target.seconds, mode: target.mode } : null;
+  return rule ? { policy: rule.name, target: targetOf(rule, w.kind) ?? null } : null;
 }
 
 /** Deadline: start + target in calendar time, or the target's worth of open hours later. */
-export function dueAt(applied: AppliedPolicy, startedAt: number, calendar: BusinessCalendar | undefined): number | null {
-  if (applied.mode === 'business' && calendar) return calendar.addBusinessTime(startedAt, applied.targetSeconds);
-  return startedAt + applied.targetSeconds * 1000;
+export function dueAt(target: SlaTarget, startedAt: number, calendar: BusinessCalendar | undefined): number | null {
+  if (target.mode === 'business' && calendar) return calendar.addBusinessTime(startedAt, target.seconds);
+  return startedAt + target.seconds * 1000;
 }
 
 /** Status as computed by the job; an open wait turns breached at read time once `now` passes its due time. */

@@ -87,7 +87,8 @@ function toRecord(
     wabaId: chat.waba_id, phoneNumberId: chat.phone_number_id, team: w.ownerTeam, entryPoint: w.entryPoint,
     kind: w.kind, startedAt: w.startedAt,
   });
-  const due = applied ? dueAt(applied, w.startedAt, calendar) : null;
+  const target = applied?.target ?? null;
+  const due = target ? dueAt(target, w.startedAt, calendar) : null;
   const delivered = r ? (r.deliveredAt ?? r.readAt) : null;
   const seconds = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b >= a ? (b - a) / 1000 : null);
   return {
@@ -118,8 +119,8 @@ function toRecord(
     calendar_id: calendar?.id ?? '',
     calendar_version: calendar?.versionAt(w.startedAt) ?? '',
     sla_policy: applied?.policy ?? '',
-    sla_target_seconds: applied?.targetSeconds ?? null,
-    sla_mode: applied?.mode ?? '',
+    sla_target_seconds: target?.seconds ?? null,
+    sla_mode: target?.mode ?? '',
     due_at: due,
     sla_status: storedStatus(due, respondedAt),
     version,
