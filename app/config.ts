@@ -68,6 +68,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   INGEST_MAX_QUEUE: z.coerce.number().int().positive().default(20000),
   INGEST_MAX_BATCH: z.coerce.number().int().positive().default(5000),
+  // One by default: on the embedded engine concurrent commits slowed each other down (docs/BENCHMARKS.md).
+  INGEST_COMMITTERS: z.coerce.number().int().min(1).max(16).default(1),
   JOBS: z.enum(['on', 'off']).default('on'),
 });
 
@@ -91,6 +93,8 @@ export interface Config {
   piiKey: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   ingest: { maxQueue: number; maxBatch: number };
+  /** Concurrent ingest commits (embedded engine: one connection each). */
+  committers: number;
   jobs: boolean;
   file: FileConfig;
 }
@@ -159,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     piiKey: piiKey(e.PII_KEY, dataDir),
     logLevel: e.LOG_LEVEL,
     ingest: { maxQueue: e.INGEST_MAX_QUEUE, maxBatch: e.INGEST_MAX_BATCH },
+    committers: e.INGEST_COMMITTERS,
     jobs: e.JOBS === 'on',
     file: loadFileConfig(e.CONFIG_FILE),
   };

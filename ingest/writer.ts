@@ -1,4 +1,4 @@
-import type { Warehouse } from '../warehouse/client.ts';
+import type { ClickHouseClient, Warehouse } from '../warehouse/client.ts';
 import { ITEM_TABLES, RAW_TABLE, type ItemKind, type ItemRows, type RawWebhookRow } from '../warehouse/tables.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { Logger } from '../app/logger.ts';
@@ -28,15 +28,19 @@ interface Pending extends IngestBatchEntry {
  */
 export class IngestWriter {
   private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  private readonly idle: ClickHouseClient[];
+  private readonly inFlight = new Set<Promise<void>>();
+  private scheduled = false;
   private closed = false;
 
   constructor(
     private readonly wh: Warehouse,
-    private readonly opts: { maxQueue: number; maxBatch: number },
+    private readonly opts: { maxQueue: number; maxBatch: number; committers?: number },
     private readonly metrics: IngestMetrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.idle = [...wh.committers];
+  }
 
   get depth(): number {
     return this.queue.length;
@@ -48,32 +52,47 @@ export class IngestWriter {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ ...entry, resolve, reject });
       this.metrics.queueDepth.set(this.queue.length);
-      // Wait one turn of the event loop so requests parsed in the same tick share the commit.
-      if (!this.flushing) this.flushing = new Promise((r) => setImmediate(r)).then(() => this.flushLoop());
+      this.schedule();
     });
   }
 
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.opts.maxBatch);
-        this.metrics.queueDepth.set(this.queue.length);
-        await this.commit(batch);
-      }
-    } finally {
-      this.flushing = undefined;
+  /** Waits one turn of the event loop, so requests parsed in the same tick share a commit. */
+  private schedule(): void {
+    if (this.scheduled || this.idle.length === 0 || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startCommits();
+    });
+  }
+
+  /**
+   * Starts a commit on every idle connection while bodies wait: the embedded engine runs one query
+   * per connection, and a commit's cost is mostly fixed, so concurrent commits multiply throughput.
+   */
+  private startCommits(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const client = this.idle.pop()!;
+      const batch = this.queue.splice(0, Math.max(1, Math.ceil(Math.min(this.queue.length, this.opts.maxBatch) / (this.idle.length + 1))));
+      this.metrics.queueDepth.set(this.queue.length);
+      const run: Promise<void> = this.commit(client, batch).finally(() => {
+        this.inFlight.delete(run);
+        this.idle.push(client);
+        this.schedule();
+      });
+      this.inFlight.add(run);
     }
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
+  private async commit(client: ClickHouseClient, batch: Pending[]): Promise<void> {
     const stop = this.metrics.commitSeconds.startTimer();
     try {
       const db = this.wh.database;
       for (const kind of Object.keys(ITEM_TABLES) as ItemKind[]) {
         const values = batch.flatMap((p) => p.rows[kind] as object[]);
-        if (values.length > 0) await this.wh.writer.insert({ table: `${db}.${ITEM_TABLES[kind].table}`, values, format: 'JSONEachRow' });
+        if (values.length > 0) await client.insert({ table: `${db}.${ITEM_TABLES[kind].table}`, values, format: 'JSONEachRow' });
       }
-      await this.wh.writer.insert({ table: `${db}.${RAW_TABLE}`, values: batch.map((p) => p.raw), format: 'JSONEachRow' });
+      await client.insert({ table: `${db}.${RAW_TABLE}`, values: batch.map((p) => p.raw), format: 'JSONEachRow' });
       stop();
       this.metrics.batchSize.observe(batch.length);
       this.metrics.committed.inc(batch.length);
@@ -90,6 +109,9 @@ export class IngestWriter {
   /** Stops taking bodies and waits until everything already accepted is committed or failed. */
   async drain(): Promise<void> {
     this.closed = true;
-    while (this.flushing) await this.flushing;
+    while (this.queue.length > 0 || this.inFlight.size > 0) {
+      this.schedule();
+      await Promise.race([...this.inFlight, new Promise((r) => setTimeout(r, 5))]);
+    }
   }
 }

@@ -15,6 +15,8 @@ export interface Warehouse {
   readonly mode: 'embedded' | 'server';
   readonly cluster: string | undefined;
   readonly writer: ClickHouseClient;
+  /** Connections for ingest commits: several commits run at once, each on its own connection. */
+  readonly committers: readonly ClickHouseClient[];
   readonly reader: ClickHouseClient;
   readonly jobs: ClickHouseClient;
   ping(): Promise<boolean>;
@@ -28,7 +30,7 @@ const COMMON_SETTINGS: ClickHouseSettings = {
   output_format_json_quote_64bit_integers: 0,
 };
 
-export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir'>): Promise<Warehouse> {
+export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir'> & Partial<Pick<Config, 'committers'>>): Promise<Warehouse> {
   const ch = config.clickhouse;
   let make: (name: string) => ClickHouseClient;
   if (ch.mode === 'embedded') {
@@ -56,12 +58,15 @@ export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir
   const writer = make('writer');
   const reader = make('reader');
   const jobs = make('jobs');
+  // A server client already keeps a pool of HTTP connections; the embedded engine needs one per commit.
+  const committers = ch.mode === 'embedded' ? Array.from({ length: config.committers ?? 1 }, (_, i) => make(`commit-${i}`)) : [writer];
   await writer.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}${ch.mode === 'server' && ch.cluster ? ` ON CLUSTER ${ch.cluster}` : ''}` });
   return {
     database: ch.database,
     mode: ch.mode,
     cluster: ch.mode === 'server' ? ch.cluster : undefined,
     writer,
+    committers,
     reader,
     jobs,
     async ping() {
@@ -74,7 +79,7 @@ export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir
       }
     },
     async close() {
-      await Promise.allSettled([writer.close(), reader.close(), jobs.close()]);
+      await Promise.allSettled([...new Set([writer, reader, jobs, ...committers])].map((c) => c.close()));
     },
   };
 }

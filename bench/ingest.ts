@@ -1,0 +1,127 @@
+/**
+ * Ingest benchmark: signed POSTs from a separate process (autocannon, here) at several concurrency
+ * levels against (a) the real service — acknowledged only after the warehouse commit — and (b) in the
+ * same run a bare node:http server that only verifies the HMAC and parses the JSON.
+ *
+ *   npm run bench:ingest -- [--seconds 10] [--levels 1,16,64]
+ */
+import autocannon from 'autocannon';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signBody } from '../ingest/signature.ts';
+import { freePort, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
+
+const SECRET = 'bench-secret';
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const seconds = Number(opt('seconds', '10'));
+const levels = opt('levels', '1,16,64').split(',').map(Number);
+
+/** A realistic mix: one inbound message, or a batch of one to three statuses with pricing. */
+function body(i: number): { body: string; items: number } {
+  const ts = String(1760000000 + i);
+  const meta = { display_phone_number: '15550783881', phone_number_id: '106540352242922' };
+  if (i % 3 === 0) {
+    const value = {
+      messaging_product: 'whatsapp', metadata: meta,
+      contacts: [{ profile: { name: 'Cliente ' + (i % 997) }, wa_id: String(5511900000000 + (i % 50000)) }],
+      messages: [{ from: String(5511900000000 + (i % 50000)), id: `wamid.BENCH.IN.${i}`, timestamp: ts, type: 'text', text: { body: 'Olá, meu pedido ainda não chegou 📦' } }],
+    };
+    return { body: JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value }] }] }), items: 1 };
+  }
+  const n = 1 + (i % 3);
+  const statuses = Array.from({ length: n }, (_, k) => ({
+    id: `wamid.BENCH.OUT.${i}.${k}`, status: 'delivered', timestamp: ts, recipient_id: String(5511900000000 + (i % 50000)),
+    conversation: { id: `conv.${i}`, origin: { type: 'utility' } },
+    pricing: { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' },
+    biz_opaque_callback_data: 'v1;src=h;ag=a12;tm=support',
+  }));
+  return { body: JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: meta, statuses } }] }] }), items: n };
+}
+
+const POOL = Array.from({ length: 4096 }, (_, i) => body(i));
+const SIGNED = POOL.map((b) => ({ ...b, sig: signBody(SECRET, b.body) }));
+const itemsPerBody = POOL.reduce((n, b) => n + b.items, 0) / POOL.length;
+
+interface Result { level: number; reqPerSec: number; eventsPerSec: number; p50: number; p99: number; non2xx: number; errors: number; peakRssMiB: number }
+
+async function load(url: string, level: number, pid: number, offset: number): Promise<Result> {
+  let i = offset;
+  let peak = rssMiB(pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 200);
+  const r = await autocannon({
+    url,
+    connections: level,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req: Record<string, unknown>) => {
+          // Fresh ids on every request so the warehouse stores new rows, not re-deliveries.
+          const k = i++;
+          const b = SIGNED[k % SIGNED.length]!;
+          const text = k < SIGNED.length ? b.body : b.body.replaceAll('wamid.BENCH.', `wamid.B${Math.floor(k / SIGNED.length)}.`);
+          const sig = k < SIGNED.length ? b.sig : signBody(SECRET, text);
+          return { ...req, body: text, headers: { 'content-type': 'application/json', 'x-hub-signature-256': sig } };
+        },
+      },
+    ],
+  });
+  clearInterval(sampler);
+  return {
+    level,
+    reqPerSec: r.requests.average,
+    eventsPerSec: r.requests.average * itemsPerBody,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    peakRssMiB: Math.round(peak),
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wa-bench-ingest-'));
+  const servicePort = await freePort();
+  const barePort = await freePort();
+  const service = startProcess(['bin/wa-analytics.mjs', 'serve'], {
+    DATA_DIR: dataDir, PORT: String(servicePort), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'warn', JOBS: 'off', API_TOKENS: '',
+  });
+  const bare = startProcess(['bin/run-ts.mjs', 'bench/bare-server.ts', String(barePort), SECRET], {});
+  try {
+    await waitFor(`http://127.0.0.1:${servicePort}/healthz`);
+    await waitFor(`http://127.0.0.1:${barePort}/`);
+    const rows: Array<{ target: string } & Result> = [];
+    let offset = 0;
+    for (const level of levels) {
+      const b = await load(`http://127.0.0.1:${barePort}/webhook`, level, bare.pid!, 0);
+      const s = await load(`http://127.0.0.1:${servicePort}/webhook`, level, service.pid!, offset);
+      offset += Math.ceil(s.reqPerSec * seconds) + 10_000;
+      rows.push({ target: 'bare node:http', ...b }, { target: 'wa-analytics', ...s });
+      console.log(
+        `concurrency ${level}: bare ${b.reqPerSec.toFixed(0)} req/s, service ${s.reqPerSec.toFixed(0)} req/s ` +
+          `(${s.eventsPerSec.toFixed(0)} events/s), ratio ${(s.reqPerSec / b.reqPerSec).toFixed(2)}, ` +
+          `service p50 ${s.p50} ms p99 ${s.p99} ms, non-2xx ${s.non2xx}, peak RSS ${s.peakRssMiB} MiB`,
+      );
+    }
+    console.log('\n| concurrency | target | req/s | events/s | p50 ms | p99 ms | non-2xx | peak RSS MiB | ratio to bare |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (let k = 0; k < rows.length; k += 2) {
+      const b = rows[k]!;
+      const s = rows[k + 1]!;
+      for (const r of [b, s]) {
+        console.log(`| ${r.level} | ${r.target} | ${r.reqPerSec.toFixed(0)} | ${r.eventsPerSec.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.peakRssMiB} | ${(r.reqPerSec / b.reqPerSec).toFixed(2)} |`);
+      }
+    }
+  } finally {
+    await stopProcess(service);
+    await stopProcess(bare);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
