@@ -30,8 +30,8 @@ export function onInbound(world: World, chat: Chat, t: number, kind: TurnKind): 
   if (chat.pending) return;
   chat.pending = true;
   if (chat.pn.bot && !chat.handedOff) {
-    if (chat.botStep === 0) world.at(t + r.range(1, 6), waba, () => botWelcome(world, chat));
-    else if (chat.botStep === 1) world.at(t + r.range(1, 5), waba, () => botAnswer(world, chat));
+    if (chat.botStep === 0) world.at(t + r.range(0, 5), waba, () => botWelcome(world, chat));
+    else if (chat.botStep === 1) world.at(t + r.range(0, 4), waba, () => botAnswer(world, chat));
     else if (kind === 'thanks') world.at(t + r.range(2, 5), waba, () => botBye(world, chat));
     else world.at(t + r.range(1, 5), waba, () => botHandoff(world, chat));
     return;

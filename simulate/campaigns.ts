@@ -14,7 +14,7 @@ export function runCampaign(world: World, waba: WabaState, t: number, size: numb
   const known = waba.customers.length;
   if (known === 0) return;
   // Now and then a list is exported before the suppression list is applied.
-  const dirtyList = r.chance(0.08);
+  const dirtyList = r.chance(0.1);
   const picked = new Set<number>();
   for (let i = 0; i < size * 2 && picked.size < Math.min(size, known); i++) picked.add(r.int(known));
   let at = t;
@@ -38,9 +38,9 @@ function campaignSend(world: World, waba: WabaState, c: Customer, template: Temp
   const x = r.next();
   if (x < 0.08) {
     world.at(res.T + customerDelay(r) + r.range(60, 3 * H), waba, () => customerTurn(world, chat, world.now, 'button'));
-  } else if (x < 0.095) {
+  } else if (x < 0.11) {
     world.at(res.T + r.range(30, 6 * H), waba, () => customerTurn(world, chat, world.now, 'stop'));
-  } else if (x < 0.105 && !waba.metaStopped.has(chat.waId)) {
+  } else if (x < 0.13 && !waba.metaStopped.has(chat.waId)) {
     world.at(res.T + r.range(60, 12 * H), waba, () => preferenceChange(world, chat));
   }
 }
@@ -50,7 +50,7 @@ function preferenceChange(world: World, chat: Chat): void {
   const r = chat.waba.rng;
   if (chat.waba.metaStopped.has(chat.waId)) return;
   userPreference(world, chat, world.now, 'stop');
-  if (r.chance(0.2)) world.at(world.now + r.range(2 * DAY, 20 * DAY), chat.waba, () => {
+  if (r.chance(0.3)) world.at(world.now + r.range(2 * DAY, 20 * DAY), chat.waba, () => {
     if (chat.waba.metaStopped.has(chat.waId)) userPreference(world, chat, world.now, 'resume');
   });
 }

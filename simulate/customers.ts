@@ -131,7 +131,9 @@ export function startSession(world: World, waba: WabaState, t: number, customer:
     chat.agent = null;
   }
   chat.turnsLeft = Math.min(6, r.geometric(0.35));
-  customerTurn(world, chat, t, 'open', { referral: opts.referral && !Number.isFinite(chat.lastInbound) });
+  // Some people send a bare STOP out of the blue (often after a promotion elsewhere).
+  if (r.chance(0.006)) customerTurn(world, chat, t, 'stop');
+  else customerTurn(world, chat, t, 'open', { referral: opts.referral && !Number.isFinite(chat.lastInbound) });
   return chat;
 }
 

@@ -89,7 +89,7 @@ export function sendMessage(world: World, chat: Chat, T0: number, spec: OutSpec)
     if (!waba.crmOptouts.has(waId)) waba.crmOptouts.set(waId, failedAt);
   }
   if (!refused && (pricedCategory === 'marketing' || spec.src === 'c')) {
-    world.truth.marketingSent(wabaId, chat.pn.phone_number_id, waId, wamid, spec.template?.name ?? '', T);
+    world.truth.marketingSent(wabaId, chat.pn.phone_number_id, waId, wamid, spec.template?.name ?? null, T);
   }
   if (!refused) chat.lastBizWamid = wamid;
   world.count(`outbound.${spec.src ?? 'untagged'}`);

@@ -60,7 +60,7 @@ export function planDay(world: World, waba: WabaState, date: string, index: numb
   if (waba.spec.campaignWeekdays.includes(local.weekday) && !holiday) {
     const [h, m] = waba.spec.campaignHour.split(':').map(Number) as [number, number];
     const t = waba.clock.at(date, hhmm(h, m)) + r.range(0, 1200);
-    world.at(t, waba, () => runCampaign(world, waba, world.now, Math.max(3, Math.round(mean * 0.8))));
+    world.at(t, waba, () => runCampaign(world, waba, world.now, Math.max(3, Math.round(mean * 1.5))));
   }
   managementEvents(world, waba, date, index, o);
 }

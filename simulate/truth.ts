@@ -45,7 +45,8 @@ export interface OptoutViolationRecord {
   phone_number_id: string;
   wa_id: string;
   wamid: string;
-  template: string;
+  /** Template name, or null for a free-form message counted through its pricing category. */
+  template: string | null;
   sent_at: number;
   opted_out_at: number;
   source: OptoutSource;
@@ -156,7 +157,7 @@ export class Truth {
     return since;
   }
 
-  marketingSent(waba: string, pnid: string, waId: string, wamid: string, template: string, sentAt: number): void {
+  marketingSent(waba: string, pnid: string, waId: string, wamid: string, template: string | null, sentAt: number): void {
     const since = this.optedOutSince(waba, waId, sentAt);
     if (!since) return;
     this.sink({ kind: 'optout_violation', waba_id: waba, phone_number_id: pnid, wa_id: waId, wamid, template, sent_at: sentAt, opted_out_at: since.at, source: since.source });

@@ -186,7 +186,7 @@ export class World {
     if (body !== null && isStopKeyword(body)) {
       this.optout(chat.waba, chat.waId, t, 'stop', 'keyword');
       // The CRM suppresses the number only after someone processes the STOP.
-      if (!chat.waba.crmOptouts.has(chat.waId)) chat.waba.crmOptouts.set(chat.waId, t + r.range(2, 5) * DAY);
+      if (!chat.waba.crmOptouts.has(chat.waId)) chat.waba.crmOptouts.set(chat.waId, t + r.range(2, 7) * DAY);
     }
   }
 
@@ -194,11 +194,8 @@ export class World {
     return this.factSeq++;
   }
 
-  /** Records an opt-out signal, unless the number is already opted out at that second. */
+  /** Records an opt-out signal; repeated ones too, the ledger keeps every signal. */
   optout(waba: WabaState, waId: string, t: number, action: 'stop' | 'resume', source: OptoutSource): void {
-    const active = this.truth.optedOutSince(waba.spec.waba_id, waId, t + 1) !== null;
-    if (action === 'stop' && active) return;
-    if (action === 'resume' && !active) return;
     this.truth.optout(waba.spec.waba_id, waId, t, action, source);
   }
 }
