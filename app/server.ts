@@ -51,7 +51,13 @@ export async function startService(
   const writer = new IngestWriter(warehouse, config.ingest, metrics, log.child({ component: 'writer' }));
   const webhook = createWebhookReceiver({ appSecrets: config.appSecrets, verifyToken: config.verifyToken, writer, metrics, log });
   const app = createHttpApp(deps, modules, metrics);
+  let active = 0;
+  let closing = false;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    active++;
+    res.once('close', () => active--);
+    // While shutting down, answer what was received and let the client reconnect elsewhere.
+    if (closing) res.shouldKeepAlive = false;
     const url = req.url ?? '/';
     if (url === '/webhook' || url.startsWith('/webhook?')) return webhook(req, res);
     app(req, res);
@@ -74,9 +80,13 @@ export async function startService(
     url: () => `http://${config.host}:${address().port}`,
     stop() {
       stopping ??= (async () => {
-        // Stop taking requests, let in-flight webhooks commit, then close the warehouse.
+        // Stop taking connections, answer every request already received (their bodies commit),
+        // then stop the writer and close the warehouse.
+        closing = true;
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
+        for (let waited = 0; active > 0 && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+        server.closeAllConnections();
         await writer.drain();
         await scheduler?.stop();
         await closed;
