@@ -1,0 +1,89 @@
+import { firstResponseChart } from './charts/managers/first-response.ts';
+import { nextResponseChart } from './charts/managers/next-response.ts';
+import { attainmentChart } from './charts/managers/attainment.ts';
+import { hourOfWeekChart } from './charts/managers/hour-of-week.ts';
+import { waitingNowChart } from './charts/managers/waiting-now.ts';
+import { windowClosingChart } from './charts/managers/window-closing.ts';
+import { agentsChart } from './charts/managers/agents.ts';
+import { teamsChart } from './charts/managers/teams.ts';
+import { botVsHumanChart } from './charts/managers/bot-vs-human.ts';
+import { timeToReadChart } from './charts/managers/time-to-read.ts';
+import { dailyByCategoryChart } from './charts/finance/daily-by-category.ts';
+import { freeTierChart } from './charts/finance/free-tier.ts';
+import { forecastChart } from './charts/finance/forecast.ts';
+import { costByMarketChart } from './charts/finance/cost-by-market.ts';
+import { volumeTierChart } from './charts/finance/volume-tier.ts';
+import { reconciliationChart } from './charts/finance/reconciliation.ts';
+import { retentionChart } from './charts/privacy/retention.ts';
+import { rightsRequestsChart } from './charts/privacy/rights-requests.ts';
+import { consentChart } from './charts/privacy/consent.ts';
+import { accessAuditChart } from './charts/privacy/access-audit.ts';
+import { auditChainChart } from './charts/privacy/audit-chain.ts';
+import { loadManagers, type ManagersData } from './sources/managers.ts';
+import { loadFinance, type FinanceData } from './sources/finance.ts';
+import { loadPrivacy, type PrivacyData } from './sources/privacy.ts';
+import { bind, type Dashboard } from './source.ts';
+
+export const managersDashboard: Dashboard<ManagersData> = {
+  id: 'managers',
+  title: 'Support response times',
+  summary: 'How fast we answer, SLA attainment, who is waiting now and which chats are about to leave the 24-hour window.',
+  roles: ['manager'],
+  filters: ['waba', 'phone', 'team'],
+  load: loadManagers,
+  options: (d) => ({ teams: [...new Set(d.teams.map((t) => t.name).filter(Boolean))].sort() }),
+  charts: [
+    bind(firstResponseChart, (d: ManagersData) => d.firstResponse),
+    bind(nextResponseChart, (d: ManagersData) => d.nextResponse),
+    bind(attainmentChart, (d: ManagersData) => d.attainment),
+    bind(hourOfWeekChart, (d: ManagersData) => d.hourOfWeek),
+    bind(waitingNowChart, (d: ManagersData) => d.waiting),
+    bind(windowClosingChart, (d: ManagersData) => d.windowClosing),
+    bind(agentsChart, (d: ManagersData) => d.agents),
+    bind(teamsChart, (d: ManagersData) => d.teams),
+    bind(botVsHumanChart, (d: ManagersData) => d.responders),
+    bind(timeToReadChart, (d: ManagersData) => d.timeToRead),
+  ],
+};
+
+export const financeDashboard: Dashboard<FinanceData> = {
+  id: 'finance',
+  title: 'Conversations and charges',
+  summary: 'Conversations and charged messages by category, the free tier, the month-end forecast, cost by market and reconciliation with Meta.',
+  roles: ['finance'],
+  filters: ['waba', 'phone'],
+  load: loadFinance,
+  charts: [
+    bind(dailyByCategoryChart, (d: FinanceData) => d.daily),
+    bind(freeTierChart, (d: FinanceData) => d.freeTier),
+    bind(forecastChart, (d: FinanceData) => d.forecast),
+    bind(costByMarketChart, (d: FinanceData) => d.costByMarket),
+    bind(volumeTierChart, (d: FinanceData) => d.volumeTier),
+    bind(reconciliationChart, (d: FinanceData) => d.reconciliation),
+  ],
+};
+
+export const privacyDashboard: Dashboard<PrivacyData> = {
+  id: 'privacy',
+  title: 'Privacy and retention',
+  summary: 'Retention per table, rights requests against their due dates, consent and opt-outs with violations, and who looked at what.',
+  roles: ['privacy'],
+  filters: ['waba', 'phone'],
+  load: loadPrivacy,
+  charts: [
+    bind(retentionChart, (d: PrivacyData) => d.retention),
+    bind(rightsRequestsChart, (d: PrivacyData) => d.rightsRequests),
+    bind(consentChart, (d: PrivacyData) => d.consent),
+    bind(accessAuditChart, (d: PrivacyData) => d.accessAudit),
+    bind(auditChainChart, (d: PrivacyData) => d.auditChain),
+  ],
+};
+
+/** Every dashboard, in menu order (each has its own data type, hence `any` here). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const DASHBOARDS: ReadonlyArray<Dashboard<any>> = [managersDashboard, financeDashboard, privacyDashboard];
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function findDashboard(id: string): Dashboard<any> | undefined {
+  return DASHBOARDS.find((d) => d.id === id);
+}

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import type { Request, Response, Router } from 'express';
+import type { ServiceModule } from '../app/modules.ts';
+import type { AppDeps } from '../app/deps.ts';
+import type { Principal } from '../app/auth.ts';
+import { assets } from './assets.ts';
+import { allowed, signedIn, viewerOf, wantsHtml } from './access.ts';
+import { findDashboard } from './catalog.ts';
+import { dashboardPayload } from './payload.ts';
+import { indexPage } from './pages/index-page.ts';
+import { dashboardPage } from './pages/dashboard-page.ts';
+import { messagePage } from './pages/html.ts';
+import { snapshotHtml } from './pages/snapshot.ts';
+import { parseQuery, QueryError, type DashboardQuery } from './query.ts';
+import { pictureSize, renderSvg, svgToPng } from './render.ts';
+import { snapshotJob } from './snapshots.ts';
+import type { Dashboard } from './source.ts';
+
+function sha256(b: string | Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+function serveAsset(req: Request, res: Response): void {
+  const a = assets().get(req.path);
+  if (!a) {
+    res.status(404).json({ error: 'not found' });
+    return;
+  }
+  res.setHeader('Cache-Control', 'public, max-age=3600');
+  res.setHeader('ETag', a.etag);
+  if (req.headers['if-none-match'] === a.etag) {
+    res.status(304).end();
+    return;
+  }
+  res.type(a.type).send(a.body);
+}
+
+/** The dashboard named in the path, once the principal is signed in and allowed; otherwise answered. */
+function open(req: Request, res: Response, deps: AppDeps): { d: Dashboard<unknown>; principal: Principal; query: DashboardQuery } | undefined {
+  const principal = signedIn(req, res, deps);
+  if (!principal) return undefined;
+  const d = findDashboard(String(req.params.dashboard));
+  if (!d) {
+    res.status(404).json({ error: `no dashboard ${String(req.params.dashboard).slice(0, 40)}` });
+    return undefined;
+  }
+  if (!allowed(req, res, principal, d)) return undefined;
+  try {
+    return { d, principal, query: parseQuery(req.query as Record<string, unknown>, deps.now()) };
+  } catch (e) {
+    if (!(e instanceof QueryError)) throw e;
+    if (wantsHtml(req)) res.status(400).type('html').send(messagePage(principal, 'Bad filter', e.message));
+    else res.status(400).json({ error: e.message, parameter: e.parameter });
+    return undefined;
+  }
+}
+
+function audit(deps: AppDeps, p: Principal, action: string, params: Record<string, unknown>, exportSha256?: string): Promise<void> {
+  return deps.audit.record({ actor: p.actor, role: p.role, action, params, ...(exportSha256 ? { exportSha256 } : {}) });
+}
+
+function routes(router: Router, deps: AppDeps): void {
+  router.get('/assets/vendor/:file', serveAsset);
+  router.get('/assets/dashboards/:file', serveAsset);
+
+  router.get('/dashboards', async (req, res) => {
+    const principal = signedIn(req, res, deps);
+    if (!principal) return;
+    await audit(deps, principal, 'dashboard.index', {});
+    res.type('html').send(indexPage(principal));
+  });
+
+  router.get('/dashboards/:dashboard', async (req, res) => {
+    const o = open(req, res, deps);
+    if (!o) return;
+    await audit(deps, o.principal, 'dashboard.view', { dashboard: o.d.id, ...o.query });
+    res.type('html').send(dashboardPage(o.d, o.principal, o.query, deps.config.file.tenants));
+  });
+
+  router.get('/dashboards/:dashboard/data', async (req, res) => {
+    const o = open(req, res, deps);
+    if (!o) return;
+    const now = deps.now();
+    const payload = await dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now });
+    await audit(deps, o.principal, 'dashboard.data', { dashboard: o.d.id, ...o.query });
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(payload);
+  });
+
+  router.get('/dashboards/:dashboard/snapshot.html', async (req, res) => {
+    const o = open(req, res, deps);
+    if (!o) return;
+    const now = deps.now();
+    const payload = await dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now });
+    const { html, csp } = snapshotHtml(payload);
+    await audit(deps, o.principal, 'dashboard.snapshot', { dashboard: o.d.id, ...o.query }, sha256(html));
+    // The file carries its own CSP (hashes of its inline scripts); the header says the same.
+    res.setHeader('Content-Security-Policy', `${csp}; frame-ancestors 'none'`);
+    res.setHeader('Content-Disposition', `attachment; filename="${o.d.id}-${o.query.from}-${o.query.to}.html"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(html);
+  });
+
+  router.get('/dashboards/:dashboard/:picture', async (req, res) => {
+    const m = /^([a-z0-9-]+)\.(svg|png)$/.exec(String(req.params.picture));
+    const o = open(req, res, deps);
+    if (!o) return;
+    const binding = m ? o.d.charts.find((c) => c.chart.id === m[1]) : undefined;
+    if (!m || !binding) {
+      res.status(404).json({ error: `no chart ${String(req.params.picture).slice(0, 60)} on the ${o.d.id} dashboard` });
+      return;
+    }
+    const format = m[2] as 'svg' | 'png';
+    const { size, scale } = pictureSize(req.query as Record<string, unknown>, binding.chart.size);
+    const now = deps.now();
+    const payload = await dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now }, { only: binding.chart.id, size });
+    const chart = payload.charts[0]!;
+    const svg = await renderSvg(chart.spec);
+    const body = format === 'svg' ? Buffer.from(svg, 'utf8') : svgToPng(svg, scale);
+    await audit(deps, o.principal, 'dashboard.picture', { dashboard: o.d.id, chart: chart.id, format, ...o.query }, sha256(body));
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Disposition', `inline; filename="${o.d.id}-${chart.id}.${format}"`);
+    res.type(format === 'svg' ? 'image/svg+xml' : 'image/png').send(body);
+  });
+}
+
+export default {
+  name: 'dashboards',
+  routes,
+  jobs: (deps) => [snapshotJob(deps)],
+} satisfies ServiceModule;

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * The filters every dashboard understands: a date range (whole UTC days, both ends included) and
+ * optional WABA, phone number and team. The same object drives the data, the pictures and the audit.
+ */
+export interface DashboardQuery {
+  from: string;
+  to: string;
+  waba?: string;
+  phone?: string;
+  team?: string;
+}
+
+export const DEFAULT_DAYS = 30;
+export const MAX_DAYS = 400;
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const id = z.string().trim().max(64).regex(/^[\w.:@+-]*$/, 'letters, digits and . : @ + - _ only');
+
+const querySchema = z.object({
+  from: z.string().regex(DAY, 'expected YYYY-MM-DD').optional(),
+  to: z.string().regex(DAY, 'expected YYYY-MM-DD').optional(),
+  waba: id.optional(),
+  phone: id.optional(),
+  team: id.optional(),
+});
+
+export class QueryError extends Error {
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(`${parameter}: ${message}`);
+  }
+}
+
+function isRealDay(d: string): boolean {
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
+}
+
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** Parses the query string; empty values mean "no filter"; defaults to the last 30 days up to today. */
+export function parseQuery(raw: Record<string, unknown>, now: Date): DashboardQuery {
+  const flat: Record<string, string> = {};
+  for (const k of ['from', 'to', 'waba', 'phone', 'team']) {
+    const v = raw[k];
+    if (typeof v === 'string' && v.trim() !== '') flat[k] = v.trim();
+    else if (v !== undefined && typeof v !== 'string') throw new QueryError(k, 'expected a single value');
+  }
+  const parsed = querySchema.safeParse(flat);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new QueryError(String(issue.path[0] ?? 'query'), issue.message);
+  }
+  const q = parsed.data;
+  for (const k of ['from', 'to'] as const) if (q[k] && !isRealDay(q[k]!)) throw new QueryError(k, `${q[k]} is not a calendar date`);
+  const to = q.to ?? now.toISOString().slice(0, 10);
+  const from = q.from ?? addDays(to, -(DEFAULT_DAYS - 1));
+  if (from > to) throw new QueryError('from', 'must not be after to');
+  if (daysBetween(from, to) + 1 > MAX_DAYS) throw new QueryError('to', `the range may span at most ${MAX_DAYS} days`);
+  return { from, to, ...(q.waba ? { waba: q.waba } : {}), ...(q.phone ? { phone: q.phone } : {}), ...(q.team ? { team: q.team } : {}) };
+}
+
+/** The range as instants: [from 00:00Z, day after to 00:00Z). */
+export function rangeInstants(q: DashboardQuery): { fromIso: string; toIso: string } {
+  return { fromIso: `${q.from}T00:00:00.000Z`, toIso: `${addDays(q.to, 1)}T00:00:00.000Z` };
+}
+
+/** The query back as a query string (for links to pictures and snapshots). */
+export function queryString(q: DashboardQuery): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
+  return p.toString();
+}
