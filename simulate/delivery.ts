@@ -55,6 +55,8 @@ export class Delivery {
   bodies = 0;
   duplicates = 0;
   items = 0;
+  /** Postings leave in time order even when a batch closes after a re-delivery was due. */
+  private lastAt = 0;
 
   constructor(
     private readonly r: Rng,
@@ -77,12 +79,13 @@ export class Delivery {
       if (dupT <= nextT) {
         const d = this.redeliveries.pop()!;
         this.duplicates++;
-        yield { body: d.body, at: new Date(d.t), ...(d.signature ? { signature: d.signature } : {}), duplicate: true };
+        this.lastAt = Math.max(this.lastAt, d.t);
+        yield { body: d.body, at: new Date(this.lastAt), ...(d.signature ? { signature: d.signature } : {}), duplicate: true };
         continue;
       }
       const group = this.takeGroup(untilMs);
       const body = this.render(group);
-      const at = group[group.length - 1]!.t;
+      const at = (this.lastAt = Math.max(this.lastAt, group[group.length - 1]!.t));
       const signature = this.opts.secret !== undefined ? signBody(this.opts.secret, body) : undefined;
       this.bodies++;
       this.items += group.length;
