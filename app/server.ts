@@ -12,6 +12,7 @@ import { createIngestMetrics } from '../ingest/metrics.ts';
 import { IngestWriter } from '../ingest/writer.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
 import { createAccessAudit } from '../reports/compliance/audit.ts';
+import { subjectScreen } from '../reports/compliance/suppression.ts';
 import { startScheduler } from '../reports/scheduler.ts';
 
 export interface Service {
@@ -49,7 +50,9 @@ export async function startService(
   const { deps, modules } = await buildDeps(config, warehouse, log, opts.now);
   const metrics = createIngestMetrics();
   const writer = new IngestWriter(warehouse, config.ingest, metrics, log.child({ component: 'writer' }));
-  const webhook = createWebhookReceiver({ appSecrets: config.appSecrets, verifyToken: config.verifyToken, writer, metrics, log });
+  const suppression = subjectScreen(warehouse, deps.pseudonyms, log);
+  await suppression.ready;
+  const webhook = createWebhookReceiver({ appSecrets: config.appSecrets, verifyToken: config.verifyToken, writer, metrics, log, screen: suppression.screen });
   const app = createHttpApp(deps, modules, metrics);
   let active = 0;
   let closing = false;

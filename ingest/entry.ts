@@ -12,8 +12,14 @@ export interface BuiltEntry extends IngestBatchEntry {
   notJson?: string;
 }
 
+/**
+ * Given a parsed body and the subject ids it names, returns the body to store instead (without
+ * the items of people who must not be stored again, e.g. erased subjects), or undefined to keep it.
+ */
+export type BodyScreen = (parsed: unknown, subjectIds: readonly string[]) => unknown;
+
 /** One body → its raw landing row and typed rows; shared by the webhook and `replay`. */
-export function buildEntry(body: Buffer, receivedAt: number, signatureValid: boolean): BuiltEntry {
+export function buildEntry(body: Buffer, receivedAt: number, signatureValid: boolean, screen?: BodyScreen): BuiltEntry {
   const bodySha256 = createHash('sha256').update(body).digest('hex');
   const text = body.toString('utf8');
   const raw: RawWebhookRow = { ...RAW_WEBHOOK, received_at: receivedAt, body_sha256: bodySha256, body: text, signature_valid: signatureValid };
@@ -25,8 +31,12 @@ export function buildEntry(body: Buffer, receivedAt: number, signatureValid: boo
     const reason = e instanceof Error ? e.message.slice(0, 200) : 'invalid JSON';
     return { raw: { ...raw, verdict: 'not_json', reason: `not JSON: ${reason}` }, rows: emptyItemRows(), notJson: reason };
   }
-  const n = normalizeBody(parsed, { bodySha256, receivedAt });
+  let n = normalizeBody(parsed, { bodySha256, receivedAt });
+  // The key stays the delivered body's SHA-256, so Meta's re-deliveries still collapse onto it.
+  const screened = screen && n.subjectIds.length > 0 ? screen(parsed, n.subjectIds) : undefined;
+  if (screened !== undefined) n = normalizeBody(screened, { bodySha256, receivedAt });
   Object.assign(raw, { waba_ids: n.wabaIds, subject_ids: n.subjectIds, item_count: n.itemCount, unknown_count: n.unknownCount });
-  if (n.unknownCount > 0) Object.assign(raw, { verdict: 'unknown_shape', reason: `${n.unknownCount} unknown item(s)` });
+  if (screened !== undefined) Object.assign(raw, { body: JSON.stringify(screened), verdict: 'redacted', reason: 'items of an erased subject were not stored' });
+  else if (n.unknownCount > 0) Object.assign(raw, { verdict: 'unknown_shape', reason: `${n.unknownCount} unknown item(s)` });
   return { raw, rows: n.rows };
 }

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifySignature } from './signature.ts';
-import { buildEntry } from './entry.ts';
+import { buildEntry, type BodyScreen } from './entry.ts';
 import { CommitError, QueueFullError, type IngestWriter } from './writer.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { Logger } from '../app/logger.ts';
@@ -15,6 +15,8 @@ export interface ReceiverDeps {
   writer: IngestWriter;
   metrics: IngestMetrics;
   log: Logger;
+  /** Drops items of people who must not be stored again (erased subjects) before the commit. */
+  screen?: BodyScreen;
 }
 
 /**
@@ -68,7 +70,7 @@ async function accept(deps: ReceiverDeps, req: IncomingMessage, res: ServerRespo
   if (!verifySignature(deps.appSecrets, body, req.headers['x-hub-signature-256'] as string | undefined)) {
     return reject(deps, res, 401, 'signature', 'missing or invalid X-Hub-Signature-256');
   }
-  const entry = buildEntry(body, Date.now(), true);
+  const entry = buildEntry(body, Date.now(), true, deps.screen);
   for (const u of entry.rows.unknown) deps.metrics.unknown.inc({ kind: u.kind });
   try {
     await deps.writer.submit(entry);

@@ -38,3 +38,57 @@ export const auditEntries = defineQuery({
 export async function appendAuditRow(wh: Warehouse, row: Omit<AuditRow, 'at'> & { at: number }): Promise<void> {
   await wh.writer.insert({ table: `${wh.database}.access_audit_v1`, values: [row], format: 'JSONEachRow' });
 }
+
+/** Heads published so far (the latest per sequence number first is enough to check them). */
+export const auditAnchors = defineQuery({
+  name: 'audit.anchors',
+  sql: `SELECT seq, entry_hash, toString(max(anchored_at)) AS anchored_at FROM {{db}}.audit_anchors_v1
+        GROUP BY seq, entry_hash ORDER BY seq`,
+  params: z.object({}),
+  row: z.object({ seq: z.coerce.number(), entry_hash: z.string(), anchored_at: z.string() }),
+});
+
+export async function insertAuditAnchor(wh: Warehouse, anchor: { seq: number; entry_hash: string; anchored_at: number }): Promise<void> {
+  await wh.writer.insert({ table: `${wh.database}.audit_anchors_v1`, values: [anchor], format: 'JSONEachRow' });
+}
+
+export interface AuditVerificationRow {
+  verified_at: number;
+  verified_by: string;
+  entries_checked: number;
+  to_seq: number;
+  head_hash: string;
+  anchors_checked: number;
+  anchored_seq: number | null;
+  anchored_hash: string;
+  result: 'ok' | 'broken';
+  first_break_seq: number | null;
+  reason: string;
+  verifier_version: string;
+}
+
+export async function insertAuditVerification(wh: Warehouse, row: AuditVerificationRow): Promise<void> {
+  await wh.writer.insert({ table: `${wh.database}.audit_verifications_v1`, values: [row], format: 'JSONEachRow' });
+}
+
+export const auditVerifications = defineQuery({
+  name: 'audit.verifications',
+  sql: `SELECT toString(verified_at) AS verified_at, verified_by, entries_checked, to_seq, head_hash, anchors_checked,
+               anchored_seq, anchored_hash, result, first_break_seq, reason, verifier_version
+        FROM {{db}}.audit_verifications_v1 ORDER BY verified_at DESC LIMIT {limit:UInt32}`,
+  params: z.object({ limit: z.number().int().default(1000) }),
+  row: z.object({
+    verified_at: z.string(),
+    verified_by: z.string(),
+    entries_checked: z.coerce.number(),
+    to_seq: z.coerce.number(),
+    head_hash: z.string(),
+    anchors_checked: z.coerce.number(),
+    anchored_seq: z.coerce.number().nullable(),
+    anchored_hash: z.string(),
+    result: z.string(),
+    first_break_seq: z.coerce.number().nullable(),
+    reason: z.string(),
+    verifier_version: z.string(),
+  }),
+});

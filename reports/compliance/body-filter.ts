@@ -1,0 +1,100 @@
+/**
+ * Filters the items of a webhook body (Meta's `object/entry/changes` envelope) by the people they
+ * name. Erasure keeps everyone but the erased subject; an access export keeps only the subject.
+ * Pure: the input is not modified. The exact shapes are those ingest/normalize.ts reads.
+ */
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+/** The subject ids an item names, by the array it sits in. */
+const ITEM_IDS: Record<string, (item: Obj) => string[]> = {
+  contacts: (c) => [str(c.wa_id), str(c.user_id)],
+  messages: (m) => [str(m.from), str(m.from_user_id), str(isObj(m.system) ? (m.system.wa_id ?? m.system.new_wa_id) : '')],
+  statuses: (s) => [str(s.recipient_id), str(s.recipient_user_id), str(s.recipient_participant_id)],
+  message_echoes: (e) => [str(e.to)],
+  user_preferences: (p) => [str(p.wa_id), str(p.user_id)],
+};
+/** Arrays that count as stored items (contacts only name the senders of messages). */
+const COUNTED = new Set(['messages', 'statuses', 'message_echoes', 'user_preferences', 'errors']);
+
+export interface FilterRule {
+  /** Whether an item naming these (non-empty) ids stays. */
+  keep(ids: string[]): boolean;
+  /** Whether items and changes naming nobody (errors, template events…) stay. */
+  keepUnnamed: boolean;
+}
+
+export interface FilterResult {
+  body: unknown;
+  /** Items left (messages, statuses, echoes, preferences, errors, other changes). */
+  items: number;
+  removed: number;
+}
+
+export function filterBody(body: unknown, rule: FilterRule): FilterResult {
+  const result = { items: 0, removed: 0 };
+  if (!isObj(body) || !Array.isArray(body.entry)) {
+    return rule.keepUnnamed ? { body, items: 0, removed: 0 } : { body: null, items: 0, removed: 0 };
+  }
+  const entries: unknown[] = [];
+  for (const e of body.entry) {
+    if (!isObj(e) || !Array.isArray(e.changes)) {
+      if (rule.keepUnnamed) entries.push(e);
+      continue;
+    }
+    const changes: unknown[] = [];
+    for (const c of e.changes) {
+      const kept = filterChange(c, rule, result);
+      if (kept !== undefined) changes.push(kept);
+    }
+    if (changes.length > 0 || (rule.keepUnnamed && e.changes.length === 0)) entries.push({ ...e, changes });
+  }
+  return { body: { ...body, entry: entries }, ...result };
+}
+
+function filterChange(c: unknown, rule: FilterRule, result: { items: number; removed: number }): unknown {
+  const value = isObj(c) && isObj(c.value) ? c.value : undefined;
+  const named = value && Object.keys(ITEM_IDS).some((k) => Array.isArray(value[k]));
+  if (!isObj(c) || !value || !named) {
+    // A change about no one in particular (template, account, quality events…).
+    if (!rule.keepUnnamed) return undefined;
+    result.items++;
+    return c;
+  }
+  const out: Obj = { ...value };
+  let anyLeft = false;
+  let anyRemoved = false;
+  for (const [key, v] of Object.entries(value)) {
+    if (!Array.isArray(v)) continue;
+    const idsOf = ITEM_IDS[key];
+    const kept = v.filter((item) => {
+      const ids = idsOf && isObj(item) ? idsOf(item).filter(Boolean) : [];
+      const stays = ids.length > 0 ? rule.keep(ids) : rule.keepUnnamed;
+      if (!stays && COUNTED.has(key)) result.removed++;
+      if (!stays) anyRemoved = true;
+      return stays;
+    });
+    out[key] = kept;
+    if (COUNTED.has(key)) {
+      result.items += kept.length;
+      if (kept.length > 0) anyLeft = true;
+    }
+  }
+  if (!anyLeft && anyRemoved) return undefined;
+  return { ...c, value: out };
+}
+
+/** Erasure: everything except the items naming one of `ids`. */
+export function withoutSubjects(body: unknown, ids: readonly string[]): FilterResult {
+  const gone = new Set(ids);
+  return filterBody(body, { keep: (named) => !named.some((id) => gone.has(id)), keepUnnamed: true });
+}
+
+/** Access export: only the items naming one of `ids`. */
+export function onlySubjects(body: unknown, ids: readonly string[]): FilterResult {
+  const mine = new Set(ids);
+  return filterBody(body, { keep: (named) => named.some((id) => mine.has(id)), keepUnnamed: false });
+}

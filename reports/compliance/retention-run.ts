@@ -1,0 +1,156 @@
+import type { Warehouse } from '../../warehouse/client.ts';
+import { catalogColumns, catalogTables, pendingMutations, STORAGELESS_ENGINES } from '../../warehouse/queries/compliance/catalog.ts';
+import { ageStats, modifyTableTtl, purgeExpiredContent, removeTableTtl, ttlExpression } from '../../warehouse/queries/compliance/retention.ts';
+import type { PrivacyConfig } from './config.ts';
+import { holdsPersonalData } from './classification.ts';
+import { classifyColumns } from './subject-tables.ts';
+import { parseTableTtl, resolvePolicies, retentionState, ttlMatches, type RetentionPolicy } from './retention.ts';
+
+/** Retention against the warehouse: apply the policies as TTLs, purge old content, report status. */
+
+const DAY_MS = 86_400_000;
+
+async function context(wh: Warehouse, cfg: PrivacyConfig) {
+  const [columns, tables] = await Promise.all([catalogColumns(wh, { db: wh.database }), catalogTables(wh, { db: wh.database })]);
+  const stored = tables.filter((t) => !STORAGELESS_ENGINES.has(t.engine) && /MergeTree$/.test(t.engine));
+  const classified = classifyColumns(columns.filter((c) => stored.some((t) => t.name === c.table)));
+  const policies = resolvePolicies(classified, cfg, new Map(stored.map((t) => [t.name, t.sorting_key])));
+  return { classified, stored, policies };
+}
+
+export interface ApplyResult {
+  changed: string[];
+  unchanged: string[];
+  failed: Array<{ table: string; error: string }>;
+}
+
+/**
+ * Sets each table's TTL to its policy (rows under an active legal hold are exempt), removes TTLs a
+ * policy no longer asks for, and leaves matching ones alone. Existing parts are not rewritten now;
+ * the next TTL merge applies it (`MATERIALIZE TTL` forces it).
+ */
+export async function applyRetention(wh: Warehouse, cfg: PrivacyConfig): Promise<ApplyResult> {
+  const { stored, policies } = await context(wh, cfg);
+  const result: ApplyResult = { changed: [], unchanged: [], failed: [] };
+  for (const p of policies) {
+    const current = parseTableTtl(stored.find((t) => t.name === p.table)?.create_table_query ?? '');
+    if (ttlMatches(p, current)) {
+      result.unchanged.push(p.table);
+      continue;
+    }
+    try {
+      if (p.days === null) await removeTableTtl(wh, p.table);
+      else await modifyTableTtl(wh, p.table, ttlExpression(wh.database, p.time_column, p.days, p.keys));
+      result.changed.push(p.table);
+    } catch (e) {
+      result.failed.push({ table: p.table, error: (e as Error).message.slice(0, 200) });
+    }
+  }
+  return result;
+}
+
+/** Clears content past its (shorter) content policy, except under a legal hold. */
+export async function purgeContent(wh: Warehouse, cfg: PrivacyConfig, now: Date): Promise<string[]> {
+  const { policies } = await context(wh, cfg);
+  const done: string[] = [];
+  for (const p of policies) {
+    if (p.content_days === null || p.content_columns.length === 0) continue;
+    await purgeExpiredContent(wh, p.table, { timeColumn: p.time_column, cutoffMs: now.getTime() - p.content_days * DAY_MS, keys: p.keys, contentColumns: p.content_columns });
+    done.push(p.table);
+  }
+  return done;
+}
+
+export interface RetentionStatusRow {
+  snapshot_at: string;
+  table: string;
+  engine: string;
+  partition_key: string;
+  policy_id: string;
+  policy_days: number | null;
+  content_policy_days: number | null;
+  retention_basis: string;
+  time_column: string;
+  ttl_configured: string;
+  ttl_matches_policy: boolean;
+  oldest_event_time: string | null;
+  newest_event_time: string | null;
+  rows_total: number;
+  rows_past_policy: number;
+  rows_held_past_policy: number;
+  rows_content_past_policy: number;
+  bytes_total: number;
+  pending_mutations: number;
+  status: string;
+  breach_reason: string;
+}
+
+export const RETENTION_COLUMNS = [
+  { name: 'snapshot_at', type: 'String' }, { name: 'table', type: 'String' }, { name: 'engine', type: 'String' },
+  { name: 'partition_key', type: 'String' }, { name: 'policy_id', type: 'String' }, { name: 'policy_days', type: 'Nullable(UInt32)' },
+  { name: 'content_policy_days', type: 'Nullable(UInt32)' }, { name: 'retention_basis', type: 'String' }, { name: 'time_column', type: 'String' },
+  { name: 'ttl_configured', type: 'String' }, { name: 'ttl_matches_policy', type: 'Bool' }, { name: 'oldest_event_time', type: 'Nullable(String)' },
+  { name: 'newest_event_time', type: 'Nullable(String)' }, { name: 'rows_total', type: 'UInt64' }, { name: 'rows_past_policy', type: 'UInt64' },
+  { name: 'rows_held_past_policy', type: 'UInt64' }, { name: 'rows_content_past_policy', type: 'UInt64' }, { name: 'bytes_total', type: 'UInt64' },
+  { name: 'pending_mutations', type: 'UInt32' }, { name: 'status', type: 'String' }, { name: 'breach_reason', type: 'String' },
+];
+
+/** R3: per table, the policy, the TTL actually set, the age of the data and what is past policy. */
+export async function retentionStatus(wh: Warehouse, cfg: PrivacyConfig, now: Date): Promise<RetentionStatusRow[]> {
+  const { classified, stored, policies } = await context(wh, cfg);
+  const pending = new Map((await pendingMutations(wh, { db: wh.database })).map((m) => [m.table, m.pending]));
+  const rows: RetentionStatusRow[] = [];
+  for (const t of stored) {
+    const p: RetentionPolicy | undefined = policies.find((x) => x.table === t.name);
+    const personal = classified.some((c) => c.table === t.name && c.classification && holdsPersonalData(c.classification));
+    const ttl = parseTableTtl(t.create_table_query);
+    const base = {
+      snapshot_at: now.toISOString(),
+      table: t.name,
+      engine: t.engine,
+      partition_key: t.partition_key,
+      ttl_configured: ttl?.expression ?? '',
+      bytes_total: t.total_bytes,
+      pending_mutations: pending.get(t.name) ?? 0,
+    };
+    if (!p) {
+      rows.push({
+        ...base, policy_id: '', policy_days: null, content_policy_days: null, time_column: '',
+        retention_basis: personal ? '' : 'no personal data', ttl_matches_policy: !personal, oldest_event_time: null, newest_event_time: null,
+        rows_total: t.total_rows, rows_past_policy: 0, rows_held_past_policy: 0, rows_content_past_policy: 0,
+        status: personal ? 'WARN' : 'OK', breach_reason: personal ? 'holds personal data but has no retention policy' : '',
+      });
+      continue;
+    }
+    const stats = await ageStats(wh, t.name, {
+      timeColumn: p.time_column,
+      cutoffMs: p.days === null ? null : now.getTime() - p.days * DAY_MS,
+      contentCutoffMs: p.content_days === null ? null : now.getTime() - p.content_days * DAY_MS,
+      keys: p.keys,
+      contentColumns: p.content_columns,
+    });
+    const matches = ttlMatches(p, ttl);
+    const state = retentionState({
+      days: p.days, ttl_matches: matches, rows_past_policy: stats.past_policy, held_past_policy: stats.held_past_policy,
+      content_past_policy: stats.content_past_policy, pending_mutations: base.pending_mutations,
+    });
+    rows.push({
+      ...base,
+      policy_id: p.policy_id,
+      policy_days: p.days,
+      content_policy_days: p.content_days,
+      retention_basis: p.basis,
+      time_column: p.time_column,
+      ttl_matches_policy: matches,
+      oldest_event_time: stats.oldest,
+      newest_event_time: stats.newest,
+      rows_total: stats.rows,
+      rows_past_policy: stats.past_policy,
+      rows_held_past_policy: stats.held_past_policy,
+      rows_content_past_policy: stats.content_past_policy,
+      status: state.status,
+      breach_reason: state.reason,
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,45 @@
+-- Personal-data classification of the SLA module's tables (created by 0101). The customer's wa_id
+-- is a subject key, so access exports and erasure reach derived waits too.
+
+ALTER TABLE {{db}}.sla_waits_v1 {{on_cluster}}
+    COMMENT COLUMN IF EXISTS wait_id 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS waba_id 'none; cat=business',
+    COMMENT COLUMN IF EXISTS phone_number_id 'none; cat=business',
+    COMMENT COLUMN IF EXISTS wa_id 'pii:direct; cat=identifier; purpose=support',
+    COMMENT COLUMN IF EXISTS family 'none; cat=technical',
+    COMMENT COLUMN IF EXISTS kind 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS seq 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS thread_started_at 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS initiator 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS entry_point 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS start_wamid 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS started_at 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS last_inbound_at 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS window_expires_at 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS responded_at 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS response_wamid 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS response_seconds 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS business_response_seconds 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS responder 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS agent 'pii:indirect; cat=staff; purpose=support',
+    COMMENT COLUMN IF EXISTS owner_team 'none; cat=business',
+    COMMENT COLUMN IF EXISTS team 'none; cat=business',
+    COMMENT COLUMN IF EXISTS response_template 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS replied_in_window 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS time_to_deliver_seconds 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS time_to_read_seconds 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS calendar_id 'none; cat=business',
+    COMMENT COLUMN IF EXISTS calendar_version 'none; cat=business',
+    COMMENT COLUMN IF EXISTS sla_policy 'none; cat=business',
+    COMMENT COLUMN IF EXISTS sla_target_seconds 'none; cat=business',
+    COMMENT COLUMN IF EXISTS sla_mode 'none; cat=business',
+    COMMENT COLUMN IF EXISTS due_at 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS sla_status 'pii:indirect; cat=metadata; purpose=support',
+    COMMENT COLUMN IF EXISTS version 'none; cat=technical',
+    COMMENT COLUMN IF EXISTS is_deleted 'none; cat=technical';
+
+ALTER TABLE {{db}}.sla_job_state_v1 {{on_cluster}}
+    COMMENT COLUMN IF EXISTS job 'none; cat=technical',
+    COMMENT COLUMN IF EXISTS watermark 'none; cat=technical',
+    COMMENT COLUMN IF EXISTS config_hash 'none; cat=technical',
+    COMMENT COLUMN IF EXISTS updated_at 'none; cat=technical';

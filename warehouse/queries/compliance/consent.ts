@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import type { Warehouse } from '../../client.ts';
+import { defineQuery } from '../../query.ts';
+
+export interface ConsentEventRow {
+  consent_event_id: string;
+  wa_id: string;
+  subject_hash: string;
+  waba_id: string;
+  phone_number_id: string;
+  scope_category: string;
+  action: string;
+  source_channel: string;
+  captured_at: number;
+  effective_at: number;
+  recorded_at: number;
+  notice_text_version: string;
+  notice_text_sha256: string;
+  language: string;
+  proof_ref: string;
+  collected_by: string;
+  legal_basis: string;
+  jurisdiction: string;
+}
+
+export async function appendConsentEvent(wh: Warehouse, row: ConsentEventRow): Promise<void> {
+  await wh.writer.insert({ table: `${wh.database}.consent_events_v1`, values: [row], format: 'JSONEachRow' });
+}
+
+/**
+ * Every consent signal as one stream: the ledger (opt-ins and opt-outs from the business's own
+ * systems), opt-out and opt-in keywords sent as the whole text of a customer message (trimmed,
+ * case-insensitive), `user_preferences` stop/resume webhooks, and sends Meta refused with error
+ * 131050 (the user stopped marketing messages). Parameters: out_words, in_words (lower case).
+ */
+const CONSENT_EVENTS = `
+  SELECT consent_event_id AS event_id, wa_id AS subject, action, scope_category AS scope, source_channel AS source,
+         effective_at AS ts, proof_ref
+  FROM {{db}}.consent_events_v1
+  UNION ALL
+  SELECT wamid, if(wa_id != '', wa_id, from_user_id),
+         if(has({out_words:Array(String)}, lowerUTF8(trimBoth(if(text_body != '', text_body, button_text)))), 'opt_out', 'opt_in'),
+         'all', 'keyword', ts, wamid
+  FROM {{db}}.messages_v1 FINAL
+  WHERE has({out_words:Array(String)}, lowerUTF8(trimBoth(if(text_body != '', text_body, button_text))))
+     OR has({in_words:Array(String)}, lowerUTF8(trimBoth(if(text_body != '', text_body, button_text))))
+  UNION ALL
+  SELECT concat(body_sha256, ':', toString(ts)), if(wa_id != '', wa_id, user_id),
+         multiIf(value = 'stop', 'opt_out', value = 'resume', 'resume', 'other'),
+         'marketing', 'user_preferences', ts, body_sha256
+  FROM {{db}}.user_preferences_v1 FINAL
+  WHERE value IN ('stop', 'resume')
+  UNION ALL
+  SELECT wamid, if(recipient_id != '', recipient_id, recipient_user_id), 'opt_out', 'marketing', 'meta_error_131050', ts, wamid
+  FROM {{db}}.statuses_v1 FINAL
+  WHERE error_code = 131050`;
+
+const words = z.array(z.string().transform((w) => w.trim().toLowerCase()));
+
+export const consentEvents = defineQuery({
+  name: 'compliance.consent_events',
+  sql: `SELECT event_id, subject, action, scope, source, toUnixTimestamp64Milli(ts) AS ts, proof_ref
+        FROM (${CONSENT_EVENTS})
+        WHERE subject != '' AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
+        ORDER BY subject, ts, event_id`,
+  params: z.object({ out_words: words, in_words: words, from: z.string(), to: z.string() }),
+  row: z.object({
+    event_id: z.string(),
+    subject: z.string(),
+    action: z.string(),
+    scope: z.string(),
+    source: z.string(),
+    ts: z.coerce.number(),
+    proof_ref: z.string(),
+  }),
+});
+
+/**
+ * Marketing sends (pricing category marketing, or the campaign tag in biz_opaque_callback_data) at
+ * the time of their `sent` status, each with the latest opt-in, opt-out and resume before it
+ * (ASOF joins over the consent stream, marketing or all scopes), classified:
+ * AFTER_OPT_OUT when the latest opt-out is newer than any opt-in or resume, NO_OPT_IN when there
+ * was never an opt-in. Only violations are returned.
+ */
+export const marketingViolations = defineQuery({
+  name: 'compliance.marketing_violations',
+  sql: `WITH
+          events AS (SELECT subject, action, ts, source FROM (${CONSENT_EVENTS}) WHERE subject != '' AND scope IN ('marketing', 'all')),
+          sends AS (
+            SELECT wamid,
+                   argMinIf(if(recipient_id != '', recipient_id, recipient_user_id), ts, status = 'sent') AS subject,
+                   minIf(ts, status = 'sent') AS sent_at,
+                   any(waba_id) AS waba_id, any(phone_number_id) AS phone_number_id,
+                   maxIf(pricing_category, pricing_category != '') AS pricing_category,
+                   maxIf(conversation_origin_type, conversation_origin_type != '') AS origin_type,
+                   maxIf(biz_opaque_callback_data, biz_opaque_callback_data != '') AS callback_data,
+                   argMax(status, ts) AS delivery_status
+            FROM {{db}}.statuses_v1 FINAL
+            WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
+            GROUP BY wamid
+            HAVING countIf(status = 'sent') > 0 AND subject != ''
+               AND (has({categories:Array(String)}, pricing_category) OR match(callback_data, {tag_re:String}))
+          ),
+          judged AS (
+            SELECT s.*, oi.ts AS last_opt_in_at, oo.ts AS last_opt_out_at, oo.source AS opt_out_source, rs.ts AS last_resume_at
+            FROM sends AS s
+            ASOF LEFT JOIN (SELECT subject, ts FROM events WHERE action = 'opt_in') AS oi ON s.subject = oi.subject AND s.sent_at >= oi.ts
+            ASOF LEFT JOIN (SELECT subject, ts, source FROM events WHERE action = 'opt_out') AS oo ON s.subject = oo.subject AND s.sent_at >= oo.ts
+            ASOF LEFT JOIN (SELECT subject, ts FROM events WHERE action = 'resume') AS rs ON s.subject = rs.subject AND s.sent_at >= rs.ts
+          )
+        SELECT wamid, subject, toUnixTimestamp64Milli(sent_at) AS sent_at, waba_id, phone_number_id, pricing_category, origin_type,
+               callback_data, delivery_status,
+               toUnixTimestamp64Milli(last_opt_in_at) AS last_opt_in_at, toUnixTimestamp64Milli(last_opt_out_at) AS last_opt_out_at,
+               ifNull(opt_out_source, '') AS opt_out_source, toUnixTimestamp64Milli(last_resume_at) AS last_resume_at,
+               multiIf(last_opt_out_at IS NOT NULL
+                         AND last_opt_out_at > greatest(ifNull(last_opt_in_at, toDateTime64(0, 3, 'UTC')), ifNull(last_resume_at, toDateTime64(0, 3, 'UTC'))),
+                       'AFTER_OPT_OUT',
+                       last_opt_in_at IS NULL, 'NO_OPT_IN', '') AS violation
+        FROM judged
+        WHERE violation != ''
+        ORDER BY sent_at, wamid
+        LIMIT {limit:UInt32}
+        SETTINGS join_use_nulls = 1`,
+  params: z.object({
+    out_words: words,
+    in_words: words,
+    categories: z.array(z.string()),
+    tag_re: z.string(),
+    from: z.string(),
+    to: z.string(),
+    limit: z.number().int().positive(),
+  }),
+  row: z.object({
+    wamid: z.string(),
+    subject: z.string(),
+    sent_at: z.coerce.number(),
+    waba_id: z.string(),
+    phone_number_id: z.string(),
+    pricing_category: z.string(),
+    origin_type: z.string(),
+    callback_data: z.string(),
+    delivery_status: z.string(),
+    last_opt_in_at: z.coerce.number().nullable(),
+    last_opt_out_at: z.coerce.number().nullable(),
+    opt_out_source: z.string(),
+    last_resume_at: z.coerce.number().nullable(),
+    violation: z.enum(['AFTER_OPT_OUT', 'NO_OPT_IN']),
+  }),
+});
+
+export const meta131050Count = defineQuery({
+  name: 'compliance.meta_131050',
+  sql: `SELECT count() AS n FROM {{db}}.statuses_v1 FINAL WHERE error_code = 131050 AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}`,
+  params: z.object({ from: z.string(), to: z.string() }),
+  row: z.object({ n: z.coerce.number() }),
+});

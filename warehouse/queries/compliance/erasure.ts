@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { Warehouse } from '../../client.ts';
+import { defineQuery } from '../../query.ts';
+
+export interface ErasureRequestRow {
+  request_id: string;
+  subject_hash: string;
+  jurisdiction: string;
+  legal_ground: string;
+  requested_by: string;
+  received_at: number;
+  completed_at: number | null;
+  status: string;
+  hold_ids: string[];
+  tables_json: string;
+  receipt_json: string;
+  receipt_sha256: string;
+}
+
+export async function insertErasureRequest(wh: Warehouse, row: ErasureRequestRow): Promise<void> {
+  await wh.writer.insert({ table: `${wh.database}.erasure_requests_v1`, values: [row], format: 'JSONEachRow' });
+}
+
+export const erasureRequests = defineQuery({
+  name: 'compliance.erasure_requests',
+  sql: `SELECT request_id, subject_hash, jurisdiction, legal_ground, requested_by, toString(received_at) AS received_at,
+               toString(completed_at) AS completed_at, status, hold_ids, tables_json, receipt_sha256
+        FROM {{db}}.erasure_requests_v1
+        WHERE received_at >= {from:DateTime64(3)} AND received_at < {to:DateTime64(3)}
+        ORDER BY received_at, request_id`,
+  params: z.object({ from: z.string(), to: z.string() }),
+  row: z.object({
+    request_id: z.string(),
+    subject_hash: z.string(),
+    jurisdiction: z.string(),
+    legal_ground: z.string(),
+    requested_by: z.string(),
+    received_at: z.string(),
+    completed_at: z.string().nullable(),
+    status: z.string(),
+    hold_ids: z.array(z.string()),
+    tables_json: z.string(),
+    receipt_sha256: z.string(),
+  }),
+});
+
+export async function insertSuppression(wh: Warehouse, row: { subject_hash: string; request_id: string; added_at: number }): Promise<void> {
+  await wh.writer.insert({ table: `${wh.database}.erasure_suppression_v1`, values: [row], format: 'JSONEachRow' });
+}
+
+export const suppressedSubjects = defineQuery({
+  name: 'compliance.suppressed_subjects',
+  sql: `SELECT DISTINCT subject_hash FROM {{db}}.erasure_suppression_v1`,
+  params: z.object({}),
+  row: z.object({ subject_hash: z.string() }),
+  connection: 'jobs',
+});

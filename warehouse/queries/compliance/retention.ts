@@ -1,0 +1,141 @@
+import type { Warehouse } from '../../client.ts';
+
+/**
+ * Retention in SQL: table TTLs that skip rows under a legal hold, the content purge for columns
+ * whose policy is shorter than their row's, and the age statistics of the status report. Table and
+ * column names come from the catalogue and the validated policy; they are checked and quoted here.
+ */
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function ident(name: string): string {
+  if (!IDENT.test(name)) throw new Error(`unsafe identifier ${JSON.stringify(name).slice(0, 60)}`);
+  return '`' + name + '`';
+}
+function days(n: number): number {
+  if (!Number.isInteger(n) || n <= 0 || n > 100_000) throw new Error(`bad retention period ${n}`);
+  return n;
+}
+
+export interface KeyColumn {
+  column: string;
+  shape: 'scalar' | 'array';
+}
+
+/** True for a row naming someone under an active hold (lookup in the legal_hold_subjects_v1 Join). */
+export function heldCondition(db: string, keys: readonly KeyColumn[]): string | undefined {
+  if (keys.length === 0) return undefined;
+  const lookup = (x: string) => `joinGet('${ident(db).slice(1, -1)}.legal_hold_subjects_v1', 'hold_id', ${x}) != ''`;
+  return keys
+    .map((k) => (k.shape === 'array' ? `arrayExists(x -> ${lookup('CAST(x, \'String\')')}, ${ident(k.column)})` : lookup(`CAST(ifNull(${ident(k.column)}, ''), 'String')`)))
+    .join(' OR ');
+}
+
+/** `toDateTime(col) + toIntervalDay(N) [WHERE NOT held]`: the table TTL of one retention policy. */
+export function ttlExpression(db: string, timeColumn: string, periodDays: number, keys: readonly KeyColumn[]): string {
+  const held = heldCondition(db, keys);
+  return `toDateTime(${ident(timeColumn)}) + toIntervalDay(${days(periodDays)})${held ? ` WHERE NOT (${held})` : ''}`;
+}
+
+function onCluster(wh: Warehouse): string {
+  return wh.cluster ? ` ON CLUSTER ${ident(wh.cluster)}` : '';
+}
+
+/** Sets the TTL without rewriting existing parts now: expired rows go at the next TTL merge. */
+export async function modifyTableTtl(wh: Warehouse, table: string, expression: string): Promise<void> {
+  await wh.jobs.command({
+    query: `ALTER TABLE ${ident(wh.database)}.${ident(table)}${onCluster(wh)} MODIFY TTL ${expression}`,
+    clickhouse_settings: { log_comment: 'compliance.modify_ttl', materialize_ttl_after_modify: 0 },
+  });
+}
+
+export async function removeTableTtl(wh: Warehouse, table: string): Promise<void> {
+  await wh.jobs.command({
+    query: `ALTER TABLE ${ident(wh.database)}.${ident(table)}${onCluster(wh)} REMOVE TTL`,
+    clickhouse_settings: { log_comment: 'compliance.remove_ttl' },
+  });
+}
+
+/** Applies the TTL to existing parts now (what a TTL merge would do later), and waits. */
+export async function materializeTtl(wh: Warehouse, table: string): Promise<void> {
+  await wh.jobs.command({
+    query: `ALTER TABLE ${ident(wh.database)}.${ident(table)}${onCluster(wh)} MATERIALIZE TTL`,
+    clickhouse_settings: { log_comment: 'compliance.materialize_ttl', mutations_sync: '2' },
+  });
+}
+
+export interface AgeStats {
+  rows: number;
+  oldest: string | null;
+  newest: string | null;
+  past_policy: number;
+  held_past_policy: number;
+  content_past_policy: number;
+}
+
+/**
+ * Physical rows (no FINAL: every stored copy counts for storage limitation), their age range, and
+ * how many are older than the policy's cutoff, held, or still carry content past the content cutoff.
+ */
+export async function ageStats(
+  wh: Warehouse,
+  table: string,
+  opts: { timeColumn: string; cutoffMs: number | null; contentCutoffMs: number | null; keys: readonly KeyColumn[]; contentColumns: readonly ContentColumn[] },
+): Promise<AgeStats> {
+  const t = ident(opts.timeColumn);
+  const held = heldCondition(wh.database, opts.keys) ?? '0';
+  const hasContent = opts.contentColumns.length ? opts.contentColumns.map(notEmpty).join(' OR ') : '0';
+  const rs = await wh.jobs.query({
+    query: `SELECT count() AS rows, toString(min(${t})) AS oldest, toString(max(${t})) AS newest,
+                   countIf(${t} < fromUnixTimestamp64Milli({cutoff:Int64})) AS past_policy,
+                   countIf(${t} < fromUnixTimestamp64Milli({cutoff:Int64}) AND (${held})) AS held_past_policy,
+                   countIf(${t} < fromUnixTimestamp64Milli({content_cutoff:Int64}) AND NOT (${held}) AND (${hasContent})) AS content_past_policy
+            FROM ${ident(wh.database)}.${ident(table)}`,
+    query_params: { cutoff: opts.cutoffMs ?? -1e15, content_cutoff: opts.contentCutoffMs ?? -1e15 },
+    format: 'JSONEachRow',
+    clickhouse_settings: { log_comment: 'compliance.age_stats', output_format_json_quote_64bit_integers: 0 },
+  });
+  const [r] = await rs.json<Record<string, string | number>>();
+  const n = Number(r?.rows ?? 0);
+  return {
+    rows: n,
+    oldest: n > 0 ? String(r!.oldest) : null,
+    newest: n > 0 ? String(r!.newest) : null,
+    past_policy: Number(r?.past_policy ?? 0),
+    held_past_policy: Number(r?.held_past_policy ?? 0),
+    content_past_policy: Number(r?.content_past_policy ?? 0),
+  };
+}
+
+export interface ContentColumn {
+  column: string;
+  type: string;
+}
+
+function notEmpty(c: ContentColumn): string {
+  return c.type.startsWith('Nullable(') ? `${ident(c.column)} IS NOT NULL` : `notEmpty(${ident(c.column)})`;
+}
+
+function emptyValue(c: ContentColumn): string {
+  return c.type.startsWith('Nullable(') ? 'NULL' : `defaultValueOfTypeName('${c.type.replace(/[^A-Za-z0-9_(), ]/g, '')}')`;
+}
+
+/**
+ * Clears content columns of rows past the content policy that no hold protects, as a mutation:
+ * a column TTL cannot consult the hold list, and held content must survive.
+ */
+export async function purgeExpiredContent(
+  wh: Warehouse,
+  table: string,
+  opts: { timeColumn: string; cutoffMs: number; keys: readonly KeyColumn[]; contentColumns: readonly ContentColumn[] },
+): Promise<void> {
+  if (opts.contentColumns.length === 0) return;
+  const held = heldCondition(wh.database, opts.keys) ?? '0';
+  const sets = opts.contentColumns.map((c) => `${ident(c.column)} = ${emptyValue(c)}`).join(', ');
+  await wh.jobs.command({
+    query: `ALTER TABLE ${ident(wh.database)}.${ident(table)}${onCluster(wh)} UPDATE ${sets}
+            WHERE ${ident(opts.timeColumn)} < fromUnixTimestamp64Milli({cutoff:Int64}) AND NOT (${held})
+              AND (${opts.contentColumns.map(notEmpty).join(' OR ')})`,
+    query_params: { cutoff: opts.cutoffMs },
+    clickhouse_settings: { log_comment: 'compliance.purge_content', mutations_sync: '2' },
+  });
+}

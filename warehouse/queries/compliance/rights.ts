@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { Warehouse } from '../../client.ts';
+import { defineQuery } from '../../query.ts';
+
+export interface RightsRequestRow {
+  request_id: string;
+  type: string;
+  jurisdiction: string;
+  subject_hash: string;
+  received_at: number;
+  identity_verified_at: number | null;
+  simplified_reply_at: number | null;
+  due_at: number;
+  extended: boolean;
+  extension_reason: string;
+  extension_notified_at: number | null;
+  status: string;
+  completed_at: number | null;
+  outcome_ref: string;
+  handled_by: string;
+  updated_at: number;
+}
+
+/** A new version of the request (ReplacingMergeTree on updated_at): status changes are inserts. */
+export async function upsertRightsRequest(wh: Warehouse, row: RightsRequestRow): Promise<void> {
+  await wh.writer.insert({ table: `${wh.database}.rights_requests_v1`, values: [row], format: 'JSONEachRow' });
+}
+
+const MS = (col: string) => `toUnixTimestamp64Milli(${col}) AS ${col}`;
+const row = z.object({
+  request_id: z.string(),
+  type: z.string(),
+  jurisdiction: z.string(),
+  subject_hash: z.string(),
+  received_at: z.coerce.number(),
+  identity_verified_at: z.coerce.number().nullable(),
+  simplified_reply_at: z.coerce.number().nullable(),
+  due_at: z.coerce.number(),
+  extended: z.coerce.boolean(),
+  extension_reason: z.string(),
+  extension_notified_at: z.coerce.number().nullable(),
+  status: z.string(),
+  completed_at: z.coerce.number().nullable(),
+  outcome_ref: z.string(),
+  handled_by: z.string(),
+  updated_at: z.coerce.number(),
+});
+const COLUMNS = `request_id, type, jurisdiction, subject_hash, ${MS('received_at')}, ${MS('identity_verified_at')},
+  ${MS('simplified_reply_at')}, ${MS('due_at')}, extended, extension_reason, ${MS('extension_notified_at')}, status,
+  ${MS('completed_at')}, outcome_ref, handled_by, ${MS('updated_at')}`;
+
+export const rightsRequests = defineQuery({
+  name: 'compliance.rights_requests',
+  sql: `SELECT ${COLUMNS} FROM {{db}}.rights_requests_v1 FINAL
+        WHERE received_at >= {from:DateTime64(3)} AND received_at < {to:DateTime64(3)}
+        ORDER BY received_at, request_id`,
+  params: z.object({ from: z.string(), to: z.string() }),
+  row,
+});
+
+export const rightsRequestById = defineQuery({
+  name: 'compliance.rights_request',
+  sql: `SELECT ${COLUMNS} FROM {{db}}.rights_requests_v1 FINAL WHERE request_id = {request_id:String}`,
+  params: z.object({ request_id: z.string() }),
+  row,
+});
+
+export const rightsRequestsOfSubject = defineQuery({
+  name: 'compliance.rights_requests_of_subject',
+  sql: `SELECT ${COLUMNS} FROM {{db}}.rights_requests_v1 FINAL WHERE subject_hash IN {hashes:Array(String)} ORDER BY received_at`,
+  params: z.object({ hashes: z.array(z.string()) }),
+  row,
+});

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Warehouse } from '../../client.ts';
+import { defineQuery } from '../../query.ts';
+
+/**
+ * Finding, reading and deleting one person's rows in any table. Which tables and columns to search
+ * comes from the classification in the catalogue (reports/compliance/subject-tables.ts), so the
+ * identifiers in this SQL are catalogue names, checked and quoted; subject ids travel only as
+ * query parameters (`{ids:Array(String)}`), never in the SQL text.
+ */
+
+export interface SubjectTableSpec {
+  table: string;
+  /** Replacing/Collapsing engines: read with FINAL so re-delivered duplicates count once. */
+  final: boolean;
+  keys: Array<{ column: string; shape: 'scalar' | 'array' }>;
+  /** JSON text columns searched for the quoted id, used only when the table has no subject key. */
+  json: string[];
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function ident(name: string): string {
+  if (!IDENT.test(name)) throw new Error(`unsafe identifier ${JSON.stringify(name).slice(0, 60)}`);
+  return '`' + name + '`';
+}
+
+function table(wh: Warehouse, name: string): string {
+  return `${ident(wh.database)}.${ident(name)}`;
+}
+
+/** The WHERE condition naming the subject; parameters `ids` and `needles` (ids as JSON strings). */
+export function subjectCondition(t: SubjectTableSpec): string {
+  const parts = t.keys.map((k) => (k.shape === 'array' ? `hasAny(${ident(k.column)}, {ids:Array(String)})` : `${ident(k.column)} IN {ids:Array(String)}`));
+  if (parts.length === 0) for (const c of t.json) parts.push(`multiSearchAny(${ident(c)}, {needles:Array(String)})`);
+  if (parts.length === 0) throw new Error(`table ${t.table} has no column to find a subject by`);
+  return parts.join(' OR ');
+}
+
+function params(ids: readonly string[]) {
+  return { ids: [...ids], needles: ids.map((id) => JSON.stringify(id)) };
+}
+
+/** Rows naming the subject; `physical` also counts rows masked by a lightweight DELETE. */
+export async function countSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[], physical = false): Promise<number> {
+  const rs = await wh.jobs.query({
+    query: `SELECT count() AS n FROM ${table(wh, t.table)} WHERE ${subjectCondition(t)}`,
+    query_params: params(ids),
+    format: 'JSONEachRow',
+    clickhouse_settings: { log_comment: 'compliance.count_subject_rows', ...(physical ? { apply_deleted_mask: 0 } : {}) },
+  });
+  const [row] = await rs.json<{ n: string | number }>();
+  return Number(row?.n ?? 0);
+}
+
+/** The subject's rows of one table, every column, timestamps as ClickHouse prints them. */
+export async function selectSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[]): Promise<Record<string, unknown>[]> {
+  const rs = await wh.reader.query({
+    query: `SELECT * FROM ${table(wh, t.table)}${t.final ? ' FINAL' : ''} WHERE ${subjectCondition(t)}`,
+    query_params: params(ids),
+    format: 'JSONEachRow',
+    clickhouse_settings: { log_comment: 'compliance.select_subject_rows', output_format_json_quote_64bit_integers: 0 },
+  });
+  return rs.json<Record<string, unknown>>();
+}
+
+export type DeleteMethod = 'mutation' | 'lightweight';
+
+/**
+ * Deletes the subject's rows and waits until the deletion is complete on every replica. A mutation
+ * rewrites the parts (data gone from disk); a lightweight DELETE masks rows at once and purges them
+ * at the next merge. Returns the SHA-256 of the statement (the id stays a parameter).
+ */
+export async function deleteSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[], method: DeleteMethod): Promise<string> {
+  const where = subjectCondition(t);
+  const onCluster = wh.cluster ? ` ON CLUSTER ${ident(wh.cluster)}` : '';
+  const query =
+    method === 'mutation'
+      ? `ALTER TABLE ${table(wh, t.table)}${onCluster} DELETE WHERE ${where}`
+      : `DELETE FROM ${table(wh, t.table)}${onCluster} WHERE ${where}`;
+  await wh.jobs.command({
+    query,
+    query_params: params(ids),
+    clickhouse_settings: { log_comment: 'compliance.delete_subject_rows', mutations_sync: '2', lightweight_deletes_sync: '2' },
+  });
+  return createHash('sha256').update(query).digest('hex');
+}
+
+export const linkedIdentifiers = defineQuery({
+  name: 'compliance.linked_identifiers',
+  sql: `SELECT DISTINCT id FROM (
+          SELECT arrayJoin([wa_id, from_user_id, system_new_wa_id]) AS id FROM {{db}}.messages_v1
+          WHERE wa_id IN {ids:Array(String)} OR from_user_id IN {ids:Array(String)} OR system_new_wa_id IN {ids:Array(String)}
+          UNION ALL
+          SELECT arrayJoin([recipient_id, recipient_user_id]) AS id FROM {{db}}.statuses_v1
+          WHERE recipient_type != 'group' AND (recipient_id IN {ids:Array(String)} OR recipient_user_id IN {ids:Array(String)})
+          UNION ALL
+          SELECT arrayJoin([wa_id, user_id]) AS id FROM {{db}}.contacts_v1
+          WHERE wa_id IN {ids:Array(String)} OR user_id IN {ids:Array(String)}
+          UNION ALL
+          SELECT arrayJoin([wa_id, user_id]) AS id FROM {{db}}.user_preferences_v1
+          WHERE wa_id IN {ids:Array(String)} OR user_id IN {ids:Array(String)}
+        ) WHERE id != '' ORDER BY id`,
+  params: z.object({ ids: z.array(z.string()) }),
+  row: z.object({ id: z.string() }),
+});
+
+export const rawBodiesOfSubjects = defineQuery({
+  name: 'compliance.raw_bodies_of_subjects',
+  sql: `SELECT body_sha256, any(body) AS body, groupUniqArrayArray(subject_ids) AS subject_ids, toString(max(received_at)) AS received_at,
+               any(verdict) AS verdict
+        FROM {{db}}.raw_webhooks_v1 WHERE hasAny(subject_ids, {ids:Array(String)})
+        GROUP BY body_sha256 ORDER BY received_at`,
+  params: z.object({ ids: z.array(z.string()) }),
+  row: z.object({ body_sha256: z.string(), body: z.string(), subject_ids: z.array(z.string()), received_at: z.string(), verdict: z.string() }),
+  connection: 'jobs',
+});
+
+/**
+ * Rewrites raw bodies that also carry other people's items: the body loses the subject's items,
+ * keeps its original SHA-256 as key (the typed rows of the others still point at it) and is marked
+ * `redacted`. One mutation for all bodies.
+ */
+export async function redactRawBodies(
+  wh: Warehouse,
+  ids: readonly string[],
+  bodies: ReadonlyArray<{ body_sha256: string; body: string; item_count: number }>,
+  reason: string,
+): Promise<void> {
+  if (bodies.length === 0) return;
+  const onCluster = wh.cluster ? ` ON CLUSTER ${ident(wh.cluster)}` : '';
+  await wh.jobs.command({
+    query: `ALTER TABLE ${table(wh, 'raw_webhooks_v1')}${onCluster}
+            UPDATE body = transform(body_sha256, {shas:Array(String)}, {bodies:Array(String)}, body),
+                   item_count = transform(body_sha256, {shas:Array(String)}, {counts:Array(UInt32)}, item_count),
+                   subject_ids = arrayFilter(x -> NOT has({ids:Array(String)}, x), subject_ids),
+                   verdict = 'redacted', reason = {reason:String}
+            WHERE body_sha256 IN {shas:Array(String)}`,
+    query_params: {
+      shas: bodies.map((b) => b.body_sha256),
+      bodies: bodies.map((b) => b.body),
+      counts: bodies.map((b) => b.item_count),
+      ids: [...ids],
+      reason,
+    },
+    clickhouse_settings: { log_comment: 'compliance.redact_raw_bodies', mutations_sync: '2' },
+  });
+}
+
+/** Subject ids seen in raw bodies received since a time (the suppression sweep). */
+export const subjectIdsReceivedSince = defineQuery({
+  name: 'compliance.subject_ids_since',
+  sql: `SELECT DISTINCT arrayJoin(subject_ids) AS id FROM {{db}}.raw_webhooks_v1 WHERE received_at >= {since:DateTime64(3)}`,
+  params: z.object({ since: z.string() }),
+  row: z.object({ id: z.string() }),
+  connection: 'jobs',
+});
