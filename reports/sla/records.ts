@@ -37,6 +37,7 @@ export interface WaitRecord extends ChatKey {
   responder: string;
   agent: string;
   team: string;
+  owner_team: string;
   response_template: boolean;
   replied_in_window: boolean | null;
   time_to_deliver_seconds: number | null;
@@ -112,6 +113,7 @@ function toRecord(
     responder: r?.sender ?? '',
     agent: r?.agent ?? '',
     team: r?.team ?? '',
+    owner_team: w.ownerTeam,
     response_template: r?.template ?? false,
     replied_in_window: respondedAt === null ? null : respondedAt < windowExpiresAt,
     time_to_deliver_seconds: r ? seconds(r.sentAt, delivered) : null,

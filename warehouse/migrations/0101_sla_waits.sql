@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.sla_waits_v1 {{on_cluster}}
     responder                 LowCardinality(String),  -- human | bot | automation | unknown, '' while open
     agent                     String,
     team                      String,
+    owner_team                String,                  -- team of the chat's latest tagged business message before the wait
     response_template         Bool,
     replied_in_window         Nullable(Bool),
     time_to_deliver_seconds   Nullable(Float64),

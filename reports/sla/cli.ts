@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import type { AppDeps } from '../../app/deps.ts';
+import { encode } from '../format.ts';
+import { slaSettings } from './settings.ts';
+import { refreshWaits } from './job.ts';
+import { auditParams, parseReportParams, REPORT_KINDS, type ReportKind } from './params.ts';
+import { runReport } from './report.ts';
+
+/**
+ * `wa-analytics report sla [--kind waits|aggregates|breaches|live] [--from --to --tz --format …]`:
+ * the same reports as the API, written to stdout (contacts pseudonymous), recorded in the audit.
+ */
+
+type Open = () => Promise<{ deps: AppDeps; close(): Promise<void> }>;
+
+const OPTIONS: [flag: string, param: string, help: string][] = [
+  ['--from <date>', 'from', 'start (ISO date or date-time; default 30 days ago)'],
+  ['--to <date>', 'to', 'end (an ISO date includes that day; default now)'],
+  ['--tz <zone>', 'tz', "IANA zone for dates and buckets (default the tenant's zone)"],
+  ['--format <format>', 'format', 'json | csv | arrow | parquet (default json)'],
+  ['--family <family>', 'family', 'human | any (default human)'],
+  ['--period <period>', 'period', 'aggregates: day | week | month | none'],
+  ['--group-by <dims>', 'group_by', 'aggregates: comma list of waba_id, phone_number_id, agent, team, responder, kind, sla_policy, entry_point, hour_of_week'],
+  ['--waba-id <ids>', 'waba_id', 'filter, comma list'],
+  ['--phone-number-id <ids>', 'phone_number_id', 'filter, comma list'],
+  ['--team <teams>', 'team', 'filter, comma list'],
+  ['--agent <agents>', 'agent', 'filter, comma list'],
+  ['--responder <classes>', 'responder', 'filter: human, bot, automation, unknown'],
+  ['--wait-kind <kinds>', 'kind', 'filter: first, next, reply_to_business'],
+  ['--list <lists>', 'list', 'live: waiting_now, window_closing'],
+];
+
+export function addSlaCli(program: Command, open: Open): void {
+  const report = program.commands.find((c) => c.name() === 'report') ?? program.command('report').description('run a report');
+  const sla = report
+    .command('sla')
+    .description('response-time SLA report (waits, aggregates, breaches, live) to stdout')
+    .option('--kind <kind>', `${REPORT_KINDS.join(' | ')}`, 'aggregates')
+    .option('--refresh', 'bring the stored waits up to date first (as the scheduled job does)');
+  for (const [flag, , help] of OPTIONS) sla.option(flag, help);
+  sla.action(async (opts: Record<string, string | boolean | undefined>) => {
+    const kind = String(opts.kind) as ReportKind;
+    if (!REPORT_KINDS.includes(kind)) throw new Error(`--kind: expected ${REPORT_KINDS.join(', ')}`);
+    const query: Record<string, unknown> = {};
+    for (const [flag, param] of OPTIONS) {
+      const key = flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+      if (typeof opts[key] === 'string') query[param] = opts[key];
+    }
+    const { deps, close } = await open();
+    try {
+      const settings = slaSettings(deps.config.file);
+      if (opts.refresh) await refreshWaits(deps.warehouse, settings, deps.log);
+      const params = parseReportParams(kind, query, settings, deps.now());
+      const { rows, columns } = await runReport(deps, kind, params, false);
+      const bytes = await encode(deps.warehouse, rows, columns, params.format);
+      await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
+      await deps.audit.record({ actor: 'cli', role: 'system', action: `report.sla.${kind}`, params: auditParams(params), rows: rows.length });
+    } finally {
+      await close();
+    }
+  });
+}

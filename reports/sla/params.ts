@@ -1,0 +1,120 @@
+import { DateTime } from 'luxon';
+import { FORMATS, type ExportFormat } from '../format.ts';
+import { DIMENSIONS, PERIODS, type Dimension, type Period, type WaitFilter } from '../../warehouse/queries/sla/reports.ts';
+import { isValidZone } from './calendar.ts';
+import type { SlaSettings } from './config.ts';
+
+/**
+ * Request parameters of the SLA reports (query string or CLI options), checked and normalised. A
+ * bad value is a ParamError naming the parameter; the route answers it with 400.
+ */
+
+export const REPORT_KINDS = ['aggregates', 'waits', 'breaches', 'live'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+const DAY_MS = 86_400_000;
+const DEFAULT_DAYS = 30;
+const KINDS = ['first', 'next', 'reply_to_business'];
+const RESPONDERS = ['human', 'bot', 'automation', 'unknown'];
+const LISTS = ['waiting_now', 'window_closing'];
+
+export class ParamError extends Error {
+  constructor(readonly parameter: string, message: string) {
+    super(`${parameter}: ${message}`);
+  }
+}
+
+export interface ReportParams extends WaitFilter {
+  format: ExportFormat;
+  period: Period;
+  groupBy: Dimension[];
+  lists: string[];
+}
+
+const KNOWN = new Set([
+  'from', 'to', 'tz', 'format', 'family', 'period', 'group_by', 'list',
+  'waba_id', 'phone_number_id', 'team', 'agent', 'responder', 'kind',
+]);
+
+type Query = Record<string, unknown>;
+
+function text(q: Query, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new ParamError(name, 'give it once, as text');
+  return v.trim();
+}
+
+function list(q: Query, name: string, allowed?: readonly string[]): string[] {
+  const v = text(q, name);
+  if (!v) return [];
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = allowed && items.find((i) => !allowed.includes(i));
+  if (bad) throw new ParamError(name, `unknown value "${bad.slice(0, 40)}"; expected ${allowed.join(', ')}`);
+  return items;
+}
+
+function oneOf<T extends string>(q: Query, name: string, allowed: readonly T[], fallback: T): T {
+  const v = text(q, name);
+  if (v === undefined || v === '') return fallback;
+  if (!allowed.includes(v as T)) throw new ParamError(name, `unknown value "${v.slice(0, 40)}"; expected ${allowed.join(', ')}`);
+  return v as T;
+}
+
+/**
+ * An ISO date (the start of that day in `tz`) or date-time (with Z or an offset, else local to
+ * `tz`), to epoch ms; `wholeDay` moves a date to the end of its day (`to` includes the day it names).
+ */
+export function parseBound(name: 'from' | 'to', value: string, tz: string, wholeDay = false): number {
+  const date = /^\d{4}-\d\d-\d\d$/.test(value);
+  if (!date && !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)?$/.test(value)) {
+    throw new ParamError(name, 'expected an ISO date (2024-03-01) or date-time (2024-03-01T09:00:00Z)');
+  }
+  const dt = DateTime.fromISO(value, { zone: tz });
+  if (!dt.isValid) throw new ParamError(name, `not a valid date: ${dt.invalidExplanation ?? value}`);
+  return (date && wholeDay ? dt.plus({ days: 1 }) : dt).toMillis();
+}
+
+export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSettings, now: Date): ReportParams {
+  const unknown = Object.keys(q).find((k) => !KNOWN.has(k));
+  if (unknown) throw new ParamError(unknown.slice(0, 40), `unknown parameter; expected one of ${[...KNOWN].join(', ')}`);
+  const waba_ids = list(q, 'waba_id');
+  const tz = text(q, 'tz') || settings.zoneFor(waba_ids.length === 1 ? waba_ids[0] : undefined);
+  if (!isValidZone(tz)) throw new ParamError('tz', `unknown time zone "${tz.slice(0, 60)}"; expected an IANA zone such as America/Sao_Paulo`);
+  const format = oneOf(q, 'format', FORMATS, 'json');
+  const toText = text(q, 'to');
+  const fromText = text(q, 'from');
+  const to = toText ? parseBound('to', toText, tz, true) : now.getTime();
+  const from = fromText ? parseBound('from', fromText, tz) : DateTime.fromMillis(to, { zone: tz }).minus({ days: DEFAULT_DAYS }).startOf('day').toMillis();
+  if (from > (toText ? parseBound('to', toText, tz) : to)) throw new ParamError('from', `${fromText} is after to (${toText ?? 'now'})`);
+  if (to - from > settings.maxRangeDays * DAY_MS) {
+    throw new ParamError('to', `the range from ${fromText ?? 'default'} to ${toText ?? 'now'} is over the maximum of ${settings.maxRangeDays} days`);
+  }
+  const groupBy = list(q, 'group_by', Object.keys(DIMENSIONS)) as Dimension[];
+  return {
+    family: oneOf(q, 'family', ['human', 'any'], 'human'),
+    from,
+    to,
+    now: now.getTime(),
+    tz,
+    waba_ids,
+    phone_number_ids: list(q, 'phone_number_id'),
+    teams: list(q, 'team'),
+    agents: list(q, 'agent'),
+    responders: list(q, 'responder', RESPONDERS),
+    kinds: list(q, 'kind', KINDS),
+    format,
+    period: oneOf(q, 'period', Object.keys(PERIODS) as Period[], 'day'),
+    groupBy: kind === 'aggregates' && q.group_by === undefined ? ['kind'] : [...new Set(groupBy)],
+    lists: list(q, 'list', LISTS),
+  };
+}
+
+/** The parameters as written to the access audit: no customer identifiers are among them. */
+export function auditParams(p: ReportParams): Record<string, unknown> {
+  return {
+    from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), tz: p.tz, family: p.family, format: p.format,
+    period: p.period, group_by: p.groupBy, waba_id: p.waba_ids, phone_number_id: p.phone_number_ids, team: p.teams,
+    agent: p.agents, responder: p.responders, kind: p.kinds, list: p.lists,
+  };
+}

@@ -1,0 +1,167 @@
+import type { AppDeps } from '../../app/deps.ts';
+import type { ColumnSpec } from '../format.ts';
+import { aggregateRows, breachRows, liveRows, waitRows, type StoredWaitRow } from '../../warehouse/queries/sla/reports.ts';
+import type { ReportKind, ReportParams } from './params.ts';
+
+/**
+ * Runs one SLA report over the stored waits and shapes its rows: timestamps as ISO 8601 UTC, the
+ * customer as a pseudonymous contact id unless the caller may see personal data.
+ */
+
+const TS = "Nullable(DateTime64(3, 'UTC'))";
+const NUM = 'Nullable(Float64)';
+const STR = 'String';
+const BOOL = 'Nullable(Bool)';
+
+const WAIT_COLUMNS: ColumnSpec[] = [
+  { name: 'waba_id', type: STR },
+  { name: 'phone_number_id', type: STR },
+  { name: 'contact', type: STR },
+  { name: 'family', type: STR },
+  { name: 'kind', type: STR },
+  { name: 'thread_started_at', type: TS },
+  { name: 'started_at', type: TS },
+  { name: 'responded_at', type: TS },
+  { name: 'response_seconds', type: NUM },
+  { name: 'business_response_seconds', type: NUM },
+  { name: 'responder', type: STR },
+  { name: 'agent', type: STR },
+  { name: 'team', type: STR },
+  { name: 'sla_policy', type: STR },
+  { name: 'sla_target_seconds', type: NUM },
+  { name: 'sla_mode', type: STR },
+  { name: 'due_at', type: TS },
+  { name: 'sla_status', type: STR },
+  { name: 'replied_in_window', type: BOOL },
+  { name: 'window_missed', type: BOOL },
+  { name: 'window_expires_at', type: TS },
+  { name: 'late_template_reply', type: BOOL },
+  { name: 'time_to_deliver_seconds', type: NUM },
+  { name: 'time_to_read_seconds', type: NUM },
+  { name: 'entry_point', type: STR },
+  { name: 'owner_team', type: STR },
+  { name: 'wait_id', type: STR },
+];
+
+const BREACH_COLUMNS: ColumnSpec[] = [...WAIT_COLUMNS, { name: 'overdue_seconds', type: NUM }];
+
+const LIVE_COLUMNS: ColumnSpec[] = [
+  { name: 'list', type: STR },
+  ...WAIT_COLUMNS.filter((c) => !['responded_at', 'response_seconds', 'business_response_seconds', 'responder', 'agent', 'team', 'replied_in_window', 'late_template_reply', 'time_to_deliver_seconds', 'time_to_read_seconds'].includes(c.name)),
+  { name: 'last_customer_message_at', type: TS },
+  { name: 'elapsed_seconds', type: NUM },
+  { name: 'window_left_seconds', type: NUM },
+];
+
+const QUANTILES = ['p50', 'p90', 'p95', 'p99'] as const;
+
+function aggregateColumns(p: ReportParams): ColumnSpec[] {
+  return [
+    { name: 'period', type: STR },
+    ...p.groupBy.map((d) => ({ name: d, type: d === 'hour_of_week' ? 'Nullable(UInt16)' : STR })),
+    { name: 'family', type: STR },
+    ...['waits', 'answered', 'unanswered'].map((name) => ({ name, type: 'UInt64' })),
+    { name: 'mean_seconds', type: NUM },
+    ...QUANTILES.map((q) => ({ name: `${q}_seconds`, type: NUM })),
+    { name: 'business_mean_seconds', type: NUM },
+    ...QUANTILES.map((q) => ({ name: `business_${q}_seconds`, type: NUM })),
+    ...['achieved', 'breached', 'open', 'excluded'].map((name) => ({ name, type: 'UInt64' })),
+    { name: 'attainment_pct', type: NUM },
+    ...['replied_in_window', 'window_missed', 'late_template_replies', 'replies_read'].map((name) => ({ name, type: 'UInt64' })),
+    { name: 'read_rate_lower_bound', type: NUM },
+    { name: 'p50_time_to_deliver_seconds', type: NUM },
+    { name: 'p50_time_to_read_seconds', type: NUM },
+  ];
+}
+
+export interface ReportResult {
+  rows: Record<string, unknown>[];
+  columns: ColumnSpec[];
+}
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+function waitRow(r: StoredWaitRow, contact: (waId: string) => string, now: number): Record<string, unknown> {
+  const { wa_id, ...rest } = r;
+  return {
+    ...rest,
+    contact: contact(wa_id),
+    thread_started_at: iso(r.thread_started_at),
+    started_at: iso(r.started_at),
+    responded_at: iso(r.responded_at),
+    due_at: iso(r.due_at),
+    window_expires_at: iso(r.window_expires_at),
+    last_customer_message_at: iso(r.last_inbound_at),
+    window_left_seconds: r.responded_at === null ? Math.max(0, (r.window_expires_at - now) / 1000) : null,
+    replied_in_window: r.replied_in_window === null ? null : Boolean(r.replied_in_window),
+    window_missed: Boolean(r.window_missed),
+    late_template_reply: Boolean(r.late_template_reply),
+  };
+}
+
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function aggregateRow(r: Record<string, unknown>, p: ReportParams): Record<string, unknown> {
+  const answered = Number(r.answered);
+  const q = (r.q as number[]) ?? [];
+  const bq = (r.bq as number[]) ?? [];
+  const achieved = Number(r.achieved);
+  const breached = Number(r.breached);
+  const out: Record<string, unknown> = { period: r.period };
+  for (const d of p.groupBy) out[d] = r[d];
+  Object.assign(out, {
+    family: p.family,
+    waits: Number(r.waits),
+    answered,
+    unanswered: Number(r.unanswered),
+    mean_seconds: answered ? finite(r.mean_seconds) : null,
+    business_mean_seconds: answered ? finite(r.business_mean_seconds) : null,
+    achieved,
+    breached,
+    open: Number(r.open),
+    excluded: Number(r.excluded),
+    attainment_pct: achieved + breached ? (100 * achieved) / (achieved + breached) : null,
+    replied_in_window: Number(r.replied_in_window),
+    window_missed: Number(r.window_missed),
+    late_template_replies: Number(r.late_template_replies),
+    replies_read: Number(r.replies_read),
+    read_rate_lower_bound: answered ? Number(r.replies_read) / answered : null,
+    p50_time_to_deliver_seconds: finite(r.p50_time_to_deliver_seconds),
+    p50_time_to_read_seconds: Number(r.replies_read) ? finite(r.p50_time_to_read_seconds) : null,
+  });
+  QUANTILES.forEach((name, i) => {
+    out[`${name}_seconds`] = answered ? finite(q[i]) : null;
+    out[`business_${name}_seconds`] = answered ? finite(bq[i]) : null;
+  });
+  return out;
+}
+
+/** Live lists: how long a customer may still be answered free-form (`window_closing`) and who waits. */
+const CLOSING_MS = 4 * 3_600_000;
+
+/** Keeps exactly the report's columns, in order (JSON output carries what CSV does). */
+function project(rows: Record<string, unknown>[], columns: ColumnSpec[]): ReportResult {
+  return { rows: rows.map((r) => Object.fromEntries(columns.map((c) => [c.name, r[c.name] ?? null]))), columns };
+}
+
+export async function runReport(deps: AppDeps, kind: ReportKind, p: ReportParams, personal: boolean): Promise<ReportResult> {
+  const result = await reportRows(deps, kind, p, personal);
+  return project(result.rows, result.columns);
+}
+
+async function reportRows(deps: AppDeps, kind: ReportKind, p: ReportParams, personal: boolean): Promise<ReportResult> {
+  const wh = deps.warehouse;
+  const contact = personal ? (id: string) => id : (id: string) => deps.pseudonyms.contact(id);
+  switch (kind) {
+    case 'waits':
+      return { rows: (await waitRows(wh, p)).map((r) => waitRow(r, contact, p.now)), columns: WAIT_COLUMNS };
+    case 'breaches':
+      return { rows: (await breachRows(wh, p)).map((r) => waitRow(r, contact, p.now)), columns: BREACH_COLUMNS };
+    case 'live': {
+      const rows = (await liveRows(wh, p, CLOSING_MS)).filter((r) => p.lists.length === 0 || p.lists.includes(r.list ?? ''));
+      return { rows: rows.map((r) => waitRow(r, contact, p.now)), columns: LIVE_COLUMNS };
+    }
+    case 'aggregates':
+      return { rows: (await aggregateRows(wh, p, p.period, p.groupBy)).map((r) => aggregateRow(r, p)), columns: aggregateColumns(p) };
+  }
+}

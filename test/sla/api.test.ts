@@ -1,0 +1,254 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Service } from '../../app/server.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { PHONE_ID, WABA } from '../fixtures/meta.ts';
+import { authHeader, http, postSigned, startTestService } from '../helpers/service.ts';
+import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
+import { businessAppEcho, customerMessage, messageStatus } from './bodies.ts';
+
+// End to end: signed webhook bodies → ingest → the SLA job → the API. Every expected value below is
+// worked out by hand from the timeline (all times Monday 4 March 2024 UTC unless noted; São Paulo is
+// UTC-3 without DST, open Mon–Fri 09:00–18:00 local = 12:00–21:00Z).
+//
+// Policy "standard": FRT 30 business minutes, NRT 1 h calendar, reply to a business message 2 h calendar.
+// Chat A  11:50 text → 12:20 human ana (FRT 1800 s, business 1200 s from the 12:00Z opening, due 12:30 → achieved)
+//         13:00 text → 13:00:30 bot, 13:40 human bo (NRT human 2400 s, due 14:00 → achieved; any: 30 s bot)
+//         15:00 text → 15:10 human send that later FAILS, 16:30 echo (NRT 5400 s, due 16:00 → breached)
+//         16:31 reaction (opens nothing)
+// Chat B  10:00 campaign template, 10:30 button reply, never answered: reply_to_business due 12:30 → breached
+//         by now (Tue 09:00Z); window closes Tue 10:30Z, 1.5 h after now → "window closing"
+// Chat C  Tue 08:30Z text, unanswered: FRT open, due = Tue opening 12:00Z + 30 min = 12:30Z
+// Chat D  12:00 text, 12:10 human reply; a text at 11:00 arrives late: the wait starts at 11:00 (4200 s,
+//         business 600 s, due 12:30 → achieved) and the 12:00 wait disappears.
+
+const NOW = new Date('2024-03-05T09:00:00Z');
+const A = '5511900000001';
+const B = '5511900000002';
+const C = '5511900000003';
+const D = '5511900000004';
+const h = (ag: string, tm = 'care') => `v1;src=h;ag=${ag};tm=${tm}`;
+
+const FIRST_BATCH = [
+  customerMessage(A, 'wamid.A1', '2024-03-04T11:50:00Z'),
+  messageStatus(A, 'wamid.O1', 'sent', '2024-03-04T12:20:00Z', { tag: h('ana'), category: 'service' }),
+  messageStatus(A, 'wamid.O1', 'delivered', '2024-03-04T12:20:05Z', { tag: h('ana'), category: 'service' }),
+  messageStatus(A, 'wamid.O1', 'read', '2024-03-04T12:25:00Z', { tag: h('ana') }),
+  customerMessage(A, 'wamid.A2', '2024-03-04T13:00:00Z'),
+  messageStatus(A, 'wamid.O2', 'sent', '2024-03-04T13:00:30Z', { tag: 'v1;src=b;ag=bot1;tm=care', category: 'service' }),
+  messageStatus(A, 'wamid.O3', 'sent', '2024-03-04T13:40:00Z', { tag: h('bo'), category: 'service' }),
+  customerMessage(A, 'wamid.A3', '2024-03-04T15:00:00Z'),
+  messageStatus(A, 'wamid.O4', 'sent', '2024-03-04T15:10:00Z', { tag: h('ana'), category: 'service' }),
+  businessAppEcho(A, 'wamid.E5', '2024-03-04T16:30:00Z'),
+  customerMessage(A, 'wamid.A4', '2024-03-04T16:31:00Z', 'reaction'),
+  messageStatus(B, 'wamid.O6', 'sent', '2024-03-04T10:00:00Z', { tag: 'v1;src=c;tm=mkt', category: 'marketing' }),
+  messageStatus(B, 'wamid.O6', 'delivered', '2024-03-04T10:00:02Z', { tag: 'v1;src=c;tm=mkt', category: 'marketing' }),
+  customerMessage(B, 'wamid.B1', '2024-03-04T10:30:00Z', 'button'),
+  customerMessage(C, 'wamid.C1', '2024-03-05T08:30:00Z'),
+  customerMessage(D, 'wamid.D2', '2024-03-04T12:00:00Z'),
+  messageStatus(D, 'wamid.O7', 'sent', '2024-03-04T12:10:00Z', { tag: h('ana'), category: 'service' }),
+];
+const LATE_BATCH = [
+  messageStatus(A, 'wamid.O4', 'failed', '2024-03-04T15:10:02Z'),
+  customerMessage(D, 'wamid.D1', '2024-03-04T11:00:00Z'),
+  // Meta delivers duplicates: the same body again changes nothing.
+  customerMessage(A, 'wamid.A1', '2024-03-04T11:50:00Z'),
+];
+
+const contactOf = (waId: string) => 'c_' + createHmac('sha256', 'test-pii-key').update('contact\0' + waId).digest('hex').slice(0, 16);
+
+let wh: Warehouse;
+let service: Service;
+
+async function runJob(): Promise<void> {
+  const job = service.jobs.find((j) => j.name === 'sla.waits');
+  await job!.run(NOW);
+}
+
+async function get(path: string, role: 'manager' | 'finance' | 'admin' | null = 'manager') {
+  return http(`${service.url()}${path}`, { headers: role ? authHeader(role) : {} });
+}
+
+async function getJson(path: string, role: 'manager' | 'admin' = 'manager') {
+  const r = await get(path, role);
+  expect(r.status, r.text).toBe(200);
+  return JSON.parse(r.text) as { columns: string[]; rows: Record<string, unknown>[] };
+}
+
+beforeAll(async () => {
+  wh = await openTestWarehouse();
+  await truncateAll(wh);
+  const dir = mkdtempSync(join(tmpdir(), 'sla-config-'));
+  const weekday = [['09:00', '18:00']];
+  const config = {
+    tenants: [{ waba_id: WABA, name: 'Loja', time_zone: 'America/Sao_Paulo', calendar: 'office', phone_numbers: [{ phone_number_id: PHONE_ID }] }],
+    calendars: [{ id: 'office', versions: [{ effective_from: '2024-01-01', time_zone: 'America/Sao_Paulo', weekly: { mon: weekday, tue: weekday, wed: weekday, thu: weekday, fri: weekday } }] }],
+    sla: {
+      job: { overlap_seconds: 30 },
+      policies: [{ effective_from: '2024-01-01', rules: [{ name: 'standard', frt: { minutes: 30, mode: 'business' }, nrt: { hours: 1 }, reply_to_business: { hours: 2 } }] }],
+    },
+  };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  service = await startTestService(wh, { CONFIG_FILE: join(dir, 'config.json') }, { now: () => NOW });
+  for (const body of FIRST_BATCH) expect((await postSigned(service, body)).status).toBe(200);
+  await runJob();
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await wh?.close();
+});
+
+const WAIT_FIELDS = ['contact', 'kind', 'thread_started_at', 'started_at', 'responded_at', 'response_seconds', 'business_response_seconds', 'responder', 'agent', 'team', 'sla_policy', 'sla_target_seconds', 'sla_mode', 'due_at', 'sla_status', 'replied_in_window', 'window_missed'];
+const pick = (r: Record<string, unknown>) => WAIT_FIELDS.map((f) => r[f]);
+const RANGE = 'from=2024-03-04&to=2024-03-05&tz=America/Sao_Paulo';
+
+describe('SLA reports end to end', () => {
+  it('before the late events: the failed send still answers, and D starts at 12:00', async () => {
+    const { rows: waits } = await getJson(`/api/reports/sla/waits?${RANGE}&kind=next`);
+    expect(waits.map((r) => [r.started_at, r.response_seconds])).toEqual([
+      ['2024-03-04T13:00:00.000Z', 2400],
+      ['2024-03-04T15:00:00.000Z', 600],
+    ]);
+    const { rows: d } = await getJson(`/api/reports/sla/waits?${RANGE}&kind=first`);
+    expect(d.map((r) => r.started_at)).toContain('2024-03-04T12:00:00.000Z');
+  });
+
+  it('late events recompute their chats; wait rows match the hand-computed values', async () => {
+    for (const body of LATE_BATCH) expect((await postSigned(service, body)).status).toBe(200);
+    await runJob();
+    const { columns, rows: waits } = await getJson(`/api/reports/sla/waits?${RANGE}`);
+    expect(columns.slice(0, 20)).toEqual([
+      'waba_id', 'phone_number_id', 'contact', 'family', 'kind', 'thread_started_at', 'started_at', 'responded_at', 'response_seconds',
+      'business_response_seconds', 'responder', 'agent', 'team', 'sla_policy', 'sla_target_seconds', 'sla_mode', 'due_at', 'sla_status',
+      'replied_in_window', 'window_missed',
+    ]);
+    expect(waits.every((r) => r.waba_id === WABA && r.phone_number_id === PHONE_ID && r.family === 'human')).toBe(true);
+    const z = (hm: string, day = '04') => `2024-03-${day}T${hm}:00.000Z`;
+    expect(waits.map(pick)).toEqual([
+      [contactOf(B), 'reply_to_business', z('10:00'), z('10:30'), null, null, null, '', '', '', 'standard', 7200, 'calendar', z('12:30'), 'breached', null, false],
+      [contactOf(D), 'first', z('11:00'), z('11:00'), z('12:10'), 4200, 600, 'human', 'ana', 'care', 'standard', 1800, 'business', z('12:30'), 'achieved', true, false],
+      [contactOf(A), 'first', z('11:50'), z('11:50'), z('12:20'), 1800, 1200, 'human', 'ana', 'care', 'standard', 1800, 'business', z('12:30'), 'achieved', true, false],
+      [contactOf(A), 'next', z('11:50'), z('13:00'), z('13:40'), 2400, 2400, 'human', 'bo', 'care', 'standard', 3600, 'calendar', z('14:00'), 'achieved', true, false],
+      [contactOf(A), 'next', z('11:50'), z('15:00'), z('16:30'), 5400, 5400, 'human', '', '', 'standard', 3600, 'calendar', z('16:00'), 'breached', true, false],
+      [contactOf(C), 'first', z('08:30', '05'), z('08:30', '05'), null, null, null, '', '', '', 'standard', 1800, 'business', z('12:30', '05'), 'open', null, false],
+    ]);
+    expect(waits[2]).toMatchObject({ time_to_deliver_seconds: 5, time_to_read_seconds: 300 });
+  });
+
+  it('the any family counts the bot', async () => {
+    const { rows: waits } = await getJson(`/api/reports/sla/waits?${RANGE}&family=any&responder=bot`);
+    expect(waits.map((r) => [r.family, r.kind, r.started_at, r.response_seconds, r.responder, r.agent])).toEqual([
+      ['any', 'next', '2024-03-04T13:00:00.000Z', 30, 'bot', 'bot1'],
+    ]);
+  });
+
+  it('running the job again, or from a second instance at once, changes nothing', async () => {
+    const before = await rows(wh, 'SELECT * FROM {{db}}.sla_waits_v1 FINAL ORDER BY wait_id');
+    await Promise.all([runJob(), runJob()]);
+    await runJob();
+    expect(await rows(wh, 'SELECT * FROM {{db}}.sla_waits_v1 FINAL ORDER BY wait_id')).toEqual(before);
+    expect(before).toHaveLength(12);
+  });
+
+  it('aggregates: exact quantiles, attainment and n per kind', async () => {
+    const { rows: agg } = await getJson(`/api/reports/sla?${RANGE}&period=none&group_by=kind`);
+    const fields = ['kind', 'waits', 'answered', 'mean_seconds', 'p50_seconds', 'p99_seconds', 'business_mean_seconds', 'business_p50_seconds', 'achieved', 'breached', 'open', 'attainment_pct'];
+    expect(agg.map((r) => fields.map((f) => r[f]))).toEqual([
+      // first: answered 1800 and 4200 s; quantile = value at rank ⌊p·n⌋ of the sorted values → 4200.
+      ['first', 3, 2, 3000, 4200, 4200, 900, 1200, 2, 0, 1, 100],
+      ['next', 2, 2, 3900, 5400, 5400, 3900, 5400, 1, 1, 0, 50],
+      ['reply_to_business', 1, 0, null, null, null, null, null, 0, 1, 0, 0],
+    ]);
+  });
+
+  it('aggregates by day follow the requested zone', async () => {
+    // In Tokyo (UTC+9) the 15:00Z wait falls on Tuesday; in São Paulo everything but C is Monday.
+    const tokyo = await getJson(`/api/reports/sla?from=2024-03-04&to=2024-03-05&tz=Asia/Tokyo&group_by=`);
+    expect(tokyo.rows.map((r) => [r.period, r.waits])).toEqual([['2024-03-04', 4], ['2024-03-05', 2]]);
+    const saoPaulo = await getJson(`/api/reports/sla?${RANGE}&group_by=`);
+    expect(saoPaulo.rows.map((r) => [r.period, r.waits])).toEqual([['2024-03-04', 5], ['2024-03-05', 1]]);
+  });
+
+  it('breaches and live lists as of now', async () => {
+    const { rows: breaches } = await getJson(`/api/reports/sla/breaches?${RANGE}`);
+    // B: now − due = Tue 09:00 − Mon 12:30 = 73800 s; A3: 16:30 − 16:00 = 1800 s.
+    expect(breaches.map((r) => [r.contact, r.kind, r.overdue_seconds])).toEqual([[contactOf(B), 'reply_to_business', 73800], [contactOf(A), 'next', 1800]]);
+    const { rows: live } = await getJson(`/api/reports/sla/live`);
+    // B waits 22.5 h; its window closes at Tue 10:30Z, 5400 s after now. C waits 30 min.
+    expect(live.map((r) => [r.list, r.contact, r.elapsed_seconds, r.window_left_seconds, r.sla_status])).toEqual([
+      ['waiting_now', contactOf(B), 81000, 5400, 'breached'],
+      ['waiting_now', contactOf(C), 1800, 84600, 'open'],
+      ['window_closing', contactOf(B), 81000, 5400, 'breached'],
+    ]);
+  });
+
+  it('roles: manager and admin may read, finance may not, no token is refused; admin sees wa_id', async () => {
+    expect((await get(`/api/reports/sla/waits?${RANGE}`, 'finance')).status).toBe(403);
+    expect((await get(`/api/reports/sla/waits?${RANGE}`, null)).status).toBe(401);
+    const { rows: admin } = await getJson(`/api/reports/sla/waits?${RANGE}&kind=reply_to_business`, 'admin');
+    expect(admin.map((r) => r.contact)).toEqual([B]);
+  });
+
+  it('every run is in the access audit, without customer numbers', async () => {
+    // The audit entry is written once the response is out: give the last one a moment.
+    for (let i = 0; i < 50 && (await rows(wh, `SELECT 1 FROM {{db}}.access_audit_v1 WHERE action LIKE 'report.sla.%'`)).length < 10; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const audit = await rows<{ action: string; params_json: string; rows_returned: number; export_sha256: string }>(
+      wh,
+      `SELECT action, params_json, rows_returned, export_sha256 FROM {{db}}.access_audit_v1 WHERE action LIKE 'report.sla.%' ORDER BY seq`,
+    );
+    expect(audit.length).toBeGreaterThanOrEqual(10);
+    expect(audit.map((a) => a.action)).toContain('report.sla.live');
+    expect(audit.every((a) => a.export_sha256.length === 64)).toBe(true);
+    for (const waId of [A, B, C, D]) expect(audit.some((a) => a.params_json.includes(waId))).toBe(false);
+  });
+
+  it('bad input is refused with 400 naming the parameter', async () => {
+    const cases: [string, string][] = [
+      ['tz=Mars/Olympus', 'tz'],
+      ['from=2024-03-05&to=2024-03-04', 'from'],
+      ['format=xlsx', 'format'],
+      ['from=2023-01-01&to=2024-03-04', 'to'],
+      ['from=yesterday', 'from'],
+      ['kind=fastest', 'kind'],
+      ['group_by=color', 'group_by'],
+      ['colour=red', 'colour'],
+    ];
+    for (const [query, parameter] of cases) {
+      const r = await get(`/api/reports/sla?${query}`);
+      expect([query, r.status]).toEqual([query, 400]);
+      expect(JSON.parse(r.text).parameter).toBe(parameter);
+    }
+  });
+
+  it('exports decode as CSV, Arrow and Parquet with the same values', async () => {
+    const csv = await get(`/api/reports/sla/waits?${RANGE}&format=csv`);
+    expect(csv.status).toBe(200);
+    const records = parse(csv.text, { columns: true }) as Record<string, string>[];
+    expect(records.map((r) => [r.kind, r.response_seconds, r.sla_status])).toEqual([
+      ['reply_to_business', '', 'breached'], ['first', '4200', 'achieved'], ['first', '1800', 'achieved'],
+      ['next', '2400', 'achieved'], ['next', '5400', 'breached'], ['first', '', 'open'],
+    ]);
+    const arrow = await get(`/api/reports/sla/waits?${RANGE}&format=arrow`);
+    const table = tableFromIPC(arrow.body);
+    expect(table.numRows).toBe(6);
+    expect(table.getChild('response_seconds')!.toArray()[1]).toBe(4200);
+    expect(Number(table.getChild('started_at')!.get(1))).toBe(Date.parse('2024-03-04T11:00:00Z'));
+    const parquet = await get(`/api/reports/sla/waits?${RANGE}&format=parquet`);
+    const file = join(mkdtempSync(join(tmpdir(), 'sla-parquet-')), 'waits.parquet');
+    writeFileSync(file, parquet.body);
+    const decoded = await rows<{ kind: string; response_seconds: number | null; started_at: string }>(
+      wh,
+      `SELECT kind, response_seconds, toString(started_at) AS started_at FROM file({file:String}, Parquet)`,
+      { file },
+    );
+    expect(decoded.map((r) => [r.kind, r.response_seconds, r.started_at])[1]).toEqual(['first', 4200, '2024-03-04 11:00:00.000']);
+  });
+});
