@@ -1,0 +1,138 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import type { AppDeps } from '../../app/deps.ts';
+import { encode, type ColumnSpec } from '../format.ts';
+import { CHARGE_COLUMNS } from './charges.ts';
+import { CONVERSATION_COLUMNS } from './counts.ts';
+import { CsvError } from './csv-table.ts';
+import { runFacts, billingEnv } from './facts-job.ts';
+import { FORECAST_COLUMNS } from './forecast-report.ts';
+import { dateParam, formatParam, groupByParam, monthParam } from './params.ts';
+import { RECONCILIATION_COLUMNS } from './reconciliation.ts';
+import { BillingRequestError, BillingReports } from './service.ts';
+
+/**
+ * CLI: `report conversations|charges|forecast|reconciliation`, `rate-card load|list`,
+ * `billing refresh|rebuild|import-analytics`. Reports print CSV to stdout unless --format/--out say
+ * otherwise; each run is written to the access audit as the CLI's system actor.
+ */
+
+type Open = () => Promise<{ deps: AppDeps; close(): Promise<void> }>;
+
+interface ReportOpts {
+  month?: string;
+  wabaId?: string;
+  format?: string;
+  out?: string;
+  groupBy?: string;
+  asOf?: string;
+  onlyDifferences?: boolean;
+}
+
+async function withReports<T>(open: Open, fn: (r: BillingReports, deps: AppDeps) => Promise<T>): Promise<T | undefined> {
+  const { deps, close } = await open();
+  try {
+    return await fn(new BillingReports(deps), deps);
+  } catch (e) {
+    if (e instanceof BillingRequestError || e instanceof CsvError) {
+      console.error(`error: ${e.message}`);
+      if (e instanceof CsvError && e.problems.length > 1) for (const p of e.problems) console.error(`  ${p}`);
+      process.exitCode = 2;
+      return undefined;
+    }
+    throw e;
+  } finally {
+    await close();
+  }
+}
+
+async function output(deps: AppDeps, opts: ReportOpts, rows: readonly object[], columns: ColumnSpec[], action: string): Promise<void> {
+  const format = formatParam({ format: opts.format ?? 'csv' });
+  const bytes = await encode(deps.warehouse, rows as Record<string, unknown>[], columns, format);
+  if (opts.out) writeFileSync(opts.out, bytes);
+  else process.stdout.write(bytes);
+  const { createHash } = await import('node:crypto');
+  await deps.audit.record({
+    actor: 'cli',
+    role: 'system',
+    action,
+    params: { month: opts.month, waba_id: opts.wabaId, format, group_by: opts.groupBy, as_of: opts.asOf },
+    rows: rows.length,
+    exportSha256: createHash('sha256').update(bytes).digest('hex'),
+  });
+}
+
+const common = (c: Command) =>
+  c
+    .option('--month <YYYY-MM>', 'local month of each WABA (default: the current one)')
+    .option('--waba-id <id>', 'one WhatsApp Business Account')
+    .option('--format <format>', 'csv | json | arrow | parquet', 'csv')
+    .option('--out <file>', 'write to a file instead of stdout');
+
+export function billingCli(program: Command, open: Open): void {
+  const report = program.commands.find((c) => c.name() === 'report') ?? program.command('report').description('run a report');
+
+  common(report.command('conversations').description('conversations (CBP) and charged messages (PMP) by category, against the free tier'))
+    .action((o: ReportOpts) => withReports(open, async (r, deps) => {
+      const rows = await r.conversations({ month: monthParam({ month: o.month }), waba: o.wabaId });
+      await output(deps, o, rows, CONVERSATION_COLUMNS, 'billing.conversations');
+    }));
+
+  common(report.command('charges').description('charges by month, category, market and phone number'))
+    .option('--group-by <dims>', 'category,market,phone_number_id,tier,day')
+    .action((o: ReportOpts) => withReports(open, async (r, deps) => {
+      const rows = await r.charges({ month: monthParam({ month: o.month }), waba: o.wabaId, groupBy: groupByParam({ group_by: o.groupBy }) });
+      await output(deps, o, rows, CHARGE_COLUMNS, 'billing.charges');
+    }));
+
+  common(report.command('forecast').description('month-end forecast with an interval and the free tier run-out date'))
+    .option('--as-of <YYYY-MM-DD>', 'forecast as made at the start of this local date (default: now)')
+    .action((o: ReportOpts) => withReports(open, async (r, deps) => {
+      const rows = await r.forecast({ month: monthParam({ month: o.month }), waba: o.wabaId, asOf: dateParam({ as_of: o.asOf }, 'as_of') });
+      await output(deps, o, rows, FORECAST_COLUMNS, 'billing.forecast');
+    }));
+
+  common(report.command('reconciliation').description("Meta's imported analytics against our figures, per day and category"))
+    .option('--only-differences', 'leave out the days and categories that match')
+    .action((o: ReportOpts) => withReports(open, async (r, deps) => {
+      const rows = await r.reconciliation({ month: monthParam({ month: o.month }, true)!, waba: o.wabaId, onlyDifferences: o.onlyDifferences });
+      await output(deps, o, rows, RECONCILIATION_COLUMNS, 'billing.reconciliation');
+    }));
+
+  const card = program.command('rate-card').description("Meta's rate cards (CSV per currency and effective date)");
+  card
+    .command('load <file>')
+    .description('load a list-rate or volume-tier CSV; a refused card changes nothing')
+    .requiredOption('--currency <code>', 'e.g. USD')
+    .requiredOption('--effective-from <YYYY-MM-DD>', 'first local date the card applies')
+    .action((file: string, o: { currency: string; effectiveFrom: string }) => withReports(open, async (r, deps) => {
+      const loaded = await r.loadRateCard(readFileSync(file, 'utf8'), { currency: o.currency, effectiveFrom: o.effectiveFrom, sourceName: basename(file), loadedBy: 'cli' });
+      await deps.audit.record({ actor: 'cli', role: 'system', action: 'billing.rate_card.load', params: { currency: o.currency, effective_from: o.effectiveFrom, source_sha256: loaded.source_sha256 }, rows: loaded.entries });
+      console.log(`loaded ${loaded.kind} card ${loaded.currency} from ${loaded.effective_from}: ${loaded.entries} prices, ${loaded.markets} markets`);
+      for (const w of loaded.warnings) console.log(`warning: ${w}`);
+    }));
+  card.command('list').description('loaded cards').action(() => withReports(open, async (r) => {
+    for (const c of await r.listRateCards()) console.log(`${c.currency}\t${c.kind}\t${c.effective_from}\t${c.loaded_at}\t${c.entries}\t${c.source_name}`);
+  }));
+
+  const billing = program.command('billing').description('billing facts and imports');
+  billing.command('refresh').description('bring the billing facts and rollup up to date now').action(() => withReports(open, async (_r, deps) => {
+    const res = await runFacts(billingEnv(deps), new Date());
+    console.log(`billing facts: ${res.messages} messages, ${res.conversations} conversations, ${res.periods.length} periods rolled up`);
+  }));
+  billing.command('rebuild').description('rebuild every fact and period (after changing a time zone or the market mapping)').action(() => withReports(open, async (_r, deps) => {
+    const res = await runFacts(billingEnv(deps), new Date(), { rebuild: true });
+    console.log(`billing rebuilt: ${res.messages} messages, ${res.conversations} conversations, ${res.periods.length} periods rolled up`);
+  }));
+  billing
+    .command('import-analytics <file>')
+    .description('import a saved pricing_analytics / conversation_analytics response (JSON)')
+    .option('--waba-id <id>', 'when the response has no "id"')
+    .action((file: string, o: { wabaId?: string }) => withReports(open, async (r, deps) => {
+      const result = await r.importAnalytics(JSON.parse(readFileSync(file, 'utf8')), o.wabaId, 'cli');
+      await deps.audit.record({ actor: 'cli', role: 'system', action: 'billing.reconciliation.import', params: { import_id: result.import.import_id, waba_id: result.import.waba_id }, rows: result.rows.length });
+      const differ = result.rows.filter((x) => x.status !== 'match').length;
+      console.log(`imported ${result.import.points} ${result.import.source} points for ${result.import.waba_id} (${result.import.first_day} … ${result.import.last_day}); ${differ} of ${result.rows.length} day-category rows differ`);
+    }));
+}

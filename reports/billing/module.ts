@@ -1,0 +1,30 @@
+import type { ServiceModule } from '../../app/modules.ts';
+import { billingCli } from './cli.ts';
+import { billingConfig } from './config.ts';
+import { factsJob } from './facts-job.ts';
+import { billingRoutes } from './routes.ts';
+import { BillingReports } from './service.ts';
+
+/**
+ * Billing: conversations and charged messages against the free tier, charges from Meta's rate
+ * cards, the month-end forecast, and reconciliation with Meta's analytics. See docs/BILLING.md.
+ */
+export default {
+  name: 'billing',
+  routes: billingRoutes,
+  jobs(deps) {
+    const cfg = billingConfig(deps.config);
+    const reports = new BillingReports(deps);
+    return [
+      factsJob(deps),
+      {
+        name: 'billing.forecast_snapshot',
+        schedule: cfg.forecast.snapshot_schedule,
+        async run(now) {
+          await reports.snapshotForecasts(now);
+        },
+      },
+    ];
+  },
+  cli: billingCli,
+} satisfies ServiceModule;

@@ -1,0 +1,301 @@
+import { z } from 'zod';
+import type { Warehouse } from '../../client.ts';
+import { defineCommand, defineQuery } from '../../query.ts';
+
+/**
+ * The billing facts job's SQL: which statuses arrived in a window, each touched message's or
+ * conversation's summary over all its statuses, and the fact rows it writes. Windows are on
+ * `received_at` (epoch ms); pages go by key so a backfill never holds every key at once.
+ */
+
+const num = z.coerce.number();
+const window = {
+  from_ms: z.number().int(),
+  to_ms: z.number().int(),
+  after_waba: z.string(),
+  after_key: z.string(),
+};
+
+const IN_WINDOW = `received_at > fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND received_at <= fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')`;
+const HAS_PRICING = `(pricing_model != '' OR pricing_category != '' OR pricing_type != '' OR pricing_billable IS NOT NULL)`;
+const BILLABLE8 = `if(isNull(pricing_billable), -1, toInt8(assumeNotNull(pricing_billable)))`;
+
+/** Last key of the next page of touched messages (wamids with any status in the window). */
+export const touchedMessagesPageEnd = defineQuery({
+  name: 'billing.facts.touched_messages_page_end',
+  sql: `SELECT waba_id, wamid AS key FROM (
+          SELECT DISTINCT waba_id, wamid FROM {{db}}.statuses_v1
+          WHERE ${IN_WINDOW} AND wamid != '' AND (waba_id, wamid) > ({after_waba:String}, {after_key:String})
+          ORDER BY waba_id, wamid LIMIT {limit:UInt32})
+        ORDER BY waba_id DESC, key DESC LIMIT 1`,
+  params: z.object({ ...window, limit: z.number().int().positive() }),
+  row: z.object({ waba_id: z.string(), key: z.string() }),
+  connection: 'jobs',
+});
+
+const messagePage = `SELECT DISTINCT waba_id, wamid FROM {{db}}.statuses_v1
+  WHERE ${IN_WINDOW} AND wamid != '' AND (waba_id, wamid) > ({after_waba:String}, {after_key:String})
+    AND (waba_id, wamid) <= ({upto_waba:String}, {upto_key:String})`;
+
+export const messageSummarySchema = z.object({
+  waba_id: z.string(),
+  wamid: z.string(),
+  phone_number_id: z.string(),
+  recipient_id: z.string(),
+  recipient_user_id: z.string(),
+  model: z.string(),
+  category: z.string(),
+  type: z.string(),
+  billable: num,
+  origin_type: z.string(),
+  first_ms: num,
+  sent_ms: num.nullable(),
+  delivered_ms: num.nullable(),
+  failed: num,
+  has_pricing: num,
+  version_ms: num,
+  old_month: z.string(),
+});
+export type MessageSummary = z.infer<typeof messageSummarySchema>;
+
+/** Per touched wamid: the pricing it carries (delivered/read row first), its times, failure, recipient. */
+export const messageSummaries = defineQuery({
+  name: 'billing.facts.message_summaries',
+  sql: `SELECT s.*, o.month AS old_month FROM (
+          SELECT waba_id, wamid,
+            argMin(phone_number_id, ts) AS phone_number_id,
+            argMinIf(recipient_id, ts, recipient_id != '') AS recipient_id,
+            argMinIf(recipient_user_id, ts, recipient_user_id != '') AS recipient_user_id,
+            argMinIf(pricing_model, (status = 'sent', ts), ${HAS_PRICING}) AS model,
+            argMinIf(pricing_category, (status = 'sent', ts), ${HAS_PRICING}) AS category,
+            argMinIf(pricing_type, (status = 'sent', ts), ${HAS_PRICING}) AS type,
+            if(countIf(${HAS_PRICING}) > 0, argMinIf(${BILLABLE8}, (status = 'sent', ts), ${HAS_PRICING}), -1) AS billable,
+            argMinIf(conversation_origin_type, ts, conversation_origin_type != '') AS origin_type,
+            toUnixTimestamp64Milli(min(ts)) AS first_ms,
+            if(countIf(status = 'sent') > 0, toUnixTimestamp64Milli(minIf(ts, status = 'sent')), NULL) AS sent_ms,
+            if(countIf(status IN ('delivered', 'read')) > 0, toUnixTimestamp64Milli(minIf(ts, status IN ('delivered', 'read'))), NULL) AS delivered_ms,
+            countIf(status = 'failed') > 0 AS failed,
+            countIf(${HAS_PRICING}) > 0 AS has_pricing,
+            toUnixTimestamp64Milli(max(received_at)) AS version_ms
+          FROM {{db}}.statuses_v1 FINAL
+          WHERE (waba_id, wamid) IN (${messagePage})
+          GROUP BY waba_id, wamid
+        ) AS s
+        LEFT JOIN (
+          SELECT waba_id, wamid, toString(month) AS month FROM {{db}}.billing_messages_v1 FINAL
+          WHERE (waba_id, wamid) IN (${messagePage})
+        ) AS o ON s.waba_id = o.waba_id AND s.wamid = o.wamid
+        SETTINGS join_use_nulls = 0`,
+  params: z.object({ ...window, upto_waba: z.string(), upto_key: z.string() }),
+  row: messageSummarySchema,
+  connection: 'jobs',
+});
+
+export const touchedConversationsPageEnd = defineQuery({
+  name: 'billing.facts.touched_conversations_page_end',
+  sql: `SELECT waba_id, conversation_id AS key FROM (
+          SELECT DISTINCT waba_id, conversation_id FROM {{db}}.statuses_v1
+          WHERE ${IN_WINDOW} AND conversation_id != '' AND pricing_model NOT IN ('PMP', 'NBP')
+            AND (waba_id, conversation_id) > ({after_waba:String}, {after_key:String})
+          ORDER BY waba_id, conversation_id LIMIT {limit:UInt32})
+        ORDER BY waba_id DESC, key DESC LIMIT 1`,
+  params: z.object({ ...window, limit: z.number().int().positive() }),
+  row: z.object({ waba_id: z.string(), key: z.string() }),
+  connection: 'jobs',
+});
+
+const conversationPage = `SELECT DISTINCT waba_id, conversation_id FROM {{db}}.statuses_v1
+  WHERE ${IN_WINDOW} AND conversation_id != '' AND pricing_model NOT IN ('PMP', 'NBP')
+    AND (waba_id, conversation_id) > ({after_waba:String}, {after_key:String})
+    AND (waba_id, conversation_id) <= ({upto_waba:String}, {upto_key:String})`;
+
+export const conversationSummarySchema = z.object({
+  waba_id: z.string(),
+  conversation_id: z.string(),
+  phone_number_id: z.string(),
+  recipient_id: z.string(),
+  recipient_user_id: z.string(),
+  model: z.string(),
+  category: z.string(),
+  billable: num,
+  origin_type: z.string(),
+  first_ms: num,
+  version_ms: num,
+  old_month: z.string(),
+});
+export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
+
+/** Per touched conversation id: its earliest status, and the pricing of its earliest priced status. */
+export const conversationSummaries = defineQuery({
+  name: 'billing.facts.conversation_summaries',
+  sql: `SELECT s.*, o.month AS old_month FROM (
+          SELECT waba_id, conversation_id,
+            argMin(phone_number_id, ts) AS phone_number_id,
+            argMinIf(recipient_id, ts, recipient_id != '') AS recipient_id,
+            argMinIf(recipient_user_id, ts, recipient_user_id != '') AS recipient_user_id,
+            argMinIf(pricing_model, ts, ${HAS_PRICING}) AS model,
+            argMinIf(pricing_category, ts, ${HAS_PRICING}) AS category,
+            if(countIf(${HAS_PRICING}) > 0, argMinIf(${BILLABLE8}, ts, ${HAS_PRICING}), -1) AS billable,
+            argMinIf(conversation_origin_type, ts, conversation_origin_type != '') AS origin_type,
+            toUnixTimestamp64Milli(min(ts)) AS first_ms,
+            toUnixTimestamp64Milli(max(received_at)) AS version_ms
+          FROM {{db}}.statuses_v1 FINAL
+          WHERE (waba_id, conversation_id) IN (${conversationPage})
+          GROUP BY waba_id, conversation_id
+        ) AS s
+        LEFT JOIN (
+          SELECT waba_id, conversation_id, toString(month) AS month FROM {{db}}.billing_conversations_v1 FINAL
+          WHERE (waba_id, conversation_id) IN (${conversationPage})
+        ) AS o ON s.waba_id = o.waba_id AND s.conversation_id = o.conversation_id
+        SETTINGS join_use_nulls = 0`,
+  params: z.object({ ...window, upto_waba: z.string(), upto_key: z.string() }),
+  row: conversationSummarySchema,
+  connection: 'jobs',
+});
+
+export interface MessageFactRow {
+  waba_id: string;
+  wamid: string;
+  phone_number_id: string;
+  month: string;
+  day: string;
+  charge_ts: number;
+  pricing_model: string;
+  category: string;
+  type: string;
+  billable: number;
+  counted: number;
+  market: string;
+  source_received_at: number;
+}
+
+export interface ConversationFactRow {
+  waba_id: string;
+  conversation_id: string;
+  phone_number_id: string;
+  month: string;
+  day: string;
+  first_ts: number;
+  pricing_model: string;
+  category: string;
+  billable: number | null;
+  draws_on_free_tier: number;
+  counted: number;
+  market: string;
+  source_received_at: number;
+}
+
+export async function insertMessageFacts(wh: Warehouse, rows: MessageFactRow[]): Promise<void> {
+  if (rows.length) await wh.jobs.insert({ table: `${wh.database}.billing_messages_v1`, values: rows, format: 'JSONEachRow' });
+}
+
+export async function insertConversationFacts(wh: Warehouse, rows: ConversationFactRow[]): Promise<void> {
+  if (rows.length) await wh.jobs.insert({ table: `${wh.database}.billing_conversations_v1`, values: rows, format: 'JSONEachRow' });
+}
+
+/** (waba, effective month) of volume-tier events that arrived in a window. */
+export const touchedTierMonths = defineQuery({
+  name: 'billing.facts.touched_tier_months',
+  sql: `SELECT DISTINCT waba_id, tier_effective_month AS month FROM {{db}}.management_events_v1
+        WHERE ${IN_WINDOW} AND event = 'VOLUME_BASED_PRICING_TIER_UPDATE' AND tier_effective_month != ''`,
+  params: z.object({ from_ms: z.number().int(), to_ms: z.number().int() }),
+  row: z.object({ waba_id: z.string(), month: z.string() }),
+  connection: 'jobs',
+});
+
+export const tierEvents = defineQuery({
+  name: 'billing.facts.tier_events',
+  sql: `SELECT waba_id, tier, tier_category, tier_region, toUnixTimestamp64Milli(coalesce(tier_update_time, entry_time)) AS update_ms
+        FROM {{db}}.management_events_v1 FINAL
+        WHERE event = 'VOLUME_BASED_PRICING_TIER_UPDATE' AND waba_id IN {wabas:Array(String)} AND tier_effective_month = {month:String}`,
+  params: z.object({ wabas: z.array(z.string()), month: z.string() }),
+  row: z.object({ waba_id: z.string(), tier: z.string(), tier_category: z.string(), tier_region: z.string(), update_ms: num }),
+  connection: 'jobs',
+});
+
+const TIERS = `SELECT z.1 AS category, z.2 AS market, fromUnixTimestamp64Milli(z.3, 'UTC') AS since, z.4 AS tier
+  FROM (SELECT arrayJoin(arrayZip({tier_categories:Array(String)}, {tier_markets:Array(String)}, {tier_since_ms:Array(Int64)}, {tiers:Array(String)})) AS z)`;
+const PERIOD = `waba_id = {waba:String} AND month = {month:String} AND counted = 1`;
+
+/**
+ * Recomputes one (WABA, month) period of the daily rollup from the facts. Charged messages get the
+ * volume tier in force when charged (ASOF on the tier events); conversations the payload did not
+ * mark billable or free get the free tier in order of their first status until it is used up.
+ */
+export const rollUpPeriod = defineCommand({
+  name: 'billing.rollup.period',
+  sql: `INSERT INTO {{db}}.billing_daily_v1
+        SELECT waba_id, month, day, kind, pricing_model, category, market, type, phone_number_id, tier,
+               count, billable_count, free_count, free_tier_used, 0 AS draws_on_tier, now64(3) AS version
+        FROM (
+          SELECT f.waba_id AS waba_id, f.month AS month, f.day AS day, 'message' AS kind, f.pricing_model AS pricing_model,
+                 f.category AS category, f.market AS market, f.type AS type, f.phone_number_id AS phone_number_id,
+                 if(f.billable = 1, t.tier, '') AS tier,
+                 count() AS count, countIf(f.billable = 1) AS billable_count, countIf(f.billable = 0) AS free_count,
+                 toUInt64(0) AS free_tier_used
+          FROM (SELECT * FROM {{db}}.billing_messages_v1 FINAL WHERE ${PERIOD}) AS f
+          ASOF LEFT JOIN (${TIERS}) AS t ON f.category = t.category AND f.market = t.market AND f.charge_ts >= t.since
+          GROUP BY waba_id, month, day, pricing_model, category, market, type, phone_number_id, tier
+          UNION ALL
+          SELECT waba_id, month, day, 'conversation' AS kind, pricing_model, category, market, '' AS type, phone_number_id, '' AS tier,
+                 count() AS count, countIf(paid = 1) AS billable_count, countIf(paid = 0) AS free_count,
+                 countIf(paid = 0 AND draws_on_free_tier = 1) AS free_tier_used
+          FROM (
+            SELECT *, if(isNull(billable),
+                         toUInt8(row_number() OVER (PARTITION BY isNull(billable) ORDER BY first_ts, conversation_id) > {free_left:Int64}),
+                         assumeNotNull(billable)) AS paid
+            FROM {{db}}.billing_conversations_v1 FINAL WHERE ${PERIOD}
+          )
+          GROUP BY waba_id, month, day, pricing_model, category, market, phone_number_id
+          UNION ALL
+          SELECT {waba:String}, {month:String}, toDate(concat({month:String}, '-01')), '', '', '', '', '', '', '', 0, 0, 0, 0
+        )`,
+  params: z.object({
+    waba: z.string(),
+    month: z.string(),
+    free_left: z.number().int(),
+    tier_categories: z.array(z.string()),
+    tier_markets: z.array(z.string()),
+    tier_since_ms: z.array(z.number().int()),
+    tiers: z.array(z.string()),
+  }),
+  connection: 'jobs',
+});
+
+/** Free-tier conversations a period's payloads already marked free (the tier left for silent ones). */
+export const explicitFreeTierUse = defineQuery({
+  name: 'billing.rollup.explicit_free_tier_use',
+  sql: `SELECT countIf(billable = 0 AND draws_on_free_tier = 1) AS used
+        FROM {{db}}.billing_conversations_v1 FINAL WHERE ${PERIOD}`,
+  params: z.object({ waba: z.string(), month: z.string() }),
+  row: z.object({ used: num }),
+  connection: 'jobs',
+});
+
+export const jobStateSchema = z.object({ watermark_ms: num, pending_periods: z.array(z.string()) });
+
+export const billingJobState = defineQuery({
+  name: 'billing.job_state',
+  sql: `SELECT toUnixTimestamp64Milli(watermark) AS watermark_ms, pending_periods FROM {{db}}.billing_job_state_v1 FINAL WHERE job = {job:String}`,
+  params: z.object({ job: z.string() }),
+  row: jobStateSchema,
+  connection: 'jobs',
+});
+
+export async function saveBillingJobState(wh: Warehouse, state: { job: string; watermark_ms: number; pending_periods: string[] }): Promise<void> {
+  await wh.jobs.insert({
+    table: `${wh.database}.billing_job_state_v1`,
+    values: [{ job: state.job, watermark: state.watermark_ms, pending_periods: state.pending_periods, updated_at: Date.now() }],
+    format: 'JSONEachRow',
+  });
+}
+
+/** Every (WABA, month) that has facts: what a full rebuild has to roll up again. */
+export const factPeriods = defineQuery({
+  name: 'billing.facts.periods',
+  sql: `SELECT DISTINCT waba_id, toString(month) AS month FROM {{db}}.billing_messages_v1
+        UNION DISTINCT SELECT DISTINCT waba_id, toString(month) AS month FROM {{db}}.billing_conversations_v1`,
+  params: z.object({}),
+  row: z.object({ waba_id: z.string(), month: z.string() }),
+  connection: 'jobs',
+});

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { Warehouse } from '../../client.ts';
+import { defineQuery } from '../../query.ts';
+
+export interface MetaAnalyticsRow {
+  waba_id: string;
+  source: string;
+  import_id: string;
+  imported_at: number;
+  day: string;
+  start_ts: number;
+  category: string;
+  type: string;
+  country: string;
+  phone: string;
+  tier: string;
+  volume: number;
+  cost: number | null;
+}
+
+export async function insertMetaAnalytics(wh: Warehouse, rows: MetaAnalyticsRow[]): Promise<void> {
+  if (rows.length) await wh.writer.insert({ table: `${wh.database}.billing_meta_analytics_v1`, values: rows, format: 'JSONEachRow' });
+}
+
+/** Meta's figures per day and category, from the newest import that covers each day. */
+export const metaAnalyticsDays = defineQuery({
+  name: 'billing.reconciliation.meta_days',
+  sql: `SELECT waba_id, toString(source) AS source, toString(day) AS day, toString(category) AS category,
+               sum(volume) AS volume, if(countIf(cost IS NOT NULL) = 0, NULL, sum(cost)) AS cost
+        FROM {{db}}.billing_meta_analytics_v1 FINAL
+        WHERE day >= {from:Date} AND day < {to:Date} AND ({waba:String} = '' OR waba_id = {waba:String})
+          AND (waba_id, source, day, imported_at) IN (
+            SELECT waba_id, source, day, max(imported_at) FROM {{db}}.billing_meta_analytics_v1
+            WHERE day >= {from:Date} AND day < {to:Date} AND ({waba:String} = '' OR waba_id = {waba:String})
+            GROUP BY waba_id, source, day)
+        GROUP BY waba_id, source, day, category`,
+  params: z.object({ from: z.string(), to: z.string(), waba: z.string().default('') }),
+  row: z.object({ waba_id: z.string(), source: z.string(), day: z.string(), category: z.string(), volume: z.coerce.number(), cost: z.coerce.number().nullable() }),
+});
