@@ -29,7 +29,7 @@ export function run(opts: Omit<SimOptions, 'onTruth'>): Run {
       bodies.push(p.body);
     }
   }
-  const config = truth.find((t) => t.kind === 'config') as { config: { tenants: { waba_id: string; time_zone: string }[] } };
+  const config = truth.find((t) => t.kind === 'config') as unknown as { config: { tenants: { waba_id: string; time_zone: string }[] } };
   const zones = new Map(config.config.tenants.map((t) => [t.waba_id, t.time_zone]));
   r = { postings, truth, bodies, zones };
   cache.set(key, r);
