@@ -19,7 +19,9 @@ export const period = (waba: string, month: string) => `${waba}|${month}`;
 
 /**
  * A charged message (NBP or PMP): once per wamid that carries pricing, charged at its earliest
- * delivered/read (else sent) in the WABA's zone. A failed message never delivered is not charged.
+ * delivered/read (else sent) in the WABA's zone. A template Meta refuses outright has only a
+ * `failed` status and no pricing, so it is never a charge; one that failed after a priced `sent`
+ * carries pricing and counts (docs/BILLING.md, "Definitions").
  * Returns null when the wamid is not a charged message and never was one.
  */
 export function messageFact(s: MessageSummary, ctx: FactContext): MessageFactRow | null {
@@ -33,7 +35,6 @@ export function messageFact(s: MessageSummary, ctx: FactContext): MessageFactRow
   );
   const isCharge = s.has_pricing === 1 && pricing.model !== 'CBP';
   if (!isCharge && !s.old_month) return null;
-  const undelivered = s.failed === 1 && s.delivered_ms === null;
   return {
     waba_id: s.waba_id,
     wamid: s.wamid,
@@ -45,7 +46,7 @@ export function messageFact(s: MessageSummary, ctx: FactContext): MessageFactRow
     category: pricing.category,
     type: pricing.type,
     billable: pricing.billable ? 1 : 0,
-    counted: isCharge && !undelivered ? 1 : 0,
+    counted: isCharge ? 1 : 0,
     market: ctx.markets.marketOf(s.recipient_id, s.recipient_user_id),
     source_received_at: s.version_ms,
   };

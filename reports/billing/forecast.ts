@@ -146,11 +146,14 @@ export function freeTierRunsOut(
   actual: ReadonlyMap<string, number>,
   expected: ReadonlyMap<string, number>,
 ): { date: string | null; projected: boolean } {
-  let total = 0;
+  let seen = 0;
+  let projected = 0;
   for (const d of dates) {
-    const fromActual = !expected.has(d);
-    total += fromActual ? (actual.get(d) ?? 0) : Math.max(actual.get(d) ?? 0, expected.get(d) ?? 0);
-    if (total >= limit) return { date: d, projected: !fromActual };
+    const a = actual.get(d) ?? 0;
+    seen += a;
+    projected += expected.has(d) ? Math.max(a, expected.get(d)!) : a;
+    if (seen >= limit) return { date: d, projected: false };
+    if (projected >= limit) return { date: d, projected: true };
   }
   return { date: null, projected: true };
 }

@@ -41,9 +41,11 @@ describe('per-message pricing (PMP)', () => {
     ...pmpMessage('wamid.m2', '919876500002', '2025-08-05T09:00:00Z', { category: 'utility', type: 'regular', billable: true }, [
       { status: 'read', at: '2025-08-05T09:10:00Z', priced: true },
     ]),
-    // failed template: no charge
-    ...pmpMessage('wamid.m3', '447700900003', '2025-08-06T10:00:00Z', { category: 'marketing', type: 'regular', billable: true }, [
-      { status: 'failed', at: '2025-08-06T10:00:03Z' },
+    // failed template refused by Meta: only a `failed` status, no pricing → no charge
+    { wamid: 'wamid.m3', status: 'failed', at: '2025-08-06T10:00:00Z', recipient: '447700900003', errorCode: 131026 },
+    // failed after a priced `sent`: the wamid carries pricing, so it counts (the definition)
+    ...pmpMessage('wamid.m3b', '447700900033', '2025-08-06T11:00:00Z', { category: 'marketing', type: 'regular', billable: true }, [
+      { status: 'failed', at: '2025-08-06T11:05:00Z' },
     ]),
     // utility inside the customer-service window: counted, free
     ...pmpMessage('wamid.m4', '4915100000004', '2025-08-07T10:00:00Z', { category: 'utility', type: 'free_customer_service', billable: false }, [
@@ -81,6 +83,7 @@ describe('per-message pricing (PMP)', () => {
       { category: 'authentication', market: 'Rest of Latin America', type: 'regular', count: 1, billable_count: 1, free_count: 0 },
       { category: 'marketing', market: 'Brazil', type: 'regular', count: 1, billable_count: 1, free_count: 0 },
       { category: 'marketing', market: 'Mexico', type: 'regular', count: 1, billable_count: 1, free_count: 0 },
+      { category: 'marketing', market: 'United Kingdom', type: 'regular', count: 1, billable_count: 1, free_count: 0 },
       { category: 'referral_conversion', market: 'Brazil', type: 'free_entry_point', count: 1, billable_count: 0, free_count: 1 },
       { category: 'utility', market: 'Germany', type: 'free_customer_service', count: 1, billable_count: 0, free_count: 1 },
       { category: 'utility', market: 'India', type: 'regular', count: 1, billable_count: 1, free_count: 0 },
@@ -122,11 +125,13 @@ describe('per-message pricing (PMP)', () => {
       'authentication/Rest of Latin America/': 0.0278,
       'marketing/Brazil/': 0.0625,
       'marketing/Mexico/': 0.0436,
+      'marketing/United Kingdom/': 0,
       'utility/Germany/': 0,
       'utility/India/1000001:5000000': 0.0012,
     });
     const total = await getJson(service, `/api/reports/charges?month=2025-08&waba_id=${WABA_UTC}&group_by=`);
     expect(total.body.rows).toHaveLength(1);
+    expect(total.body.rows[0]).toMatchObject({ billable_count: 6, unpriced_count: 1 });
     expect(total.body.rows[0]!.amount).toBeCloseTo(0.0135 + 0.0278 + 0.0625 + 0.0436 + 0.0012, 10);
   });
 });

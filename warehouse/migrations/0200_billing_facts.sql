@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.billing_messages_v1 {{on_cluster}}
     category           LowCardinality(String),
     type               LowCardinality(String),
     billable           UInt8,
-    counted            UInt8,                        -- 0: failed and never delivered, or no longer a charged message
+    counted            UInt8,                        -- 0: no longer a charged message (kept so the old month is rolled up again)
     market             LowCardinality(String),
     source_received_at DateTime64(3, 'UTC')
 )
