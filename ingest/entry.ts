@@ -28,7 +28,7 @@ export function buildEntry(body: Buffer, receivedAt: number, signatureValid: boo
     if (jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new Error(`nested deeper than ${MAX_JSON_DEPTH} levels`);
     parsed = JSON.parse(text);
   } catch (e) {
-    const reason = e instanceof Error ? e.message.slice(0, 200) : 'invalid JSON';
+    const reason = e instanceof Error ? e.message.slice(0, 200).toWellFormed() : 'invalid JSON';
     return { raw: { ...raw, verdict: 'not_json', reason: `not JSON: ${reason}` }, rows: emptyItemRows(), notJson: reason };
   }
   let n = normalizeBody(parsed, { bodySha256, receivedAt });

@@ -13,9 +13,12 @@ export function arr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
-/** Strings as they are; numbers and booleans as their text (Meta sends some ids as numbers). */
+/**
+ * Strings as they are; numbers and booleans as their text (Meta sends some ids as numbers). A lone
+ * surrogate (from an escaped "\ud834" in a body) becomes U+FFFD: the warehouse cannot parse it back.
+ */
 export function str(v: unknown): string {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return v.isWellFormed() ? v : v.toWellFormed();
   if (typeof v === 'number' && Number.isFinite(v)) return Number.isInteger(v) ? BigInt(v).toString() : String(v);
   if (typeof v === 'boolean') return String(v);
   return '';
@@ -41,6 +44,12 @@ export function unixMs(v: unknown): number | null {
   return Math.round(n * 1000);
 }
 
+const LONE_SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const wellFormed = (_k: string, x: unknown) => (typeof x === 'string' && !x.isWellFormed() ? x.toWellFormed() : x);
+
+/** JSON text of a value, with lone surrogates replaced (JSON.stringify would escape them as-is). */
 export function json(v: unknown): string {
-  return v === undefined ? '' : JSON.stringify(v);
+  if (v === undefined) return '';
+  const text = JSON.stringify(v);
+  return LONE_SURROGATE_ESCAPE.test(text) ? JSON.stringify(v, wellFormed) : text;
 }

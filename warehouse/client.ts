@@ -28,6 +28,8 @@ const COMMON_SETTINGS: ClickHouseSettings = {
   do_not_merge_across_partitions_select_final: 0,
   // The same JSON numbers from the embedded engine and a server.
   output_format_json_quote_64bit_integers: 0,
+  // A signed body may carry a lone surrogate escape ("\ud800"): store it as is rather than fail the commit.
+  input_format_json_throw_on_bad_escape_sequence: 0,
 };
 
 export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir'> & Partial<Pick<Config, 'committers'>>): Promise<Warehouse> {

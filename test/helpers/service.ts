@@ -29,9 +29,10 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /** Starts the real service (HTTP on a free port) over the worker's warehouse. */
-export async function startTestService(wh: Warehouse, env: Record<string, string> = {}, opts: { now?: () => Date } = {}): Promise<Service> {
+export async function startTestService(wh: Warehouse, env: Record<string, string> = {}, opts: { now?: () => Date; log?: boolean } = {}): Promise<Service> {
   const config = testConfig(env);
-  return startService(config, { warehouse: wh, log: createLogger('test', 'silent'), scheduler: false, ...opts });
+  const log = createLogger('test', opts.log ? 'warn' : 'silent', opts.log ? process.stderr : undefined);
+  return startService(config, { warehouse: wh, log, scheduler: false, ...(opts.now ? { now: opts.now } : {}) });
 }
 
 export interface HttpResult {

@@ -92,3 +92,13 @@ describe('jsonDepth', () => {
     expect(jsonDepth(Buffer.from(text), 100)).toBe(depth);
   });
 });
+
+describe('lone surrogates', () => {
+  it('become U+FFFD in columns and raw JSON, so the warehouse can parse the rows', () => {
+    const body = JSON.parse('{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"from":"1","id":"w","timestamp":"1","type":"text","text":{"body":"a\\ud834\\"b"}}]}}]}]}');
+    const n = normalizeBody(body, meta);
+    expect(n.rows.messages[0]!.text_body).toBe('a\ufffd"b');
+    expect(n.rows.messages[0]!.raw_json).not.toMatch(/\\ud834/);
+    expect(JSON.parse(n.rows.messages[0]!.raw_json).text.body).toBe('a\ufffd"b');
+  });
+});
