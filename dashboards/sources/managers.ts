@@ -1,3 +1,6 @@
+import { runReport } from '../../reports/sla/report.ts';
+import { parseReportParams, type ReportKind } from '../../reports/sla/params.ts';
+import { slaSettings } from '../../reports/sla/settings.ts';
 import type { PercentileRow } from '../charts/percentiles.ts';
 import type { AttainmentRow } from '../charts/managers/attainment.ts';
 import type { HourOfWeekRow } from '../charts/managers/hour-of-week.ts';
@@ -21,17 +24,90 @@ export interface ManagersData {
   responders: ResponderClassRow[];
 }
 
-export async function loadManagers(_ctx: SourceContext): Promise<ManagersData> {
+type Row = Record<string, unknown>;
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const count = (v: unknown): number => num(v) ?? 0;
+const str = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
+
+/**
+ * Asks the SLA report exactly as its API would be asked (same parameter names and checks), in
+ * process: `from`/`to` are whole days in the tenant's zone, `family` human unless said otherwise.
+ */
+async function sla(ctx: SourceContext, kind: ReportKind, extra: Record<string, string>): Promise<Row[]> {
+  const { query } = ctx;
+  const q: Record<string, string> = { from: query.from, to: query.to, ...extra };
+  if (query.waba) q.waba_id = query.waba;
+  if (query.phone) q.phone_number_id = query.phone;
+  if (query.team) q.team = query.team;
+  const params = parseReportParams(kind, q, slaSettings(ctx.deps.config.file), ctx.now);
+  return (await runReport(ctx.deps, kind, params, ctx.viewer.personal)).rows;
+}
+
+export function percentileRow(r: Row, n: number): PercentileRow {
+  return { period: str(r.period), n, p50: num(r.p50_seconds), p90: num(r.p90_seconds), p95: num(r.p95_seconds) };
+}
+
+export function responderRow(r: Row, dimension: 'agent' | 'team'): ResponderRow {
   return {
-    firstResponse: [],
-    nextResponse: [],
-    timeToRead: [],
-    attainment: [],
-    hourOfWeek: [],
-    waiting: [],
-    windowClosing: [],
-    agents: [],
-    teams: [],
-    responders: [],
+    name: str(r[dimension]),
+    n: count(r.answered),
+    p50: num(r.p50_seconds),
+    p90: num(r.p90_seconds),
+    achieved: count(r.achieved),
+    breached: count(r.breached),
+  };
+}
+
+/** SLA hour-of-week is (ISO weekday − 1) × 24 + hour in the tenant's zone. */
+export function hourOfWeekRow(r: Row): HourOfWeekRow {
+  const how = count(r.hour_of_week);
+  return { weekday: Math.floor(how / 24) + 1, hour: how % 24, n: count(r.answered), p50: num(r.p50_seconds) };
+}
+
+export async function loadManagers(ctx: SourceContext): Promise<ManagersData> {
+  // One after another: the embedded engine runs one query at a time per connection anyway.
+  const byKind = await sla(ctx, 'aggregates', { period: 'day', group_by: 'kind' });
+  const byPolicy = await sla(ctx, 'aggregates', { period: 'none', group_by: 'sla_policy' });
+  const byHour = await sla(ctx, 'aggregates', { period: 'none', group_by: 'hour_of_week', kind: 'first,next' });
+  const byAgent = await sla(ctx, 'aggregates', { period: 'none', group_by: 'agent' });
+  const byTeam = await sla(ctx, 'aggregates', { period: 'none', group_by: 'team' });
+  const byResponder = await sla(ctx, 'aggregates', { period: 'day', group_by: 'responder', family: 'any' });
+  const overall = await sla(ctx, 'aggregates', { period: 'day', group_by: '' });
+  const live = await sla(ctx, 'live', {});
+  const answered = (r: Row) => count(r.answered) > 0;
+  return {
+    firstResponse: byKind.filter((r) => r.kind === 'first' && answered(r)).map((r) => percentileRow(r, count(r.answered))),
+    nextResponse: byKind.filter((r) => r.kind === 'next' && answered(r)).map((r) => percentileRow(r, count(r.answered))),
+    // The SLA aggregates carry the median time to read of the replies that were read.
+    timeToRead: overall
+      .filter((r) => count(r.replies_read) > 0)
+      .map((r) => ({ period: str(r.period), n: count(r.replies_read), p50: num(r.p50_time_to_read_seconds), p90: null, p95: null })),
+    attainment: byPolicy
+      .filter((r) => str(r.sla_policy) !== '')
+      .map((r) => ({ policy: str(r.sla_policy), achieved: count(r.achieved), breached: count(r.breached), open: count(r.open) })),
+    hourOfWeek: byHour.filter((r) => r.hour_of_week != null && answered(r)).map(hourOfWeekRow),
+    waiting: live
+      .filter((r) => r.list === 'waiting_now')
+      .map((r) => ({
+        contact: str(r.contact),
+        phone_number_id: str(r.phone_number_id),
+        team: str(r.owner_team) || null,
+        started_at: str(r.started_at),
+        due_at: r.due_at == null ? null : str(r.due_at),
+      })),
+    windowClosing: live
+      .filter((r) => r.list === 'window_closing')
+      .map((r) => ({
+        contact: str(r.contact),
+        phone_number_id: str(r.phone_number_id),
+        last_customer_message_at: str(r.last_customer_message_at),
+        window_closes_at: str(r.window_expires_at),
+      })),
+    agents: byAgent.filter((r) => str(r.agent) !== '' && answered(r)).map((r) => responderRow(r, 'agent')),
+    teams: byTeam.filter((r) => str(r.team) !== '' && answered(r)).map((r) => responderRow(r, 'team')),
+    responders: byResponder
+      .filter(answered)
+      .map((r) => ({ period: str(r.period), responder: str(r.responder) as ResponderClassRow['responder'], n: count(r.answered) })),
   };
 }

@@ -12,6 +12,7 @@ export interface WindowClosingRow {
 export function windowBars(rows: readonly WindowClosingRow[], now: Date) {
   return rows
     .map((r) => ({
+      chat: `${r.contact} · …${r.phone_number_id.slice(-4)}`,
       contact: r.contact,
       phone_number_id: r.phone_number_id,
       window_closes_at: r.window_closes_at,
@@ -36,7 +37,7 @@ export const windowClosingChart = rowsChart<WindowClosingRow>({
       data: { values: windowBars(rows, ctx.now) },
       mark: { type: 'bar' },
       encoding: {
-        y: { field: 'contact', type: 'nominal', title: null, sort: 'x' },
+        y: { field: 'chat', type: 'nominal', title: null, sort: 'x' },
         x: { field: 'hours_left', type: 'quantitative', title: 'hours left in the window' },
         color: { field: 'urgency', type: 'nominal', title: null, scale: { domain: ['under 1 h', 'under 4 h'], range: ['#dc2626', '#f97316'] } },
         tooltip: [
