@@ -60,7 +60,7 @@ async function load(url: string, level: number, pid: number, offset: number): Pr
     requests: [
       {
         method: 'POST',
-        setupRequest: (req: Record<string, unknown>) => {
+        setupRequest: (req: autocannon.Request) => {
           // Fresh ids on every request so the warehouse stores new rows, not re-deliveries.
           const k = i++;
           const b = SIGNED[k % SIGNED.length]!;
