@@ -2,7 +2,7 @@
 // NDJSON records (docs/TRUTH.md describes every record).
 import { createHash } from 'node:crypto';
 import type { WaitRecord } from './waits.ts';
-import type { MarketKey } from './markets.ts';
+import { MARKET_NAMES, type MarketKey } from './markets.ts';
 
 export type OptoutSource = 'keyword' | 'user_preferences' | 'error_131050';
 
@@ -24,6 +24,7 @@ export interface ChargesRecord {
   waba_id: string;
   month: string;
   market: MarketKey;
+  market_name: string;
   category: string;
   type: string;
   count: number;
@@ -129,7 +130,7 @@ export class Truth {
     const ck = `${waba}|${month}|${market}|${category}|${type}`;
     let c = this.charges.get(ck);
     if (!c) {
-      c = { kind: 'charges', waba_id: waba, month, market, category, type, count: 0, billable_count: 0 };
+      c = { kind: 'charges', waba_id: waba, month, market, market_name: MARKET_NAMES[market], category, type, count: 0, billable_count: 0 };
       this.charges.set(ck, c);
     }
     c.count++;
