@@ -32,7 +32,7 @@ export interface Forecast {
   profile: number[];
 }
 
-/** Weekday weights, 1 = average; index 0 = Monday. Shrunk towards 1 when a weekday has few days. */
+/** Weekday weights, 1 = average; index 0 = Monday. */
 export function weekdayProfile(days: ReadonlyArray<readonly [string, number]>): number[] {
   const sum = [0, 0, 0, 0, 0, 0, 0];
   const n = [0, 0, 0, 0, 0, 0, 0];
@@ -46,7 +46,8 @@ export function weekdayProfile(days: ReadonlyArray<readonly [string, number]>): 
   if (total <= 0 || count === 0) return [1, 1, 1, 1, 1, 1, 1];
   const mean = total / count;
   const raw = sum.map((s, i) => (n[i]! > 0 ? s / n[i]! / mean : 1));
-  const shrunk = raw.map((w, i) => (n[i]! * w + 1) / (n[i]! + 1));
+  // A weekday seen fewer than three times is pulled towards average rather than trusted alone.
+  const shrunk = raw.map((w, i) => (n[i]! >= 3 ? w : (n[i]! * w + 1) / (n[i]! + 1)));
   const avg = shrunk.reduce((a, b) => a + b, 0) / 7;
   return shrunk.map((w) => w / avg);
 }

@@ -88,7 +88,13 @@ export function parseRateCard(text: string, opts: { currency: string; effectiveF
   if (!/^[A-Z]{3}$/.test(opts.currency)) problems.push(`currency must be a three-letter code, got "${opts.currency}"`);
   if (!/^\d{4}-\d\d-\d\d$/.test(opts.effectiveFrom) || Number.isNaN(Date.parse(opts.effectiveFrom))) problems.push(`effective-from must be YYYY-MM-DD, got "${opts.effectiveFrom}"`);
   if (problems.length) throw new CsvError(problems);
-  const table = readCsvTable(text, (keys) => indexOf(keys, MARKET) >= 0 && (keys.some((k) => categoryOfColumn(k)) || indexOf(keys, CATEGORY) >= 0));
+  let table;
+  try {
+    table = readCsvTable(text, (keys) => indexOf(keys, MARKET) >= 0);
+  } catch (e) {
+    if (e instanceof CsvError && e.problems[0] === 'no header row found') throw new CsvError(['missing column Market: no header row names it']);
+    throw e;
+  }
   const kind: CardKind = indexOf(table.header, TIER) >= 0 && indexOf(table.header, CATEGORY) >= 0 ? 'tiers' : 'rates';
   const warnings: string[] = [];
   const entries = kind === 'rates' ? listRates(table.header, table.headerLine, table.rows, problems) : tierRates(table.header, table.headerLine, table.rows, problems);
@@ -144,7 +150,7 @@ function listRates(header: string[], headerLine: number, rows: CsvRow[], problem
 function tierRates(header: string[], headerLine: number, rows: CsvRow[], problems: string[]): RateEntry[] {
   const [marketAt, categoryAt, tierAt, priceAt] = [indexOf(header, MARKET), indexOf(header, CATEGORY), indexOf(header, TIER), indexOf(header, PRICE)];
   if (priceAt < 0) {
-    problems.push(`line ${headerLine}: missing column Rate (or Price)`);
+    problems.push(`line ${headerLine}: missing column Rate (or Price) in a volume-tier card`);
     return [];
   }
   const seen = new Map<string, number>();
