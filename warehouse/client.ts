@@ -47,13 +47,15 @@ export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir
         clickhouse_settings: COMMON_SETTINGS,
       });
   } else {
+    // Through a Distributed table, an insert must reach the shards before it is acknowledged.
+    const settings: ClickHouseSettings = ch.cluster ? { ...COMMON_SETTINGS, insert_distributed_sync: 1 } : COMMON_SETTINGS;
     make = (name) =>
       createClient({
         url: ch.url,
         username: ch.user,
         password: ch.password,
         application: `wa-analytics-${name}`,
-        clickhouse_settings: COMMON_SETTINGS,
+        clickhouse_settings: settings,
         request_timeout: 60_000,
       });
   }

@@ -33,21 +33,49 @@ export function loadMigrations(dir = DIR): Migration[] {
     });
 }
 
+const MERGE_TREE = /ENGINE\s*=\s*(Replacing|Aggregating|Summing|Collapsing|VersionedCollapsing)?MergeTree(?:\(([^)]*)\))?/;
+const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS \{\{db\}\}\.(\w+)/;
+const ALTER_TABLE = /^ALTER TABLE \{\{db\}\}\.(\w+)/;
+
+/** The database that holds a cluster's replicated shards; the main database holds Distributed tables. */
+export function localDatabase(wh: Pick<Warehouse, 'database' | 'cluster'>): string {
+  return wh.cluster ? `${wh.database}_local` : wh.database;
+}
+
 /**
- * Fills the placeholders: `{{db}}`, and for a cluster `{{on_cluster}}` plus replicated engines, so
- * one set of files serves the embedded engine, a server and a cluster.
+ * Fills the placeholders `{{db}}` and `{{on_cluster}}`. One set of files serves the embedded engine,
+ * a server and a cluster: with a cluster name, a table becomes a replicated table in `<db>_local` on
+ * every node plus a Distributed table of the same name in `<db>`, sharded by the first sort-key
+ * column (so duplicates of an item meet on one shard, where ReplacingMergeTree collapses them).
  */
-export function renderStatement(sql: string, wh: Pick<Warehouse, 'database' | 'cluster'>): string {
-  let out = sql.replaceAll('{{db}}', wh.database);
-  out = out.replaceAll('{{on_cluster}}', wh.cluster ? `ON CLUSTER ${wh.cluster}` : '');
-  if (wh.cluster) {
-    out = out.replace(
-      /ENGINE\s*=\s*(Replacing|Aggregating|Summing)?MergeTree\(([^)]*)\)/,
-      (_m, kind: string | undefined, args: string) =>
-        `ENGINE = Replicated${kind ?? ''}MergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}'${args.trim() ? ', ' + args : ''})`,
-    );
+export function renderStatements(sql: string, wh: Pick<Warehouse, 'database' | 'cluster'>): string[] {
+  if (!wh.cluster) return [sql.replaceAll('{{db}}', wh.database).replaceAll('{{on_cluster}}', '')];
+  const local = localDatabase(wh);
+  const onCluster = `ON CLUSTER ${wh.cluster}`;
+  const toLocal = (s: string) => s.replaceAll('{{db}}', local).replaceAll('{{on_cluster}}', onCluster);
+  const create = CREATE_TABLE.exec(sql);
+  if (create && MERGE_TREE.test(sql)) {
+    const table = create[1]!;
+    const replicated = toLocal(sql).replace(MERGE_TREE, (_m, kind: string | undefined, args: string | undefined) => {
+      const rest = args?.trim() ? `, ${args.trim()}` : '';
+      return `ENGINE = Replicated${kind ?? ''}MergeTree('/clickhouse/tables/{shard}/${local}/${table}', '{replica}'${rest})`;
+    });
+    const order = /ORDER BY\s+\(?\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(sql);
+    const shardKey = order ? `cityHash64(${order[1]})` : 'rand()';
+    const distributed = `CREATE TABLE IF NOT EXISTS ${wh.database}.${table} ${onCluster} AS ${local}.${table} ENGINE = Distributed(${wh.cluster}, ${local}, ${table}, ${shardKey})`;
+    return [replicated, distributed];
   }
-  return out;
+  const alter = ALTER_TABLE.exec(sql);
+  if (alter && /\b(ADD|DROP|MODIFY|RENAME) COLUMN\b/.test(sql)) {
+    // Column changes apply to the shards and to the Distributed table in front of them.
+    return [toLocal(sql), sql.replaceAll('{{db}}', wh.database).replaceAll('{{on_cluster}}', onCluster)];
+  }
+  return [toLocal(sql)];
+}
+
+/** A single statement rendered for a non-cluster warehouse (kept for callers that render one). */
+export function renderStatement(sql: string, wh: Pick<Warehouse, 'database' | 'cluster'>): string {
+  return renderStatements(sql, wh).join(';\n');
 }
 
 export interface MigrationResult {
@@ -58,12 +86,13 @@ export interface MigrationResult {
 /** Applies every migration not yet recorded; safe to run again and from several processes. */
 export async function migrate(wh: Warehouse, migrations = loadMigrations()): Promise<MigrationResult> {
   const client = wh.writer;
-  await client.command({
-    query: renderStatement(
-      `CREATE TABLE IF NOT EXISTS {{db}}.schema_migrations {{on_cluster}} (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC')) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version`,
-      wh,
-    ),
-  });
+  if (wh.cluster) await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${localDatabase(wh)} ON CLUSTER ${wh.cluster}` });
+  for (const query of renderStatements(
+    `CREATE TABLE IF NOT EXISTS {{db}}.schema_migrations {{on_cluster}} (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC')) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version`,
+    wh,
+  )) {
+    await client.command({ query });
+  }
   const done = await client.query({ query: `SELECT version, checksum FROM ${wh.database}.schema_migrations FINAL`, format: 'JSONEachRow' });
   const have = new Map((await done.json<{ version: number; checksum: string }>()).map((r) => [Number(r.version), r.checksum]));
   const result: MigrationResult = { applied: [], skipped: [] };
@@ -72,7 +101,7 @@ export async function migrate(wh: Warehouse, migrations = loadMigrations()): Pro
       result.skipped.push(m.name);
       continue;
     }
-    for (const stmt of m.statements) await client.command({ query: renderStatement(stmt, wh) });
+    for (const stmt of m.statements) for (const query of renderStatements(stmt, wh)) await client.command({ query });
     await client.insert({
       table: `${wh.database}.schema_migrations`,
       values: [{ version: m.version, name: m.name, checksum: m.checksum, applied_at: Date.now() }],
