@@ -28,8 +28,8 @@ export const lastAuditEntry = defineQuery({
 export const auditEntries = defineQuery({
   name: 'audit.entries',
   sql: `SELECT seq, toString(at) AS at, actor, role, action, params_json, rows_returned, export_sha256, prev_hash, entry_hash
-        FROM {{db}}.access_audit_v1
-        WHERE seq > {after:UInt64} AND at >= {from:DateTime64(3)} AND at < {to:DateTime64(3)}
+        FROM {{db}}.access_audit_v1 AS a
+        WHERE seq > {after:UInt64} AND a.at >= {from:DateTime64(3)} AND a.at < {to:DateTime64(3)}
         ORDER BY seq LIMIT {limit:UInt32}`,
   params: z.object({ after: z.number().int().default(0), from: z.string().default('1970-01-01 00:00:00'), to: z.string().default('2999-01-01 00:00:00'), limit: z.number().int().default(100000) }),
   row: auditRowSchema,

@@ -59,7 +59,7 @@ const words = z.array(z.string().transform((w) => w.trim().toLowerCase()));
 
 export const consentEvents = defineQuery({
   name: 'compliance.consent_events',
-  sql: `SELECT event_id, subject, action, scope, source, toUnixTimestamp64Milli(ts) AS ts, proof_ref
+  sql: `SELECT event_id, subject, action, scope, source, toUnixTimestamp64Milli(ts) AS ts_ms, proof_ref
         FROM (${CONSENT_EVENTS})
         WHERE subject != '' AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
         ORDER BY subject, ts, event_id`,
@@ -70,9 +70,9 @@ export const consentEvents = defineQuery({
     action: z.string(),
     scope: z.string(),
     source: z.string(),
-    ts: z.coerce.number(),
+    ts_ms: z.coerce.number(),
     proof_ref: z.string(),
-  }),
+  }).transform(({ ts_ms, ...r }) => ({ ...r, ts: ts_ms })),
 });
 
 /**
@@ -91,15 +91,15 @@ export const marketingViolations = defineQuery({
                    argMinIf(if(recipient_id != '', recipient_id, recipient_user_id), ts, status = 'sent') AS subject,
                    minIf(ts, status = 'sent') AS sent_at,
                    any(waba_id) AS waba_id, any(phone_number_id) AS phone_number_id,
-                   maxIf(pricing_category, pricing_category != '') AS pricing_category,
-                   maxIf(conversation_origin_type, conversation_origin_type != '') AS origin_type,
-                   maxIf(biz_opaque_callback_data, biz_opaque_callback_data != '') AS callback_data,
-                   argMax(status, ts) AS delivery_status
-            FROM {{db}}.statuses_v1 FINAL
-            WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
+                   maxIf(st.pricing_category, st.pricing_category != '') AS category,
+                   maxIf(st.conversation_origin_type, st.conversation_origin_type != '') AS origin_type,
+                   maxIf(st.biz_opaque_callback_data, st.biz_opaque_callback_data != '') AS callback_data,
+                   argMax(st.status, st.ts) AS delivery_status
+            FROM {{db}}.statuses_v1 AS st FINAL
+            WHERE st.ts >= {from:DateTime64(3)} AND st.ts < {to:DateTime64(3)}
             GROUP BY wamid
-            HAVING countIf(status = 'sent') > 0 AND subject != ''
-               AND (has({categories:Array(String)}, pricing_category) OR match(callback_data, {tag_re:String}))
+            HAVING countIf(st.status = 'sent') > 0 AND subject != ''
+               AND (has({categories:Array(String)}, category) OR match(callback_data, {tag_re:String}))
           ),
           judged AS (
             SELECT s.*, oi.ts AS last_opt_in_at, oo.ts AS last_opt_out_at, oo.source AS opt_out_source, rs.ts AS last_resume_at
@@ -108,17 +108,17 @@ export const marketingViolations = defineQuery({
             ASOF LEFT JOIN (SELECT subject, ts, source FROM events WHERE action = 'opt_out') AS oo ON s.subject = oo.subject AND s.sent_at >= oo.ts
             ASOF LEFT JOIN (SELECT subject, ts FROM events WHERE action = 'resume') AS rs ON s.subject = rs.subject AND s.sent_at >= rs.ts
           )
-        SELECT wamid, subject, toUnixTimestamp64Milli(sent_at) AS sent_at, waba_id, phone_number_id, pricing_category, origin_type,
+        SELECT wamid, subject, toUnixTimestamp64Milli(sent_at) AS sent_at_ms, waba_id, phone_number_id, category AS pricing_category, origin_type,
                callback_data, delivery_status,
-               toUnixTimestamp64Milli(last_opt_in_at) AS last_opt_in_at, toUnixTimestamp64Milli(last_opt_out_at) AS last_opt_out_at,
-               ifNull(opt_out_source, '') AS opt_out_source, toUnixTimestamp64Milli(last_resume_at) AS last_resume_at,
+               toUnixTimestamp64Milli(last_opt_in_at) AS opt_in_ms, toUnixTimestamp64Milli(last_opt_out_at) AS opt_out_ms,
+               ifNull(opt_out_source, '') AS opt_out_from, toUnixTimestamp64Milli(last_resume_at) AS resume_ms,
                multiIf(last_opt_out_at IS NOT NULL
                          AND last_opt_out_at > greatest(ifNull(last_opt_in_at, toDateTime64(0, 3, 'UTC')), ifNull(last_resume_at, toDateTime64(0, 3, 'UTC'))),
                        'AFTER_OPT_OUT',
                        last_opt_in_at IS NULL, 'NO_OPT_IN', '') AS violation
         FROM judged
         WHERE violation != ''
-        ORDER BY sent_at, wamid
+        ORDER BY sent_at_ms, wamid
         LIMIT {limit:UInt32}
         SETTINGS join_use_nulls = 1`,
   params: z.object({
@@ -130,22 +130,28 @@ export const marketingViolations = defineQuery({
     to: z.string(),
     limit: z.number().int().positive(),
   }),
-  row: z.object({
-    wamid: z.string(),
-    subject: z.string(),
-    sent_at: z.coerce.number(),
-    waba_id: z.string(),
-    phone_number_id: z.string(),
-    pricing_category: z.string(),
-    origin_type: z.string(),
-    callback_data: z.string(),
-    delivery_status: z.string(),
-    last_opt_in_at: z.coerce.number().nullable(),
-    last_opt_out_at: z.coerce.number().nullable(),
-    opt_out_source: z.string(),
-    last_resume_at: z.coerce.number().nullable(),
-    violation: z.enum(['AFTER_OPT_OUT', 'NO_OPT_IN']),
-  }),
+  row: z
+    .object({
+      wamid: z.string(),
+      subject: z.string(),
+      sent_at_ms: z.coerce.number(),
+      waba_id: z.string(),
+      phone_number_id: z.string(),
+      pricing_category: z.string(),
+      origin_type: z.string(),
+      callback_data: z.string(),
+      delivery_status: z.string(),
+      opt_in_ms: z.coerce.number().nullable(),
+      opt_out_ms: z.coerce.number().nullable(),
+      opt_out_from: z.string(),
+      resume_ms: z.coerce.number().nullable(),
+      violation: z.enum(['AFTER_OPT_OUT', 'NO_OPT_IN']),
+    })
+    .transform((r) => ({
+      wamid: r.wamid, subject: r.subject, sent_at: r.sent_at_ms, waba_id: r.waba_id, phone_number_id: r.phone_number_id,
+      pricing_category: r.pricing_category, origin_type: r.origin_type, callback_data: r.callback_data, delivery_status: r.delivery_status,
+      last_opt_in_at: r.opt_in_ms, last_opt_out_at: r.opt_out_ms, opt_out_source: r.opt_out_from, last_resume_at: r.resume_ms, violation: r.violation,
+    })),
 });
 
 export const meta131050Count = defineQuery({

@@ -25,9 +25,9 @@ export const erasureRequests = defineQuery({
   name: 'compliance.erasure_requests',
   sql: `SELECT request_id, subject_hash, jurisdiction, legal_ground, requested_by, toString(received_at) AS received_at,
                toString(completed_at) AS completed_at, status, hold_ids, tables_json, receipt_sha256
-        FROM {{db}}.erasure_requests_v1
-        WHERE received_at >= {from:DateTime64(3)} AND received_at < {to:DateTime64(3)}
-        ORDER BY received_at, request_id`,
+        FROM {{db}}.erasure_requests_v1 AS e
+        WHERE e.received_at >= {from:DateTime64(3)} AND e.received_at < {to:DateTime64(3)}
+        ORDER BY e.received_at, request_id`,
   params: z.object({ from: z.string(), to: z.string() }),
   row: z.object({
     request_id: z.string(),

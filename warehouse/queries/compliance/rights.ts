@@ -51,9 +51,9 @@ const COLUMNS = `request_id, type, jurisdiction, subject_hash, ${MS('received_at
 
 export const rightsRequests = defineQuery({
   name: 'compliance.rights_requests',
-  sql: `SELECT ${COLUMNS} FROM {{db}}.rights_requests_v1 FINAL
-        WHERE received_at >= {from:DateTime64(3)} AND received_at < {to:DateTime64(3)}
-        ORDER BY received_at, request_id`,
+  sql: `SELECT ${COLUMNS} FROM {{db}}.rights_requests_v1 AS r FINAL
+        WHERE r.received_at >= {from:DateTime64(3)} AND r.received_at < {to:DateTime64(3)}
+        ORDER BY r.received_at, request_id`,
   params: z.object({ from: z.string(), to: z.string() }),
   row,
 });
@@ -67,7 +67,7 @@ export const rightsRequestById = defineQuery({
 
 export const rightsRequestsOfSubject = defineQuery({
   name: 'compliance.rights_requests_of_subject',
-  sql: `SELECT ${COLUMNS} FROM {{db}}.rights_requests_v1 FINAL WHERE subject_hash IN {hashes:Array(String)} ORDER BY received_at`,
+  sql: `SELECT ${COLUMNS} FROM {{db}}.rights_requests_v1 AS r FINAL WHERE subject_hash IN {hashes:Array(String)} ORDER BY r.received_at`,
   params: z.object({ hashes: z.array(z.string()) }),
   row,
 });

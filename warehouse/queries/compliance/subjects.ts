@@ -108,12 +108,11 @@ export const linkedIdentifiers = defineQuery({
 
 export const rawBodiesOfSubjects = defineQuery({
   name: 'compliance.raw_bodies_of_subjects',
-  sql: `SELECT body_sha256, any(body) AS body, groupUniqArrayArray(subject_ids) AS subject_ids, toString(max(received_at)) AS received_at,
-               any(verdict) AS verdict
-        FROM {{db}}.raw_webhooks_v1 WHERE hasAny(subject_ids, {ids:Array(String)})
-        GROUP BY body_sha256 ORDER BY received_at`,
+  sql: `SELECT body_sha256, any(r.body) AS body, groupUniqArrayArray(r.subject_ids) AS subjects, toString(max(r.received_at)) AS last_received
+        FROM {{db}}.raw_webhooks_v1 AS r WHERE hasAny(r.subject_ids, {ids:Array(String)})
+        GROUP BY body_sha256 ORDER BY last_received`,
   params: z.object({ ids: z.array(z.string()) }),
-  row: z.object({ body_sha256: z.string(), body: z.string(), subject_ids: z.array(z.string()), received_at: z.string(), verdict: z.string() }),
+  row: z.object({ body_sha256: z.string(), body: z.string(), subjects: z.array(z.string()), last_received: z.string() }),
   connection: 'jobs',
 });
 
@@ -156,3 +155,23 @@ export const subjectIdsReceivedSince = defineQuery({
   row: z.object({ id: z.string() }),
   connection: 'jobs',
 });
+
+/**
+ * Rows per subject id across the given tables (each row counted once per distinct id it names):
+ * the base of the cross-border view. Tables without a subject key are left out.
+ */
+export async function subjectRowCounts(wh: Warehouse, tables: readonly SubjectTableSpec[]): Promise<Array<{ id: string; rows: number }>> {
+  const parts = tables
+    .filter((t) => t.keys.length > 0)
+    .map((t) => {
+      const ids = t.keys.map((k) => (k.shape === 'array' ? ident(k.column) : `[CAST(${ident(k.column)}, 'String')]`)).join(', ');
+      return `SELECT arrayJoin(arrayDistinct(arrayFilter(x -> x != '', arrayConcat(${ids})))) AS id FROM ${table(wh, t.table)}`;
+    });
+  if (parts.length === 0) return [];
+  const rs = await wh.reader.query({
+    query: `SELECT id, count() AS rows FROM (${parts.join(' UNION ALL ')}) GROUP BY id`,
+    format: 'JSONEachRow',
+    clickhouse_settings: { log_comment: 'compliance.subject_row_counts', output_format_json_quote_64bit_integers: 0 },
+  });
+  return (await rs.json<{ id: string; rows: number | string }>()).map((r) => ({ id: r.id, rows: Number(r.rows) }));
+}

@@ -1,0 +1,124 @@
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import type { AppDeps } from '../../app/deps.ts';
+import type { Principal } from '../../app/auth.ts';
+import { privacyConfig } from './config.ts';
+import { buildAccessExport } from './dsar.ts';
+import { eraseSubject, ErasureRefused } from './erasure.ts';
+import { runRetention } from './jobs.ts';
+import { applyRetention, retentionStatus } from './retention-run.ts';
+import { parseSubjectId, type SubjectId } from './subject.ts';
+import { runAuditVerification } from './verify.ts';
+import { anchorAuditHead } from './audit.ts';
+
+/**
+ * `wa-analytics dsar <wa_id> --out file.zip`, `erase <wa_id> --ground …`, `audit verify|anchor`,
+ * `retention apply|status|run`. An operator at the shell acts as admin; the audit names the host.
+ */
+
+type Open = () => Promise<{ deps: AppDeps; close(): Promise<void> }>;
+
+const operator = (): Principal => ({ actor: `cli@${hostname()}`, role: 'admin' });
+
+function subjectArg(raw: string): SubjectId {
+  const s = parseSubjectId(raw);
+  if (!s) {
+    console.error('wa_id must be a phone number (6–15 digits) or a business-scoped user id (CC.alphanumerics)');
+    process.exit(2);
+  }
+  return s;
+}
+
+async function withDeps(open: Open, fn: (deps: AppDeps) => Promise<void>): Promise<void> {
+  const { deps, close } = await open();
+  try {
+    await fn(deps);
+  } finally {
+    await close();
+  }
+}
+
+export function addCommands(program: Command, open: Open): void {
+  program
+    .command('dsar <wa_id>')
+    .description('access export for one data subject: a zip with statement, events (JSONL, CSV), portability JSON and a SHA-256 manifest')
+    .requiredOption('--out <file>', 'where to write the zip')
+    .option('--request-id <id>', 'the rights request this answers')
+    .action(async (waId: string, opts: { out: string; requestId?: string }) => {
+      const subject = subjectArg(waId);
+      await withDeps(open, async (deps) => {
+        const out = await buildAccessExport(deps, operator(), { subject, ...(opts.requestId ? { rightsRequestId: opts.requestId } : {}) });
+        writeFileSync(opts.out, out.zip);
+        console.log(`${opts.out}: ${out.events.length} records, ${out.zip.length} bytes, sha256 ${out.zipSha256}`);
+      });
+    });
+
+  program
+    .command('erase <wa_id>')
+    .description('erase one data subject from every table, verify, and print the receipt')
+    .requiredOption('--ground <text>', 'legal ground, e.g. "GDPR 17(1)(a)" or "LGPD 18 VI"')
+    .option('--request-id <id>', 'the rights request this answers')
+    .action(async (waId: string, opts: { ground: string; requestId?: string }) => {
+      const subject = subjectArg(waId);
+      await withDeps(open, async (deps) => {
+        try {
+          const receipt = await eraseSubject(deps, operator(), { subject, legalGround: opts.ground, ...(opts.requestId ? { rightsRequestId: opts.requestId } : {}) });
+          console.log(JSON.stringify(receipt, null, 2));
+          if (receipt.status === 'incomplete') process.exitCode = 1;
+        } catch (e) {
+          if (!(e instanceof ErasureRefused)) throw e;
+          console.error(e.message);
+          process.exitCode = 3;
+        }
+      });
+    });
+
+  const audit = program.commands.find((c) => c.name() === 'audit') ?? program.command('audit').description('access audit');
+  audit
+    .command('verify')
+    .description('recompute the access-audit hash chain and check its anchors; names the first broken entry')
+    .action(async () => {
+      await withDeps(open, async (deps) => {
+        const r = await runAuditVerification(deps, operator());
+        if (r.result === 'ok') console.log(`audit chain ok: ${r.entries_checked} entries, head ${r.head?.seq ?? 0}, ${r.anchors_checked} anchors checked`);
+        else {
+          console.log(`audit chain BROKEN at entry ${r.first_broken!.seq}: ${r.first_broken!.reason} (${r.entries_checked} entries read)`);
+          process.exitCode = 1;
+        }
+      });
+    });
+  audit
+    .command('anchor')
+    .description('publish the current head of the audit chain (table and configured anchor file)')
+    .action(async () => {
+      await withDeps(open, async (deps) => {
+        const head = await anchorAuditHead(deps.warehouse, privacyConfig(deps.config.file).audit.anchor_file, deps.now());
+        console.log(head ? `anchored entry ${head.seq} ${head.hash}` : 'the audit is empty');
+      });
+    });
+
+  const retention = program.commands.find((c) => c.name() === 'retention') ?? program.command('retention').description('retention policy');
+  retention.command('apply').description('set every table TTL to its retention policy').action(async () => {
+    await withDeps(open, async (deps) => {
+      const r = await applyRetention(deps.warehouse, privacyConfig(deps.config.file));
+      await deps.audit.record({ ...operator(), action: 'ttl_change', params: { changed: r.changed, failed: r.failed.map((f) => f.table) } });
+      console.log(`TTL changed on ${r.changed.length} table(s)${r.changed.length ? ': ' + r.changed.join(', ') : ''}; ${r.unchanged.length} already matched; ${r.failed.length} failed`);
+      for (const f of r.failed) console.error(`  ${f.table}: ${f.error}`);
+      if (r.failed.length) process.exitCode = 1;
+    });
+  });
+  retention.command('status').description('retention status per table').action(async () => {
+    await withDeps(open, async (deps) => {
+      const rows = await retentionStatus(deps.warehouse, privacyConfig(deps.config.file), deps.now());
+      await deps.audit.record({ ...operator(), action: 'report_run', params: { report: 'retention_status' }, rows: rows.length });
+      for (const r of rows) console.log(`${r.status.padEnd(6)} ${r.table.padEnd(28)} policy ${String(r.policy_days ?? '-').padStart(5)} d  rows ${r.rows_total}  past ${r.rows_past_policy}  ${r.breach_reason}`);
+    });
+  });
+  retention.command('run').description('the nightly retention job now: TTLs, content purge, suppression sweep, snapshot').action(async () => {
+    await withDeps(open, async (deps) => {
+      const r = await runRetention(deps, deps.now());
+      console.log(`TTLs changed: ${r.applied.changed.length}; content purged in ${r.purged.length} table(s); re-erased ${r.reErased} subject(s)`);
+    });
+  });
+}

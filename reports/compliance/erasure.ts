@@ -1,0 +1,184 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { AppDeps } from '../../app/deps.ts';
+import type { Principal } from '../../app/auth.ts';
+import { insertErasureRequest, insertSuppression } from '../../warehouse/queries/compliance/erasure.ts';
+import {
+  countSubjectRows, deleteSubjectRows, rawBodiesOfSubjects, redactRawBodies, subjectCondition, type SubjectTableSpec,
+} from '../../warehouse/queries/compliance/subjects.ts';
+import { RAW_TABLE } from '../../warehouse/tables.ts';
+import { withoutSubjects } from './body-filter.ts';
+import { privacyConfig } from './config.ts';
+import { activeHolds, subjectIdentifiers } from './holds.ts';
+import { findRequest, openRequest, settleRequest } from './rights.ts';
+import { discoverSubjectTables } from './subject-tables.ts';
+import { jurisdictionOf, type Jurisdiction, type SubjectId } from './subject.ts';
+import { subjectScreen } from './suppression.ts';
+
+/**
+ * Erasure with proof (R7; GDPR Art. 17; LGPD Art. 18 VI): every table that holds the subject (found
+ * by the classification, raw bodies included) is cleared, the deletion is waited for, a query per
+ * table must then return zero rows, and a receipt with its own SHA-256 records it. Raw bodies that
+ * batched other people keep their items: they are rewritten without the subject's. The subject's
+ * keyed hash goes on the suppression list first, so re-deliveries are not stored again.
+ */
+
+export interface ErasureTableEvidence {
+  table: string;
+  rows_before: number;
+  rows_after: number;
+  rows_after_physical: number;
+  method: string;
+  statement_sha256: string;
+}
+
+export interface ErasureReceipt {
+  request_id: string;
+  rights_request_id: string;
+  status: 'completed' | 'incomplete' | 'logically_deleted';
+  subject_hash: string;
+  identifiers_searched: number;
+  jurisdiction: Jurisdiction;
+  legal_ground: string;
+  requested_by: string;
+  received_at: string;
+  suppression_added_at: string;
+  tables: ErasureTableEvidence[];
+  verification: string;
+  verified_at: string;
+  receipt_sha256: string;
+}
+
+export class ErasureRefused extends Error {
+  constructor(readonly holds: Array<{ hold_id: string; reason: string; legal_reference: string; review_at: string | null }>, readonly requestId: string) {
+    super(`erasure refused: subject is under legal hold ${holds.map((h) => h.hold_id).join(', ')}`);
+  }
+}
+
+/** SHA-256 of the receipt's JSON without its own hash (keys in the order of the interface). */
+export function receiptHash(receipt: Omit<ErasureReceipt, 'receipt_sha256'>): string {
+  return createHash('sha256').update(JSON.stringify(receipt)).digest('hex');
+}
+
+export async function eraseSubject(
+  deps: AppDeps,
+  who: Principal | { actor: string; role: 'system' },
+  input: { subject: SubjectId; legalGround: string; jurisdiction?: Jurisdiction; rightsRequestId?: string; register?: boolean },
+): Promise<ErasureReceipt> {
+  const wh = deps.warehouse;
+  const cfg = privacyConfig(deps.config.file);
+  const received = deps.now();
+  const requestId = `er_${randomUUID()}`;
+  const subjectHash = deps.pseudonyms.subject(input.subject.id);
+  const jurisdiction = input.jurisdiction ?? jurisdictionOf(input.subject.id, cfg.default_jurisdiction);
+  // The nightly sweep re-erases without a new entry in the rights-request register.
+  const rights =
+    input.register === false
+      ? undefined
+      : input.rightsRequestId
+        ? await findRequest(deps, input.rightsRequestId, subjectHash)
+        : await openRequest(deps, { type: 'erasure', subjectHash, jurisdiction, receivedAt: received, handledBy: who.actor });
+  const ids = await subjectIdentifiers(deps, input.subject);
+
+  const holds = await activeHolds(deps, ids);
+  if (holds.length > 0) {
+    await insertErasureRequest(wh, {
+      request_id: requestId, subject_hash: subjectHash, jurisdiction, legal_ground: input.legalGround, requested_by: who.actor,
+      received_at: received.getTime(), completed_at: deps.now().getTime(), status: 'refused', hold_ids: holds.map((h) => h.hold_id),
+      tables_json: '[]', receipt_json: '', receipt_sha256: '',
+    });
+    if (rights) await settleRequest(deps, rights, 'refused', holds.map((h) => h.hold_id).join(' '));
+    await deps.audit.record({
+      actor: who.actor, role: who.role, action: 'erasure_refused',
+      params: { subject: subjectHash, request_id: requestId, holds: holds.map((h) => h.hold_id), legal_ground: input.legalGround },
+    });
+    throw new ErasureRefused(holds.map((h) => ({ hold_id: h.hold_id, reason: h.reason, legal_reference: h.legal_reference, review_at: h.review_at })), requestId);
+  }
+
+  // Stop storing the subject before deleting, so a delivery arriving meanwhile is not kept.
+  const suppressedAt = deps.now();
+  const screen = subjectScreen(wh, deps.pseudonyms, deps.log);
+  for (const id of ids) {
+    const h = deps.pseudonyms.subject(id);
+    await insertSuppression(wh, { subject_hash: h, request_id: requestId, added_at: suppressedAt.getTime() });
+    screen.add(h);
+  }
+
+  const method = cfg.erasure.method;
+  const tables = await discoverSubjectTables(wh);
+  const evidence: ErasureTableEvidence[] = [];
+  for (const t of tables) evidence.push(await eraseTable(deps, t, ids, method, requestId));
+
+  const clean = evidence.every((e) => e.rows_after === 0);
+  const purged = evidence.every((e) => e.rows_after_physical === 0);
+  const body: Omit<ErasureReceipt, 'receipt_sha256'> = {
+    request_id: requestId,
+    rights_request_id: rights?.request_id ?? '',
+    status: !clean ? 'incomplete' : purged ? 'completed' : 'logically_deleted',
+    subject_hash: subjectHash,
+    identifiers_searched: ids.length,
+    jurisdiction,
+    legal_ground: input.legalGround,
+    requested_by: who.actor,
+    received_at: received.toISOString(),
+    suppression_added_at: suppressedAt.toISOString(),
+    tables: evidence,
+    verification: 'SELECT count() FROM <table> WHERE <subject condition> returned rows_after; rows_after_physical with apply_deleted_mask = 0',
+    verified_at: deps.now().toISOString(),
+  };
+  const receipt: ErasureReceipt = { ...body, receipt_sha256: receiptHash(body) };
+  await insertErasureRequest(wh, {
+    request_id: requestId, subject_hash: subjectHash, jurisdiction, legal_ground: input.legalGround, requested_by: who.actor,
+    received_at: received.getTime(), completed_at: deps.now().getTime(), status: receipt.status, hold_ids: [],
+    tables_json: JSON.stringify(evidence), receipt_json: JSON.stringify(receipt), receipt_sha256: receipt.receipt_sha256,
+  });
+  if (rights) await settleRequest(deps, rights, clean ? 'completed' : 'failed', receipt.receipt_sha256);
+  await deps.audit.record({
+    actor: who.actor, role: who.role, action: 'erasure_execute',
+    params: { subject: subjectHash, request_id: requestId, legal_ground: input.legalGround, status: receipt.status, tables: evidence.length },
+    rows: evidence.reduce((n, e) => n + e.rows_before, 0),
+    exportSha256: receipt.receipt_sha256,
+  });
+  return receipt;
+}
+
+async function eraseTable(deps: AppDeps, t: SubjectTableSpec, ids: string[], method: 'mutation' | 'lightweight', requestId: string): Promise<ErasureTableEvidence> {
+  const wh = deps.warehouse;
+  const before = await countSubjectRows(wh, t, ids);
+  let how = method === 'mutation' ? 'ALTER TABLE … DELETE (mutation, mutations_sync=2)' : 'DELETE FROM (lightweight, lightweight_deletes_sync=2)';
+  let sha = createHash('sha256').update(subjectCondition(t)).digest('hex');
+  if (before > 0) {
+    if (t.table === RAW_TABLE) {
+      const redacted = await redactSharedBodies(deps, ids, requestId);
+      if (redacted > 0) how = `ALTER TABLE … UPDATE (${redacted} bodies shared with other people rewritten without the subject) + ${how}`;
+    }
+    if ((await countSubjectRows(wh, t, ids)) > 0) sha = await deleteSubjectRows(wh, t, ids, method);
+  }
+  return {
+    table: t.table,
+    rows_before: before,
+    rows_after: await countSubjectRows(wh, t, ids),
+    rows_after_physical: await countSubjectRows(wh, t, ids, true),
+    method: before > 0 ? how : 'nothing to erase',
+    statement_sha256: sha,
+  };
+}
+
+/** Bodies naming someone else besides the subject: rewrite them without the subject's items. */
+async function redactSharedBodies(deps: AppDeps, ids: string[], requestId: string): Promise<number> {
+  const mine = new Set(ids);
+  const bodies = await rawBodiesOfSubjects(deps.warehouse, { ids });
+  const shared = [];
+  for (const b of bodies) {
+    if (!b.subjects.some((id) => !mine.has(id))) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(b.body);
+    } catch {
+      continue;
+    }
+    const kept = withoutSubjects(parsed, ids);
+    shared.push({ body_sha256: b.body_sha256, body: JSON.stringify(kept.body), item_count: kept.items });
+  }
+  await redactRawBodies(deps.warehouse, ids, shared, `items of an erased subject removed (${requestId})`);
+  return shared.length;
+}
