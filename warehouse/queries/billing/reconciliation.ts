@@ -25,15 +25,16 @@ export async function insertMetaAnalytics(wh: Warehouse, rows: MetaAnalyticsRow[
 /** Meta's figures per day and category, from the newest import that covers each day. */
 export const metaAnalyticsDays = defineQuery({
   name: 'billing.reconciliation.meta_days',
-  sql: `SELECT waba_id, toString(source) AS source, toString(day) AS day, toString(category) AS category,
-               sum(volume) AS volume, if(countIf(cost IS NOT NULL) = 0, NULL, sum(cost)) AS cost
-        FROM {{db}}.billing_meta_analytics_v1 FINAL
-        WHERE day >= {from:Date} AND day < {to:Date} AND ({waba:String} = '' OR waba_id = {waba:String})
-          AND (waba_id, source, day, imported_at) IN (
-            SELECT waba_id, source, day, max(imported_at) FROM {{db}}.billing_meta_analytics_v1
-            WHERE day >= {from:Date} AND day < {to:Date} AND ({waba:String} = '' OR waba_id = {waba:String})
-            GROUP BY waba_id, source, day)
-        GROUP BY waba_id, source, day, category`,
+  sql: `SELECT waba_id, toString(src) AS source, toString(d) AS day, toString(cat) AS category, volume, cost FROM (
+          SELECT waba_id, source AS src, day AS d, category AS cat,
+                 sum(volume) AS volume, if(countIf(cost IS NOT NULL) = 0, NULL, sum(cost)) AS cost
+          FROM {{db}}.billing_meta_analytics_v1 FINAL
+          WHERE day >= {from:Date} AND day < {to:Date} AND ({waba:String} = '' OR waba_id = {waba:String})
+            AND (waba_id, source, day, imported_at) IN (
+              SELECT waba_id, source, day, max(imported_at) FROM {{db}}.billing_meta_analytics_v1
+              WHERE day >= {from:Date} AND day < {to:Date} AND ({waba:String} = '' OR waba_id = {waba:String})
+              GROUP BY waba_id, source, day)
+          GROUP BY waba_id, src, d, cat)`,
   params: z.object({ from: z.string(), to: z.string(), waba: z.string().default('') }),
   row: z.object({ waba_id: z.string(), source: z.string(), day: z.string(), category: z.string(), volume: z.coerce.number(), cost: z.coerce.number().nullable() }),
 });
