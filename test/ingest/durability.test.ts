@@ -66,7 +66,7 @@ describe('durability', () => {
     // …and every acknowledged event is there.
     const idsFile = join(dir, 'acked.txt');
     writeFileSync(idsFile, acked.join('\n'));
-    const out = execFileSync(process.execPath, ['bin/run-ts.mjs', 'test/helpers/count-stored.ts', dir, idsFile], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['bin/run-ts.mjs', 'bench/count-stored.ts', dir, idsFile], { encoding: 'utf8' });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ requested: acked.length, found: acked.length });
   });
 });

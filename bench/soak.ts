@@ -1,0 +1,90 @@
+/**
+ * Sustained load: a fixed rate of signed POSTs for a fixed time against the real service; prints,
+ * per window, the rate achieved, p99 acknowledgement latency and the service's RSS. RSS must stay flat.
+ *
+ *   npm run bench:soak -- [--rate 500] [--seconds 120] [--window 10]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request, Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signBody } from '../ingest/signature.ts';
+import { freePort, pct, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
+
+const SECRET = 'bench-secret';
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const rate = Number(opt('rate', '500'));
+const seconds = Number(opt('seconds', '120'));
+const windowS = Number(opt('window', '10'));
+
+const dataDir = mkdtempSync(join(tmpdir(), 'wa-bench-soak-'));
+const port = await freePort();
+const service = startProcess(['bin/wa-analytics.mjs', 'serve'], { DATA_DIR: dataDir, PORT: String(port), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'error', JOBS: 'off', API_TOKENS: '' });
+await waitFor(`http://127.0.0.1:${port}/healthz`);
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+let seq = 0;
+function post(): Promise<{ ms: number; status: number }> {
+  const i = seq++;
+  const value = {
+    messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+    contacts: [{ profile: { name: 'Cliente' }, wa_id: String(5511900000000 + (i % 20000)) }],
+    messages: [{ from: String(5511900000000 + (i % 20000)), id: `wamid.SOAK.${i}`, timestamp: String(1760000000 + i), type: 'text', text: { body: 'Oi, tudo bem? 😀' } }],
+  };
+  const body = Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value }] }] }));
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/webhook', method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': body.length, 'X-Hub-Signature-256': signBody(SECRET, body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0 }));
+    });
+    req.on('error', () => resolve({ ms: performance.now() - t0, status: 0 }));
+    req.end(body);
+  });
+}
+
+interface Window { ok: number; failed: number; latencies: number[]; rss: number }
+const windows: Window[] = [];
+const start = performance.now();
+const pending = new Set<Promise<void>>();
+let next = start;
+console.log(`soak: ${rate} req/s for ${seconds} s, windows of ${windowS} s`);
+console.log('| t (s) | acked/s | failed | p50 ms | p99 ms | RSS MiB |');
+console.log('|---|---|---|---|---|---|');
+while (performance.now() - start < seconds * 1000) {
+  // Open loop: requests leave on schedule whatever the answers do (bounded in flight).
+  while (next <= performance.now() && pending.size < 2000) {
+    const w = Math.floor((next - start) / (windowS * 1000));
+    const p = post().then((r) => {
+      const win = (windows[w] ??= { ok: 0, failed: 0, latencies: [], rss: 0 });
+      if (r.status === 200) win.ok++;
+      else win.failed++;
+      win.latencies.push(r.ms);
+    });
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+    next += 1000 / rate;
+  }
+  const w = Math.floor((performance.now() - start) / (windowS * 1000));
+  const win = (windows[w] ??= { ok: 0, failed: 0, latencies: [], rss: 0 });
+  win.rss = Math.max(win.rss, rssMiB(service.pid!));
+  await new Promise((r) => setTimeout(r, 5));
+}
+await Promise.all(pending);
+for (let w = 0; w < windows.length; w++) {
+  const win = windows[w]!;
+  const l = win.latencies.sort((a, b) => a - b);
+  console.log(`| ${(w + 1) * windowS} | ${(win.ok / windowS).toFixed(0)} | ${win.failed} | ${pct(l, 0.5).toFixed(1)} | ${pct(l, 0.99).toFixed(1)} | ${win.rss.toFixed(0)} |`);
+}
+const steady = windows.slice(1).map((w) => w.rss).filter((r) => r > 0);
+if (steady.length >= 2) {
+  const growth = steady[steady.length - 1]! / steady[0]!;
+  console.log(`\nRSS from the second window to the last: ×${growth.toFixed(2)} (${steady[0]!.toFixed(0)} → ${steady[steady.length - 1]!.toFixed(0)} MiB)`);
+}
+agent.destroy();
+await stopProcess(service);
+rmSync(dataDir, { recursive: true, force: true });
