@@ -20,27 +20,21 @@ const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const DAY_MS = 86_400_000;
 /** A calendar that stays closed this long is treated as never opening again. */
 const SEARCH_DAYS = 400;
+/** Every real UTC offset is a multiple of 15 minutes: instants in one such slot share a local date. */
+const SLOT_MS = 900_000;
 
 export function isValidZone(zone: string): boolean {
   return DateTime.local().setZone(zone).isValid;
 }
 
-function utcDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-function addDays(date: string, days: number): string {
-  return utcDate(Date.parse(date + 'T00:00:00Z') + days * DAY_MS);
-}
-
-function weekday(date: string): (typeof WEEKDAYS)[number] {
-  return WEEKDAYS[(new Date(date + 'T00:00:00Z').getUTCDay() + 6) % 7]!;
-}
+/** Local dates are handled as day numbers (days since 1970-01-01), their ISO text made on demand. */
+const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
 export class BusinessCalendar {
   private readonly versions: CalendarVersion[];
   private readonly holidays: Set<string>[];
-  private readonly cache = new Map<string, Span[]>();
+  private readonly days = new Map<number, Span[]>();
+  private readonly versionBySlot = new Map<number, string>();
 
   constructor(readonly spec: Calendar) {
     this.versions = [...spec.versions].sort((x, y) => x.effective_from.localeCompare(y.effective_from));
@@ -56,8 +50,16 @@ export class BusinessCalendar {
 
   /** effective_from of the version in force at an instant (its local date, read in the first version's zone). */
   versionAt(ms: number): string {
-    const date = DateTime.fromMillis(ms, { zone: this.versions[0]!.time_zone }).toISODate()!;
-    return this.versions[this.versionIndex(date)]!.effective_from;
+    if (this.versions.length === 1) return this.versions[0]!.effective_from;
+    const slot = Math.floor(ms / SLOT_MS);
+    let v = this.versionBySlot.get(slot);
+    if (v === undefined) {
+      const date = DateTime.fromMillis(slot * SLOT_MS, { zone: this.versions[0]!.time_zone }).toISODate()!;
+      v = this.versions[this.versionIndex(date)]!.effective_from;
+      if (this.versionBySlot.size > 50_000) this.versionBySlot.clear();
+      this.versionBySlot.set(slot, v);
+    }
+    return v;
   }
 
   private versionIndex(date: string): number {
@@ -67,53 +69,60 @@ export class BusinessCalendar {
   }
 
   /** Open spans contributed by one local date (a crossing interval reaches into the next date). */
-  spansOf(date: string): Span[] {
-    let hit = this.cache.get(date);
+  spansOf(day: number): Span[] {
+    let hit = this.days.get(day);
     if (hit) return hit;
+    const date = isoDay(day);
     const vi = this.versionIndex(date);
     const v = this.versions[vi]!;
-    const intervals = this.holidays[vi]!.has(date) ? [] : (v.overrides[date] ?? v.weekly[weekday(date)]);
+    const intervals = this.holidays[vi]!.has(date) ? [] : (v.overrides[date] ?? v.weekly[WEEKDAYS[(((day + 3) % 7) + 7) % 7]!]);
     hit = intervals
       .map(([from, to]): Span => {
         const start = localInstant(v.time_zone, date, from);
-        let end = localInstant(v.time_zone, date, to);
-        if (to < from && to !== '24:00') end = localInstant(v.time_zone, addDays(date, 1), to);
+        const end = to < from && to !== '24:00' ? localInstant(v.time_zone, isoDay(day + 1), to) : localInstant(v.time_zone, date, to);
         return [start, end];
       })
       .filter(([s, e]) => e > s)
       .sort((x, y) => x[0] - y[0]);
-    if (this.cache.size > 20_000) this.cache.clear();
-    this.cache.set(date, hit);
+    if (this.days.size > 20_000) this.days.clear();
+    this.days.set(day, hit);
     return hit;
   }
 
-  /** Merged open spans in time order, from the day before `fromMs` onwards, for at most SEARCH_DAYS. */
-  private *openSpans(fromMs: number): Generator<Span> {
-    // Local dates run at most 14 h off UTC and a crossing interval adds a day: start two days early.
-    let date = addDays(utcDate(fromMs), -2);
-    let current: Span | undefined;
-    for (let i = 0; i < SEARCH_DAYS; i++, date = addDays(date, 1)) {
-      for (const [s, e] of this.spansOf(date)) {
-        if (current && s <= current[1]) current = [current[0], Math.max(current[1], e)];
-        else {
-          if (current) yield current;
-          current = [s, e];
+  /**
+   * Visits the merged open spans in time order, from two days before `fromMs` (local dates run at
+   * most 14 h off UTC and a crossing interval adds a day), until `visit` returns false or
+   * SEARCH_DAYS have been looked at.
+   */
+  private walk(fromMs: number, visit: (start: number, end: number) => boolean): void {
+    const first = Math.floor(fromMs / DAY_MS) - 2;
+    let cs = 0;
+    let ce = -Infinity;
+    for (let day = first; day < first + SEARCH_DAYS; day++) {
+      for (const [s, e] of this.spansOf(day)) {
+        if (s <= ce) {
+          if (e > ce) ce = e;
+          continue;
         }
+        if (ce > -Infinity && !visit(cs, ce)) return;
+        cs = s;
+        ce = e;
       }
     }
-    if (current) yield current;
+    if (ce > -Infinity) visit(cs, ce);
   }
 
   /** Seconds of [a, b) inside open hours. */
   businessSeconds(aMs: number, bMs: number): number {
     if (bMs <= aMs) return 0;
     let total = 0;
-    for (const [s, e] of this.openSpans(aMs)) {
-      if (s >= bMs) break;
+    this.walk(aMs, (s, e) => {
+      if (s >= bMs) return false;
       const lo = Math.max(s, aMs);
       const hi = Math.min(e, bMs);
       if (hi > lo) total += hi - lo;
-    }
+      return true;
+    });
     return total / 1000;
   }
 
@@ -123,18 +132,23 @@ export class BusinessCalendar {
    */
   addBusinessTime(fromMs: number, seconds: number): number | null {
     let left = seconds * 1000;
-    for (const [s, e] of this.openSpans(fromMs)) {
-      if (e <= fromMs) continue;
+    let due: number | null = null;
+    this.walk(fromMs, (s, e) => {
+      if (e <= fromMs) return true;
       const lo = Math.max(s, fromMs);
-      if (lo + left <= e) return lo + left;
+      if (lo + left <= e) {
+        due = lo + left;
+        return false;
+      }
       left -= e - lo;
-    }
-    return null;
+      return true;
+    });
+    return due;
   }
 }
 
 /** Epoch ms of a local wall-clock time "HH:MM" on a date; "24:00" is the next day's midnight. */
 function localInstant(zone: string, date: string, hhmm: string): number {
-  if (hhmm === '24:00') return localInstant(zone, addDays(date, 1), '00:00');
+  if (hhmm === '24:00') return localInstant(zone, isoDay(Date.parse(date + 'T00:00:00Z') / DAY_MS + 1), '00:00');
   return DateTime.fromISO(`${date}T${hhmm}`, { zone }).toMillis();
 }

@@ -2,7 +2,7 @@ import type { AppDeps, Job } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { chatEvents, eventTotals, touchedChats, type ChatSelection } from '../../warehouse/queries/sla/events.ts';
-import { insertWaits, readJobState, storedWaitKeys, writeJobState } from '../../warehouse/queries/sla/store.ts';
+import { insertWaits, readJobState, storedWaits, writeJobState, type StoredWait } from '../../warehouse/queries/sla/store.ts';
 import type { SlaSettings } from './config.ts';
 import { chatKey, groupByChat } from './messages.ts';
 import { waitRecords, type WaitRecord } from './records.ts';
@@ -25,6 +25,8 @@ export interface RefreshResult {
   mode: 'full' | 'incremental' | 'idle';
   chats: number;
   waits: number;
+  /** Waits new or changed (the others were stored already as computed). */
+  written: number;
   deleted: number;
   watermark: number;
 }
@@ -45,10 +47,11 @@ export async function refreshWaits(wh: Warehouse, settings: SlaSettings, log?: L
   const [state] = await readJobState(wh, { job: JOB_NAME });
   if (!state || state.config_hash !== settings.fingerprint) return fullRecompute(wh, settings, log);
   const touched = await touchedChats(wh, { since: state.watermark - settings.job.overlap_seconds * 1000 });
-  const result: RefreshResult = { mode: touched.length ? 'incremental' : 'idle', chats: touched.length, waits: 0, deleted: 0, watermark: state.watermark };
+  const result: RefreshResult = { mode: touched.length ? 'incremental' : 'idle', chats: touched.length, waits: 0, written: 0, deleted: 0, watermark: state.watermark };
   for (let i = 0; i < touched.length; i += settings.job.batch_chats) {
     const r = await recomputeChats(wh, settings, { chats: touched.slice(i, i + settings.job.batch_chats) });
     result.waits += r.waits;
+    result.written += r.written;
     result.deleted += r.deleted;
   }
   const latest = touched.reduce((m, t) => Math.max(m, t.received), state.watermark);
@@ -64,20 +67,34 @@ async function fullRecompute(wh: Warehouse, settings: SlaSettings, log?: Logger)
   const rows = totals?.rows ?? 0;
   const buckets = Math.max(1, Math.ceil(rows / ROWS_PER_BUCKET));
   log?.info({ rows, buckets }, 'recomputing every chat');
-  const result: RefreshResult = { mode: 'full', chats: 0, waits: 0, deleted: 0, watermark: totals?.received ?? 0 };
+  const result: RefreshResult = { mode: 'full', chats: 0, waits: 0, written: 0, deleted: 0, watermark: totals?.received ?? 0 };
   for (let bucket = 0; bucket < buckets; bucket++) {
     const r = await recomputeChats(wh, settings, { buckets, bucket });
     result.chats += r.chats;
     result.waits += r.waits;
+    result.written += r.written;
     result.deleted += r.deleted;
   }
   await writeJobState(wh, JOB_NAME, { watermark: result.watermark, config_hash: settings.fingerprint }, Date.now());
   return result;
 }
 
-/** Recomputes the selected chats and writes their waits plus deletion markers for vanished ones. */
-export async function recomputeChats(wh: Warehouse, settings: SlaSettings, sel: ChatSelection): Promise<{ chats: number; waits: number; deleted: number }> {
-  const [events, stored] = [await chatEvents(wh, sel), await storedWaitKeys(wh, sel)];
+/** What a wait says, all columns but its version in name order: equal content needs no new row. */
+function contentOf(sample: object | undefined): (r: WaitRecord | StoredWait) => string {
+  const columns = Object.keys(sample ?? {}).filter((k) => k !== 'version').sort();
+  return (r) => JSON.stringify([Object.keys(r).length, ...columns.map((c) => (r as Record<string, unknown>)[c] ?? null)]);
+}
+
+/**
+ * Recomputes the selected chats and writes the waits that are new or changed, plus deletion markers
+ * for stored waits that no longer exist; unchanged waits keep their stored row.
+ */
+export async function recomputeChats(
+  wh: Warehouse,
+  settings: SlaSettings,
+  sel: ChatSelection,
+): Promise<{ chats: number; waits: number; written: number; deleted: number }> {
+  const [events, stored] = [await chatEvents(wh, sel), await storedWaits(wh, sel)];
   const chats = groupByChat(events);
   const records: WaitRecord[] = [];
   const versions = new Map<string, string>();
@@ -85,10 +102,14 @@ export async function recomputeChats(wh: Warehouse, settings: SlaSettings, sel: 
     versions.set(chatKey(c.chat), c.version);
     records.push(...waitRecords(c.chat, c.messages, settings, c.version));
   }
-  const live = new Set(records.map((r) => `${r.wait_id}\0${r.started_at}`));
+  const content = contentOf(records[0]);
+  const key = (r: { wait_id: string; started_at: number }) => `${r.wait_id}\0${r.started_at}`;
+  const before = new Map(stored.map((s) => [key(s), content(s)]));
+  const changed = records.filter((r) => before.get(key(r)) !== content(r));
+  const live = new Set(records.map(key));
   const markers = stored
-    .filter((s) => !live.has(`${s.wait_id}\0${s.started_at}`) && versions.has(chatKey(s)))
-    .map((s) => ({ ...s, version: versions.get(chatKey(s))!, is_deleted: 1 }));
-  await insertWaits(wh, [...records, ...markers]);
-  return { chats: chats.length, waits: records.length, deleted: markers.length };
+    .filter((s) => !live.has(key(s)) && versions.has(chatKey(s)))
+    .map((s) => ({ wait_id: s.wait_id, waba_id: s.waba_id, family: s.family, started_at: s.started_at, phone_number_id: s.phone_number_id, wa_id: s.wa_id, version: versions.get(chatKey(s))!, is_deleted: 1 }));
+  if (changed.length || markers.length) await insertWaits(wh, [...changed, ...markers]);
+  return { chats: chats.length, waits: records.length, written: changed.length, deleted: markers.length };
 }

@@ -10,6 +10,8 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { PHONE_ID, WABA } from '../fixtures/meta.ts';
 import { authHeader, http, postSigned, startTestService } from '../helpers/service.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
+import { refreshWaits } from '../../reports/sla/job.ts';
+import { slaSettings } from '../../reports/sla/settings.ts';
 import { businessAppEcho, customerMessage, messageStatus } from './bodies.ts';
 
 // End to end: signed webhook bodies → ingest → the SLA job → the API. Every expected value below is
@@ -150,8 +152,10 @@ describe('SLA reports end to end', () => {
 
   it('running the job again, or from a second instance at once, changes nothing', async () => {
     const before = await rows(wh, 'SELECT * FROM {{db}}.sla_waits_v1 FINAL ORDER BY wait_id');
-    await Promise.all([runJob(), runJob()]);
-    await runJob();
+    await Promise.all([runJob(), refreshWaits(wh, slaSettings(service.deps.config.file))]);
+    // Chats inside the overlap window are looked at again, and found unchanged: nothing is written.
+    const again = await refreshWaits(wh, slaSettings(service.deps.config.file));
+    expect([again.mode, again.chats > 0, again.written, again.deleted]).toEqual(['incremental', true, 0, 0]);
     expect(await rows(wh, 'SELECT * FROM {{db}}.sla_waits_v1 FINAL ORDER BY wait_id')).toEqual(before);
     expect(before).toHaveLength(12);
   });

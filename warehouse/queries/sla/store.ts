@@ -7,15 +7,18 @@ import { chatFilter, chatSelectionParams, type ChatSelection } from './events.ts
 
 export const WAITS_TABLE = 'sla_waits_v1';
 
-/** The sort-key columns of a stored wait: enough to write its deletion marker. */
-export interface StoredWaitKey {
+/** A stored wait as the job compares it with a fresh computation: timestamps in epoch ms. */
+export interface StoredWait {
   wait_id: string;
   waba_id: string;
   family: string;
   started_at: number;
   phone_number_id: string;
   wa_id: string;
+  [column: string]: unknown;
 }
+
+const MS_COLUMNS = ['thread_started_at', 'started_at', 'last_inbound_at', 'window_expires_at', 'responded_at', 'due_at'];
 
 /** Inserts rows into sla_waits_v1 (JSONEachRow, timestamps as epoch ms). */
 export async function insertWaits(wh: Warehouse, rows: readonly object[]): Promise<void> {
@@ -29,16 +32,16 @@ export async function insertWaits(wh: Warehouse, rows: readonly object[]): Promi
   }
 }
 
-/** The live waits stored for the selected chats. */
-export async function storedWaitKeys(wh: Warehouse, sel: ChatSelection): Promise<StoredWaitKey[]> {
+/** The live waits stored for the selected chats, every column, in the shape the job writes them. */
+export async function storedWaits(wh: Warehouse, sel: ChatSelection): Promise<StoredWait[]> {
+  const columns = `* EXCEPT (${MS_COLUMNS.join(', ')}, version), toString(version) AS version, ${MS_COLUMNS.map((c) => `toUnixTimestamp64Milli(${c}) AS ${c}`).join(', ')}`;
   const rs = await wh.jobs.query({
-    query: `SELECT wait_id, waba_id, family, toUnixTimestamp64Milli(started_at) AS started_at, phone_number_id, wa_id
-            FROM ${wh.database}.${WAITS_TABLE} FINAL WHERE ${chatFilter(sel, 'waba_id, phone_number_id, wa_id')}`,
+    query: `SELECT ${columns} FROM ${wh.database}.${WAITS_TABLE} FINAL WHERE ${chatFilter(sel, 'waba_id, phone_number_id, wa_id')}`,
     query_params: chatSelectionParams(sel),
     format: 'JSONEachRow',
-    clickhouse_settings: { log_comment: 'sla.stored_wait_keys', output_format_json_quote_64bit_integers: 0 },
+    clickhouse_settings: { log_comment: 'sla.stored_waits', output_format_json_quote_64bit_integers: 0 },
   });
-  return rs.json<StoredWaitKey>();
+  return rs.json<StoredWait>();
 }
 
 export interface JobState {

@@ -1,0 +1,178 @@
+/**
+ * SLA benchmark. Generates traffic with the generator (docs/TRUTH.md), loads it into a fresh
+ * DATA_DIR in a child process through the ingest path (`replay`), and measures:
+ *  - the waits job: a full pass over every chat, then an incremental pass after the last 10 % of the
+ *    bodies arrive (events/s, to compare with the ingest rate measured in the same run);
+ *  - the reports in a second, fresh process: aggregates and the wait export, cold (first query of
+ *    the process) and warm (median of 5), against computing response times straight from the events
+ *    with window functions (the yardstick the reports avoid).
+ *
+ *   node bin/run-ts.mjs bench/sla.ts [--events 200000] [--days 30] [--seed bench]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../app/config.ts';
+import { createLogger } from '../app/logger.ts';
+import { buildDeps } from '../app/server.ts';
+import { createIngestMetrics } from '../ingest/metrics.ts';
+import { replay } from '../ingest/replay.ts';
+import { IngestWriter } from '../ingest/writer.ts';
+import { generateSync, simulationConfig } from '../simulate/engine.ts';
+import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
+import { migrate } from '../warehouse/migrate.ts';
+import { eventTotals } from '../warehouse/queries/sla/events.ts';
+import { responseTimesFromEvents } from '../warehouse/queries/sla/reference.ts';
+import { encode } from '../reports/format.ts';
+import { refreshWaits } from '../reports/sla/job.ts';
+import { parseReportParams, type ReportKind } from '../reports/sla/params.ts';
+import { runReport } from '../reports/sla/report.ts';
+import { slaSettings } from '../reports/sla/settings.ts';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+/** Items (messages, statuses, echoes) the generator makes per unit of scale per day, measured. */
+const ITEMS_PER_SCALE_DAY = 24.5;
+
+const ms = (t0: number) => Math.round(performance.now() - t0);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await f();
+  return [r, ms(t0)];
+}
+
+/** Child 1: load the first 90 % of the bodies, full job pass, load the rest, incremental pass. */
+async function loadPhase(dir: string): Promise<Record<string, number>> {
+  const config = loadConfig();
+  const log = createLogger('bench', 'warn');
+  const wh = await openWarehouse(config);
+  await migrate(wh);
+  const settings = slaSettings(config.file);
+  const writer = () => new IngestWriter(wh, config.ingest, createIngestMetrics(), log);
+  const [a, loadA] = await timed(async () => {
+    const w = writer();
+    const r = await replay(join(dir, 'bodies-a.ndjson'), w);
+    await w.drain();
+    return r;
+  });
+  const eventsA = await events(wh);
+  const [full, fullMs] = await timed(() => refreshWaits(wh, settings));
+  const [b, loadB] = await timed(async () => {
+    const w = writer();
+    const r = await replay(join(dir, 'bodies-b.ndjson'), w);
+    await w.drain();
+    return r;
+  });
+  const eventsAll = await events(wh);
+  const [inc, incMs] = await timed(() => refreshWaits(wh, settings));
+  const [, idleMs] = await timed(() => refreshWaits(wh, settings));
+  await wh.close();
+  return {
+    bodies: a.bodies + b.bodies, events: eventsAll, load_ms: loadA + loadB, ingest_events_per_s: Math.round((eventsAll / (loadA + loadB)) * 1000),
+    full_ms: fullMs, full_chats: full.chats, full_waits: full.waits, full_events_per_s: Math.round((eventsA / fullMs) * 1000),
+    incremental_ms: incMs, incremental_chats: inc.chats, incremental_events: eventsAll - eventsA,
+    incremental_events_per_s: Math.round(((eventsAll - eventsA) / incMs) * 1000), idle_ms: idleMs,
+  };
+}
+
+async function events(wh: Warehouse): Promise<number> {
+  const [t] = await eventTotals(wh, {});
+  return t?.rows ?? 0;
+}
+
+/** Child 2, a fresh process: reports cold then warm, and the from-events yardstick. */
+async function reportPhase(): Promise<Record<string, number>> {
+  const config = loadConfig();
+  const log = createLogger('bench', 'warn');
+  const wh = await openWarehouse(config);
+  const { deps } = await buildDeps(config, wh, log, () => new Date('2030-01-01T00:00:00Z'));
+  const settings = slaSettings(config.file);
+  const query = { from: '2020-01-01', to: '2030-01-01', tz: 'America/Sao_Paulo' };
+  const run = async (kind: ReportKind, q: Record<string, string>, format: 'json' | 'parquet' = 'json') => {
+    const p = parseReportParams(kind, { ...query, ...q }, { ...settings, maxRangeDays: 10_000 }, deps.now());
+    const r = await runReport(deps, kind, p, false);
+    await encode(wh, r.rows, r.columns, format);
+    return r.rows.length;
+  };
+  const out: Record<string, number> = {};
+  const measure = async (name: string, f: () => Promise<number>) => {
+    const [rows, cold] = await timed(f);
+    const warm: number[] = [];
+    for (let i = 0; i < 5; i++) warm.push((await timed(f))[1]);
+    Object.assign(out, { [`${name}_rows`]: rows, [`${name}_cold_ms`]: cold, [`${name}_warm_ms`]: median(warm) });
+  };
+  await measure('aggregates_day_kind', () => run('aggregates', { period: 'day', group_by: 'kind' }));
+  await measure('aggregates_month_agent', () => run('aggregates', { period: 'month', group_by: 'agent,team' }));
+  await measure('aggregates_hour_of_week', () => run('aggregates', { period: 'none', group_by: 'hour_of_week' }));
+  await measure('waits_json', () => run('waits', {}));
+  await measure('waits_parquet', () => run('waits', {}, 'parquet'));
+  await measure('live', () => run('live', {}));
+  await measure('from_events', async () => (await responseTimesFromEvents(wh, {}))[0]?.waits ?? 0);
+  await wh.close();
+  return out;
+}
+
+function child(phase: string, dir: string, env: Record<string, string>): Record<string, number> {
+  const r = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/sla.ts', '--phase', phase, '--dir', dir], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`${phase} phase failed (${r.status})`);
+  return JSON.parse(r.stdout.toString().trim().split('\n').pop()!) as Record<string, number>;
+}
+
+/** Streams the generated bodies to two NDJSON files: the last tenth of the simulated days apart. */
+async function generate(sim: { seed: string; start: string; days: number; scale: number }, dir: string): Promise<number> {
+  const cutoff = Date.parse(sim.start + 'T00:00:00Z') + Math.floor(sim.days * 0.9) * 86_400_000;
+  const a = createWriteStream(join(dir, 'bodies-a.ndjson'));
+  const b = createWriteStream(join(dir, 'bodies-b.ndjson'));
+  let n = 0;
+  for (const p of generateSync(sim)) {
+    const out = p.at.getTime() < cutoff ? a : b;
+    n++;
+    if (!out.write(p.body + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await Promise.all([a, b].map((s) => new Promise<void>((r) => s.end(() => r()))));
+  return n;
+}
+
+async function main(): Promise<void> {
+  const phase = opt('phase', '');
+  if (phase) {
+    const result = phase === 'load' ? await loadPhase(opt('dir', '')) : await reportPhase();
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const target = Number(opt('events', '200000'));
+  const days = Number(opt('days', '30'));
+  const seed = opt('seed', 'bench');
+  const scale = Math.max(1, Math.round(target / (ITEMS_PER_SCALE_DAY * days)));
+  const dir = mkdtempSync(join(tmpdir(), 'wa-sla-bench-'));
+  mkdirSync(join(dir, 'data'));
+  const sim = { seed, start: '2025-03-01', days, scale };
+  const config = {
+    ...simulationConfig(sim),
+    sla: { policies: [{ effective_from: '2020-01-01', rules: [{ name: 'standard', frt: { minutes: 15, mode: 'business' }, nrt: { hours: 1 }, reply_to_business: { hours: 4 } }] }] },
+  };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  const t0 = performance.now();
+  const bodies = await generate(sim, dir);
+  const genMs = ms(t0);
+  const env = { DATA_DIR: join(dir, 'data'), CONFIG_FILE: join(dir, 'config.json'), PII_KEY: 'bench', LOG_LEVEL: 'warn' };
+  const load = child('load', dir, env);
+  const reports = child('report', dir, env);
+  if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  console.log(`generated ${bodies} bodies (seed ${seed}, ${days} days, scale ${scale}) in ${genMs} ms`);
+  console.log(`\n| measure | value |\n|---|---|`);
+  for (const [k, v] of Object.entries({ ...load, ...reports })) console.log(`| ${k} | ${v} |`);
+  const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : 'n/a');
+  console.log(`\njob full pass keeps up with ingest ×${ratio(load.full_events_per_s!, load.ingest_events_per_s!)}; incremental ×${ratio(load.incremental_events_per_s!, load.ingest_events_per_s!)}`);
+  console.log(`aggregates (day × kind) warm are ×${ratio(reports.from_events_warm_ms!, reports.aggregates_day_kind_warm_ms!)} faster than response times straight from events`);
+}
+
+await main();
