@@ -15,6 +15,7 @@ import { findRequest, openRequest, settleRequest } from './rights.ts';
 import { buildStatement, statementHtml, type Statement } from './statement.ts';
 import { classifyColumns, subjectTables } from './subject-tables.ts';
 import { jurisdictionOf, type Jurisdiction, type SubjectId } from './subject.ts';
+import { localDatabase } from '../../warehouse/migrate.ts';
 
 /**
  * The access export (R5) and portability document (R6) for one subject: every row of every table
@@ -31,7 +32,7 @@ export interface SubjectData {
 export async function collectSubjectData(deps: AppDeps, subject: SubjectId): Promise<SubjectData & { columns: ReturnType<typeof classifyColumns> }> {
   const wh = deps.warehouse;
   const ids = await subjectIdentifiers(deps, subject);
-  const columns = classifyColumns(await catalogColumns(wh, { db: wh.database }));
+  const columns = classifyColumns(await catalogColumns(wh, { db: localDatabase(wh) }));
   const rows = new Map<string, Record<string, unknown>[]>();
   let removed = 0;
   for (const t of subjectTables(columns)) {
@@ -90,7 +91,7 @@ export async function buildAccessExport(
     { name: 'portability.json', data: Buffer.from(JSON.stringify(portability, null, 2) + '\n') },
     { name: 'portability.schema.json', data: Buffer.from(JSON.stringify(PORTABILITY_SCHEMA, null, 2) + '\n') },
   ];
-  const tables = await catalogTables(wh, { db: wh.database });
+  const tables = await catalogTables(wh, { db: localDatabase(wh) });
   const policies = resolvePolicies(data.columns, cfg, new Map(tables.map((t) => [t.name, t.sorting_key])));
   const hashes = data.identifiers.map((id) => deps.pseudonyms.subject(id));
   const prior = (await rightsRequestsOfSubject(wh, { hashes })).filter((r) => r.request_id !== rights.request_id);

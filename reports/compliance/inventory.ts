@@ -4,6 +4,7 @@ import type { PrivacyConfig, ProcessingActivity } from './config.ts';
 import { isSubjectKey } from './classification.ts';
 import { parseTableTtl, resolvePolicies, ttlMatches } from './retention.ts';
 import { classifyColumns, type ClassifiedColumn } from './subject-tables.ts';
+import { localDatabase } from '../../warehouse/migrate.ts';
 
 /**
  * PII inventory (R1; GDPR Arts. 5(1)(c), 25, 30; LGPD Arts. 6 III, 37) from the warehouse's own
@@ -50,7 +51,7 @@ function bases(purposes: readonly string[], activities: readonly ProcessingActiv
 }
 
 export async function loadCatalog(wh: Warehouse) {
-  const [columns, tables] = await Promise.all([catalogColumns(wh, { db: wh.database }), catalogTables(wh, { db: wh.database })]);
+  const [columns, tables] = await Promise.all([catalogColumns(wh, { db: localDatabase(wh) }), catalogTables(wh, { db: localDatabase(wh) })]);
   const stored = new Set(tables.filter((t) => !STORAGELESS_ENGINES.has(t.engine)).map((t) => t.name));
   return { columns: classifyColumns(columns.filter((c) => stored.has(c.table))), tables: tables.filter((t) => stored.has(t.name)) };
 }

@@ -5,13 +5,14 @@ import type { PrivacyConfig } from './config.ts';
 import { holdsPersonalData } from './classification.ts';
 import { classifyColumns } from './subject-tables.ts';
 import { parseTableTtl, resolvePolicies, retentionState, ttlMatches, type RetentionPolicy } from './retention.ts';
+import { localDatabase } from '../../warehouse/migrate.ts';
 
 /** Retention against the warehouse: apply the policies as TTLs, purge old content, report status. */
 
 const DAY_MS = 86_400_000;
 
 async function context(wh: Warehouse, cfg: PrivacyConfig) {
-  const [columns, tables] = await Promise.all([catalogColumns(wh, { db: wh.database }), catalogTables(wh, { db: wh.database })]);
+  const [columns, tables] = await Promise.all([catalogColumns(wh, { db: localDatabase(wh) }), catalogTables(wh, { db: localDatabase(wh) })]);
   const stored = tables.filter((t) => !STORAGELESS_ENGINES.has(t.engine) && /MergeTree$/.test(t.engine));
   const classified = classifyColumns(columns.filter((c) => stored.some((t) => t.name === c.table)));
   const policies = resolvePolicies(classified, cfg, new Map(stored.map((t) => [t.name, t.sorting_key])));
@@ -40,7 +41,7 @@ export async function applyRetention(wh: Warehouse, cfg: PrivacyConfig): Promise
     }
     try {
       if (p.days === null) await removeTableTtl(wh, p.table);
-      else await modifyTableTtl(wh, p.table, ttlExpression(wh.database, p.time_column, p.days, p.keys));
+      else await modifyTableTtl(wh, p.table, ttlExpression(localDatabase(wh), p.time_column, p.days, p.keys));
       result.changed.push(p.table);
     } catch (e) {
       result.failed.push({ table: p.table, error: (e as Error).message.slice(0, 200) });
@@ -98,7 +99,7 @@ export const RETENTION_COLUMNS = [
 /** R3: per table, the policy, the TTL actually set, the age of the data and what is past policy. */
 export async function retentionStatus(wh: Warehouse, cfg: PrivacyConfig, now: Date): Promise<RetentionStatusRow[]> {
   const { classified, stored, policies } = await context(wh, cfg);
-  const pending = new Map((await pendingMutations(wh, { db: wh.database })).map((m) => [m.table, m.pending]));
+  const pending = new Map((await pendingMutations(wh, { db: localDatabase(wh) })).map((m) => [m.table, m.pending]));
   const rows: RetentionStatusRow[] = [];
   for (const t of stored) {
     const p: RetentionPolicy | undefined = policies.find((x) => x.table === t.name);

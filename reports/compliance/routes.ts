@@ -2,7 +2,8 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
 import { requireRole, type Principal } from '../../app/auth.ts';
-import { FORMATS, sendRows, type ColumnSpec, type ExportFormat } from '../format.ts';
+import { createHash } from 'node:crypto';
+import { encode, FORMATS, type ColumnSpec, type ExportFormat } from '../format.ts';
 import { erasureRequests } from '../../warehouse/queries/compliance/erasure.ts';
 import { auditEntries, auditVerifications } from '../../warehouse/queries/audit.ts';
 import { privacyConfig } from './config.ts';
@@ -24,6 +25,13 @@ import { runAuditVerification } from './verify.ts';
  */
 
 const BAD_SUBJECT = 'wa_id must be a phone number (6–15 digits, optionally with + and separators) or a business-scoped user id (CC.alphanumerics)';
+
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  arrow: 'application/vnd.apache.arrow.file',
+  parquet: 'application/vnd.apache.parquet',
+};
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -64,11 +72,19 @@ export function mountRoutes(router: Router, deps: AppDeps): void {
   const cfg = () => privacyConfig(deps.config.file);
   const who = (req: Request): Principal => req.principal!;
 
-  /** Sends a report in the asked format and records the run in the access audit. */
+  /**
+   * Sends a report in the asked format. The run is in the access audit before the bytes leave:
+   * if the audit cannot be written, nothing is handed out.
+   */
   async function report(req: Request, res: Response, name: string, rows: readonly object[], columns: readonly ColumnSpec[], params: Record<string, unknown> = {}) {
     const format = formatOf(req);
-    const sha = await sendRows(res, deps.warehouse, { rows: rows as readonly Record<string, unknown>[], columns, format, filename: `${name}-${deps.now().toISOString().slice(0, 10)}` });
+    const bytes = await encode(deps.warehouse, rows as readonly Record<string, unknown>[], columns, format);
+    const sha = createHash('sha256').update(bytes).digest('hex');
     await deps.audit.record({ actor: who(req).actor, role: who(req).role, action: 'report_run', params: { report: name, format, ...params }, rows: rows.length, exportSha256: sha });
+    res.setHeader('Content-Type', CONTENT_TYPES[format]);
+    if (format !== 'json') res.setHeader('Content-Disposition', `attachment; filename="${name}-${deps.now().toISOString().slice(0, 10)}.${format}"`);
+    res.setHeader('X-Export-SHA256', sha);
+    res.end(bytes);
   }
   const get = (path: string, handler: (req: Request, res: Response) => Promise<void>) =>
     router.get(path, privacy, (req, res) => {
@@ -103,8 +119,8 @@ export function mountRoutes(router: Router, deps: AppDeps): void {
     const { from, to } = rangeOf(req, deps.now());
     const { violations, summary } = await marketingReport(deps, from, to);
     if (req.query.view === 'summary') {
-      res.json(summary);
       await deps.audit.record({ actor: who(req).actor, role: who(req).role, action: 'report_run', params: { report: 'marketing_summary' }, rows: 1 });
+      res.json(summary);
       return;
     }
     const columns = Object.keys(violations[0] ?? { message_id: '' }).map((name) => ({

@@ -3,6 +3,7 @@ import { catalogColumns, STORAGELESS_ENGINES, type CatalogColumn } from '../../w
 import type { SubjectTableSpec } from '../../warehouse/queries/compliance/subjects.ts';
 import { SUBJECT_TABLES } from '../../warehouse/tables.ts';
 import { isSubjectKey, keyShape, parseClassification, type Classification } from './classification.ts';
+import { localDatabase } from '../../warehouse/migrate.ts';
 
 /**
  * Which tables hold a person's rows and through which columns, read from the classification in the
@@ -52,7 +53,7 @@ function order(table: string): number {
 }
 
 export async function discoverSubjectTables(wh: Warehouse): Promise<SubjectTableSpec[]> {
-  return subjectTables(classifyColumns(await catalogColumns(wh, { db: wh.database })));
+  return subjectTables(classifyColumns(await catalogColumns(wh, { db: localDatabase(wh) })));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
-import { defineCommand, defineQuery } from '../../query.ts';
+import { defineQuery } from '../../query.ts';
+import { localDatabase } from '../../migrate.ts';
 
 export interface HoldRow {
   hold_id: string;
@@ -60,22 +61,28 @@ export const holdById = defineQuery({
   row: holdRow.extend({ subject_ids: z.array(z.string()) }),
 });
 
-/** Releasing a hold also forgets the ids it named, in every stored version of the row. */
-export const releaseHold = defineCommand({
-  name: 'compliance.release_hold',
-  sql: `ALTER TABLE {{db}}.legal_holds_v1 UPDATE status = 'released', subject_ids = [], released_at = {at:DateTime64(3)},
-          released_by = {by:String} WHERE hold_id = {hold_id:String}`,
-  params: z.object({ hold_id: z.string(), at: z.string(), by: z.string() }),
-  settings: { mutations_sync: '2' },
-});
+const onCluster = (wh: Warehouse) => (wh.cluster ? ` ON CLUSTER ${wh.cluster}` : '');
 
-/** The lookup the retention TTLs consult: ids of active holds only. */
+/** Releasing a hold also forgets the ids it named, in every stored version of the row. */
+export async function releaseHold(wh: Warehouse, p: { hold_id: string; at: string; by: string }): Promise<void> {
+  await wh.writer.command({
+    query: `ALTER TABLE ${localDatabase(wh)}.legal_holds_v1${onCluster(wh)} UPDATE status = 'released', subject_ids = [],
+              released_at = {at:DateTime64(3)}, released_by = {by:String} WHERE hold_id = {hold_id:String}`,
+    query_params: p,
+    clickhouse_settings: { log_comment: 'compliance.release_hold', mutations_sync: '2' },
+  });
+}
+
+/**
+ * The lookup the retention TTLs consult: ids of active holds only. A Join table lives on the node
+ * that fills it; on a cluster this runs on the node serving the request (see docs/PRIVACY.md).
+ */
 export async function rebuildHeldSubjects(wh: Warehouse): Promise<void> {
-  const db = wh.database;
+  const db = localDatabase(wh);
   await wh.writer.command({ query: `TRUNCATE TABLE ${db}.legal_hold_subjects_v1`, clickhouse_settings: { log_comment: 'compliance.held_subjects' } });
   await wh.writer.command({
     query: `INSERT INTO ${db}.legal_hold_subjects_v1 (id, hold_id)
-            SELECT id, any(hold_id) FROM (SELECT arrayJoin(subject_ids) AS id, hold_id FROM ${db}.legal_holds_v1 FINAL WHERE status = 'active')
+            SELECT id, any(hold_id) FROM (SELECT arrayJoin(subject_ids) AS id, hold_id FROM ${wh.database}.legal_holds_v1 FINAL WHERE status = 'active')
             WHERE id != '' GROUP BY id`,
     clickhouse_settings: { log_comment: 'compliance.held_subjects' },
   });

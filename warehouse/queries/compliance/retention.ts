@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../client.ts';
+import { localDatabase } from '../../migrate.ts';
 
 /**
  * Retention in SQL: table TTLs that skip rows under a legal hold, the content purge for columns
@@ -36,21 +37,22 @@ export function ttlExpression(db: string, timeColumn: string, periodDays: number
   return `toDateTime(${ident(timeColumn)}) + toIntervalDay(${days(periodDays)})${held ? ` WHERE NOT (${held})` : ''}`;
 }
 
-function onCluster(wh: Warehouse): string {
-  return wh.cluster ? ` ON CLUSTER ${ident(wh.cluster)}` : '';
+/** The shard tables hold the data and the TTLs (on a cluster, `<db>_local` on every node). */
+function storage(wh: Warehouse, table: string): string {
+  return `${ident(localDatabase(wh))}.${ident(table)}${wh.cluster ? ` ON CLUSTER ${ident(wh.cluster)}` : ''}`;
 }
 
 /** Sets the TTL without rewriting existing parts now: expired rows go at the next TTL merge. */
 export async function modifyTableTtl(wh: Warehouse, table: string, expression: string): Promise<void> {
   await wh.jobs.command({
-    query: `ALTER TABLE ${ident(wh.database)}.${ident(table)}${onCluster(wh)} MODIFY TTL ${expression}`,
+    query: `ALTER TABLE ${storage(wh, table)} MODIFY TTL ${expression}`,
     clickhouse_settings: { log_comment: 'compliance.modify_ttl', materialize_ttl_after_modify: 0 },
   });
 }
 
 export async function removeTableTtl(wh: Warehouse, table: string): Promise<void> {
   await wh.jobs.command({
-    query: `ALTER TABLE ${ident(wh.database)}.${ident(table)}${onCluster(wh)} REMOVE TTL`,
+    query: `ALTER TABLE ${storage(wh, table)} REMOVE TTL`,
     clickhouse_settings: { log_comment: 'compliance.remove_ttl' },
   });
 }
@@ -58,7 +60,7 @@ export async function removeTableTtl(wh: Warehouse, table: string): Promise<void
 /** Applies the TTL to existing parts now (what a TTL merge would do later), and waits. */
 export async function materializeTtl(wh: Warehouse, table: string): Promise<void> {
   await wh.jobs.command({
-    query: `ALTER TABLE ${ident(wh.database)}.${ident(table)}${onCluster(wh)} MATERIALIZE TTL`,
+    query: `ALTER TABLE ${storage(wh, table)} MATERIALIZE TTL`,
     clickhouse_settings: { log_comment: 'compliance.materialize_ttl', mutations_sync: '2' },
   });
 }
@@ -82,7 +84,7 @@ export async function ageStats(
   opts: { timeColumn: string; cutoffMs: number | null; contentCutoffMs: number | null; keys: readonly KeyColumn[]; contentColumns: readonly ContentColumn[] },
 ): Promise<AgeStats> {
   const t = ident(opts.timeColumn);
-  const held = heldCondition(wh.database, opts.keys) ?? '0';
+  const held = heldCondition(localDatabase(wh), opts.keys) ?? '0';
   const hasContent = opts.contentColumns.length ? opts.contentColumns.map(notEmpty).join(' OR ') : '0';
   const rs = await wh.jobs.query({
     query: `SELECT count() AS rows, toString(min(${t})) AS oldest, toString(max(${t})) AS newest,
@@ -129,10 +131,10 @@ export async function purgeExpiredContent(
   opts: { timeColumn: string; cutoffMs: number; keys: readonly KeyColumn[]; contentColumns: readonly ContentColumn[] },
 ): Promise<void> {
   if (opts.contentColumns.length === 0) return;
-  const held = heldCondition(wh.database, opts.keys) ?? '0';
+  const held = heldCondition(localDatabase(wh), opts.keys) ?? '0';
   const sets = opts.contentColumns.map((c) => `${ident(c.column)} = ${emptyValue(c)}`).join(', ');
   await wh.jobs.command({
-    query: `ALTER TABLE ${ident(wh.database)}.${ident(table)}${onCluster(wh)} UPDATE ${sets}
+    query: `ALTER TABLE ${storage(wh, table)} UPDATE ${sets}
             WHERE ${ident(opts.timeColumn)} < fromUnixTimestamp64Milli({cutoff:Int64}) AND NOT (${held})
               AND (${opts.contentColumns.map(notEmpty).join(' OR ')})`,
     query_params: { cutoff: opts.cutoffMs },

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
+import { localDatabase } from '../../migrate.ts';
 
 /**
  * Finding, reading and deleting one person's rows in any table. Which tables and columns to search
@@ -26,8 +27,14 @@ function ident(name: string): string {
   return '`' + name + '`';
 }
 
+/** Where rows are read (on a cluster, the Distributed table in front of the shards). */
 function table(wh: Warehouse, name: string): string {
   return `${ident(wh.database)}.${ident(name)}`;
+}
+
+/** Where rows are changed (on a cluster, the replicated shard tables, on every node). */
+function storage(wh: Warehouse, name: string): string {
+  return `${ident(localDatabase(wh))}.${ident(name)}${wh.cluster ? ` ON CLUSTER ${ident(wh.cluster)}` : ''}`;
 }
 
 /** The WHERE condition naming the subject; parameters `ids` and `needles` (ids as JSON strings). */
@@ -74,11 +81,7 @@ export type DeleteMethod = 'mutation' | 'lightweight';
  */
 export async function deleteSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[], method: DeleteMethod): Promise<string> {
   const where = subjectCondition(t);
-  const onCluster = wh.cluster ? ` ON CLUSTER ${ident(wh.cluster)}` : '';
-  const query =
-    method === 'mutation'
-      ? `ALTER TABLE ${table(wh, t.table)}${onCluster} DELETE WHERE ${where}`
-      : `DELETE FROM ${table(wh, t.table)}${onCluster} WHERE ${where}`;
+  const query = method === 'mutation' ? `ALTER TABLE ${storage(wh, t.table)} DELETE WHERE ${where}` : `DELETE FROM ${storage(wh, t.table)} WHERE ${where}`;
   await wh.jobs.command({
     query,
     query_params: params(ids),
@@ -128,9 +131,8 @@ export async function redactRawBodies(
   reason: string,
 ): Promise<void> {
   if (bodies.length === 0) return;
-  const onCluster = wh.cluster ? ` ON CLUSTER ${ident(wh.cluster)}` : '';
   await wh.jobs.command({
-    query: `ALTER TABLE ${table(wh, 'raw_webhooks_v1')}${onCluster}
+    query: `ALTER TABLE ${storage(wh, 'raw_webhooks_v1')}
             UPDATE body = transform(body_sha256, {shas:Array(String)}, {bodies:Array(String)}, body),
                    item_count = transform(body_sha256, {shas:Array(String)}, {counts:Array(UInt32)}, item_count),
                    subject_ids = arrayFilter(x -> NOT has({ids:Array(String)}, x), subject_ids),
