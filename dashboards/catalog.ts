@@ -53,6 +53,7 @@ export const financeDashboard: Dashboard<FinanceData> = {
   roles: ['finance'],
   filters: ['waba', 'phone'],
   load: loadFinance,
+  unavailable: (d) => d.unavailable,
   charts: [
     bind(dailyByCategoryChart, (d: FinanceData) => d.daily),
     bind(freeTierChart, (d: FinanceData) => d.freeTier),
@@ -70,6 +71,7 @@ export const privacyDashboard: Dashboard<PrivacyData> = {
   roles: ['privacy'],
   filters: ['waba', 'phone'],
   load: loadPrivacy,
+  unavailable: (d) => d.unavailable,
   charts: [
     bind(retentionChart, (d: PrivacyData) => d.retention),
     bind(rightsRequestsChart, (d: PrivacyData) => d.rightsRequests),

@@ -55,6 +55,18 @@ function open(req: Request, res: Response, deps: AppDeps): { d: Dashboard<unknow
   }
 }
 
+/** A filter the reports refuse (e.g. a WABA nobody knows) is the caller's error, not the server's. */
+async function orBadQuery<T>(req: Request, res: Response, principal: Principal, work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (e) {
+    if (!(e instanceof QueryError)) throw e;
+    if (wantsHtml(req)) res.status(400).type('html').send(messagePage(principal, 'Bad filter', e.message));
+    else res.status(400).json({ error: e.message, parameter: e.parameter });
+    return undefined;
+  }
+}
+
 function audit(deps: AppDeps, p: Principal, action: string, params: Record<string, unknown>, exportSha256?: string): Promise<void> {
   return deps.audit.record({ actor: p.actor, role: p.role, action, params, ...(exportSha256 ? { exportSha256 } : {}) });
 }
@@ -81,7 +93,8 @@ function routes(router: Router, deps: AppDeps): void {
     const o = open(req, res, deps);
     if (!o) return;
     const now = deps.now();
-    const payload = await dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now });
+    const payload = await orBadQuery(req, res, o.principal, () => dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now }));
+    if (!payload) return;
     await audit(deps, o.principal, 'dashboard.data', { dashboard: o.d.id, ...o.query });
     res.setHeader('Cache-Control', 'no-store');
     res.json(payload);
@@ -91,7 +104,8 @@ function routes(router: Router, deps: AppDeps): void {
     const o = open(req, res, deps);
     if (!o) return;
     const now = deps.now();
-    const payload = await dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now });
+    const payload = await orBadQuery(req, res, o.principal, () => dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now }));
+    if (!payload) return;
     const { html, csp } = snapshotHtml(payload);
     await audit(deps, o.principal, 'dashboard.snapshot', { dashboard: o.d.id, ...o.query }, sha256(html));
     // The file carries its own CSP (hashes of its inline scripts); the header says the same.
@@ -113,7 +127,10 @@ function routes(router: Router, deps: AppDeps): void {
     const format = m[2] as 'svg' | 'png';
     const { size, scale } = pictureSize(req.query as Record<string, unknown>, binding.chart.size);
     const now = deps.now();
-    const payload = await dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now }, { only: binding.chart.id, size });
+    const payload = await orBadQuery(req, res, o.principal, () =>
+      dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now }, { only: binding.chart.id, size }),
+    );
+    if (!payload) return;
     const chart = payload.charts[0]!;
     const svg = await renderSvg(chart.spec);
     const body = format === 'svg' ? Buffer.from(svg, 'utf8') : svgToPng(svg, scale);

@@ -1,5 +1,7 @@
 import type { Tenant } from '../app/config.ts';
-import { specFor, type ChartSize, type ChartSpec } from './charts/spec.ts';
+import { emptySpec, specFor, type ChartSize, type ChartSpec } from './charts/spec.ts';
+
+export const UNAVAILABLE = 'This report could not be read just now; the service log says which one failed.';
 import type { Dashboard, SourceContext } from './source.ts';
 import type { DashboardQuery } from './query.ts';
 
@@ -53,8 +55,13 @@ export async function dashboardPayload(
 ): Promise<DashboardPayload> {
   const data = await d.load(ctx);
   const bindings = opts.only ? d.charts.filter((b) => b.chart.id === opts.only) : d.charts;
+  const failed = new Set(d.unavailable?.(data) ?? []);
   const charts = bindings.map(({ chart, input }) => {
-    const { empty, spec } = specFor(chart, input(data), { size: opts.size ?? chart.size, now: ctx.now });
+    const cctx = { size: opts.size ?? chart.size, now: ctx.now };
+    if (failed.has(chart.id)) {
+      return { id: chart.id, title: chart.title, description: chart.description, empty: true, message: UNAVAILABLE, spec: emptySpec(cctx, chart.title, UNAVAILABLE) };
+    }
+    const { empty, spec } = specFor(chart, input(data), cctx);
     return { id: chart.id, title: chart.title, description: chart.description, empty, message: empty ? chart.emptyMessage : '', spec };
   });
   return {

@@ -46,9 +46,32 @@ export interface Dashboard<D = unknown> {
   /** Reads the report outputs (never tables) for the query. */
   load(ctx: SourceContext): Promise<D>;
   options?(data: D): FilterOptions;
+  /** Charts whose report failed to answer: they show that instead of taking the page down. */
+  unavailable?(data: D): readonly string[];
   charts: ReadonlyArray<ChartBinding<D>>;
 }
 
 export function mayView(d: Dashboard<unknown>, role: Role | 'system'): boolean {
   return role === 'admin' || role === 'system' || (d.roles as readonly string[]).includes(role);
+}
+
+/** Report failures are noted per chart; other charts still draw. */
+export interface Unavailable {
+  unavailable: string[];
+}
+
+/**
+ * Runs one report call; on failure logs which report (not the error text, which can carry row
+ * data), marks the charts that needed it, and gives the fallback.
+ */
+export async function attempt<T>(ctx: SourceContext, into: Unavailable, report: string, charts: readonly string[], fallback: T, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if ((e as Error).name === 'QueryError') throw e;
+    const code = (e as { code?: unknown }).code;
+    ctx.deps.log.warn({ report, code: typeof code === 'string' || typeof code === 'number' ? code : undefined }, 'dashboard report failed');
+    into.unavailable.push(...charts);
+    return fallback;
+  }
 }

@@ -1,5 +1,5 @@
 import { runReport } from '../../reports/sla/report.ts';
-import { parseReportParams, type ReportKind } from '../../reports/sla/params.ts';
+import { ParamError, parseReportParams, type ReportKind } from '../../reports/sla/params.ts';
 import { slaSettings } from '../../reports/sla/settings.ts';
 import type { PercentileRow } from '../charts/percentiles.ts';
 import type { AttainmentRow } from '../charts/managers/attainment.ts';
@@ -9,6 +9,7 @@ import type { WindowClosingRow } from '../charts/managers/window-closing.ts';
 import type { ResponderRow } from '../charts/managers/responder-table.ts';
 import type { ResponderClassRow } from '../charts/managers/bot-vs-human.ts';
 import type { SourceContext } from '../source.ts';
+import { QueryError } from '../query.ts';
 
 /** The SLA report outputs the managers' dashboard draws. */
 export interface ManagersData {
@@ -40,7 +41,14 @@ async function sla(ctx: SourceContext, kind: ReportKind, extra: Record<string, s
   if (query.waba) q.waba_id = query.waba;
   if (query.phone) q.phone_number_id = query.phone;
   if (query.team) q.team = query.team;
-  const params = parseReportParams(kind, q, slaSettings(ctx.deps.config.file), ctx.now);
+  let params;
+  try {
+    params = parseReportParams(kind, q, slaSettings(ctx.deps.config.file), ctx.now);
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    const names: Record<string, string> = { waba_id: 'waba', phone_number_id: 'phone' };
+    throw new QueryError(names[e.parameter] ?? e.parameter, e.message);
+  }
   return (await runReport(ctx.deps, kind, params, ctx.viewer.personal)).rows;
 }
 

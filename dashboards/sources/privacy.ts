@@ -1,12 +1,17 @@
+import { verifyAuditChain } from '../../reports/compliance/audit.ts';
+import { privacyConfig } from '../../reports/compliance/config.ts';
+import { retentionStatus, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
+import { auditEntries } from '../../warehouse/queries/audit.ts';
 import type { RetentionRow } from '../charts/privacy/retention.ts';
 import type { RightsRequestRow } from '../charts/privacy/rights-requests.ts';
 import type { ConsentInput } from '../charts/privacy/consent.ts';
 import type { AuditEntryRow } from '../charts/privacy/access-audit.ts';
 import type { AuditChainInput } from '../charts/privacy/audit-chain.ts';
-import type { SourceContext } from '../source.ts';
+import { attempt, type SourceContext, type Unavailable } from '../source.ts';
+import { rangeInstants } from '../query.ts';
 
 /** The compliance report outputs the privacy dashboard draws. */
-export interface PrivacyData {
+export interface PrivacyData extends Unavailable {
   retention: RetentionRow[];
   rightsRequests: RightsRequestRow[];
   consent: ConsentInput;
@@ -14,12 +19,85 @@ export interface PrivacyData {
   auditChain: AuditChainInput;
 }
 
-export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
+const DAY_MS = 86_400_000;
+
+/** ClickHouse's DateTime64 text for a query parameter. */
+const chTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+
+export function retentionRow(r: RetentionStatusRow, now: Date): RetentionRow {
+  const oldest = r.oldest_event_time ? Date.parse(r.oldest_event_time.includes('T') ? r.oldest_event_time : `${r.oldest_event_time.replace(' ', 'T')}Z`) : NaN;
   return {
-    retention: [],
-    rightsRequests: [],
-    consent: { events: [], violations: [] },
-    accessAudit: [],
-    auditChain: { ok: true, entries: 0, verified_at: ctx.now.toISOString(), first_broken_seq: null, reason: null },
+    table: r.table,
+    policy_days: r.policy_days,
+    oldest_age_days: Number.isFinite(oldest) ? Math.max(0, Math.round(((now.getTime() - oldest) / DAY_MS) * 10) / 10) : null,
+    rows_total: r.rows_total,
+    rows_past_policy: r.rows_past_policy,
+    status: r.status,
+  };
+}
+
+/** Counts per UTC day and key. */
+function perDay<T>(items: readonly T[], day: (t: T) => string, key: (t: T) => string): Array<{ day: string; key: string; n: number }> {
+  const m = new Map<string, { day: string; key: string; n: number }>();
+  for (const it of items) {
+    const d = day(it);
+    const k = key(it);
+    const e = m.get(`${d}|${k}`) ?? { day: d, key: k, n: 0 };
+    e.n++;
+    m.set(`${d}|${k}`, e);
+  }
+  return [...m.values()].sort((a, b) => a.day.localeCompare(b.day) || a.key.localeCompare(b.key));
+}
+
+/**
+ * Reads the compliance reports for the range: retention status (now), the rights-request register,
+ * the consent ledger and marketing violations, the access audit and the audit chain. WABA and phone
+ * filters narrow the violations (the only rows here that name a business number).
+ */
+export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
+  const { deps, query: q, now } = ctx;
+  const cfg = privacyConfig(deps.config.file);
+  const { fromIso, toIso } = rangeInstants(q);
+  const from = new Date(fromIso);
+  const to = new Date(toIso);
+  const status: Unavailable = { unavailable: [] };
+
+  const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now));
+  // The rights-request register and the consent ledger are wired to their API contract once they land.
+  const requests: RightsRequestRow[] = [];
+  const ledger: Array<{ ts: number; action: string }> = [];
+  const marketing: { violations: Array<{ waba_id: string; business_phone_number_id: string; sent_at: string; violation_type: string }> } = { violations: [] };
+  const audit = await attempt(ctx, status, 'compliance.audit', ['access-audit'], [] as Awaited<ReturnType<typeof auditEntries>>, () =>
+    auditEntries(deps.warehouse, { from: chTime(from), to: chTime(to) }),
+  );
+  const chain = await attempt(ctx, status, 'compliance.audit_verify', ['audit-chain'], { ok: true, entries: 0 } as Awaited<ReturnType<typeof verifyAuditChain>>, () =>
+    verifyAuditChain(deps.warehouse),
+  );
+
+  const violations = marketing.violations.filter((v) => (!q.waba || v.waba_id === q.waba) && (!q.phone || v.business_phone_number_id === q.phone));
+  return {
+    ...status,
+    retention: retention.map((r) => retentionRow(r, now)),
+    rightsRequests: requests.map((r) => ({
+      request_id: r.request_id,
+      type: r.type,
+      jurisdiction: r.jurisdiction,
+      received_at: r.received_at,
+      due_at: r.due_at,
+      completed_at: r.completed_at,
+      status: r.status,
+    })),
+    consent: {
+      events: perDay(ledger, (e) => new Date(e.ts).toISOString().slice(0, 10), (e) => e.action).map((e) => ({ day: e.day, action: e.key, n: e.n })),
+      violations: perDay(violations, (v) => v.sent_at.slice(0, 10), (v) => v.violation_type).map((v) => ({ day: v.day, violation_type: v.key, n: v.n })),
+    },
+    accessAudit: audit.map((a) => ({ seq: a.seq, at: a.at, actor: a.actor, role: a.role, action: a.action })),
+    auditChain: {
+      ok: chain.ok,
+      entries: chain.entries,
+      verified_at: now.toISOString(),
+      first_broken_seq: chain.firstBroken?.seq ?? null,
+      reason: chain.firstBroken?.reason ?? null,
+    },
   };
 }

@@ -21,7 +21,8 @@ export async function watchedPage(browser: Browser, opts: { offline?: boolean } 
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+    // The login page (not a dashboard page) declares no icon, so Chromium asks for /favicon.ico.
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(`${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => errors.push(e.message));
   return { context, page, errors };

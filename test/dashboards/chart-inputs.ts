@@ -52,11 +52,23 @@ export const inputs = {
     { day: '2025-03-10', category: 'utility', count: 5, billable: 2 },
     { day: '2025-03-11', category: 'marketing', count: 8, billable: 8 },
   ],
-  'free-tier': { limit: 1000, days: [{ day: '2023-02-02', used: 400 }, { day: '2023-02-01', used: 500 }, { day: '2023-02-03', used: 200 }], exhaustedOn: '2023-02-03' },
+  'free-tier': {
+    limit: 1000,
+    series: [
+      { waba: 'Aurora', days: [{ day: '2023-02-02', used: 400 }, { day: '2023-02-01', used: 500 }, { day: '2023-02-03', used: 200 }], exhaustedOn: '2023-02-03' },
+      { waba: 'Kettle', days: [{ day: '2023-02-01', used: 20 }], exhaustedOn: null },
+    ],
+  },
   forecast: {
-    currency: 'USD',
-    actual: [{ day: '2025-03-01', cumulative: 10 }, { day: '2025-03-02', cumulative: 25 }],
-    forecast: [{ day: '2025-03-03', expected: 35, lower: 30, upper: 40 }, { day: '2025-03-31', expected: 320, lower: 280, upper: 370 }],
+    month: '2025-03',
+    series: [
+      {
+        label: 'Aurora (USD)',
+        currency: 'USD',
+        actual: [{ day: '2025-03-01', cumulative: 10 }, { day: '2025-03-02', cumulative: 25 }],
+        forecast: [{ day: '2025-03-02', expected: 25, lower: 25, upper: 25 }, { day: '2025-03-31', expected: 320, lower: 280, upper: 370 }],
+      },
+    ],
   },
   'cost-by-market': [
     { market: 'Brazil', category: 'marketing', cost: 12.5, currency: 'USD', count: 200 },
@@ -99,8 +111,8 @@ export const inputs = {
 
 /** What each chart receives when its report has nothing. */
 export const emptyInputs: Record<string, unknown> = {
-  'free-tier': { limit: null, days: [], exhaustedOn: null },
-  forecast: { currency: 'USD', actual: [], forecast: [] },
+  'free-tier': { limit: null, series: [] },
+  forecast: { month: '2025-03', series: [] },
   consent: { events: [], violations: [] },
   'audit-chain': { ok: true, entries: 0, verified_at: '2025-03-12T12:00:00Z', first_broken_seq: null, reason: null },
 };

@@ -6,6 +6,7 @@ import { waitingBars } from '../../dashboards/charts/managers/waiting-now.ts';
 import { windowBars } from '../../dashboards/charts/managers/window-closing.ts';
 import { busiest, RESPONDER_COLUMNS } from '../../dashboards/charts/managers/responder-table.ts';
 import { cumulative } from '../../dashboards/charts/finance/free-tier.ts';
+import { monthEndLabels } from '../../dashboards/charts/finance/forecast.ts';
 import { parseTier, tierBars } from '../../dashboards/charts/finance/volume-tier.ts';
 import { requestState } from '../../dashboards/charts/privacy/rights-requests.ts';
 import { signedEvents } from '../../dashboards/charts/privacy/consent.ts';
@@ -91,11 +92,14 @@ describe('responder tables', () => {
 
 describe('finance', () => {
   it('cumulative free-tier use in day order', () => {
-    expect(cumulative(inputs['free-tier'].days).map((d) => [d.day, d.cumulative])).toEqual([
+    expect(cumulative(inputs['free-tier'].series[0]!.days).map((d) => [d.day, d.cumulative])).toEqual([
       ['2023-02-01', 500],
       ['2023-02-02', 900],
       ['2023-02-03', 1100],
     ]);
+  });
+  it('labels the month end with its interval', () => {
+    expect(monthEndLabels(inputs.forecast).map((l) => l.label)).toEqual(['320.00 USD (280.00–370.00)']);
   });
   it.each([
     ['100000:500000', { lower: 100000, upper: 500000 }],

@@ -1,17 +1,24 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Service } from '../../app/server.ts';
+import { runAllOnce } from '../../reports/scheduler.ts';
 import { generateSync, simulationConfig, type SimOptions } from '../../simulate/engine.ts';
-import { postSigned, TEST_SECRET } from '../helpers/service.ts';
+import { authHeader, http, postSigned, TEST_SECRET } from '../helpers/service.ts';
 import { TEST_DATA_DIR } from '../helpers/warehouse.ts';
+
+const dayOffset = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * A small generated world for the dashboard tests: a week of two WABAs' traffic from the traffic
- * generator, SLA policies so attainment has something to measure, and "now" on the last afternoon
- * so the live lists have people in them.
+ * generator, ending two days ago (recent, so retention TTLs keep it), SLA policies so attainment has
+ * something to measure, and the reports' "now" on the last afternoon so the live lists have people
+ * in them.
  */
-export const WORLD: SimOptions = { seed: 'dashboards', start: '2025-08-04', days: 7, scale: 6 };
-export const WORLD_NOW = new Date('2025-08-10T15:00:00Z');
+export const WORLD: SimOptions & { start: string; last: string } = { seed: 'dashboards', start: dayOffset(-8), last: dayOffset(-2), days: 7, scale: 6 };
+export const WORLD_NOW = new Date(`${WORLD.last}T15:00:00Z`);
+
+/** Jobs run at wall-clock time (they page by when rows were received), a minute on so nothing is "too recent". */
+export const jobsClock = (): Date => new Date(Date.now() + 60_000);
 
 export const SLA_POLICIES = {
   policies: [
@@ -27,7 +34,8 @@ export function writeWorldConfig(o: SimOptions = WORLD, extra: Record<string, un
   const dir = join(TEST_DATA_DIR, 'dashboards-world');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify({ ...simulationConfig(o), sla: SLA_POLICIES, ...extra }, null, 2));
+  const { last: _, ...sim } = o as SimOptions & { last?: string };
+  writeFileSync(file, JSON.stringify({ ...simulationConfig(sim), sla: SLA_POLICIES, ...extra }, null, 2));
   return file;
 }
 
@@ -35,7 +43,8 @@ export function writeWorldConfig(o: SimOptions = WORLD, extra: Record<string, un
 export async function postWorld(service: Service, o: SimOptions = WORLD, concurrency = 8): Promise<number> {
   let posted = 0;
   let batch: Promise<unknown>[] = [];
-  for (const p of generateSync({ ...o, secret: TEST_SECRET })) {
+  const { last: _, ...sim } = o as SimOptions & { last?: string };
+  for (const p of generateSync({ ...sim, secret: TEST_SECRET })) {
     batch.push(
       postSigned(service, p.body).then((r) => {
         if (r.status !== 200) throw new Error(`webhook answered ${r.status}`);
@@ -52,12 +61,88 @@ export async function postWorld(service: Service, o: SimOptions = WORLD, concurr
   return posted;
 }
 
-/** Runs every module's jobs once at `now` (the SLA waits, billing facts, compliance checks, snapshots). */
-export async function runJobs(service: Service, now: Date): Promise<string[]> {
-  const ran: string[] = [];
-  for (const job of service.jobs) {
-    await job.run(now);
-    ran.push(job.name);
-  }
-  return ran;
+/**
+ * Runs every module's jobs once at `now`, as `wa-analytics jobs run-once` does (a failing job is
+ * logged and the rest still run); the dashboards' own snapshot job last, once the reports are current.
+ */
+export async function runJobs(service: Service, now: Date = jobsClock()): Promise<{ ok: string[]; failed: string[] }> {
+  const mine = (j: { name: string }) => j.name.startsWith('dashboards.');
+  const jobs = [...service.jobs.filter((j) => !mine(j)), ...service.jobs.filter(mine)];
+  return runAllOnce(jobs, service.deps.log, () => now);
 }
+
+const CARDS = join(import.meta.dirname, '..', '..', 'reports', 'billing', 'rate-cards');
+
+/** Loads billing's example USD rate card and volume tiers through the billing API (Aurora bills in USD). */
+export async function loadExampleRateCards(service: Service): Promise<void> {
+  for (const file of ['EXAMPLE-rates-USD-2025-07-01.csv', 'EXAMPLE-tiers-USD-2025-07-01.csv']) {
+    const r = await http(`${service.url()}/api/billing/rate-cards?currency=USD&effective_from=2025-07-01&name=${file}`, {
+      method: 'POST',
+      headers: { ...authHeader('finance'), 'Content-Type': 'text/csv' },
+      body: readFileSync(join(CARDS, file), 'utf8'),
+    });
+    if (r.status !== 201) throw new Error(`rate card ${file}: ${r.status} ${r.text.slice(0, 200)}`);
+  }
+}
+
+/**
+ * A saved `pricing_analytics` response for two days of the world, as finance would import it: Meta
+ * counts 7 marketing messages on the first day and 3 utility messages on the second.
+ */
+export function metaAnalytics(waba: string, first: string) {
+  const start = (day: string) => Date.parse(`${day}T03:00:00Z`) / 1000;
+  const second = new Date(Date.parse(`${first}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return {
+    id: waba,
+    pricing_analytics: {
+      data: [
+        {
+          data_points: [
+            { start: start(first), end: start(first) + 86_400, volume: 7, pricing_category: 'MARKETING', pricing_type: 'REGULAR', country: 'BR', cost: 0.35 },
+            { start: start(second), end: start(second) + 86_400, volume: 3, pricing_category: 'UTILITY', pricing_type: 'REGULAR', country: 'BR', cost: 0.03 },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+export async function importMetaAnalytics(service: Service, waba: string, first: string): Promise<void> {
+  const r = await http(`${service.url()}/api/reports/reconciliation?waba_id=${waba}`, {
+    method: 'POST',
+    headers: { ...authHeader('finance'), 'Content-Type': 'application/json' },
+    body: JSON.stringify(metaAnalytics(waba, first)),
+  });
+  if (r.status !== 201) throw new Error(`analytics import: ${r.status} ${r.text.slice(0, 200)}`);
+}
+
+/** Two rights requests through the compliance API: one received on the first day, one on the last. */
+export async function openRightsRequests(service: Service): Promise<void> {
+  const requests = [
+    { wa_id: '5511999990001', type: 'access', jurisdiction: 'lgpd', received_at: `${WORLD.start}T10:00:00Z` },
+    { wa_id: '447700900123', type: 'erasure', jurisdiction: 'gdpr', received_at: `${WORLD.last}T09:00:00Z` },
+  ];
+  for (const body of requests) {
+    const r = await http(`${service.url()}/api/compliance/requests`, {
+      method: 'POST',
+      headers: { ...authHeader('privacy'), 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    // (404: a build without the compliance API's rights register; the privacy chart then stays empty.)
+    if (r.status !== 201 && r.status !== 404) throw new Error(`rights request: ${r.status} ${r.text.slice(0, 200)}`);
+  }
+}
+
+/** Everything the dashboards need: rate cards, the week's webhooks, Meta's figures, rights requests, the jobs. */
+export async function prepareWorld(service: Service): Promise<void> {
+  await loadExampleRateCards(service);
+  await postWorld(service);
+  await runJobs(service);
+  const aurora = service.deps.config.file.tenants[0]!.waba_id;
+  await importMetaAnalytics(service, aurora, WORLD.start);
+  await openRightsRequests(service);
+  await runJobs(service);
+}
+
+/** The range the tests look at: the generated week up to today (the access audit is written in real time). */
+export const WORLD_RANGE = `from=${WORLD.start}&to=${dayOffset(0)}`;

@@ -18,10 +18,11 @@ export const costByMarketChart = rowsChart<MarketCostRow>({
   emptyMessage: 'No charges in this range yet.',
   isEmpty: (rows) => !rows.some((r) => r.cost > 0),
   build: (rows, ctx): ChartSpec => {
-    const currencies = [...new Set(rows.map((r) => r.currency))];
+    const priced = rows.filter((r) => r.cost > 0);
+    const currencies = [...new Set(priced.map((r) => r.currency))].sort();
     return {
       ...frame(ctx, 'Cost by market', 'Stacked cost per market by pricing category'),
-      data: { values: rows.filter((r) => r.cost > 0).map((r) => ({ ...r, market: currencies.length > 1 ? `${r.market} (${r.currency})` : r.market })) },
+      data: { values: priced.map((r) => ({ ...r, market: currencies.length > 1 ? `${r.market} (${r.currency})` : r.market })) },
       mark: { type: 'bar' },
       encoding: {
         y: { field: 'market', type: 'nominal', title: null, sort: '-x' },

@@ -1,15 +1,22 @@
 import { frame, utcTime, type ChartDef, type ChartSpec } from '../spec.ts';
 
-/** Free-tier use of one WABA in a CBP month: conversations per local day, the limit, and the day it ran (or runs) out. */
-export interface FreeTierInput {
-  limit: number | null;
+/**
+ * Free-tier use in a CBP month, one series per WABA (the tier is per WABA): conversations that draw
+ * on it per local day, and the day it ran (or is forecast to run) out.
+ */
+export interface FreeTierSeries {
+  waba: string;
   days: ReadonlyArray<{ day: string; used: number }>;
-  /** The day the free tier is (or is forecast to be) exhausted, if it is within the month. */
   exhaustedOn: string | null;
 }
 
+export interface FreeTierInput {
+  limit: number | null;
+  series: readonly FreeTierSeries[];
+}
+
 /** Running total of free-tier conversations, day by day (the report gives daily use). */
-export function cumulative(days: FreeTierInput['days']): Array<{ day: string; used: number; cumulative: number }> {
+export function cumulative(days: FreeTierSeries['days']): Array<{ day: string; used: number; cumulative: number }> {
   let total = 0;
   return [...days]
     .sort((a, b) => a.day.localeCompare(b.day))
@@ -22,20 +29,24 @@ export function cumulative(days: FreeTierInput['days']): Array<{ day: string; us
 export const freeTierChart: ChartDef<FreeTierInput> = {
   id: 'free-tier',
   title: 'Free tier',
-  description: 'Cumulative conversations this month against the free tier, with the day it runs out.',
+  description: 'Conversations drawing on the monthly free tier, cumulated, against the limit, with the day it runs out.',
   size: { width: 640, height: 280 },
-  emptyMessage: 'No free tier applies to this range (per-message pricing has none), or nothing was counted yet.',
-  isEmpty: (input) => input.limit == null || input.days.length === 0,
+  emptyMessage: 'No free tier applies to this month (per-message pricing and service-free months have none), or nothing drew on it yet.',
+  isEmpty: (input) => input.limit == null || !input.series.some((s) => s.days.some((d) => d.used > 0)),
   build: (input, ctx): ChartSpec => {
-    const x = { field: 'day', type: 'temporal', title: null, scale: utcTime, axis: { format: '%d %b', tickCount: { interval: 'day', step: 1 } } } as const;
+    const x = { field: 'day', type: 'temporal', title: null, scale: utcTime, axis: { format: '%d %b' } } as const;
+    const points = input.series.flatMap((s) => cumulative(s.days).map((d) => ({ waba: s.waba, ...d })));
+    const runsOut = input.series.filter((s) => s.exhaustedOn).map((s) => ({ waba: s.waba, day: s.exhaustedOn, label: `${s.waba}: runs out ${s.exhaustedOn}` }));
     const layers: unknown[] = [
       {
-        data: { values: cumulative(input.days) },
-        mark: { type: 'area', line: true, point: true, opacity: 0.3 },
+        data: { values: points },
+        mark: { type: 'line', point: true, strokeWidth: 2, interpolate: 'step-after' },
         encoding: {
           x,
-          y: { field: 'cumulative', type: 'quantitative', title: 'conversations this month' },
+          y: { field: 'cumulative', type: 'quantitative', title: 'free-tier conversations this month' },
+          color: { field: 'waba', type: 'nominal', title: null },
           tooltip: [
+            { field: 'waba', type: 'nominal', title: 'WABA' },
             { field: 'day', type: 'temporal', timeUnit: 'utcyearmonthdate', title: 'day' },
             { field: 'used', type: 'quantitative', title: 'that day' },
             { field: 'cumulative', type: 'quantitative', title: 'month to date' },
@@ -53,12 +64,15 @@ export const freeTierChart: ChartDef<FreeTierInput> = {
         ],
       },
     ];
-    if (input.exhaustedOn) {
+    if (runsOut.length) {
       layers.push({
-        data: { values: [{ day: input.exhaustedOn, label: `runs out ${input.exhaustedOn}` }] },
+        data: { values: runsOut },
         layer: [
-          { mark: { type: 'rule', color: '#f97316' }, encoding: { x } },
-          { mark: { type: 'text', color: '#f97316', align: 'left', dx: 4, y: 8 }, encoding: { x, text: { field: 'label', type: 'nominal' } } },
+          { mark: { type: 'rule', color: '#f97316', strokeDash: [2, 2] }, encoding: { x } },
+          {
+            mark: { type: 'text', color: '#9a3412', align: 'right', dx: -4, y: 8 },
+            encoding: { x, text: { field: 'label', type: 'nominal' } },
+          },
         ],
       });
     }
