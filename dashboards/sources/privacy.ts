@@ -1,6 +1,8 @@
 import { verifyAuditChain } from '../../reports/compliance/audit.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
+import { consentLedger, marketingReport } from '../../reports/compliance/consent.ts';
 import { retentionStatus, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
+import { register, chTime } from '../../reports/compliance/rights.ts';
 import { auditEntries } from '../../warehouse/queries/audit.ts';
 import type { RetentionRow } from '../charts/privacy/retention.ts';
 import type { RightsRequestRow } from '../charts/privacy/rights-requests.ts';
@@ -20,9 +22,6 @@ export interface PrivacyData extends Unavailable {
 }
 
 const DAY_MS = 86_400_000;
-
-/** ClickHouse's DateTime64 text for a query parameter. */
-const chTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
 export function retentionRow(r: RetentionStatusRow, now: Date): RetentionRow {
   const oldest = r.oldest_event_time ? Date.parse(r.oldest_event_time.includes('T') ? r.oldest_event_time : `${r.oldest_event_time.replace(' ', 'T')}Z`) : NaN;
@@ -63,10 +62,11 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
   const status: Unavailable = { unavailable: [] };
 
   const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now));
-  // The rights-request register and the consent ledger are wired to their API contract once they land.
-  const requests: RightsRequestRow[] = [];
-  const ledger: Array<{ ts: number; action: string }> = [];
-  const marketing: { violations: Array<{ waba_id: string; business_phone_number_id: string; sent_at: string; violation_type: string }> } = { violations: [] };
+  const requests = await attempt(ctx, status, 'compliance.requests', ['rights-requests'], [] as Awaited<ReturnType<typeof register>>, () => register(deps, from, to));
+  const ledger = await attempt(ctx, status, 'compliance.consent', ['consent'], [] as Awaited<ReturnType<typeof consentLedger>>, () => consentLedger(deps, from, to));
+  const marketing = await attempt(ctx, status, 'compliance.marketing', ['consent'], { violations: [] } as unknown as Awaited<ReturnType<typeof marketingReport>>, () =>
+    marketingReport(deps, from, to),
+  );
   const audit = await attempt(ctx, status, 'compliance.audit', ['access-audit'], [] as Awaited<ReturnType<typeof auditEntries>>, () =>
     auditEntries(deps.warehouse, { from: chTime(from), to: chTime(to) }),
   );
