@@ -56,10 +56,10 @@ export const slaConfigSchema = z.object({
     .object({
       schedule: z.string().default('*/10 * * * * *'),
       /** Events received this long before the watermark are looked at again (late commits). */
-      overlap_seconds: z.number().nonnegative().default(30),
+      overlap_seconds: z.number().nonnegative().default(10),
       batch_chats: z.number().int().positive().default(2000),
     })
-    .default({ schedule: '*/10 * * * * *', overlap_seconds: 30, batch_chats: 2000 }),
+    .default({ schedule: '*/10 * * * * *', overlap_seconds: 10, batch_chats: 2000 }),
 });
 
 export type SlaTarget = z.output<typeof targetSchema>;

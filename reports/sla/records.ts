@@ -93,7 +93,9 @@ function toRecord(
   const delivered = r ? (r.deliveredAt ?? r.readAt) : null;
   const seconds = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b >= a ? (b - a) / 1000 : null);
   return {
-    ...chat,
+    waba_id: chat.waba_id,
+    phone_number_id: chat.phone_number_id,
+    wa_id: chat.wa_id,
     wait_id: waitId(chat, w.family, w.startWamid),
     family: w.family,
     kind: w.kind,

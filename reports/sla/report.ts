@@ -82,20 +82,39 @@ export interface ReportResult {
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 function waitRow(r: StoredWaitRow, contact: (waId: string) => string, now: number): Record<string, unknown> {
-  const { wa_id, ...rest } = r;
   return {
-    ...rest,
-    contact: contact(wa_id),
+    list: r.list,
+    waba_id: r.waba_id,
+    phone_number_id: r.phone_number_id,
+    contact: contact(r.wa_id),
+    family: r.family,
+    kind: r.kind,
     thread_started_at: iso(r.thread_started_at),
     started_at: iso(r.started_at),
     responded_at: iso(r.responded_at),
+    response_seconds: r.response_seconds,
+    business_response_seconds: r.business_response_seconds,
+    responder: r.responder,
+    agent: r.agent,
+    team: r.team,
+    sla_policy: r.sla_policy,
+    sla_target_seconds: r.sla_target_seconds,
+    sla_mode: r.sla_mode,
     due_at: iso(r.due_at),
-    window_expires_at: iso(r.window_expires_at),
-    last_customer_message_at: iso(r.last_inbound_at),
-    window_left_seconds: r.responded_at === null ? Math.max(0, (r.window_expires_at - now) / 1000) : null,
+    sla_status: r.sla_status,
     replied_in_window: r.replied_in_window === null ? null : Boolean(r.replied_in_window),
     window_missed: Boolean(r.window_missed),
+    window_expires_at: iso(r.window_expires_at),
     late_template_reply: Boolean(r.late_template_reply),
+    time_to_deliver_seconds: r.time_to_deliver_seconds,
+    time_to_read_seconds: r.time_to_read_seconds,
+    entry_point: r.entry_point,
+    owner_team: r.owner_team,
+    wait_id: r.wait_id,
+    overdue_seconds: r.overdue_seconds,
+    last_customer_message_at: iso(r.last_inbound_at),
+    elapsed_seconds: r.elapsed_seconds,
+    window_left_seconds: r.responded_at === null ? Math.max(0, (r.window_expires_at - now) / 1000) : null,
   };
 }
 
@@ -141,7 +160,15 @@ const CLOSING_MS = 4 * 3_600_000;
 
 /** Keeps exactly the report's columns, in order (JSON output carries what CSV does). */
 function project(rows: Record<string, unknown>[], columns: ColumnSpec[]): ReportResult {
-  return { rows: rows.map((r) => Object.fromEntries(columns.map((c) => [c.name, r[c.name] ?? null]))), columns };
+  const names = columns.map((c) => c.name);
+  return {
+    rows: rows.map((r) => {
+      const out: Record<string, unknown> = {};
+      for (const n of names) out[n] = r[n] ?? null;
+      return out;
+    }),
+    columns,
+  };
 }
 
 export async function runReport(deps: AppDeps, kind: ReportKind, p: ReportParams, personal: boolean): Promise<ReportResult> {
@@ -151,7 +178,14 @@ export async function runReport(deps: AppDeps, kind: ReportKind, p: ReportParams
 
 async function reportRows(deps: AppDeps, kind: ReportKind, p: ReportParams, personal: boolean): Promise<ReportResult> {
   const wh = deps.warehouse;
-  const contact = personal ? (id: string) => id : (id: string) => deps.pseudonyms.contact(id);
+  const pseudonyms = new Map<string, string>();
+  const contact = personal
+    ? (id: string) => id
+    : (id: string) => {
+        let c = pseudonyms.get(id);
+        if (c === undefined) pseudonyms.set(id, (c = deps.pseudonyms.contact(id)));
+        return c;
+      };
   switch (kind) {
     case 'waits':
       return { rows: (await waitRows(wh, p)).map((r) => waitRow(r, contact, p.now)), columns: WAIT_COLUMNS };

@@ -111,6 +111,7 @@ export interface StoredWaitRow {
   time_to_deliver_seconds: number | null;
   time_to_read_seconds: number | null;
   overdue_seconds?: number | null;
+  elapsed_seconds?: number;
   list?: string;
 }
 
