@@ -86,7 +86,7 @@ export const marketingViolations = defineQuery({
   name: 'compliance.marketing_violations',
   sql: `WITH
           events AS (SELECT subject, action, ts, source FROM (${CONSENT_EVENTS}) WHERE subject != '' AND scope IN ('marketing', 'all')),
-          sends AS (
+          sends AS (SELECT * FROM (
             SELECT wamid,
                    argMinIf(if(recipient_id != '', recipient_id, recipient_user_id), ts, status = 'sent') AS subject,
                    minIf(ts, status = 'sent') AS sent_at,
@@ -99,10 +99,15 @@ export const marketingViolations = defineQuery({
             WHERE st.ts >= {from:DateTime64(3)} AND st.ts < {to:DateTime64(3)}
             GROUP BY wamid
             HAVING countIf(st.status = 'sent') > 0 AND subject != ''
-               AND (has({categories:Array(String)}, category) OR match(callback_data, {tag_re:String}))
-          ),
+          ) WHERE has({categories:Array(String)}, category) OR match(callback_data, {tag_re:String})),
           judged AS (
-            SELECT s.*, oi.ts AS last_opt_in_at, oo.ts AS last_opt_out_at, oo.source AS opt_out_source, rs.ts AS last_resume_at
+            SELECT s.wamid AS wamid, s.subject AS subject, s.sent_at AS sent_at, s.waba_id AS waba_id, s.phone_number_id AS phone_number_id,
+                   s.category AS category, s.origin_type AS origin_type, s.callback_data AS callback_data, s.delivery_status AS delivery_status,
+                   -- An ASOF LEFT JOIN without a match gives default values: an empty subject.
+                   if(oi.subject != '', toNullable(oi.ts), NULL) AS last_opt_in_at,
+                   if(oo.subject != '', toNullable(oo.ts), NULL) AS last_opt_out_at,
+                   oo.source AS opt_out_source,
+                   if(rs.subject != '', toNullable(rs.ts), NULL) AS last_resume_at
             FROM sends AS s
             ASOF LEFT JOIN (SELECT subject, ts FROM events WHERE action = 'opt_in') AS oi ON s.subject = oi.subject AND s.sent_at >= oi.ts
             ASOF LEFT JOIN (SELECT subject, ts, source FROM events WHERE action = 'opt_out') AS oo ON s.subject = oo.subject AND s.sent_at >= oo.ts
@@ -111,7 +116,7 @@ export const marketingViolations = defineQuery({
         SELECT wamid, subject, toUnixTimestamp64Milli(sent_at) AS sent_at_ms, waba_id, phone_number_id, category AS pricing_category, origin_type,
                callback_data, delivery_status,
                toUnixTimestamp64Milli(last_opt_in_at) AS opt_in_ms, toUnixTimestamp64Milli(last_opt_out_at) AS opt_out_ms,
-               ifNull(opt_out_source, '') AS opt_out_from, toUnixTimestamp64Milli(last_resume_at) AS resume_ms,
+               opt_out_source AS opt_out_from, toUnixTimestamp64Milli(last_resume_at) AS resume_ms,
                multiIf(last_opt_out_at IS NOT NULL
                          AND last_opt_out_at > greatest(ifNull(last_opt_in_at, toDateTime64(0, 3, 'UTC')), ifNull(last_resume_at, toDateTime64(0, 3, 'UTC'))),
                        'AFTER_OPT_OUT',
@@ -119,8 +124,7 @@ export const marketingViolations = defineQuery({
         FROM judged
         WHERE violation != ''
         ORDER BY sent_at_ms, wamid
-        LIMIT {limit:UInt32}
-        SETTINGS join_use_nulls = 1`,
+        LIMIT {limit:UInt32}`,
   params: z.object({
     out_words: words,
     in_words: words,
