@@ -1,4 +1,4 @@
-import type { DailyRow } from '../../warehouse/queries/billing/reports.ts';
+import type { ChargeInput } from '../../warehouse/queries/billing/reports.ts';
 import type { ColumnSpec } from '../format.ts';
 import { fromNano, type RateBook } from './rate-book.ts';
 
@@ -58,7 +58,7 @@ export interface ChargeContext {
   displayNumber(wabaId: string, phoneNumberId: string): string;
 }
 
-type Priceable = Pick<DailyRow, 'waba_id' | 'month' | 'day' | 'pricing_model' | 'category' | 'market' | 'tier' | 'billable_count'>;
+type Priceable = Pick<ChargeInput, 'waba_id' | 'day' | 'category' | 'market' | 'tier' | 'billable_count'>;
 
 /** Price of one daily row: amount in nano units, or unpriced. */
 export function priceRow(row: Priceable, ctx: ChargeContext): { nano: bigint; unitNano: bigint | null; card: string; unpriced: number } {
@@ -69,7 +69,7 @@ export function priceRow(row: Priceable, ctx: ChargeContext): { nano: bigint; un
   return { nano: p.nano * BigInt(row.billable_count), unitNano: p.nano, card: `${currency} ${p.effectiveFrom}${p.tiered ? ' tiers' : ''}`, unpriced: 0 };
 }
 
-export function charges(daily: readonly DailyRow[], ctx: ChargeContext, groupBy: readonly ChargeDimension[] = ['category', 'market', 'phone_number_id', 'tier']): ChargeRow[] {
+export function charges(daily: readonly ChargeInput[], ctx: ChargeContext, groupBy: readonly ChargeDimension[] = ['category', 'market', 'phone_number_id', 'tier']): ChargeRow[] {
   const by = new Set(groupBy);
   const rows = new Map<string, { row: ChargeRow; nano: bigint; units: Set<string>; cards: Set<string> }>();
   for (const d of daily) {

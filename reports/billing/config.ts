@@ -57,6 +57,7 @@ export interface TenantInfo {
 
 export class Tenants {
   private byId = new Map<string, Tenant>();
+  private infos = new Map<string, TenantInfo>();
 
   constructor(tenants: readonly Tenant[]) {
     for (const t of tenants) this.byId.set(t.waba_id, t);
@@ -64,6 +65,15 @@ export class Tenants {
 
   /** A WABA without configuration bills in UTC months and USD. */
   of(wabaId: string): TenantInfo {
+    let info = this.infos.get(wabaId);
+    if (!info) {
+      if (this.infos.size > 10_000) this.infos.clear();
+      this.infos.set(wabaId, (info = this.describe(wabaId)));
+    }
+    return info;
+  }
+
+  private describe(wabaId: string): TenantInfo {
     const t = this.byId.get(wabaId);
     const zone = t && isZone(t.time_zone) ? t.time_zone : 'UTC';
     return {

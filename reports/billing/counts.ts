@@ -1,4 +1,4 @@
-import type { DailyRow } from '../../warehouse/queries/billing/reports.ts';
+import type { MonthCount } from '../../warehouse/queries/billing/reports.ts';
 import { freeTierLimit, type PricingEra, PRICING_ERAS } from './rules.ts';
 import type { ColumnSpec } from '../format.ts';
 
@@ -43,46 +43,28 @@ export const CONVERSATION_COLUMNS: ColumnSpec[] = [
   { name: 'volume_tier', type: 'String' },
 ];
 
-export function conversationCounts(daily: readonly DailyRow[], eras: readonly PricingEra[] = PRICING_ERAS): ConversationCountRow[] {
-  const rows = new Map<string, ConversationCountRow & { tierDay: string }>();
+export function conversationCounts(counts: readonly MonthCount[], eras: readonly PricingEra[] = PRICING_ERAS): ConversationCountRow[] {
   const usedByPeriod = new Map<string, number>();
-  for (const d of daily) {
-    const isConversation = d.kind === 'conversation';
-    const key = isConversation
-      ? [d.waba_id, d.month, d.pricing_model, d.category].join('\0')
-      : [d.waba_id, d.month, d.pricing_model, d.category, d.market, d.type].join('\0');
-    let r = rows.get(key);
-    if (!r) {
-      const limit = isConversation ? freeTierLimit(d.month, eras) : null;
-      r = {
-        waba_id: d.waba_id, month: d.month, pricing_model: d.pricing_model, category: d.category,
-        market: isConversation ? '' : d.market, type: isConversation ? '' : d.type,
-        count: 0, billable_count: 0, free_count: 0,
-        free_tier_limit: limit, free_tier_used: isConversation ? 0 : null, free_tier_remaining: null,
-        volume_tier: '', tierDay: '',
+  for (const c of counts) {
+    if (c.kind === 'conversation') usedByPeriod.set(`${c.waba_id}\0${c.month}`, (usedByPeriod.get(`${c.waba_id}\0${c.month}`) ?? 0) + c.free_tier_used);
+  }
+  return counts
+    .map((c) => {
+      const isConversation = c.kind === 'conversation';
+      const limit = isConversation ? freeTierLimit(c.month, eras) : null;
+      return {
+        waba_id: c.waba_id, month: c.month, pricing_model: c.pricing_model, category: c.category,
+        market: isConversation ? '' : c.market, type: isConversation ? '' : c.type,
+        count: c.count, billable_count: c.billable_count, free_count: c.free_count,
+        free_tier_limit: limit,
+        free_tier_used: isConversation ? c.free_tier_used : null,
+        free_tier_remaining: limit === null ? null : Math.max(0, limit - (usedByPeriod.get(`${c.waba_id}\0${c.month}`) ?? 0)),
+        volume_tier: isConversation ? '' : c.volume_tier,
       };
-      rows.set(key, r);
-    }
-    r.count += d.count;
-    r.billable_count += d.billable_count;
-    r.free_count += d.free_count;
-    if (isConversation) {
-      r.free_tier_used! += d.free_tier_used;
-      const p = `${d.waba_id}\0${d.month}`;
-      usedByPeriod.set(p, (usedByPeriod.get(p) ?? 0) + d.free_tier_used);
-    } else if (d.tier && d.day >= r.tierDay) {
-      r.volume_tier = d.tier;
-      r.tierDay = d.day;
-    }
-  }
-  const out: ConversationCountRow[] = [];
-  for (const { tierDay: _, ...r } of rows.values()) {
-    if (r.free_tier_limit !== null) r.free_tier_remaining = Math.max(0, r.free_tier_limit - (usedByPeriod.get(`${r.waba_id}\0${r.month}`) ?? 0));
-    out.push(r);
-  }
-  return out.sort(
-    (a, b) =>
-      a.waba_id.localeCompare(b.waba_id) || a.month.localeCompare(b.month) || a.pricing_model.localeCompare(b.pricing_model) ||
-      a.category.localeCompare(b.category) || a.market.localeCompare(b.market) || a.type.localeCompare(b.type),
-  );
+    })
+    .sort(
+      (a, b) =>
+        a.waba_id.localeCompare(b.waba_id) || a.month.localeCompare(b.month) || a.pricing_model.localeCompare(b.pricing_model) ||
+        a.category.localeCompare(b.category) || a.market.localeCompare(b.market) || a.type.localeCompare(b.type),
+    );
 }

@@ -1,4 +1,4 @@
-import type { DailyTotal } from '../../warehouse/queries/billing/reports.ts';
+import type { DailyTotal, MonthTotal } from '../../warehouse/queries/billing/reports.ts';
 import type { ColumnSpec } from '../format.ts';
 import { forecastMonth, freeTierRunsOut, type Forecast } from './forecast.ts';
 import { priceRow, type ChargeContext } from './charges.ts';
@@ -62,10 +62,16 @@ export const FORECAST_COLUMNS: ColumnSpec[] = [
   { name: 'previous_month_amount', type: 'Float64' },
 ];
 
-/** Months the forecast reads: the month itself, enough before it for the history and the comparison. */
-export function monthsNeeded(month: string, opts: ForecastOptions): string[] {
-  const back = Math.max(opts.compareMonths, Math.ceil(opts.historyDays / 28) + 1);
-  return Array.from({ length: back + 1 }, (_, i) => addMonths(month, -i));
+/**
+ * Months the forecast reads: day by day, the month and enough before it for the weekday profile
+ * and last month's amount; as monthly totals, the months it is compared with.
+ */
+export function monthsNeeded(month: string, opts: ForecastOptions): { daily: string[]; compare: string[] } {
+  const back = Math.max(1, Math.ceil(opts.historyDays / 28));
+  return {
+    daily: Array.from({ length: back + 1 }, (_, i) => addMonths(month, -i)),
+    compare: Array.from({ length: opts.compareMonths }, (_, i) => addMonths(month, -(i + 1))),
+  };
 }
 
 interface Series {
@@ -94,6 +100,8 @@ export function forecastRows(args: {
   /** Count the as-of day's partial figures (a live forecast) or not (a snapshot at local midnight). */
   includeToday: boolean;
   totals: readonly DailyTotal[];
+  /** Monthly counts of the months compared with. */
+  earlier: readonly MonthTotal[];
   charge: ChargeContext;
   opts: ForecastOptions;
   eras?: readonly PricingEra[];
@@ -175,11 +183,19 @@ export function forecastRows(args: {
       free_tier_runs_out_projected: runOut && runOut.date ? runOut.projected : null,
       previous_month_count: sumWhere(s.count, inMonth(prev)),
       previous_month_to_same_day: sumWhere(s.count, (d) => d.startsWith(prev) && Number(d.slice(8, 10)) < dayOfMonth),
-      previous_months_average: earlier.length ? round(earlier.reduce((a, m) => a + sumWhere(s.count, inMonth(m)), 0) / earlier.length) : 0,
+      previous_months_average: earlier.length ? round(earlier.reduce((a, m) => a + monthCount(args.earlier, waba, m, s), 0) / earlier.length) : 0,
       previous_month_amount: round(sumWhere(s.amount, inMonth(prev)), 8),
     });
   }
   return rows;
+}
+
+function monthCount(rows: readonly MonthTotal[], waba: string, month: string, s: { model: string; category: string }): number {
+  let n = 0;
+  for (const r of rows) {
+    if (r.waba_id === waba && r.month === month && (s.model === '*' || r.pricing_model === s.model) && (s.category === '*' || r.category === s.category)) n += r.count;
+  }
+  return n;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { DailyRow } from '../../warehouse/queries/billing/reports.ts';
+import type { DailyTotal } from '../../warehouse/queries/billing/reports.ts';
 import type { ColumnSpec } from '../format.ts';
 import { priceRow, type ChargeContext } from './charges.ts';
 import { fromNano, toNano } from './rate-book.ts';
@@ -125,7 +125,7 @@ export function localDays(points: readonly MetaPoint[], cal: LocalCalendar): str
  * Meta's and our figures side by side per day and category, for the days Meta's import covers.
  * A cost is only compared where Meta gave one (partner-billed WABAs get none).
  */
-export function reconcile(meta: readonly StoredMetaPoint[], ours: readonly DailyRow[], charge: ChargeContext): ReconciliationRow[] {
+export function reconcile(meta: readonly StoredMetaPoint[], ours: readonly DailyTotal[], charge: ChargeContext): ReconciliationRow[] {
   const rows = new Map<string, ReconciliationRow & { metaNano: bigint | null; ourNano: bigint }>();
   const covered = new Set<string>();
   const get = (waba: string, source: string, day: string, category: string) => {

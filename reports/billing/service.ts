@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
 import { forecastSnapshots, insertForecastSnapshots, type ForecastSnapshotRow } from '../../warehouse/queries/billing/forecasts.ts';
 import { insertMetaAnalytics, metaAnalyticsDays } from '../../warehouse/queries/billing/reconciliation.ts';
-import { dailyRollup, dailyTotals, rolledUpWabas, wabaSeen, type DailyRow } from '../../warehouse/queries/billing/reports.ts';
+import { chargeInputs, dailyTotals, monthCounts, monthTotals, rolledUpWabas, wabaSeen } from '../../warehouse/queries/billing/reports.ts';
 import { charges, type ChargeContext, type ChargeDimension, type ChargeRow } from './charges.ts';
 import { conversationCounts, type ConversationCountRow } from './counts.ts';
 import { billingEnv, type BillingEnv } from './facts-job.ts';
@@ -72,11 +72,16 @@ export class BillingReports {
     return new Map(wabas.map((w) => [w, month ?? this.env.tenants.calendarOf(w).month(now)]));
   }
 
-  private async daily(wabas: string[], month?: string, waba?: string): Promise<{ rows: DailyRow[]; months: Map<string, string> }> {
+  /** Rows of each WABA's own month only (months are local: the same name can differ per WABA). */
+  private async ofMonths<T extends { waba_id: string; month: string }>(
+    wabas: string[],
+    month: string | undefined,
+    fetch: (months: string[]) => Promise<T[]>,
+  ): Promise<T[]> {
+    if (wabas.length === 0) return [];
     const months = this.monthsOf(wabas, month);
-    if (wabas.length === 0) return { rows: [], months };
-    const rows = await dailyRollup(this.env.wh, { months: [...new Set(months.values())], waba: waba ?? '' });
-    return { rows: rows.filter((r) => months.get(r.waba_id) === r.month), months };
+    const rows = await fetch([...new Set(months.values())]);
+    return rows.filter((r) => months.get(r.waba_id) === r.month);
   }
 
   private async chargeContext(wabas: string[]): Promise<ChargeContext> {
@@ -87,12 +92,13 @@ export class BillingReports {
 
   async conversations(p: { month?: string; waba?: string }): Promise<ConversationCountRow[]> {
     const wabas = await this.wabas(p.waba);
-    return conversationCounts((await this.daily(wabas, p.month, p.waba)).rows);
+    return conversationCounts(await this.ofMonths(wabas, p.month, (months) => monthCounts(this.env.wh, { months, waba: p.waba ?? '' })));
   }
 
   async charges(p: { month?: string; waba?: string; groupBy?: ChargeDimension[] }): Promise<ChargeRow[]> {
     const wabas = await this.wabas(p.waba);
-    const { rows } = await this.daily(wabas, p.month, p.waba);
+    const byPhone = p.groupBy === undefined || p.groupBy.includes('phone_number_id');
+    const rows = await this.ofMonths(wabas, p.month, (months) => chargeInputs(this.env.wh, { months, waba: p.waba ?? '', by_phone: byPhone }));
     return charges(rows, await this.chargeContext(wabas), p.groupBy);
   }
 
@@ -106,11 +112,13 @@ export class BillingReports {
       const asOf = p.asOf ?? this.env.tenants.calendarOf(w).date(now);
       return { waba: w, asOf, month: p.month ?? asOf.slice(0, 7) };
     });
-    const months = [...new Set(plans.flatMap((x) => monthsNeeded(x.month, this.forecastOptions)))];
     if (plans.length === 0) return out;
-    const totals = await dailyTotals(this.env.wh, { months, waba: p.waba ?? '' });
+    const need = plans.map((x) => monthsNeeded(x.month, this.forecastOptions));
+    const waba = p.waba ?? '';
+    const totals = await dailyTotals(this.env.wh, { months: [...new Set(need.flatMap((n) => n.daily))], waba });
+    const earlier = await monthTotals(this.env.wh, { months: [...new Set(need.flatMap((n) => n.compare))], waba });
     for (const plan of plans) {
-      out.push(...forecastRows({ ...plan, includeToday: p.asOf === undefined, totals, charge: ctx, opts: this.forecastOptions }));
+      out.push(...forecastRows({ ...plan, includeToday: p.asOf === undefined, totals, earlier, charge: ctx, opts: this.forecastOptions }));
     }
     return out;
   }
@@ -187,7 +195,7 @@ export class BillingReports {
   async reconciliation(p: { month: string; waba?: string; onlyDifferences?: boolean }): Promise<ReconciliationRow[]> {
     const wabas = await this.wabas(p.waba);
     const meta = await metaAnalyticsDays(this.env.wh, { from: `${p.month}-01`, to: `${addMonths(p.month, 1)}-01`, waba: p.waba ?? '' });
-    const { rows } = await this.daily(wabas, p.month, p.waba);
+    const rows = await this.ofMonths(wabas, p.month, (months) => dailyTotals(this.env.wh, { months, waba: p.waba ?? '' }));
     const out = reconcile(meta.filter((m) => wabas.includes(m.waba_id)), rows, await this.chargeContext(wabas));
     return p.onlyDifferences ? out.filter((r) => r.status !== 'match') : out;
   }

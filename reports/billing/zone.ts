@@ -68,12 +68,16 @@ export function calendarOf(zone: string): LocalCalendar {
 
 /** Every date of a month, YYYY-MM-DD. */
 export function datesOfMonth(month: string): string[] {
-  const first = DateTime.fromISO(`${month}-01`, { zone: 'UTC' });
-  return Array.from({ length: first.daysInMonth! }, (_, i) => first.plus({ days: i }).toISODate()!);
+  const y = Number(month.slice(0, 4));
+  const m = Number(month.slice(5, 7));
+  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return Array.from({ length: days }, (_, i) => `${month}-${String(i + 1).padStart(2, '0')}`);
 }
 
+/** Calendar arithmetic on YYYY-MM-DD without a zone (plain UTC dates; hot in the forecast). */
 export function addDays(date: string, days: number): string {
-  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!;
+  const ms = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) + days * 86_400_000;
+  return new Date(ms).toISOString().slice(0, 10);
 }
 
 export function addMonths(month: string, months: number): string {
@@ -82,5 +86,6 @@ export function addMonths(month: string, months: number): string {
 
 /** 1 = Monday … 7 = Sunday. */
 export function weekdayOf(date: string): number {
-  return DateTime.fromISO(date, { zone: 'UTC' }).weekday;
+  const d = new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)))).getUTCDay();
+  return d === 0 ? 7 : d;
 }

@@ -6,6 +6,8 @@ import { defineCommand, defineQuery } from '../../query.ts';
  * The billing facts job's SQL: which statuses arrived in a window, each touched message's or
  * conversation's summary over all its statuses, and the fact rows it writes. Windows are on
  * `received_at` (epoch ms); pages go by key so a backfill never holds every key at once.
+ * Summaries read statuses without FINAL: every aggregate in them (min, argMin, "any row has…",
+ * max(received_at)) gives the same answer whether Meta's duplicate deliveries are merged yet or not.
  */
 
 const num = z.coerce.number();
@@ -77,7 +79,7 @@ export const messageSummaries = defineQuery({
             countIf(status = 'failed') > 0 AS failed,
             countIf(${HAS_PRICING}) > 0 AS has_pricing,
             toUnixTimestamp64Milli(max(received_at)) AS version_ms
-          FROM {{db}}.statuses_v1 FINAL
+          FROM {{db}}.statuses_v1
           WHERE (waba_id, wamid) IN (${messagePage})
           GROUP BY waba_id, wamid
         ) AS s
@@ -139,7 +141,7 @@ export const conversationSummaries = defineQuery({
             argMinIf(conversation_origin_type, ts, conversation_origin_type != '') AS origin_type,
             toUnixTimestamp64Milli(min(ts)) AS first_ms,
             toUnixTimestamp64Milli(max(received_at)) AS version_ms
-          FROM {{db}}.statuses_v1 FINAL
+          FROM {{db}}.statuses_v1
           WHERE (waba_id, conversation_id) IN (${conversationPage})
           GROUP BY waba_id, conversation_id
         ) AS s

@@ -5,39 +5,10 @@ import { defineQuery } from '../../query.ts';
 
 const num = z.coerce.number();
 
-export const dailyRowSchema = z.object({
-  waba_id: z.string(),
-  month: z.string(),
-  day: z.string(),
-  kind: z.enum(['conversation', 'message']),
-  pricing_model: z.string(),
-  category: z.string(),
-  market: z.string(),
-  type: z.string(),
-  phone_number_id: z.string(),
-  tier: z.string(),
-  count: num,
-  billable_count: num,
-  free_count: num,
-  free_tier_used: num,
-});
-export type DailyRow = z.infer<typeof dailyRowSchema>;
-
 const NEWEST = `(waba_id, month, version) IN (
     SELECT waba_id, month, max(version) FROM {{db}}.billing_daily_v1
     WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String})
     GROUP BY waba_id, month)`;
-
-/** Daily rows of the given local months, every dimension kept. */
-export const dailyRollup = defineQuery({
-  name: 'billing.report.daily',
-  sql: `SELECT waba_id, toString(month) AS month, toString(day) AS day, toString(kind) AS kind, pricing_model, category, market, type,
-               phone_number_id, tier, count, billable_count, free_count, free_tier_used
-        FROM {{db}}.billing_daily_v1 FINAL
-        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND kind != '' AND ${NEWEST}`,
-  params: z.object({ months: z.array(z.string()), waba: z.string().default('') }),
-  row: dailyRowSchema,
-});
 
 export const dailyTotalSchema = z.object({
   waba_id: z.string(),
@@ -65,6 +36,81 @@ export const dailyTotals = defineQuery({
         GROUP BY waba_id, month, day, kind, pricing_model, category, market, tier`,
   params: z.object({ months: z.array(z.string()), waba: z.string().default('') }),
   row: dailyTotalSchema,
+});
+
+export const monthCountSchema = z.object({
+  waba_id: z.string(),
+  month: z.string(),
+  kind: z.enum(['conversation', 'message']),
+  pricing_model: z.string(),
+  category: z.string(),
+  market: z.string(),
+  type: z.string(),
+  count: num,
+  billable_count: num,
+  free_count: num,
+  free_tier_used: num,
+  volume_tier: z.string(),
+});
+export type MonthCount = z.infer<typeof monthCountSchema>;
+
+/**
+ * The conversations report's grain: conversations per category, charged messages per category ×
+ * market × type, with the volume tier of the last day that had one.
+ */
+export const monthCounts = defineQuery({
+  name: 'billing.report.month_counts',
+  sql: `SELECT waba_id, toString(month) AS month, toString(kind) AS kind, pricing_model, category,
+               if(kind = 'message', market, '') AS market_, if(kind = 'message', type, '') AS type_,
+               sum(count) AS count, sum(billable_count) AS billable_count, sum(free_count) AS free_count,
+               sum(free_tier_used) AS free_tier_used, argMaxIf(tier, day, tier != '') AS volume_tier
+        FROM {{db}}.billing_daily_v1 FINAL
+        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND kind != '' AND ${NEWEST}
+        GROUP BY waba_id, month, kind, pricing_model, category, market_, type_`,
+  params: z.object({ months: z.array(z.string()), waba: z.string().default('') }),
+  row: z.object({ market_: z.string(), type_: z.string() }).passthrough().transform(({ market_, type_, ...r }) => monthCountSchema.parse({ ...r, market: market_, type: type_ })),
+});
+
+export const chargeRowSchema = z.object({
+  waba_id: z.string(),
+  month: z.string(),
+  day: z.string(),
+  pricing_model: z.string(),
+  category: z.string(),
+  market: z.string(),
+  phone_number_id: z.string(),
+  tier: z.string(),
+  count: num,
+  billable_count: num,
+  free_count: num,
+});
+export type ChargeInput = z.infer<typeof chargeRowSchema>;
+
+/** Daily counts for pricing (the rate card in force is chosen per local day); phone numbers kept only when asked. */
+export const chargeInputs = defineQuery({
+  name: 'billing.report.charge_inputs',
+  sql: `SELECT waba_id, toString(month) AS month, toString(day) AS day, pricing_model, category, market,
+               if({by_phone:Bool}, phone_number_id, '') AS phone, tier,
+               sum(count) AS count, sum(billable_count) AS billable_count, sum(free_count) AS free_count
+        FROM {{db}}.billing_daily_v1 FINAL
+        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND kind != '' AND ${NEWEST}
+        GROUP BY waba_id, month, day, pricing_model, category, market, phone, tier`,
+  params: z.object({ months: z.array(z.string()), waba: z.string().default(''), by_phone: z.boolean() }),
+  row: z.object({ phone: z.string() }).passthrough().transform(({ phone, ...r }) => chargeRowSchema.parse({ ...r, phone_number_id: phone })),
+});
+
+export const monthTotalSchema = z.object({ waba_id: z.string(), month: z.string(), pricing_model: z.string(), category: z.string(), count: num });
+export type MonthTotal = z.infer<typeof monthTotalSchema>;
+
+/** Counts per WABA, month, model and category (the forecast's comparison with earlier months). */
+export const monthTotals = defineQuery({
+  name: 'billing.report.month_totals',
+  sql: `SELECT waba_id, toString(month) AS month, pricing_model, category, sum(count) AS count
+        FROM {{db}}.billing_daily_v1 FINAL
+        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND kind != '' AND ${NEWEST}
+        GROUP BY waba_id, month, pricing_model, category`,
+  params: z.object({ months: z.array(z.string()), waba: z.string().default('') }),
+  row: monthTotalSchema,
 });
 
 /** WABAs that have any webhook data or rolled-up billing (the unknown-WABA check and the default list). */
