@@ -93,6 +93,7 @@ export const DEFAULT_OPT_OUT_KEYWORDS = [
   'ABMELDEN', 'STOPP', 'ABBESTELLEN', // de
   'ARRET', 'ARRÊT', 'DESABONNER', 'DÉSABONNER', // fr
   'ANNULLA', 'DISISCRIVI', // it
+  'रुकें', 'बंद करें', // hi
 ];
 export const DEFAULT_OPT_IN_KEYWORDS = ['START', 'UNSTOP', 'SUBSCRIBE', 'VOLTAR', 'ASSINAR', 'ALTA', 'ANMELDEN'];
 

@@ -77,7 +77,7 @@ export const consentEvents = defineQuery({
 
 /**
  * Marketing sends (pricing category marketing, or the campaign tag in biz_opaque_callback_data) at
- * the time of their `sent` status, each with the latest opt-in, opt-out and resume before it
+ * the time of their `sent` status (else the earliest delivered/read; refused-only sends never went out), each with the latest opt-in, opt-out and resume before it
  * (ASOF joins over the consent stream, marketing or all scopes), classified:
  * AFTER_OPT_OUT when the latest opt-out is newer than any opt-in or resume, NO_OPT_IN when there
  * was never an opt-in. Only violations are returned.
@@ -88,8 +88,9 @@ export const marketingViolations = defineQuery({
           events AS (SELECT subject, action, ts, source FROM (${CONSENT_EVENTS}) WHERE subject != '' AND scope IN ('marketing', 'all')),
           sends AS (SELECT * FROM (
             SELECT wamid,
-                   argMinIf(if(recipient_id != '', recipient_id, recipient_user_id), ts, status = 'sent') AS subject,
-                   minIf(ts, status = 'sent') AS sent_at,
+                   argMinIf(if(recipient_id != '', recipient_id, recipient_user_id), ts, status IN ('sent', 'delivered', 'read')) AS subject,
+                   -- Its sent time; when Meta never sent that status, the earliest delivered or read.
+                   if(countIf(status = 'sent') > 0, minIf(ts, status = 'sent'), minIf(ts, status IN ('delivered', 'read'))) AS sent_at,
                    any(waba_id) AS waba_id, any(phone_number_id) AS phone_number_id,
                    maxIf(st.pricing_category, st.pricing_category != '') AS category,
                    maxIf(st.conversation_origin_type, st.conversation_origin_type != '') AS origin_type,
@@ -98,7 +99,7 @@ export const marketingViolations = defineQuery({
             FROM {{db}}.statuses_v1 AS st FINAL
             WHERE st.ts >= {from:DateTime64(3)} AND st.ts < {to:DateTime64(3)}
             GROUP BY wamid
-            HAVING countIf(st.status = 'sent') > 0 AND subject != ''
+            HAVING countIf(st.status IN ('sent', 'delivered', 'read')) > 0 AND subject != ''
           ) WHERE has({categories:Array(String)}, category) OR match(callback_data, {tag_re:String})),
           judged AS (
             SELECT s.wamid AS wamid, s.subject AS subject, s.sent_at AS sent_at, s.waba_id AS waba_id, s.phone_number_id AS phone_number_id,
