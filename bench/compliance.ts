@@ -1,0 +1,122 @@
+/**
+ * Compliance benchmark: the access export (DSAR zip) and erasure-with-verification for one person,
+ * over simulated traffic loaded through the ingest path (normalise, group commit) into a fresh
+ * DATA_DIR. Each figure comes with a yardstick measured in the same run on the same data:
+ *  - DSAR against the bare lookup of the person's rows in the two biggest tables (what any export
+ *    must at least read);
+ *  - erasure (every table, redaction of shared bodies, mutations waited for, zero-row checks,
+ *    receipt) against one bare `ALTER TABLE messages_v1 DELETE` for another person.
+ *
+ *   node bin/run-ts.mjs bench/compliance.ts [--days 40] [--scale 120] [--seed bench] [--keep]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../app/config.ts';
+import { createLogger } from '../app/logger.ts';
+import { buildDeps } from '../app/server.ts';
+import { buildEntry } from '../ingest/entry.ts';
+import { createIngestMetrics } from '../ingest/metrics.ts';
+import { IngestWriter } from '../ingest/writer.ts';
+import { buildAccessExport } from '../reports/compliance/dsar.ts';
+import { eraseSubject } from '../reports/compliance/erasure.ts';
+import { generateSync, simulationConfig, type SimOptions, type SubjectRecord } from '../simulate/index.ts';
+import { openWarehouse } from '../warehouse/client.ts';
+import { migrate } from '../warehouse/migrate.ts';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await f();
+  return [r, Math.round(performance.now() - t0)];
+}
+
+async function main(): Promise<void> {
+  const sim: SimOptions = { seed: opt('seed', 'bench'), start: '2025-09-01', days: Number(opt('days', '40')), scale: Number(opt('scale', '120')) };
+  const dir = mkdtempSync(join(tmpdir(), 'wa-bench-compliance-'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(simulationConfig(sim)));
+  const config = loadConfig({ ...process.env, DATA_DIR: join(dir, 'data'), CONFIG_FILE: join(dir, 'config.json'), PII_KEY: 'bench', LOG_LEVEL: 'warn', JOBS: 'off' });
+  const wh = await openWarehouse(config);
+  await migrate(wh);
+  const { deps } = await buildDeps(config, wh, createLogger('bench', 'warn'));
+  const who = { actor: 'bench', role: 'privacy' as const };
+
+  // Load: every posting through buildEntry and the group-commit writer, as the webhook does.
+  const subjects: SubjectRecord[] = [];
+  const writer = new IngestWriter(wh, { maxQueue: 50_000, maxBatch: 5_000 }, createIngestMetrics(), createLogger('bench', 'warn'));
+  let bodies = 0;
+  let items = 0;
+  const [, loadMs] = await timed(async () => {
+    let window: Promise<void>[] = [];
+    for (const p of generateSync({ ...sim, onTruth: (t) => t.kind === 'subject' && subjects.push(t) })) {
+      const entry = buildEntry(Buffer.from(p.body), p.at.getTime(), true);
+      bodies++;
+      items += entry.raw.item_count;
+      window.push(writer.submit(entry));
+      if (window.length >= 4_000) {
+        await Promise.all(window);
+        window = [];
+      }
+    }
+    await Promise.all(window);
+  });
+  await wh.writer.command({ query: `OPTIMIZE TABLE ${wh.database}.raw_webhooks_v1 FINAL` });
+
+  // The busiest person, and one at the median, by bodies that name them.
+  const ranked = [...subjects].sort((a, b) => b.body_count - a.body_count || a.wa_id.localeCompare(b.wa_id));
+  const picks = { busiest: ranked[0]!, median: ranked[Math.floor(ranked.length / 2)]! };
+  const out: Record<string, unknown> = { bodies, events: items, subjects: subjects.length, load_ms: loadMs, load_events_per_s: Math.round((items / loadMs) * 1000) };
+
+  const lookup = async (id: string) => {
+    const rs = await wh.reader.query({
+      query: `SELECT (SELECT count() FROM ${wh.database}.raw_webhooks_v1 WHERE has(subject_ids, {id:String})) + (SELECT count() FROM ${wh.database}.statuses_v1 WHERE recipient_id = {id:String}) AS n`,
+      query_params: { id },
+      format: 'JSONEachRow',
+    });
+    return rs.json();
+  };
+  for (const [name, s] of Object.entries(picks)) {
+    const subject = { kind: 'phone' as const, id: s.wa_id };
+    const runs: number[] = [];
+    let size = 0;
+    let rows = 0;
+    for (let i = 0; i < 5; i++) {
+      const [x, t] = await timed(() => buildAccessExport(deps, who, { subject }));
+      runs.push(t);
+      size = x.zip.length;
+      rows = x.events.length;
+    }
+    const ref: number[] = [];
+    for (let i = 0; i < 5; i++) ref.push((await timed(() => lookup(s.wa_id)))[1]);
+    Object.assign(out, {
+      [`dsar_${name}_bodies`]: s.body_count, [`dsar_${name}_rows`]: rows, [`dsar_${name}_zip_bytes`]: size,
+      [`dsar_${name}_first_ms`]: runs[0], [`dsar_${name}_warm_ms`]: median(runs.slice(1)), [`lookup_${name}_warm_ms`]: median(ref),
+      [`dsar_${name}_vs_lookup`]: Math.round((median(runs.slice(1)) / Math.max(1, median(ref))) * 10) / 10,
+    });
+  }
+
+  // Erasure for each pick; the yardstick deletes a third person from one table with one mutation.
+  const other = ranked[Math.floor(ranked.length / 3)]!;
+  const [, refMs] = await timed(() =>
+    wh.jobs.command({ query: `ALTER TABLE ${wh.database}.messages_v1 DELETE WHERE wa_id = {id:String}`, query_params: { id: other.wa_id }, clickhouse_settings: { mutations_sync: '2' } }),
+  );
+  out.single_mutation_ms = refMs;
+  for (const [name, s] of Object.entries(picks)) {
+    const [receipt, t] = await timed(() => eraseSubject(deps, who, { subject: { kind: 'phone', id: s.wa_id }, legalGround: 'benchmark' }));
+    Object.assign(out, {
+      [`erase_${name}_ms`]: t, [`erase_${name}_status`]: receipt.status, [`erase_${name}_rows`]: receipt.tables.reduce((n, x) => n + x.rows_before, 0),
+      [`erase_${name}_tables`]: receipt.tables.length, [`erase_${name}_vs_single_mutation`]: Math.round((t / Math.max(1, refMs)) * 10) / 10,
+    });
+  }
+  await writer.drain();
+  await wh.close();
+  if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify({ sim, ...out }, null, 2));
+}
+
+await main();
