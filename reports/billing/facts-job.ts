@@ -6,7 +6,7 @@ import {
   touchedTierMonths,
 } from '../../warehouse/queries/billing/facts.ts';
 import { billingConfig, Tenants, type BillingConfig } from './config.ts';
-import { conversationFact, messageFact, period, touchedPeriods, type FactContext } from './facts.ts';
+import { changedFacts, conversationFact, messageFact, period, touchedPeriods, type FactContext } from './facts.ts';
 import { loadMarketMatcher, type MarketMatcher } from './markets.ts';
 import { normalizeTier } from './rate-card.ts';
 import { freeTierLimit, normalizeCategory } from './rules.ts';
@@ -56,19 +56,20 @@ export async function runFacts(env: BillingEnv, now: Date, opts: { rebuild?: boo
       for (const p of periods) pending.add(p);
       if (pending.size > before) await saveBillingJobState(wh, { job: FACTS_JOB, watermark_ms: watermark, pending_periods: [...pending] });
     };
+    // Counts are of facts written (changed), not of keys looked at.
     result.messages = await eachPage(wh, from, to, cfg.facts.page_size, touchedMessagesPageEnd, async (page) => {
       const rows = await messageSummaries(wh, page);
-      const facts = rows.map((s) => ({ waba_id: s.waba_id, old_month: s.old_month, fact: messageFact(s, ctx) }));
+      const facts = changedFacts(rows.map((s) => ({ waba_id: s.waba_id, old_month: s.old_month, old_version_ms: s.old_version_ms, fact: messageFact(s, ctx) })), opts.rebuild);
       await remember(touchedPeriods(facts));
       await insertMessageFacts(wh, facts.flatMap((f) => (f.fact ? [f.fact] : [])));
-      return rows.length;
+      return facts.length;
     });
     result.conversations = await eachPage(wh, from, to, cfg.facts.page_size, touchedConversationsPageEnd, async (page) => {
       const rows = await conversationSummaries(wh, page);
-      const facts = rows.map((s) => ({ waba_id: s.waba_id, old_month: s.old_month, fact: conversationFact(s, ctx) }));
+      const facts = changedFacts(rows.map((s) => ({ waba_id: s.waba_id, old_month: s.old_month, old_version_ms: s.old_version_ms, fact: conversationFact(s, ctx) })), opts.rebuild);
       await remember(touchedPeriods(facts));
       await insertConversationFacts(wh, facts.flatMap((f) => (f.fact ? [f.fact] : [])));
-      return rows.length;
+      return facts.length;
     });
     const tierMonths = new Set<string>();
     for (const t of await touchedTierMonths(wh, { from_ms: from, to_ms: to })) {

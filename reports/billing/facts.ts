@@ -80,6 +80,28 @@ export function conversationFact(s: ConversationSummary, ctx: FactContext): Conv
   };
 }
 
+export interface Rebuilt<F> {
+  waba_id: string;
+  old_month: string;
+  old_version_ms: number;
+  fact: F | null;
+}
+
+/**
+ * Facts that differ from the stored ones. A fact rebuilt from the same statuses (an overlapping
+ * window, a second instance) has the same version and month and is left alone, unless `force`
+ * (a rebuild after the rules, zones or market mapping changed).
+ */
+export function changedFacts<F extends { month: string; source_received_at: number }>(rebuilt: Iterable<Rebuilt<F>>, force = false): Array<Rebuilt<F>> {
+  const out: Array<Rebuilt<F>> = [];
+  for (const r of rebuilt) {
+    if (r.fact === null && !r.old_month) continue;
+    const same = r.fact !== null && r.old_month === r.fact.month && r.old_version_ms === r.fact.source_received_at;
+    if (force || !same) out.push(r);
+  }
+  return out;
+}
+
 /** The periods a batch of facts changes: where each fact was before and where it is now. */
 export function touchedPeriods(pairs: Iterable<{ waba_id: string; old_month: string; fact: { month: string } | null }>): Set<string> {
   const out = new Set<string>();

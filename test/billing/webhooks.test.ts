@@ -207,6 +207,8 @@ describe('the facts job', () => {
     ]);
     await refresh(service);
     const first = await getJson(service, `/api/reports/conversations?month=2025-08`);
+    // Within the overlap window the same statuses are read again: nothing changed, nothing is written.
+    expect(await refresh(service)).toMatchObject({ messages: 0, conversations: 0, periods: [] });
     await Promise.all([refresh(service), refresh(service)]);
     const { runFacts, billingEnv } = await import('../../reports/billing/facts-job.ts');
     await runFacts(billingEnv(service.deps), new Date(Date.now() + 60_000), { rebuild: true });

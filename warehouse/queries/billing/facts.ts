@@ -57,13 +57,15 @@ export const messageSummarySchema = z.object({
   has_pricing: num,
   version_ms: num,
   old_month: z.string(),
+  /** Version of the stored fact (0: none yet). */
+  old_version_ms: num,
 });
 export type MessageSummary = z.infer<typeof messageSummarySchema>;
 
 /** Per touched wamid: the pricing it carries (delivered/read row first), its times, failure, recipient. */
 export const messageSummaries = defineQuery({
   name: 'billing.facts.message_summaries',
-  sql: `SELECT s.*, o.month AS old_month FROM (
+  sql: `SELECT s.*, o.month AS old_month, toUnixTimestamp64Milli(o.source_received_at) AS old_version_ms FROM (
           SELECT waba_id, wamid,
             argMin(phone_number_id, ts) AS phone_number_id,
             argMinIf(recipient_id, ts, recipient_id != '') AS recipient_id,
@@ -84,7 +86,7 @@ export const messageSummaries = defineQuery({
           GROUP BY waba_id, wamid
         ) AS s
         LEFT JOIN (
-          SELECT waba_id, wamid, toString(month) AS month FROM {{db}}.billing_messages_v1 FINAL
+          SELECT waba_id, wamid, toString(month) AS month, source_received_at FROM {{db}}.billing_messages_v1 FINAL
           WHERE (waba_id, wamid) IN (${messagePage})
         ) AS o ON s.waba_id = o.waba_id AND s.wamid = o.wamid
         SETTINGS join_use_nulls = 0`,
@@ -124,13 +126,15 @@ export const conversationSummarySchema = z.object({
   first_ms: num,
   version_ms: num,
   old_month: z.string(),
+  /** Version of the stored fact (0: none yet). */
+  old_version_ms: num,
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
 /** Per touched conversation id: its earliest status, and the pricing of its earliest priced status. */
 export const conversationSummaries = defineQuery({
   name: 'billing.facts.conversation_summaries',
-  sql: `SELECT s.*, o.month AS old_month FROM (
+  sql: `SELECT s.*, o.month AS old_month, toUnixTimestamp64Milli(o.source_received_at) AS old_version_ms FROM (
           SELECT waba_id, conversation_id,
             argMin(phone_number_id, ts) AS phone_number_id,
             argMinIf(recipient_id, ts, recipient_id != '') AS recipient_id,
@@ -146,7 +150,7 @@ export const conversationSummaries = defineQuery({
           GROUP BY waba_id, conversation_id
         ) AS s
         LEFT JOIN (
-          SELECT waba_id, conversation_id, toString(month) AS month FROM {{db}}.billing_conversations_v1 FINAL
+          SELECT waba_id, conversation_id, toString(month) AS month, source_received_at FROM {{db}}.billing_conversations_v1 FINAL
           WHERE (waba_id, conversation_id) IN (${conversationPage})
         ) AS o ON s.waba_id = o.waba_id AND s.conversation_id = o.conversation_id
         SETTINGS join_use_nulls = 0`,
