@@ -118,7 +118,14 @@
     );
   }
 
+  // Marks for measuring in the field and in bench/dashboards.ts: script start, data in, all drawn.
+  function mark(name) {
+    if (window.performance && performance.mark) performance.mark('dashboard:' + name);
+  }
+  mark('script');
+
   function render(payload, query) {
+    mark('data');
     applyChoices(payload);
     return Promise.all(
       payload.charts.map(function (c) {
@@ -132,12 +139,14 @@
         shown === 0
           ? 'No data for these filters yet: every chart below says what it is waiting for.'
           : 'Data as of ' + payload.generated_at.replace('T', ' ').slice(0, 16) + ' UTC · ' + payload.query.from + ' to ' + payload.query.to;
+      mark('rendered');
       setStatus(text, 'ready');
     });
   }
 
   function load(query) {
     setStatus('Loading…', 'loading');
+    mark('fetch');
     var url = main.getAttribute('data-data-url') + (query.toString() ? '?' + query.toString() : '');
     return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       .then(function (res) {

@@ -9,6 +9,7 @@ import { cumulative } from '../../dashboards/charts/finance/free-tier.ts';
 import { monthEndLabels } from '../../dashboards/charts/finance/forecast.ts';
 import { parseTier, tierBars } from '../../dashboards/charts/finance/volume-tier.ts';
 import { requestState } from '../../dashboards/charts/privacy/rights-requests.ts';
+import { retentionBars } from '../../dashboards/charts/privacy/retention.ts';
 import { signedEvents } from '../../dashboards/charts/privacy/consent.ts';
 import { auditBuckets } from '../../dashboards/charts/privacy/access-audit.ts';
 import { chainLines } from '../../dashboards/charts/privacy/audit-chain.ts';
@@ -124,6 +125,19 @@ describe('privacy', () => {
     [{ ...base, completed_at: null }, 'overdue'],
     [{ ...base, due_at: '2025-03-20T00:00:00Z', completed_at: null }, 'open'],
   ])('request state %#', (r, state) => expect(requestState(r, NOW)).toBe(state));
+  it('retention: tables holding rows (or not OK), breaches first', () => {
+    const rows = [
+      ...inputs.retention,
+      { table: 'legal_holds_v1', policy_days: null, oldest_age_days: null, rows_total: 0, rows_past_policy: 0, status: 'OK' },
+      { table: 'statuses_v1', policy_days: 30, oldest_age_days: null, rows_total: 0, rows_past_policy: 0, status: 'WARN' },
+    ];
+    expect(retentionBars(rows).map((r) => [r.table, r.oldest_age_days])).toEqual([
+      ['raw_webhooks_v1', 45],
+      ['statuses_v1', 0],
+      ['access_audit_v1', 0],
+      ['messages_v1', 45],
+    ]);
+  });
   it('opt-outs count below zero', () => {
     expect(signedEvents([...inputs.consent.events, { day: '2025-03-12', action: 'opt_in', n: 0 }]).map((e) => e.signed)).toEqual([5, -2, -1]);
   });

@@ -12,15 +12,25 @@ export interface RetentionRow {
 
 export const STATUS_COLOURS = { domain: ['OK', 'WARN', 'BREACH'], range: ['#16a34a', '#f97316', '#dc2626'] };
 
+/** Tables that hold rows, or that are not OK (a breach on an empty table still matters); worst first. */
+export function retentionBars(rows: readonly RetentionRow[]) {
+  const rank = (s: string) => (s === 'BREACH' ? 0 : s === 'WARN' ? 1 : 2);
+  return rows
+    .filter((r) => r.rows_total > 0 || r.status !== 'OK')
+    .map((r) => ({ ...r, oldest_age_days: r.oldest_age_days ?? 0 }))
+    .sort((a, b) => rank(a.status) - rank(b.status) || a.table.localeCompare(b.table));
+}
+
 export const retentionChart = rowsChart<RetentionRow>({
   id: 'retention',
   title: 'Retention status per table',
-  description: 'Age of the oldest row (bar) against the retention policy (tick); colour is the status.',
-  size: { width: 640, height: 300 },
-  emptyMessage: 'The retention check has not run yet.',
+  description: 'Age of the oldest row (bar) against the retention policy (tick) for tables holding rows; colour is the status. Log scale.',
+  size: { width: 640, height: 420 },
+  emptyMessage: 'The retention check has not run yet, or no table holds rows.',
+  isEmpty: (rows) => retentionBars(rows).length === 0,
   build: (rows, ctx): ChartSpec => {
-    const y = { field: 'table', type: 'nominal', title: null } as const;
-    const values = rows.map((r) => ({ ...r, oldest_age_days: r.oldest_age_days ?? 0 }));
+    const y = { field: 'table', type: 'nominal', title: null, sort: null } as const;
+    const values = retentionBars(rows);
     return {
       ...frame(ctx, 'Retention status per table', 'Oldest row age versus retention policy per table'),
       data: { values },
@@ -29,7 +39,8 @@ export const retentionChart = rowsChart<RetentionRow>({
           mark: { type: 'bar', height: { band: 0.6 } },
           encoding: {
             y,
-            x: { field: 'oldest_age_days', type: 'quantitative', title: 'age of the oldest row (days)' },
+            // Ages of days and policies of years share the axis: symlog keeps both readable.
+            x: { field: 'oldest_age_days', type: 'quantitative', title: 'age of the oldest row (days, log scale)', scale: { type: 'symlog' } },
             color: { field: 'status', type: 'nominal', title: null, scale: STATUS_COLOURS },
             tooltip: [
               { field: 'table', type: 'nominal' },

@@ -50,7 +50,7 @@ export const rightsRequestsChart = rowsChart<RightsRequestRow>({
           mark: { type: 'bar', height: { band: 0.6 }, cornerRadius: 2 },
           encoding: {
             y,
-            x: { field: 'received_at', type: 'temporal', title: null, scale: utcTime },
+            x: { field: 'received_at', type: 'temporal', title: null, scale: utcTime, axis: { format: '%d %b' } },
             x2: { field: 'until' },
             color: {
               field: 'state',

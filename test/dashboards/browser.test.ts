@@ -1,0 +1,159 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import type { Service } from '../../app/server.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { startTestService } from '../helpers/service.ts';
+import { openTestWarehouse } from '../helpers/warehouse.ts';
+import { figures, launchChromium, signIn, watchedPage } from './browser.ts';
+import { prepareWorld, WORLD, WORLD_NOW, WORLD_RANGE, writeWorldConfig } from './world.ts';
+
+const SHOTS = resolve('test-results', 'dashboards');
+const CHARTS = {
+  managers: ['first-response', 'next-response', 'attainment', 'hour-of-week', 'waiting-now', 'window-closing', 'agents', 'teams', 'bot-vs-human', 'time-to-read'],
+  finance: ['daily-by-category', 'free-tier', 'forecast', 'cost-by-market', 'volume-tier', 'reconciliation'],
+  privacy: ['retention', 'rights-requests', 'consent', 'access-audit', 'audit-chain'],
+} as const;
+type DashboardId = keyof typeof CHARTS;
+
+/**
+ * Charts the generated week cannot fill, with the reason: those must show their empty state,
+ * every other chart must draw marks.
+ */
+const EMPTY_IN_WORLD: Partial<Record<string, string>> = {
+  // The week is in the per-message pricing era: there is no free tier to chart.
+  'free-tier': 'per-message pricing has no free tier',
+};
+const ONE_DAY = new Date(Date.parse(`${WORLD.last}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+
+let wh: Warehouse;
+let service: Service;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  wh = await openTestWarehouse();
+  service = await startTestService(wh, { CONFIG_FILE: writeWorldConfig() }, { now: () => WORLD_NOW });
+  base = service.url();
+  await prepareWorld(service);
+  browser = await launchChromium();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await service?.stop();
+  await wh?.close();
+});
+
+describe.each([
+  ['manager', ['managers']],
+  ['finance', ['finance']],
+  ['privacy', ['privacy']],
+  ['admin', ['managers', 'finance', 'privacy']],
+] as const)('signed in as %s', (role, mine) => {
+  it(`sees ${mine.join(', ')} drawn, and no other dashboard`, async () => {
+    const w = await watchedPage(browser);
+    await signIn(w, base, role);
+    const listed = await w.page.$$eval('.cards li', (lis) => lis.map((li) => li.getAttribute('data-dashboard')));
+    expect(listed).toEqual(mine);
+    for (const d of mine as readonly DashboardId[]) {
+      const res = await w.page.goto(`${base}/dashboards/${d}?${WORLD_RANGE}`);
+      expect(res?.status()).toBe(200);
+      const figs = await figures(w.page);
+      expect(figs.map((f) => f.id)).toEqual(CHARTS[d]);
+      for (const f of figs) {
+        if (EMPTY_IN_WORLD[f.id]) {
+          expect([f.id, f.rendered], EMPTY_IN_WORLD[f.id]).toEqual([f.id, 'empty']);
+          expect(f.empty.length).toBeGreaterThan(10);
+        } else {
+          expect([f.id, f.rendered]).toEqual([f.id, 'chart']);
+          expect(f.marks, `${d}/${f.id} marks`).toBeGreaterThan(0);
+        }
+      }
+      await w.page.screenshot({ path: join(SHOTS, `${role}-${d}.png`), fullPage: true });
+    }
+    expect(w.errors).toEqual([]);
+    // (Chromium logs the 403 of a refused page as a console error, so errors are checked before.)
+    for (const d of Object.keys(CHARTS).filter((x) => !(mine as readonly string[]).includes(x))) {
+      const res = await w.page.goto(`${base}/dashboards/${d}`);
+      expect([d, res?.status()]).toEqual([d, 403]);
+      expect(await w.page.textContent('h1')).toBe('Not allowed');
+    }
+    await w.context.close();
+  });
+});
+
+describe('the managers dashboard', () => {
+  it('redraws with fewer marks when the date range narrows, and shows tooltips', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w, base, 'manager');
+    await w.page.goto(`${base}/dashboards/managers?${WORLD_RANGE}`);
+    const before = await figures(w.page);
+    const bars = (figs: typeof before) => figs.find((f) => f.id === 'bot-vs-human')!.marks;
+
+    await w.page.fill('input[name=from]', ONE_DAY);
+    await w.page.fill('input[name=to]', ONE_DAY);
+    const reloaded = w.page.waitForResponse((r) => r.url().includes('/dashboards/managers/data?') && r.url().includes(`from=${ONE_DAY}`));
+    await w.page.click('#filters button[type=submit]');
+    expect((await reloaded).status()).toBe(200);
+    await w.page.waitForFunction(`document.querySelector('#status').textContent.includes('${ONE_DAY} to ${ONE_DAY}')`);
+    const after = await figures(w.page);
+    // One day has at most the four responder classes; the week had several days of them.
+    expect(bars(after)).toBeGreaterThan(0);
+    expect(bars(after)).toBeLessThanOrEqual(4);
+    expect(bars(after)).toBeLessThan(bars(before));
+    expect(w.page.url()).toContain(`from=${ONE_DAY}`);
+    // The picture links follow the filters.
+    expect(await w.page.getAttribute('#chart-attainment a[data-picture=png]', 'href')).toBe(`/dashboards/managers/attainment.png?from=${ONE_DAY}&to=${ONE_DAY}`);
+
+    await w.page.hover('#chart-attainment svg .role-mark path');
+    await w.page.waitForSelector('#vg-tooltip-element.visible', { timeout: 10_000 });
+    expect(await w.page.textContent('#vg-tooltip-element')).toContain('attainment');
+    await w.page.screenshot({ path: join(SHOTS, 'manager-managers-one-day.png'), fullPage: true });
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('says clearly when a range has no data', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w, base, 'manager');
+    await w.page.goto(`${base}/dashboards/managers?from=2025-01-01&to=2025-01-31`);
+    const figs = await figures(w.page);
+    // The live lists are about now, not the range; every chart of the range is empty.
+    for (const f of figs.filter((x) => !['waiting-now', 'window-closing'].includes(x.id))) {
+      expect([f.id, f.rendered]).toEqual([f.id, 'empty']);
+      expect(f.empty).toMatch(/\w+ \w+/);
+    }
+    expect(await w.page.textContent('#status')).toContain('2025-01-01 to 2025-01-31');
+    await w.page.screenshot({ path: join(SHOTS, 'manager-managers-empty.png'), fullPage: true });
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+  });
+});
+
+describe('a snapshot', () => {
+  it('opens from a file with the network off and draws every chart', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w, base, 'admin');
+    const res = await w.page.request.get(`${base}/dashboards/managers/snapshot.html`);
+    expect(res.status()).toBe(200);
+    const file = join(SHOTS, 'managers-snapshot.html');
+    writeFileSync(file, await res.body());
+    await w.context.close();
+
+    const offline = await watchedPage(browser, { offline: true });
+    const requests: string[] = [];
+    offline.page.on('request', (r) => requests.push(r.url()));
+    await offline.page.goto(pathToFileURL(file).href);
+    const figs = await figures(offline.page);
+    expect(figs).toHaveLength(CHARTS.managers.length);
+    for (const f of figs) expect([f.id, f.rendered, f.marks > 0]).toEqual([f.id, 'chart', true]);
+    expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
+    await offline.page.screenshot({ path: join(SHOTS, 'managers-snapshot.png'), fullPage: true });
+    expect(offline.errors).toEqual([]);
+    await offline.context.close();
+  });
+});
