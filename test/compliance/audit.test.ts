@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,26 @@ describe('access audit chain', () => {
       expect(kept.map((k) => k.result)).toEqual(['ok', 'broken']);
       const actions = await rows<{ action: string }>(wh, `SELECT action FROM {{db}}.access_audit_v1 ORDER BY seq`);
       expect(actions.map((a) => a.action)).toEqual(['report_run', 'audit_verify', 'audit_verify']);
+    } finally {
+      await svc.stop();
+    }
+  });
+});
+
+describe('nightly compliance snapshot', () => {
+  it('keeps each report with its SHA-256, verifies the chain and anchors its head', async () => {
+    const svc = await startTestService(wh);
+    try {
+      await chainOf(3);
+      const { runSnapshot } = await import('../../reports/compliance/jobs.ts');
+      const v = await runSnapshot(svc.deps, new Date());
+      expect(v.result).toBe('ok');
+      const snaps = await rows<{ report: string; sha256: string; content: string }>(wh, `SELECT report, sha256, content FROM {{db}}.compliance_snapshots_v1 ORDER BY report`);
+      expect(snaps.map((s) => s.report)).toEqual(['cross_border', 'legal_holds', 'pii_inventory', 'records_of_processing', 'rights_requests']);
+      for (const s of snaps) expect(createHash('sha256').update(s.content).digest('hex')).toBe(s.sha256);
+      const [anchor] = await rows<{ seq: string }>(wh, `SELECT seq FROM {{db}}.audit_anchors_v1`);
+      const [head] = await rows<{ seq: string }>(wh, `SELECT max(seq) AS seq FROM {{db}}.access_audit_v1`);
+      expect(Number(anchor!.seq)).toBe(Number(head!.seq));
     } finally {
       await svc.stop();
     }

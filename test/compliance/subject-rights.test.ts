@@ -5,6 +5,11 @@ import { parse } from 'csv-parse/sync';
 import type { Service } from '../../app/server.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { subjectScreen } from '../../reports/compliance/suppression.ts';
+import { sweepSuppressed } from '../../reports/compliance/jobs.ts';
+import { buildEntry } from '../../ingest/entry.ts';
+import { createIngestMetrics } from '../../ingest/metrics.ts';
+import { IngestWriter } from '../../ingest/writer.ts';
+import { createLogger } from '../../app/logger.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
 import { authHeader, http, postSigned, startTestService } from '../helpers/service.ts';
 import { echo, inbound, preference, statuses, templateEvent } from './fixtures.ts';
@@ -209,6 +214,18 @@ describe('erasure', () => {
     expect(await scanFor(wh, [ANA, ANA_BSUID, 'voltei'])).toEqual([]);
     const bruno = await rows(wh, `SELECT wamid FROM {{db}}.messages_v1 FINAL WHERE wa_id = {b:String}`, { b: BRUNO });
     expect(bruno).toEqual([{ wamid: 'wamid.B1' }]);
+  });
+
+  it('erases again, in the nightly sweep, a subject that came back by a path without the screen (replay)', async () => {
+    expect((await post('/api/compliance/erasure', { wa_id: ANA, legal_ground: 'LGPD 18 VI' })).status).toBe(200);
+    const since = new Date();
+    const writer = new IngestWriter(wh, { maxQueue: 10, maxBatch: 10 }, createIngestMetrics(), createLogger('test', 'silent'));
+    await writer.submit(buildEntry(Buffer.from(JSON.stringify(BODIES.anaAlone)), Date.now(), false));
+    await writer.drain();
+    expect((await scanFor(wh, [ANA])).length).toBeGreaterThan(0);
+    expect(await sweepSuppressed(svc.deps, since)).toBeGreaterThan(0);
+    expect(await scanFor(wh, [ANA, ANA_BSUID])).toEqual([]);
+    expect(await sweepSuppressed(svc.deps, since)).toBe(0);
   });
 
   it('is refused while a legal hold covers the subject, naming the hold; allowed once it is released', async () => {
