@@ -55,11 +55,14 @@ export const slaConfigSchema = z.object({
   job: z
     .object({
       schedule: z.string().default('*/10 * * * * *'),
-      /** Events received this long before the watermark are looked at again (late commits). */
-      overlap_seconds: z.number().nonnegative().default(10),
-      batch_chats: z.number().int().positive().default(2000),
+      /**
+       * A run takes rows received up to this long ago: an acknowledged webhook is committed within
+       * it, so no row can turn up later with a receipt time the watermark has passed.
+       */
+      settle_seconds: z.number().nonnegative().default(5),
+      batch_chats: z.number().int().positive().default(5000),
     })
-    .default({ schedule: '*/10 * * * * *', overlap_seconds: 10, batch_chats: 2000 }),
+    .default({ schedule: '*/10 * * * * *', settle_seconds: 5, batch_chats: 5000 }),
 });
 
 export type SlaTarget = z.output<typeof targetSchema>;

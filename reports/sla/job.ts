@@ -8,10 +8,13 @@ import { chatKey, groupByChat } from './messages.ts';
 import { waitRecords, type WaitRecord } from './records.ts';
 
 /**
- * Keeps `sla_waits_v1` current. Each run finds the chats with rows received since the watermark
- * (minus an overlap, for rows committed late), recomputes those chats from all their events and
- * writes their waits; waits that no longer exist get a deletion marker. The first run, and any run
- * after the SLA configuration changed, recomputes every chat in hash buckets.
+ * Keeps `sla_waits_v1` current. Each run finds the chats with rows received since the watermark and
+ * up to `settle_seconds` ago (so every such row is committed), recomputes those chats from all
+ * their events, whatever their time, and writes the waits that changed; waits that no longer exist
+ * get a deletion marker. Late and out-of-order events thus recompute their chat. The first run, and
+ * any run after the SLA configuration changed, recomputes every chat in hash buckets.
+ *
+ * The bound uses the wall clock, not the report clock (`deps.now`): receipt times are wall-clock.
  *
  * Idempotent: rows depend only on the events and the configuration, their version on the events,
  * so two instances running the same job at once write identical rows that collapse into one.
@@ -43,10 +46,11 @@ export function slaJob(deps: AppDeps, settings: SlaSettings): Job {
   };
 }
 
-export async function refreshWaits(wh: Warehouse, settings: SlaSettings, log?: Logger): Promise<RefreshResult> {
+export async function refreshWaits(wh: Warehouse, settings: SlaSettings, log?: Logger, wallClock = Date.now): Promise<RefreshResult> {
+  const until = wallClock() - settings.job.settle_seconds * 1000;
   const [state] = await readJobState(wh, { job: JOB_NAME });
-  if (!state || state.config_hash !== settings.fingerprint) return fullRecompute(wh, settings, log);
-  const touched = await touchedChats(wh, { since: state.watermark - settings.job.overlap_seconds * 1000 });
+  if (!state || state.config_hash !== settings.fingerprint) return fullRecompute(wh, settings, until, log);
+  const touched = until > state.watermark ? await touchedChats(wh, { since: state.watermark, until }) : [];
   const result: RefreshResult = { mode: touched.length ? 'incremental' : 'idle', chats: touched.length, waits: 0, written: 0, deleted: 0, watermark: state.watermark };
   for (let i = 0; i < touched.length; i += settings.job.batch_chats) {
     const r = await recomputeChats(wh, settings, { chats: touched.slice(i, i + settings.job.batch_chats) });
@@ -54,20 +58,19 @@ export async function refreshWaits(wh: Warehouse, settings: SlaSettings, log?: L
     result.written += r.written;
     result.deleted += r.deleted;
   }
-  const latest = touched.reduce((m, t) => Math.max(m, t.received), state.watermark);
-  if (latest > state.watermark) {
-    await writeJobState(wh, JOB_NAME, { watermark: latest, config_hash: settings.fingerprint }, Date.now());
-    result.watermark = latest;
+  if (until > state.watermark) {
+    await writeJobState(wh, JOB_NAME, { watermark: until, config_hash: settings.fingerprint }, wallClock());
+    result.watermark = until;
   }
   return result;
 }
 
-async function fullRecompute(wh: Warehouse, settings: SlaSettings, log?: Logger): Promise<RefreshResult> {
+async function fullRecompute(wh: Warehouse, settings: SlaSettings, until: number, log?: Logger): Promise<RefreshResult> {
   const [totals] = await eventTotals(wh, {});
   const rows = totals?.rows ?? 0;
   const buckets = Math.max(1, Math.ceil(rows / ROWS_PER_BUCKET));
   log?.info({ rows, buckets }, 'recomputing every chat');
-  const result: RefreshResult = { mode: 'full', chats: 0, waits: 0, written: 0, deleted: 0, watermark: totals?.received ?? 0 };
+  const result: RefreshResult = { mode: 'full', chats: 0, waits: 0, written: 0, deleted: 0, watermark: until };
   for (let bucket = 0; bucket < buckets; bucket++) {
     const r = await recomputeChats(wh, settings, { buckets, bucket });
     result.chats += r.chats;
@@ -75,7 +78,7 @@ async function fullRecompute(wh: Warehouse, settings: SlaSettings, log?: Logger)
     result.written += r.written;
     result.deleted += r.deleted;
   }
-  await writeJobState(wh, JOB_NAME, { watermark: result.watermark, config_hash: settings.fingerprint }, Date.now());
+  await writeJobState(wh, JOB_NAME, { watermark: result.watermark, config_hash: settings.fingerprint }, until);
   return result;
 }
 

@@ -30,7 +30,7 @@ beforeAll(async () => {
   wh = await openTestWarehouse();
   await truncateAll(wh);
   const dir = mkdtempSync(join(tmpdir(), 'sla-truth-'));
-  const config = { ...simulationConfig(OPTIONS), sla: { policies: [{ effective_from: '2020-01-01', rules: [{ name: 'all', frt: { minutes: 15, mode: 'business' }, nrt: { hours: 1 } }] }] } };
+  const config = { ...simulationConfig(OPTIONS), sla: { job: { settle_seconds: 0 }, policies: [{ effective_from: '2020-01-01', rules: [{ name: 'all', frt: { minutes: 15, mode: 'business' }, nrt: { hours: 1 } }] }] } };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   service = await startTestService(wh, { CONFIG_FILE: join(dir, 'config.json') }, { now: () => NOW });
   const postings = [...generateSync({ ...OPTIONS, onTruth: (t) => truth.push(t) })];

@@ -104,35 +104,31 @@ export async function chatEvents(wh: Warehouse, sel: ChatSelection): Promise<Cha
 
 const touchedRow = z.object({ waba_id: z.string(), phone_number_id: z.string(), wa_id: z.string(), received: z.coerce.number() });
 
-/** Chats with rows received after `since` (epoch ms), with the latest receipt of each. */
+/** Chats with rows received in (`since`, `until`] (epoch ms), with the latest receipt of each. */
 export const touchedChats = defineQuery({
   name: 'sla.touched_chats',
   connection: 'jobs',
   sql: `
 SELECT waba_id, phone_number_id, wa_id, toUnixTimestamp64Milli(max(received_at)) AS received FROM (
   SELECT waba_id, phone_number_id, wa_id, received_at FROM {{db}}.messages_v1
-  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND wa_id != ''
+  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND received_at <= fromUnixTimestamp64Milli({until:Int64}, 'UTC') AND wa_id != ''
   UNION ALL
   SELECT waba_id, phone_number_id, recipient_id AS wa_id, received_at FROM {{db}}.statuses_v1
-  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND recipient_id != '' AND recipient_type != 'group'
+  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND received_at <= fromUnixTimestamp64Milli({until:Int64}, 'UTC') AND recipient_id != '' AND recipient_type != 'group'
   UNION ALL
   SELECT waba_id, phone_number_id, to_wa_id AS wa_id, received_at FROM {{db}}.message_echoes_v1
-  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND to_wa_id != ''
+  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND received_at <= fromUnixTimestamp64Milli({until:Int64}, 'UTC') AND to_wa_id != ''
 ) GROUP BY waba_id, phone_number_id, wa_id`,
-  params: z.object({ since: z.number().int() }),
+  params: z.object({ since: z.number().int(), until: z.number().int() }),
   row: touchedRow,
 });
 
-/** Row counts and latest receipt over the three tables: sizes a full recompute and sets its watermark. */
+/** Rows in the three tables: sizes the buckets of a full recompute. */
 export const eventTotals = defineQuery({
   name: 'sla.event_totals',
   connection: 'jobs',
   sql: `
-SELECT sum(n) AS rows, max(latest) AS received FROM (
-  SELECT count() AS n, toUnixTimestamp64Milli(max(received_at)) AS latest FROM {{db}}.messages_v1
-  UNION ALL SELECT count(), toUnixTimestamp64Milli(max(received_at)) FROM {{db}}.statuses_v1
-  UNION ALL SELECT count(), toUnixTimestamp64Milli(max(received_at)) FROM {{db}}.message_echoes_v1
-)`,
+SELECT (SELECT count() FROM {{db}}.messages_v1) + (SELECT count() FROM {{db}}.statuses_v1) + (SELECT count() FROM {{db}}.message_echoes_v1) AS rows`,
   params: z.object({}),
-  row: z.object({ rows: z.coerce.number(), received: z.coerce.number() }),
+  row: z.object({ rows: z.coerce.number() }),
 });

@@ -115,14 +115,20 @@ export interface StoredWaitRow {
   list?: string;
 }
 
+/** Rows as objects; compact JSON on the wire (half the bytes of keyed rows for large exports). */
 async function select<T>(wh: Warehouse, name: string, sql: string, params: Record<string, unknown>): Promise<T[]> {
   const rs = await wh.reader.query({
     query: sql.replaceAll('{{db}}', wh.database),
     query_params: params,
-    format: 'JSONEachRow',
+    format: 'JSONCompactEachRowWithNames',
     clickhouse_settings: { log_comment: name, output_format_json_quote_64bit_integers: 0 },
   });
-  return rs.json<T>();
+  const [names, ...rows] = await rs.json<unknown[]>();
+  return rows.map((r) => {
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < names!.length; i++) o[names![i] as string] = r[i];
+    return o as T;
+  });
 }
 
 /** One row per wait started in the range. */
