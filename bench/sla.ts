@@ -178,7 +178,8 @@ async function main(): Promise<void> {
   const sim = { seed, start: '2025-03-01', days, scale };
   const config = {
     ...simulationConfig(sim),
-    sla: { policies: [{ effective_from: '2020-01-01', rules: [{ name: 'standard', frt: { minutes: 15, mode: 'business' }, nrt: { hours: 1 }, reply_to_business: { hours: 4 } }] }] },
+    // The loader commits before each job run, so no settle time is needed here.
+    sla: { job: { settle_seconds: 0 }, policies: [{ effective_from: '2020-01-01', rules: [{ name: 'standard', frt: { minutes: 15, mode: 'business' }, nrt: { hours: 1 }, reply_to_business: { hours: 4 } }] }] },
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   const t0 = performance.now();

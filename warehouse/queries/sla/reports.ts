@@ -4,7 +4,7 @@ import type { Warehouse } from '../../client.ts';
  * The SLA reports' reads of `sla_waits_v1` (never of the event tables). What depends on the clock is
  * computed here from the `now` parameter: an open wait past its deadline is breached, an open wait
  * past its window has missed it. Grouping columns come from fixed lists below; every value travels
- * as a query parameter.
+ * as a query parameter. FINAL may work partition by partition: a wait's month never changes.
  */
 
 export interface WaitFilter {
@@ -121,7 +121,7 @@ async function select<T>(wh: Warehouse, name: string, sql: string, params: Recor
     query: sql.replaceAll('{{db}}', wh.database),
     query_params: params,
     format: 'JSONCompactEachRowWithNames',
-    clickhouse_settings: { log_comment: name, output_format_json_quote_64bit_integers: 0 },
+    clickhouse_settings: { log_comment: name, output_format_json_quote_64bit_integers: 0, do_not_merge_across_partitions_select_final: 1 },
   });
   const [names, ...rows] = await rs.json<unknown[]>();
   return rows.map((r) => {

@@ -39,7 +39,7 @@ export async function storedWaits(wh: Warehouse, sel: ChatSelection): Promise<St
     query: `SELECT ${columns} FROM ${wh.database}.${WAITS_TABLE} FINAL WHERE ${chatFilter(sel, 'waba_id, phone_number_id, wa_id')}`,
     query_params: chatSelectionParams(sel),
     format: 'JSONEachRow',
-    clickhouse_settings: { log_comment: 'sla.stored_waits', output_format_json_quote_64bit_integers: 0 },
+    clickhouse_settings: { log_comment: 'sla.stored_waits', output_format_json_quote_64bit_integers: 0, do_not_merge_across_partitions_select_final: 1 },
   });
   return rs.json<StoredWait>();
 }
