@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Service } from '../../app/server.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
-import { startTestService } from '../helpers/service.ts';
+import { authHeader, http, startTestService } from '../helpers/service.ts';
 import { openTestWarehouse } from '../helpers/warehouse.ts';
 import { figures, launchChromium, signIn, watchedPage } from './browser.ts';
 import { prepareWorld, WORLD, WORLD_NOW, WORLD_RANGE, writeWorldConfig } from './world.ts';
@@ -131,6 +131,25 @@ describe('the managers dashboard', () => {
     await w.page.screenshot({ path: join(SHOTS, 'manager-managers-empty.png'), fullPage: true });
     expect(w.errors).toEqual([]);
     await w.context.close();
+  });
+});
+
+describe('personal data', () => {
+  /** The customers on the waiting-now chart, as the data endpoint sends them to a role. */
+  async function waitingContacts(role: 'manager' | 'admin'): Promise<string[]> {
+    const r = await http(`${base}/dashboards/managers/data?${WORLD_RANGE}`, { headers: authHeader(role) });
+    const chart = (JSON.parse(r.text) as { charts: Array<{ id: string; spec: { data?: { values: Array<{ contact: string }> } } }> }).charts.find((c) => c.id === 'waiting-now')!;
+    return chart.spec.data!.values.map((v) => v.contact);
+  }
+  it('managers see pseudonymous contacts, admins the wa_id', async () => {
+    const forManager = await waitingContacts('manager');
+    const forAdmin = await waitingContacts('admin');
+    expect(forManager.length).toBeGreaterThan(0);
+    expect(forManager.length).toBe(forAdmin.length);
+    for (const c of forManager) expect(c).toMatch(/^c_[0-9a-f]{8,}$/);
+    for (const c of forAdmin) expect(c).toMatch(/^\d{8,15}$/);
+    // The pseudonym is the keyed hash of that wa_id.
+    expect(forManager.sort()).toEqual(forAdmin.map((w) => service.deps.pseudonyms.contact(w)).sort());
   });
 });
 
