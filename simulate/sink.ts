@@ -5,7 +5,6 @@ import type { Writable } from 'node:stream';
 
 export class LineWriter {
   private readonly stream: Writable;
-  private blocked = false;
   lines = 0;
 
   constructor(path: string) {
@@ -15,14 +14,12 @@ export class LineWriter {
   /** Queues a line; call `ready()` before queueing much more. */
   push(line: string): void {
     this.lines++;
-    if (!this.stream.write(line + '\n')) this.blocked = true;
+    this.stream.write(line + '\n');
   }
 
-  /** Resolves once the stream has room again. */
+  /** Resolves once the stream has room again (checked on the stream: a past 'drain' is not waited for). */
   async ready(): Promise<void> {
-    if (!this.blocked) return;
-    await once(this.stream, 'drain');
-    this.blocked = false;
+    while (this.stream.writableNeedDrain) await once(this.stream, 'drain');
   }
 
   async close(): Promise<void> {
