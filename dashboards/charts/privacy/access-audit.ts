@@ -39,7 +39,7 @@ export const accessAuditChart = rowsChart<AuditEntryRow>({
       data: { values: auditBuckets(rows) },
       mark: { type: 'bar' },
       encoding: {
-        x: { field: 'hour', type: 'temporal', title: null, scale: utcTime, timeUnit: 'utcyearmonthdatehours', bandPosition: 0 },
+        x: { field: 'hour', type: 'temporal', title: null, scale: utcTime, timeUnit: 'utcyearmonthdatehours', bandPosition: 0, axis: { format: '%d %b %H:%M' } },
         y: { field: 'n', type: 'quantitative', title: 'entries', stack: 'zero' },
         color: { field: 'action', type: 'nominal', title: null },
         tooltip: [
