@@ -6,6 +6,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { generate, simulationConfig, type SimOptions } from './engine.ts';
 import { Poster } from './post.ts';
 import { LineWriter } from './sink.ts';
+import { TENANTS_BY_KEY } from './tenants.ts';
 
 function int(name: string) {
   return (v: string) => {
@@ -41,6 +42,7 @@ interface CliOptions {
   concurrency: number;
   subjectBodies: boolean;
   progress: boolean;
+  tenants: string;
 }
 
 export function simulateCommand(): Command {
@@ -53,6 +55,7 @@ export function simulateCommand(): Command {
     .option('--scale <n>', 'customer contacts per day per WABA', num('--scale'), 40)
     .option('--duplicate-rate <p>', 'share of bodies delivered twice', num('--duplicate-rate'), 0.02)
     .option('--batch-size <n>', 'most items per POST', int('--batch-size'), 8)
+    .option('--tenants <keys>', `simulated businesses, comma-separated: ${Object.keys(TENANTS_BY_KEY).join(', ')}`, Object.keys(TENANTS_BY_KEY).join(','))
     .option('--free-tier <n>', 'CBP free conversations per WABA-month', int('--free-tier'), 1000)
     .option('--out <file>', "bodies, one per line (for 'wa-analytics replay'); '-' for stdout")
     .option('--truth <file>', 'truth records (NDJSON)')
@@ -80,6 +83,7 @@ export async function main(args: string[]): Promise<void> {
   try {
     await run(cmd.opts<CliOptions>());
   } catch (e) {
+    if ((e as { code?: string }).code === 'EPIPE') return; // the reader of --out - went away (e.g. `| head`)
     process.stderr.write(`simulate: ${(e as Error).message}\n`);
     process.exitCode = 1;
   }
@@ -90,7 +94,13 @@ async function run(o: CliOptions): Promise<void> {
   const secret = o.secret ?? process.env.WHATSAPP_APP_SECRET?.split(',')[0];
   if (o.url && !secret) throw new Error('--url needs --secret or WHATSAPP_APP_SECRET to sign the bodies');
   if (o.concurrency < 1) throw new Error('--concurrency must be at least 1');
+  const wabas = o.tenants.split(',').map((k) => {
+    const spec = TENANTS_BY_KEY[k.trim().toLowerCase()];
+    if (!spec) throw new Error(`unknown tenant "${k}" (known: ${Object.keys(TENANTS_BY_KEY).join(', ')})`);
+    return spec;
+  });
   const sim: SimOptions = {
+    wabas,
     seed: o.seed, start: o.start, scale: o.scale, duplicateRate: o.duplicateRate, batchSize: o.batchSize,
     freeTier: o.freeTier, subjectBodies: o.subjectBodies,
     ...(o.days !== undefined ? { days: o.days } : {}), ...(o.end !== undefined ? { end: o.end } : {}),

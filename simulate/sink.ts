@@ -5,25 +5,30 @@ import type { Writable } from 'node:stream';
 
 export class LineWriter {
   private readonly stream: Writable;
+  private error: Error | null = null;
   lines = 0;
 
   constructor(path: string) {
     this.stream = path === '-' ? process.stdout : createWriteStream(path, { encoding: 'utf8' });
+    // A closed pipe or a full disk surfaces on the next push instead of crashing the process.
+    this.stream.on('error', (e: Error) => (this.error ??= e));
   }
 
   /** Queues a line; call `ready()` before queueing much more. */
   push(line: string): void {
+    if (this.error) throw this.error;
     this.lines++;
     this.stream.write(line + '\n');
   }
 
   /** Resolves once the stream has room again (checked on the stream: a past 'drain' is not waited for). */
   async ready(): Promise<void> {
-    while (this.stream.writableNeedDrain) await once(this.stream, 'drain');
+    while (this.stream.writableNeedDrain && !this.error) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    if (this.error) throw this.error;
   }
 
   async close(): Promise<void> {
-    if (this.stream === process.stdout) return;
+    if (this.stream === process.stdout || this.error) return;
     const s = this.stream as WriteStream;
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);

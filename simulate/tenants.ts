@@ -131,6 +131,7 @@ export const KETTLE: WabaSpec = {
 };
 
 export const DEFAULT_WABAS: WabaSpec[] = [AURORA, KETTLE];
+export const TENANTS_BY_KEY: Record<string, WabaSpec> = { aurora: AURORA, kettle: KETTLE };
 
 export function calendarId(spec: WabaSpec): string {
   return spec.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '') + '-support';

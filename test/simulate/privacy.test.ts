@@ -41,6 +41,24 @@ describe('privacy truth agrees with the bodies', () => {
     }
   });
 
+  it('each subject counts the items that carry it, by kind', () => {
+    const r = run(OPTS);
+    const counts = new Map<string, Record<string, number>>();
+    const add = (id: string, kind: string) => {
+      const c = counts.get(id) ?? counts.set(id, {}).get(id)!;
+      c[kind] = (c[kind] ?? 0) + 1;
+    };
+    for (const body of r.bodies) {
+      for (const e of JSON.parse(body).entry) for (const c of e.changes) {
+        for (const m of c.value.messages ?? []) for (const id of new Set([m.from, m.system?.wa_id].filter(Boolean))) add(id, 'message');
+        for (const s of c.value.statuses ?? []) add(s.recipient_id, 'status');
+        for (const x of c.value.message_echoes ?? []) add(x.to, 'echo');
+        for (const u of c.value.user_preferences ?? []) add(u.wa_id, 'user_preference');
+      }
+    }
+    for (const s of records(r, 'subject')) expect(s.events).toEqual(counts.get(s.wa_id));
+  });
+
   it('some subjects changed number, with both numbers carried by the system message', () => {
     const r = run(OPTS);
     const system = r.bodies.filter((b) => b.includes('"user_changed_number"'));
