@@ -12,6 +12,7 @@
   var status = document.getElementById('status');
   var snapshot = document.getElementById('snapshot-data');
   var views = {};
+  var knownTeams = {};
   var base = main.getAttribute('data-base') || '';
 
   var EMBED_OPTIONS = {
@@ -59,11 +60,17 @@
       return !q.waba || p.waba === q.waba;
     });
     fillSelect(form.elements.namedItem('phone'), phones, q.phone);
+    // Teams come from the data, which a team filter narrows: keep every team seen on this page.
+    (c.teams || []).forEach(function (t) {
+      knownTeams[t] = true;
+    });
     fillSelect(
       form.elements.namedItem('team'),
-      (c.teams || []).map(function (t) {
-        return { id: t, label: t };
-      }),
+      Object.keys(knownTeams)
+        .sort()
+        .map(function (t) {
+          return { id: t, label: t };
+        }),
       q.team,
     );
     ['from', 'to'].forEach(function (k) {

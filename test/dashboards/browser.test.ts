@@ -117,6 +117,27 @@ describe('the managers dashboard', () => {
     await w.context.close();
   });
 
+  it('narrows to one team and still offers the others', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w, base, 'manager');
+    await w.page.goto(`${base}/dashboards/managers?${WORLD_RANGE}`);
+    await figures(w.page);
+    const teams = await w.page.$$eval('select[name=team] option', (os) => os.map((o) => o.getAttribute('value')));
+    expect(teams.length).toBeGreaterThan(2);
+    const team = teams[1]!;
+    await w.page.selectOption('select[name=team]', team);
+    const reloaded = w.page.waitForResponse((r) => r.url().includes('/dashboards/managers/data?') && r.url().includes(`team=${encodeURIComponent(team)}`));
+    await w.page.click('#filters button[type=submit]');
+    expect((await reloaded).status()).toBe(200);
+    await w.page.waitForFunction(`document.querySelector('#chart-teams').getAttribute('data-rendered') === 'chart' && document.querySelectorAll('#chart-teams svg .role-mark > *').length === 12`);
+    // Header and the one team, six columns each; the select still lists every team.
+    expect(await w.page.$$eval('#chart-teams svg .role-mark > *', (els) => els.length)).toBe(12);
+    expect(await w.page.$$eval('select[name=team] option', (os) => os.map((o) => o.getAttribute('value')))).toEqual(teams);
+    expect(await w.page.inputValue('select[name=team]')).toBe(team);
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+  });
+
   it('says clearly when a range has no data', async () => {
     const w = await watchedPage(browser);
     await signIn(w, base, 'manager');
