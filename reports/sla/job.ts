@@ -2,7 +2,7 @@ import type { AppDeps, Job } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { chatEvents, eventTotals, touchedChats, type ChatSelection } from '../../warehouse/queries/sla/events.ts';
-import { insertWaits, readJobState, storedWaits, writeJobState, type StoredWait } from '../../warehouse/queries/sla/store.ts';
+import { insertWaits, readJobState, storedWaits, writeJobState } from '../../warehouse/queries/sla/store.ts';
 import type { SlaSettings } from './config.ts';
 import { chatKey, groupByChat } from './messages.ts';
 import { waitRecords, type WaitRecord } from './records.ts';
@@ -82,12 +82,6 @@ async function fullRecompute(wh: Warehouse, settings: SlaSettings, until: number
   return result;
 }
 
-/** What a wait says, all columns but its version in name order: equal content needs no new row. */
-function contentOf(sample: object | undefined): (r: WaitRecord | StoredWait) => string {
-  const columns = Object.keys(sample ?? {}).filter((k) => k !== 'version').sort();
-  return (r) => JSON.stringify([Object.keys(r).length, ...columns.map((c) => (r as Record<string, unknown>)[c] ?? null)]);
-}
-
 /**
  * Recomputes the selected chats and writes the waits that are new or changed, plus deletion markers
  * for stored waits that no longer exist; unchanged waits keep their stored row.
@@ -105,10 +99,9 @@ export async function recomputeChats(
     versions.set(chatKey(c.chat), c.version);
     records.push(...waitRecords(c.chat, c.messages, settings, c.version));
   }
-  const content = contentOf(records[0]);
   const key = (r: { wait_id: string; started_at: number }) => `${r.wait_id}\0${r.started_at}`;
-  const before = new Map(stored.map((s) => [key(s), content(s)]));
-  const changed = records.filter((r) => before.get(key(r)) !== content(r));
+  const before = new Map(stored.map((s) => [key(s), s.content_hash]));
+  const changed = records.filter((r) => before.get(key(r)) !== r.content_hash);
   const live = new Set(records.map(key));
   const markers = stored
     .filter((s) => !live.has(key(s)) && versions.has(chatKey(s)))

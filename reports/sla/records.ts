@@ -50,6 +50,8 @@ export interface WaitRecord extends ChatKey {
   due_at: number | null;
   sla_status: string;
   version: string;
+  /** First 64 bits of SHA-256 over every other column but the version (UInt64 as text). */
+  content_hash: string;
   is_deleted: number;
 }
 
@@ -74,6 +76,10 @@ export function waitRecords(chat: ChatKey, messages: readonly ChatMessage[], set
   return chatWaits(messages, settings.idleMs).map((w) => toRecord(chat, w, settings, calendar, version));
 }
 
+function contentHash(r: Omit<WaitRecord, 'content_hash' | 'version'>): string {
+  return createHash('sha256').update(JSON.stringify(r)).digest().readBigUInt64BE(0).toString();
+}
+
 function toRecord(
   chat: ChatKey,
   w: Wait,
@@ -92,7 +98,7 @@ function toRecord(
   const due = target ? dueAt(target, w.startedAt, calendar) : null;
   const delivered = r ? (r.deliveredAt ?? r.readAt) : null;
   const seconds = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b >= a ? (b - a) / 1000 : null);
-  return {
+  const record = {
     waba_id: chat.waba_id,
     phone_number_id: chat.phone_number_id,
     wa_id: chat.wa_id,
@@ -127,7 +133,7 @@ function toRecord(
     sla_mode: target?.mode ?? '',
     due_at: due,
     sla_status: storedStatus(due, respondedAt),
-    version,
     is_deleted: 0,
   };
+  return { ...record, version, content_hash: contentHash(record) };
 }

@@ -7,7 +7,7 @@ import { chatFilter, chatSelectionParams, type ChatSelection } from './events.ts
 
 export const WAITS_TABLE = 'sla_waits_v1';
 
-/** A stored wait as the job compares it with a fresh computation: timestamps in epoch ms. */
+/** What the job needs of a stored wait: its sort key (for a deletion marker) and content hash. */
 export interface StoredWait {
   wait_id: string;
   waba_id: string;
@@ -15,10 +15,8 @@ export interface StoredWait {
   started_at: number;
   phone_number_id: string;
   wa_id: string;
-  [column: string]: unknown;
+  content_hash: string;
 }
-
-const MS_COLUMNS = ['thread_started_at', 'started_at', 'last_inbound_at', 'window_expires_at', 'responded_at', 'due_at'];
 
 /** Inserts rows into sla_waits_v1 (JSONEachRow, timestamps as epoch ms). */
 export async function insertWaits(wh: Warehouse, rows: readonly object[]): Promise<void> {
@@ -32,9 +30,9 @@ export async function insertWaits(wh: Warehouse, rows: readonly object[]): Promi
   }
 }
 
-/** The live waits stored for the selected chats, every column, in the shape the job writes them. */
+/** The live waits stored for the selected chats. */
 export async function storedWaits(wh: Warehouse, sel: ChatSelection): Promise<StoredWait[]> {
-  const columns = `* EXCEPT (${MS_COLUMNS.join(', ')}, version), toString(version) AS version, ${MS_COLUMNS.map((c) => `toUnixTimestamp64Milli(${c}) AS ${c}`).join(', ')}`;
+  const columns = 'wait_id, waba_id, family, toUnixTimestamp64Milli(started_at) AS started_at, phone_number_id, wa_id, toString(content_hash) AS content_hash';
   const rs = await wh.jobs.query({
     query: `SELECT ${columns} FROM ${wh.database}.${WAITS_TABLE} FINAL WHERE ${chatFilter(sel, 'waba_id, phone_number_id, wa_id')}`,
     query_params: chatSelectionParams(sel),
