@@ -4,8 +4,9 @@
  * DATA_DIR. Each figure comes with a yardstick measured in the same run on the same data:
  *  - DSAR against the bare lookup of the person's rows in the two biggest tables (what any export
  *    must at least read);
- *  - erasure (every table, redaction of shared bodies, mutations waited for, zero-row checks,
- *    receipt) against one bare `ALTER TABLE messages_v1 DELETE` for another person.
+ *  - erasure (every table, redaction of shared bodies, deletions waited for, zero-row checks,
+ *    receipt) with mutations and with lightweight DELETEs, against one bare
+ *    `ALTER TABLE messages_v1 DELETE` for another person.
  *
  *   node bin/run-ts.mjs bench/compliance.ts [--days 40] [--scale 120] [--seed bench] [--keep]
  */
@@ -106,8 +107,14 @@ async function main(): Promise<void> {
     wh.jobs.command({ query: `ALTER TABLE ${wh.database}.messages_v1 DELETE WHERE wa_id = {id:String}`, query_params: { id: other.wa_id }, clickhouse_settings: { mutations_sync: '2' } }),
   );
   out.single_mutation_ms = refMs;
-  for (const [name, s] of Object.entries(picks)) {
-    const [receipt, t] = await timed(() => eraseSubject(deps, who, { subject: { kind: 'phone', id: s.wa_id }, legalGround: 'benchmark' }));
+  // The same work with lightweight DELETEs (privacy.erasure.method), on the next people in line.
+  const light = (await buildDeps({ ...config, file: { ...config.file, privacy: { erasure: { method: 'lightweight' } } } }, wh, createLogger('bench', 'warn'))).deps;
+  const runs = [
+    ['mutation_busiest', deps, picks.busiest], ['mutation_median', deps, picks.median],
+    ['lightweight_busiest', light, ranked[1]!], ['lightweight_median', light, ranked[Math.floor(ranked.length / 2) + 1]!],
+  ] as const;
+  for (const [name, d, s] of runs) {
+    const [receipt, t] = await timed(() => eraseSubject(d, who, { subject: { kind: 'phone', id: s.wa_id }, legalGround: 'benchmark' }));
     Object.assign(out, {
       [`erase_${name}_ms`]: t, [`erase_${name}_status`]: receipt.status, [`erase_${name}_rows`]: receipt.tables.reduce((n, x) => n + x.rows_before, 0),
       [`erase_${name}_tables`]: receipt.tables.length, [`erase_${name}_vs_single_mutation`]: Math.round((t / Math.max(1, refMs)) * 10) / 10,
