@@ -46,7 +46,8 @@ export function snapshotJob(deps: AppDeps): Job {
   const log = deps.log.child({ job: 'dashboards.snapshots' });
   return {
     name: 'dashboards.snapshots',
-    schedule: '0 30 2 * * *',
+    // After the compliance jobs (02:30, 03:15), so the archive shows the night's checks.
+    schedule: '0 45 3 * * *',
     async run(now: Date) {
       const files = await writeSnapshots(deps, now);
       log.info({ files: files.length }, 'dashboard snapshots archived');
