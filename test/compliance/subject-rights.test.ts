@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import JSZip from 'jszip';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { parse } from 'csv-parse/sync';
 import type { Service } from '../../app/server.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
@@ -118,6 +119,9 @@ describe('access export (DSAR)', () => {
 
     const portability = JSON.parse(files.get('portability.json')!.toString());
     expect(portability.messages.map((m: { message_id: string }) => m.message_id)).toEqual(['wamid.A1', 'wamid.A2']);
+    const validate = new Ajv2020({ strict: false }).compile(JSON.parse(files.get('portability.schema.json')!.toString()));
+    expect(validate(portability), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...portability, extra: 1 })).toBe(false);
   });
 
   it('neutralises spreadsheet formulas in the CSV', async () => {
