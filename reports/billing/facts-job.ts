@@ -1,10 +1,10 @@
 import type { AppDeps, Job } from '../../app/deps.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import {
-  billingJobState, conversationSummaries, explicitFreeTierUse, factPeriods, insertConversationFacts, insertMessageFacts,
-  messageSummaries, rollUpPeriod, saveBillingJobState, tierEvents, touchedConversationsPageEnd, touchedMessagesPageEnd,
-  touchedTierMonths,
+  billingJobState, conversationSummaries, factPeriods, insertConversationFacts, insertMessageFacts, messageSummaries,
+  saveBillingJobState, tierEvents, touchedConversationsPageEnd, touchedMessagesPageEnd, touchedTierMonths,
 } from '../../warehouse/queries/billing/facts.ts';
+import { explicitFreeTierUse, rollUpPeriod } from '../../warehouse/queries/billing/rollup.ts';
 import { billingConfig, Tenants, type BillingConfig } from './config.ts';
 import { changedFacts, conversationFact, messageFact, period, touchedPeriods, type FactContext } from './facts.ts';
 import { loadMarketMatcher, type MarketMatcher } from './markets.ts';
