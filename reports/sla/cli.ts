@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import type { AppDeps } from '../../app/deps.ts';
 import { encode } from '../format.ts';
 import { slaSettings } from './settings.ts';
 import { refreshWaits } from './job.ts';
-import { auditParams, parseReportParams, REPORT_KINDS, type ReportKind } from './params.ts';
+import { auditParams, ParamError, parseReportParams, REPORT_KINDS, type ReportKind } from './params.ts';
 import { runReport } from './report.ts';
 
 /**
@@ -40,7 +41,7 @@ export function addSlaCli(program: Command, open: Open): void {
   for (const [flag, , help] of OPTIONS) sla.option(flag, help);
   sla.action(async (opts: Record<string, string | boolean | undefined>) => {
     const kind = String(opts.kind) as ReportKind;
-    if (!REPORT_KINDS.includes(kind)) throw new Error(`--kind: expected ${REPORT_KINDS.join(', ')}`);
+    if (!REPORT_KINDS.includes(kind)) return fail(`--kind: expected ${REPORT_KINDS.join(', ')}`);
     const query: Record<string, unknown> = {};
     for (const [flag, param] of OPTIONS) {
       const key = flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -50,13 +51,28 @@ export function addSlaCli(program: Command, open: Open): void {
     try {
       const settings = slaSettings(deps.config.file);
       if (opts.refresh) await refreshWaits(deps.warehouse, settings, deps.log);
-      const params = parseReportParams(kind, query, settings, deps.now());
+      let params;
+      try {
+        params = parseReportParams(kind, query, settings, deps.now());
+      } catch (e) {
+        if (e instanceof ParamError) return fail(e.message);
+        throw e;
+      }
       const { rows, columns } = await runReport(deps, kind, params, false);
       const bytes = await encode(deps.warehouse, rows, columns, params.format);
       await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
-      await deps.audit.record({ actor: 'cli', role: 'system', action: `report.sla.${kind}`, params: auditParams(params), rows: rows.length });
+      await deps.audit.record({
+        actor: 'cli', role: 'system', action: `report.sla.${kind}`, params: auditParams(params), rows: rows.length,
+        exportSha256: createHash('sha256').update(bytes).digest('hex'),
+      });
     } finally {
       await close();
     }
   });
+}
+
+/** Bad input: a one-line message naming the option's parameter, exit code 2. */
+function fail(message: string): void {
+  process.stderr.write(`report sla: ${message}\n`);
+  process.exitCode = 2;
 }

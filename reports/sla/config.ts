@@ -97,7 +97,15 @@ export function loadSlaSettings(file: FileConfig): SlaSettings {
   const parsed = slaConfigSchema.safeParse(file.sla ?? {});
   if (!parsed.success) throw new ConfigError(`CONFIG_FILE sla: ${z.prettifyError(parsed.error)}`);
   const sla = parsed.data;
-  const calendars = new Map(file.calendars.map((c) => [c.id, new BusinessCalendar(c)]));
+  const calendars = new Map(
+    file.calendars.map((c) => {
+      try {
+        return [c.id, new BusinessCalendar(c)] as const;
+      } catch (e) {
+        throw new ConfigError(`CONFIG_FILE ${(e as Error).message}`);
+      }
+    }),
+  );
   const byPhone = new Map<string, BusinessCalendar>();
   const byTenant = new Map<string, BusinessCalendar>();
   const zones = new Map<string, string>();

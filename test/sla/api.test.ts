@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { tableFromIPC } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Service } from '../../app/server.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { PHONE_ID, WABA } from '../fixtures/meta.ts';
 import { authHeader, http, postSigned, startTestService } from '../helpers/service.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
+import { addSlaCli } from '../../reports/sla/cli.ts';
 import { refreshWaits } from '../../reports/sla/job.ts';
 import { slaSettings } from '../../reports/sla/settings.ts';
 import { businessAppEcho, customerMessage, messageStatus } from './bodies.ts';
@@ -184,6 +186,30 @@ describe('SLA reports end to end', () => {
     expect(tokyo.rows.map((r) => [r.period, r.waits])).toEqual([['2024-03-04', 4], ['2024-03-05', 2]]);
     const saoPaulo = await getJson(`/api/reports/sla?${RANGE}&group_by=`);
     expect(saoPaulo.rows.map((r) => [r.period, r.waits])).toEqual([['2024-03-04', 5], ['2024-03-05', 1]]);
+  });
+
+  it('aggregates by hour of the week in the business zone (0 = Monday 00:00)', async () => {
+    // São Paulo local start times: B Mon 07:30, D 08:00, A1 08:50, A2 10:00, A3 12:00, C Tue 05:30.
+    const { rows: agg } = await getJson(`/api/reports/sla?${RANGE}&period=none&group_by=hour_of_week`);
+    expect(agg.map((r) => [r.hour_of_week, r.waits])).toEqual([[7, 1], [8, 2], [10, 1], [12, 1], [29, 1]]);
+  });
+
+  it('the CLI prints the same report to stdout', async () => {
+    const program = new Command().exitOverride();
+    addSlaCli(program, async () => ({ deps: service.deps, close: async () => undefined }));
+    const chunks: Buffer[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: Uint8Array | string, cb?: (e?: Error) => void) => {
+      chunks.push(Buffer.from(chunk));
+      cb?.();
+      return true;
+    }) as typeof process.stdout.write);
+    try {
+      await program.parseAsync(['report', 'sla', '--kind', 'breaches', '--from', '2024-03-04', '--to', '2024-03-05', '--tz', 'America/Sao_Paulo', '--format', 'csv'], { from: 'user' });
+    } finally {
+      write.mockRestore();
+    }
+    const records = parse(Buffer.concat(chunks).toString('utf8'), { columns: true }) as Record<string, string>[];
+    expect(records.map((r) => [r.contact, r.kind, r.overdue_seconds])).toEqual([[contactOf(B), 'reply_to_business', '73800'], [contactOf(A), 'next', '1800']]);
   });
 
   it('breaches and live lists as of now', async () => {
