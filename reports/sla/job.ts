@@ -91,8 +91,8 @@ export async function recomputeChats(
   settings: SlaSettings,
   sel: ChatSelection,
 ): Promise<{ chats: number; waits: number; written: number; deleted: number }> {
-  const [events, stored] = [await chatEvents(wh, sel), await storedWaits(wh, sel)];
-  const chats = groupByChat(events);
+  const chats = groupByChat(await chatEvents(wh, sel));
+  const stored = await storedWaits(wh, sel);
   const records: WaitRecord[] = [];
   const versions = new Map<string, string>();
   for (const c of chats) {

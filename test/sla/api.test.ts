@@ -6,6 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { tableFromIPC } from 'apache-arrow';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AppDeps } from '../../app/deps.ts';
 import type { Service } from '../../app/server.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { PHONE_ID, WABA } from '../fixtures/meta.ts';
@@ -82,6 +83,24 @@ async function getJson(path: string, role: 'manager' | 'admin' = 'manager') {
   const r = await get(path, role);
   expect(r.status, r.text).toBe(200);
   return JSON.parse(r.text) as { columns: string[]; rows: Record<string, unknown>[] };
+}
+
+/** Runs `report sla …` in process with the given dependencies and returns what it wrote to stdout. */
+async function runCli(args: string[], deps: AppDeps = service.deps): Promise<string> {
+  const program = new Command().exitOverride();
+  addSlaCli(program, async () => ({ deps, close: async () => undefined }));
+  const chunks: Buffer[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: Uint8Array | string, cb?: (e?: Error) => void) => {
+    chunks.push(Buffer.from(chunk));
+    cb?.();
+    return true;
+  }) as typeof process.stdout.write);
+  try {
+    await program.parseAsync(['report', 'sla', ...args], { from: 'user' });
+  } finally {
+    write.mockRestore();
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 beforeAll(async () => {
@@ -195,21 +214,25 @@ describe('SLA reports end to end', () => {
   });
 
   it('the CLI prints the same report to stdout', async () => {
-    const program = new Command().exitOverride();
-    addSlaCli(program, async () => ({ deps: service.deps, close: async () => undefined }));
-    const chunks: Buffer[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: Uint8Array | string, cb?: (e?: Error) => void) => {
-      chunks.push(Buffer.from(chunk));
-      cb?.();
-      return true;
-    }) as typeof process.stdout.write);
-    try {
-      await program.parseAsync(['report', 'sla', '--kind', 'breaches', '--from', '2024-03-04', '--to', '2024-03-05', '--tz', 'America/Sao_Paulo', '--format', 'csv'], { from: 'user' });
-    } finally {
-      write.mockRestore();
-    }
-    const records = parse(Buffer.concat(chunks).toString('utf8'), { columns: true }) as Record<string, string>[];
+    const out = await runCli(['--kind', 'breaches', '--from', '2024-03-04', '--to', '2024-03-05', '--tz', 'America/Sao_Paulo', '--format', 'csv']);
+    const records = parse(out, { columns: true }) as Record<string, string>[];
     expect(records.map((r) => [r.contact, r.kind, r.overdue_seconds])).toEqual([[contactOf(B), 'reply_to_business', '73800'], [contactOf(A), 'next', '1800']]);
+  });
+
+  it('open waits turn breached and miss their window as time passes (read time, not stored)', async () => {
+    // A day and a half later (Wed 12:00Z): C passed its deadline (Tue 12:30Z) and its window (Wed
+    // 08:30Z); B's window closed Tue 10:30Z. Answered waits keep their values.
+    const later = { ...service.deps, now: () => new Date('2024-03-06T12:00:00Z') };
+    const out = await runCli(['--kind', 'waits', '--from', '2024-03-04', '--to', '2024-03-05', '--tz', 'America/Sao_Paulo'], later);
+    const { rows: waits } = JSON.parse(out) as { rows: Record<string, unknown>[] };
+    expect(waits.map((r) => [r.contact, r.kind, r.sla_status, r.window_missed])).toEqual([
+      [contactOf(B), 'reply_to_business', 'breached', true],
+      [contactOf(D), 'first', 'achieved', false],
+      [contactOf(A), 'first', 'achieved', false],
+      [contactOf(A), 'next', 'achieved', false],
+      [contactOf(A), 'next', 'breached', false],
+      [contactOf(C), 'first', 'breached', true],
+    ]);
   });
 
   it('breaches and live lists as of now', async () => {
