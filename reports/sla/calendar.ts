@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import type { Calendar } from '../../app/config.ts';
 
 /**
@@ -23,8 +23,15 @@ const SEARCH_DAYS = 400;
 /** Every real UTC offset is a multiple of 15 minutes: instants in one such slot share a local date. */
 const SLOT_MS = 900_000;
 
+/** An IANA zone name (not a fixed offset such as "UTC+3", which has no DST rules to follow). */
 export function isValidZone(zone: string): boolean {
-  return DateTime.local().setZone(zone).isValid;
+  return IANAZone.isValidZone(zone);
+}
+
+/** The zone's name as the tz database spells it ("america/sao_paulo" → "America/Sao_Paulo"). */
+export function zoneName(zone: string): string {
+  const resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
 }
 
 /** Local dates are handled as day numbers (days since 1970-01-01), their ISO text made on demand. */

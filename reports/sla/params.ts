@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { FORMATS, type ExportFormat } from '../format.ts';
 import { DIMENSIONS, PERIODS, type Dimension, type Period, type WaitFilter } from '../../warehouse/queries/sla/reports.ts';
-import { isValidZone } from './calendar.ts';
+import { isValidZone, zoneName } from './calendar.ts';
 import type { SlaSettings } from './config.ts';
 
 /**
@@ -79,8 +79,9 @@ export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSetti
   const unknown = Object.keys(q).find((k) => !KNOWN.has(k));
   if (unknown) throw new ParamError(unknown.slice(0, 40), `unknown parameter; expected one of ${[...KNOWN].join(', ')}`);
   const waba_ids = list(q, 'waba_id');
-  const tz = text(q, 'tz') || settings.zoneFor(waba_ids.length === 1 ? waba_ids[0] : undefined);
-  if (!isValidZone(tz)) throw new ParamError('tz', `unknown time zone "${tz.slice(0, 60)}"; expected an IANA zone such as America/Sao_Paulo`);
+  const asked = text(q, 'tz') || settings.zoneFor(waba_ids.length === 1 ? waba_ids[0] : undefined);
+  if (!isValidZone(asked)) throw new ParamError('tz', `unknown time zone "${asked.slice(0, 60)}"; expected an IANA zone such as America/Sao_Paulo`);
+  const tz = zoneName(asked);
   const format = oneOf(q, 'format', FORMATS, 'json');
   const toText = text(q, 'to');
   const fromText = text(q, 'from');
