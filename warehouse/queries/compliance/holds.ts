@@ -67,9 +67,10 @@ const onCluster = (wh: Warehouse) => (wh.cluster ? ` ON CLUSTER ${wh.cluster}` :
 export async function releaseHold(wh: Warehouse, p: { hold_id: string; at: string; by: string }): Promise<void> {
   await wh.writer.command({
     query: `ALTER TABLE ${localDatabase(wh)}.legal_holds_v1${onCluster(wh)} UPDATE status = 'released', subject_ids = [],
-              released_at = {at:DateTime64(3)}, released_by = {by:String} WHERE hold_id = {hold_id:String}`,
+              released_at = {at:DateTime64(3)}, released_by = {by:String} WHERE hold_id = {hold_id:String}
+            SETTINGS mutations_sync = 2`,
     query_params: p,
-    clickhouse_settings: { log_comment: 'compliance.release_hold', mutations_sync: '2' },
+    clickhouse_settings: { log_comment: 'compliance.release_hold' },
   });
 }
 

@@ -2,6 +2,9 @@ import type { Warehouse } from '../../client.ts';
 import { localDatabase } from '../../migrate.ts';
 
 /**
+ * Settings that change what a statement does go in its SETTINGS clause: the embedded engine keeps
+ * settings passed with a request for the rest of the connection's session.
+ *
  * Retention in SQL: table TTLs that skip rows under a legal hold, the content purge for columns
  * whose policy is shorter than their row's, and the age statistics of the status report. Table and
  * column names come from the catalogue and the validated policy; they are checked and quoted here.
@@ -45,8 +48,8 @@ function storage(wh: Warehouse, table: string): string {
 /** Sets the TTL without rewriting existing parts now: expired rows go at the next TTL merge. */
 export async function modifyTableTtl(wh: Warehouse, table: string, expression: string): Promise<void> {
   await wh.jobs.command({
-    query: `ALTER TABLE ${storage(wh, table)} MODIFY TTL ${expression}`,
-    clickhouse_settings: { log_comment: 'compliance.modify_ttl', materialize_ttl_after_modify: 0 },
+    query: `ALTER TABLE ${storage(wh, table)} MODIFY TTL ${expression} SETTINGS materialize_ttl_after_modify = 0`,
+    clickhouse_settings: { log_comment: 'compliance.modify_ttl' },
   });
 }
 
@@ -60,8 +63,8 @@ export async function removeTableTtl(wh: Warehouse, table: string): Promise<void
 /** Applies the TTL to existing parts now (what a TTL merge would do later), and waits. */
 export async function materializeTtl(wh: Warehouse, table: string): Promise<void> {
   await wh.jobs.command({
-    query: `ALTER TABLE ${storage(wh, table)} MATERIALIZE TTL`,
-    clickhouse_settings: { log_comment: 'compliance.materialize_ttl', mutations_sync: '2' },
+    query: `ALTER TABLE ${storage(wh, table)} MATERIALIZE TTL SETTINGS mutations_sync = 2`,
+    clickhouse_settings: { log_comment: 'compliance.materialize_ttl' },
   });
 }
 
@@ -136,8 +139,9 @@ export async function purgeExpiredContent(
   await wh.jobs.command({
     query: `ALTER TABLE ${storage(wh, table)} UPDATE ${sets}
             WHERE ${ident(opts.timeColumn)} < fromUnixTimestamp64Milli({cutoff:Int64}) AND NOT (${held})
-              AND (${opts.contentColumns.map(notEmpty).join(' OR ')})`,
+              AND (${opts.contentColumns.map(notEmpty).join(' OR ')})
+            SETTINGS mutations_sync = 2`,
     query_params: { cutoff: opts.cutoffMs },
-    clickhouse_settings: { log_comment: 'compliance.purge_content', mutations_sync: '2' },
+    clickhouse_settings: { log_comment: 'compliance.purge_content' },
   });
 }

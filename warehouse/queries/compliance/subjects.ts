@@ -52,10 +52,10 @@ function params(ids: readonly string[]) {
 /** Rows naming the subject; `physical` also counts rows masked by a lightweight DELETE. */
 export async function countSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[], physical = false): Promise<number> {
   const rs = await wh.jobs.query({
-    query: `SELECT count() AS n FROM ${table(wh, t.table)} WHERE ${subjectCondition(t)}`,
+    query: `SELECT count() AS n FROM ${table(wh, t.table)} WHERE ${subjectCondition(t)}${physical ? ' SETTINGS apply_deleted_mask = 0' : ''}`,
     query_params: params(ids),
     format: 'JSONEachRow',
-    clickhouse_settings: { log_comment: 'compliance.count_subject_rows', ...(physical ? { apply_deleted_mask: 0 } : {}) },
+    clickhouse_settings: { log_comment: 'compliance.count_subject_rows' },
   });
   const [row] = await rs.json<{ n: string | number }>();
   return Number(row?.n ?? 0);
@@ -67,9 +67,7 @@ export async function selectSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids:
     query: `SELECT * FROM ${table(wh, t.table)}${t.final ? ' FINAL' : ''} WHERE ${subjectCondition(t)}`,
     query_params: params(ids),
     format: 'JSONEachRow',
-    // Subject keys never change between versions of a row, so skipping granules before FINAL is
-    // safe here, and it is what keeps one person's export from reading whole tables.
-    clickhouse_settings: { log_comment: 'compliance.select_subject_rows', output_format_json_quote_64bit_integers: 0, use_skip_indexes_if_final: 1 },
+    clickhouse_settings: { log_comment: 'compliance.select_subject_rows', output_format_json_quote_64bit_integers: 0 },
   });
   return rs.json<Record<string, unknown>>();
 }
@@ -83,12 +81,11 @@ export type DeleteMethod = 'mutation' | 'lightweight';
  */
 export async function deleteSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[], method: DeleteMethod): Promise<string> {
   const where = subjectCondition(t);
-  const query = method === 'mutation' ? `ALTER TABLE ${storage(wh, t.table)} DELETE WHERE ${where}` : `DELETE FROM ${storage(wh, t.table)} WHERE ${where}`;
-  await wh.jobs.command({
-    query,
-    query_params: params(ids),
-    clickhouse_settings: { log_comment: 'compliance.delete_subject_rows', mutations_sync: '2', lightweight_deletes_sync: '2' },
-  });
+  const query =
+    method === 'mutation'
+      ? `ALTER TABLE ${storage(wh, t.table)} DELETE WHERE ${where} SETTINGS mutations_sync = 2`
+      : `DELETE FROM ${storage(wh, t.table)} WHERE ${where} SETTINGS lightweight_deletes_sync = 2`;
+  await wh.jobs.command({ query, query_params: params(ids), clickhouse_settings: { log_comment: 'compliance.delete_subject_rows' } });
   return createHash('sha256').update(query).digest('hex');
 }
 
@@ -139,7 +136,8 @@ export async function redactRawBodies(
                    item_count = transform(body_sha256, {shas:Array(String)}, {counts:Array(UInt32)}, item_count),
                    subject_ids = arrayFilter(x -> NOT has({ids:Array(String)}, x), subject_ids),
                    verdict = 'redacted', reason = {reason:String}
-            WHERE body_sha256 IN {shas:Array(String)}`,
+            WHERE body_sha256 IN {shas:Array(String)}
+            SETTINGS mutations_sync = 2`,
     query_params: {
       shas: bodies.map((b) => b.body_sha256),
       bodies: bodies.map((b) => b.body),
@@ -147,7 +145,7 @@ export async function redactRawBodies(
       ids: [...ids],
       reason,
     },
-    clickhouse_settings: { log_comment: 'compliance.redact_raw_bodies', mutations_sync: '2' },
+    clickhouse_settings: { log_comment: 'compliance.redact_raw_bodies' },
   });
 }
 
