@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -69,6 +69,7 @@ const contactOf = (waId: string) => 'c_' + createHmac('sha256', 'test-pii-key').
 
 let wh: Warehouse;
 let service: Service;
+const tmp = mkdtempSync(join(tmpdir(), 'sla-api-'));
 
 async function runJob(): Promise<void> {
   const job = service.jobs.find((j) => j.name === 'sla.waits');
@@ -106,7 +107,7 @@ async function runCli(args: string[], deps: AppDeps = service.deps): Promise<str
 beforeAll(async () => {
   wh = await openTestWarehouse();
   await truncateAll(wh);
-  const dir = mkdtempSync(join(tmpdir(), 'sla-config-'));
+  const dir = tmp;
   const weekday = [['09:00', '18:00']];
   const config = {
     tenants: [{ waba_id: WABA, name: 'Loja', time_zone: 'America/Sao_Paulo', calendar: 'office', phone_numbers: [{ phone_number_id: PHONE_ID }] }],
@@ -125,6 +126,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop();
   await wh?.close();
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 const WAIT_FIELDS = ['contact', 'kind', 'thread_started_at', 'started_at', 'responded_at', 'response_seconds', 'business_response_seconds', 'responder', 'agent', 'team', 'sla_policy', 'sla_target_seconds', 'sla_mode', 'due_at', 'sla_status', 'replied_in_window', 'window_missed'];
@@ -303,7 +305,7 @@ describe('SLA reports end to end', () => {
     expect(table.getChild('response_seconds')!.toArray()[1]).toBe(4200);
     expect(Number(table.getChild('started_at')!.get(1))).toBe(Date.parse('2024-03-04T11:00:00Z'));
     const parquet = await get(`/api/reports/sla/waits?${RANGE}&format=parquet`);
-    const file = join(mkdtempSync(join(tmpdir(), 'sla-parquet-')), 'waits.parquet');
+    const file = join(tmp, 'waits.parquet');
     writeFileSync(file, parquet.body);
     const decoded = await rows<{ kind: string; response_seconds: number | null; started_at: string }>(
       wh,

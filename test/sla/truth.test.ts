@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ const NOW = new Date('2025-04-01T00:00:00Z');
 let wh: Warehouse;
 let service: Service;
 const truth: TruthRecord[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'sla-truth-'));
 
 async function runJob(): Promise<void> {
   await service.jobs.find((j) => j.name === 'sla.waits')!.run(NOW);
@@ -29,7 +30,6 @@ async function runJob(): Promise<void> {
 beforeAll(async () => {
   wh = await openTestWarehouse();
   await truncateAll(wh);
-  const dir = mkdtempSync(join(tmpdir(), 'sla-truth-'));
   const config = { ...simulationConfig(OPTIONS), sla: { job: { settle_seconds: 0 }, policies: [{ effective_from: '2020-01-01', rules: [{ name: 'all', frt: { minutes: 15, mode: 'business' }, nrt: { hours: 1 } }] }] } };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   service = await startTestService(wh, { CONFIG_FILE: join(dir, 'config.json') }, { now: () => NOW });
@@ -57,6 +57,7 @@ async function post(bodies: string[]): Promise<void> {
 afterAll(async () => {
   await service?.stop();
   await wh?.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 interface ApiWait {
