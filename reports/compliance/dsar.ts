@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Principal } from '../../app/auth.ts';
-import { catalogColumns, catalogTables } from '../../warehouse/queries/compliance/catalog.ts';
+import { catalogColumns } from '../../warehouse/queries/compliance/catalog.ts';
 import { rightsRequestsOfSubject } from '../../warehouse/queries/compliance/rights.ts';
 import { selectSubjectRows } from '../../warehouse/queries/compliance/subjects.ts';
 import { RAW_TABLE } from '../../warehouse/tables.ts';
@@ -36,15 +36,25 @@ export async function collectSubjectData(deps: AppDeps, subject: SubjectId): Pro
   const rows = new Map<string, Record<string, unknown>[]>();
   let removed = 0;
   for (const t of subjectTables(columns)) {
-    let found = await selectSubjectRows(wh, t, ids);
-    if (t.table === RAW_TABLE) {
-      found = found.map((r) => {
+    if (t.table !== RAW_TABLE) {
+      rows.set(t.table, await selectSubjectRows(wh, t, ids));
+      continue;
+    }
+    // Raw bodies without FINAL (it costs more than the rows here): copies of a body share its
+    // SHA-256, the latest stored copy is kept.
+    const latest = new Map<string, Record<string, unknown>>();
+    for (const r of await selectSubjectRows(wh, { ...t, final: false }, ids)) {
+      const prev = latest.get(String(r.body_sha256));
+      if (!prev || String(r.received_at) > String(prev.received_at)) latest.set(String(r.body_sha256), r);
+    }
+    rows.set(
+      t.table,
+      [...latest.values()].map((r) => {
         const x = redactRawRecord(r, ids);
         removed += x.removed;
         return x.record;
-      });
-    }
-    rows.set(t.table, found);
+      }),
+    );
   }
   const categories = new Set<string>();
   for (const c of columns) {
@@ -91,8 +101,8 @@ export async function buildAccessExport(
     { name: 'portability.json', data: Buffer.from(JSON.stringify(portability, null, 2) + '\n') },
     { name: 'portability.schema.json', data: Buffer.from(JSON.stringify(PORTABILITY_SCHEMA, null, 2) + '\n') },
   ];
-  const tables = await catalogTables(wh, { db: localDatabase(wh) });
-  const policies = resolvePolicies(data.columns, cfg, new Map(tables.map((t) => [t.name, t.sorting_key])));
+  // Sort keys only decide which content columns a purge may clear; the statement needs none.
+  const policies = resolvePolicies(data.columns, cfg, new Map());
   const hashes = data.identifiers.map((id) => deps.pseudonyms.subject(id));
   const prior = (await rightsRequestsOfSubject(wh, { hashes })).filter((r) => r.request_id !== rights.request_id);
   const contacts = data.rows.get('contacts_v1') ?? [];
