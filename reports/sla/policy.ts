@@ -53,14 +53,13 @@ export function dueAt(target: SlaTarget, startedAt: number, calendar: BusinessCa
   return startedAt + target.seconds * 1000;
 }
 
-/** Status as computed by the job; an open wait turns breached at read time once `now` passes its due time. */
+/**
+ * Status as stored by the job. An `open` wait turns `breached` once `now` reaches its due time; the
+ * reports decide that when they are read (warehouse/queries/sla/reports.ts), so rows never depend
+ * on the clock.
+ */
 export function storedStatus(due: number | null, respondedAt: number | null): SlaStatus {
   if (due === null) return 'excluded';
   if (respondedAt === null) return 'open';
   return respondedAt <= due ? 'achieved' : 'breached';
-}
-
-/** The status as of `now`: what the reports show. */
-export function statusAt(stored: SlaStatus, due: number | null, now: number): SlaStatus {
-  return stored === 'open' && due !== null && now >= due ? 'breached' : stored;
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { fileConfigSchema } from '../../app/config.ts';
 import { loadSlaSettings } from '../../reports/sla/config.ts';
 import { groupByChat, toChatMessage } from '../../reports/sla/messages.ts';
-import { statusAt } from '../../reports/sla/policy.ts';
 import { waitRecords } from '../../reports/sla/records.ts';
 import type { ChatEventRow } from '../../warehouse/queries/sla/events.ts';
 
@@ -97,12 +96,15 @@ describe('policies', () => {
     expect(rows.map((r) => [r.sla_policy, r.sla_status, r.due_at])).toEqual([['', 'excluded', null]]);
   });
 
-  it('an open wait turns breached once now passes its deadline', () => {
+  it('an unanswered wait is stored open with its deadline (breached is decided when read)', () => {
     const [open] = records([inbound('2024-03-04T12:00:00Z')]);
-    expect(open!.sla_status).toBe('open');
-    expect(statusAt('open', open!.due_at, t('2024-03-04T12:09:59Z'))).toBe('open');
-    expect(statusAt('open', open!.due_at, t('2024-03-04T12:10:00Z'))).toBe('breached');
-    expect(statusAt('achieved', open!.due_at, t('2025-01-01T00:00:00Z'))).toBe('achieved');
+    expect([open!.sla_status, open!.due_at, open!.responded_at]).toEqual(['open', t('2024-03-04T12:10:00Z'), null]);
+  });
+
+  it('a reply exactly at the deadline is achieved, one second later breached', () => {
+    const onTime = records([inbound('2024-03-04T12:00:00Z'), reply('2024-03-04T12:10:00Z')]);
+    const late = records([inbound('2024-03-04T12:00:00Z'), reply('2024-03-04T12:10:01Z')]);
+    expect([onTime[0]!.sla_status, late[0]!.sla_status]).toEqual(['achieved', 'breached']);
   });
 });
 
