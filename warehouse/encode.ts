@@ -25,13 +25,13 @@ export async function encodeRows(
   const structure = columns.map((c) => `${c.name} ${c.type}`).join(', ').replaceAll("'", "\\'");
   const data = rows.map((r) => JSON.stringify(pick(r, columns))).join('\n');
   const result = await wh.reader.exec({
-    query: `SELECT * FROM format(JSONEachRow, '${structure}', {data:String}) FORMAT ${format}`,
+    // Settings in the statement itself: the embedded engine would keep request settings for the
+    // rest of the connection's session.
+    query: `SELECT * FROM format(JSONEachRow, '${structure}', {data:String})
+            SETTINGS output_format_arrow_compression_method = 'none', date_time_input_format = 'best_effort'
+            FORMAT ${format}`,
     query_params: { data },
-    clickhouse_settings: {
-      output_format_arrow_compression_method: 'none',
-      date_time_input_format: 'best_effort',
-      log_comment: `encode.${format}`,
-    },
+    clickhouse_settings: { log_comment: `encode.${format}` },
   });
   const chunks: Buffer[] = [];
   for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
