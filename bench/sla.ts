@@ -5,9 +5,11 @@
  *    simulated time arrives in ten slices (events/s, against the ingest rate of the same run);
  *  - the reports in a second, fresh process: aggregates and the wait export, cold (first query of
  *    the process) and warm (median of 5), against computing response times straight from the events
- *    with window functions (the yardstick the reports avoid).
+ *    with window functions (the yardstick the reports avoid);
+ *  - with --probe-waits N, aggregates over a synthetic waits table of N rows (the size ~3 N events
+ *    give), laid out as the job leaves it: merged after a full pass, plus recent small parts.
  *
- *   node bin/run-ts.mjs bench/sla.ts [--events 200000] [--days 30] [--seed bench]
+ *   node bin/run-ts.mjs bench/sla.ts [--events 200000] [--days 30] [--seed bench] [--probe-waits 3200000]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
@@ -23,7 +25,8 @@ import { generateSync, simulationConfig } from '../simulate/engine.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
 import { eventTotals } from '../warehouse/queries/sla/events.ts';
-import { responseTimesFromEvents } from '../warehouse/queries/sla/reference.ts';
+import { fillSyntheticWaits, responseTimesFromEvents, rewriteRecentWaits } from '../warehouse/queries/sla/reference.ts';
+import { optimizeWaits } from '../warehouse/queries/sla/store.ts';
 import { encode } from '../reports/format.ts';
 import { refreshWaits } from '../reports/sla/job.ts';
 import { parseReportParams, type ReportKind } from '../reports/sla/params.ts';
@@ -136,8 +139,34 @@ async function reportPhase(): Promise<Record<string, number>> {
   return out;
 }
 
+/** Child 3 (optional): aggregates over a synthetic waits table of the size a larger store gives. */
+async function probePhase(rows: number): Promise<Record<string, number>> {
+  const config = loadConfig();
+  const wh = await openWarehouse(config);
+  await migrate(wh);
+  const [filled, fillMs] = await timed(async () => {
+    for (let first = 0; first < rows; first += 500_000) await fillSyntheticWaits(wh, { first, rows: Math.min(500_000, rows - first) });
+    await optimizeWaits(wh, {});
+    for (let slice = 0; slice < 10; slice++) await rewriteRecentWaits(wh, { slice, rows: 5000 });
+    return rows;
+  });
+  const { deps } = await buildDeps(config, wh, createLogger('bench', 'warn'), () => new Date('2025-04-01T00:00:00Z'));
+  const settings = { ...slaSettings(config.file), maxRangeDays: 10_000 };
+  const out: Record<string, number> = { probe_waits: filled, probe_fill_ms: fillMs };
+  for (const [name, q] of Object.entries({ day_kind: { period: 'day', group_by: 'kind' }, month_agent: { period: 'month', group_by: 'agent,team' }, hour_of_week: { period: 'none', group_by: 'hour_of_week' } })) {
+    const p = parseReportParams('aggregates', { from: '2025-02-01', to: '2025-04-01', tz: 'America/Sao_Paulo', ...q }, settings, deps.now());
+    const f = () => runReport(deps, 'aggregates', p, false);
+    const [, cold] = await timed(f);
+    const warm: number[] = [];
+    for (let i = 0; i < 5; i++) warm.push((await timed(f))[1]);
+    Object.assign(out, { [`probe_${name}_cold_ms`]: cold, [`probe_${name}_warm_ms`]: median(warm) });
+  }
+  await wh.close();
+  return out;
+}
+
 function child(phase: string, dir: string, env: Record<string, string>): Record<string, number> {
-  const r = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/sla.ts', '--phase', phase, '--dir', dir], {
+  const r = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/sla.ts', '--phase', phase, '--dir', dir, '--probe-waits', opt('probe-waits', '0')], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
   });
   if (r.status !== 0) throw new Error(`${phase} phase failed (${r.status})`);
@@ -165,7 +194,7 @@ async function generate(sim: { seed: string; start: string; days: number; scale:
 async function main(): Promise<void> {
   const phase = opt('phase', '');
   if (phase) {
-    const result = phase === 'load' ? await loadPhase(opt('dir', '')) : await reportPhase();
+    const result = phase === 'load' ? await loadPhase(opt('dir', '')) : phase === 'probe' ? await probePhase(Number(opt('probe-waits', '0'))) : await reportPhase();
     console.log(JSON.stringify(result));
     return;
   }
@@ -188,6 +217,11 @@ async function main(): Promise<void> {
   const env = { DATA_DIR: join(dir, 'data'), CONFIG_FILE: join(dir, 'config.json'), PII_KEY: 'bench', LOG_LEVEL: 'warn' };
   const load = child('load', dir, env);
   const reports = child('report', dir, env);
+  const probeWaits = Number(opt('probe-waits', '0'));
+  if (probeWaits > 0) {
+    mkdirSync(join(dir, 'probe'));
+    Object.assign(reports, child('probe', dir, { ...env, DATA_DIR: join(dir, 'probe') }));
+  }
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   console.log(`generated ${bodies} bodies (seed ${seed}, ${days} days, scale ${scale}) in ${genMs} ms`);
   console.log(`\n| measure | value |\n|---|---|`);

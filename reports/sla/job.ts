@@ -2,7 +2,7 @@ import type { AppDeps, Job } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { chatEvents, eventTotals, touchedChats, type ChatSelection } from '../../warehouse/queries/sla/events.ts';
-import { insertWaits, readJobState, storedWaits, writeJobState } from '../../warehouse/queries/sla/store.ts';
+import { insertWaits, optimizeWaits, readJobState, storedWaits, writeJobState } from '../../warehouse/queries/sla/store.ts';
 import type { SlaSettings } from './config.ts';
 import { chatKey, groupByChat } from './messages.ts';
 import { waitRecords, type WaitRecord } from './records.ts';
@@ -12,7 +12,8 @@ import { waitRecords, type WaitRecord } from './records.ts';
  * up to `settle_seconds` ago (so every such row is committed), recomputes those chats from all
  * their events, whatever their time, and writes the waits that changed; waits that no longer exist
  * get a deletion marker. Late and out-of-order events thus recompute their chat. The first run, and
- * any run after the SLA configuration changed, recomputes every chat in hash buckets.
+ * any run after the SLA configuration changed, recomputes every chat in hash buckets, then merges
+ * the table's parts so reports read it without costly FINAL merging.
  *
  * The bound uses the wall clock, not the report clock (`deps.now`): receipt times are wall-clock.
  *
@@ -78,6 +79,7 @@ async function fullRecompute(wh: Warehouse, settings: SlaSettings, until: number
     result.written += r.written;
     result.deleted += r.deleted;
   }
+  await optimizeWaits(wh, {});
   await writeJobState(wh, JOB_NAME, { watermark: result.watermark, config_hash: settings.fingerprint }, until);
   return result;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
-import { defineQuery } from '../../query.ts';
+import { defineCommand, defineQuery } from '../../query.ts';
 import { chatFilter, chatSelectionParams, type ChatSelection } from './events.ts';
 
 /** Writes and bookkeeping of the SLA job: the waits table and the job's watermark. */
@@ -41,6 +41,18 @@ export async function storedWaits(wh: Warehouse, sel: ChatSelection): Promise<St
   });
   return rs.json<StoredWait>();
 }
+
+/**
+ * Merges every part of the waits table. After a full recompute the table holds one part per bucket,
+ * each spanning every day, so FINAL would have to merge them all on every report; merged, FINAL only
+ * meets the small recent parts the incremental runs add.
+ */
+export const optimizeWaits = defineCommand({
+  name: 'sla.optimize_waits',
+  sql: `OPTIMIZE TABLE {{db}}.${WAITS_TABLE} FINAL`,
+  params: z.object({}),
+  connection: 'jobs',
+});
 
 export interface JobState {
   watermark: number;
