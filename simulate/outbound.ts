@@ -62,7 +62,8 @@ export function sendMessage(world: World, chat: Chat, T0: number, spec: OutSpec)
     conversation = d.conversation;
     pricedCategory = d.category;
     if (d.model === 'CBP' && d.opened) world.truth.cbpConversation(wabaId, local.month, d.category, d.billable, d.opened.freeTier);
-    if (d.model === 'PMP') {
+    // Meta charges on delivery: a message that fails is never charged, even after a priced `sent`.
+    if (d.model === 'PMP' && fail.kind === 'none') {
       const shown = plan.filter((s) => s.status === 'delivered' || s.status === 'read').map((s) => s.ts);
       const chargeAt = shown.length ? Math.min(...shown) : T;
       world.truth.pmpMessage(wabaId, waba.clock.month(chargeAt), marketOf(waId), d.category, d.type!, d.billable);

@@ -19,9 +19,9 @@ export const period = (waba: string, month: string) => `${waba}|${month}`;
 
 /**
  * A charged message (NBP or PMP): once per wamid that carries pricing, charged at its earliest
- * delivered/read (else sent) in the WABA's zone. A template Meta refuses outright has only a
- * `failed` status and no pricing, so it is never a charge; one that failed after a priced `sent`
- * carries pricing and counts (docs/BILLING.md, "Definitions").
+ * delivered/read (else sent) in the WABA's zone. Meta charges on delivery, so a message with a
+ * `failed` status is never a charge — whether Meta refused it outright (no pricing at all) or it
+ * failed after a priced `sent` (docs/BILLING.md, "Definitions").
  * Returns null when the wamid is not a charged message and never was one.
  */
 export function messageFact(s: MessageSummary, ctx: FactContext): MessageFactRow | null {
@@ -33,7 +33,7 @@ export function messageFact(s: MessageSummary, ctx: FactContext): MessageFactRow
     date,
     ctx.eras ?? PRICING_ERAS,
   );
-  const isCharge = s.has_pricing === 1 && pricing.model !== 'CBP';
+  const isCharge = s.has_pricing === 1 && s.failed !== 1 && pricing.model !== 'CBP';
   if (!isCharge && !s.old_month) return null;
   return {
     waba_id: s.waba_id,

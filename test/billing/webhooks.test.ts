@@ -43,9 +43,13 @@ describe('per-message pricing (PMP)', () => {
     ]),
     // failed template refused by Meta: only a `failed` status, no pricing → no charge
     { wamid: 'wamid.m3', status: 'failed', at: '2025-08-06T10:00:00Z', recipient: '447700900003', errorCode: 131026 },
-    // failed after a priced `sent`: the wamid carries pricing, so it counts (the definition)
+    // failed after a priced `sent`: never delivered, so never charged (Meta charges on delivery)
     ...pmpMessage('wamid.m3b', '447700900033', '2025-08-06T11:00:00Z', { category: 'marketing', type: 'regular', billable: true }, [
       { status: 'failed', at: '2025-08-06T11:05:00Z' },
+    ]),
+    // delivered to a market the rate card below has no price for: charged, reported as unpriced
+    ...pmpMessage('wamid.m3c', '447700900034', '2025-08-06T12:00:00Z', { category: 'marketing', type: 'regular', billable: true }, [
+      { status: 'delivered', at: '2025-08-06T12:00:03Z', priced: true },
     ]),
     // utility inside the customer-service window: counted, free
     ...pmpMessage('wamid.m4', '4915100000004', '2025-08-07T10:00:00Z', { category: 'utility', type: 'free_customer_service', billable: false }, [
