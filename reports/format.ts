@@ -51,16 +51,27 @@ export async function encode(
   }
 }
 
-/** Sends rows in the requested format; returns the SHA-256 of what was sent (for the access audit). */
+/**
+ * Sends rows in the requested format; returns the SHA-256 of what was sent. `beforeSend` runs with
+ * that hash before any byte leaves, so the access audit holds every export that was answered.
+ */
 export async function sendRows(
   res: Response,
   wh: Warehouse,
-  opts: { rows: readonly Record<string, unknown>[]; columns: readonly ColumnSpec[]; format: ExportFormat; filename: string },
+  opts: {
+    rows: readonly Record<string, unknown>[];
+    columns: readonly ColumnSpec[];
+    format: ExportFormat;
+    filename: string;
+    beforeSend?: (sha256: string) => Promise<void>;
+  },
 ): Promise<string> {
   const bytes = await encode(wh, opts.rows, opts.columns, opts.format);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  await opts.beforeSend?.(sha256);
   const ext = opts.format === 'arrow' ? 'arrow' : opts.format;
   res.setHeader('Content-Type', CONTENT_TYPES[opts.format]);
   if (opts.format !== 'json') res.setHeader('Content-Disposition', `attachment; filename="${opts.filename}.${ext}"`);
   res.end(bytes);
-  return createHash('sha256').update(bytes).digest('hex');
+  return sha256;
 }

@@ -36,8 +36,10 @@ async function serve(deps: AppDeps, settings: SlaSettings, kind: ReportKind, req
   }
   const principal = req.principal!;
   const { rows, columns } = await runReport(deps, kind, params, seesPersonalData(principal));
-  const sha = await sendRows(res, deps.warehouse, { rows, columns, format: params.format, filename: `sla-${kind}` });
-  await deps.audit.record({
-    actor: principal.actor, role: principal.role, action: `report.sla.${kind}`, params: auditParams(params), rows: rows.length, exportSha256: sha,
+  await sendRows(res, deps.warehouse, {
+    rows, columns, format: params.format, filename: `sla-${kind}`,
+    beforeSend: (sha) => deps.audit.record({
+      actor: principal.actor, role: principal.role, action: `report.sla.${kind}`, params: auditParams(params), rows: rows.length, exportSha256: sha,
+    }),
   });
 }
