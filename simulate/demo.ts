@@ -1,7 +1,7 @@
 // `npm run demo`: a fresh service with a month of simulated traffic for two WABAs, loaded through
 // the real signed webhook, jobs run once, then left running for a look at the dashboards.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -107,6 +107,34 @@ async function stop(child: ChildProcess): Promise<void> {
   if (code === null) child.kill('SIGKILL');
 }
 
+/** SLA targets for the demo's dashboards: ads answered fast, the rest within business hours. */
+const DEMO_SLA = {
+  policies: [
+    {
+      effective_from: '2022-01-01',
+      rules: [
+        { name: 'ads', entry_point: 'ctwa', frt: { minutes: 15, mode: 'calendar' }, nrt: { hours: 1, mode: 'business' } },
+        { name: 'standard', frt: { hours: 1, mode: 'business' }, nrt: { hours: 4, mode: 'business' }, reply_to_business: { hours: 8, mode: 'business' } },
+      ],
+    },
+  ],
+};
+
+/** The shipped EXAMPLE cards (made-up prices), loaded through the API as finance would. */
+async function loadExampleRateCards(base: string): Promise<void> {
+  const dir = resolve(new URL('../reports/billing/rate-cards', import.meta.url).pathname);
+  for (const file of readdirSync(dir).filter((f) => /^EXAMPLE-(rates|tiers)-[A-Z]{3}-\d{4}-\d\d-\d\d\.csv$/.test(f))) {
+    const [, , currency, date] = /^EXAMPLE-(rates|tiers)-([A-Z]{3})-(\d{4}-\d\d-\d\d)\.csv$/.exec(file)!;
+    const r = await fetch(`${base}/api/billing/rate-cards?currency=${currency}&effective_from=${date}&name=${encodeURIComponent(file)}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKENS.finance}`, 'Content-Type': 'text/csv' },
+      body: readFileSync(join(dir, file)),
+    });
+    if (r.status !== 201) console.log(`demo: rate card ${file} not loaded (${r.status})`);
+  }
+  console.log('demo: example rate cards loaded (made-up prices, USD; not Meta\'s)');
+}
+
 export async function main(argv: string[]): Promise<void> {
   const a = parseArgs(argv);
   // A month ending yesterday, so "now" views of the dashboards have something to show.
@@ -118,7 +146,7 @@ export async function main(argv: string[]): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const configFile = join(dataDir, 'config.json');
-  writeFileSync(configFile, JSON.stringify(simulationConfig(sim), null, 2) + '\n');
+  writeFileSync(configFile, JSON.stringify({ ...simulationConfig(sim), sla: DEMO_SLA }, null, 2) + '\n');
   const log = join(dataDir, 'service.log');
   const port = await freePort(a.port ?? 3000);
   const base = `http://127.0.0.1:${port}`;
@@ -140,6 +168,7 @@ export async function main(argv: string[]): Promise<void> {
   process.once('SIGTERM', onSignal);
   await waitHealthy(base, service, log);
   console.log(`demo: service healthy at ${base}; loading ${a.days} days from ${start} (two WABAs, scale ${a.scale})`);
+  await loadExampleRateCards(base);
 
   const truth = new LineWriter(join(dataDir, 'truth.ndjson'));
   const poster = new Poster({ url: `${base}/webhook`, secret: SECRET, concurrency: a.concurrency, rate: 0 });

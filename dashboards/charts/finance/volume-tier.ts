@@ -19,8 +19,11 @@ export function parseTier(tier: string | null): { lower: number; upper: number |
   return { lower: Number(m[1]), upper: /max/i.test(m[2]!) ? null : Number(m[2]) };
 }
 
+/** Pairs shown: the busiest ones, so every label fits the chart's height and stays readable. */
+export const MAX_PAIRS = 12;
+
 export function tierBars(rows: readonly VolumeTierRow[]) {
-  return [...rows].sort((a, b) => b.volume - a.volume).map((r) => {
+  return [...rows].sort((a, b) => b.volume - a.volume).slice(0, MAX_PAIRS).map((r) => {
     const t = parseTier(r.tier);
     return {
       pair: `${r.market} · ${r.category}`,
@@ -43,7 +46,7 @@ export const volumeTierChart = rowsChart<VolumeTierRow>({
   build: (rows, ctx): ChartSpec => {
     const y = { field: 'pair', type: 'nominal', title: null, sort: null } as const;
     return {
-      ...frame(ctx, 'Volume tier', 'Charged volume this month against its volume tier'),
+      ...frame(ctx, 'Volume tier', `Charged volume this month against its volume tier (busiest ${MAX_PAIRS} pairs)`),
       data: { values: tierBars(rows) },
       layer: [
         {
