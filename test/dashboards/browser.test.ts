@@ -10,6 +10,24 @@ import { openTestWarehouse } from '../helpers/warehouse.ts';
 import { figures, launchChromium, signIn, watchedPage } from './browser.ts';
 import { prepareWorld, WORLD, WORLD_NOW, WORLD_RANGE, writeWorldConfig } from './world.ts';
 
+/** The page's DOM, as far as the conditions below use it (they run in the browser). */
+declare const document: {
+  querySelector(s: string): { textContent: string | null; getAttribute(n: string): string | null } | null;
+  querySelectorAll(s: string): { length: number };
+};
+
+/**
+ * Polls a condition evaluated in the page. page.waitForFunction would compile its predicate inside
+ * the page, which the dashboards' CSP (no unsafe-eval) forbids; page.evaluate is not affected.
+ */
+async function until(page: { waitForTimeout(ms: number): Promise<void> }, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await page.waitForTimeout(50);
+  }
+}
+
 const SHOTS = resolve('test-results', 'dashboards');
 const CHARTS = {
   managers: ['first-response', 'next-response', 'attainment', 'hour-of-week', 'waiting-now', 'window-closing', 'agents', 'teams', 'bot-vs-human', 'time-to-read'],
@@ -99,7 +117,7 @@ describe('the managers dashboard', () => {
     const reloaded = w.page.waitForResponse((r) => r.url().includes('/dashboards/managers/data?') && r.url().includes(`from=${ONE_DAY}`));
     await w.page.click('#filters button[type=submit]');
     expect((await reloaded).status()).toBe(200);
-    await w.page.waitForFunction(`document.querySelector('#status').textContent.includes('${ONE_DAY} to ${ONE_DAY}')`);
+    await until(w.page, () => w.page.evaluate((day) => document.querySelector('#status')?.textContent?.includes(`${day} to ${day}`) ?? false, ONE_DAY));
     const after = await figures(w.page);
     // One day has at most the four responder classes; the week had several days of them.
     expect(bars(after)).toBeGreaterThan(0);
@@ -129,7 +147,9 @@ describe('the managers dashboard', () => {
     const reloaded = w.page.waitForResponse((r) => r.url().includes('/dashboards/managers/data?') && r.url().includes(`team=${encodeURIComponent(team)}`));
     await w.page.click('#filters button[type=submit]');
     expect((await reloaded).status()).toBe(200);
-    await w.page.waitForFunction(`document.querySelector('#chart-teams').getAttribute('data-rendered') === 'chart' && document.querySelectorAll('#chart-teams svg .role-mark > *').length === 12`);
+    await until(w.page, () =>
+      w.page.evaluate(() => document.querySelector('#chart-teams')?.getAttribute('data-rendered') === 'chart' && document.querySelectorAll('#chart-teams svg .role-mark > *').length === 12),
+    );
     // Header and the one team, six columns each; the select still lists every team.
     expect(await w.page.$$eval('#chart-teams svg .role-mark > *', (els) => els.length)).toBe(12);
     expect(await w.page.$$eval('select[name=team] option', (os) => os.map((o) => o.getAttribute('value')))).toEqual(teams);
