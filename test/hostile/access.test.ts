@@ -127,4 +127,20 @@ describe('access matrix', () => {
     const tables = await wh.reader.query({ query: `SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = 'raw_webhooks_v1'`, query_params: { db: wh.database }, format: 'JSONEachRow' });
     expect(Number((await tables.json<{ n: number }>())[0]!.n)).toBe(1);
   });
+
+  it('serves no file outside what it means to serve (path traversal)', async () => {
+    const attempts = [
+      '/assets/vendor/..%2F..%2Fpackage.json',
+      '/assets/vendor/%2e%2e%2f%2e%2e%2fpackage.json',
+      '/assets/dashboards/..%2F..%2F.ci%2Frun',
+      '/assets/vendor/....//....//etc/passwd',
+      '/dashboards/managers/..%2F..%2Fetc%2Fpasswd.svg',
+      '/dashboards/..%2Fprivacy',
+    ];
+    for (const path of attempts) {
+      const r = await http(`${svc.url()}${path}`, { headers: { Authorization: `Bearer ${TEST_TOKENS.admin}` } });
+      expect([400, 403, 404], path).toContain(r.status);
+      expect(r.text, path).not.toMatch(/"name": "wa-analytics"|root:x:0:0|apt-get/);
+    }
+  });
 });
