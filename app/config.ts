@@ -68,8 +68,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   INGEST_MAX_QUEUE: z.coerce.number().int().positive().default(20000),
   INGEST_MAX_BATCH: z.coerce.number().int().positive().default(5000),
-  // One by default: on the embedded engine concurrent commits slowed each other down (docs/BENCHMARKS.md).
-  INGEST_COMMITTERS: z.coerce.number().int().min(1).max(16).default(1),
+  // Connections a commit spreads its table inserts over (embedded engine; docs/BENCHMARKS.md).
+  INGEST_COMMITTERS: z.coerce.number().int().min(1).max(16).default(3),
   JOBS: z.enum(['on', 'off']).default('on'),
 });
 
@@ -93,7 +93,7 @@ export interface Config {
   piiKey: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   ingest: { maxQueue: number; maxBatch: number };
-  /** Concurrent ingest commits (embedded engine: one connection each). */
+  /** Connections an ingest commit spreads its table inserts over (embedded engine). */
   committers: number;
   jobs: boolean;
   file: FileConfig;

@@ -1,4 +1,4 @@
-import type { ClickHouseClient, Warehouse } from '../warehouse/client.ts';
+import type { Warehouse } from '../warehouse/client.ts';
 import { ITEM_TABLES, RAW_TABLE, type ItemKind, type ItemRows, type RawWebhookRow } from '../warehouse/tables.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { Logger } from '../app/logger.ts';
@@ -28,19 +28,15 @@ interface Pending extends IngestBatchEntry {
  */
 export class IngestWriter {
   private queue: Pending[] = [];
-  private readonly idle: ClickHouseClient[];
-  private readonly inFlight = new Set<Promise<void>>();
-  private scheduled = false;
+  private flushing: Promise<void> | undefined;
   private closed = false;
 
   constructor(
     private readonly wh: Warehouse,
-    private readonly opts: { maxQueue: number; maxBatch: number; committers?: number },
+    private readonly opts: { maxQueue: number; maxBatch: number },
     private readonly metrics: IngestMetrics,
     private readonly log: Logger,
-  ) {
-    this.idle = [...wh.committers];
-  }
+  ) {}
 
   get depth(): number {
     return this.queue.length;
@@ -52,47 +48,44 @@ export class IngestWriter {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ ...entry, resolve, reject });
       this.metrics.queueDepth.set(this.queue.length);
-      this.schedule();
+      // Wait one turn of the event loop so requests parsed in the same tick share the commit.
+      if (!this.flushing) this.flushing = new Promise((r) => setImmediate(r)).then(() => this.flushLoop());
     });
   }
 
-  /** Waits one turn of the event loop, so requests parsed in the same tick share a commit. */
-  private schedule(): void {
-    if (this.scheduled || this.idle.length === 0 || this.queue.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.startCommits();
-    });
-  }
-
-  /**
-   * Starts a commit on every idle connection while bodies wait: the embedded engine runs one query
-   * per connection, and a commit's cost is mostly fixed, so concurrent commits multiply throughput.
-   */
-  private startCommits(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const client = this.idle.pop()!;
-      const batch = this.queue.splice(0, Math.max(1, Math.ceil(Math.min(this.queue.length, this.opts.maxBatch) / (this.idle.length + 1))));
-      this.metrics.queueDepth.set(this.queue.length);
-      const run: Promise<void> = this.commit(client, batch).finally(() => {
-        this.inFlight.delete(run);
-        this.idle.push(client);
-        this.schedule();
-      });
-      this.inFlight.add(run);
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.opts.maxBatch);
+        this.metrics.queueDepth.set(this.queue.length);
+        await this.commit(batch);
+      }
+    } finally {
+      this.flushing = undefined;
     }
   }
 
-  private async commit(client: ClickHouseClient, batch: Pending[]): Promise<void> {
+  /**
+   * One commit: the typed tables' inserts in parallel, each on its own connection (the embedded
+   * engine runs one query per connection, and each insert's cost is mostly a fixed per-part cost),
+   * then the raw rows once they are all in.
+   */
+  private async commit(batch: Pending[]): Promise<void> {
     const stop = this.metrics.commitSeconds.startTimer();
     try {
       const db = this.wh.database;
-      for (const kind of Object.keys(ITEM_TABLES) as ItemKind[]) {
-        const values = batch.flatMap((p) => p.rows[kind] as object[]);
-        if (values.length > 0) await client.insert({ table: `${db}.${ITEM_TABLES[kind].table}`, values, format: 'JSONEachRow' });
-      }
-      await client.insert({ table: `${db}.${RAW_TABLE}`, values: batch.map((p) => p.raw), format: 'JSONEachRow' });
+      const conns = this.wh.committers;
+      const inserts = (Object.keys(ITEM_TABLES) as ItemKind[])
+        .map((kind) => ({ table: `${db}.${ITEM_TABLES[kind].table}`, values: batch.flatMap((p) => p.rows[kind] as object[]) }))
+        .filter((i) => i.values.length > 0);
+      const lanes = conns.map((client, lane) => inserts.filter((_, k) => k % conns.length === lane).map((i) => ({ client, ...i })));
+      // Every lane finishes before the outcome is decided, so no insert outlives its commit.
+      const settled = await Promise.allSettled(lanes.map(async (lane) => {
+        for (const i of lane) await i.client.insert({ table: i.table, values: i.values, format: 'JSONEachRow' });
+      }));
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      await conns[0]!.insert({ table: `${db}.${RAW_TABLE}`, values: batch.map((p) => p.raw), format: 'JSONEachRow' });
       stop();
       this.metrics.batchSize.observe(batch.length);
       this.metrics.committed.inc(batch.length);
@@ -109,9 +102,6 @@ export class IngestWriter {
   /** Stops taking bodies and waits until everything already accepted is committed or failed. */
   async drain(): Promise<void> {
     this.closed = true;
-    while (this.queue.length > 0 || this.inFlight.size > 0) {
-      this.schedule();
-      await Promise.race([...this.inFlight, new Promise((r) => setTimeout(r, 5))]);
-    }
+    while (this.flushing) await this.flushing;
   }
 }

@@ -15,7 +15,7 @@ export interface Warehouse {
   readonly mode: 'embedded' | 'server';
   readonly cluster: string | undefined;
   readonly writer: ClickHouseClient;
-  /** Connections for ingest commits: several commits run at once, each on its own connection. */
+  /** Connections for ingest commits: a commit writes its tables in parallel, one connection each. */
   readonly committers: readonly ClickHouseClient[];
   readonly reader: ClickHouseClient;
   readonly jobs: ClickHouseClient;
@@ -63,7 +63,7 @@ export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir
   const reader = make('reader');
   const jobs = make('jobs');
   // A server client already keeps a pool of HTTP connections; the embedded engine needs one per commit.
-  const committers = ch.mode === 'embedded' ? Array.from({ length: config.committers ?? 1 }, (_, i) => make(`commit-${i}`)) : [writer];
+  const committers = ch.mode === 'embedded' ? Array.from({ length: config.committers ?? 3 }, (_, i) => make(`commit-${i}`)) : [writer];
   await writer.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}${ch.mode === 'server' && ch.cluster ? ` ON CLUSTER ${ch.cluster}` : ''}` });
   return {
     database: ch.database,
