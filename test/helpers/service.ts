@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { loadConfig, type Config } from '../../app/config.ts';
 import { createLogger } from '../../app/logger.ts';
 import { startService, type Service } from '../../app/server.ts';
@@ -72,4 +73,14 @@ export function postSigned(service: Service | string, body: string | Buffer, sec
 
 export function authHeader(role: keyof typeof TEST_TOKENS): Record<string, string> {
   return { Authorization: `Bearer ${TEST_TOKENS[role]}` };
+}
+
+/** A port nothing listens on right now, for a service started in a child process. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSync, simulationConfig } from '../../simulate/engine.ts';
-import { http, postSigned, TEST_SECRET, TEST_TOKENS } from '../helpers/service.ts';
+import { http, postSigned, TEST_SECRET, TEST_TOKENS, freePort } from '../helpers/service.ts';
 
 /**
  * No personal data in logs: a real `serve` process at debug level takes a generated workload (plus
@@ -19,15 +18,6 @@ afterAll(() => {
   child?.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Phone numbers, names and texts found anywhere in the bodies. */
 function personalData(bodies: string[]): Set<string> {

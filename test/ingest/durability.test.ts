@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { http, postSigned } from '../helpers/service.ts';
+import { http, postSigned, freePort } from '../helpers/service.ts';
 import { statuses } from '../fixtures/meta.ts';
 
 /**
@@ -20,15 +19,6 @@ afterAll(() => {
   child?.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function serve(port: number): Promise<ChildProcess> {
   const p = spawn(process.execPath, ['bin/wa-analytics.mjs', 'serve'], {
