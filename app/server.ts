@@ -45,8 +45,23 @@ export async function startService(
   const log = opts.log ?? createLogger('service', config.logLevel);
   const warehouse = opts.warehouse ?? (await openWarehouse(config));
   const ownsWarehouse = !opts.warehouse;
-  const m = await migrate(warehouse);
-  if (m.applied.length) log.info({ applied: m.applied }, 'migrations applied');
+  // A ClickHouse server may be down when the service starts: serve anyway (webhooks answer 503 with
+  // Retry-After, /healthz 503, Meta retries) and migrate as soon as it answers. The embedded engine
+  // is always there, so a failure there is a real error.
+  let ready = false;
+  let retry: NodeJS.Timeout | undefined;
+  const migrateNow = async (): Promise<void> => {
+    try {
+      const m = await migrate(warehouse);
+      if (m.applied.length) log.info({ applied: m.applied }, 'migrations applied');
+      ready = true;
+    } catch (e) {
+      if (warehouse.mode === 'embedded') throw e;
+      log.error({ err: e }, 'warehouse unreachable; retrying in 5 s');
+      retry = setTimeout(() => void migrateNow(), 5_000);
+    }
+  };
+  await migrateNow();
   const { deps, modules } = await buildDeps(config, warehouse, log, opts.now);
   const metrics = createIngestMetrics();
   const writer = new IngestWriter(warehouse, config.ingest, metrics, log.child({ component: 'writer' }));
@@ -62,6 +77,11 @@ export async function startService(
     // While shutting down, answer what was received and let the client reconnect elsewhere.
     if (closing) res.shouldKeepAlive = false;
     const url = req.url ?? '/';
+    if (!ready && url !== '/healthz' && url !== '/metrics') {
+      res.writeHead(503, { 'Retry-After': '5', 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('warehouse not ready; retry later');
+      return;
+    }
     if (url === '/webhook' || url.startsWith('/webhook?')) return webhook(req, res);
     app(req, res);
   });
@@ -86,6 +106,7 @@ export async function startService(
         // Stop taking connections, answer every request already received (their bodies commit),
         // then stop the writer and close the warehouse.
         closing = true;
+        clearTimeout(retry);
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
         for (let waited = 0; active > 0 && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));

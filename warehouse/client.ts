@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Config } from '../app/config.ts';
 
 export type { ClickHouseClient };
@@ -22,6 +22,12 @@ export interface Warehouse {
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * The client's own logger prints failed statements and server messages, which can quote row data;
+ * the service logs failures itself, through the redacting logger.
+ */
+const QUIET = { level: ClickHouseLogLevel.OFF };
 
 const COMMON_SETTINGS: ClickHouseSettings = {
   // Reports read ReplacingMergeTree tables with FINAL; let it run on all cores.
@@ -45,6 +51,7 @@ export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir
         connection: createChdbConnection({ path }) as never,
         application: `wa-analytics-${name}`,
         clickhouse_settings: COMMON_SETTINGS,
+        log: QUIET,
       });
   } else {
     // Through a Distributed table, an insert must reach the shards before it is acknowledged.
@@ -56,6 +63,7 @@ export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir
         password: ch.password,
         application: `wa-analytics-${name}`,
         clickhouse_settings: settings,
+        log: QUIET,
         request_timeout: 60_000,
       });
   }
@@ -64,7 +72,6 @@ export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir
   const jobs = make('jobs');
   // A server client already keeps a pool of HTTP connections; the embedded engine needs one per commit.
   const committers = ch.mode === 'embedded' ? Array.from({ length: config.committers ?? 3 }, (_, i) => make(`commit-${i}`)) : [writer];
-  await writer.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}${ch.mode === 'server' && ch.cluster ? ` ON CLUSTER ${ch.cluster}` : ''}` });
   return {
     database: ch.database,
     mode: ch.mode,

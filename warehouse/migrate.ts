@@ -86,6 +86,7 @@ export interface MigrationResult {
 /** Applies every migration not yet recorded; safe to run again and from several processes. */
 export async function migrate(wh: Warehouse, migrations = loadMigrations()): Promise<MigrationResult> {
   const client = wh.writer;
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${wh.database}${wh.cluster ? ` ON CLUSTER ${wh.cluster}` : ''}` });
   if (wh.cluster) await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${localDatabase(wh)} ON CLUSTER ${wh.cluster}` });
   for (const query of renderStatements(
     `CREATE TABLE IF NOT EXISTS {{db}}.schema_migrations {{on_cluster}} (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC')) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version`,

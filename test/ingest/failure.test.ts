@@ -4,7 +4,8 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
 import { request } from 'node:http';
 import { signBody } from '../../ingest/signature.ts';
-import { postSigned, startTestService, TEST_SECRET } from '../helpers/service.ts';
+import { freePort, http, postSigned, startTestService, testConfig, TEST_SECRET } from '../helpers/service.ts';
+import { startService } from '../../app/server.ts';
 import { statuses, inbound } from '../fixtures/meta.ts';
 import { createLogger } from '../../app/logger.ts';
 
@@ -54,6 +55,23 @@ describe('when the warehouse cannot commit', () => {
       expect(codes.every((c) => c === 200 || c === 503)).toBe(true);
       // Exactly the acknowledged ones are stored.
       expect(await count('statuses_v1')).toBe(codes.filter((c) => c === 200).length);
+    } finally {
+      await svc.stop();
+    }
+  });
+});
+
+describe('when a ClickHouse server is unreachable at start', () => {
+  it('serves anyway: webhooks answer 503 with Retry-After, health says so, and nothing piles up', async () => {
+    const closed = await freePort();
+    const config = testConfig({ CLICKHOUSE_URL: `http://127.0.0.1:${closed}`, CLICKHOUSE_DATABASE: 'wa_unreachable' });
+    const svc = await startService(config, { log: createLogger('down', 'silent'), scheduler: false });
+    try {
+      const body = JSON.stringify(statuses({ id: 'wamid.DOWN', status: 'sent', timestamp: '1760000000', recipient_id: '1' }));
+      const answers = await Promise.all(Array.from({ length: 200 }, () => postSigned(svc, body)));
+      expect(answers.every((a) => a.status === 503 && a.headers['retry-after'] === '5')).toBe(true);
+      expect((await http(`${svc.url()}/healthz`)).status).toBe(503);
+      expect(svc.writer.depth).toBe(0);
     } finally {
       await svc.stop();
     }
