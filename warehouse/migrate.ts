@@ -73,11 +73,6 @@ export function renderStatements(sql: string, wh: Pick<Warehouse, 'database' | '
   return [toLocal(sql)];
 }
 
-/** A single statement rendered for a non-cluster warehouse (kept for callers that render one). */
-export function renderStatement(sql: string, wh: Pick<Warehouse, 'database' | 'cluster'>): string {
-  return renderStatements(sql, wh).join(';\n');
-}
-
 export interface MigrationResult {
   applied: string[];
   skipped: string[];

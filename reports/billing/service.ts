@@ -25,16 +25,9 @@ export class BillingRequestError extends Error {
   }
 }
 
-export interface AccuracyRow {
-  waba_id: string;
-  month: string;
-  snapshot_date: string;
-  pricing_model: string;
-  category: string;
-  actual_to_date: number;
-  forecast: number;
-  low: number;
-  high: number;
+/** A stored forecast snapshot beside the month's outcome. */
+export interface AccuracyRow
+  extends Pick<ForecastSnapshotRow, 'waba_id' | 'month' | 'snapshot_date' | 'pricing_model' | 'category' | 'actual_to_date' | 'forecast' | 'low' | 'high'> {
   actual: number;
   month_complete: boolean;
   error: number;

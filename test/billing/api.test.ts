@@ -1,28 +1,16 @@
 import { tableFromIPC } from 'apache-arrow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Service } from '../../app/server.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { BillingReports } from '../../reports/billing/service.ts';
-import type { Warehouse } from '../../warehouse/client.ts';
-import { authHeader, http, startTestService, TEST_TOKENS } from '../helpers/service.ts';
-import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
+import { authHeader, http, TEST_TOKENS, useTestService } from '../helpers/service.ts';
+import { rows, truncateAll } from '../helpers/warehouse.ts';
 import { pmpMessage, statusBody, type StatusSpec } from './bodies.ts';
 import { PHONE_BR, PHONE_UTC, WABA_BR, WABA_UTC, getJson, postAll, refresh, writeTenantConfig } from './setup.ts';
 
 /** The billing API: access, bad input, formats, the audit, rate-card uploads, reconciliation, the forecast. */
 
-let wh: Warehouse;
-let service: Service;
-
-beforeAll(async () => {
-  wh = await openTestWarehouse();
-  service = await startTestService(wh, { CONFIG_FILE: writeTenantConfig() });
-});
-afterAll(async () => {
-  await service?.stop();
-  await wh?.close();
-});
+const ctx = useTestService({ CONFIG_FILE: writeTenantConfig() });
 beforeEach(async () => {
-  await truncateAll(wh);
+  await truncateAll(ctx.wh);
 });
 
 const CARD = [
@@ -32,11 +20,11 @@ const CARD = [
 ].join('\n');
 
 function upload(text: string, query: string, role: keyof typeof TEST_TOKENS = 'finance') {
-  return http(`${service.url()}/api/billing/rate-cards?${query}`, { method: 'POST', headers: { ...authHeader(role), 'Content-Type': 'text/csv' }, body: text });
+  return http(`${ctx.svc.url()}/api/billing/rate-cards?${query}`, { method: 'POST', headers: { ...authHeader(role), 'Content-Type': 'text/csv' }, body: text });
 }
 
 function postJson(path: string, body: unknown, role: keyof typeof TEST_TOKENS = 'finance') {
-  return http(service.url() + path, { method: 'POST', headers: { ...authHeader(role), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return http(ctx.svc.url() + path, { method: 'POST', headers: { ...authHeader(role), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 /** 2025-08-04 one marketing message to Brazil, a free service reply; 2025-08-05 one utility to India. */
@@ -46,8 +34,8 @@ async function augustTraffic() {
     ...pmpMessage('wamid.a2', '5511987650001', '2025-08-04T13:00:00Z', { category: 'service', type: 'free_customer_service', billable: false }, [{ status: 'delivered', at: '2025-08-04T13:00:05Z', priced: true }]),
     ...pmpMessage('wamid.a3', '919876500002', '2025-08-05T09:00:00Z', { category: 'utility', type: 'regular', billable: true }, [{ status: 'read', at: '2025-08-05T09:10:00Z', priced: true }]),
   ];
-  await postAll(service, [statusBody(WABA_UTC, PHONE_UTC, s)]);
-  await refresh(service);
+  await postAll(ctx.svc, [statusBody(WABA_UTC, PHONE_UTC, s)]);
+  await refresh(ctx.svc);
 }
 
 describe('access', () => {
@@ -61,14 +49,14 @@ describe('access', () => {
   ];
   it.each(routes)('%s: finance and admin 200, manager and privacy 403, no token 401', async (path) => {
     for (const [role, status] of [['finance', 200], ['admin', 200], ['manager', 403], ['privacy', 403]] as const) {
-      expect((await http(service.url() + path, { headers: authHeader(role) })).status, role).toBe(status);
+      expect((await http(ctx.svc.url() + path, { headers: authHeader(role) })).status, role).toBe(status);
     }
-    expect((await http(service.url() + path)).status).toBe(401);
+    expect((await http(ctx.svc.url() + path)).status).toBe(401);
   });
 
   it('uploads need finance or admin too', async () => {
     expect((await upload(CARD, 'currency=USD&effective_from=2025-07-01', 'manager')).status).toBe(403);
-    expect((await http(`${service.url()}/api/billing/rate-cards?currency=USD&effective_from=2025-07-01`, { method: 'POST', body: CARD })).status).toBe(401);
+    expect((await http(`${ctx.svc.url()}/api/billing/rate-cards?currency=USD&effective_from=2025-07-01`, { method: 'POST', body: CARD })).status).toBe(401);
     expect((await postJson('/api/reports/reconciliation', {}, 'privacy')).status).toBe(403);
   });
 });
@@ -80,7 +68,7 @@ describe('bad input', () => {
     ['month=2024-3', 'month must be YYYY-MM, got "2024-3"'],
     ['month=2024-03&format=xlsx', 'format must be one of json|csv|arrow|parquet'],
   ])('/conversations?%s → 400 naming the parameter', async (q, error) => {
-    const r = await getJson(service, `/api/reports/conversations?${q}`);
+    const r = await getJson(ctx.svc, `/api/reports/conversations?${q}`);
     expect(r.status).toBe(400);
     expect(r.body).toEqual({ error });
   });
@@ -92,15 +80,15 @@ describe('bad input', () => {
     ['/api/reports/conversations?month=2024-03&waba_id=999999', 404, 'waba_id 999999 is unknown: it is not configured and no webhook data names it'],
     ['/api/reports/forecast?waba_id=999999', 404, 'waba_id 999999 is unknown: it is not configured and no webhook data names it'],
   ])('%s → %i', async (path, status, error) => {
-    const r = await getJson(service, path);
+    const r = await getJson(ctx.svc, path);
     expect(r.status).toBe(status);
     expect(r.body).toEqual({ error });
   });
 
   it('a WABA seen only in webhooks (no configuration) is known, with UTC months', async () => {
-    await postAll(service, [statusBody('777', 'pn7', pmpMessage('wamid.x', '5511987650001', '2025-08-31T23:30:00Z', { category: 'marketing', type: 'regular' }, []))]);
-    await refresh(service);
-    const r = await getJson(service, '/api/reports/conversations?month=2025-08&waba_id=777');
+    await postAll(ctx.svc, [statusBody('777', 'pn7', pmpMessage('wamid.x', '5511987650001', '2025-08-31T23:30:00Z', { category: 'marketing', type: 'regular' }, []))]);
+    await refresh(ctx.svc);
+    const r = await getJson(ctx.svc, '/api/reports/conversations?month=2025-08&waba_id=777');
     expect(r.status).toBe(200);
     expect(r.body.rows.map((x) => [x.month, x.count])).toEqual([['2025-08', 1]]);
   });
@@ -109,21 +97,21 @@ describe('bad input', () => {
 describe('formats and the access audit', () => {
   it('serves csv, arrow and parquet, and records every call (refused ones too) without personal data', async () => {
     await augustTraffic();
-    const csv = await http(`${service.url()}/api/reports/conversations?month=2025-08&format=csv`, { headers: authHeader('finance') });
+    const csv = await http(`${ctx.svc.url()}/api/reports/conversations?month=2025-08&format=csv`, { headers: authHeader('finance') });
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const lines = csv.text.trim().split('\n');
     expect(lines[0]).toBe('waba_id,month,pricing_model,category,market,type,count,billable_count,free_count,free_tier_limit,free_tier_used,free_tier_remaining,volume_tier');
     expect(lines).toHaveLength(4);
-    const arrow = await http(`${service.url()}/api/reports/charges?month=2025-08&format=arrow`, { headers: authHeader('finance') });
+    const arrow = await http(`${ctx.svc.url()}/api/reports/charges?month=2025-08&format=arrow`, { headers: authHeader('finance') });
     const table = tableFromIPC(arrow.body);
     expect(table.numRows).toBe(3);
     expect(table.schema.fields.map((f) => f.name)).toContain('amount');
-    const parquet = await http(`${service.url()}/api/reports/forecast?month=2025-08&as_of=2025-08-10&format=parquet`, { headers: authHeader('finance') });
+    const parquet = await http(`${ctx.svc.url()}/api/reports/forecast?month=2025-08&as_of=2025-08-10&format=parquet`, { headers: authHeader('finance') });
     expect(parquet.body.subarray(0, 4).toString()).toBe('PAR1');
-    await getJson(service, '/api/reports/conversations?month=2025-13');
+    await getJson(ctx.svc, '/api/reports/conversations?month=2025-13');
 
     const audit = await rows<{ actor: string; role: string; action: string; params_json: string; rows_returned: number | null; export_sha256: string }>(
-      wh, `SELECT actor, role, action, params_json, rows_returned, export_sha256 FROM {{db}}.access_audit_v1 WHERE action LIKE 'billing.%' ORDER BY seq`,
+      ctx.wh, `SELECT actor, role, action, params_json, rows_returned, export_sha256 FROM {{db}}.access_audit_v1 WHERE action LIKE 'billing.%' ORDER BY seq`,
     );
     expect(audit.map((a) => [a.action, a.role, Number(a.rows_returned ?? -1)])).toEqual([
       ['billing.conversations', 'finance', 3],
@@ -142,7 +130,7 @@ describe('rate cards', () => {
   it('a refused card changes nothing: the card before stays in force', async () => {
     await augustTraffic();
     expect((await upload(CARD, 'currency=USD&effective_from=2025-07-01&name=usd.csv')).status).toBe(201);
-    const before = await getJson(service, '/api/reports/charges?month=2025-08&group_by=');
+    const before = await getJson(ctx.svc, '/api/reports/charges?month=2025-08&group_by=');
     expect(before.body.rows[0]!.amount).toBe(0.0639);
     const bad = CARD.replace('0.0625', '-0.0625') + '\nBrazil,USD,0.07,0.007,0.03,,0\n';
     const r = await upload(bad, 'currency=USD&effective_from=2025-08-01');
@@ -153,9 +141,9 @@ describe('rate cards', () => {
     });
     const missing = await upload('Market,Currency\nBrazil,USD\n', 'currency=USD&effective_from=2025-08-01');
     expect(JSON.parse(missing.text).problems).toEqual(['line 1: missing category columns (Marketing, Utility, Authentication, Service …)']);
-    const after = await getJson(service, '/api/reports/charges?month=2025-08&group_by=');
+    const after = await getJson(ctx.svc, '/api/reports/charges?month=2025-08&group_by=');
     expect(after.body.rows[0]!.amount).toBe(0.0639);
-    const list = await getJson<{ rows: Array<Record<string, unknown>> }>(service, '/api/billing/rate-cards');
+    const list = await getJson<{ rows: Array<Record<string, unknown>> }>(ctx.svc, '/api/billing/rate-cards');
     expect(list.body.rows.map((c) => [c.currency, c.kind, c.effective_from, c.entries, c.source_name])).toEqual([['USD', 'rates', '2025-07-01', 9, 'usd.csv']]);
   });
 
@@ -163,7 +151,7 @@ describe('rate cards', () => {
     await augustTraffic();
     await upload(CARD, 'currency=USD&effective_from=2025-07-01');
     await upload(CARD.replace('0.0014,0.0014,0.0280', '0.0020,0.0014,0.0280'), 'currency=USD&effective_from=2025-08-05');
-    const r = await getJson(service, '/api/reports/charges?month=2025-08&group_by=category');
+    const r = await getJson(ctx.svc, '/api/reports/charges?month=2025-08&group_by=category');
     expect(Object.fromEntries(r.body.rows.map((x) => [x.category, [x.amount, x.rate_cards]]))).toEqual({
       marketing: [0.0625, 'USD 2025-07-01'],
       service: [0, ''],
@@ -202,23 +190,23 @@ describe('reconciliation with Meta analytics', () => {
     expect(r.status).toBe(201);
     const body = JSON.parse(r.text);
     expect(body.import).toMatchObject({ waba_id: WABA_UTC, source: 'pricing_analytics', points: 3, first_day: '2025-08-04', last_day: '2025-08-06' });
-    const got = await getJson(service, `/api/reports/reconciliation?month=2025-08&waba_id=${WABA_UTC}`);
+    const got = await getJson(ctx.svc, `/api/reports/reconciliation?month=2025-08&waba_id=${WABA_UTC}`);
     expect(got.body.rows.map((x) => [x.day, x.category, x.meta_count, x.our_count, x.count_difference, x.meta_cost, x.our_amount, x.status])).toEqual([
       ['2025-08-04', 'marketing', 1, 1, 0, 0.0625, 0.0625, 'match'],
       ['2025-08-04', 'service', 0, 1, 1, null, 0, 'only_ours'],
       ['2025-08-05', 'utility', 2, 1, -1, 0.0028, 0.0014, 'differs'],
       ['2025-08-06', 'authentication', 1, 0, -1, 0.0014, 0, 'only_meta'],
     ]);
-    const only = await getJson(service, `/api/reports/reconciliation?month=2025-08&only_differences=true`);
+    const only = await getJson(ctx.svc, `/api/reports/reconciliation?month=2025-08&only_differences=true`);
     expect(only.body.rows).toHaveLength(3);
   });
 
   it('reads conversation_analytics for CBP months, with the WABA taken from the query', async () => {
-    await postAll(service, [statusBody(WABA_BR, PHONE_BR, [
+    await postAll(ctx.svc, [statusBody(WABA_BR, PHONE_BR, [
       { wamid: 'wamid.c1', status: 'sent', at: '2024-03-02T12:00:00Z', recipient: '5511900000001', conversation: { id: 'c-1', origin: 'service' }, pricing: { billable: false, pricing_model: 'CBP', category: 'service' } },
       { wamid: 'wamid.c2', status: 'sent', at: '2024-03-02T13:00:00Z', recipient: '5511900000002', conversation: { id: 'c-2', origin: 'marketing' }, pricing: { billable: true, pricing_model: 'CBP', category: 'marketing' } },
     ])]);
-    await refresh(service);
+    await refresh(ctx.svc);
     const localMidnight = Math.floor(Date.parse('2024-03-02T03:00:00Z') / 1000);
     const saved = {
       conversation_analytics: {
@@ -256,13 +244,13 @@ describe('forecast', () => {
       conversation: { id: `svc-${i}`, origin: 'service' },
       pricing: { billable: i === 1000, pricing_model: 'CBP', category: 'service' },
     }));
-    await postAll(service, [statusBody(WABA_BR, PHONE_BR, s.slice(0, 500)), statusBody(WABA_BR, PHONE_BR, s.slice(500))]);
-    await refresh(service);
+    await postAll(ctx.svc, [statusBody(WABA_BR, PHONE_BR, s.slice(0, 500)), statusBody(WABA_BR, PHONE_BR, s.slice(500))]);
+    await refresh(ctx.svc);
   }
 
   it('gives the local date the free tier ran out, the month so far and an interval', async () => {
     await cbpMarch();
-    const r = await getJson(service, `/api/reports/forecast?month=2024-03&as_of=2024-03-10&waba_id=${WABA_BR}`);
+    const r = await getJson(ctx.svc, `/api/reports/forecast?month=2024-03&as_of=2024-03-10&waba_id=${WABA_BR}`);
     expect(r.status).toBe(200);
     const total = r.body.rows.find((x) => x.category === '*')!;
     expect(total).toMatchObject({
@@ -275,11 +263,11 @@ describe('forecast', () => {
 
   it('snapshots the forecast per local date and shows its accuracy against the month', async () => {
     await cbpMarch();
-    const reports = new BillingReports(service.deps);
+    const reports = new BillingReports(ctx.svc.deps);
     await reports.snapshotForecasts(new Date('2024-03-05T12:00:00Z'));
     await reports.snapshotForecasts(new Date('2024-03-05T18:00:00Z'));
     await reports.snapshotForecasts(new Date('2024-03-20T12:00:00Z'));
-    const r = await getJson(service, `/api/reports/forecast/accuracy?month=2024-03&waba_id=${WABA_BR}`);
+    const r = await getJson(ctx.svc, `/api/reports/forecast/accuracy?month=2024-03&waba_id=${WABA_BR}`);
     const totals = r.body.rows.filter((x) => x.category === '*');
     expect(totals.map((x) => [x.snapshot_date, x.actual_to_date, x.actual, x.month_complete])).toEqual([
       ['2024-03-05', 1001, 1001, true],

@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Service } from '../../app/server.ts';
-import type { Warehouse } from '../../warehouse/client.ts';
-import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
-import { startTestService } from '../helpers/service.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { rows, truncateAll } from '../helpers/warehouse.ts';
+import { useTestService } from '../helpers/service.ts';
 import { pmpMessage, statusBody, tierEventBody, type StatusSpec } from './bodies.ts';
 import { PHONE_BR, PHONE_UTC, WABA_BR, WABA_UTC, getJson, postAll, refresh, writeTenantConfig } from './setup.ts';
 
 /**
- * Hand-built signed webhooks through the real service, each case's answer computed by hand from
+ * Hand-built signed webhooks through the real ctx.svc, each case's answer computed by hand from
  * the definitions in docs/BILLING.md (never from the code's own output).
  */
 
-let wh: Warehouse;
-let service: Service;
-
-beforeAll(async () => {
-  wh = await openTestWarehouse();
-  service = await startTestService(wh, { CONFIG_FILE: writeTenantConfig() });
-});
-afterAll(async () => {
-  await service?.stop();
-  await wh?.close();
-});
+const ctx = useTestService({ CONFIG_FILE: writeTenantConfig() });
 beforeEach(async () => {
-  await truncateAll(wh);
+  await truncateAll(ctx.wh);
 });
 
 type Row = Record<string, unknown>;
@@ -78,9 +66,9 @@ describe('per-message pricing (PMP)', () => {
   ];
 
   it('counts each charged message once, by category × market × type', async () => {
-    await postAll(service, [statusBody(WABA_UTC, PHONE_UTC, august), statusBody(WABA_UTC, PHONE_UTC, fep), statusBody(WABA_UTC, PHONE_UTC, august.slice(0, 3))]);
-    await refresh(service);
-    const r = await getJson(service, `/api/reports/conversations?month=2025-08&waba_id=${WABA_UTC}`);
+    await postAll(ctx.svc, [statusBody(WABA_UTC, PHONE_UTC, august), statusBody(WABA_UTC, PHONE_UTC, fep), statusBody(WABA_UTC, PHONE_UTC, august.slice(0, 3))]);
+    await refresh(ctx.svc);
+    const r = await getJson(ctx.svc, `/api/reports/conversations?month=2025-08&waba_id=${WABA_UTC}`);
     expect(r.status).toBe(200);
     expect(r.body.rows.map(pick)).toEqual([
       { category: 'authentication', market: 'North America', type: 'regular', count: 1, billable_count: 1, free_count: 0 },
@@ -95,16 +83,16 @@ describe('per-message pricing (PMP)', () => {
     for (const row of r.body.rows) {
       expect(row).toMatchObject({ waba_id: WABA_UTC, month: '2025-08', pricing_model: 'PMP', free_tier_limit: null, free_tier_used: null });
     }
-    const sep = await getJson(service, `/api/reports/conversations?month=2025-09&waba_id=${WABA_UTC}`);
+    const sep = await getJson(ctx.svc, `/api/reports/conversations?month=2025-09&waba_id=${WABA_UTC}`);
     expect(sep.body.rows.map(pick)).toEqual([{ category: 'marketing', market: 'Brazil', type: 'regular', count: 1, billable_count: 1, free_count: 0 }]);
   });
 
   it('charges from the rate card in force, at the volume tier in force when charged', async () => {
-    await postAll(service, [
+    await postAll(ctx.svc, [
       statusBody(WABA_UTC, PHONE_UTC, august),
       tierEventBody(WABA_UTC, { at: '2025-08-05T00:00:00Z', category: 'UTILITY', tier: '1000001:5000000', month: '2025-08', region: 'India' }),
     ]);
-    await refresh(service);
+    await refresh(ctx.svc);
     const card = [
       'Market,Currency,Marketing,Utility,Authentication,Authentication-International,Service',
       'Brazil,USD,0.0625,0.0068,0.0315,,0',
@@ -116,12 +104,12 @@ describe('per-message pricing (PMP)', () => {
     ].join('\n');
     const tiers = ['Market,Currency,Category,Tier,Rate', 'India,USD,Utility,0:1000000,0.0014', 'India,USD,Utility,1000001:5000000,0.0012'].join('\n');
     for (const [text, kind] of [[card, 'rates'], [tiers, 'tiers']] as const) {
-      const r = await fetch(`${service.url()}/api/billing/rate-cards?currency=USD&effective_from=2025-07-01`, {
+      const r = await fetch(`${ctx.svc.url()}/api/billing/rate-cards?currency=USD&effective_from=2025-07-01`, {
         method: 'POST', headers: { Authorization: 'Bearer finance-token-123', 'Content-Type': 'text/csv' }, body: text,
       });
       expect(r.status, kind).toBe(201);
     }
-    const r = await getJson(service, `/api/reports/charges?month=2025-08&waba_id=${WABA_UTC}&group_by=category,market,tier`);
+    const r = await getJson(ctx.svc, `/api/reports/charges?month=2025-08&waba_id=${WABA_UTC}&group_by=category,market,tier`);
     expect(r.status).toBe(200);
     const byKey = Object.fromEntries(r.body.rows.map((x) => [`${x.category}/${x.market}/${x.tier}`, x.amount]));
     expect(byKey).toEqual({
@@ -133,7 +121,7 @@ describe('per-message pricing (PMP)', () => {
       'utility/Germany/': 0,
       'utility/India/1000001:5000000': 0.0012,
     });
-    const total = await getJson(service, `/api/reports/charges?month=2025-08&waba_id=${WABA_UTC}&group_by=`);
+    const total = await getJson(ctx.svc, `/api/reports/charges?month=2025-08&waba_id=${WABA_UTC}&group_by=`);
     expect(total.body.rows).toHaveLength(1);
     expect(total.body.rows[0]).toMatchObject({ billable_count: 6, unpriced_count: 1 });
     expect(total.body.rows[0]!.amount).toBeCloseTo(0.0135 + 0.0278 + 0.0625 + 0.0436 + 0.0012, 10);
@@ -164,9 +152,9 @@ describe('conversation-based pricing (CBP)', () => {
       { wamid: 'wamid.k4', status: 'sent', at: '2024-03-07T10:00:00Z', recipient: '919000000001', conversation: { id: 'ai-1', origin: 'authentication_international' }, pricing: { billable: true, pricing_model: 'CBP', category: 'authentication-international' } },
       { wamid: 'wamid.k5', status: 'sent', at: '2024-03-07T11:00:00Z', recipient: '919000000002', conversation: { id: 'ai-2', origin: 'authentication_international' }, pricing: { billable: true, pricing_model: 'CBP', category: 'authentication_international' } },
     ];
-    await postAll(service, [statusBody(WABA_BR, PHONE_BR, all.slice(0, 600)), statusBody(WABA_BR, PHONE_BR, all.slice(600)), statusBody(WABA_BR, PHONE_BR, other), statusBody(WABA_BR, PHONE_BR, other)]);
-    await refresh(service);
-    const r = await getJson(service, `/api/reports/conversations?month=2024-03&waba_id=${WABA_BR}`);
+    await postAll(ctx.svc, [statusBody(WABA_BR, PHONE_BR, all.slice(0, 600)), statusBody(WABA_BR, PHONE_BR, all.slice(600)), statusBody(WABA_BR, PHONE_BR, other), statusBody(WABA_BR, PHONE_BR, other)]);
+    await refresh(ctx.svc);
+    const r = await getJson(ctx.svc, `/api/reports/conversations?month=2024-03&waba_id=${WABA_BR}`);
     expect(r.status).toBe(200);
     const rowsOut = r.body.rows.map((x) => ({ category: x.category, count: x.count, billable_count: x.billable_count, free_count: x.free_count, free_tier_used: x.free_tier_used }));
     expect(rowsOut).toEqual([
@@ -179,7 +167,7 @@ describe('conversation-based pricing (CBP)', () => {
   });
 
   it('puts a status at 2024-03-01T02:00Z into February for America/Sao_Paulo, and fills in a silent billable from the free tier', async () => {
-    await postAll(service, [
+    await postAll(ctx.svc, [
       statusBody(WABA_BR, PHONE_BR, [
         { wamid: 'wamid.f1', status: 'sent', at: '2024-03-01T02:00:00Z', recipient: '5511933330000', conversation: { id: 'ut-1', origin: 'utility' }, pricing: { billable: true, pricing_model: 'CBP', category: 'utility' } },
         { wamid: 'wamid.f1', status: 'delivered', at: '2024-03-01T03:30:00Z', recipient: '5511933330000', conversation: { id: 'ut-1', origin: 'utility' }, pricing: { billable: true, pricing_model: 'CBP', category: 'utility' } },
@@ -190,46 +178,46 @@ describe('conversation-based pricing (CBP)', () => {
         { wamid: 'wamid.u1', status: 'sent', at: '2024-03-01T02:00:00Z', recipient: '5511955550000', conversation: { id: 'ut-2', origin: 'utility' }, pricing: { billable: true, pricing_model: 'CBP', category: 'utility' } },
       ]),
     ]);
-    await refresh(service);
-    const feb = await getJson(service, `/api/reports/conversations?month=2024-02&waba_id=${WABA_BR}`);
+    await refresh(ctx.svc);
+    const feb = await getJson(ctx.svc, `/api/reports/conversations?month=2024-02&waba_id=${WABA_BR}`);
     expect(feb.body.rows.map((x) => [x.category, x.count, x.billable_count, x.free_count, x.free_tier_used])).toEqual([
       ['service', 1, 0, 1, 1],
       ['utility', 1, 1, 0, 0],
     ]);
     expect(feb.body.rows[0]).toMatchObject({ free_tier_limit: 1000, free_tier_remaining: 999 });
-    const mar = await getJson(service, `/api/reports/conversations?month=2024-03&waba_id=${WABA_BR}`);
+    const mar = await getJson(ctx.svc, `/api/reports/conversations?month=2024-03&waba_id=${WABA_BR}`);
     expect(mar.body.rows).toEqual([]);
-    const utc = await getJson(service, `/api/reports/conversations?month=2024-03&waba_id=${WABA_UTC}`);
+    const utc = await getJson(ctx.svc, `/api/reports/conversations?month=2024-03&waba_id=${WABA_UTC}`);
     expect(utc.body.rows.map((x) => [x.category, x.count])).toEqual([['utility', 1]]);
   });
 });
 
 describe('the facts job', () => {
   it('is idempotent: a second run and a rebuild change nothing', async () => {
-    await postAll(service, [
+    await postAll(ctx.svc, [
       statusBody(WABA_UTC, PHONE_UTC, pmpMessage('wamid.i1', '5511987650001', '2025-08-04T12:00:00Z', { category: 'marketing', type: 'regular', billable: true }, [{ status: 'delivered', at: '2025-08-04T12:00:05Z', priced: true }])),
     ]);
-    await refresh(service);
-    const first = await getJson(service, `/api/reports/conversations?month=2025-08`);
+    await refresh(ctx.svc);
+    const first = await getJson(ctx.svc, `/api/reports/conversations?month=2025-08`);
     // Within the overlap window the same statuses are read again: nothing changed, nothing is written.
-    expect(await refresh(service)).toMatchObject({ messages: 0, conversations: 0, periods: [] });
-    await Promise.all([refresh(service), refresh(service)]);
+    expect(await refresh(ctx.svc)).toMatchObject({ messages: 0, conversations: 0, periods: [] });
+    await Promise.all([refresh(ctx.svc), refresh(ctx.svc)]);
     const { runFacts, billingEnv } = await import('../../reports/billing/facts-job.ts');
-    await runFacts(billingEnv(service.deps), new Date(Date.now() + 60_000), { rebuild: true });
-    const again = await getJson(service, `/api/reports/conversations?month=2025-08`);
+    await runFacts(billingEnv(ctx.svc.deps), new Date(Date.now() + 60_000), { rebuild: true });
+    const again = await getJson(ctx.svc, `/api/reports/conversations?month=2025-08`);
     expect(again.body.rows).toEqual(first.body.rows);
-    const facts = await rows<{ n: number }>(wh, `SELECT count() AS n FROM {{db}}.billing_messages_v1 FINAL`);
+    const facts = await rows<{ n: number }>(ctx.wh, `SELECT count() AS n FROM {{db}}.billing_messages_v1 FINAL`);
     expect(Number(facts[0]!.n)).toBe(1);
   });
 
   it('moves a message to the month of its delivery when the delivery arrives later', async () => {
     const sent = pmpMessage('wamid.late', '5511987650001', '2025-08-31T23:50:00Z', { category: 'marketing', type: 'regular', billable: true }, []);
-    await postAll(service, [statusBody(WABA_UTC, PHONE_UTC, sent)]);
-    await refresh(service);
-    expect((await getJson(service, `/api/reports/conversations?month=2025-08&waba_id=${WABA_UTC}`)).body.rows.map((x) => x.count)).toEqual([1]);
-    await postAll(service, [statusBody(WABA_UTC, PHONE_UTC, [{ wamid: 'wamid.late', status: 'delivered', at: '2025-09-01T00:05:00Z', recipient: '5511987650001', pricing: { pricing_model: 'PMP', category: 'marketing', type: 'regular', billable: true } }])]);
-    await refresh(service);
-    expect((await getJson(service, `/api/reports/conversations?month=2025-08&waba_id=${WABA_UTC}`)).body.rows).toEqual([]);
-    expect((await getJson(service, `/api/reports/conversations?month=2025-09&waba_id=${WABA_UTC}`)).body.rows.map((x) => x.count)).toEqual([1]);
+    await postAll(ctx.svc, [statusBody(WABA_UTC, PHONE_UTC, sent)]);
+    await refresh(ctx.svc);
+    expect((await getJson(ctx.svc, `/api/reports/conversations?month=2025-08&waba_id=${WABA_UTC}`)).body.rows.map((x) => x.count)).toEqual([1]);
+    await postAll(ctx.svc, [statusBody(WABA_UTC, PHONE_UTC, [{ wamid: 'wamid.late', status: 'delivered', at: '2025-09-01T00:05:00Z', recipient: '5511987650001', pricing: { pricing_model: 'PMP', category: 'marketing', type: 'regular', billable: true } }])]);
+    await refresh(ctx.svc);
+    expect((await getJson(ctx.svc, `/api/reports/conversations?month=2025-08&waba_id=${WABA_UTC}`)).body.rows).toEqual([]);
+    expect((await getJson(ctx.svc, `/api/reports/conversations?month=2025-09&waba_id=${WABA_UTC}`)).body.rows.map((x) => x.count)).toEqual([1]);
   });
 });

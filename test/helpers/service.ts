@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { loadConfig, type Config } from '../../app/config.ts';
@@ -5,7 +6,7 @@ import { createLogger } from '../../app/logger.ts';
 import { startService, type Service } from '../../app/server.ts';
 import { signBody } from '../../ingest/signature.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
-import { TEST_DATA_DIR } from './warehouse.ts';
+import { TEST_DATA_DIR, openTestWarehouse } from './warehouse.ts';
 
 export const TEST_SECRET = 'test-app-secret';
 export const TEST_TOKENS = {
@@ -83,4 +84,21 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The usual lifecycle of a test file: the worker's warehouse and a running service, opened before
+ * its tests and closed after them. Read `ctx.wh` and `ctx.svc` inside tests and hooks.
+ */
+export function useTestService(env: Record<string, string> = {}, opts: { now?: () => Date; log?: boolean } = {}): { wh: Warehouse; svc: Service } {
+  const ctx = {} as { wh: Warehouse; svc: Service };
+  beforeAll(async () => {
+    ctx.wh = await openTestWarehouse();
+    ctx.svc = await startTestService(ctx.wh, env, opts);
+  });
+  afterAll(async () => {
+    await ctx.svc?.stop();
+    await ctx.wh?.close();
+  });
+  return ctx;
 }

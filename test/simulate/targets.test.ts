@@ -1,16 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../simulate/cli.ts';
-import type { Service } from '../../app/server.ts';
-import type { Warehouse } from '../../warehouse/client.ts';
 import { IngestWriter } from '../../ingest/writer.ts';
 import { createIngestMetrics } from '../../ingest/metrics.ts';
 import { createLogger } from '../../app/logger.ts';
 import { replay } from '../../ingest/replay.ts';
-import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
-import { startTestService, TEST_SECRET } from '../helpers/service.ts';
+import { rows, truncateAll } from '../helpers/warehouse.ts';
+import { TEST_SECRET, useTestService } from '../helpers/service.ts';
 
 /**
  * Both targets of `simulate` end to end: signed posts to the real service, and an NDJSON archive that
@@ -18,17 +16,8 @@ import { startTestService, TEST_SECRET } from '../helpers/service.ts';
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-targets-'));
-let wh: Warehouse;
-let svc: Service;
-beforeAll(async () => {
-  wh = await openTestWarehouse();
-  svc = await startTestService(wh);
-});
-afterAll(async () => {
-  await svc?.stop();
-  await wh?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const ctx = useTestService();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => {
   process.exitCode = undefined;
 });
@@ -37,7 +26,7 @@ const ARGS = ['--seed', 'targets', '--start', '2025-07-03', '--days', '2', '--sc
 
 async function stored() {
   const [r] = await rows<Record<string, number>>(
-    wh,
+    ctx.wh,
     `SELECT (SELECT count() FROM {{db}}.raw_webhooks_v1 FINAL) AS raw, (SELECT count() FROM {{db}}.messages_v1 FINAL) AS messages,
             (SELECT count() FROM {{db}}.statuses_v1 FINAL) AS statuses, (SELECT count() FROM {{db}}.unknown_items_v1) AS unknown`,
   );
@@ -51,16 +40,16 @@ describe('simulate targets', () => {
     expect(process.exitCode ?? 0).toBe(0);
     const distinct = new Set(readFileSync(out, 'utf8').trimEnd().split('\n')).size;
 
-    await truncateAll(wh);
-    await main([...ARGS, '--url', `${svc.url()}/webhook`, '--secret', TEST_SECRET, '--concurrency', '8']);
+    await truncateAll(ctx.wh);
+    await main([...ARGS, '--url', `${ctx.svc.url()}/webhook`, '--secret', TEST_SECRET, '--concurrency', '8']);
     expect(process.exitCode ?? 0).toBe(0);
     const posted = await stored();
     expect(posted.raw).toBe(distinct);
     expect(posted.messages).toBeGreaterThan(10);
     expect(posted.unknown).toBe(0);
 
-    await truncateAll(wh);
-    const writer = new IngestWriter(wh, { maxQueue: 10_000, maxBatch: 1000 }, createIngestMetrics(), createLogger('targets', 'silent'));
+    await truncateAll(ctx.wh);
+    const writer = new IngestWriter(ctx.wh, { maxQueue: 10_000, maxBatch: 1000 }, createIngestMetrics(), createLogger('targets', 'silent'));
     await replay(out, writer);
     expect(await stored()).toEqual(posted);
   });
