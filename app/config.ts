@@ -68,8 +68,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   INGEST_MAX_QUEUE: z.coerce.number().int().positive().default(20000),
   INGEST_MAX_BATCH: z.coerce.number().int().positive().default(5000),
+  // A commit running longer than this is logged as stalled, and again at each multiple.
+  INGEST_STALL_WARN_SECONDS: z.coerce.number().int().positive().default(30),
   // Connections a commit spreads its table inserts over (embedded engine; docs/BENCHMARKS.md).
-  INGEST_COMMITTERS: z.coerce.number().int().min(1).max(16).default(3),
+  INGEST_COMMITTERS: z.coerce.number().int().min(1).max(16).default(1),
   JOBS: z.enum(['on', 'off']).default('on'),
 });
 
@@ -92,7 +94,7 @@ export interface Config {
   apiTokens: ApiToken[];
   piiKey: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  ingest: { maxQueue: number; maxBatch: number };
+  ingest: { maxQueue: number; maxBatch: number; stallWarnSeconds?: number };
   /** Connections an ingest commit spreads its table inserts over (embedded engine). */
   committers: number;
   jobs: boolean;
@@ -162,7 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiTokens: parseTokens(e.API_TOKENS),
     piiKey: piiKey(e.PII_KEY, dataDir),
     logLevel: e.LOG_LEVEL,
-    ingest: { maxQueue: e.INGEST_MAX_QUEUE, maxBatch: e.INGEST_MAX_BATCH },
+    ingest: { maxQueue: e.INGEST_MAX_QUEUE, maxBatch: e.INGEST_MAX_BATCH, stallWarnSeconds: e.INGEST_STALL_WARN_SECONDS },
     committers: e.INGEST_COMMITTERS,
     jobs: e.JOBS === 'on',
     file: loadFileConfig(e.CONFIG_FILE),

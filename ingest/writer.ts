@@ -33,7 +33,7 @@ export class IngestWriter {
 
   constructor(
     private readonly wh: Warehouse,
-    private readonly opts: { maxQueue: number; maxBatch: number },
+    private readonly opts: { maxQueue: number; maxBatch: number; stallWarnSeconds?: number },
     private readonly metrics: IngestMetrics,
     private readonly log: Logger,
   ) {}
@@ -72,6 +72,13 @@ export class IngestWriter {
    */
   private async commit(batch: Pending[]): Promise<void> {
     const stop = this.metrics.commitSeconds.startTimer();
+    // The embedded engine cannot cancel a statement: a commit that never returns can only be reported,
+    // so say which one while it is still running (every webhook waits behind it).
+    const started = Date.now();
+    const watchdog = setInterval(() => {
+      this.log.warn({ bodies: batch.length, seconds: Math.round((Date.now() - started) / 1000) }, 'warehouse commit still running');
+    }, (this.opts.stallWarnSeconds ?? 30) * 1000);
+    watchdog.unref();
     try {
       const db = this.wh.database;
       const conns = this.wh.committers;
@@ -96,6 +103,8 @@ export class IngestWriter {
       this.log.error({ err: e, bodies: batch.length }, 'warehouse commit failed');
       const err = new CommitError('warehouse commit failed');
       for (const p of batch) p.reject(err);
+    } finally {
+      clearInterval(watchdog);
     }
   }
 

@@ -70,8 +70,10 @@ export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir
   const writer = make('writer');
   const reader = make('reader');
   const jobs = make('jobs');
-  // A server client already keeps a pool of HTTP connections; the embedded engine needs one per commit.
-  const committers = ch.mode === 'embedded' ? Array.from({ length: config.committers ?? 3 }, (_, i) => make(`commit-${i}`)) : [writer];
+  // A server client already keeps a pool of HTTP connections; the embedded engine needs one connection
+  // per parallel insert. One by default: parallel inserts on several embedded connections once left an
+  // insert that never returned (chDB 3.4.0, see docs/BENCHMARKS.md), so they are opt-in.
+  const committers = ch.mode === 'embedded' ? Array.from({ length: config.committers ?? 1 }, (_, i) => make(`commit-${i}`)) : [writer];
   return {
     database: ch.database,
     mode: ch.mode,

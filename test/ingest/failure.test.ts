@@ -102,6 +102,36 @@ describe('graceful shutdown', () => {
   });
 });
 
+describe('a commit that takes long', () => {
+  it('is logged while it runs, without personal data, and still acknowledged once stored', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const config = testConfig({ INGEST_STALL_WARN_SECONDS: '1' });
+    const svc = await startService(config, { warehouse: wh, log: createLogger('stall', 'warn', sink), scheduler: false });
+    // A real slow engine: every insert into statuses_v1 also feeds a view that sleeps 2.5 s.
+    await wh.writer.command({ query: `CREATE TABLE ${wh.database}.stall_sink (n UInt8) ENGINE = Null` });
+    await wh.writer.command({ query: `CREATE MATERIALIZED VIEW ${wh.database}.stall_mv TO ${wh.database}.stall_sink AS SELECT toUInt8(sleep(2.5)) AS n FROM ${wh.database}.statuses_v1` });
+    try {
+      const body = JSON.stringify(statuses({ id: 'wamid.SLOW', status: 'sent', timestamp: '1760000000', recipient_id: '5511977776666' }));
+      const answer = await postSigned(svc, body);
+      expect(answer.status).toBe(200);
+      const stalls = lines.map((l) => JSON.parse(l) as { msg: string; bodies: number; seconds: number }).filter((l) => l.msg === 'warehouse commit still running');
+      expect(stalls.length).toBeGreaterThanOrEqual(1);
+      expect(stalls[0]).toMatchObject({ bodies: 1, seconds: 1 });
+      expect(lines.join('')).not.toContain('5511977776666');
+      expect(await count('statuses_v1')).toBe(1);
+      // Once the commit returns the warnings stop.
+      const seen = lines.length;
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(lines.length).toBe(seen);
+    } finally {
+      await wh.writer.command({ query: `DROP VIEW IF EXISTS ${wh.database}.stall_mv` });
+      await wh.writer.command({ query: `DROP TABLE IF EXISTS ${wh.database}.stall_sink` });
+      await svc.stop();
+    }
+  });
+});
+
 const b2 = (b: Buffer) => b.subarray(10);
 
 describe('logs', () => {
