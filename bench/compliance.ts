@@ -9,11 +9,14 @@
  *    `ALTER TABLE messages_v1 DELETE` for another person.
  *
  *   node bin/run-ts.mjs bench/compliance.ts [--days 40] [--scale 120] [--seed bench] [--keep]
+ *   node bin/run-ts.mjs bench/compliance.ts --store <dir>     # a benchmark store (bench/store.ts), e.g. 10 M events
+ *
+ * With --store the erasures change the store (four people erased): run the other benchmarks on it first.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../app/config.ts';
+import { loadConfig, type Config } from '../app/config.ts';
 import { createLogger } from '../app/logger.ts';
 import { buildDeps } from '../app/server.ts';
 import { buildEntry } from '../ingest/entry.ts';
@@ -24,6 +27,7 @@ import { eraseSubject } from '../reports/compliance/erasure.ts';
 import { generateSync, simulationConfig, type SimOptions, type SubjectRecord } from '../simulate/index.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
+import { readStore, storeConfig } from './store.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -37,16 +41,14 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   return [r, Math.round(performance.now() - t0)];
 }
 
-async function main(): Promise<void> {
-  const sim: SimOptions = { seed: opt('seed', 'bench'), start: '2025-09-01', days: Number(opt('days', '40')), scale: Number(opt('scale', '120')) };
-  const dir = mkdtempSync(join(tmpdir(), 'wa-bench-compliance-'));
+type Person = { wa_id: string; body_count: number };
+
+/** Loads simulated traffic into a fresh DATA_DIR; returns it with the people ranked by bodies naming them. */
+async function loadOwn(sim: SimOptions, dir: string): Promise<{ config: Config; ranked: Person[]; stats: Record<string, number> }> {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(simulationConfig(sim)));
   const config = loadConfig({ ...process.env, DATA_DIR: join(dir, 'data'), CONFIG_FILE: join(dir, 'config.json'), PII_KEY: 'bench', LOG_LEVEL: 'warn', JOBS: 'off' });
   const wh = await openWarehouse(config);
   await migrate(wh);
-  const { deps } = await buildDeps(config, wh, createLogger('bench', 'warn'));
-  const who = { actor: 'bench', role: 'privacy' as const };
-
   // Load: every posting through buildEntry and the group-commit writer, as the webhook does.
   const subjects: SubjectRecord[] = [];
   const writer = new IngestWriter(wh, { maxQueue: 50_000, maxBatch: 5_000 }, createIngestMetrics(), createLogger('bench', 'warn'));
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     }
     await Promise.all(window);
   });
+  await writer.drain();
   // Measure a store at rest: merge what the load left behind, and wait for background merges,
   // which would otherwise compete with (and delay) the mutations being timed.
   const [, mergeMs] = await timed(async () => {
@@ -78,11 +81,38 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
   });
-
-  // The busiest person, and one at the median, by bodies that name them.
+  await wh.close();
   const ranked = [...subjects].sort((a, b) => b.body_count - a.body_count || a.wa_id.localeCompare(b.wa_id));
-  const picks = { busiest: ranked[0]!, median: ranked[Math.floor(ranked.length / 2)]! };
-  const out: Record<string, unknown> = { bodies, events: items, subjects: subjects.length, load_ms: loadMs, load_events_per_s: Math.round((items / loadMs) * 1000), optimize_ms: mergeMs };
+  return { config, ranked, stats: { bodies, events: items, subjects: subjects.length, load_ms: loadMs, load_events_per_s: Math.round((items / loadMs) * 1000), optimize_ms: mergeMs } };
+}
+
+async function main(): Promise<void> {
+  const given = opt('store', '');
+  const sim: SimOptions = { seed: opt('seed', 'bench'), start: '2025-09-01', days: Number(opt('days', '40')), scale: Number(opt('scale', '120')) };
+  const dir = given || mkdtempSync(join(tmpdir(), 'wa-bench-compliance-'));
+  let config: Config;
+  // The busiest person and the next, two at the median, and one a third of the way down.
+  let picks: { busiest: Person; median: Person };
+  let next: { busiest: Person; median: Person; other: Person };
+  const out: Record<string, unknown> = {};
+  if (given) {
+    const store = readStore(given);
+    config = storeConfig(given);
+    picks = { busiest: store.people[0]!, median: store.median_people[0]! };
+    next = { busiest: store.people[1]!, median: store.median_people[1]!, other: store.third_person };
+    Object.assign(out, { store: given, sim: store.sim, bodies: store.bodies, events: store.events, load_events_per_s: store.ingest_events_per_s, optimize_ms: store.optimize_ms });
+  } else {
+    const own = await loadOwn(sim, dir);
+    config = own.config;
+    const ranked = own.ranked;
+    const mid = Math.floor(ranked.length / 2);
+    picks = { busiest: ranked[0]!, median: ranked[mid]! };
+    next = { busiest: ranked[1]!, median: ranked[mid + 1]!, other: ranked[Math.floor(ranked.length / 3)]! };
+    Object.assign(out, { sim, ...own.stats });
+  }
+  const wh = await openWarehouse(config);
+  const { deps } = await buildDeps(config, wh, createLogger('bench', 'warn'));
+  const who = { actor: 'bench', role: 'privacy' as const };
 
   const lookup = async (id: string) => {
     const rs = await wh.reader.query({
@@ -113,7 +143,7 @@ async function main(): Promise<void> {
   }
 
   // Erasure for each pick; the yardstick deletes a third person from one table with one mutation.
-  const other = ranked[Math.floor(ranked.length / 3)]!;
+  const other = next.other;
   const [, refMs] = await timed(() =>
     wh.jobs.command({ query: `ALTER TABLE ${wh.database}.messages_v1 DELETE WHERE wa_id = {id:String}`, query_params: { id: other.wa_id }, clickhouse_settings: { mutations_sync: '2' } }),
   );
@@ -122,7 +152,7 @@ async function main(): Promise<void> {
   const light = (await buildDeps({ ...config, file: { ...config.file, privacy: { erasure: { method: 'lightweight' } } } }, wh, createLogger('bench', 'warn'))).deps;
   const runs = [
     ['mutation_busiest', deps, picks.busiest], ['mutation_median', deps, picks.median],
-    ['lightweight_busiest', light, ranked[1]!], ['lightweight_median', light, ranked[Math.floor(ranked.length / 2) + 1]!],
+    ['lightweight_busiest', light, next.busiest], ['lightweight_median', light, next.median],
   ] as const;
   for (const [name, d, s] of runs) {
     const [receipt, t] = await timed(() => eraseSubject(d, who, { subject: { kind: 'phone', id: s.wa_id }, legalGround: 'benchmark' }));
@@ -131,10 +161,9 @@ async function main(): Promise<void> {
       [`erase_${name}_tables`]: receipt.tables.length, [`erase_${name}_vs_single_mutation`]: Math.round((t / Math.max(1, refMs)) * 10) / 10,
     });
   }
-  await writer.drain();
   await wh.close();
-  if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
-  console.log(JSON.stringify({ sim, ...out }, null, 2));
+  if (!given && !args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify(out, null, 2));
 }
 
 await main();

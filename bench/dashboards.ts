@@ -5,108 +5,33 @@
  * script start), the data request (→ payload parsed: every report read, every spec built) and
  * drawing (→ every chart drawn). The `/data` call timed from Node in the same run is the reference.
  * Each dashboard is opened cold (first visit of a fresh browser context: scripts not cached) and
- * warm (median of 5 visits in that context).
+ * warm (median of 5 visits in that context). The data is a benchmark store (bench/store.ts): built
+ * here at the asked size, or an existing one with `--store <dir>` (10 M events take long to load).
  *
- *   node bin/run-ts.mjs bench/dashboards.ts [--days 28] [--scale 150] [--seed bench-dashboards] [--runs 5]
+ *   node bin/run-ts.mjs bench/dashboards.ts [--events 100000] [--days 28] [--seed bench-dashboards] [--runs 5] [--store <dir>]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { loadConfig } from '../app/config.ts';
 import { createLogger } from '../app/logger.ts';
-import { startService, type Service } from '../app/server.ts';
-import { IngestWriter } from '../ingest/writer.ts';
-import { createIngestMetrics } from '../ingest/metrics.ts';
-import { replay } from '../ingest/replay.ts';
-import { runAllOnce } from '../reports/scheduler.ts';
-import { BillingReports } from '../reports/billing/service.ts';
-import { openRequest } from '../reports/compliance/rights.ts';
-import { generateSync, simulationConfig } from '../simulate/engine.ts';
+import { startService } from '../app/server.ts';
 import { openWarehouse } from '../warehouse/client.ts';
-import { migrate } from '../warehouse/migrate.ts';
+import { buildStore, readStore, storeConfig, STORE_TOKEN } from './store.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1]! : dflt;
 };
-const DAYS = Number(opt('days', '28'));
-const SCALE = Number(opt('scale', '150'));
-const SEED = opt('seed', 'bench-dashboards');
 const RUNS = Number(opt('runs', '5'));
-const TOKEN = 'bench-admin-token';
+const TOKEN = STORE_TOKEN;
 const DASHBOARDS = ['managers', 'finance', 'privacy'] as const;
 const CHART_COUNT = { managers: 10, finance: 6, privacy: 5 };
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (t0: number) => Math.round(performance.now() - t0);
-
-/** Generated bodies to an NDJSON file (ending yesterday, so retention keeps them); returns the item count. */
-function generate(dir: string, start: string): { file: string; items: number; bodies: number } {
-  const file = join(dir, 'bodies.ndjson');
-  const lines: string[] = [];
-  let items = 0;
-  for (const p of generateSync({
-    seed: SEED,
-    start,
-    days: DAYS,
-    scale: SCALE,
-    onTruth: (t) => {
-      if (t.kind === 'summary') items = Number(t.items ?? 0);
-    },
-  })) {
-    lines.push(p.body);
-  }
-  writeFileSync(file, lines.join('\n') + '\n');
-  return { file, items, bodies: lines.length };
-}
-
-/** Loads the bodies through the ingest writer, the example rate card, then runs every job once. */
-async function load(service: Service, file: string): Promise<{ ingestMs: number; jobsMs: number }> {
-  const log = createLogger('bench', 'warn');
-  let t0 = performance.now();
-  const writer = new IngestWriter(service.deps.warehouse, service.deps.config.ingest, createIngestMetrics(), log);
-  await replay(file, writer);
-  await writer.drain();
-  const ingestMs = ms(t0);
-  const card = join('reports', 'billing', 'rate-cards', 'EXAMPLE-rates-USD-2025-07-01.csv');
-  await new BillingReports(service.deps).loadRateCard(readFileSync(card, 'utf8'), {
-    currency: 'USD',
-    effectiveFrom: '2025-07-01',
-    sourceName: 'EXAMPLE-rates-USD-2025-07-01.csv',
-    loadedBy: 'bench',
-  });
-  // Meta's figures for two days (reconciliation) and two rights requests (the register).
-  const waba = service.deps.config.file.tenants[0]!.waba_id;
-  const first = Date.parse(`${day(-DAYS - 1)}T03:00:00Z`) / 1000;
-  await new BillingReports(service.deps).importAnalytics(
-    {
-      id: waba,
-      pricing_analytics: {
-        data: [
-          {
-            data_points: [
-              { start: first, end: first + 86_400, volume: 7, pricing_category: 'MARKETING', pricing_type: 'REGULAR', country: 'BR' },
-              { start: first + 86_400, end: first + 172_800, volume: 3, pricing_category: 'UTILITY', pricing_type: 'REGULAR', country: 'BR' },
-            ],
-          },
-        ],
-      },
-    },
-    waba,
-    'bench',
-  );
-  for (const [type, jurisdiction, ago] of [['access', 'lgpd', DAYS - 1], ['erasure', 'gdpr', 2]] as const) {
-    await openRequest(service.deps, { type, jurisdiction, subjectHash: service.deps.pseudonyms.subject(`55119999${ago}`), receivedAt: new Date(Date.now() - ago * 86_400_000), handledBy: 'bench' });
-  }
-  t0 = performance.now();
-  // Jobs page by when rows were received: run them a minute "later" so nothing is too recent.
-  const r = await runAllOnce(service.jobs, log, () => new Date(Date.now() + 60_000));
-  if (r.failed.length) console.log(`(jobs that failed: ${r.failed.join(', ')})`);
-  return { ingestMs, jobsMs: ms(t0) };
-}
 
 interface Timing {
   /** Navigation start → every chart drawn. */
@@ -144,29 +69,21 @@ async function timeData(base: string, path: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'wa-bench-dashboards-'));
-  const start = day(-DAYS - 1);
-  const range = `from=${start}&to=${day(0)}`;
+  const given = opt('store', '');
+  const dir = given || mkdtempSync(join(tmpdir(), 'wa-bench-dashboards-'));
   try {
-    let t0 = performance.now();
-    const gen = generate(dir, start);
-    const genMs = ms(t0);
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...simulationConfig({ seed: SEED, start, days: DAYS }), sla: { policies: [{ effective_from: '2024-01-01', rules: [{ name: 'standard', frt: { minutes: 15 }, nrt: { minutes: 30 } }] }] } }));
-    const config = loadConfig({
-      DATA_DIR: join(dir, 'data'),
-      CONFIG_FILE: join(dir, 'config.json'),
-      API_TOKENS: `admin:${TOKEN}`,
-      WHATSAPP_APP_SECRET: 'bench-secret',
-      PII_KEY: 'bench',
-      LOG_LEVEL: 'warn',
-      JOBS: 'off',
-      PORT: '0',
-    });
+    const t0 = performance.now();
+    if (!given) await buildStore(dir, { events: Number(opt('events', '100000')), days: Number(opt('days', '28')), seed: opt('seed', 'bench-dashboards') });
+    const store = readStore(dir);
+    const range = `from=${store.sim.start}&to=${day(0)}`;
+    const config = storeConfig(dir);
     const warehouse = await openWarehouse(config);
-    await migrate(warehouse);
     const service = await startService(config, { warehouse, log: createLogger('bench', 'warn'), scheduler: false });
-    const loaded = await load(service, gen.file);
-    console.log(`data: ${gen.items.toLocaleString('en')} items in ${gen.bodies.toLocaleString('en')} bodies over ${DAYS} days (scale ${SCALE}); generated in ${genMs} ms, ingested in ${loaded.ingestMs} ms, jobs ${loaded.jobsMs} ms\n`);
+    const jobsMs = Object.values(store.jobs_ms).reduce((a, b) => a + b, 0);
+    console.log(
+      `data: ${store.events.toLocaleString('en')} events in ${store.bodies.toLocaleString('en')} bodies over ${store.sim.days} days (scale ${store.sim.scale}); ` +
+        `ingested in ${store.load_ms} ms, jobs ${jobsMs} ms${given ? ` (store ${given})` : `, store built in ${ms(t0)} ms`}\n`,
+    );
 
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -196,7 +113,7 @@ async function main(): Promise<void> {
     await service.stop();
     await warehouse.close();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!given) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -10,6 +10,8 @@
  *    give), laid out as the job leaves it: merged after a full pass, plus recent small parts.
  *
  *   node bin/run-ts.mjs bench/sla.ts [--events 200000] [--days 30] [--seed bench] [--probe-waits 3200000]
+ *   node bin/run-ts.mjs bench/sla.ts --store <dir>     # a benchmark store (bench/store.ts), e.g. 10 M events:
+ *                                                      # its load figures, and the report phase on it
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
@@ -32,6 +34,7 @@ import { refreshWaits } from '../reports/sla/job.ts';
 import { parseReportParams, type ReportKind } from '../reports/sla/params.ts';
 import { runReport } from '../reports/sla/report.ts';
 import { slaSettings } from '../reports/sla/settings.ts';
+import { readStore } from './store.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -198,6 +201,20 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
     return;
   }
+  const store = opt('store', '');
+  if (store) {
+    // The store was loaded (and its waits job timed) by bench/store.ts; measure the reports on it.
+    const info = readStore(store);
+    const reports = child('report', store, { DATA_DIR: join(store, 'data'), CONFIG_FILE: join(store, 'config.json'), PII_KEY: 'bench', LOG_LEVEL: 'warn' });
+    const load = {
+      bodies: info.bodies, events: info.events, load_ms: info.load_ms, ingest_events_per_s: info.ingest_events_per_s,
+      full_ms: info.sla_full_ms, full_events: info.sla_full_events, full_events_per_s: info.sla_full_events_per_s,
+      incremental_events: info.sla_incremental_events, incremental_job_ms: info.sla_incremental_ms, incremental_chats: info.sla_incremental_chats,
+      incremental_events_per_s: info.sla_incremental_events_per_s,
+    };
+    report(`store ${store}: seed ${info.sim.seed}, ${info.sim.days} days from ${info.sim.start}, scale ${info.sim.scale}`, load, reports);
+    return;
+  }
   const target = Number(opt('events', '200000'));
   const days = Number(opt('days', '30'));
   const seed = opt('seed', 'bench');
@@ -223,7 +240,11 @@ async function main(): Promise<void> {
     Object.assign(reports, child('probe', dir, { ...env, DATA_DIR: join(dir, 'probe') }));
   }
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
-  console.log(`generated ${bodies} bodies (seed ${seed}, ${days} days, scale ${scale}) in ${genMs} ms`);
+  report(`generated ${bodies} bodies (seed ${seed}, ${days} days, scale ${scale}) in ${genMs} ms`, load, reports);
+}
+
+function report(title: string, load: Record<string, number>, reports: Record<string, number>): void {
+  console.log(title);
   console.log(`\n| measure | value |\n|---|---|`);
   for (const [k, v] of Object.entries({ ...load, ...reports })) console.log(`| ${k} | ${v} |`);
   const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : 'n/a');

@@ -12,10 +12,14 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-/** A webhook that answers 503 (Retry-After: 0) to every third request and checks signatures. */
+/**
+ * A webhook that checks signatures and answers 503 (Retry-After: 0) to the first delivery of every
+ * third distinct body (per body, not per request: a shared counter could refuse the same body's
+ * every retry when concurrent posters fall into step).
+ */
 function fakeWebhook(secret: string, status = 200): Promise<{ server: Server; url: string; bodies: string[]; refused: number; bad: number }> {
   const state = { bodies: [] as string[], refused: 0, bad: 0 };
-  let n = 0;
+  const seen = new Set<string>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -23,11 +27,14 @@ function fakeWebhook(secret: string, status = 200): Promise<{ server: Server; ur
       const body = Buffer.concat(chunks);
       if (req.headers['content-type'] !== 'application/json' || !verifySignature([secret], body, req.headers['x-hub-signature-256'] as string)) state.bad++;
       if (status !== 200) return void res.writeHead(status).end('no');
-      if (++n % 3 === 0) {
+      const text = body.toString('utf8');
+      const first = !seen.has(text);
+      seen.add(text);
+      if (first && seen.size % 3 === 0) {
         state.refused++;
         return void res.writeHead(503, { 'Retry-After': '0' }).end();
       }
-      state.bodies.push(body.toString('utf8'));
+      state.bodies.push(text);
       res.writeHead(200).end('ok');
     });
   });
