@@ -27,7 +27,7 @@ import { eraseSubject } from '../reports/compliance/erasure.ts';
 import { generateSync, simulationConfig, type SimOptions, type SubjectRecord } from '../simulate/index.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
-import { readStore, storeConfig } from './store.ts';
+import { mergeAtRest, readStore, storeConfig } from './store.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -69,18 +69,8 @@ async function loadOwn(sim: SimOptions, dir: string): Promise<{ config: Config; 
     await Promise.all(window);
   });
   await writer.drain();
-  // Measure a store at rest: merge what the load left behind, and wait for background merges,
-  // which would otherwise compete with (and delay) the mutations being timed.
-  const [, mergeMs] = await timed(async () => {
-    for (const t of ['raw_webhooks_v1', 'messages_v1', 'statuses_v1', 'contacts_v1', 'message_echoes_v1', 'user_preferences_v1']) {
-      await wh.writer.command({ query: `OPTIMIZE TABLE ${wh.database}.${t} FINAL` });
-    }
-    for (;;) {
-      const rs = await wh.reader.query({ query: `SELECT count() AS n FROM system.merges WHERE database = {db:String}`, query_params: { db: wh.database }, format: 'JSONEachRow' });
-      if (Number((await rs.json<{ n: string }>())[0]?.n ?? 0) === 0) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  });
+  // Measure a store at rest: merged, no background merges competing with the mutations being timed.
+  const [, mergeMs] = await timed(() => mergeAtRest(wh));
   await wh.close();
   const ranked = [...subjects].sort((a, b) => b.body_count - a.body_count || a.wa_id.localeCompare(b.wa_id));
   return { config, ranked, stats: { bodies, events: items, subjects: subjects.length, load_ms: loadMs, load_events_per_s: Math.round((items / loadMs) * 1000), optimize_ms: mergeMs } };

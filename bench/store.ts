@@ -28,7 +28,7 @@ import { runAllOnce } from '../reports/scheduler.ts';
 import { refreshWaits } from '../reports/sla/job.ts';
 import { slaSettings } from '../reports/sla/settings.ts';
 import { generateSync, simulationConfig, type SimOptions } from '../simulate/engine.ts';
-import { openWarehouse } from '../warehouse/client.ts';
+import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
 import { eventTotals } from '../warehouse/queries/sla/events.ts';
 
@@ -79,6 +79,21 @@ export function storeConfig(dir: string, extra: Record<string, string> = {}): Co
 
 export function readStore(dir: string): StoreInfo {
   return JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8')) as StoreInfo;
+}
+
+/**
+ * Merges what a load left in the ingest tables and waits for background merges, so timed work
+ * (mutations above all) does not compete with them: a store at rest.
+ */
+export async function mergeAtRest(wh: Warehouse): Promise<void> {
+  for (const t of ['raw_webhooks_v1', 'messages_v1', 'statuses_v1', 'contacts_v1', 'message_echoes_v1', 'user_preferences_v1']) {
+    await wh.writer.command({ query: `OPTIMIZE TABLE ${wh.database}.${t} FINAL` });
+  }
+  for (;;) {
+    const rs = await wh.reader.query({ query: `SELECT count() AS n FROM system.merges WHERE database = {db:String}`, query_params: { db: wh.database }, format: 'JSONEachRow' });
+    if (Number((await rs.json<{ n: string }>())[0]?.n ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export async function buildStore(dir: string, opts: { events: number; days: number; seed: string }): Promise<StoreInfo> {
@@ -188,14 +203,7 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
 
   // A store at rest: merge what the load left, and wait for background merges.
   const t0 = performance.now();
-  for (const t of ['raw_webhooks_v1', 'messages_v1', 'statuses_v1', 'contacts_v1', 'message_echoes_v1', 'user_preferences_v1']) {
-    await wh.writer.command({ query: `OPTIMIZE TABLE ${wh.database}.${t} FINAL` });
-  }
-  for (;;) {
-    const rs = await wh.reader.query({ query: `SELECT count() AS n FROM system.merges WHERE database = {db:String}`, query_params: { db: wh.database }, format: 'JSONEachRow' });
-    if (Number((await rs.json<{ n: string }>())[0]?.n ?? 0) === 0) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await mergeAtRest(wh);
   const optimizeMs = ms(t0);
   await service.stop();
   await wh.close();
