@@ -10,7 +10,7 @@
  *    give), laid out as the job leaves it: merged after a full pass, plus recent small parts.
  *
  *   node bin/run-ts.mjs bench/sla.ts [--events 200000] [--days 30] [--seed bench] [--probe-waits 3200000]
- *   node bin/run-ts.mjs bench/sla.ts --store <dir>     # a benchmark store (bench/store.ts), e.g. 10 M events:
+ *   node bin/run-ts.mjs bench/sla.ts --store <dir> [--runs 5]  # a benchmark store (bench/store.ts), e.g. 10 M events:
  *                                                      # its load figures, and the report phase on it
  */
 import { spawnSync } from 'node:child_process';
@@ -54,6 +54,8 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
 }
 
 const CHUNKS = 10;
+/** Warm runs of each report (the median is reported); fewer at 10 M, where one wait export takes a minute. */
+const WARM_RUNS = Number(opt('runs', '5'));
 
 /**
  * Child 1: load the first 90 % of the bodies and run a full job pass; then load the rest in ten
@@ -128,7 +130,7 @@ async function reportPhase(): Promise<Record<string, number>> {
   const measure = async (name: string, f: () => Promise<number>) => {
     const [rows, cold] = await timed(f);
     const warm: number[] = [];
-    for (let i = 0; i < 5; i++) warm.push((await timed(f))[1]);
+    for (let i = 0; i < WARM_RUNS; i++) warm.push((await timed(f))[1]);
     Object.assign(out, { [`${name}_rows`]: rows, [`${name}_cold_ms`]: cold, [`${name}_warm_ms`]: median(warm) });
   };
   await measure('aggregates_day_kind', () => run('aggregates', { period: 'day', group_by: 'kind' }));
@@ -169,7 +171,7 @@ async function probePhase(rows: number): Promise<Record<string, number>> {
 }
 
 function child(phase: string, dir: string, env: Record<string, string>): Record<string, number> {
-  const r = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/sla.ts', '--phase', phase, '--dir', dir, '--probe-waits', opt('probe-waits', '0')], {
+  const r = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/sla.ts', '--phase', phase, '--dir', dir, '--probe-waits', opt('probe-waits', '0'), '--runs', String(WARM_RUNS)], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
   });
   if (r.status !== 0) throw new Error(`${phase} phase failed (${r.status})`);
