@@ -25,12 +25,47 @@ export function neutralizeCell(v: unknown): unknown {
   return v;
 }
 
-export function toCsv(rows: readonly Record<string, unknown>[], columns: readonly ColumnSpec[]): string {
+/** Rows per CSV piece (see `joinPieces`). */
+const CSV_ROWS_PER_PIECE = 2_000;
+
+export function toCsv(rows: readonly Record<string, unknown>[], columns: readonly ColumnSpec[]): Buffer {
   const names = columns.map((c) => c.name);
-  return stringify(
-    rows.map((r) => names.map((n) => neutralizeCell(r[n]))),
-    { header: true, columns: names, cast: { boolean: (b) => (b ? 'true' : 'false') } },
-  );
+  const pieces = function* () {
+    for (let i = 0; i === 0 || i < rows.length; i += CSV_ROWS_PER_PIECE) {
+      yield stringify(
+        rows.slice(i, i + CSV_ROWS_PER_PIECE).map((r) => names.map((n) => neutralizeCell(r[n]))),
+        { header: i === 0, columns: names, cast: { boolean: (b) => (b ? 'true' : 'false') } },
+      );
+    }
+  };
+  return joinPieces(pieces());
+}
+
+function toJson(rows: readonly Record<string, unknown>[], columns: readonly ColumnSpec[]): Buffer {
+  const pieces = function* () {
+    yield `{"columns":${JSON.stringify(columns.map((c) => c.name))},"rows":[`;
+    for (let i = 0; i < rows.length; i++) yield (i ? ',' : '') + JSON.stringify(rows[i]);
+    yield ']}';
+  };
+  return joinPieces(pieces());
+}
+
+/**
+ * Joins text into one Buffer through bounded strings: a large export (a million waits) as one
+ * string would pass V8's maximum string length (~512 M characters) and fail.
+ */
+function joinPieces(pieces: Iterable<string>): Buffer {
+  const buffers: Buffer[] = [];
+  let text = '';
+  for (const piece of pieces) {
+    text += piece;
+    if (text.length >= 16 * 1024 * 1024) {
+      buffers.push(Buffer.from(text));
+      text = '';
+    }
+  }
+  buffers.push(Buffer.from(text));
+  return Buffer.concat(buffers);
 }
 
 export async function encode(
@@ -41,9 +76,9 @@ export async function encode(
 ): Promise<Buffer> {
   switch (format) {
     case 'json':
-      return Buffer.from(JSON.stringify({ columns: columns.map((c) => c.name), rows }));
+      return toJson(rows, columns);
     case 'csv':
-      return Buffer.from(toCsv(rows, columns));
+      return toCsv(rows, columns);
     case 'arrow':
       return encodeRows(wh, rows, columns, 'Arrow');
     case 'parquet':

@@ -23,14 +23,18 @@ export async function encodeRows(
     if (!SAFE_NAME.test(c.name) || !SAFE_TYPE.test(c.type)) throw new Error(`unsafe column spec ${c.name}`);
   }
   const structure = columns.map((c) => `${c.name} ${c.type}`).join(', ').replaceAll("'", "\\'");
-  const data = rows.map((r) => JSON.stringify(pick(r, columns))).join('\n');
+  // The rows go in as JSON text in bounded pieces, one parameter each (one string of a large export
+  // would pass V8's maximum string length), numbered so the output keeps their order.
+  const pieces = jsonPieces(rows, columns);
+  const params = Object.fromEntries(pieces.map((p, i) => [`d${i}`, p]));
+  const union = pieces.map((_, i) => `SELECT * FROM format(JSONEachRow, '__n UInt64, ${structure}', {d${i}:String})`).join(' UNION ALL ');
   const result = await wh.reader.exec({
     // Settings in the statement itself: the embedded engine would keep request settings for the
     // rest of the connection's session.
-    query: `SELECT * FROM format(JSONEachRow, '${structure}', {data:String})
+    query: `SELECT * EXCEPT __n FROM (${union}) ORDER BY __n
             SETTINGS output_format_arrow_compression_method = 'none', date_time_input_format = 'best_effort'
             FORMAT ${format}`,
-    query_params: { data },
+    query_params: params,
     clickhouse_settings: { log_comment: `encode.${format}` },
   });
   const chunks: Buffer[] = [];
@@ -38,8 +42,25 @@ export async function encodeRows(
   return Buffer.concat(chunks);
 }
 
-function pick(row: Record<string, unknown>, columns: readonly ColumnSpec[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+/** Characters of JSON per piece: far below V8's limit (~512 M), large enough to keep pieces few. */
+export const PIECE_CHARS = 32 * 1024 * 1024;
+
+function jsonPieces(rows: readonly Record<string, unknown>[], columns: readonly ColumnSpec[]): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  rows.forEach((r, n) => {
+    piece += JSON.stringify(pick(r, columns, n)) + '\n';
+    if (piece.length >= PIECE_CHARS) {
+      pieces.push(piece);
+      piece = '';
+    }
+  });
+  if (piece || pieces.length === 0) pieces.push(piece);
+  return pieces;
+}
+
+function pick(row: Record<string, unknown>, columns: readonly ColumnSpec[], n: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { __n: n };
   for (const c of columns) out[c.name] = row[c.name] ?? null;
   return out;
 }

@@ -97,7 +97,7 @@ export async function buildAccessExport(
   });
   const dataFiles: PackageFile[] = [
     { name: 'events.jsonl', data: Buffer.from(eventsJsonl(events)) },
-    { name: 'events.csv', data: Buffer.from(eventsCsv(events)) },
+    { name: 'events.csv', data: eventsCsv(events) },
     { name: 'portability.json', data: Buffer.from(JSON.stringify(portability, null, 2) + '\n') },
     { name: 'portability.schema.json', data: Buffer.from(JSON.stringify(PORTABILITY_SCHEMA, null, 2) + '\n') },
   ];

@@ -94,7 +94,7 @@ export function eventsJsonl(events: readonly SubjectEvent[]): string {
 }
 
 /** CSV for a spreadsheet: cells that would run as formulas are neutralised (reports/format.ts). */
-export function eventsCsv(events: readonly SubjectEvent[]): string {
+export function eventsCsv(events: readonly SubjectEvent[]): Buffer {
   const rows = events.map((e) => {
     const { record, ...rest } = e;
     return { ...rest, record_json: JSON.stringify(record) };

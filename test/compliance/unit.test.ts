@@ -198,7 +198,7 @@ describe('cross-border', () => {
 
 describe('export files', () => {
   it('neutralises formulas in every CSV cell', () => {
-    const csv = eventsCsv([toEvent('messages_v1', { wamid: '@x', ts: '2026-01-01 00:00:00.000', text_body: '+SUM(A1)', type: '-1+1' })]);
+    const csv = eventsCsv([toEvent('messages_v1', { wamid: '@x', ts: '2026-01-01 00:00:00.000', text_body: '+SUM(A1)', type: '-1+1' })]).toString('utf8');
     expect(csv).toContain(`'@x`);
     expect(csv).toContain(`'+SUM(A1)`);
     expect(csv).toContain(`'-1+1`);
