@@ -136,8 +136,12 @@ async function reportPhase(): Promise<Record<string, number>> {
   await measure('aggregates_day_kind', () => run('aggregates', { period: 'day', group_by: 'kind' }));
   await measure('aggregates_month_agent', () => run('aggregates', { period: 'month', group_by: 'agent,team' }));
   await measure('aggregates_hour_of_week', () => run('aggregates', { period: 'none', group_by: 'hour_of_week' }));
-  await measure('waits_json', () => run('waits', {}));
-  await measure('waits_parquet', () => run('waits', {}, 'parquet'));
+  // The wait export over the whole store, or over the range given (a store of 10 M events holds more
+  // waits than one export may return: sla.max_export_rows).
+  const [from, to] = opt('export-range', '').split(',');
+  const range: Record<string, string> = from && to ? { from, to } : {};
+  await measure('waits_json', () => run('waits', range));
+  await measure('waits_parquet', () => run('waits', range, 'parquet'));
   await measure('live', () => run('live', {}));
   await measure('from_events', async () => (await responseTimesFromEvents(wh, {}))[0]?.waits ?? 0);
   await wh.close();
@@ -170,8 +174,8 @@ async function probePhase(rows: number): Promise<Record<string, number>> {
   return out;
 }
 
-function child(phase: string, dir: string, env: Record<string, string>): Record<string, number> {
-  const r = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/sla.ts', '--phase', phase, '--dir', dir, '--probe-waits', opt('probe-waits', '0'), '--runs', String(WARM_RUNS)], {
+function child(phase: string, dir: string, env: Record<string, string>, extra: string[] = []): Record<string, number> {
+  const r = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/sla.ts', '--phase', phase, '--dir', dir, '--probe-waits', opt('probe-waits', '0'), '--runs', String(WARM_RUNS), ...extra], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
   });
   if (r.status !== 0) throw new Error(`${phase} phase failed (${r.status})`);
@@ -207,7 +211,11 @@ async function main(): Promise<void> {
   if (store) {
     // The store was loaded (and its waits job timed) by bench/store.ts; measure the reports on it.
     const info = readStore(store);
-    const reports = child('report', store, { DATA_DIR: join(store, 'data'), CONFIG_FILE: join(store, 'config.json'), PII_KEY: 'bench', LOG_LEVEL: 'warn' });
+    // The export over the store's last seven days.
+    const end = Date.parse(`${info.sim.start}T00:00:00Z`) + (info.sim.days ?? 0) * 86_400_000;
+    const exportRange = `${new Date(end - 7 * 86_400_000).toISOString().slice(0, 10)},${new Date(end).toISOString().slice(0, 10)}`;
+    const env = { DATA_DIR: join(store, 'data'), CONFIG_FILE: join(store, 'config.json'), PII_KEY: 'bench', LOG_LEVEL: 'warn' };
+    const reports = child('report', store, env, ['--export-range', exportRange]);
     const load = {
       bodies: info.bodies, events: info.events, load_ms: info.load_ms, ingest_events_per_s: info.ingest_events_per_s,
       full_ms: info.sla_full_ms, full_events: info.sla_full_events, full_events_per_s: info.sla_full_events_per_s,

@@ -52,13 +52,15 @@ export function addSlaCli(program: Command, open: Open): void {
       const settings = slaSettings(deps.config.file);
       if (opts.refresh) await refreshWaits(deps.warehouse, settings, deps.log);
       let params;
+      let answer;
       try {
         params = parseReportParams(kind, query, settings, deps.now());
+        answer = await runReport(deps, kind, params, false);
       } catch (e) {
         if (e instanceof ParamError) return fail(e.message);
         throw e;
       }
-      const { rows, columns } = await runReport(deps, kind, params, false);
+      const { rows, columns } = answer;
       const bytes = await encode(deps.warehouse, rows, columns, params.format);
       await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
       await deps.audit.record({

@@ -11,6 +11,7 @@ import { BusinessCalendar, isValidZone } from './calendar.ts';
  * "sla": {
  *   "thread_idle_hours": 24,
  *   "max_range_days": 400,
+ *   "max_export_rows": 500000,
  *   "policies": [
  *     { "effective_from": "2024-01-01", "rules": [
  *       { "name": "ads", "entry_point": "ctwa", "frt": { "minutes": 5, "mode": "calendar" } },
@@ -51,6 +52,8 @@ const policyVersionSchema = z.object({ effective_from: instant, rules: z.array(r
 export const slaConfigSchema = z.object({
   thread_idle_hours: z.number().positive().default(24),
   max_range_days: z.number().int().positive().default(400),
+  /** Rows one list report may return (waits, breaches, live): more is refused, not held in memory. */
+  max_export_rows: z.number().int().positive().default(500_000),
   policies: z.array(policyVersionSchema).default([]),
   job: z
     .object({
@@ -76,6 +79,7 @@ export interface PolicyVersion {
 export interface SlaSettings {
   idleMs: number;
   maxRangeDays: number;
+  maxExportRows: number;
   policies: PolicyVersion[];
   job: z.output<typeof slaConfigSchema>['job'];
   /** Calendar of a phone number (else its tenant's); undefined = business time equals calendar time. */
@@ -132,6 +136,7 @@ export function loadSlaSettings(file: FileConfig): SlaSettings {
   return {
     idleMs: Math.round(sla.thread_idle_hours * 3_600_000),
     maxRangeDays: sla.max_range_days,
+    maxExportRows: sla.max_export_rows,
     policies,
     job: sla.job,
     calendarFor: (waba, phone) => byPhone.get(`${waba}\0${phone}`) ?? byTenant.get(waba),

@@ -29,6 +29,8 @@ export interface ReportParams extends WaitFilter {
   period: Period;
   groupBy: Dimension[];
   lists: string[];
+  /** Most rows a list report returns (`sla.max_export_rows`). */
+  maxRows: number;
 }
 
 const KNOWN = new Set([
@@ -108,6 +110,7 @@ export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSetti
     period: oneOf(q, 'period', Object.keys(PERIODS) as Period[], 'day'),
     groupBy: kind === 'aggregates' && q.group_by === undefined ? ['kind'] : [...new Set(groupBy)],
     lists: list(q, 'list', LISTS),
+    maxRows: settings.maxExportRows,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../../app/deps.ts';
 import type { ColumnSpec } from '../format.ts';
 import { aggregateRows, breachRows, liveRows, waitRows, type StoredWaitRow } from '../../warehouse/queries/sla/reports.ts';
-import type { ReportKind, ReportParams } from './params.ts';
+import { ParamError, type ReportKind, type ReportParams } from './params.ts';
 
 /**
  * Runs one SLA report over the stored waits and shapes its rows: timestamps as ISO 8601 UTC, the
@@ -186,13 +186,18 @@ async function reportRows(deps: AppDeps, kind: ReportKind, p: ReportParams, pers
         if (c === undefined) pseudonyms.set(id, (c = deps.pseudonyms.contact(id)));
         return c;
       };
+  // One row over the limit tells that there are more: refused with a clear error rather than held.
+  const limited = <T>(rows: T[]): T[] => {
+    if (rows.length > p.maxRows) throw new ParamError('to', `the report has more than ${p.maxRows} rows (sla.max_export_rows): narrow the range (from, to) or filter it (phone_number_id, team, agent)`);
+    return rows;
+  };
   switch (kind) {
     case 'waits':
-      return { rows: (await waitRows(wh, p)).map((r) => waitRow(r, contact, p.now)), columns: WAIT_COLUMNS };
+      return { rows: limited(await waitRows(wh, p, p.maxRows + 1)).map((r) => waitRow(r, contact, p.now)), columns: WAIT_COLUMNS };
     case 'breaches':
-      return { rows: (await breachRows(wh, p)).map((r) => waitRow(r, contact, p.now)), columns: BREACH_COLUMNS };
+      return { rows: limited(await breachRows(wh, p, p.maxRows + 1)).map((r) => waitRow(r, contact, p.now)), columns: BREACH_COLUMNS };
     case 'live': {
-      const rows = (await liveRows(wh, p, CLOSING_MS)).filter((r) => p.lists.length === 0 || p.lists.includes(r.list ?? ''));
+      const rows = limited(await liveRows(wh, p, CLOSING_MS, p.maxRows + 1)).filter((r) => p.lists.length === 0 || p.lists.includes(r.list ?? ''));
       return { rows: rows.map((r) => waitRow(r, contact, p.now)), columns: LIVE_COLUMNS };
     }
     case 'aggregates':

@@ -35,7 +35,15 @@ async function serve(deps: AppDeps, settings: SlaSettings, kind: ReportKind, req
     return;
   }
   const principal = req.principal!;
-  const { rows, columns } = await runReport(deps, kind, params, seesPersonalData(principal));
+  let answer;
+  try {
+    answer = await runReport(deps, kind, params, seesPersonalData(principal));
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    res.status(400).json({ error: e.message, parameter: e.parameter });
+    return;
+  }
+  const { rows, columns } = answer;
   await sendRows(res, deps.warehouse, {
     rows, columns, format: params.format, filename: `sla-${kind}`,
     beforeSend: (sha) => deps.audit.record({

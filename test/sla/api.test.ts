@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -285,6 +285,36 @@ describe('SLA reports end to end', () => {
       const r = await get(`/api/reports/sla?${query}`);
       expect([query, r.status]).toEqual([query, 400]);
       expect(JSON.parse(r.text).parameter).toBe(parameter);
+    }
+  });
+
+  it('refuses a list larger than sla.max_export_rows with 400, in the API and the CLI, instead of holding it', async () => {
+    const all = await getJson(`/api/reports/sla/waits?${RANGE}&family=any`);
+    expect(all.rows.length).toBeGreaterThan(3);
+    const file = JSON.parse(readFileSync(join(tmp, 'config.json'), 'utf8'));
+    writeFileSync(join(tmp, 'capped.json'), JSON.stringify({ ...file, sla: { ...file.sla, max_export_rows: 3 } }));
+    const capped = await startTestService(wh, { CONFIG_FILE: join(tmp, 'capped.json') }, { now: () => NOW });
+    try {
+      for (const path of ['waits', 'breaches', 'live']) {
+        const r = await http(`${capped.url()}/api/reports/sla/${path}?${RANGE}&family=any`, { headers: authHeader('manager') });
+        if (path === 'waits') {
+          expect(r.status).toBe(400);
+          expect(JSON.parse(r.text)).toMatchObject({ parameter: 'to', error: expect.stringContaining('more than 3 rows') });
+        } else {
+          // Fewer rows than the cap: served as before.
+          expect(r.status, r.text).toBe(200);
+        }
+      }
+      // Exactly the cap is served.
+      const exact = await http(`${capped.url()}/api/reports/sla/waits?${RANGE}&family=any&kind=next`, { headers: authHeader('manager') });
+      expect(exact.status, exact.text).toBe(200);
+      expect(JSON.parse(exact.text).rows.length).toBeLessThanOrEqual(3);
+      const out = await runCli(['--kind', 'waits', '--from', '2024-03-04', '--to', '2024-03-05', '--family', 'any'], capped.deps);
+      expect(out).toBe('');
+      expect(process.exitCode).toBe(2);
+    } finally {
+      process.exitCode = undefined;
+      await capped.stop();
     }
   });
 

@@ -132,19 +132,19 @@ async function select<T>(wh: Warehouse, name: string, sql: string, params: Recor
 }
 
 /** One row per wait started in the range. */
-export function waitRows(wh: Warehouse, f: WaitFilter): Promise<StoredWaitRow[]> {
-  return select(wh, 'sla.waits', `SELECT ${WAIT_COLUMNS} FROM (${current(IN_RANGE)}) ORDER BY started_at, wait_id`, { ...f });
+export function waitRows(wh: Warehouse, f: WaitFilter, limit: number): Promise<StoredWaitRow[]> {
+  return select(wh, 'sla.waits', `SELECT ${WAIT_COLUMNS} FROM (${current(IN_RANGE)}) ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`, { ...f, row_limit: limit });
 }
 
 /** Waits started in the range that missed their deadline, answered late or still unanswered. */
-export function breachRows(wh: Warehouse, f: WaitFilter): Promise<StoredWaitRow[]> {
+export function breachRows(wh: Warehouse, f: WaitFilter, limit: number): Promise<StoredWaitRow[]> {
   return select(
     wh,
     'sla.breaches',
     `SELECT ${WAIT_COLUMNS},
        (coalesce(responded_at, {now:Int64}) - due_at) / 1000 AS overdue_seconds
-     FROM (${current(IN_RANGE)}) WHERE status_now = 'breached' ORDER BY started_at, wait_id`,
-    { ...f },
+     FROM (${current(IN_RANGE)}) WHERE status_now = 'breached' ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
+    { ...f, row_limit: limit },
   );
 }
 
@@ -152,7 +152,7 @@ export function breachRows(wh: Warehouse, f: WaitFilter): Promise<StoredWaitRow[
  * Unanswered waits whatever their start: everyone waiting now, and those whose customer-service
  * window closes within `closingMs` (last customer message 20–24 h ago for 4 h).
  */
-export function liveRows(wh: Warehouse, f: WaitFilter, closingMs: number): Promise<StoredWaitRow[]> {
+export function liveRows(wh: Warehouse, f: WaitFilter, closingMs: number, limit: number): Promise<StoredWaitRow[]> {
   return select(
     wh,
     'sla.live',
@@ -164,8 +164,8 @@ export function liveRows(wh: Warehouse, f: WaitFilter, closingMs: number): Promi
      FROM (${current(`responded_at IS NULL
        AND window_expires_at > fromUnixTimestamp64Milli({now:Int64}, 'UTC')
        AND window_expires_at <= fromUnixTimestamp64Milli({now:Int64} + {closing:Int64}, 'UTC')`)})
-     ) ORDER BY list, started_at, wait_id`,
-    { ...f, closing: closingMs },
+     ) ORDER BY list, started_at, wait_id LIMIT {row_limit:UInt64}`,
+    { ...f, closing: closingMs, row_limit: limit },
   );
 }
 
