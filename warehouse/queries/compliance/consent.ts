@@ -78,7 +78,7 @@ export const consentEvents = defineQuery({
 /**
  * Marketing sends (pricing category marketing, or the campaign tag in biz_opaque_callback_data) at
  * the time of their `sent` status (else the earliest delivered/read; refused-only sends never went out), each with the latest opt-in, opt-out and resume before it
- * (ASOF joins over the consent stream, marketing or all scopes), classified:
+ * (an ASOF join over the consent stream's running state, marketing or all scopes), classified:
  * AFTER_OPT_OUT when the latest opt-out is newer than any opt-in or resume, NO_OPT_IN when there
  * was never an opt-in. Only violations are returned.
  */
@@ -101,18 +101,25 @@ export const marketingViolations = defineQuery({
             GROUP BY wamid
             HAVING countIf(st.status IN ('sent', 'delivered', 'read')) > 0 AND subject != ''
           ) WHERE has({categories:Array(String)}, category) OR match(callback_data, {tag_re:String})),
+          -- The consent state after each event (peers at the same instant share it), so one ASOF join
+          -- finds the state at each send: the event stream is read once, not once per action.
+          states AS (
+            SELECT subject, ts,
+                   max(if(action = 'opt_in', ts, NULL)) OVER w AS last_opt_in_at,
+                   max(if(action = 'opt_out', ts, NULL)) OVER w AS last_opt_out_at,
+                   argMaxIf(source, ts, action = 'opt_out') OVER w AS opt_out_source,
+                   max(if(action = 'resume', ts, NULL)) OVER w AS last_resume_at
+            FROM events
+            WINDOW w AS (PARTITION BY subject ORDER BY ts RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+          ),
           judged AS (
             SELECT s.wamid AS wamid, s.subject AS subject, s.sent_at AS sent_at, s.waba_id AS waba_id, s.phone_number_id AS phone_number_id,
                    s.category AS category, s.origin_type AS origin_type, s.callback_data AS callback_data, s.delivery_status AS delivery_status,
-                   -- An ASOF LEFT JOIN without a match gives default values: an empty subject.
-                   if(oi.subject != '', toNullable(oi.ts), NULL) AS last_opt_in_at,
-                   if(oo.subject != '', toNullable(oo.ts), NULL) AS last_opt_out_at,
-                   oo.source AS opt_out_source,
-                   if(rs.subject != '', toNullable(rs.ts), NULL) AS last_resume_at
+                   -- An ASOF LEFT JOIN without a match gives default values: NULL times, an empty source.
+                   c.last_opt_in_at AS last_opt_in_at, c.last_opt_out_at AS last_opt_out_at,
+                   c.opt_out_source AS opt_out_source, c.last_resume_at AS last_resume_at
             FROM sends AS s
-            ASOF LEFT JOIN (SELECT subject, ts FROM events WHERE action = 'opt_in') AS oi ON s.subject = oi.subject AND s.sent_at >= oi.ts
-            ASOF LEFT JOIN (SELECT subject, ts, source FROM events WHERE action = 'opt_out') AS oo ON s.subject = oo.subject AND s.sent_at >= oo.ts
-            ASOF LEFT JOIN (SELECT subject, ts FROM events WHERE action = 'resume') AS rs ON s.subject = rs.subject AND s.sent_at >= rs.ts
+            ASOF LEFT JOIN states AS c ON s.subject = c.subject AND s.sent_at >= c.ts
           )
         SELECT wamid, subject, toUnixTimestamp64Milli(sent_at) AS sent_at_ms, waba_id, phone_number_id, category AS pricing_category, origin_type,
                callback_data, delivery_status,
