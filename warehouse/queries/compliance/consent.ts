@@ -98,6 +98,11 @@ export const marketingViolations = defineQuery({
                    argMax(st.status, st.ts) AS delivery_status
             FROM {{db}}.statuses_v1 AS st FINAL
             WHERE st.ts >= {from:DateTime64(3)} AND st.ts < {to:DateTime64(3)}
+              -- Only messages with a status that could make them marketing (a superset of the filter
+              -- below): the month's other statuses are never grouped.
+              AND st.wamid IN (SELECT wamid FROM {{db}}.statuses_v1
+                               WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
+                                 AND (has({categories:Array(String)}, pricing_category) OR match(biz_opaque_callback_data, {tag_re:String})))
             GROUP BY wamid
             HAVING countIf(st.status IN ('sent', 'delivered', 'read')) > 0 AND subject != ''
           ) WHERE has({categories:Array(String)}, category) OR match(callback_data, {tag_re:String})),
