@@ -61,10 +61,17 @@ export async function countSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: 
   return Number(row?.n ?? 0);
 }
 
-/** The subject's rows of one table, every column, timestamps as ClickHouse prints them. */
+/**
+ * The subject's rows of one table, every column, timestamps as ClickHouse prints them.
+ *
+ * PREWHERE, stated: under FINAL ClickHouse does not move an OR over several columns there itself, and
+ * reads every column of every row before filtering (1 s instead of 60 ms for one person in 7 M
+ * statuses). Filtering before FINAL's merge is exact here: every version of a row carries the same
+ * subject keys (they are the same Meta item, re-delivered, or the same wait, recomputed).
+ */
 export async function selectSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[]): Promise<Record<string, unknown>[]> {
   const rs = await wh.reader.query({
-    query: `SELECT * FROM ${table(wh, t.table)}${t.final ? ' FINAL' : ''} WHERE ${subjectCondition(t)}`,
+    query: `SELECT * FROM ${table(wh, t.table)}${t.final ? ' FINAL' : ''} PREWHERE ${subjectCondition(t)}`,
     query_params: params(ids),
     format: 'JSONEachRow',
     clickhouse_settings: { log_comment: 'compliance.select_subject_rows', output_format_json_quote_64bit_integers: 0 },
