@@ -9,9 +9,10 @@
  *    `ALTER TABLE messages_v1 DELETE` for another person.
  *
  *   node bin/run-ts.mjs bench/compliance.ts [--days 40] [--scale 120] [--seed bench] [--keep]
- *   node bin/run-ts.mjs bench/compliance.ts --store <dir>     # a benchmark store (bench/store.ts), e.g. 10 M events
+ *   node bin/run-ts.mjs bench/compliance.ts --store <dir> [--round K]   # a benchmark store (bench/store.ts), e.g. 10 M events
  *
- * With --store the erasures change the store (four people erased): run the other benchmarks on it first.
+ * With --store the erasures change the store (five people erased): run the other benchmarks on it
+ * first, and give each later run the next --round.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,8 +89,11 @@ async function main(): Promise<void> {
   if (given) {
     const store = readStore(given);
     config = storeConfig(given);
-    picks = { busiest: store.people[0]!, median: store.median_people[0]! };
-    next = { busiest: store.people[1]!, median: store.median_people[1]!, other: store.third_person };
+    // Each run erases people: run K (`--round K`) takes the K-th pair of each kind.
+    const k = 2 * Number(opt('round', '0'));
+    if (!store.people[k + 1] || !store.median_people[k + 1] || !store.third_people[k]) throw new Error(`round ${k / 2} is past the people the store lists`);
+    picks = { busiest: store.people[k]!, median: store.median_people[k]! };
+    next = { busiest: store.people[k + 1]!, median: store.median_people[k + 1]!, other: store.third_people[k]! };
     Object.assign(out, { store: given, sim: store.sim, bodies: store.bodies, events: store.events, load_events_per_s: store.ingest_events_per_s, optimize_ms: store.optimize_ms });
   } else {
     const own = await loadOwn(sim, dir);
