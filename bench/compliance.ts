@@ -25,10 +25,10 @@ import { createIngestMetrics } from '../ingest/metrics.ts';
 import { IngestWriter } from '../ingest/writer.ts';
 import { buildAccessExport } from '../reports/compliance/dsar.ts';
 import { eraseSubject } from '../reports/compliance/erasure.ts';
-import { generateSync, simulationConfig, type SimOptions, type SubjectRecord } from '../simulate/index.ts';
+import { generateSync, simulationConfig, type SimOptions } from '../simulate/index.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
-import { mergeAtRest, readStore, storeConfig } from './store.ts';
+import { collectPeople, mergeAtRest, rankPeople, readStore, storeConfig, type Person } from './store.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -42,22 +42,20 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   return [r, Math.round(performance.now() - t0)];
 }
 
-type Person = { wa_id: string; body_count: number };
-
-/** Loads simulated traffic into a fresh DATA_DIR; returns it with the people ranked by bodies naming them. */
-async function loadOwn(sim: SimOptions, dir: string): Promise<{ config: Config; ranked: Person[]; stats: Record<string, number> }> {
+/** Loads simulated traffic into a fresh DATA_DIR; returns it with its people ranked as a store ranks them. */
+async function loadOwn(sim: SimOptions, dir: string): Promise<{ config: Config; people: ReturnType<typeof rankPeople>; stats: Record<string, number> }> {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(simulationConfig(sim)));
   const config = loadConfig({ ...process.env, DATA_DIR: join(dir, 'data'), CONFIG_FILE: join(dir, 'config.json'), PII_KEY: 'bench', LOG_LEVEL: 'warn', JOBS: 'off' });
   const wh = await openWarehouse(config);
   await migrate(wh);
   // Load: every posting through buildEntry and the group-commit writer, as the webhook does.
-  const subjects: SubjectRecord[] = [];
+  const people: Person[] = [];
   const writer = new IngestWriter(wh, { maxQueue: 50_000, maxBatch: 5_000 }, createIngestMetrics(), createLogger('bench', 'warn'));
   let bodies = 0;
   let items = 0;
   const [, loadMs] = await timed(async () => {
     let window: Promise<void>[] = [];
-    for (const p of generateSync({ ...sim, onTruth: (t) => t.kind === 'subject' && subjects.push(t) })) {
+    for (const p of generateSync({ ...sim, onTruth: collectPeople(people) })) {
       const entry = buildEntry(Buffer.from(p.body), p.at.getTime(), true);
       bodies++;
       items += entry.raw.item_count;
@@ -73,8 +71,7 @@ async function loadOwn(sim: SimOptions, dir: string): Promise<{ config: Config; 
   // Measure a store at rest: merged, no background merges competing with the mutations being timed.
   const [, mergeMs] = await timed(() => mergeAtRest(wh));
   await wh.close();
-  const ranked = [...subjects].sort((a, b) => b.body_count - a.body_count || a.wa_id.localeCompare(b.wa_id));
-  return { config, ranked, stats: { bodies, events: items, subjects: subjects.length, load_ms: loadMs, load_events_per_s: Math.round((items / loadMs) * 1000), optimize_ms: mergeMs } };
+  return { config, people: rankPeople(people), stats: { bodies, events: items, subjects: people.length, load_ms: loadMs, load_events_per_s: Math.round((items / loadMs) * 1000), optimize_ms: mergeMs } };
 }
 
 async function main(): Promise<void> {
@@ -82,28 +79,25 @@ async function main(): Promise<void> {
   const sim: SimOptions = { seed: opt('seed', 'bench'), start: '2025-09-01', days: Number(opt('days', '40')), scale: Number(opt('scale', '120')) };
   const dir = given || mkdtempSync(join(tmpdir(), 'wa-bench-compliance-'));
   let config: Config;
-  // The busiest person and the next, two at the median, and one a third of the way down.
-  let picks: { busiest: Person; median: Person };
-  let next: { busiest: Person; median: Person; other: Person };
+  let people: ReturnType<typeof rankPeople>;
   const out: Record<string, unknown> = {};
   if (given) {
     const store = readStore(given);
     config = storeConfig(given);
-    // Each run erases people: run K (`--round K`) takes the K-th pair of each kind.
-    const k = 2 * Number(opt('round', '0'));
-    if (!store.people[k + 1] || !store.median_people[k + 1] || !store.third_people[k]) throw new Error(`round ${k / 2} is past the people the store lists`);
-    picks = { busiest: store.people[k]!, median: store.median_people[k]! };
-    next = { busiest: store.people[k + 1]!, median: store.median_people[k + 1]!, other: store.third_people[k]! };
+    people = store;
     Object.assign(out, { store: given, sim: store.sim, bodies: store.bodies, events: store.events, load_events_per_s: store.ingest_events_per_s, optimize_ms: store.optimize_ms });
   } else {
     const own = await loadOwn(sim, dir);
     config = own.config;
-    const ranked = own.ranked;
-    const mid = Math.floor(ranked.length / 2);
-    picks = { busiest: ranked[0]!, median: ranked[mid]! };
-    next = { busiest: ranked[1]!, median: ranked[mid + 1]!, other: ranked[Math.floor(ranked.length / 3)]! };
+    people = own.people;
     Object.assign(out, { sim, ...own.stats });
   }
+  // The busiest person and the next, two at the median, and one a third of the way down. Each run
+  // on a store erases them: run K (`--round K`) takes the K-th pair of each kind.
+  const k = 2 * Number(opt('round', '0'));
+  if (!people.people[k + 1] || !people.median_people[k + 1] || !people.third_people[k]) throw new Error(`round ${k / 2} is past the people the store lists`);
+  const picks = { busiest: people.people[k]!, median: people.median_people[k]! };
+  const next = { busiest: people.people[k + 1]!, median: people.median_people[k + 1]!, other: people.third_people[k]! };
   const wh = await openWarehouse(config);
   const { deps } = await buildDeps(config, wh, createLogger('bench', 'warn'));
   const who = { actor: 'bench', role: 'privacy' as const };

@@ -28,6 +28,7 @@ import { runAllOnce } from '../reports/scheduler.ts';
 import { refreshWaits } from '../reports/sla/job.ts';
 import { slaSettings } from '../reports/sla/settings.ts';
 import { generateSync, simulationConfig, type SimOptions } from '../simulate/engine.ts';
+import type { TruthRecord } from '../simulate/truth.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
 import { eventTotals } from '../warehouse/queries/sla/events.ts';
@@ -42,6 +43,13 @@ const ROUNDS = 6;
 export interface Person {
   wa_id: string;
   body_count: number;
+}
+
+/** A truth listener that collects the people the generator names, with the bodies naming them. */
+export function collectPeople(into: Person[]): (t: TruthRecord) => void {
+  return (t) => {
+    if (t.kind === 'subject') into.push({ wa_id: t.wa_id, body_count: t.body_count });
+  };
 }
 
 /** The people of a store, ranked by bodies that name them (as the generator's truth counts them). */
@@ -168,7 +176,7 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
     process.stderr.write(`store: ${bodies.toLocaleString('en')} bodies, ${n.toLocaleString('en')} events, phase ${phase} (${r.mode}, ${r.chats} chats)\n`);
     loadT0 = performance.now();
   };
-  for (const p of generateSync({ ...sim, onTruth: (t) => t.kind === 'subject' && people.push({ wa_id: t.wa_id, body_count: t.body_count }) })) {
+  for (const p of generateSync({ ...sim, onTruth: collectPeople(people) })) {
     const t = p.at.getTime();
     const want = t < cutoff ? -1 : Math.min(SLICES - 1, Math.floor((t - cutoff) / sliceMs));
     while (phase < want) {
@@ -258,7 +266,7 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
     // Re-rank the people of an existing store (the generator is deterministic): no loading.
     const info = readStore(dir);
     const people: Person[] = [];
-    for (const _ of generateSync({ ...info.sim, onTruth: (t) => t.kind === 'subject' && people.push({ wa_id: t.wa_id, body_count: t.body_count }) }));
+    for (const _ of generateSync({ ...info.sim, onTruth: collectPeople(people) }));
     const { third_person: _old, ...rest } = info as StoreInfo & { third_person?: Person };
     writeFileSync(join(dir, 'store.json'), JSON.stringify({ ...rest, ...rankPeople(people) }, null, 2));
     process.exit(0);

@@ -26,19 +26,14 @@ export function mountSlaRoutes(router: Router, deps: AppDeps, settings: SlaSetti
 }
 
 async function serve(deps: AppDeps, settings: SlaSettings, kind: ReportKind, req: Request, res: Response): Promise<void> {
-  let params;
-  try {
-    params = parseReportParams(kind, req.query as Record<string, unknown>, settings, deps.now());
-  } catch (e) {
-    if (!(e instanceof ParamError)) throw e;
-    res.status(400).json({ error: e.message, parameter: e.parameter });
-    return;
-  }
   const principal = req.principal!;
+  let params;
   let answer;
   try {
+    params = parseReportParams(kind, req.query as Record<string, unknown>, settings, deps.now());
     answer = await runReport(deps, kind, params, seesPersonalData(principal));
   } catch (e) {
+    // Bad parameters, and lists over sla.max_export_rows.
     if (!(e instanceof ParamError)) throw e;
     res.status(400).json({ error: e.message, parameter: e.parameter });
     return;

@@ -117,7 +117,8 @@ describe('a commit that takes long', () => {
       expect(answer.status).toBe(200);
       const stalls = lines.map((l) => JSON.parse(l) as { msg: string; bodies: number; seconds: number }).filter((l) => l.msg === 'warehouse commit still running');
       expect(stalls.length).toBeGreaterThanOrEqual(1);
-      expect(stalls[0]).toMatchObject({ bodies: 1, seconds: 1 });
+      expect(stalls[0]!.bodies).toBe(1);
+      expect(stalls[0]!.seconds).toBeGreaterThanOrEqual(1);
       expect(lines.join('')).not.toContain('5511977776666');
       expect(await count('statuses_v1')).toBe(1);
       // Once the commit returns the warnings stop.

@@ -290,25 +290,33 @@ describe('SLA reports end to end', () => {
 
   it('refuses a list larger than sla.max_export_rows with 400, in the API and the CLI, instead of holding it', async () => {
     const all = await getJson(`/api/reports/sla/waits?${RANGE}&family=any`);
-    expect(all.rows.length).toBeGreaterThan(3);
+    const next = await getJson(`/api/reports/sla/waits?${RANGE}&family=any&kind=next`);
+    // The cap sits exactly at the size of the smaller list.
+    const cap = next.rows.length;
+    expect(cap).toBeGreaterThan(0);
+    expect(all.rows.length).toBeGreaterThan(cap);
     const file = JSON.parse(readFileSync(join(tmp, 'config.json'), 'utf8'));
-    writeFileSync(join(tmp, 'capped.json'), JSON.stringify({ ...file, sla: { ...file.sla, max_export_rows: 3 } }));
+    writeFileSync(join(tmp, 'capped.json'), JSON.stringify({ ...file, sla: { ...file.sla, max_export_rows: cap } }));
     const capped = await startTestService(wh, { CONFIG_FILE: join(tmp, 'capped.json') }, { now: () => NOW });
     try {
-      for (const path of ['waits', 'breaches', 'live']) {
-        const r = await http(`${capped.url()}/api/reports/sla/${path}?${RANGE}&family=any`, { headers: authHeader('manager') });
-        if (path === 'waits') {
-          expect(r.status).toBe(400);
-          expect(JSON.parse(r.text)).toMatchObject({ parameter: 'to', error: expect.stringContaining('more than 3 rows') });
-        } else {
-          // Fewer rows than the cap: served as before.
-          expect(r.status, r.text).toBe(200);
-        }
-      }
-      // Exactly the cap is served.
+      const refused = await http(`${capped.url()}/api/reports/sla/waits?${RANGE}&family=any`, { headers: authHeader('manager') });
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.text)).toMatchObject({ parameter: 'to', error: expect.stringContaining(`more than ${cap} rows`) });
+      // Exactly the cap is served, whole.
       const exact = await http(`${capped.url()}/api/reports/sla/waits?${RANGE}&family=any&kind=next`, { headers: authHeader('manager') });
       expect(exact.status, exact.text).toBe(200);
-      expect(JSON.parse(exact.text).rows.length).toBeLessThanOrEqual(3);
+      expect(JSON.parse(exact.text).rows).toEqual(next.rows);
+      // The other lists: served whole when within the cap, refused when over it.
+      for (const path of ['breaches', 'live']) {
+        const whole = await getJson(`/api/reports/sla/${path}?${RANGE}&family=any`);
+        const r = await http(`${capped.url()}/api/reports/sla/${path}?${RANGE}&family=any`, { headers: authHeader('manager') });
+        if (whole.rows.length <= cap) {
+          expect(r.status, r.text).toBe(200);
+          expect(JSON.parse(r.text).rows).toEqual(whole.rows);
+        } else {
+          expect(r.status).toBe(400);
+        }
+      }
       const out = await runCli(['--kind', 'waits', '--from', '2024-03-04', '--to', '2024-03-05', '--family', 'any'], capped.deps);
       expect(out).toBe('');
       expect(process.exitCode).toBe(2);
