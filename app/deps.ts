@@ -2,6 +2,7 @@ import type { Config, Role } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import type { Pseudonymizer } from './pseudonym.ts';
+import type { ItemRows } from '../warehouse/tables.ts';
 
 /** One entry of the access audit: who did what, with parameters already free of raw identifiers. */
 export interface AuditEntry {
@@ -34,4 +35,24 @@ export interface Job {
   /** node-cron expression (seconds field allowed). */
   schedule: string;
   run(now: Date): Promise<void>;
+}
+
+/**
+ * What one batch of the ingest loader stored: the typed item rows as normalized (after the erasure
+ * screen) and the receipt-time range of its bodies. Reports derive exactly what it touched.
+ */
+export interface LoadedBatch {
+  rows: ItemRows;
+  /** Earliest and latest receipt time (epoch ms) of the batch's bodies. */
+  receivedFrom: number;
+  receivedTo: number;
+}
+
+/**
+ * A derivation that follows the loads (SLA waits, billing facts). The dispatcher coalesces: batches
+ * stored while a follower runs are handed to its next call together. Idempotent, like jobs.
+ */
+export interface Follower {
+  name: string;
+  follow(batches: LoadedBatch[]): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Router } from 'express';
 import type { Command } from 'commander';
-import type { AppDeps, Job } from './deps.ts';
+import type { AppDeps, Follower, Job } from './deps.ts';
 
 /**
  * A report or dashboard module plugs into the service through one file, `module.ts`, in its folder
@@ -14,6 +14,8 @@ export interface ServiceModule {
   /** Mounts the module's routes on the API router (paths are absolute, e.g. `/api/reports/sla`). */
   routes?(router: Router, deps: AppDeps): void;
   jobs?(deps: AppDeps): Job[];
+  /** Derivations run after each loaded ingest batch, on what it stored. */
+  followers?(deps: AppDeps): Follower[];
   /** Adds the module's commands to the CLI; `open` gives the dependencies when a command runs. */
   cli?(program: Command, open: () => Promise<{ deps: AppDeps; close(): Promise<void> }>): void;
 }
