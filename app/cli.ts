@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -7,10 +7,11 @@ import { startService, buildDeps } from './server.ts';
 import { loadModules } from './modules.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
-import { IngestWriter } from '../ingest/writer.ts';
-import { createIngestMetrics } from '../ingest/metrics.ts';
+import { openIngest } from '../ingest/pipeline.ts';
 import { replay } from '../ingest/replay.ts';
 import { runAllOnce } from '../reports/scheduler.ts';
+import { createFollowDispatcher } from '../reports/follow.ts';
+import { subjectScreen } from '../reports/compliance/suppression.ts';
 import type { AppDeps } from './deps.ts';
 
 /**
@@ -42,21 +43,28 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('replay <path>')
-    .description('load archived webhook bodies (NDJSON file, one body per line, or a folder of files)')
+    .description('load archived webhook bodies (NDJSON file, one body per line; a folder of files; or kept ingest-log segments)')
     .action(async (path: string) => {
       if (!existsSync(path)) throw new ConfigError(`replay: ${path} does not exist`);
       const config = loadConfig();
       const log = createLogger('replay', config.logLevel === 'info' ? 'warn' : config.logLevel);
       const wh = await openWarehouse(config);
       await migrate(wh);
-      const writer = new IngestWriter(wh, config.ingest, createIngestMetrics(), log);
+      const { deps, modules } = await buildDeps(config, wh, log);
+      // The same log, loader, erasure screen and derivations as `serve`.
+      const suppression = subjectScreen(wh, deps.pseudonyms, log);
+      await suppression.ready;
+      const followers = createFollowDispatcher(modules.flatMap((m) => m.followers?.(deps) ?? []), log);
+      const ingest = await openIngest({ settings: config.ingest, warehouse: wh, logger: log, screen: suppression.screen, onBatch: (b) => followers.notify(b) });
       const bar = new SingleBar({ format: 'replay [{bar}] {value} bodies', stream: process.stderr }, Presets.shades_classic);
-      bar.start(statSync(path).isFile() ? 0 : 0, 0);
-      const r = await replay(path, writer, (p) => bar.update(p.bodies));
+      bar.start(0, 0);
+      const r = await replay(path, ingest, (p) => bar.update(p.bodies));
       bar.stop();
-      await writer.drain();
+      await followers.settled();
+      await followers.stop();
+      await ingest.close();
       await wh.close();
-      console.log(`replayed ${r.bodies} bodies (${r.notJson} not JSON, kept in quarantine; ${r.unknown} unknown items)`);
+      console.log(`replayed ${r.bodies} bodies (${r.notJson} not JSON, kept in quarantine; ${r.unknown} unknown items; ${r.redacted} without an erased person's items)`);
     });
 
   const jobs = program.command('jobs').description('scheduled jobs');

@@ -66,9 +66,16 @@ const envSchema = z.object({
   PII_KEY: z.string().optional(),
   CONFIG_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  INGEST_MAX_QUEUE: z.coerce.number().int().positive().default(20000),
+  // The ingest log: its disk budget (past it webhooks answer 503), segment size, and how long loaded
+  // segments are kept for `replay` (0: deleted once loaded).
+  INGEST_LOG_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(2 * 1024 ** 3),
+  INGEST_LOG_SEGMENT_BYTES: z.coerce.number().int().min(4096).default(64 * 1024 * 1024),
+  INGEST_LOG_RETAIN_HOURS: z.coerce.number().min(0).default(0),
+  // The loader's batches: bodies, log bytes, and how long a batch waits to fill.
   INGEST_MAX_BATCH: z.coerce.number().int().positive().default(5000),
-  // A commit running longer than this is logged as stalled, and again at each multiple.
+  INGEST_BATCH_BYTES: z.coerce.number().int().min(64 * 1024).default(16 * 1024 * 1024),
+  INGEST_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(200),
+  // A load running longer than this is logged as stalled, and again at each multiple.
   INGEST_STALL_WARN_SECONDS: z.coerce.number().int().positive().default(30),
   // Connections a commit spreads its table inserts over (embedded engine; docs/BENCHMARKS.md).
   INGEST_COMMITTERS: z.coerce.number().int().min(1).max(16).default(1),
@@ -94,11 +101,23 @@ export interface Config {
   apiTokens: ApiToken[];
   piiKey: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  ingest: { maxQueue: number; maxBatch: number; stallWarnSeconds?: number };
+  ingest: IngestSettings;
   /** Connections an ingest commit spreads its table inserts over (embedded engine). */
   committers: number;
   jobs: boolean;
   file: FileConfig;
+}
+
+export interface IngestSettings {
+  /** The ingest log's folder (`DATA_DIR/ingest-log`). */
+  logDir: string;
+  maxLogBytes: number;
+  segmentBytes: number;
+  retainMs: number;
+  maxBatch: number;
+  maxBatchBytes: number;
+  lingerMs: number;
+  stallWarnSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -164,7 +183,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiTokens: parseTokens(e.API_TOKENS),
     piiKey: piiKey(e.PII_KEY, dataDir),
     logLevel: e.LOG_LEVEL,
-    ingest: { maxQueue: e.INGEST_MAX_QUEUE, maxBatch: e.INGEST_MAX_BATCH, stallWarnSeconds: e.INGEST_STALL_WARN_SECONDS },
+    ingest: {
+      logDir: join(dataDir, 'ingest-log'),
+      maxLogBytes: e.INGEST_LOG_MAX_BYTES,
+      segmentBytes: e.INGEST_LOG_SEGMENT_BYTES,
+      retainMs: e.INGEST_LOG_RETAIN_HOURS * 3600_000,
+      maxBatch: e.INGEST_MAX_BATCH,
+      maxBatchBytes: e.INGEST_BATCH_BYTES,
+      lingerMs: e.INGEST_LINGER_MS,
+      stallWarnSeconds: e.INGEST_STALL_WARN_SECONDS,
+    },
     committers: e.INGEST_COMMITTERS,
     jobs: e.JOBS === 'on',
     file: loadFileConfig(e.CONFIG_FILE),

@@ -2,19 +2,32 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { AppDeps } from './deps.ts';
 import type { ServiceModule } from './modules.ts';
 import type { IngestMetrics } from '../ingest/metrics.ts';
+import type { IngestPipeline } from '../ingest/pipeline.ts';
 import { SESSION_COOKIE, findPrincipal } from './auth.ts';
 import { loginPage } from './login-page.ts';
 
 /** The express app for everything but the webhook: health, metrics, login, API and dashboards. */
-export function createHttpApp(deps: AppDeps, modules: ServiceModule[], metrics: IngestMetrics): Express {
+export function createHttpApp(deps: AppDeps, modules: ServiceModule[], metrics: IngestMetrics, ingest: IngestPipeline): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(securityHeaders);
 
+  // Degraded (503) when the warehouse does not answer, loads fail, or the ingest log cannot take
+  // webhooks; the body says which, and how far behind the warehouse is.
   app.get('/healthz', async (_req, res) => {
-    const ok = await deps.warehouse.ping();
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'warehouse unreachable', warehouse: deps.warehouse.mode });
+    const reachable = await deps.warehouse.ping();
+    const loader = ingest.loader.status();
+    const logError = ingest.log.writeError;
+    const room = deps.config.ingest.maxLogBytes - ingest.log.bytesOnDisk;
+    const accepting = !logError && room > 0;
+    const ok = reachable && accepting && loader.loading === 'ok';
+    res.status(ok ? 200 : 503).json({
+      status: ok ? 'ok' : 'degraded',
+      warehouse: deps.warehouse.mode,
+      warehouse_reachable: reachable,
+      ingest: { accepting, log_bytes: ingest.log.bytesOnDisk, log_room_bytes: Math.max(0, room), ...loader },
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);

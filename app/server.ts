@@ -9,17 +9,20 @@ import { createPseudonymizer } from './pseudonym.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
 import { createIngestMetrics } from '../ingest/metrics.ts';
-import { IngestWriter } from '../ingest/writer.ts';
+import { openIngest, type IngestPipeline } from '../ingest/pipeline.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
 import { createAccessAudit } from '../reports/compliance/audit.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
 import { startScheduler } from '../reports/scheduler.ts';
+import { createFollowDispatcher } from '../reports/follow.ts';
 
 export interface Service {
   deps: AppDeps;
   server: Server;
-  writer: IngestWriter;
+  ingest: IngestPipeline;
   jobs: Job[];
+  /** Resolves once every body acknowledged before the call is loaded and its reports derived. */
+  settle(): Promise<void>;
   url(): string;
   stop(): Promise<void>;
 }
@@ -50,11 +53,14 @@ export async function startService(
   // is always there, so a failure there is a real error.
   let ready = false;
   let retry: NodeJS.Timeout | undefined;
+  let markReady: () => void = () => undefined;
+  const migrated = new Promise<void>((r) => (markReady = r));
   const migrateNow = async (): Promise<void> => {
     try {
       const m = await migrate(warehouse);
       if (m.applied.length) log.info({ applied: m.applied }, 'migrations applied');
       ready = true;
+      markReady();
     } catch (e) {
       if (warehouse.mode === 'embedded') throw e;
       log.error({ err: e }, 'warehouse unreachable; retrying in 5 s');
@@ -64,11 +70,22 @@ export async function startService(
   await migrateNow();
   const { deps, modules } = await buildDeps(config, warehouse, log, opts.now);
   const metrics = createIngestMetrics();
-  const writer = new IngestWriter(warehouse, config.ingest, metrics, log.child({ component: 'writer' }));
   const suppression = subjectScreen(warehouse, deps.pseudonyms, log);
-  await suppression.ready;
-  const webhook = createWebhookReceiver({ appSecrets: config.appSecrets, verifyToken: config.verifyToken, writer, metrics, log, screen: suppression.screen });
-  const app = createHttpApp(deps, modules, metrics);
+  // Reports follow the loads: each stored batch updates the derived tables of what it touched.
+  const followers = createFollowDispatcher(modules.flatMap((m) => m.followers?.(deps) ?? []), log.child({ component: 'follow' }), { registry: metrics.registry });
+  // Webhooks are acknowledged from the ingest log, so they are taken even while a server is still
+  // unreachable; the loader starts once the warehouse is migrated.
+  const ingest = await openIngest({
+    settings: config.ingest,
+    warehouse,
+    logger: log.child({ component: 'loader' }),
+    metrics,
+    screen: suppression.screen,
+    onBatch: (batch) => followers.notify(batch),
+    ready: migrated.then(() => suppression.ready),
+  });
+  const webhook = createWebhookReceiver({ appSecrets: config.appSecrets, verifyToken: config.verifyToken, ingestLog: ingest.log, metrics, log });
+  const app = createHttpApp(deps, modules, metrics, ingest);
   let active = 0;
   let closing = false;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
@@ -77,12 +94,12 @@ export async function startService(
     // While shutting down, answer what was received and let the client reconnect elsewhere.
     if (closing) res.shouldKeepAlive = false;
     const url = req.url ?? '/';
+    if (url === '/webhook' || url.startsWith('/webhook?')) return webhook(req, res);
     if (!ready && url !== '/healthz' && url !== '/metrics') {
       res.writeHead(503, { 'Retry-After': '5', 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('warehouse not ready; retry later');
       return;
     }
-    if (url === '/webhook' || url.startsWith('/webhook?')) return webhook(req, res);
     app(req, res);
   });
   if (config.appSecrets.length === 0) log.warn('WHATSAPP_APP_SECRET is not set: every webhook POST will be refused');
@@ -98,20 +115,25 @@ export async function startService(
   return {
     deps,
     server,
-    writer,
+    ingest,
     jobs,
+    async settle() {
+      await ingest.settle();
+      await followers.settled();
+    },
     url: () => `http://${config.host}:${address().port}`,
     stop() {
       stopping ??= (async () => {
-        // Stop taking connections, answer every request already received (their bodies commit),
-        // then stop the writer and close the warehouse.
+        // Stop taking connections, answer every request already received (their bodies reach the
+        // log), load what the log holds while the warehouse takes it, then close everything.
         closing = true;
         clearTimeout(retry);
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
         for (let waited = 0; active > 0 && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
         server.closeAllConnections();
-        await writer.drain();
+        await ingest.close({ drainMs: 15_000 });
+        await followers.stop();
         await scheduler?.stop();
         await closed;
         if (ownsWarehouse) await warehouse.close();

@@ -5,7 +5,7 @@ import { jsonDepth } from './json-depth.ts';
 /** Meta's bodies nest about ten levels; anything far deeper is not a webhook. */
 export const MAX_JSON_DEPTH = 64;
 import { RAW_WEBHOOK, emptyItemRows, type RawWebhookRow } from '../warehouse/tables.ts';
-import type { IngestBatchEntry } from './writer.ts';
+import type { IngestBatchEntry } from './store-batch.ts';
 
 export interface BuiltEntry extends IngestBatchEntry {
   /** Set when the body is not JSON: it is stored in quarantine and answered 400. */
@@ -18,19 +18,24 @@ export interface BuiltEntry extends IngestBatchEntry {
  */
 export type BodyScreen = (parsed: unknown, subjectIds: readonly string[]) => unknown;
 
+/** A body's JSON, or why it is not JSON (the receiver answers 400 for that before anything else). */
+export function parseBody(body: Buffer, text = body.toString('utf8')): { parsed: unknown } | { notJson: string } {
+  try {
+    if (jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new Error(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+    return { parsed: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { notJson: e instanceof Error ? e.message.slice(0, 200).toWellFormed() : 'invalid JSON' };
+  }
+}
+
 /** One body → its raw landing row and typed rows; shared by the webhook and `replay`. */
 export function buildEntry(body: Buffer, receivedAt: number, signatureValid: boolean, screen?: BodyScreen): BuiltEntry {
   const bodySha256 = createHash('sha256').update(body).digest('hex');
   const text = body.toString('utf8');
   const raw: RawWebhookRow = { ...RAW_WEBHOOK, received_at: receivedAt, body_sha256: bodySha256, body: text, signature_valid: signatureValid };
-  let parsed: unknown;
-  try {
-    if (jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new Error(`nested deeper than ${MAX_JSON_DEPTH} levels`);
-    parsed = JSON.parse(text);
-  } catch (e) {
-    const reason = e instanceof Error ? e.message.slice(0, 200).toWellFormed() : 'invalid JSON';
-    return { raw: { ...raw, verdict: 'not_json', reason: `not JSON: ${reason}` }, rows: emptyItemRows(), notJson: reason };
-  }
+  const p = parseBody(body, text);
+  if ('notJson' in p) return { raw: { ...raw, verdict: 'not_json', reason: `not JSON: ${p.notJson}` }, rows: emptyItemRows(), notJson: p.notJson };
+  const parsed = p.parsed;
   let n = normalizeBody(parsed, { bodySha256, receivedAt });
   // The key stays the delivered body's SHA-256, so Meta's re-deliveries still collapse onto it.
   const screened = screen && n.subjectIds.length > 0 ? screen(parsed, n.subjectIds) : undefined;

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifySignature } from './signature.ts';
-import { buildEntry, type BodyScreen } from './entry.ts';
-import { CommitError, QueueFullError, type IngestWriter } from './writer.ts';
+import { parseBody } from './entry.ts';
+import { LogFullError, type IngestLog } from './ingest-log.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { Logger } from '../app/logger.ts';
 
@@ -12,11 +12,9 @@ const RETRY_AFTER_SECONDS = '5';
 export interface ReceiverDeps {
   appSecrets: string[];
   verifyToken: string;
-  writer: IngestWriter;
+  ingestLog: IngestLog;
   metrics: IngestMetrics;
   log: Logger;
-  /** Drops items of people who must not be stored again (erased subjects) before the commit. */
-  screen?: BodyScreen;
 }
 
 /**
@@ -66,22 +64,25 @@ function verifyHandshake(deps: ReceiverDeps, req: IncomingMessage, res: ServerRe
   reply(res, 200, q.get('hub.challenge') ?? '');
 }
 
+/**
+ * The answer waits for the body's record to be fsynced to the ingest log (never for the warehouse):
+ * a 200 is a promise that the body is on disk. A signed body that is not JSON is logged too (the
+ * loader keeps it in quarantine with the reason) and answered 400.
+ */
 async function accept(deps: ReceiverDeps, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
   if (!verifySignature(deps.appSecrets, body, req.headers['x-hub-signature-256'] as string | undefined)) {
     return reject(deps, res, 401, 'signature', 'missing or invalid X-Hub-Signature-256');
   }
-  const entry = buildEntry(body, Date.now(), true, deps.screen);
-  for (const u of entry.rows.unknown) deps.metrics.unknown.inc({ kind: u.kind });
+  const parsed = parseBody(body);
   try {
-    await deps.writer.submit(entry);
+    await deps.ingestLog.append({ body, receivedAt: Date.now(), signatureValid: true });
   } catch (e) {
-    const full = e instanceof QueueFullError;
-    if (!(e instanceof QueueFullError || e instanceof CommitError)) deps.log.error({ err: e }, 'unexpected ingest failure');
-    return reject(deps, res, 503, full ? 'queue_full' : 'warehouse', 'warehouse cannot commit now; retry later', false, {
+    const full = e instanceof LogFullError;
+    return reject(deps, res, 503, full ? 'log_full' : 'log_write', full ? 'ingest log is full; retry later' : 'cannot store now; retry later', false, {
       'Retry-After': RETRY_AFTER_SECONDS,
     });
   }
-  if (entry.notJson !== undefined) return reject(deps, res, 400, 'not_json', 'body is not JSON (kept in quarantine)');
+  if ('notJson' in parsed) return reject(deps, res, 400, 'not_json', 'body is not JSON (kept in quarantine)');
   reply(res, 200, 'EVENT_RECEIVED');
 }
 

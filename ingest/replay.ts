@@ -2,55 +2,88 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildEntry } from './entry.ts';
-import type { IngestWriter } from './writer.ts';
+import { decodeRecord, type LogRecord } from './log-record.ts';
+import type { IngestPipeline } from './pipeline.ts';
 
 export interface ReplayProgress {
   bodies: number;
   notJson: number;
   unknown: number;
+  /** Bodies stored without the items of an erased subject. */
+  redacted: number;
 }
 
-/** Archived bodies: one per line of an NDJSON file, or one file per body in a folder. */
-export async function* archivedBodies(path: string): AsyncGenerator<Buffer> {
+const isSegment = (name: string) => /^\d{20}\.wal$/.test(name);
+
+/**
+ * Archived bodies: one per line of an NDJSON file, one file per body in a folder, or the records of
+ * kept ingest-log segments (a `.wal` file or a folder of them), which keep their receipt time and
+ * signature verdict. Other archives' signatures are unknown: `signatureValid` is false.
+ */
+export async function* archivedRecords(path: string): AsyncGenerator<LogRecord> {
+  const now = () => Date.now();
   if (statSync(path).isDirectory()) {
-    for (const name of readdirSync(path).sort()) {
+    const names = readdirSync(path).sort();
+    const segments = names.filter(isSegment);
+    if (segments.length > 0) {
+      for (const name of segments) yield* segmentRecords(join(path, name));
+      return;
+    }
+    for (const name of names) {
       const file = join(path, name);
-      if (statSync(file).isFile()) yield await readFile(file);
+      if (statSync(file).isFile()) yield { body: await readFile(file), receivedAt: now(), signatureValid: false };
     }
     return;
   }
+  if (isSegment(path.split('/').pop() ?? '')) {
+    yield* segmentRecords(path);
+    return;
+  }
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  for await (const line of lines) if (line.trim() !== '') yield Buffer.from(line, 'utf8');
+  for await (const line of lines) if (line.trim() !== '') yield { body: Buffer.from(line, 'utf8'), receivedAt: now(), signatureValid: false };
+}
+
+async function* segmentRecords(file: string): AsyncGenerator<LogRecord> {
+  const buf = await readFile(file);
+  for (let at = 0; ; ) {
+    const d = decodeRecord(buf, at);
+    if (d.kind !== 'record') return;
+    yield d.record;
+    at += d.size;
+  }
 }
 
 /**
- * Loads archived bodies through the same normalization as the webhook. Idempotent: a body already
- * stored collapses onto itself (its SHA-256 is the raw table's key, its items keep their ids).
- * Their signatures are unknown, so raw rows are marked `signature_valid = false`.
+ * Loads archived bodies through the ingest log and its loader, exactly as webhooks are loaded (the
+ * same normalization and erasure screen). Idempotent: a body already stored collapses onto itself
+ * (its SHA-256 is the raw table's key, its items keep their ids).
  */
 export async function replay(
   path: string,
-  writer: IngestWriter,
+  ingest: IngestPipeline,
   onProgress: (p: ReplayProgress) => void = () => undefined,
   window = 2000,
 ): Promise<ReplayProgress> {
-  const progress: ReplayProgress = { bodies: 0, notJson: 0, unknown: 0 };
+  const before = { ...ingest.loader.totals };
+  let appended = 0;
+  const progress = (): ReplayProgress => {
+    const t = ingest.loader.totals;
+    return { bodies: appended, notJson: t.notJson - before.notJson, unknown: t.unknown - before.unknown, redacted: t.redacted - before.redacted };
+  };
   let inFlight: Promise<void>[] = [];
-  for await (const body of archivedBodies(path)) {
-    const entry = buildEntry(body, Date.now(), false);
-    progress.bodies++;
-    if (entry.notJson !== undefined) progress.notJson++;
-    progress.unknown += entry.raw.unknown_count;
-    inFlight.push(writer.submit(entry));
-    // Bounded window: memory stays flat however large the archive.
+  for await (const record of archivedRecords(path)) {
+    inFlight.push(ingest.append(record));
+    appended++;
+    // Appends in flight share fsyncs; the window keeps memory flat however large the archive.
     if (inFlight.length >= window) {
       await Promise.all(inFlight);
       inFlight = [];
-      onProgress(progress);
+      onProgress(progress());
     }
   }
   await Promise.all(inFlight);
-  onProgress(progress);
-  return progress;
+  await ingest.settle();
+  const p = progress();
+  onProgress(p);
+  return p;
 }

@@ -61,15 +61,22 @@ export function http(url: string, opts: { method?: string; headers?: Record<stri
   });
 }
 
-/** POSTs a body to /webhook signed exactly as Meta signs it. */
-export function postSigned(service: Service | string, body: string | Buffer, secret = TEST_SECRET): Promise<HttpResult> {
+/**
+ * POSTs a body to /webhook signed exactly as Meta signs it. Given a service of this process, it then
+ * waits until everything that service acknowledged is loaded into the warehouse and its reports
+ * derived (a 200 means the body is in the ingest log; loading follows), so the test can read the
+ * tables. Given a URL, it returns as soon as the answer arrives.
+ */
+export async function postSigned(service: Service | string, body: string | Buffer, secret = TEST_SECRET): Promise<HttpResult> {
   const base = typeof service === 'string' ? service : service.url();
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  return http(`${base}/webhook`, {
+  const answer = await http(`${base}/webhook`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signBody(secret, bytes) },
     body: bytes,
   });
+  if (typeof service !== 'string') await service.settle();
+  return answer;
 }
 
 export function authHeader(role: keyof typeof TEST_TOKENS): Record<string, string> {

@@ -1,0 +1,36 @@
+import type { Warehouse } from '../warehouse/client.ts';
+import { ITEM_TABLES, RAW_TABLE, type ItemKind, type ItemRows, type RawWebhookRow } from '../warehouse/tables.ts';
+
+export interface IngestBatchEntry {
+  raw: RawWebhookRow;
+  rows: ItemRows;
+}
+
+/**
+ * Stores one batch: the typed tables' inserts (spread over the commit connections: the embedded
+ * engine runs one query per connection, and each insert's cost is mostly a fixed per-part cost),
+ * then the raw rows once they are all in, so a raw row proves its items are stored. `token` names
+ * the batch by its place in the ingest log: the same batch stored again (a reload after a crash
+ * before the cursor moved) is dropped by the engine's insert deduplication, and whatever a
+ * different split of the same bodies writes again collapses onto its ReplacingMergeTree keys.
+ */
+export async function storeBatch(wh: Warehouse, batch: readonly IngestBatchEntry[], token: string): Promise<void> {
+  const db = wh.database;
+  const conns = wh.committers;
+  const settings = (table: string) => ({ insert_deduplication_token: `${token}:${table}` });
+  const inserts = (Object.keys(ITEM_TABLES) as ItemKind[])
+    .map((kind) => ({ table: ITEM_TABLES[kind].table, values: batch.flatMap((p) => p.rows[kind] as object[]) }))
+    .filter((i) => i.values.length > 0);
+  const lanes = conns.map((client, lane) => inserts.filter((_, k) => k % conns.length === lane).map((i) => ({ client, ...i })));
+  // Every lane finishes before the outcome is decided, so no insert outlives its batch.
+  const settled = await Promise.allSettled(
+    lanes.map(async (lane) => {
+      for (const i of lane) {
+        await i.client.insert({ table: `${db}.${i.table}`, values: i.values, format: 'JSONEachRow', clickhouse_settings: settings(i.table) });
+      }
+    }),
+  );
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  await conns[0]!.insert({ table: `${db}.${RAW_TABLE}`, values: batch.map((p) => p.raw), format: 'JSONEachRow', clickhouse_settings: settings(RAW_TABLE) });
+}
