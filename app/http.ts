@@ -20,7 +20,7 @@ export function createHttpApp(deps: AppDeps, modules: ServiceModule[], metrics: 
     const loader = ingest.loader.status();
     const logError = ingest.log.writeError;
     const room = deps.config.ingest.maxLogBytes - ingest.log.bytesOnDisk;
-    const accepting = !logError && room > 0;
+    const accepting = !logError && !ingest.log.full;
     const ok = reachable && accepting && loader.loading === 'ok';
     res.status(ok ? 200 : 503).json({
       status: ok ? 'ok' : 'degraded',

@@ -57,10 +57,13 @@ const segmentName = (base: number) => `${String(base).padStart(20, '0')}${SEGMEN
 
 export class IngestLog {
   private pending: PendingAppend[] = [];
+  /** Bytes queued or being written: counted against the cap before they are durable. */
   private pendingBytes = 0;
   private flushing: Promise<void> | undefined;
   private dataWaiters: Array<() => void> = [];
   private broken: Error | undefined;
+  /** Set when an append was refused for room, until room is made or an append succeeds. */
+  private refusing = false;
   private closed = false;
 
   private constructor(
@@ -77,6 +80,7 @@ export class IngestLog {
   /** Opens the log, cutting a torn tail left by a crash (it was never acknowledged). */
   static async open(opts: IngestLogOptions, log: Logger, metrics?: IngestMetrics): Promise<IngestLog> {
     mkdirSync(opts.dir, { recursive: true });
+    await lockDir(opts.dir);
     const bases = readdirSync(opts.dir)
       .filter((n) => /^\d{20}\.wal$/.test(n))
       .map((n) => Number(n.slice(0, 20)))
@@ -132,6 +136,11 @@ export class IngestLog {
     return this.end - this.cursorLsn;
   }
 
+  /** Whether appends are being refused for lack of room (the last one was, and none fit since). */
+  get full(): boolean {
+    return this.refusing;
+  }
+
   /** Why appends fail right now (a write error that could not be undone), if they do. */
   get writeError(): Error | undefined {
     return this.broken;
@@ -144,6 +153,7 @@ export class IngestLog {
     const buf = encodeRecord(record);
     if (this.bytesOnDisk + this.pendingBytes + buf.length > this.opts.maxBytes) {
       // Room first comes from loaded segments kept only for replay.
+      this.refusing = true;
       void this.dropLoaded(true);
       return Promise.reject(new LogFullError());
     }
@@ -159,8 +169,12 @@ export class IngestLog {
       while (this.pending.length > 0) {
         const group = this.pending;
         this.pending = [];
-        this.pendingBytes = 0;
-        await this.writeGroup(group);
+        const bytes = group.reduce((n, p) => n + p.buf.length, 0);
+        try {
+          await this.writeGroup(group);
+        } finally {
+          this.pendingBytes -= bytes;
+        }
       }
     } finally {
       this.flushing = undefined;
@@ -202,6 +216,7 @@ export class IngestLog {
       active.size += p.buf.length;
       p.resolve(at);
     }
+    this.refusing = false;
     this.metrics?.logAppended.inc(group.length);
     this.updateGauges();
     const waiters = this.dataWaiters;
@@ -290,6 +305,7 @@ export class IngestLog {
       this.segments.shift();
       await seg.reader?.close();
       await rm(seg.path, { force: true });
+      this.refusing = false;
     }
     this.updateGauges();
   }
@@ -306,7 +322,33 @@ export class IngestLog {
     for (const w of this.dataWaiters.splice(0)) w();
     for (const s of this.segments) await s.reader?.close();
     await this.writer.close();
+    await rm(join(this.opts.dir, 'lock'), { force: true });
+    openDirs.delete(this.opts.dir);
   }
+}
+
+const openDirs = new Set<string>();
+
+/**
+ * One log, one loader: a second process (or a second open in this one) on the same folder would
+ * interleave records and cursors. A lock left by a process that died is taken over.
+ */
+async function lockDir(dir: string): Promise<void> {
+  const file = join(dir, 'lock');
+  const holder = await readFile(file, 'utf8').then((t) => Number(t.trim()), () => undefined);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  if (openDirs.has(dir) || (holder !== undefined && holder !== process.pid && Number.isInteger(holder) && alive(holder))) {
+    throw new Error(`ingest log ${dir} is in use by process ${openDirs.has(dir) ? process.pid : holder}`);
+  }
+  await writeFile(file, `${process.pid}\n`);
+  openDirs.add(dir);
 }
 
 async function readCursor(dir: string): Promise<number> {

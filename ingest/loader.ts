@@ -56,6 +56,8 @@ export class Loader {
   private headReceivedAt: number | undefined;
   private failing: string | undefined;
   private drainUntil: number | undefined;
+  private looping = false;
+  private onStop: () => void = () => undefined;
 
   constructor(
     private readonly deps: LoaderDeps,
@@ -64,7 +66,11 @@ export class Loader {
 
   /** Starts loading once `ready` resolves (a ClickHouse server may still be migrating). */
   start(ready: Promise<void> = Promise.resolve()): void {
-    this.running ??= ready.then(() => this.loop());
+    this.running ??= (async () => {
+      await Promise.race([ready, new Promise<void>((r) => (this.onStop = r))]);
+      this.looping = !this.stopping;
+      if (this.looping) await this.loop();
+    })();
   }
 
   /**
@@ -92,13 +98,14 @@ export class Loader {
    * start.
    */
   async stop(opts: { drainMs?: number } = {}): Promise<void> {
-    if (opts.drainMs && this.running) {
+    if (opts.drainMs && this.looping) {
       this.drainUntil = Date.now() + opts.drainMs;
       const target = this.deps.log.end;
       this.wakeUp();
       await Promise.race([this.caughtUp(target), delay(opts.drainMs)]);
     }
     this.stopping = true;
+    this.onStop();
     this.wakeUp();
     await this.running;
     for (const w of this.waiters.splice(0)) w.resolve();

@@ -44,13 +44,14 @@ async function load(sim: SimOptions): Promise<TruthRecord[]> {
   const truth: TruthRecord[] = [];
   let pending: Promise<void>[] = [];
   for (const p of generateSync({ ...sim, onTruth: (r) => truth.push(r) })) {
-    pending.push(service.writer.submit(buildEntry(Buffer.from(p.body), Date.now(), true)));
+    pending.push(service.ingest.append({ body: Buffer.from(p.body), receivedAt: Date.now(), signatureValid: true }));
     if (pending.length >= 500) {
       await Promise.all(pending);
       pending = [];
     }
   }
   await Promise.all(pending);
+  await service.settle();
   return truth;
 }
 

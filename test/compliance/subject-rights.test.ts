@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import JSZip from 'jszip';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { parse } from 'csv-parse/sync';
@@ -8,9 +11,9 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { subjectScreen } from '../../reports/compliance/suppression.ts';
 import { sweepSuppressed } from '../../reports/compliance/jobs.ts';
 import { buildEntry } from '../../ingest/entry.ts';
-import { createIngestMetrics } from '../../ingest/metrics.ts';
-import { IngestWriter } from '../../ingest/writer.ts';
-import { createLogger } from '../../app/logger.ts';
+import { storeBatch } from '../../ingest/store-batch.ts';
+import { replay } from '../../ingest/replay.ts';
+import { openTestIngest } from '../helpers/ingest.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
 import { authHeader, http, postSigned, startTestService } from '../helpers/service.ts';
 import { echo, inbound, preference, statuses, templateEvent } from './fixtures.ts';
@@ -220,12 +223,28 @@ describe('erasure', () => {
     expect(bruno).toEqual([{ wamid: 'wamid.B1' }]);
   });
 
-  it('erases again, in the nightly sweep, a subject that came back by a path without the screen (replay)', async () => {
+  it('does not bring an erased subject back when an archive is replayed', async () => {
+    expect((await post('/api/compliance/erasure', { wa_id: ANA, legal_ground: 'LGPD 18 VI' })).status).toBe(200);
+    const dir = mkdtempSync(join(tmpdir(), 'wa-replay-erased-'));
+    writeFileSync(join(dir, 'archive.ndjson'), [BODIES.shared, BODIES.anaAlone].map((b) => JSON.stringify(b)).join('\n'));
+    // The replay command's pipeline: the same log, loader and erasure screen as the service.
+    const ingest = await openTestIngest(wh, { screen: subjectScreen(wh, svc.deps.pseudonyms).screen });
+    try {
+      const r = await replay(join(dir, 'archive.ndjson'), ingest);
+      expect(r).toMatchObject({ bodies: 2, redacted: 2 });
+    } finally {
+      await ingest.close();
+    }
+    expect(await scanFor(wh, [ANA, ANA_BSUID])).toEqual([]);
+    const bruno = await rows(wh, `SELECT wamid FROM {{db}}.messages_v1 FINAL WHERE wa_id = {b:String}`, { b: BRUNO });
+    expect(bruno).toEqual([{ wamid: 'wamid.B1' }]);
+  });
+
+  it('erases again, in the nightly sweep, a subject that came back by a path without the screen', async () => {
     expect((await post('/api/compliance/erasure', { wa_id: ANA, legal_ground: 'LGPD 18 VI' })).status).toBe(200);
     const since = new Date();
-    const writer = new IngestWriter(wh, { maxQueue: 10, maxBatch: 10 }, createIngestMetrics(), createLogger('test', 'silent'));
-    await writer.submit(buildEntry(Buffer.from(JSON.stringify(BODIES.anaAlone)), Date.now(), false));
-    await writer.drain();
+    // Stored straight into the tables, as an instance whose suppression list was not yet reloaded would.
+    await storeBatch(wh, [buildEntry(Buffer.from(JSON.stringify(BODIES.anaAlone)), Date.now(), false)], 'test-unscreened');
     expect((await scanFor(wh, [ANA])).length).toBeGreaterThan(0);
     expect(await sweepSuppressed(svc.deps, since)).toBeGreaterThan(0);
     expect(await scanFor(wh, [ANA, ANA_BSUID])).toEqual([]);

@@ -57,7 +57,7 @@ export async function postWorld(service: Service, o: SimOptions = WORLD, concurr
     }
   }
   await Promise.all(batch);
-  await service.writer.drain();
+  await service.settle();
   return posted;
 }
 

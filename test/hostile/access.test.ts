@@ -60,7 +60,7 @@ beforeAll(async () => {
   svc = await startTestService(wh);
   const config = testConfig();
   const { deps, modules } = await buildDeps(config, wh, createLogger('access', 'silent'));
-  const app = createHttpApp(deps, modules, createIngestMetrics());
+  const app = createHttpApp(deps, modules, createIngestMetrics(), svc.ingest);
   routes = listRoutes((app as unknown as { router: { stack: unknown[] } }).router.stack);
 });
 afterAll(async () => {
