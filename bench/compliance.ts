@@ -21,8 +21,7 @@ import { loadConfig, type Config } from '../app/config.ts';
 import { createLogger } from '../app/logger.ts';
 import { buildDeps } from '../app/server.ts';
 import { buildEntry } from '../ingest/entry.ts';
-import { createIngestMetrics } from '../ingest/metrics.ts';
-import { IngestWriter } from '../ingest/writer.ts';
+import { openIngest } from '../ingest/pipeline.ts';
 import { buildAccessExport } from '../reports/compliance/dsar.ts';
 import { eraseSubject } from '../reports/compliance/erasure.ts';
 import { generateSync, simulationConfig, type SimOptions } from '../simulate/index.ts';
@@ -48,9 +47,9 @@ async function loadOwn(sim: SimOptions, dir: string): Promise<{ config: Config; 
   const config = loadConfig({ ...process.env, DATA_DIR: join(dir, 'data'), CONFIG_FILE: join(dir, 'config.json'), PII_KEY: 'bench', LOG_LEVEL: 'warn', JOBS: 'off' });
   const wh = await openWarehouse(config);
   await migrate(wh);
-  // Load: every posting through buildEntry and the group-commit writer, as the webhook does.
+  // Load: every posting through the ingest log and its loader, as the webhook does.
   const people: Person[] = [];
-  const writer = new IngestWriter(wh, { maxQueue: 50_000, maxBatch: 5_000 }, createIngestMetrics(), createLogger('bench', 'warn'));
+  const ingest = await openIngest({ settings: config.ingest, warehouse: wh, logger: createLogger('bench', 'warn') });
   let bodies = 0;
   let items = 0;
   const [, loadMs] = await timed(async () => {
@@ -59,15 +58,16 @@ async function loadOwn(sim: SimOptions, dir: string): Promise<{ config: Config; 
       const entry = buildEntry(Buffer.from(p.body), p.at.getTime(), true);
       bodies++;
       items += entry.raw.item_count;
-      window.push(writer.submit(entry));
+      window.push(ingest.append({ body: Buffer.from(p.body), receivedAt: p.at.getTime(), signatureValid: true }));
       if (window.length >= 4_000) {
         await Promise.all(window);
         window = [];
       }
     }
     await Promise.all(window);
+    await ingest.settle();
   });
-  await writer.drain();
+  await ingest.close();
   // Measure a store at rest: merged, no background merges competing with the mutations being timed.
   const [, mergeMs] = await timed(() => mergeAtRest(wh));
   await wh.close();

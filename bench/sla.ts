@@ -20,9 +20,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../app/config.ts';
 import { createLogger } from '../app/logger.ts';
 import { buildDeps } from '../app/server.ts';
-import { createIngestMetrics } from '../ingest/metrics.ts';
 import { replay } from '../ingest/replay.ts';
-import { IngestWriter } from '../ingest/writer.ts';
+import { openIngest } from '../ingest/pipeline.ts';
 import { generateSync, simulationConfig } from '../simulate/engine.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
@@ -67,13 +66,8 @@ async function loadPhase(dir: string): Promise<Record<string, number>> {
   const wh = await openWarehouse(config);
   await migrate(wh);
   const settings = slaSettings(config.file);
-  const writer = () => new IngestWriter(wh, config.ingest, createIngestMetrics(), log);
-  const [a, loadA] = await timed(async () => {
-    const w = writer();
-    const r = await replay(join(dir, 'bodies-a.ndjson'), w);
-    await w.drain();
-    return r;
-  });
+  const ingest = await openIngest({ settings: config.ingest, warehouse: wh, logger: log });
+  const [a, loadA] = await timed(() => replay(join(dir, 'bodies-a.ndjson'), ingest));
   const eventsA = await events(wh);
   const [full, fullMs] = await timed(() => refreshWaits(wh, settings));
   let bodiesB = 0;
@@ -82,12 +76,7 @@ async function loadPhase(dir: string): Promise<Record<string, number>> {
   let incChats = 0;
   let incWritten = 0;
   for (let k = 0; k < CHUNKS; k++) {
-    const [b, ms] = await timed(async () => {
-      const w = writer();
-      const r = await replay(join(dir, `bodies-b${k}.ndjson`), w);
-      await w.drain();
-      return r;
-    });
+    const [b, ms] = await timed(() => replay(join(dir, `bodies-b${k}.ndjson`), ingest));
     bodiesB += b.bodies;
     loadB += ms;
     const [inc, jobMs] = await timed(() => refreshWaits(wh, settings));
@@ -97,6 +86,7 @@ async function loadPhase(dir: string): Promise<Record<string, number>> {
   }
   const eventsAll = await events(wh);
   const [idle, idleMs] = await timed(() => refreshWaits(wh, settings));
+  await ingest.close();
   await wh.close();
   const eventsB = eventsAll - eventsA;
   return {

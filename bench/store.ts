@@ -19,9 +19,6 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../app/config.ts';
 import { createLogger } from '../app/logger.ts';
 import { startService } from '../app/server.ts';
-import { buildEntry } from '../ingest/entry.ts';
-import { createIngestMetrics } from '../ingest/metrics.ts';
-import { IngestWriter } from '../ingest/writer.ts';
 import { BillingReports } from '../reports/billing/service.ts';
 import { openRequest } from '../reports/compliance/rights.ts';
 import { runAllOnce } from '../reports/scheduler.ts';
@@ -139,7 +136,6 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
   await migrate(wh);
   const service = await startService(config, { warehouse: wh, log, scheduler: false });
   const settings = slaSettings(config.file);
-  const writer = new IngestWriter(wh, { maxQueue: 50_000, maxBatch: 5_000 }, createIngestMetrics(), log);
   const events = async () => (await eventTotals(wh, {}))[0]?.rows ?? 0;
 
   const start = Date.parse(`${sim.start}T00:00:00Z`);
@@ -156,6 +152,7 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
   const flush = async () => {
     await Promise.all(window);
     window = [];
+    await service.settle();
   };
   /** Ends a loading phase: everything committed, then the waits job as the scheduler would run it. */
   const endPhase = async () => {
@@ -183,7 +180,7 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
       await endPhase();
       phase++;
     }
-    window.push(writer.submit(buildEntry(Buffer.from(p.body), Date.now(), true)));
+    window.push(service.ingest.append({ body: Buffer.from(p.body), receivedAt: Date.now(), signatureValid: true }));
     bodies++;
     if (window.length >= 4_000) await flush();
   }
@@ -192,7 +189,6 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
     phase++;
   }
   await endPhase();
-  await writer.drain();
   const total = await events();
 
   // What the dashboards show besides traffic: the example rate card, Meta's figures for two days
