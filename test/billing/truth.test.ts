@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../app/server.ts';
-import { buildEntry } from '../../ingest/entry.ts';
 import { generateSync, simulationConfig, type SimOptions } from '../../simulate/engine.ts';
 import { MARKET_NAMES, type MarketKey } from '../../simulate/markets.ts';
 import type { ChargesRecord, ConversationsRecord, TruthRecord } from '../../simulate/truth.ts';
