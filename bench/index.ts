@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const ALL = ['ingest', 'sla', 'billing', 'compliance', 'dashboards', 'faults'];
+const ALL = ['ingest', 'freshness', 'sla', 'billing', 'compliance', 'dashboards', 'faults'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 let failed = 0;
 for (const name of wanted.length ? wanted : ALL) {
