@@ -1,6 +1,7 @@
 /**
  * Fault benchmark: SIGKILL during sustained signed load, then restart. Every event that got a 200
- * must be in the warehouse; prints acked, stored and lost (must be 0) per round.
+ * (fsynced to the ingest log) must be in the warehouse once the restarted service has loaded its
+ * log; prints acked, stored and lost (must be 0) per round.
  *
  *   npm run bench:faults -- [--rounds 3] [--seconds 4] [--concurrency 32]
  */
@@ -10,7 +11,7 @@ import { request, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { freePort, startProcess, stopProcess, waitFor } from './lib.ts';
+import { freePort, startProcess, stopProcess, waitFor, waitLoaded } from './lib.ts';
 
 const SECRET = 'bench-secret';
 const args = process.argv.slice(2);
@@ -61,9 +62,10 @@ async function round(n: number, dataDir: string): Promise<{ sent: number; acked:
   running = false;
   await Promise.all(workers);
   agent.destroy();
-  // Restart on the same data, then count what survived from outside the service.
+  // Restart on the same data, let it load what its log holds, then count from outside the service.
   const again = startProcess(['bin/wa-analytics.mjs', 'serve'], env);
   await waitFor(`http://127.0.0.1:${port}/healthz`);
+  await waitLoaded(`http://127.0.0.1:${port}`);
   await stopProcess(again);
   const idsFile = join(dataDir, `acked-${n}.txt`);
   writeFileSync(idsFile, acked.join('\n'));

@@ -44,3 +44,19 @@ export function pct(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
+
+/** The service's ingest backlog, from its health answer (undefined while it does not answer). */
+export async function backlog(base: string): Promise<{ bytes: number; ageSeconds: number } | undefined> {
+  const h = await fetch(`${base}/healthz`).then((r) => r.json() as Promise<{ ingest?: { backlog_bytes: number; backlog_age_seconds: number } }>, () => undefined);
+  return h?.ingest ? { bytes: h.ingest.backlog_bytes, ageSeconds: h.ingest.backlog_age_seconds } : undefined;
+}
+
+/** Waits until the service has loaded its whole ingest log into the warehouse. */
+export async function waitLoaded(base: string, timeoutMs = 300_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if ((await backlog(base))?.bytes === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${base} did not load its ingest log`);
+}

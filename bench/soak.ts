@@ -1,6 +1,7 @@
 /**
  * Sustained load: a fixed rate of signed POSTs for a fixed time against the real service; prints,
- * per window, the rate achieved, p99 acknowledgement latency and the service's RSS. RSS must stay flat.
+ * per window, the rate achieved, p99 acknowledgement latency, the service's RSS and the largest ingest
+ * backlog seen (bytes and age of the oldest body not yet loaded). RSS and the backlog must stay flat.
  *
  *   npm run bench:soak -- [--rate 500] [--seconds 120] [--window 10]
  */
@@ -9,7 +10,7 @@ import { request, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { freePort, pct, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
+import { backlog, freePort, pct, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
 
 const SECRET = 'bench-secret';
 const args = process.argv.slice(2);
@@ -47,20 +48,34 @@ function post(): Promise<{ ms: number; status: number }> {
   });
 }
 
-interface Window { ok: number; failed: number; latencies: number[]; rss: number }
+interface Window { ok: number; failed: number; latencies: number[]; rss: number; backlogBytes: number; backlogAge: number }
 const windows: Window[] = [];
 const start = performance.now();
 const pending = new Set<Promise<void>>();
 let next = start;
 console.log(`soak: ${rate} req/s for ${seconds} s, windows of ${windowS} s`);
-console.log('| t (s) | acked/s | failed | p50 ms | p99 ms | RSS MiB |');
-console.log('|---|---|---|---|---|---|');
+console.log('| t (s) | acked/s | failed | p50 ms | p99 ms | RSS MiB | backlog KiB | backlog age s |');
+console.log('|---|---|---|---|---|---|---|---|');
+// The backlog, sampled once a second from the service's health answer.
+let sampling = true;
+const sampler = (async () => {
+  while (sampling) {
+    const b = await backlog(`http://127.0.0.1:${port}`);
+    const w = Math.floor((performance.now() - start) / (windowS * 1000));
+    const win = (windows[w] ??= { ok: 0, failed: 0, latencies: [], rss: 0, backlogBytes: 0, backlogAge: 0 });
+    if (b) {
+      win.backlogBytes = Math.max(win.backlogBytes, b.bytes);
+      win.backlogAge = Math.max(win.backlogAge, b.ageSeconds);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+})();
 while (performance.now() - start < seconds * 1000) {
   // Open loop: requests leave on schedule whatever the answers do (bounded in flight).
   while (next <= performance.now() && pending.size < 2000) {
     const w = Math.floor((next - start) / (windowS * 1000));
     const p = post().then((r) => {
-      const win = (windows[w] ??= { ok: 0, failed: 0, latencies: [], rss: 0 });
+      const win = (windows[w] ??= { ok: 0, failed: 0, latencies: [], rss: 0, backlogBytes: 0, backlogAge: 0 });
       if (r.status === 200) win.ok++;
       else win.failed++;
       win.latencies.push(r.ms);
@@ -70,15 +85,17 @@ while (performance.now() - start < seconds * 1000) {
     next += 1000 / rate;
   }
   const w = Math.floor((performance.now() - start) / (windowS * 1000));
-  const win = (windows[w] ??= { ok: 0, failed: 0, latencies: [], rss: 0 });
+  const win = (windows[w] ??= { ok: 0, failed: 0, latencies: [], rss: 0, backlogBytes: 0, backlogAge: 0 });
   win.rss = Math.max(win.rss, rssMiB(service.pid!));
   await new Promise((r) => setTimeout(r, 5));
 }
 await Promise.all(pending);
+sampling = false;
+await sampler;
 for (let w = 0; w < windows.length; w++) {
   const win = windows[w]!;
   const l = win.latencies.sort((a, b) => a - b);
-  console.log(`| ${(w + 1) * windowS} | ${(win.ok / windowS).toFixed(0)} | ${win.failed} | ${pct(l, 0.5).toFixed(1)} | ${pct(l, 0.99).toFixed(1)} | ${win.rss.toFixed(0)} |`);
+  console.log(`| ${(w + 1) * windowS} | ${(win.ok / windowS).toFixed(0)} | ${win.failed} | ${pct(l, 0.5).toFixed(1)} | ${pct(l, 0.99).toFixed(1)} | ${win.rss.toFixed(0)} | ${(win.backlogBytes / 1024).toFixed(0)} | ${win.backlogAge.toFixed(1)} |`);
 }
 const steady = windows.slice(1).map((w) => w.rss).filter((r) => r > 0);
 if (steady.length >= 2) {
