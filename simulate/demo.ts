@@ -85,6 +85,14 @@ async function waitHealthy(base: string, child: ChildProcess, log: string): Prom
   throw new Error(`the service did not answer /healthz within two minutes; see ${log}`);
 }
 
+async function waitLoaded(base: string): Promise<void> {
+  for (;;) {
+    const h = await fetch(`${base}/healthz`).then((r) => r.json() as Promise<{ ingest?: { backlog_bytes: number } }>, () => undefined);
+    if (h?.ingest?.backlog_bytes === 0) return;
+    await sleep(250);
+  }
+}
+
 function tail(path: string): string {
   try {
     return readFileSync(path, 'utf8').split('\n').slice(-15).join('\n');
@@ -189,7 +197,9 @@ export async function main(argv: string[]): Promise<void> {
   if (tty) bar.stop();
   console.log(`demo: ${bodies} bodies posted in ${((Date.now() - began) / 1000).toFixed(1)} s (${poster.retries} retries); truth in ${join(dataDir, 'truth.ndjson')}`);
 
-  // Jobs open the same embedded warehouse: give them the data directory while the service rests.
+  // Every acknowledged body is in the ingest log; wait until the loader has moved it all into the
+  // warehouse, then give the jobs the data directory while the service rests.
+  await waitLoaded(base);
   await stop(service);
   const jobs = cli(['jobs', 'run-once'], env, log);
   let out = '';
