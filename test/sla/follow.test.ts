@@ -108,29 +108,42 @@ describe('SLA follower, hand-computed', () => {
     await follow([
       customerMessage(B, 'wamid.b1', '2024-03-04T10:00:00Z'),
       messageStatus(B, 'wamid.p1', 'sent', '2024-03-04T10:05:00Z', { tag: human('bo') }),
-      // C's reply comes 25 h later, in a thread of its own; the wait stays in the customer's thread.
+      // C is answered 25 h later, in a thread the business starts: a bot at 11:00 (closes "any"),
+      // a person at 11:05 (closes "human"). Both waits stay in the customer's thread.
       customerMessage(C, 'wamid.c1', '2024-03-04T10:00:00Z'),
-      messageStatus(C, 'wamid.q1', 'sent', '2024-03-05T11:00:00Z', { tag: human('bo') }),
+      messageStatus(C, 'wamid.q1', 'sent', '2024-03-05T11:00:00Z', { tag: 'v1;src=b;tm=care' }),
+      messageStatus(C, 'wamid.q2', 'sent', '2024-03-05T11:05:00Z', { tag: human('bo') }),
     ]);
     expect((await waits(B)).map((w) => [w.family, w.response_seconds])).toEqual([['any', 300], ['human', 300]]);
     expect((await waits(C)).map((w) => [w.family, w.thread_started_at, w.response_seconds])).toEqual([
       ['any', ts('2024-03-04T10:00:00Z'), 90_000],
-      ['human', ts('2024-03-04T10:00:00Z'), 90_000],
+      ['human', ts('2024-03-04T10:00:00Z'), 90_300],
     ]);
 
+    // C is recomputed from the 11:00 thread on, carrying both waits of the earlier thread: the bot
+    // still answers "any"; "human" is open again.
     await follow([
       messageStatus(B, 'wamid.p1', 'failed', '2024-03-04T10:06:00Z'),
-      messageStatus(C, 'wamid.q1', 'failed', '2024-03-05T11:01:00Z'),
+      messageStatus(C, 'wamid.q2', 'failed', '2024-03-05T11:06:00Z'),
     ]);
-    for (const w of [...(await waits(B)), ...(await waits(C))]) {
-      expect([w.kind, w.responded_at, w.response_seconds, w.responder]).toEqual(['first', null, null, '']);
-    }
+    expect((await waits(B)).map((w) => [w.kind, w.responded_at, w.response_seconds, w.responder])).toEqual([
+      ['first', null, null, ''],
+      ['first', null, null, ''],
+    ]);
+    expect((await waits(C)).map((w) => [w.family, w.kind, w.last_inbound_at, w.response_seconds, w.responder])).toEqual([
+      ['any', 'first', ts('2024-03-04T10:00:00Z'), 90_000, 'bot'],
+      ['human', 'first', ts('2024-03-04T10:00:00Z'), null, ''],
+    ]);
 
-    // An answer typed in the Business app then closes B's wait for both families: 1 h.
-    await follow([businessAppEcho(B, 'wamid.e1', '2024-03-04T11:00:00Z')]);
+    // Answers typed in the Business app then close them: B's after 1 h, C's human wait after 26 h.
+    await follow([businessAppEcho(B, 'wamid.e1', '2024-03-04T11:00:00Z'), businessAppEcho(C, 'wamid.e2', '2024-03-05T12:00:00Z')]);
     expect((await waits(B)).map((w) => [w.family, w.responded_at, w.response_seconds, w.responder])).toEqual([
       ['any', ts('2024-03-04T11:00:00Z'), 3600, 'human'],
       ['human', ts('2024-03-04T11:00:00Z'), 3600, 'human'],
+    ]);
+    expect((await waits(C)).map((w) => [w.family, w.response_seconds, w.responder])).toEqual([
+      ['any', 90_000, 'bot'],
+      ['human', 93_600, 'human'],
     ]);
     const { incremental, full } = await incrementalAndFull(wh);
     expect(incremental).toEqual(full);
