@@ -12,8 +12,9 @@ import type { ChatMessage } from './waits.ts';
 /**
  * The SLA follower: after each loaded batch, the waits of the chats it touched, each recomputed
  * from the thread that holds its earliest new event (reports/sla/resume.ts), not from its whole
- * history. It reads a chat's messages from one idle time before that event, and further back (×4
- * each round, then the whole chat) only when the thread or what it carries starts earlier. The
+ * history. It reads a chat's messages from one idle time before that event, and further back only
+ * when the thread or what it carries starts earlier (to where that starts when the stored waits
+ * say, else ×4 each round; after four rounds the whole chat). The
  * `sla.waits` job stays the safety net: it recomputes whole chats received since its watermark.
  */
 
@@ -104,7 +105,8 @@ async function followChats(wh: Warehouse, settings: SlaSettings, chats: TouchedC
       if (r.kind === 'further') {
         if (complete) throw new Error('SLA follower: a chat read whole still asked for more');
         const step = p.step * 4;
-        next.push({ chat: p.chat, from: r.whole || round + 1 >= ROUNDS ? 0 : Math.max(0, Math.min(r.before, p.from - step)), step });
+        const from = r.whole || round + 1 >= ROUNDS ? 0 : r.exact ? r.before : Math.min(r.before, p.from - step);
+        next.push({ chat: p.chat, from: Math.max(0, Math.min(from, p.from - 1)), step });
         continue;
       }
       const version = chatVersion(read.reduce((t, e) => Math.max(t, e.received), 0), read.reduce((n, e) => n + e.rows, 0));

@@ -28,8 +28,12 @@ export interface ResumeInput {
 }
 
 export type Resumed =
-  | { kind: 'waits'; at: number; waits: Wait[]; carried: Set<string> }
-  | { kind: 'further'; before: number; whole?: boolean };
+  | { kind: 'waits'; at: number; waits: Wait[] }
+  /**
+   * Read from `before` on: enough when `exact` (the start of what was missing is known), else a
+   * lower bound to go beyond; `whole` when reading the whole chat is the better bet.
+   */
+  | { kind: 'further'; before: number; exact?: boolean; whole?: boolean };
 
 /** Stands for a value the messages read do not show; a result that still holds it is not exact. */
 const UNKNOWN_TEAM = '\u0000unknown';
@@ -37,7 +41,7 @@ const UNKNOWN_TIME = Number.NEGATIVE_INFINITY;
 
 export function resumeChat(input: ResumeInput): Resumed {
   const { from, complete, changedFrom, idleMs } = input;
-  if (!complete && changedFrom - from < idleMs) return { kind: 'further', before: changedFrom - idleMs };
+  if (!complete && changedFrom - from < idleMs) return { kind: 'further', before: changedFrom - idleMs, exact: true };
   const ordered = input.messages.filter((m) => (complete || m.at >= from) && (m.dir === 'in' || !m.failed)).sort(byTime);
   const at = threadStart(ordered, input);
   if (at === undefined) return { kind: 'further', before: from - idleMs };
@@ -50,11 +54,14 @@ export function resumeChat(input: ResumeInput): Resumed {
   );
   const unknown = waits.find((w) => w.ownerTeam === UNKNOWN_TEAM || w.lastInboundAt === UNKNOWN_TIME);
   if (unknown) {
-    // No stored wait before the thread: most likely a new chat, so reading it whole is cheap.
-    const whole = unknown.ownerTeam === UNKNOWN_TEAM && !input.stored.some((w) => w.started_at < at);
-    return { kind: 'further', before: Math.min(from, unknown.startedAt) - idleMs, whole };
+    // A carried wait whose last inbound message was not read: read from its start.
+    if (unknown.lastInboundAt === UNKNOWN_TIME) return { kind: 'further', before: unknown.startedAt, exact: true };
+    // The team: from the latest stored wait before the thread on, which holds it. Without one,
+    // most likely a new chat, reading it whole is cheap.
+    const latest = latestStartBefore(input.stored, at);
+    return latest === undefined ? { kind: 'further', before: 0, whole: true } : { kind: 'further', before: latest, exact: true };
   }
-  return { kind: 'waits', at, waits, carried: new Set(carried.map((w) => `${w.family}\0${w.startWamid}`)) };
+  return { kind: 'waits', at, waits };
 }
 
 /** The start of the thread holding the last message before `changedFrom`; undefined when not read. */
@@ -82,6 +89,12 @@ function carry(w: StoredWaitState, before: readonly ChatMessage[], input: Resume
     initiator: w.initiator as Wait['initiator'], entryPoint: w.entry_point as Wait['entryPoint'], ownerTeam: w.owner_team,
     startWamid: w.start_wamid, startedAt: w.started_at, lastInboundAt, response: null,
   };
+}
+
+function latestStartBefore(stored: readonly StoredWaitState[], at: number): number | undefined {
+  let latest: number | undefined;
+  for (const w of stored) if (w.started_at < at && (latest === undefined || w.started_at > latest)) latest = w.started_at;
+  return latest;
 }
 
 /**
