@@ -14,14 +14,14 @@ export const billingConfigSchema = z
     calling_codes_file: z.string().default(DEFAULT_CALLING_CODES),
     facts: z
       .object({
-        schedule: z.string().default('*/30 * * * * *'),
+        schedule: z.string().default('30 */5 * * * *'),
         /** Statuses younger than this are left for the next run (their commit may still be in flight). */
         lag_seconds: z.number().int().min(0).default(10),
         /** Each run reads this far behind its watermark again; rebuilding a fact twice changes nothing. */
         overlap_seconds: z.number().int().min(0).default(300),
         page_size: z.number().int().positive().default(50_000),
       })
-      .default({ schedule: '*/30 * * * * *', lag_seconds: 10, overlap_seconds: 300, page_size: 50_000 }),
+      .default({ schedule: '30 */5 * * * *', lag_seconds: 10, overlap_seconds: 300, page_size: 50_000 }),
     forecast: z
       .object({
         snapshot_schedule: z.string().default('0 15 * * * *'),
@@ -33,7 +33,7 @@ export const billingConfigSchema = z
   })
   .default({
     calling_codes_file: DEFAULT_CALLING_CODES,
-    facts: { schedule: '*/30 * * * * *', lag_seconds: 10, overlap_seconds: 300, page_size: 50_000 },
+    facts: { schedule: '30 */5 * * * *', lag_seconds: 10, overlap_seconds: 300, page_size: 50_000 },
     forecast: { snapshot_schedule: '0 15 * * * *', history_days: 56, confidence: 0.9, compare_months: 3 },
   });
 

@@ -1,7 +1,7 @@
 import type { AppDeps, Job } from '../../app/deps.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import {
-  billingJobState, conversationSummaries, factPeriods, insertConversationFacts, insertMessageFacts, messageSummaries,
+  billingJobState, conversationSummaries, type ConversationSummary, type MessageSummary, factPeriods, insertConversationFacts, insertMessageFacts, messageSummaries,
   saveBillingJobState, tierEvents, touchedConversationsPageEnd, touchedMessagesPageEnd, touchedTierMonths,
 } from '../../warehouse/queries/billing/facts.ts';
 import { explicitFreeTierUse, rollUpPeriod } from '../../warehouse/queries/billing/rollup.ts';
@@ -48,7 +48,6 @@ export async function runFacts(env: BillingEnv, now: Date, opts: { rebuild?: boo
   const from = Math.max(0, watermark - cfg.facts.overlap_seconds * 1000);
   const pending = new Set(state.pending_periods);
   if (opts.rebuild) for (const p of await factPeriods(wh, {})) pending.add(period(p.waba_id, p.month));
-  const ctx: FactContext = { calendarOf: (w) => env.tenants.calendarOf(w), markets: env.markets };
   const result: FactsRunResult = { messages: 0, conversations: 0, periods: [], watermarkMs: Math.max(watermark, to) };
   if (to > watermark) {
     const remember = async (periods: Set<string>) => {
@@ -57,25 +56,11 @@ export async function runFacts(env: BillingEnv, now: Date, opts: { rebuild?: boo
       if (pending.size > before) await saveBillingJobState(wh, { job: FACTS_JOB, watermark_ms: watermark, pending_periods: [...pending] });
     };
     // Counts are of facts written (changed), not of keys looked at.
-    result.messages = await eachPage(wh, from, to, cfg.facts.page_size, touchedMessagesPageEnd, async (page) => {
-      const rows = await messageSummaries(wh, page);
-      const facts = changedFacts(rows.map((s) => ({ waba_id: s.waba_id, old_month: s.old_month, old_version_ms: s.old_version_ms, fact: messageFact(s, ctx) })), opts.rebuild);
-      await remember(touchedPeriods(facts));
-      await insertMessageFacts(wh, facts.flatMap((f) => (f.fact ? [f.fact] : [])));
-      return facts.length;
-    });
-    result.conversations = await eachPage(wh, from, to, cfg.facts.page_size, touchedConversationsPageEnd, async (page) => {
-      const rows = await conversationSummaries(wh, page);
-      const facts = changedFacts(rows.map((s) => ({ waba_id: s.waba_id, old_month: s.old_month, old_version_ms: s.old_version_ms, fact: conversationFact(s, ctx) })), opts.rebuild);
-      await remember(touchedPeriods(facts));
-      await insertConversationFacts(wh, facts.flatMap((f) => (f.fact ? [f.fact] : [])));
-      return facts.length;
-    });
-    const tierMonths = new Set<string>();
-    for (const t of await touchedTierMonths(wh, { from_ms: from, to_ms: to })) {
-      for (const w of env.tenants.portfolioOf(t.waba_id)) tierMonths.add(period(w, t.month));
-    }
-    await remember(tierMonths);
+    result.messages = await eachPage(wh, from, to, cfg.facts.page_size, touchedMessagesPageEnd, async (page) =>
+      writeMessageFacts(env, await messageSummaries(wh, page), remember, opts.rebuild));
+    result.conversations = await eachPage(wh, from, to, cfg.facts.page_size, touchedConversationsPageEnd, async (page) =>
+      writeConversationFacts(env, await conversationSummaries(wh, page), remember, opts.rebuild));
+    await remember(tierPeriods(env, await touchedTierMonths(wh, { from_ms: from, to_ms: to })));
   }
   for (const p of [...pending].sort()) {
     const [waba, month] = p.split('|') as [string, string];
@@ -84,6 +69,41 @@ export async function runFacts(env: BillingEnv, now: Date, opts: { rebuild?: boo
   }
   await saveBillingJobState(wh, { job: FACTS_JOB, watermark_ms: result.watermarkMs, pending_periods: [] });
   return result;
+}
+
+/** Periods the facts are about to leave or enter: saved before the facts are written. */
+export type RememberPeriods = (periods: Set<string>) => Promise<void>;
+
+function factContext(env: BillingEnv): FactContext {
+  return { calendarOf: (w) => env.tenants.calendarOf(w), markets: env.markets };
+}
+
+/**
+ * Message summaries (each wamid over all its statuses) → the facts that changed, written after
+ * their periods are remembered. Returns how many were written. Shared by the job and the follower.
+ */
+export async function writeMessageFacts(env: BillingEnv, rows: readonly MessageSummary[], remember: RememberPeriods, force = false): Promise<number> {
+  const ctx = factContext(env);
+  const facts = changedFacts(rows.map((s) => ({ waba_id: s.waba_id, old_month: s.old_month, old_version_ms: s.old_version_ms, fact: messageFact(s, ctx) })), force);
+  await remember(touchedPeriods(facts));
+  await insertMessageFacts(env.wh, facts.flatMap((f) => (f.fact ? [f.fact] : [])));
+  return facts.length;
+}
+
+/** The same for conversation summaries. */
+export async function writeConversationFacts(env: BillingEnv, rows: readonly ConversationSummary[], remember: RememberPeriods, force = false): Promise<number> {
+  const ctx = factContext(env);
+  const facts = changedFacts(rows.map((s) => ({ waba_id: s.waba_id, old_month: s.old_month, old_version_ms: s.old_version_ms, fact: conversationFact(s, ctx) })), force);
+  await remember(touchedPeriods(facts));
+  await insertConversationFacts(env.wh, facts.flatMap((f) => (f.fact ? [f.fact] : [])));
+  return facts.length;
+}
+
+/** Volume tiers are portfolio-wide: a tier month touches that month of every WABA of the portfolio. */
+export function tierPeriods(env: BillingEnv, months: Iterable<{ waba_id: string; month: string }>): Set<string> {
+  const out = new Set<string>();
+  for (const t of months) for (const w of env.tenants.portfolioOf(t.waba_id)) out.add(period(w, t.month));
+  return out;
 }
 
 type PageEnd = (wh: Warehouse, p: { from_ms: number; to_ms: number; after_waba: string; after_key: string; limit: number }) => Promise<Array<{ waba_id: string; key: string }>>;

@@ -1,7 +1,8 @@
 import type { ServiceModule } from '../../app/modules.ts';
 import { billingCli } from './cli.ts';
 import { billingConfig } from './config.ts';
-import { factsJob } from './facts-job.ts';
+import { billingEnv, factsJob } from './facts-job.ts';
+import { billingFollower } from './follow.ts';
 import { billingRoutes } from './routes.ts';
 import { BillingReports } from './service.ts';
 
@@ -25,6 +26,9 @@ export default {
         },
       },
     ];
+  },
+  followers(deps) {
+    return [billingFollower(billingEnv(deps))];
   },
   cli: billingCli,
 } satisfies ServiceModule;

@@ -57,7 +57,7 @@ export const slaConfigSchema = z.object({
   policies: z.array(policyVersionSchema).default([]),
   job: z
     .object({
-      schedule: z.string().default('*/10 * * * * *'),
+      schedule: z.string().default('0 */5 * * * *'),
       /**
        * A run takes rows received up to this long ago: an acknowledged webhook is committed within
        * it, so no row can turn up later with a receipt time the watermark has passed.
@@ -65,7 +65,7 @@ export const slaConfigSchema = z.object({
       settle_seconds: z.number().nonnegative().default(5),
       batch_chats: z.number().int().positive().default(5000),
     })
-    .default({ schedule: '*/10 * * * * *', settle_seconds: 5, batch_chats: 5000 }),
+    .default({ schedule: '0 */5 * * * *', settle_seconds: 5, batch_chats: 5000 }),
 });
 
 export type SlaTarget = z.output<typeof targetSchema>;

@@ -2,7 +2,7 @@ import type { AppDeps, Job } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { chatEvents, eventTotals, touchedChats, type ChatSelection } from '../../warehouse/queries/sla/events.ts';
-import { insertWaits, optimizeWaits, readJobState, storedWaits, writeJobState } from '../../warehouse/queries/sla/store.ts';
+import { insertWaits, optimizeWaits, readJobState, storedWaits, writeJobState, type StoredWait } from '../../warehouse/queries/sla/store.ts';
 import type { SlaSettings } from './config.ts';
 import { chatKey, groupByChat } from './messages.ts';
 import { waitRecords, type WaitRecord } from './records.ts';
@@ -101,6 +101,21 @@ export async function recomputeChats(
     versions.set(chatKey(c.chat), c.version);
     records.push(...waitRecords(c.chat, c.messages, settings, c.version));
   }
+  const { written, deleted } = await writeWaitChanges(wh, records, stored, versions);
+  return { chats: chats.length, waits: records.length, written, deleted };
+}
+
+/**
+ * Writes the computed waits that are new or changed against the stored ones, and a deletion marker
+ * for each stored wait of a recomputed chat (one in `versions`) that was not computed again.
+ * `stored` must hold exactly the waits the computation covers.
+ */
+export async function writeWaitChanges(
+  wh: Warehouse,
+  records: readonly WaitRecord[],
+  stored: readonly StoredWait[],
+  versions: ReadonlyMap<string, string>,
+): Promise<{ written: number; deleted: number }> {
   const key = (r: { wait_id: string; started_at: number }) => `${r.wait_id}\0${r.started_at}`;
   const before = new Map(stored.map((s) => [key(s), s.content_hash]));
   const changed = records.filter((r) => before.get(key(r)) !== r.content_hash);
@@ -109,5 +124,5 @@ export async function recomputeChats(
     .filter((s) => !live.has(key(s)) && versions.has(chatKey(s)))
     .map((s) => ({ wait_id: s.wait_id, waba_id: s.waba_id, family: s.family, started_at: s.started_at, phone_number_id: s.phone_number_id, wa_id: s.wa_id, version: versions.get(chatKey(s))!, is_deleted: 1 }));
   if (changed.length || markers.length) await insertWaits(wh, [...changed, ...markers]);
-  return { chats: chats.length, waits: records.length, written: changed.length, deleted: markers.length };
+  return { written: changed.length, deleted: markers.length };
 }

@@ -1,10 +1,11 @@
 import type { ServiceModule } from '../../app/modules.ts';
 import { addSlaCli } from './cli.ts';
+import { slaFollower } from './follow.ts';
 import { slaJob } from './job.ts';
 import { mountSlaRoutes } from './routes.ts';
 import { slaSettings } from './settings.ts';
 
-/** Response-time SLA reports: the waits job, the /api/reports/sla routes and `report sla`. */
+/** Response-time SLA reports: the waits follower and job, the /api/reports/sla routes and `report sla`. */
 export default {
   name: 'sla',
   routes(router, deps) {
@@ -12,6 +13,9 @@ export default {
   },
   jobs(deps) {
     return [slaJob(deps, slaSettings(deps.config.file))];
+  },
+  followers(deps) {
+    return [slaFollower(deps.warehouse, slaSettings(deps.config.file))];
   },
   cli(program, open) {
     addSlaCli(program, open);

@@ -72,8 +72,13 @@ export function chatVersion(maxReceivedAt: number, events: number): string {
 }
 
 export function waitRecords(chat: ChatKey, messages: readonly ChatMessage[], settings: SlaSettings, version: string): WaitRecord[] {
+  return recordsOf(chat, chatWaits(messages, settings.idleMs), settings, version);
+}
+
+/** Rows of waits already computed (the follower computes a chat from one of its threads on). */
+export function recordsOf(chat: ChatKey, waits: readonly Wait[], settings: SlaSettings, version: string): WaitRecord[] {
   const calendar = settings.calendarFor(chat.waba_id, chat.phone_number_id);
-  return chatWaits(messages, settings.idleMs).map((w) => toRecord(chat, w, settings, calendar, version));
+  return waits.map((w) => toRecord(chat, w, settings, calendar, version));
 }
 
 function contentHash(r: Omit<WaitRecord, 'content_hash' | 'version'>): string {

@@ -75,13 +75,24 @@ export function byTime(a: ChatMessage, b: ChatMessage): number {
   return a.at - b.at || (a.dir === b.dir ? 0 : a.dir === 'in' ? -1 : 1) || (a.wamid < b.wamid ? -1 : a.wamid > b.wamid ? 1 : 0);
 }
 
-export function chatWaits(messages: readonly ChatMessage[], idleMs: number): Wait[] {
+/**
+ * Where a computation starts when it does not start at the chat's first message: at a thread start,
+ * with the team of the latest tagged business message before it and the waits still open there
+ * (they are returned too, first, as the messages leave them).
+ */
+export interface ChatWaitsStart {
+  ownerTeam: string;
+  open: Wait[];
+}
+
+export function chatWaits(messages: readonly ChatMessage[], idleMs: number, start?: ChatWaitsStart): Wait[] {
   const ordered = messages.filter((m) => m.dir === 'in' || !m.failed).sort(byTime);
-  const waits: Wait[] = [];
+  const waits: Wait[] = [...(start?.open ?? [])];
   const open: Partial<Record<Family, Wait>> = {};
+  for (const w of start?.open ?? []) open[w.family] = w;
   let thread: Thread | undefined;
   let lastAt: number | undefined;
-  let ownerTeam = '';
+  let ownerTeam = start?.ownerTeam ?? '';
   for (const m of ordered) {
     if (!thread || lastAt === undefined || m.at - lastAt >= idleMs) {
       thread = { startedAt: m.at, initiator: m.dir === 'in' ? 'customer' : 'business', entryPoint: 'direct', waitsStarted: { human: 0, any: 0 } };

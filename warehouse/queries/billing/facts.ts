@@ -1,3 +1,4 @@
+import { TupleParam } from '@clickhouse/client';
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
@@ -62,10 +63,15 @@ export const messageSummarySchema = z.object({
 });
 export type MessageSummary = z.infer<typeof messageSummarySchema>;
 
-/** Per touched wamid: the pricing it carries (delivered/read row first), its times, failure, recipient. */
-export const messageSummaries = defineQuery({
-  name: 'billing.facts.message_summaries',
-  sql: `SELECT s.*, o.month AS old_month, toUnixTimestamp64Milli(o.source_received_at) AS old_version_ms FROM (
+/** Keys given explicitly (the billing follower: what one loaded batch touched). */
+const KEY_LIST = '{keys:Array(Tuple(String, String))}';
+const keyList = z.object({ keys: z.array(z.instanceof(TupleParam)) });
+
+/**
+ * Per wamid of a selection (`IN` a page subquery or a key list): the pricing it carries
+ * (delivered/read row first), its times, failure, recipient, and the stored fact's month and version.
+ */
+const messageSummarySql = (keys: string) => `SELECT s.*, o.month AS old_month, toUnixTimestamp64Milli(o.source_received_at) AS old_version_ms FROM (
           SELECT waba_id, wamid,
             argMin(phone_number_id, ts) AS phone_number_id,
             argMinIf(recipient_id, ts, recipient_id != '') AS recipient_id,
@@ -82,15 +88,28 @@ export const messageSummaries = defineQuery({
             countIf(${HAS_PRICING}) > 0 AS has_pricing,
             toUnixTimestamp64Milli(max(received_at)) AS version_ms
           FROM {{db}}.statuses_v1
-          WHERE (waba_id, wamid) IN (${messagePage})
+          WHERE (waba_id, wamid) IN ${keys}
           GROUP BY waba_id, wamid
         ) AS s
         LEFT JOIN (
           SELECT waba_id, wamid, toString(month) AS month, source_received_at FROM {{db}}.billing_messages_v1 FINAL
-          WHERE (waba_id, wamid) IN (${messagePage})
+          WHERE (waba_id, wamid) IN ${keys}
         ) AS o ON s.waba_id = o.waba_id AND s.wamid = o.wamid
-        SETTINGS join_use_nulls = 0`,
+        SETTINGS join_use_nulls = 0`;
+
+export const messageSummaries = defineQuery({
+  name: 'billing.facts.message_summaries',
+  sql: messageSummarySql(`(${messagePage})`),
   params: z.object({ ...window, upto_waba: z.string(), upto_key: z.string() }),
+  row: messageSummarySchema,
+  connection: 'jobs',
+});
+
+/** The same summaries for (waba_id, wamid) pairs given as TupleParams. */
+export const messageSummariesOf = defineQuery({
+  name: 'billing.facts.message_summaries_of',
+  sql: messageSummarySql(KEY_LIST),
+  params: keyList,
   row: messageSummarySchema,
   connection: 'jobs',
 });
@@ -131,10 +150,11 @@ export const conversationSummarySchema = z.object({
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
-/** Per touched conversation id: its earliest status, and the pricing of its earliest priced status. */
-export const conversationSummaries = defineQuery({
-  name: 'billing.facts.conversation_summaries',
-  sql: `SELECT s.*, o.month AS old_month, toUnixTimestamp64Milli(o.source_received_at) AS old_version_ms FROM (
+/**
+ * Per conversation id of a selection: its earliest status, the pricing of its earliest priced
+ * status, and the stored fact's month and version.
+ */
+const conversationSummarySql = (keys: string) => `SELECT s.*, o.month AS old_month, toUnixTimestamp64Milli(o.source_received_at) AS old_version_ms FROM (
           SELECT waba_id, conversation_id,
             argMin(phone_number_id, ts) AS phone_number_id,
             argMinIf(recipient_id, ts, recipient_id != '') AS recipient_id,
@@ -146,15 +166,28 @@ export const conversationSummaries = defineQuery({
             toUnixTimestamp64Milli(min(ts)) AS first_ms,
             toUnixTimestamp64Milli(max(received_at)) AS version_ms
           FROM {{db}}.statuses_v1
-          WHERE (waba_id, conversation_id) IN (${conversationPage})
+          WHERE (waba_id, conversation_id) IN ${keys}
           GROUP BY waba_id, conversation_id
         ) AS s
         LEFT JOIN (
           SELECT waba_id, conversation_id, toString(month) AS month, source_received_at FROM {{db}}.billing_conversations_v1 FINAL
-          WHERE (waba_id, conversation_id) IN (${conversationPage})
+          WHERE (waba_id, conversation_id) IN ${keys}
         ) AS o ON s.waba_id = o.waba_id AND s.conversation_id = o.conversation_id
-        SETTINGS join_use_nulls = 0`,
+        SETTINGS join_use_nulls = 0`;
+
+export const conversationSummaries = defineQuery({
+  name: 'billing.facts.conversation_summaries',
+  sql: conversationSummarySql(`(${conversationPage})`),
   params: z.object({ ...window, upto_waba: z.string(), upto_key: z.string() }),
+  row: conversationSummarySchema,
+  connection: 'jobs',
+});
+
+/** The same summaries for (waba_id, conversation_id) pairs given as TupleParams. */
+export const conversationSummariesOf = defineQuery({
+  name: 'billing.facts.conversation_summaries_of',
+  sql: conversationSummarySql(KEY_LIST),
+  params: keyList,
   row: conversationSummarySchema,
   connection: 'jobs',
 });

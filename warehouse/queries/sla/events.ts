@@ -43,14 +43,20 @@ const CHAT_FILTER = {
   bucket: (cols: string) => `cityHash64(${cols}) % {buckets:UInt32} = {bucket:UInt32}`,
 };
 
-function eventsSql(filter: (cols: string) => string): string {
+/**
+ * Every message of the chats a filter selects, one row each. `filter(cols, table)` gets the chat
+ * key columns and the table of each branch. The last column, `first`, is the earliest time of any
+ * row of the message (for a sent message, of any status, failed included).
+ */
+export function eventsSql(filter: (cols: string, table: string) => string): string {
   return `
 SELECT waba_id, phone_number_id, wa_id, 'in' AS dir, wamid, toUnixTimestamp64Milli(min(ts)) AS at, any(type) AS type,
        max(referral_source_type != '' OR referral_source_id != '' OR referral_ctwa_clid != '') AS referral,
        CAST(NULL AS Nullable(Int64)) AS sent, CAST(NULL AS Nullable(Int64)) AS delivered, CAST(NULL AS Nullable(Int64)) AS read,
-       0 AS failed, '' AS tag, '' AS category, toUnixTimestamp64Milli(max(received_at)) AS received, toUInt64(1) AS rows
+       0 AS failed, '' AS tag, '' AS category, toUnixTimestamp64Milli(max(received_at)) AS received, toUInt64(1) AS rows,
+       toUnixTimestamp64Milli(min(ts)) AS first
 FROM {{db}}.messages_v1
-WHERE wa_id != '' AND ${filter('waba_id, phone_number_id, wa_id')}
+WHERE wa_id != '' AND ${filter('waba_id, phone_number_id, wa_id', 'messages_v1')}
 GROUP BY waba_id, phone_number_id, wa_id, wamid
 UNION ALL
 SELECT waba_id, phone_number_id, recipient_id AS wa_id, 'out' AS dir, wamid, CAST(NULL AS Nullable(Int64)) AS at, '' AS type, 0 AS referral,
@@ -60,16 +66,18 @@ SELECT waba_id, phone_number_id, recipient_id AS wa_id, 'out' AS dir, wamid, CAS
        max(status = 'failed') AS failed,
        anyIf(biz_opaque_callback_data, biz_opaque_callback_data != '') AS tag,
        anyIf(pricing_category, pricing_category != '') AS category,
-       toUnixTimestamp64Milli(max(received_at)) AS received, toUInt64(uniqExact(status, ts)) AS rows
+       toUnixTimestamp64Milli(max(received_at)) AS received, toUInt64(uniqExact(status, ts)) AS rows,
+       toUnixTimestamp64Milli(min(ts)) AS first
 FROM {{db}}.statuses_v1
-WHERE recipient_id != '' AND recipient_type != 'group' AND ${filter('waba_id, phone_number_id, recipient_id')}
+WHERE recipient_id != '' AND recipient_type != 'group' AND ${filter('waba_id, phone_number_id, recipient_id', 'statuses_v1')}
 GROUP BY waba_id, phone_number_id, recipient_id, wamid
 UNION ALL
 SELECT waba_id, phone_number_id, to_wa_id AS wa_id, 'echo' AS dir, wamid, toUnixTimestamp64Milli(min(ts)) AS at, any(type) AS type, 0 AS referral,
        CAST(NULL AS Nullable(Int64)) AS sent, CAST(NULL AS Nullable(Int64)) AS delivered, CAST(NULL AS Nullable(Int64)) AS read,
-       0 AS failed, '' AS tag, '' AS category, toUnixTimestamp64Milli(max(received_at)) AS received, toUInt64(1) AS rows
+       0 AS failed, '' AS tag, '' AS category, toUnixTimestamp64Milli(max(received_at)) AS received, toUInt64(1) AS rows,
+       toUnixTimestamp64Milli(min(ts)) AS first
 FROM {{db}}.message_echoes_v1
-WHERE to_wa_id != '' AND ${filter('waba_id, phone_number_id, to_wa_id')}
+WHERE to_wa_id != '' AND ${filter('waba_id, phone_number_id, to_wa_id', 'message_echoes_v1')}
 GROUP BY waba_id, phone_number_id, to_wa_id, wamid`;
 }
 

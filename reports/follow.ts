@@ -1,0 +1,135 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { Follower, LoadedBatch } from '../app/deps.ts';
+import type { Logger } from '../app/logger.ts';
+
+/**
+ * Hands each loaded ingest batch to the derivations that follow the loads (SLA waits, billing
+ * facts). Per follower, batches notified while it runs are handed together to its next call, so a
+ * busy second costs one derivation per follower, not one per batch; followers run independently, so
+ * a slow one delays only itself.
+ *
+ * A failed call is logged (follower name and batch count only: no row data) and counted, and its
+ * batches are handed again with the next call, up to `maxAttempts` calls in all. A follower is
+ * idempotent and rebuilds what a batch touched from the stored rows, so a retry is exact; the
+ * bound keeps a warehouse outage from piling batches up in memory. Batches given up on are left to
+ * the scheduled jobs, which rescan everything received since their watermark and so derive them too.
+ */
+
+export interface FollowDispatcher {
+  /** Queues a stored batch for every follower (ignored after `stop`). */
+  notify(batch: LoadedBatch): void;
+  /** Resolves once every batch notified before the call has been followed, or has failed, by every follower. */
+  settled(): Promise<void>;
+  /** Follows what is already queued, then takes no more batches. */
+  stop(): Promise<void>;
+}
+
+export interface FollowOptions {
+  /** Metrics land here (the service's registry); a private one otherwise. */
+  registry?: Registry;
+  /** Calls a batch may take part in before it is left to the scheduled jobs (default 3). */
+  maxAttempts?: number;
+}
+
+interface Lane {
+  follower: Follower;
+  queue: LoadedBatch[];
+  /** Batches of a failed call, with the calls they have been in. */
+  retry: { batches: LoadedBatch[]; attempts: number };
+  running: Promise<void> | undefined;
+  /** Batches notified, and how many of them a finished call has covered. */
+  notified: number;
+  done: number;
+  waiters: Array<{ target: number; resolve(): void }>;
+}
+
+export function createFollowDispatcher(followers: Follower[], log: Logger, opts: FollowOptions = {}): FollowDispatcher {
+  const registry = opts.registry ?? new Registry();
+  const maxAttempts = opts.maxAttempts ?? 3;
+  const metrics = followMetrics(registry);
+  const lanes: Lane[] = followers.map((follower) => ({
+    follower, queue: [], retry: { batches: [], attempts: 0 }, running: undefined, notified: 0, done: 0, waiters: [],
+  }));
+  let stopped = false;
+
+  async function drain(lane: Lane): Promise<void> {
+    while (lane.queue.length > 0) {
+      const fresh = lane.queue.splice(0);
+      const upto = lane.notified;
+      const batches = [...lane.retry.batches, ...fresh];
+      const attempts = lane.retry.attempts + 1;
+      const name = lane.follower.name;
+      const stop = metrics.seconds.startTimer({ follower: name });
+      try {
+        await lane.follower.follow(batches);
+        stop();
+        lane.retry = { batches: [], attempts: 0 };
+        metrics.batches.inc({ follower: name }, batches.length);
+        if (batches.length > 1) metrics.coalesced.inc({ follower: name }, batches.length - 1);
+      } catch (e) {
+        stop();
+        metrics.failures.inc({ follower: name });
+        const keep = attempts < maxAttempts;
+        log.error({ follower: name, batches: batches.length, attempts, err: e }, keep ? 'follower failed; retrying with the next batch' : 'follower failed; left to the scheduled job');
+        if (keep) lane.retry = { batches, attempts };
+        else {
+          metrics.abandoned.inc({ follower: name }, batches.length);
+          lane.retry = { batches: [], attempts: 0 };
+        }
+      }
+      lane.done = upto;
+      lane.waiters = lane.waiters.filter((w) => (w.target <= lane.done ? (w.resolve(), false) : true));
+    }
+  }
+
+  function kick(lane: Lane): void {
+    if (lane.running) return;
+    lane.running = drain(lane).finally(() => {
+      lane.running = undefined;
+      // A batch notified between the last check and this line still gets its call.
+      if (lane.queue.length > 0) kick(lane);
+    });
+  }
+
+  function until(lane: Lane, target: number): Promise<void> {
+    if (lane.done >= target) return Promise.resolve();
+    return new Promise((resolve) => lane.waiters.push({ target, resolve }));
+  }
+
+  return {
+    notify(batch) {
+      if (stopped) return;
+      for (const lane of lanes) {
+        lane.queue.push(batch);
+        lane.notified++;
+        kick(lane);
+      }
+    },
+    async settled() {
+      await Promise.all(lanes.map((l) => until(l, l.notified)));
+    },
+    async stop() {
+      stopped = true;
+      await Promise.all(lanes.map((l) => until(l, l.notified)));
+    },
+  };
+}
+
+function followMetrics(registry: Registry) {
+  return {
+    seconds: new Histogram({
+      name: 'wa_follow_seconds', help: 'Time of one follower call (one or more coalesced batches)', labelNames: ['follower'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+    }),
+    batches: new Counter({ name: 'wa_follow_batches_total', help: 'Loaded batches followed, by follower', labelNames: ['follower'] as const, registers: [registry] }),
+    coalesced: new Counter({
+      name: 'wa_follow_batches_coalesced_total', help: 'Batches that shared a follower call with an earlier one (calls saved)', labelNames: ['follower'] as const,
+      registers: [registry],
+    }),
+    failures: new Counter({ name: 'wa_follow_failures_total', help: 'Follower calls that failed', labelNames: ['follower'] as const, registers: [registry] }),
+    abandoned: new Counter({
+      name: 'wa_follow_batches_abandoned_total', help: 'Batches left to the scheduled job after failing every attempt', labelNames: ['follower'] as const,
+      registers: [registry],
+    }),
+  };
+}

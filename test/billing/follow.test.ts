@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { billingConfigSchema, Tenants } from '../../reports/billing/config.ts';
+import type { BillingEnv } from '../../reports/billing/facts-job.ts';
+import { followFacts } from '../../reports/billing/follow.ts';
+import { loadMarketMatcher } from '../../reports/billing/markets.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { storeBatch } from '../helpers/batches.ts';
+import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
+import { pmpMessage, statusBody } from './bodies.ts';
+
+// The billing follower on a hand-worked message (a WABA without configuration bills in UTC months):
+// sent and priced at 23:59 on 30 September, so charged in September until its delivery at 00:01 on
+// 1 October arrives in a later batch and moves the charge to October; a re-delivery of that batch
+// then changes no fact and no count.
+
+const WABA = '220000000000002';
+const PHONE = '302';
+const BR = '5511988887777';
+const PRICING = { category: 'marketing', type: 'regular', billable: true };
+const [sent, delivered] = pmpMessage('wamid.m1', BR, '2025-09-30T23:59:00Z', PRICING, [{ status: 'delivered', at: '2025-10-01T00:01:00Z', priced: true }]);
+
+let wh: Warehouse;
+let env: BillingEnv;
+let received = Date.parse('2025-10-02T00:00:00Z');
+
+beforeAll(async () => {
+  wh = await openTestWarehouse();
+  await truncateAll(wh);
+  env = { wh, tenants: new Tenants([]), markets: loadMarketMatcher(), cfg: billingConfigSchema.parse({}) };
+});
+afterAll(async () => {
+  await wh?.close();
+});
+
+async function follow(bodies: string[]) {
+  received += 60_000;
+  return followFacts(env, [await storeBatch(wh, bodies, received)]);
+}
+
+const fact = () => rows(wh, `SELECT month, day, charge_ts, category, billable, counted, market FROM {{db}}.billing_messages_v1 FINAL`);
+/** Message counts of the newest rollup of each period (an emptied period keeps only its sentinel). */
+const counts = () =>
+  rows(
+    wh,
+    `SELECT month, kind, category, market, count, billable_count FROM {{db}}.billing_daily_v1 FINAL
+     WHERE (waba_id, month, version) IN (SELECT waba_id, month, max(version) FROM {{db}}.billing_daily_v1 GROUP BY waba_id, month)
+     ORDER BY month, kind`,
+  );
+
+describe('billing follower', () => {
+  it('charges a message in the month of its delivery as statuses arrive, and ignores a re-delivery', async () => {
+    const first = await follow([statusBody(WABA, PHONE, [sent!])]);
+    expect(first).toEqual({ messages: 1, conversations: 0, periods: [`${WABA}|2025-09`] });
+    expect(await fact()).toEqual([
+      { month: '2025-09', day: '2025-09-30', charge_ts: '2025-09-30 23:59:00.000', category: 'marketing', billable: 1, counted: 1, market: 'Brazil' },
+    ]);
+    expect((await counts()).filter((c) => c.kind === 'message')).toEqual([
+      { month: '2025-09', kind: 'message', category: 'marketing', market: 'Brazil', count: 1, billable_count: 1 },
+    ]);
+
+    const second = await follow([statusBody(WABA, PHONE, [delivered!])]);
+    expect(second).toEqual({ messages: 1, conversations: 0, periods: [`${WABA}|2025-09`, `${WABA}|2025-10`] });
+    expect(await fact()).toEqual([
+      { month: '2025-10', day: '2025-10-01', charge_ts: '2025-10-01 00:01:00.000', category: 'marketing', billable: 1, counted: 1, market: 'Brazil' },
+    ]);
+    const after = await counts();
+    expect(after.filter((c) => c.kind === 'message')).toEqual([
+      { month: '2025-10', kind: 'message', category: 'marketing', market: 'Brazil', count: 1, billable_count: 1 },
+    ]);
+
+    // A re-delivery is received later, so the fact's version moves on; what it says does not.
+    await follow([statusBody(WABA, PHONE, [delivered!])]);
+    expect(await fact()).toEqual([
+      { month: '2025-10', day: '2025-10-01', charge_ts: '2025-10-01 00:01:00.000', category: 'marketing', billable: 1, counted: 1, market: 'Brazil' },
+    ]);
+    expect(await counts()).toEqual(after);
+  });
+});

@@ -1,0 +1,88 @@
+import { TupleParam } from '@clickhouse/client';
+import { z } from 'zod';
+import { defineQuery } from '../../query.ts';
+import { eventsSql, type ChatEventRow, type ChatId } from './events.ts';
+import { WAITS_TABLE } from './store.ts';
+
+/**
+ * What the SLA follower reads: a chat's messages from a time on (so a chat is recomputed from the
+ * thread that holds its earliest new event, not from its whole history), and the state of its
+ * stored waits (to carry the waits still open at that thread's start).
+ */
+
+const CHATS = '{chats:Array(Tuple(String, String, String))}';
+
+/**
+ * Messages with any row at or after their chat's `from` (the `froms` entry at the chat's index);
+ * such a message is read with all its rows, whatever their time, so its fold equals the full one.
+ * `min_from` (the smallest `from`) lets the engine skip older monthly partitions.
+ */
+const FROM_SQL = eventsSql(
+  (cols, table) => `(${cols}) IN ${CHATS} AND wamid IN (
+    SELECT wamid FROM {{db}}.${table}
+    WHERE (${cols}) IN ${CHATS} AND ts >= fromUnixTimestamp64Milli({min_from:Int64}, 'UTC')
+      AND ts >= fromUnixTimestamp64Milli(arrayElement({froms:Array(Int64)}, indexOf(${CHATS}, (${cols}))), 'UTC'))`,
+);
+
+const num = z.coerce.number();
+const nullableNum = z.union([z.null(), z.coerce.number()]);
+
+const eventRow = z.object({
+  waba_id: z.string(), phone_number_id: z.string(), wa_id: z.string(), dir: z.enum(['in', 'out', 'echo']), wamid: z.string(),
+  at: nullableNum, type: z.string(), referral: z.coerce.boolean(), sent: nullableNum, delivered: nullableNum, read: nullableNum,
+  failed: z.coerce.boolean(), tag: z.string(), category: z.string(), received: num, rows: num, first: num,
+});
+
+export type ChatEventFromRow = ChatEventRow & { first: number };
+
+const chatEventsFromQuery = defineQuery({
+  name: 'sla.chat_events_from',
+  connection: 'jobs',
+  sql: FROM_SQL,
+  params: z.object({ chats: z.array(z.instanceof(TupleParam)), froms: z.array(z.number().int()), min_from: z.number().int() }),
+  row: eventRow,
+});
+
+export interface ChatFrom extends ChatId {
+  /** Epoch ms: messages with a row at or after it are read. */
+  from: number;
+}
+
+/** The messages of each chat that have a row at or after the chat's `from`. */
+export async function chatEventsFrom(wh: Parameters<typeof chatEventsFromQuery>[0], chats: readonly ChatFrom[]): Promise<ChatEventFromRow[]> {
+  if (chats.length === 0) return [];
+  return chatEventsFromQuery(wh, {
+    chats: chats.map((c) => new TupleParam([c.waba_id, c.phone_number_id, c.wa_id])),
+    froms: chats.map((c) => Math.max(0, Math.floor(c.from))),
+    min_from: Math.max(0, Math.floor(Math.min(...chats.map((c) => c.from)))),
+  });
+}
+
+const waitState = z.object({
+  waba_id: z.string(), phone_number_id: z.string(), wa_id: z.string(), wait_id: z.string(), family: z.string(), kind: z.string(),
+  seq: num, thread_started_at: num, initiator: z.string(), entry_point: z.string(), owner_team: z.string(), start_wamid: z.string(),
+  started_at: num, last_inbound_at: num, responded_at: nullableNum, content_hash: z.string(),
+});
+
+export type StoredWaitState = z.infer<typeof waitState>;
+
+const storedWaitStatesQuery = defineQuery({
+  name: 'sla.stored_wait_states',
+  connection: 'jobs',
+  sql: `
+SELECT waba_id, phone_number_id, wa_id, wait_id, family, kind, seq, toUnixTimestamp64Milli(thread_started_at) AS thread_started_at,
+       initiator, entry_point, owner_team, start_wamid, toUnixTimestamp64Milli(started_at) AS started_at,
+       toUnixTimestamp64Milli(last_inbound_at) AS last_inbound_at, toUnixTimestamp64Milli(responded_at) AS responded_at,
+       toString(content_hash) AS content_hash
+FROM {{db}}.${WAITS_TABLE} FINAL
+WHERE (waba_id, phone_number_id, wa_id) IN ${CHATS}
+SETTINGS do_not_merge_across_partitions_select_final = 1`,
+  params: z.object({ chats: z.array(z.instanceof(TupleParam)) }),
+  row: waitState,
+});
+
+/** The live stored waits of the chats, with what it takes to carry an open one on. */
+export async function storedWaitStates(wh: Parameters<typeof storedWaitStatesQuery>[0], chats: readonly ChatId[]): Promise<StoredWaitState[]> {
+  if (chats.length === 0) return [];
+  return storedWaitStatesQuery(wh, { chats: chats.map((c) => new TupleParam([c.waba_id, c.phone_number_id, c.wa_id])) });
+}
