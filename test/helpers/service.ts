@@ -1,6 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig, type Config } from '../../app/config.ts';
 import { createLogger } from '../../app/logger.ts';
 import { startService, type Service } from '../../app/server.ts';
@@ -33,6 +35,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
 /** Starts the real service (HTTP on a free port) over the worker's warehouse. */
 export async function startTestService(wh: Warehouse, env: Record<string, string> = {}, opts: { now?: () => Date; log?: boolean } = {}): Promise<Service> {
   const config = testConfig(env);
+  // Each service its own ingest log (one loader per log): a file may run two services at once.
+  config.ingest.logDir = mkdtempSync(join(TEST_DATA_DIR, 'ingest-log-'));
   const log = createLogger('test', opts.log ? 'warn' : 'silent', opts.log ? process.stderr : undefined);
   return startService(config, { warehouse: wh, log, scheduler: false, ...(opts.now ? { now: opts.now } : {}) });
 }
