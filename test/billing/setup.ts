@@ -29,9 +29,10 @@ export function writeTenantConfig(extra: Record<string, unknown> = {}): string {
 
 export async function postAll(service: Service, bodies: string[]): Promise<void> {
   for (const b of bodies) {
-    const r = await postSigned(service, b);
+    const r = await postSigned(service.url(), b);
     if (r.status !== 200) throw new Error(`webhook answered ${r.status}: ${r.text}`);
   }
+  await service.settle();
 }
 
 /** Runs the facts job as if a minute had passed (the job leaves the last seconds for the next run). */

@@ -38,8 +38,9 @@ beforeAll(async () => {
   svc = await startTestService(wh, { CONFIG_FILE: file });
   const queue = [...postings];
   await Promise.all(Array.from({ length: 6 }, async () => {
-    for (let p = queue.shift(); p; p = queue.shift()) expect((await postSigned(svc, p.body)).status).toBe(200);
+    for (let p = queue.shift(); p; p = queue.shift()) expect((await postSigned(svc.url(), p.body)).status).toBe(200);
   }));
+  await svc.settle();
 }, 300_000);
 afterAll(async () => {
   await svc?.stop();

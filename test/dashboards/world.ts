@@ -46,7 +46,7 @@ export async function postWorld(service: Service, o: SimOptions = WORLD, concurr
   const { last: _, ...sim } = o as SimOptions & { last?: string };
   for (const p of generateSync({ ...sim, secret: TEST_SECRET })) {
     batch.push(
-      postSigned(service, p.body).then((r) => {
+      postSigned(service.url(), p.body).then((r) => {
         if (r.status !== 200) throw new Error(`webhook answered ${r.status}`);
       }),
     );

@@ -55,11 +55,12 @@ async function deliver(list: string[], concurrency: number): Promise<void> {
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < list.length) {
-        const r = await postSigned(service, list[next++]!);
+        const r = await postSigned(service.url(), list[next++]!);
         expect(r.status).toBe(200);
       }
     }),
   );
+  await service.settle();
 }
 
 /** Everything that must not depend on delivery order: stored items and the reports derived from them. */

@@ -41,17 +41,18 @@ beforeAll(async () => {
   await runJob();
 });
 
-/** Posts bodies eight at a time (they share commits), in posting order within each slot. */
+/** Posts bodies eight at a time (they share fsyncs and loads), in posting order within each slot; then waits until all are loaded. */
 async function post(bodies: string[]): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < bodies.length) {
       const i = next++;
-      const r = await postSigned(service, bodies[i]!);
+      const r = await postSigned(service.url(), bodies[i]!);
       if (r.status !== 200) throw new Error(`posting ${i} answered ${r.status}`);
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
+  await service.settle();
 }
 
 afterAll(async () => {
