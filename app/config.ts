@@ -1,5 +1,6 @@
 import { readFileSync, mkdirSync, existsSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -73,6 +74,8 @@ const envSchema = z.object({
   // Connections a commit spreads its table inserts over (embedded engine; docs/BENCHMARKS.md).
   INGEST_COMMITTERS: z.coerce.number().int().min(1).max(16).default(1),
   JOBS: z.enum(['on', 'off']).default('on'),
+  // Names this process's access-audit chain; two live processes must not share it.
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).optional(),
 });
 
 export interface ApiToken {
@@ -98,6 +101,8 @@ export interface Config {
   /** Connections an ingest commit spreads its table inserts over (embedded engine). */
   committers: number;
   jobs: boolean;
+  /** This process's writer id in the access audit: one hash chain per instance. */
+  instanceId: string;
   file: FileConfig;
 }
 
@@ -167,6 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingest: { maxQueue: e.INGEST_MAX_QUEUE, maxBatch: e.INGEST_MAX_BATCH, stallWarnSeconds: e.INGEST_STALL_WARN_SECONDS },
     committers: e.INGEST_COMMITTERS,
     jobs: e.JOBS === 'on',
+    // Host and process id: unique among the processes running at once, stable for a container's life.
+    instanceId: e.INSTANCE_ID ?? `${hostname()}:${process.pid}`,
     file: loadFileConfig(e.CONFIG_FILE),
   };
 }

@@ -11,7 +11,7 @@ import { migrate } from '../warehouse/migrate.ts';
 import { createIngestMetrics } from '../ingest/metrics.ts';
 import { IngestWriter } from '../ingest/writer.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
-import { createAccessAudit } from '../reports/compliance/audit.ts';
+import { createAccessAudit } from './audit.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
 import { startScheduler } from '../reports/scheduler.ts';
 
@@ -30,7 +30,7 @@ export async function buildDeps(config: Config, warehouse: Warehouse, log: Logge
     config,
     warehouse,
     log,
-    audit: createAccessAudit(warehouse),
+    audit: createAccessAudit(warehouse, config.instanceId),
     pseudonyms: createPseudonymizer(config.piiKey),
     now,
   };
