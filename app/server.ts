@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { AppDeps, Job } from './deps.ts';
-import { loadModules, type ServiceModule } from './modules.ts';
+import { MODULES, type ServiceModule } from './modules.ts';
 import { createHttpApp } from './http.ts';
 import { createPseudonymizer } from './pseudonym.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
@@ -13,7 +13,7 @@ import { IngestWriter } from '../ingest/writer.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
 import { createAccessAudit } from './audit.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
-import { startScheduler } from '../reports/scheduler.ts';
+import { createJobMetrics, startScheduler } from '../reports/scheduler.ts';
 
 export interface Service {
   deps: AppDeps;
@@ -34,7 +34,7 @@ export async function buildDeps(config: Config, warehouse: Warehouse, log: Logge
     pseudonyms: createPseudonymizer(config.piiKey),
     now,
   };
-  return { deps, modules: await loadModules() };
+  return { deps, modules: [...MODULES] };
 }
 
 /** The composition root: config → warehouse → ingest + API → scheduler → listening server. */
@@ -63,6 +63,7 @@ export async function startService(
   };
   await migrateNow();
   const { deps, modules } = await buildDeps(config, warehouse, log, opts.now);
+  for (const m of modules) await m.start?.(deps);
   const metrics = createIngestMetrics();
   const writer = new IngestWriter(warehouse, config.ingest, metrics, log.child({ component: 'writer' }));
   const suppression = subjectScreen(warehouse, deps.pseudonyms, log);
@@ -87,7 +88,7 @@ export async function startService(
   });
   if (config.appSecrets.length === 0) log.warn('WHATSAPP_APP_SECRET is not set: every webhook POST will be refused');
   const jobs = modules.flatMap((mod) => mod.jobs?.(deps) ?? []);
-  const scheduler = (opts.scheduler ?? config.jobs) ? startScheduler(jobs, log.child({ component: 'jobs' }), deps.now) : undefined;
+  const scheduler = (opts.scheduler ?? config.jobs) ? startScheduler(jobs, log.child({ component: 'jobs' }), deps.now, createJobMetrics(metrics.registry)) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
