@@ -45,12 +45,5 @@ export const pendingMutations = defineQuery({
   row: z.object({ table: z.string(), pending: z.coerce.number(), oldest: z.string(), fail_reason: z.string() }),
 });
 
-export const clickhouseVersion = defineQuery({
-  name: 'compliance.version',
-  sql: `SELECT version() AS version`,
-  params: z.object({}),
-  row: z.object({ version: z.string() }),
-});
-
 /** Tables without storage of their own: views read other tables, dictionaries are caches. */
 export const STORAGELESS_ENGINES = new Set(['View', 'MaterializedView', 'Dictionary', 'LiveView', 'WindowView']);
