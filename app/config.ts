@@ -145,6 +145,20 @@ export function loadFileConfig(path: string | undefined): FileConfig {
   return parsed.data;
 }
 
+function splitSecrets(spec: string): string[] {
+  return spec.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The app secrets alone, without the rest of the configuration (the simulator signs with the first). */
+export function appSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return splitSecrets(env.WHATSAPP_APP_SECRET ?? '');
+}
+
+/** This process's environment with `settings` on top: what a child process of the service starts from. */
+export function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...settings };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(z.prettifyError(parsed.error));
@@ -164,7 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ...(e.CLICKHOUSE_CLUSTER ? { cluster: e.CLICKHOUSE_CLUSTER } : {}),
         }
       : { mode: 'embedded', database: e.CLICKHOUSE_DATABASE },
-    appSecrets: e.WHATSAPP_APP_SECRET.split(',').map((s) => s.trim()).filter(Boolean),
+    appSecrets: splitSecrets(e.WHATSAPP_APP_SECRET),
     verifyToken: e.WHATSAPP_VERIFY_TOKEN,
     apiTokens: parseTokens(e.API_TOKENS),
     piiKey: piiKey(e.PII_KEY, dataDir),
