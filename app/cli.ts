@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<void> {
       await migrate(wh);
       const writer = new IngestWriter(wh, config.ingest, createIngestMetrics(), log);
       const bar = new SingleBar({ format: 'replay [{bar}] {value} bodies', stream: process.stderr }, Presets.shades_classic);
-      bar.start(statSync(path).isFile() ? 0 : 0, 0);
+      bar.start(0, 0);
       const r = await replay(path, writer, (p) => bar.update(p.bodies));
       bar.stop();
       await writer.drain();

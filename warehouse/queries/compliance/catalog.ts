@@ -34,7 +34,6 @@ export const catalogTables = defineQuery({
     total_bytes: z.coerce.number(),
   }),
 });
-export type CatalogTable = Awaited<ReturnType<typeof catalogTables>>[number];
 
 export const pendingMutations = defineQuery({
   name: 'compliance.pending_mutations',
