@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { AccessAudit } from './deps.ts';
 import { GENESIS, entryHash, type ChainHead, type ProcessAudit } from './audit.ts';
 import type { Warehouse } from '../warehouse/client.ts';
-import { auditAnchors, auditChainEntries, auditHeads, auditWriters, insertAuditAnchors } from '../warehouse/queries/audit.ts';
+import { auditAnchors, auditEntriesAfter, auditHeads, insertAuditAnchors, type AuditRow } from '../warehouse/queries/audit.ts';
 
 export const VERIFIER_VERSION = 'sha256-chains/3';
 
@@ -35,69 +35,94 @@ export interface AuditVerdict {
 }
 
 /**
- * Recomputes one writer's chain from its first entry and names the first entry that does not fit;
- * then checks every anchor of that chain (a head published earlier) is still in it with the same
- * hash, which is how removing the latest entries, or rewriting the chain from some point on, is
- * detected.
+ * Recomputes one writer's chain from its first entry, fed its entries in sequence order, and names
+ * the first entry that does not fit; then checks every anchor of that chain (a head published
+ * earlier) is still in it with the same hash, which is how removing the latest entries, or
+ * rewriting the chain from some point on, is detected.
  */
-export async function verifyAuditChain(wh: Warehouse, writer: string, anchorList: readonly AuditAnchor[] = []): Promise<ChainVerdict> {
-  const anchors = anchorList.filter((a) => a.writer === writer).sort((a, b) => a.seq - b.seq);
-  const wanted = new Set(anchors.map((a) => a.seq));
-  const seen = new Map<number, string>();
-  let prevHash = GENESIS;
-  let expectedSeq = 1;
-  let after = 0;
-  let count = 0;
-  let broken: ChainVerdict['firstBroken'];
-  walk: for (;;) {
-    const page = await auditChainEntries(wh, { writer, after });
-    if (page.length === 0) break;
-    for (const r of page) {
-      count++;
-      if (r.seq < expectedSeq) broken = { seq: r.seq, reason: `entry ${r.seq} appears more than once` };
-      else if (r.seq !== expectedSeq) broken = { seq: expectedSeq, reason: `entry ${expectedSeq} is missing` };
-      else if (r.prev_hash !== prevHash) broken = { seq: r.seq, reason: 'previous hash does not match' };
-      else if (entryHash(r) !== r.entry_hash) broken = { seq: r.seq, reason: 'content does not match its hash' };
-      if (broken) break walk;
-      if (wanted.has(r.seq)) seen.set(r.seq, r.entry_hash);
-      prevHash = r.entry_hash;
-      expectedSeq++;
-    }
-    after = page[page.length - 1]!.seq;
+class ChainWalk {
+  private prevHash = GENESIS;
+  private expectedSeq = 1;
+  private count = 0;
+  private broken: ChainVerdict['firstBroken'];
+  private readonly wanted: Set<number>;
+  private readonly seen = new Map<number, string>();
+
+  constructor(readonly writer: string, private readonly anchors: readonly AuditAnchor[]) {
+    this.wanted = new Set(anchors.map((a) => a.seq));
   }
-  const head = expectedSeq > 1 ? { seq: expectedSeq - 1, hash: prevHash } : undefined;
-  let checked = 0;
-  for (const a of anchors) {
-    if (broken && a.seq >= broken.seq) break;
-    checked++;
-    const hash = seen.get(a.seq);
-    if (hash === undefined) {
-      broken = { seq: (head?.seq ?? 0) + 1, reason: `entries ${(head?.seq ?? 0) + 1}–${a.seq} were removed (anchored in ${a.location})` };
-    } else if (hash !== a.entry_hash) {
-      broken = { seq: a.seq, reason: `entry ${a.seq} differs from the hash anchored in ${a.location}` };
-    }
-    if (broken) break;
+
+  entry(r: AuditRow): void {
+    if (this.broken) return;
+    this.count++;
+    if (r.seq < this.expectedSeq) this.broken = { seq: r.seq, reason: `entry ${r.seq} appears more than once` };
+    else if (r.seq !== this.expectedSeq) this.broken = { seq: this.expectedSeq, reason: `entry ${this.expectedSeq} is missing` };
+    else if (r.prev_hash !== this.prevHash) this.broken = { seq: r.seq, reason: 'previous hash does not match' };
+    else if (entryHash(r) !== r.entry_hash) this.broken = { seq: r.seq, reason: 'content does not match its hash' };
+    if (this.broken) return;
+    if (this.wanted.has(r.seq)) this.seen.set(r.seq, r.entry_hash);
+    this.prevHash = r.entry_hash;
+    this.expectedSeq++;
   }
-  const anchored = anchors.filter((a) => seen.has(a.seq)).at(-1);
-  return {
-    writer, ok: !broken, entries: count, ...(head ? { head } : {}), anchorsChecked: checked,
-    ...(anchored ? { anchored } : {}), ...(broken ? { firstBroken: broken } : {}),
-  };
+
+  verdict(): ChainVerdict {
+    const head = this.expectedSeq > 1 ? { seq: this.expectedSeq - 1, hash: this.prevHash } : undefined;
+    let broken = this.broken;
+    let checked = 0;
+    for (const a of this.anchors) {
+      if (broken && a.seq >= broken.seq) break;
+      checked++;
+      const hash = this.seen.get(a.seq);
+      if (hash === undefined) {
+        broken = { seq: (head?.seq ?? 0) + 1, reason: `entries ${(head?.seq ?? 0) + 1}–${a.seq} were removed (anchored in ${a.location})` };
+      } else if (hash !== a.entry_hash) {
+        broken = { seq: a.seq, reason: `entry ${a.seq} differs from the hash anchored in ${a.location}` };
+      }
+      if (broken) break;
+    }
+    const anchored = this.anchors.filter((a) => this.seen.has(a.seq)).at(-1);
+    return {
+      writer: this.writer, ok: !broken, entries: this.count, ...(head ? { head } : {}), anchorsChecked: checked,
+      ...(anchored ? { anchored } : {}), ...(broken ? { firstBroken: broken } : {}),
+    };
+  }
 }
 
-/** Verifies the chain of every writer that has entries or anchors, each on its own. */
-export async function verifyAuditChains(wh: Warehouse, opts: { anchors?: readonly AuditAnchor[] } = {}): Promise<AuditVerdict> {
-  const anchors = opts.anchors ?? [];
-  const writers = new Set((await auditWriters(wh, {})).map((w) => w.writer));
-  for (const a of anchors) writers.add(a.writer);
-  const chains: ChainVerdict[] = [];
-  for (const writer of [...writers].sort()) chains.push(await verifyAuditChain(wh, writer, anchors));
+/**
+ * Verifies the chain of every writer that has entries or anchors, each on its own, in one pass over
+ * the audit in (writer, seq) order, page by page.
+ */
+export async function verifyAuditChains(wh: Warehouse, opts: { anchors?: readonly AuditAnchor[]; pageSize?: number } = {}): Promise<AuditVerdict> {
+  const pageSize = opts.pageSize ?? 50_000;
+  const anchors = [...(opts.anchors ?? [])].sort((a, b) => a.seq - b.seq);
+  const walks = new Map<string, ChainWalk>();
+  const walkOf = (writer: string) => {
+    let w = walks.get(writer);
+    if (!w) walks.set(writer, (w = new ChainWalk(writer, anchors.filter((a) => a.writer === writer))));
+    return w;
+  };
+  let after: { writer: string; seq: number } | undefined;
+  for (;;) {
+    const page = await auditEntriesAfter(wh, { start: !after, writer: after?.writer ?? '', seq: after?.seq ?? 0, limit: pageSize });
+    for (const r of page) walkOf(r.writer).entry(r);
+    if (page.length < pageSize) break;
+    const last = page.at(-1)!;
+    after = { writer: last.writer, seq: last.seq };
+  }
+  for (const a of anchors) walkOf(a.writer);
+  const chains = [...walks.values()].sort((a, b) => (a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : 0)).map((w) => w.verdict());
   return {
     ok: chains.every((c) => c.ok),
     entries: chains.reduce((n, c) => n + c.entries, 0),
     anchorsChecked: chains.reduce((n, c) => n + c.anchorsChecked, 0),
     chains,
   };
+}
+
+/** One writer's chain (an empty verdict when it has neither entries nor anchors). */
+export async function verifyAuditChain(wh: Warehouse, writer: string, anchors: readonly AuditAnchor[] = []): Promise<ChainVerdict> {
+  const all = await verifyAuditChains(wh, { anchors: anchors.filter((a) => a.writer === writer) });
+  return all.chains.find((c) => c.writer === writer) ?? { writer, ok: true, entries: 0, anchorsChecked: 0 };
 }
 
 /** Anchors from the warehouse table, the anchor file (if configured) and this process's head. */

@@ -117,6 +117,23 @@ describe('access audit chain', () => {
     ]);
   });
 
+  it('reads the chains page by page and still sees an entry stored twice across a page boundary', async () => {
+    const a = createAccessAudit(wh, 'api-1');
+    const b = createAccessAudit(wh, 'api-2');
+    for (let i = 0; i < 5; i++) await a.record({ actor: 'x', role: 'privacy', action: 'report_run', params: { i } });
+    for (let i = 0; i < 3; i++) await b.record({ actor: 'x', role: 'privacy', action: 'report_run', params: { i } });
+    const paged = await verifyAuditChains(wh, { pageSize: 2 });
+    expect(paged.chains.map((c) => [c.writer, c.ok, c.entries, c.head?.seq])).toEqual([['api-1', true, 5, 5], ['api-2', true, 3, 3]]);
+
+    // A forged second entry 2 of api-1: with pages of two, the first page ends at the real entry 2.
+    await sql(`INSERT INTO {{db}}.access_audit_v1 SELECT * REPLACE ('forger' AS actor) FROM {{db}}.access_audit_v1 WHERE writer = 'api-1' AND seq = 2`);
+    const v = await verifyAuditChains(wh, { pageSize: 2 });
+    // The two rows of entry 2 come in either order: the copy read second appears twice, or the
+    // forged one read first does not match its hash.
+    expect(v.chains.map((c) => [c.writer, c.firstBroken?.seq ?? null])).toEqual([['api-1', 2], ['api-2', null]]);
+    expect(['entry 2 appears more than once', 'content does not match its hash']).toContain(v.chains[0]!.firstBroken!.reason);
+  });
+
   it('names an entry moved to another writer\'s chain', async () => {
     const a = createAccessAudit(wh, 'api-1');
     const b = createAccessAudit(wh, 'api-2');

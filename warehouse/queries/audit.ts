@@ -39,26 +39,18 @@ export const auditEntries = defineQuery({
   row: auditRowSchema,
 });
 
-/** One chain's entries after `after`, in sequence order (a page of the verifier's walk). */
-export const auditChainEntries = defineQuery({
-  name: 'audit.chain_entries',
+/**
+ * A page of entries of every chain in (writer, seq) order, after a key (or from the start). WITH TIES
+ * keeps every row of the page's last key in the page, so the next page can start strictly after it
+ * and an entry stored twice is never split between pages.
+ */
+export const auditEntriesAfter = defineQuery({
+  name: 'audit.entries_after',
   sql: `SELECT ${COLUMNS} FROM {{db}}.access_audit_v1
-        WHERE writer = {writer:String} AND seq > {after:UInt64}
-        ORDER BY seq LIMIT {limit:UInt32}`,
-  params: z.object({ writer: z.string(), after: z.number().int().default(0), limit: z.number().int().default(50000) }),
+        WHERE {start:Bool} OR (writer, seq) > ({writer:String}, {seq:UInt64})
+        ORDER BY writer, seq LIMIT {limit:UInt32} WITH TIES`,
+  params: z.object({ start: z.boolean(), writer: z.string(), seq: z.number().int(), limit: z.number().int() }),
   row: auditRowSchema,
-});
-
-/** Every writer that has entries or published anchors: a chain whose entries are all gone still has its anchors. */
-export const auditWriters = defineQuery({
-  name: 'audit.writers',
-  sql: `SELECT writer FROM (
-          SELECT DISTINCT writer FROM {{db}}.access_audit_v1
-          UNION ALL
-          SELECT DISTINCT writer FROM {{db}}.audit_anchors_v1
-        ) GROUP BY writer ORDER BY writer`,
-  params: z.object({}),
-  row: z.object({ writer: z.string() }),
 });
 
 /** The latest entry of every chain (what an anchor publishes). */
