@@ -4,7 +4,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startService, buildDeps } from './server.ts';
-import { loadModules } from './modules.ts';
+import { MODULES, type ServiceModule } from './modules.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
 import { openIngest } from '../ingest/pipeline.ts';
@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<void> {
       await sim.main(args);
     });
 
-  for (const m of await loadModules()) m.cli?.(program, openDeps);
+  for (const m of MODULES) m.cli?.(program, openDeps);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -107,7 +107,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 /** Opens config, warehouse and the module dependencies for a one-shot command. */
-export async function openDeps(): Promise<{ deps: AppDeps; modules: Awaited<ReturnType<typeof loadModules>>; close(): Promise<void> }> {
+export async function openDeps(): Promise<{ deps: AppDeps; modules: ServiceModule[]; close(): Promise<void> }> {
   const config = loadConfig();
   const log = createLogger('cli', config.logLevel === 'info' ? 'warn' : config.logLevel);
   const wh = await openWarehouse(config);

@@ -1,5 +1,6 @@
 import { readFileSync, mkdirSync, existsSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -80,6 +81,8 @@ const envSchema = z.object({
   // Connections a commit spreads its table inserts over (embedded engine; docs/BENCHMARKS.md).
   INGEST_COMMITTERS: z.coerce.number().int().min(1).max(16).default(1),
   JOBS: z.enum(['on', 'off']).default('on'),
+  // Names this process's access-audit chain; two live processes must not share it.
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).optional(),
 });
 
 export interface ApiToken {
@@ -105,6 +108,8 @@ export interface Config {
   /** Connections an ingest commit spreads its table inserts over (embedded engine). */
   committers: number;
   jobs: boolean;
+  /** This process's writer id in the access audit: one hash chain per instance. */
+  instanceId: string;
   file: FileConfig;
 }
 
@@ -159,6 +164,20 @@ export function loadFileConfig(path: string | undefined): FileConfig {
   return parsed.data;
 }
 
+function splitSecrets(spec: string): string[] {
+  return spec.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The app secrets alone, without the rest of the configuration (the simulator signs with the first). */
+export function appSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return splitSecrets(env.WHATSAPP_APP_SECRET ?? '');
+}
+
+/** This process's environment with `settings` on top: what a child process of the service starts from. */
+export function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...settings };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(z.prettifyError(parsed.error));
@@ -178,7 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ...(e.CLICKHOUSE_CLUSTER ? { cluster: e.CLICKHOUSE_CLUSTER } : {}),
         }
       : { mode: 'embedded', database: e.CLICKHOUSE_DATABASE },
-    appSecrets: e.WHATSAPP_APP_SECRET.split(',').map((s) => s.trim()).filter(Boolean),
+    appSecrets: splitSecrets(e.WHATSAPP_APP_SECRET),
     verifyToken: e.WHATSAPP_VERIFY_TOKEN,
     apiTokens: parseTokens(e.API_TOKENS),
     piiKey: piiKey(e.PII_KEY, dataDir),
@@ -195,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     committers: e.INGEST_COMMITTERS,
     jobs: e.JOBS === 'on',
+    // Host and process id: unique among the processes running at once, stable for a container's life.
+    instanceId: e.INSTANCE_ID ?? `${hostname()}:${process.pid}`,
     file: loadFileConfig(e.CONFIG_FILE),
   };
 }

@@ -1,17 +1,21 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Router } from 'express';
 import type { Command } from 'commander';
 import type { AppDeps, Follower, Job } from './deps.ts';
+import billing from '../reports/billing/module.ts';
+import compliance from '../reports/compliance/module.ts';
+import sla from '../reports/sla/module.ts';
+import dashboards from '../dashboards/module.ts';
 
 /**
  * A report or dashboard module plugs into the service through one file, `module.ts`, in its folder
- * (`reports/<name>/module.ts`, `dashboards/module.ts`): the routes it serves and the jobs it runs.
+ * (`reports/<name>/module.ts`, `dashboards/module.ts`), listed in MODULES below: what it does when
+ * the service starts, the routes it serves and the jobs it runs.
  */
 export interface ServiceModule {
   name: string;
-  /** Mounts the module's routes on the API router (paths are absolute, e.g. `/api/reports/sla`). */
+  /** Runs once when the service starts, before any route is mounted or job scheduled. */
+  start?(deps: AppDeps): Promise<void> | void;
+  /** Mounts the module's routes on the API router (paths are absolute, e.g. `/api/reports/sla`); no I/O. */
   routes?(router: Router, deps: AppDeps): void;
   jobs?(deps: AppDeps): Job[];
   /** Derivations run after each loaded ingest batch, on what it stored. */
@@ -20,25 +24,5 @@ export interface ServiceModule {
   cli?(program: Command, open: () => Promise<{ deps: AppDeps; close(): Promise<void> }>): void;
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-export function modulePaths(root = ROOT): string[] {
-  const paths: string[] = [];
-  const reports = join(root, 'reports');
-  for (const dir of existsSync(reports) ? readdirSync(reports, { withFileTypes: true }) : []) {
-    const file = join(reports, dir.name, 'module.ts');
-    if (dir.isDirectory() && existsSync(file)) paths.push(file);
-  }
-  const dashboards = join(root, 'dashboards', 'module.ts');
-  if (existsSync(dashboards)) paths.push(dashboards);
-  return paths.sort();
-}
-
-export async function loadModules(): Promise<ServiceModule[]> {
-  const mods: ServiceModule[] = [];
-  for (const p of modulePaths()) {
-    const m = (await import(pathToFileURL(p).href)) as { default: ServiceModule };
-    mods.push(m.default);
-  }
-  return mods;
-}
+/** Every module of the service, in the order their routes are mounted. */
+export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla];

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { AppDeps, Job } from './deps.ts';
-import { loadModules, type ServiceModule } from './modules.ts';
+import { MODULES, type ServiceModule } from './modules.ts';
 import { createHttpApp } from './http.ts';
 import { createPseudonymizer } from './pseudonym.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
@@ -11,9 +11,9 @@ import { migrate } from '../warehouse/migrate.ts';
 import { createIngestMetrics } from '../ingest/metrics.ts';
 import { openIngest, type IngestPipeline } from '../ingest/pipeline.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
-import { createAccessAudit } from '../reports/compliance/audit.ts';
+import { createAccessAudit } from './audit.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
-import { startScheduler } from '../reports/scheduler.ts';
+import { createJobMetrics, startScheduler } from '../reports/scheduler.ts';
 import { createFollowDispatcher } from '../reports/follow.ts';
 
 export interface Service {
@@ -33,11 +33,11 @@ export async function buildDeps(config: Config, warehouse: Warehouse, log: Logge
     config,
     warehouse,
     log,
-    audit: createAccessAudit(warehouse),
+    audit: createAccessAudit(warehouse, config.instanceId),
     pseudonyms: createPseudonymizer(config.piiKey),
     now,
   };
-  return { deps, modules: await loadModules() };
+  return { deps, modules: [...MODULES] };
 }
 
 /** The composition root: config → warehouse → ingest + API → scheduler → listening server. */
@@ -69,6 +69,7 @@ export async function startService(
   };
   await migrateNow();
   const { deps, modules } = await buildDeps(config, warehouse, log, opts.now);
+  for (const m of modules) await m.start?.(deps);
   const metrics = createIngestMetrics();
   const suppression = subjectScreen(warehouse, deps.pseudonyms, log);
   // Reports follow the loads: each stored batch updates the derived tables of what it touched.
@@ -104,7 +105,7 @@ export async function startService(
   });
   if (config.appSecrets.length === 0) log.warn('WHATSAPP_APP_SECRET is not set: every webhook POST will be refused');
   const jobs = modules.flatMap((mod) => mod.jobs?.(deps) ?? []);
-  const scheduler = (opts.scheduler ?? config.jobs) ? startScheduler(jobs, log.child({ component: 'jobs' }), deps.now) : undefined;
+  const scheduler = (opts.scheduler ?? config.jobs) ? startScheduler(jobs, log.child({ component: 'jobs' }), deps.now, createJobMetrics(metrics.registry)) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -7,6 +7,7 @@ import { generate, simulationConfig, type SimOptions } from './engine.ts';
 import { Poster } from './post.ts';
 import { LineWriter } from './sink.ts';
 import { TENANTS_BY_KEY } from './tenants.ts';
+import { appSecretsFromEnv } from '../app/config.ts';
 
 function int(name: string) {
   return (v: string) => {
@@ -91,7 +92,7 @@ export async function main(args: string[]): Promise<void> {
 
 async function run(o: CliOptions): Promise<void> {
   if (!o.out && !o.url && !o.truth && !o.config) throw new Error('nothing to do: give --out, --url, --truth or --config');
-  const secret = o.secret ?? process.env.WHATSAPP_APP_SECRET?.split(',')[0];
+  const secret = o.secret ?? appSecretsFromEnv()[0];
   if (o.url && !secret) throw new Error('--url needs --secret or WHATSAPP_APP_SECRET to sign the bodies');
   if (o.concurrency < 1) throw new Error('--concurrency must be at least 1');
   const wabas = o.tenants.split(',').map((k) => {

@@ -9,6 +9,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { generate, simulationConfig, type SimOptions } from './engine.ts';
 import { Poster } from './post.ts';
 import { LineWriter } from './sink.ts';
+import { childEnv } from '../app/config.ts';
 
 const TOKENS = { admin: 'demo-admin', manager: 'demo-manager', finance: 'demo-finance', privacy: 'demo-privacy' };
 const SECRET = 'demo-secret';
@@ -158,8 +159,7 @@ export async function main(argv: string[]): Promise<void> {
   const log = join(dataDir, 'service.log');
   const port = await freePort(a.port ?? 3000);
   const base = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const env = childEnv({
     DATA_DIR: dataDir,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -167,7 +167,7 @@ export async function main(argv: string[]): Promise<void> {
     WHATSAPP_VERIFY_TOKEN: 'demo-verify',
     API_TOKENS: Object.entries(TOKENS).map(([role, token]) => `${role}:${token}`).join(','),
     CONFIG_FILE: configFile,
-  };
+  });
 
   console.log(`demo: data in ${dataDir}, service log in ${log}`);
   let service = cli(['serve'], env, log);

@@ -76,7 +76,7 @@ export function* generateSync(o: SimOptions): Generator<Posting> {
   const truth = new Truth(sink, o.subjectBodies ?? false);
   // Customers are drawn from a pool of at most 25k per WABA: memory stays flat however big the run.
   const poolSize = Math.min(25_000, Math.max(60, Math.round(opts.scale * 25)));
-  const world = new World(opts.seed, specs, opts.start, opts.end, opts.freeTier, poolSize, (w) =>
+  const world = new World(opts.seed, specs, opts.start, opts.end, opts.freeTier, poolSize, () =>
     new Delivery(Rng.derive(opts.seed, 'delivery'), { batchSize: opts.batchSize, duplicateRate: opts.duplicateRate, secret: o.secret }, (body, items) => {
       truth.body(body, items);
     }), truth);

@@ -118,7 +118,3 @@ export const MENU = {
 export const CAPTIONS = ['', '', 'olha isso', 'Comprovante', 'foto do produto', 'the damaged box', 'Nota fiscal'];
 export const FILENAMES = ['comprovante.pdf', 'nota_fiscal_48213.pdf', 'invoice-55102.pdf', 'Rechnung_66012.pdf', 'receipt.pdf'];
 export const REACTIONS = ['👍', '❤️', '😂', '🙏', '😮', '😢'];
-
-export function pickText(corpus: Corpus, lang: Lang, r: { pick<T>(a: readonly T[]): T }): string {
-  return r.pick(corpus[lang]);
-}

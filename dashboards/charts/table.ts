@@ -7,11 +7,6 @@ export interface TableColumn<R> {
 
 const ROW_HEIGHT = 22;
 
-/** Height that gives every row a readable line, header and title included. */
-export function tableHeight(rowCount: number): number {
-  return Math.max(120, (rowCount + 1) * ROW_HEIGHT + 48);
-}
-
 export interface TableCell {
   row: number;
   column: string;

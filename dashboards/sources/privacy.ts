@@ -1,4 +1,4 @@
-import { verifyAuditChain } from '../../reports/compliance/audit.ts';
+import { verifyAuditChains, type AuditVerdict } from '../../app/audit-verify.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
 import { consentLedger, marketingReport } from '../../reports/compliance/consent.ts';
 import { retentionStatus, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
@@ -70,10 +70,11 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
   const audit = await attempt(ctx, status, 'compliance.audit', ['access-audit'], [] as Awaited<ReturnType<typeof auditEntries>>, () =>
     auditEntries(deps.warehouse, { from: chTime(from), to: chTime(to) }),
   );
-  const chain = await attempt(ctx, status, 'compliance.audit_verify', ['audit-chain'], { ok: true, entries: 0 } as Awaited<ReturnType<typeof verifyAuditChain>>, () =>
-    verifyAuditChain(deps.warehouse),
+  const chain = await attempt(ctx, status, 'compliance.audit_verify', ['audit-chain'], { ok: true, entries: 0, anchorsChecked: 0, chains: [] } as AuditVerdict, () =>
+    verifyAuditChains(deps.warehouse),
   );
 
+  const brokenChain = chain.chains.find((c) => !c.ok);
   const violations = marketing.violations.filter((v) => (!q.waba || v.waba_id === q.waba) && (!q.phone || v.business_phone_number_id === q.phone));
   return {
     ...status,
@@ -96,8 +97,8 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
       ok: chain.ok,
       entries: chain.entries,
       verified_at: now.toISOString(),
-      first_broken_seq: chain.firstBroken?.seq ?? null,
-      reason: chain.firstBroken?.reason ?? null,
+      first_broken_seq: brokenChain?.firstBroken?.seq ?? null,
+      reason: brokenChain ? `${brokenChain.firstBroken!.reason} (chain ${JSON.stringify(brokenChain.writer)})` : null,
     },
   };
 }

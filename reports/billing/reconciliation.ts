@@ -3,7 +3,6 @@ import type { ColumnSpec } from '../format.ts';
 import { priceRow, type ChargeContext } from './charges.ts';
 import { fromNano, toNano } from './rate-book.ts';
 import { normalizeCategory } from './rules.ts';
-import type { LocalCalendar } from './zone.ts';
 
 /**
  * Reconciliation with Meta's own analytics: a saved `pricing_analytics` (PMP) or
@@ -114,11 +113,6 @@ export interface StoredMetaPoint {
   category: string;
   volume: number;
   cost: number | null;
-}
-
-/** Local day of each data point's start (the WABA's zone), as stored and compared. */
-export function localDays(points: readonly MetaPoint[], cal: LocalCalendar): string[] {
-  return points.map((p) => cal.date(p.startMs));
 }
 
 /**

@@ -83,14 +83,3 @@ export function keyShape(type: string): 'scalar' | 'array' | undefined {
   return undefined;
 }
 
-/** Formats a classification back to its comment text (used by tests and documentation). */
-export function formatClassification(c: Partial<Classification> & { class: PiiClass }): string {
-  const out: string[] = [c.class];
-  if (c.category) out.push(`cat=${c.category}`);
-  if (c.purposes?.length) out.push(`purpose=${c.purposes.join(',')}`);
-  if (c.basis) out.push(`basis=${c.basis}`);
-  if (c.source) out.push(`src=${c.source}`);
-  if (c.protection) out.push(`protection=${c.protection}`);
-  if (c.find) out.push(`find=${c.find}`);
-  return out.join('; ');
-}

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { anchorAuditHeads } from '../../app/audit-verify.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Principal } from '../../app/auth.ts';
 import { privacyConfig } from './config.ts';
@@ -10,7 +11,6 @@ import { runRetention } from './jobs.ts';
 import { applyRetention, retentionStatus } from './retention-run.ts';
 import { parseSubjectId, type SubjectId } from './subject.ts';
 import { runAuditVerification } from './verify.ts';
-import { anchorAuditHead } from './audit.ts';
 
 /**
  * `wa-analytics dsar <wa_id> --out file.zip`, `erase <wa_id> --ground …`, `audit verify|anchor`,
@@ -77,24 +77,30 @@ export function addCommands(program: Command, open: Open): void {
   const audit = program.commands.find((c) => c.name() === 'audit') ?? program.command('audit').description('access audit');
   audit
     .command('verify')
-    .description('recompute the access-audit hash chain and check its anchors; names the first broken entry')
+    .description('recompute every access-audit hash chain and check its anchors; names the first broken entry of each')
     .action(async () => {
       await withDeps(open, async (deps) => {
         const r = await runAuditVerification(deps, operator());
-        if (r.result === 'ok') console.log(`audit chain ok: ${r.entries_checked} entries, head ${r.head?.seq ?? 0}, ${r.anchors_checked} anchors checked`);
+        for (const c of r.chains) {
+          const chain = `audit chain ${JSON.stringify(c.writer)}`;
+          if (c.result === 'ok') console.log(`${chain} ok: ${c.entries_checked} entries, head ${c.head?.seq ?? 0}, ${c.anchors_checked} anchors checked`);
+          else console.log(`${chain} BROKEN at entry ${c.first_broken!.seq}: ${c.first_broken!.reason} (${c.entries_checked} entries read)`);
+        }
+        if (r.result === 'ok') console.log(`audit chain ok: ${r.chains.length} chain(s), ${r.entries_checked} entries, ${r.anchors_checked} anchors checked`);
         else {
-          console.log(`audit chain BROKEN at entry ${r.first_broken!.seq}: ${r.first_broken!.reason} (${r.entries_checked} entries read)`);
+          console.log(`audit chain BROKEN: chain ${JSON.stringify(r.first_broken!.writer)} at entry ${r.first_broken!.seq}: ${r.first_broken!.reason}`);
           process.exitCode = 1;
         }
       });
     });
   audit
     .command('anchor')
-    .description('publish the current head of the audit chain (table and configured anchor file)')
+    .description('publish the current head of every audit chain (table and configured anchor file)')
     .action(async () => {
       await withDeps(open, async (deps) => {
-        const head = await anchorAuditHead(deps.warehouse, privacyConfig(deps.config.file).audit.anchor_file, deps.now());
-        console.log(head ? `anchored entry ${head.seq} ${head.hash}` : 'the audit is empty');
+        const heads = await anchorAuditHeads(deps.warehouse, privacyConfig(deps.config.file).audit.anchor_file, deps.now());
+        for (const h of heads) console.log(`anchored chain ${JSON.stringify(h.writer)} entry ${h.seq} ${h.hash}`);
+        if (heads.length === 0) console.log('the audit is empty');
       });
     });
 

@@ -75,7 +75,6 @@ const tablePolicySchema = z.object({
   /** Days free-text content columns (classified pii:content) are kept, when shorter than the row. */
   content_days: z.number().int().positive().nullable().default(null),
 });
-export type TablePolicyOverride = z.infer<typeof tablePolicySchema>;
 
 const transferSchema = z.object({
   recipient: z.string(),

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { anchorAuditHeads } from '../../app/audit-verify.ts';
 import type { AppDeps, Job } from '../../app/deps.ts';
 import { suppressedSubjects } from '../../warehouse/queries/compliance/erasure.ts';
 import { insertSnapshot } from '../../warehouse/queries/compliance/snapshots.ts';
 import { subjectIdsReceivedSince } from '../../warehouse/queries/compliance/subjects.ts';
-import { anchorAuditHead } from './audit.ts';
 import { privacyConfig } from './config.ts';
 import { crossBorder } from './crossborder.ts';
 import { eraseSubject } from './erasure.ts';
@@ -69,8 +69,8 @@ export async function runSnapshot(deps: AppDeps, now: Date) {
   await saveSnapshot(deps, 'legal_holds', await holdsReport(deps), now);
   await saveSnapshot(deps, 'rights_requests', await register(deps, new Date(0), new Date(now.getTime() + DAY_MS)), now);
   const verification = await runAuditVerification(deps, SYSTEM);
-  // Publish the head only while the chain is intact; a broken chain keeps its last good anchor.
-  if (verification.result === 'ok') await anchorAuditHead(deps.warehouse, cfg.audit.anchor_file, now);
+  // Publish the heads only while every chain is intact; a broken chain keeps its last good anchor.
+  if (verification.result === 'ok') await anchorAuditHeads(deps.warehouse, cfg.audit.anchor_file, now);
   return verification;
 }
 

@@ -8,18 +8,20 @@ import { mountRoutes } from './routes.ts';
 /** Privacy and retention compliance: PII inventory, retention, DSAR, erasure, consent, audit. */
 export default {
   name: 'compliance',
-  routes(router, deps) {
-    privacyConfig(deps.config.file);
-    mountRoutes(router, deps);
-    // The instance that runs jobs also brings the TTLs in line with the configured policy at start.
-    if (deps.config.jobs) {
-      applyRetention(deps.warehouse, privacyConfig(deps.config.file))
-        .then((r) => {
-          if (r.changed.length || r.failed.length) deps.log.child({ module: 'compliance' }).info({ changed: r.changed, failed: r.failed.length }, 'retention TTLs applied');
-        })
-        .catch((e: unknown) => deps.log.child({ module: 'compliance' }).error({ err: e }, 'retention TTLs could not be applied'));
-    }
+  start(deps) {
+    // Fails the start on a bad privacy section rather than on the first request.
+    const cfg = privacyConfig(deps.config.file);
+    // The instance that runs jobs also brings the TTLs in line with the configured policy; the
+    // service does not wait for it (it may take a while over many tables).
+    if (!deps.config.jobs) return;
+    const log = deps.log.child({ module: 'compliance' });
+    applyRetention(deps.warehouse, cfg)
+      .then((r) => {
+        if (r.changed.length || r.failed.length) log.info({ changed: r.changed, failed: r.failed.length }, 'retention TTLs applied');
+      })
+      .catch((e: unknown) => log.error({ err: e }, 'retention TTLs could not be applied'));
   },
+  routes: mountRoutes,
   jobs: complianceJobs,
   cli: addCommands,
 } satisfies ServiceModule;

@@ -1,10 +1,10 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { TEST_TOKENS } from '../helpers/service.ts';
 
-/** Debian's chromium, headless, without the background services that would reach the network. */
+/** Chromium (Debian's by default, `CHROMIUM_PATH` to use another), headless, without the background services that would reach the network. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }

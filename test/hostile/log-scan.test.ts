@@ -50,11 +50,19 @@ describe('logs', () => {
     child = spawn(process.execPath, ['bin/wa-analytics.mjs', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    // The service logs `listening` once its port is open: wait for that line, or for an early exit.
+    const listening = new Promise<void>((resolve, reject) => {
+      const exited = (code: number | null) => reject(new Error(`the service exited (${code}) before listening:\n${output}`));
+      child!.once('exit', exited);
+      child!.stdout!.on('data', () => {
+        if (!output.includes('"msg":"listening"')) return;
+        child!.off('exit', exited);
+        resolve();
+      });
+    });
+    await listening;
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 300; i++) {
-      if (await http(`${base}/healthz`).then((r) => r.status === 200, () => false)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    expect((await http(`${base}/healthz`)).status).toBe(200);
     for (let i = 0; i < bodies.length; i += 20) await Promise.all(bodies.slice(i, i + 20).map((b) => postSigned(base, b)));
     // Refused and quarantined bodies full of personal data.
     await postSigned(base, bodies[0]!, 'wrong-secret');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModules } from '../../app/modules.ts';
+import { MODULES } from '../../app/modules.ts';
 import type { Service } from '../../app/server.ts';
 import { billingEnv, runFacts } from '../../reports/billing/facts-job.ts';
 import { createFollowDispatcher } from '../../reports/follow.ts';
@@ -96,7 +96,7 @@ describe.each(RUNS)('incremental equals full: $name', ({ sim, filled }) => {
     const config = join(dir, `${String(sim.seed)}.json`);
     writeFileSync(config, JSON.stringify({ ...simulationConfig(sim), sla: SLA }));
     service = await startTestService(wh, { CONFIG_FILE: config });
-    const followers = (await loadModules()).flatMap((m) => m.followers?.(service.deps) ?? []);
+    const followers = MODULES.flatMap((m) => m.followers?.(service.deps) ?? []);
     expect(followers.map((f) => f.name).sort()).toEqual(['billing.facts', 'sla.waits']);
     const dispatcher = createFollowDispatcher(followers, service.deps.log, { registry });
 

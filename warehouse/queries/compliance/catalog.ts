@@ -34,7 +34,6 @@ export const catalogTables = defineQuery({
     total_bytes: z.coerce.number(),
   }),
 });
-export type CatalogTable = Awaited<ReturnType<typeof catalogTables>>[number];
 
 export const pendingMutations = defineQuery({
   name: 'compliance.pending_mutations',
@@ -43,13 +42,6 @@ export const pendingMutations = defineQuery({
         GROUP BY table`,
   params: z.object({ db: z.string() }),
   row: z.object({ table: z.string(), pending: z.coerce.number(), oldest: z.string(), fail_reason: z.string() }),
-});
-
-export const clickhouseVersion = defineQuery({
-  name: 'compliance.version',
-  sql: `SELECT version() AS version`,
-  params: z.object({}),
-  row: z.object({ version: z.string() }),
 });
 
 /** Tables without storage of their own: views read other tables, dictionaries are caches. */

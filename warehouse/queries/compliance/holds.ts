@@ -88,10 +88,3 @@ export async function rebuildHeldSubjects(wh: Warehouse): Promise<void> {
     clickhouse_settings: { log_comment: 'compliance.held_subjects' },
   });
 }
-
-export const heldSubjectCount = defineQuery({
-  name: 'compliance.held_subject_count',
-  sql: `SELECT count() AS n FROM (SELECT arrayJoin(subject_ids) AS id FROM {{db}}.legal_holds_v1 FINAL WHERE status = 'active' AND id != '')`,
-  params: z.object({}),
-  row: z.object({ n: z.coerce.number() }),
-});
