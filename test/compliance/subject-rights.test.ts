@@ -106,7 +106,10 @@ describe('access export (DSAR)', () => {
     expect(byTable('user_preferences_v1').map((e) => e.status)).toEqual(['stop']);
     expect(byTable('contacts_v1').map((e) => e.record.user_id).sort()).toEqual(['', ANA_BSUID]);
     expect(byTable('raw_webhooks_v1')).toHaveLength(5);
-    expect(events).toHaveLength(13);
+    // Her two waits (started by A1 and A2), each in the human and any families, derived after
+    // the bodies were loaded.
+    expect(byTable('sla_waits_v1').map((e) => `${e.record.start_wamid}:${e.record.family}`).sort()).toEqual(['wamid.A1:any', 'wamid.A1:human', 'wamid.A2:any', 'wamid.A2:human']);
+    expect(events).toHaveLength(17);
 
     const everything = [...files.values()].map((b) => b.toString()).join('\n');
     for (const other of [BRUNO, CARLA, 'Bruno Lima', 'Carla Weber', 'wamid.B1', 'wamid.O2', 'wamid.C1', 'wamid.O3']) expect(everything).not.toContain(other);
