@@ -2,7 +2,7 @@ import type { ServiceModule } from '../../app/modules.ts';
 import { billingCli } from './cli.ts';
 import { billingConfig } from './config.ts';
 import { factsJob } from './facts-job.ts';
-import { billingRoutes } from './routes.ts';
+import { mountBillingRoutes } from './routes.ts';
 import { BillingReports } from './service.ts';
 
 /**
@@ -11,7 +11,7 @@ import { BillingReports } from './service.ts';
  */
 export default {
   name: 'billing',
-  routes: billingRoutes,
+  routes: mountBillingRoutes,
   jobs(deps) {
     const cfg = billingConfig(deps.config);
     const reports = new BillingReports(deps);

@@ -26,7 +26,7 @@ beforeEach(() => truncateAll(wh));
 
 async function chainOf(n: number) {
   const audit = createAccessAudit(wh);
-  for (let i = 1; i <= n; i++) await audit.record({ actor: `privacy#${i}`, role: 'privacy', action: 'report_run', params: { report: 'x', subject: 'ab'.repeat(32) }, rows: i });
+  for (let i = 1; i <= n; i++) await audit.record({ actor: `privacy#${i}`, role: 'privacy', action: 'compliance.x', params: { subject: 'ab'.repeat(32) }, rows: i });
   return audit;
 }
 
@@ -79,7 +79,7 @@ describe('access audit chain', () => {
     expect(fromProcess.firstBroken?.seq).toBe(4);
 
     // The running process goes on from its own head, so the gap stays in the chain.
-    await audit.record({ actor: 'privacy#9', role: 'privacy', action: 'report_run', params: {} });
+    await audit.record({ actor: 'privacy#9', role: 'privacy', action: 'compliance.pii_inventory', params: {} });
     expect((await verifyAuditChain(wh)).firstBroken).toEqual({ seq: 4, reason: 'entry 4 is missing' });
   });
 
@@ -91,7 +91,8 @@ describe('access audit chain', () => {
       expect((await get(null)).status).toBe(401);
       await http(`${svc.url()}/api/compliance/inventory?format=csv`, { headers: authHeader('privacy') });
       const ok = JSON.parse((await get('privacy')).text);
-      expect(ok).toMatchObject({ result: 'ok', entries_checked: 1, first_broken: null });
+      // The manager's refusal and the inventory export.
+      expect(ok).toMatchObject({ result: 'ok', entries_checked: 2, first_broken: null });
 
       await sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE rows_returned = 0 WHERE seq = 1`);
       const broken = JSON.parse((await get('privacy')).text);
@@ -99,7 +100,7 @@ describe('access audit chain', () => {
       const kept = await rows<{ result: string }>(wh, `SELECT result FROM {{db}}.audit_verifications_v1 ORDER BY verified_at`);
       expect(kept.map((k) => k.result)).toEqual(['ok', 'broken']);
       const actions = await rows<{ action: string }>(wh, `SELECT action FROM {{db}}.access_audit_v1 ORDER BY seq`);
-      expect(actions.map((a) => a.action)).toEqual(['report_run', 'audit_verify', 'audit_verify']);
+      expect(actions.map((a) => a.action)).toEqual(['compliance.audit_verify', 'compliance.pii_inventory', 'compliance.audit_verify', 'compliance.audit_verify']);
     } finally {
       await svc.stop();
     }
