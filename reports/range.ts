@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { badParameter } from '../app/http-error.ts';
 
@@ -33,8 +34,10 @@ const ISO_INSTANT = /^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:
 export const instantSchema = z
   .string()
   .regex(ISO_INSTANT, 'expected an ISO date (2025-03-01) or date-time with Z or an offset (2025-03-01T09:00:00Z)')
-  .transform((s) => new Date(s))
-  .refine((d) => !Number.isNaN(d.getTime()), 'not a calendar date')
+  // luxon checks the calendar (2025-02-30 is no date; JavaScript's Date reads it as March 2).
+  .transform((s) => DateTime.fromISO(s, { zone: 'utc' }))
+  .refine((d) => d.isValid, 'not a calendar date')
+  .transform((d) => d.toJSDate())
   .refine((d) => inBounds(d.getTime()), `must be ${BOUNDS_TEXT}`);
 
 /** A date-time with Z or an offset (as a body field), within the bounds; stays a string. */

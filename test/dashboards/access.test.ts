@@ -86,9 +86,11 @@ describe('who may see what', () => {
     expect(views[0]).toMatchObject({ actor: 'finance#3', role: 'finance' });
     expect(JSON.parse(views[0]!.params_json)).toEqual({ dashboard: 'finance', from: '2025-03-01', to: '2025-03-12', waba: 'W1' });
     expect(await audited('dashboards.data')).toHaveLength(1);
-    // A refused view is not a view.
+    // A refused view is recorded as the refusal it is, not as a view.
     await get('/dashboards/privacy', { ...html, ...authHeader('finance') });
-    expect(await audited('dashboards.view')).toHaveLength(1);
+    const after = await audited('dashboards.view');
+    expect(after).toHaveLength(2);
+    expect(JSON.parse(after[1]!.params_json)).toEqual({ dashboard: 'privacy', status: 403 });
   });
 });
 
