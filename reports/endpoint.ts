@@ -110,8 +110,13 @@ const PLAIN = new Set([
 
 function plainQuery(q: Query): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(q)) out[k.slice(0, 40)] = PLAIN.has(k) && typeof v === 'string' ? v.slice(0, 64) : '…';
+  for (const [k, v] of Object.entries(q)) out[unnumbered(k.slice(0, 40))] = PLAIN.has(k) && typeof v === 'string' ? v.slice(0, 64) : '…';
   return out;
+}
+
+/** Text a caller wrote, for the audit: a long run of digits (a phone number typed anywhere) cut out. */
+function unnumbered(text: string): string {
+  return text.replace(/\d{6,}/g, '…');
 }
 
 interface Reply {
@@ -138,7 +143,10 @@ async function serve(deps: AppDeps, r: ReportRoute<any>, req: Request, res: Resp
     const parameter = known.extra.body?.parameter;
     reply = {
       status: known.status,
-      audit: { ...plainQuery(query), status: known.status, refused: known.message.slice(0, 300), ...(parameter ? { parameter } : {}) },
+      audit: {
+        ...plainQuery(query), status: known.status, refused: unnumbered(known.message.slice(0, 300)),
+        ...(typeof parameter === 'string' ? { parameter: unnumbered(parameter) } : {}),
+      },
       send() {
         for (const [k, v] of Object.entries(known.extra.headers ?? {})) res.setHeader(k, v);
         res.status(known.status).json(known.json());
@@ -167,7 +175,7 @@ async function answer(deps: AppDeps, r: ReportRoute<any>, req: Request, res: Res
   const audit = { ...(r.audit ? r.audit(params) : plainQuery(input.query)), ...(out.audit ?? {}) };
   if ('file' in out) {
     return {
-      status: 200, audit, send() {
+      status: 200, audit: { ...audit, status: 200 }, send() {
         res.setHeader('Content-Type', out.contentType);
         for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
         res.end(out.file);
@@ -197,11 +205,7 @@ async function answer(deps: AppDeps, r: ReportRoute<any>, req: Request, res: Res
   };
 }
 
-/** A parameter check from a zod schema: the first problem answers 400 naming its parameter. */
-export function zodParams<T extends z.ZodType>(schema: T, from: 'query' | 'body' = 'query'): (input: ParamInput) => z.output<T> {
-  return (input) => parseWith(schema, from === 'query' ? input.query : (input.body ?? {}));
-}
-
+/** Parses with a zod schema (query or body): the first problem answers 400 naming its parameter. */
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;

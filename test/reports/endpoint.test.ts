@@ -65,6 +65,14 @@ describe('range parameters: bounded, 400 naming the parameter', () => {
     ]);
   });
 
+  it('keeps a number typed into any parameter out of the audit of the refusal', async () => {
+    const r = await get('/api/reports/sla/waits?wa_id=5511987654321&5511987654322=x', 'manager');
+    expect(r.status).toBe(400);
+    const [entry] = await audit('sla.waits');
+    expect(JSON.parse(entry!.params_json)).toMatchObject({ status: 400, wa_id: '…' });
+    expect(entry!.params_json).not.toMatch(/5511987654321|5511987654322/);
+  });
+
   it('refuses billing months outside the years 2000–2100', async () => {
     const r = await get('/api/reports/charges?month=9999-12', 'finance');
     expect(r.status).toBe(400);
