@@ -160,3 +160,22 @@ describe('when the warehouse cannot be reached', () => {
     expect(JSON.parse(r.text).error).toMatch(/retry later/);
   });
 });
+
+describe('when the store has no room to write', () => {
+  it('answers reports 503 with Retry-After: the access audit cannot be written, so nothing is handed out', async () => {
+    // The engine's own disk-full refusal (NOT_ENOUGH_SPACE): no insert into the audit table while
+    // less than 10^18 bytes are free.
+    const audit = `${ctx.wh.database}.access_audit_v1`;
+    await ctx.wh.writer.command({ query: `ALTER TABLE ${audit} MODIFY SETTING min_free_disk_bytes_to_perform_insert = 1000000000000000000` });
+    try {
+      for (const [path, role] of [['/api/compliance/inventory?format=csv', 'privacy'], ['/api/reports/charges?month=2025-08', 'finance'], ['/api/reports/sla?from=2025-03-01&to=2025-03-02', 'manager']] as const) {
+        const r = await get(path, role);
+        expect([path, r.status, r.headers['retry-after']]).toEqual([path, 503, '5']);
+        expect(JSON.parse(r.text)).toEqual({ error: 'the warehouse cannot serve this now; retry later' });
+      }
+    } finally {
+      await ctx.wh.writer.command({ query: `ALTER TABLE ${audit} RESET SETTING min_free_disk_bytes_to_perform_insert` });
+    }
+    expect((await get('/api/compliance/inventory?format=csv', 'privacy')).status).toBe(200);
+  });
+});
