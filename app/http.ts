@@ -5,6 +5,7 @@ import type { IngestMetrics } from '../ingest/metrics.ts';
 import type { IngestPipeline } from '../ingest/pipeline.ts';
 import { SESSION_COOKIE, findPrincipal } from './auth.ts';
 import { loginPage } from './login-page.ts';
+import { asHttpError } from './http-error.ts';
 
 /** The express app for everything but the webhook: health, metrics, login, API and dashboards. */
 export function createHttpApp(deps: AppDeps, modules: ServiceModule[], metrics: IngestMetrics, ingest: IngestPipeline): Express {
@@ -61,10 +62,13 @@ export function createHttpApp(deps: AppDeps, modules: ServiceModule[], metrics: 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
-  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) deps.log.error({ err }, 'request failed');
-    if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'internal error' : err.message });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const known = asHttpError(err);
+    if (!known || known.status >= 500) deps.log.error({ err }, 'request failed');
+    if (res.headersSent) return;
+    if (!known) return void res.status(500).json({ error: 'internal error' });
+    for (const [k, v] of Object.entries(known.extra.headers ?? {})) res.setHeader(k, v);
+    res.status(known.status).json(known.json());
   });
   return app;
 }

@@ -5,6 +5,7 @@ import type { AppDeps } from '../app/deps.ts';
 import type { Principal } from '../app/auth.ts';
 import { assets } from './assets.ts';
 import { allowed, signedIn, viewerOf, wantsHtml } from './access.ts';
+import { mayView } from './source.ts';
 import { findDashboard } from './catalog.ts';
 import { dashboardPayload } from './payload.ts';
 import { indexPage } from './pages/index-page.ts';
@@ -35,8 +36,11 @@ function serveAsset(req: Request, res: Response): void {
   res.type(a.type).send(a.body);
 }
 
-/** The dashboard named in the path, once the principal is signed in and allowed; otherwise answered. */
-function open(req: Request, res: Response, deps: AppDeps): { d: Dashboard<unknown>; principal: Principal; query: DashboardQuery } | undefined {
+/**
+ * The dashboard named in the path, once the principal is signed in, allowed and its filters are
+ * good; otherwise answered, and a refusal (403, 400) recorded in the access audit as `action`.
+ */
+async function open(req: Request, res: Response, deps: AppDeps, action: string): Promise<{ d: Dashboard<unknown>; principal: Principal; query: DashboardQuery } | undefined> {
   const principal = signedIn(req, res, deps);
   if (!principal) return undefined;
   const d = findDashboard(String(req.params.dashboard));
@@ -44,25 +48,23 @@ function open(req: Request, res: Response, deps: AppDeps): { d: Dashboard<unknow
     res.status(404).json({ error: `no dashboard ${String(req.params.dashboard).slice(0, 40)}` });
     return undefined;
   }
-  if (!allowed(req, res, principal, d)) return undefined;
-  try {
-    return { d, principal, query: parseQuery(req.query as Record<string, unknown>, deps.now()) };
-  } catch (e) {
-    if (!(e instanceof QueryError)) throw e;
-    if (wantsHtml(req)) res.status(400).type('html').send(messagePage(principal, 'Bad filter', e.message));
-    else res.status(400).json({ error: e.message, parameter: e.parameter });
+  if (!mayView(d, principal.role)) {
+    await audit(deps, principal, action, { dashboard: d.id, status: 403 });
+    allowed(req, res, principal, d);
     return undefined;
   }
+  return orBadQuery(req, res, deps, principal, action, d, async () => ({ d, principal, query: parseQuery(req.query as Record<string, unknown>, deps.now()) }));
 }
 
-/** A filter the reports refuse (e.g. a WABA nobody knows) is the caller's error, not the server's. */
-async function orBadQuery<T>(req: Request, res: Response, principal: Principal, work: () => Promise<T>): Promise<T | undefined> {
+/** A filter the reports refuse (a WABA nobody knows, a year out of bounds) is the caller's error: 400, audited. */
+async function orBadQuery<T>(req: Request, res: Response, deps: AppDeps, principal: Principal, action: string, d: Dashboard<unknown>, work: () => Promise<T>): Promise<T | undefined> {
   try {
     return await work();
   } catch (e) {
     if (!(e instanceof QueryError)) throw e;
+    await audit(deps, principal, action, { dashboard: d.id, status: 400, parameter: e.parameter, refused: e.message.slice(0, 300) });
     if (wantsHtml(req)) res.status(400).type('html').send(messagePage(principal, 'Bad filter', e.message));
-    else res.status(400).json({ error: e.message, parameter: e.parameter });
+    else res.status(400).json(e.json());
     return undefined;
   }
 }
@@ -78,36 +80,36 @@ function routes(router: Router, deps: AppDeps): void {
   router.get('/dashboards', async (req, res) => {
     const principal = signedIn(req, res, deps);
     if (!principal) return;
-    await audit(deps, principal, 'dashboard.index', {});
+    await audit(deps, principal, 'dashboards.index', {});
     res.type('html').send(indexPage(principal));
   });
 
   router.get('/dashboards/:dashboard', async (req, res) => {
-    const o = open(req, res, deps);
+    const o = await open(req, res, deps, 'dashboards.view');
     if (!o) return;
-    await audit(deps, o.principal, 'dashboard.view', { dashboard: o.d.id, ...o.query });
+    await audit(deps, o.principal, 'dashboards.view', { dashboard: o.d.id, ...o.query });
     res.type('html').send(dashboardPage(o.d, o.principal, o.query, deps.config.file.tenants));
   });
 
   router.get('/dashboards/:dashboard/data', async (req, res) => {
-    const o = open(req, res, deps);
+    const o = await open(req, res, deps, 'dashboards.data');
     if (!o) return;
     const now = deps.now();
-    const payload = await orBadQuery(req, res, o.principal, () => dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now }));
+    const payload = await orBadQuery(req, res, deps, o.principal, 'dashboards.data', o.d, () => dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now }));
     if (!payload) return;
-    await audit(deps, o.principal, 'dashboard.data', { dashboard: o.d.id, ...o.query });
+    await audit(deps, o.principal, 'dashboards.data', { dashboard: o.d.id, ...o.query });
     res.setHeader('Cache-Control', 'no-store');
     res.json(payload);
   });
 
   router.get('/dashboards/:dashboard/snapshot.html', async (req, res) => {
-    const o = open(req, res, deps);
+    const o = await open(req, res, deps, 'dashboards.snapshot');
     if (!o) return;
     const now = deps.now();
-    const payload = await orBadQuery(req, res, o.principal, () => dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now }));
+    const payload = await orBadQuery(req, res, deps, o.principal, 'dashboards.snapshot', o.d, () => dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now }));
     if (!payload) return;
     const { html, csp } = snapshotHtml(payload);
-    await audit(deps, o.principal, 'dashboard.snapshot', { dashboard: o.d.id, ...o.query }, sha256(html));
+    await audit(deps, o.principal, 'dashboards.snapshot', { dashboard: o.d.id, ...o.query }, sha256(html));
     // The file carries its own CSP (hashes of its inline scripts); the header says the same.
     res.setHeader('Content-Security-Policy', `${csp}; frame-ancestors 'none'`);
     res.setHeader('Content-Disposition', `attachment; filename="${o.d.id}-${o.query.from}-${o.query.to}.html"`);
@@ -117,7 +119,7 @@ function routes(router: Router, deps: AppDeps): void {
 
   router.get('/dashboards/:dashboard/:picture', async (req, res) => {
     const m = /^([a-z0-9-]+)\.(svg|png)$/.exec(String(req.params.picture));
-    const o = open(req, res, deps);
+    const o = await open(req, res, deps, 'dashboards.picture');
     if (!o) return;
     const binding = m ? o.d.charts.find((c) => c.chart.id === m[1]) : undefined;
     if (!m || !binding) {
@@ -127,14 +129,14 @@ function routes(router: Router, deps: AppDeps): void {
     const format = m[2] as 'svg' | 'png';
     const { size, scale } = pictureSize(req.query as Record<string, unknown>, binding.chart.size);
     const now = deps.now();
-    const payload = await orBadQuery(req, res, o.principal, () =>
+    const payload = await orBadQuery(req, res, deps, o.principal, 'dashboards.picture', o.d, () =>
       dashboardPayload(o.d, { deps, query: o.query, viewer: viewerOf(o.principal), now }, { only: binding.chart.id, size }),
     );
     if (!payload) return;
     const chart = payload.charts[0]!;
     const svg = await renderSvg(chart.spec);
     const body = format === 'svg' ? Buffer.from(svg, 'utf8') : svgToPng(svg, scale);
-    await audit(deps, o.principal, 'dashboard.picture', { dashboard: o.d.id, chart: chart.id, format, ...o.query }, sha256(body));
+    await audit(deps, o.principal, 'dashboards.picture', { dashboard: o.d.id, chart: chart.id, format, ...o.query }, sha256(body));
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Content-Disposition', `inline; filename="${o.d.id}-${chart.id}.${format}"`);
     res.type(format === 'svg' ? 'image/svg+xml' : 'image/png').send(body);

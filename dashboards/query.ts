@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { HttpError } from '../app/http-error.ts';
+import { BOUNDS_TEXT, yearInBounds } from '../reports/range.ts';
 
 /**
  * The filters every dashboard understands: a date range (whole UTC days, both ends included) and
@@ -26,12 +28,13 @@ const querySchema = z.object({
   team: id.optional(),
 });
 
-export class QueryError extends Error {
+/** A bad filter: 400 naming the parameter. */
+export class QueryError extends HttpError {
   constructor(
     readonly parameter: string,
     message: string,
   ) {
-    super(`${parameter}: ${message}`);
+    super(400, `${parameter}: ${message}`, { body: { parameter } });
   }
 }
 
@@ -63,6 +66,7 @@ export function parseQuery(raw: Record<string, unknown>, now: Date): DashboardQu
   }
   const q = parsed.data;
   for (const k of ['from', 'to'] as const) if (q[k] && !isRealDay(q[k]!)) throw new QueryError(k, `${q[k]} is not a calendar date`);
+  for (const k of ['from', 'to'] as const) if (q[k] && !yearInBounds(q[k]!)) throw new QueryError(k, `must be ${BOUNDS_TEXT}`);
   const to = q.to ?? now.toISOString().slice(0, 10);
   const from = q.from ?? addDays(to, -(DEFAULT_DAYS - 1));
   if (from > to) throw new QueryError('from', 'must not be after to');

@@ -33,7 +33,7 @@ export async function writeSnapshots(deps: AppDeps, now: Date): Promise<string[]
     await deps.audit.record({
       actor: ARCHIVE_VIEWER.actor,
       role: 'system',
-      action: 'dashboard.snapshot',
+      action: 'dashboards.snapshot',
       params: { dashboard: d.id, from: query.from, to: query.to, archived: `snapshots/${query.to}/${d.id}.html` },
       exportSha256: createHash('sha256').update(html).digest('hex'),
     });

@@ -218,7 +218,9 @@ function status(ctx: Ctx, waba: string, md: ReturnType<typeof metadata>, s: Obj 
     error_details: str(obj(first?.error_data)?.details), errors_json: errors.length ? json(errors) : '',
     known_status: KNOWN_STATUSES.has(value), raw_json: json(raw),
   };
-  if (row.error_code !== null && !Number.isInteger(row.error_code)) row.error_code = null;
+  // The column is Int32: a code outside it would be stored wrapped (99999999999 as 1215752191).
+  // Such a code is no code Meta documents; the exact value stays in errors_json and raw_json.
+  if (row.error_code !== null && !(Number.isInteger(row.error_code) && Math.abs(row.error_code) < 2 ** 31)) row.error_code = null;
   subject(ctx, row.recipient_id, row.recipient_user_id);
   if (!row.known_status) unknown(ctx, 'status', value, path, raw);
   ctx.rows.statuses.push(row);

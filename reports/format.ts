@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
-import type { Response } from 'express';
 import type { Warehouse } from '../warehouse/client.ts';
 import { encodeRows, type ColumnSpec } from '../warehouse/encode.ts';
 
@@ -8,7 +6,8 @@ export type { ColumnSpec };
 export const FORMATS = ['json', 'csv', 'arrow', 'parquet'] as const;
 export type ExportFormat = (typeof FORMATS)[number];
 
-const CONTENT_TYPES: Record<ExportFormat, string> = {
+/** The Content-Type of each export format, for every route that sends one. */
+export const CONTENT_TYPES: Record<ExportFormat, string> = {
   json: 'application/json; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
   arrow: 'application/vnd.apache.arrow.file',
@@ -84,29 +83,4 @@ export async function encode(
     case 'parquet':
       return encodeRows(wh, rows, columns, 'Parquet');
   }
-}
-
-/**
- * Sends rows in the requested format; returns the SHA-256 of what was sent. `beforeSend` runs with
- * that hash before any byte leaves, so the access audit holds every export that was answered.
- */
-export async function sendRows(
-  res: Response,
-  wh: Warehouse,
-  opts: {
-    rows: readonly Record<string, unknown>[];
-    columns: readonly ColumnSpec[];
-    format: ExportFormat;
-    filename: string;
-    beforeSend?: (sha256: string) => Promise<void>;
-  },
-): Promise<string> {
-  const bytes = await encode(wh, opts.rows, opts.columns, opts.format);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  await opts.beforeSend?.(sha256);
-  const ext = opts.format === 'arrow' ? 'arrow' : opts.format;
-  res.setHeader('Content-Type', CONTENT_TYPES[opts.format]);
-  if (opts.format !== 'json') res.setHeader('Content-Disposition', `attachment; filename="${opts.filename}.${ext}"`);
-  res.end(bytes);
-  return sha256;
 }

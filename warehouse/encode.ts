@@ -23,20 +23,32 @@ export async function encodeRows(
     if (!SAFE_NAME.test(c.name) || !SAFE_TYPE.test(c.type)) throw new Error(`unsafe column spec ${c.name}`);
   }
   const structure = columns.map((c) => `${c.name} ${c.type}`).join(', ').replaceAll("'", "\\'");
+  const settings = "SETTINGS output_format_arrow_compression_method = 'none', date_time_input_format = 'best_effort'";
+  if (rows.length === 0) {
+    // No rows: the `format` function cannot read an empty input, and an empty file still carries
+    // the columns and their types. `null` is a table function of the given structure and no rows.
+    return collect(await wh.reader.exec({
+      query: `SELECT * FROM null('${structure}') ${settings} FORMAT ${format}`,
+      clickhouse_settings: { log_comment: `encode.${format}` },
+    }));
+  }
   // The rows go in as JSON text in bounded pieces, one parameter each (one string of a large export
   // would pass V8's maximum string length), numbered so the output keeps their order.
   const pieces = jsonPieces(rows, columns);
   const params = Object.fromEntries(pieces.map((p, i) => [`d${i}`, p]));
   const union = pieces.map((_, i) => `SELECT * FROM format(JSONEachRow, '__n UInt64, ${structure}', {d${i}:String})`).join(' UNION ALL ');
-  const result = await wh.reader.exec({
+  return collect(await wh.reader.exec({
     // Settings in the statement itself: the embedded engine would keep request settings for the
     // rest of the connection's session.
     query: `SELECT * EXCEPT __n FROM (${union}) ORDER BY __n
-            SETTINGS output_format_arrow_compression_method = 'none', date_time_input_format = 'best_effort'
+            ${settings}
             FORMAT ${format}`,
     query_params: params,
     clickhouse_settings: { log_comment: `encode.${format}` },
-  });
+  }));
+}
+
+async function collect(result: { stream: AsyncIterable<unknown> }): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
   return Buffer.concat(chunks);

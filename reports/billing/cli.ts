@@ -108,7 +108,7 @@ export function billingCli(program: Command, open: Open): void {
     .requiredOption('--effective-from <YYYY-MM-DD>', 'first local date the card applies')
     .action((file: string, o: { currency: string; effectiveFrom: string }) => withReports(open, async (r, deps) => {
       const loaded = await r.loadRateCard(readFileSync(file, 'utf8'), { currency: o.currency, effectiveFrom: o.effectiveFrom, sourceName: basename(file), loadedBy: 'cli' });
-      await deps.audit.record({ actor: 'cli', role: 'system', action: 'billing.rate_card.load', params: { currency: o.currency, effective_from: o.effectiveFrom, source_sha256: loaded.source_sha256 }, rows: loaded.entries });
+      await deps.audit.record({ actor: 'cli', role: 'system', action: 'billing.rate_card_load', params: { currency: o.currency, effective_from: o.effectiveFrom, source_sha256: loaded.source_sha256 }, rows: loaded.entries });
       console.log(`loaded ${loaded.kind} card ${loaded.currency} from ${loaded.effective_from}: ${loaded.entries} prices, ${loaded.markets} markets`);
       for (const w of loaded.warnings) console.log(`warning: ${w}`);
     }));
@@ -131,7 +131,7 @@ export function billingCli(program: Command, open: Open): void {
     .option('--waba-id <id>', 'when the response has no "id"')
     .action((file: string, o: { wabaId?: string }) => withReports(open, async (r, deps) => {
       const result = await r.importAnalytics(JSON.parse(readFileSync(file, 'utf8')), o.wabaId, 'cli');
-      await deps.audit.record({ actor: 'cli', role: 'system', action: 'billing.reconciliation.import', params: { import_id: result.import.import_id, waba_id: result.import.waba_id }, rows: result.rows.length });
+      await deps.audit.record({ actor: 'cli', role: 'system', action: 'billing.reconciliation_import', params: { import_id: result.import.import_id, waba_id: result.import.waba_id }, rows: result.rows.length });
       const differ = result.rows.filter((x) => x.status !== 'match').length;
       console.log(`imported ${result.import.points} ${result.import.source} points for ${result.import.waba_id} (${result.import.first_day} … ${result.import.last_day}); ${differ} of ${result.rows.length} day-category rows differ`);
     }));

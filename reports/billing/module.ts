@@ -3,7 +3,7 @@ import { billingCli } from './cli.ts';
 import { billingConfig } from './config.ts';
 import { billingEnv, factsJob } from './facts-job.ts';
 import { billingFollower } from './follow.ts';
-import { billingRoutes } from './routes.ts';
+import { mountBillingRoutes } from './routes.ts';
 import { BillingReports } from './service.ts';
 
 /**
@@ -12,7 +12,7 @@ import { BillingReports } from './service.ts';
  */
 export default {
   name: 'billing',
-  routes: billingRoutes,
+  routes: mountBillingRoutes,
   jobs(deps) {
     const cfg = billingConfig(deps.config);
     const reports = new BillingReports(deps);

@@ -1,4 +1,5 @@
 import { FORMATS, type ExportFormat } from '../format.ts';
+import { BOUNDS_TEXT, yearInBounds } from '../range.ts';
 import { CHARGE_DIMENSIONS, type ChargeDimension } from './charges.ts';
 import { BillingRequestError } from './service.ts';
 import { isDate, isMonth } from './zone.ts';
@@ -21,6 +22,7 @@ export function monthParam(q: Query, required = false): string | undefined {
     return undefined;
   }
   if (!isMonth(m)) throw new BillingRequestError(400, `month must be YYYY-MM, got "${m.slice(0, 20)}"`);
+  if (!yearInBounds(m)) throw new BillingRequestError(400, `month must be ${BOUNDS_TEXT}, got "${m}"`);
   return m;
 }
 
@@ -28,6 +30,7 @@ export function dateParam(q: Query, name: string): string | undefined {
   const d = one(q, name);
   if (d === undefined || d === '') return undefined;
   if (!isDate(d)) throw new BillingRequestError(400, `${name} must be a date YYYY-MM-DD, got "${d.slice(0, 20)}"`);
+  if (!yearInBounds(d)) throw new BillingRequestError(400, `${name} must be ${BOUNDS_TEXT}, got "${d}"`);
   return d;
 }
 

@@ -1,3 +1,4 @@
+import { HttpError } from '../../app/http-error.ts';
 import { createHash } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
 import { forecastSnapshots, insertForecastSnapshots, type ForecastSnapshotRow } from '../../warehouse/queries/billing/forecasts.ts';
@@ -16,12 +17,9 @@ import { addMonths, isDate } from './zone.ts';
  * validated for shape), WABAs resolved, rows out. Reports read the rollup, never raw statuses.
  */
 
-export class BillingRequestError extends Error {
-  constructor(
-    readonly status: 400 | 404,
-    message: string,
-  ) {
-    super(message);
+export class BillingRequestError extends HttpError {
+  constructor(status: 400 | 404, message: string) {
+    super(status, message);
   }
 }
 

@@ -108,7 +108,7 @@ export function addCommands(program: Command, open: Open): void {
   retention.command('apply').description('set every table TTL to its retention policy').action(async () => {
     await withDeps(open, async (deps) => {
       const r = await applyRetention(deps.warehouse, privacyConfig(deps.config.file));
-      await deps.audit.record({ ...operator(), action: 'ttl_change', params: { changed: r.changed, failed: r.failed.map((f) => f.table) } });
+      await deps.audit.record({ ...operator(), action: 'compliance.retention_apply', params: { changed: r.changed, failed: r.failed.map((f) => f.table) } });
       console.log(`TTL changed on ${r.changed.length} table(s)${r.changed.length ? ': ' + r.changed.join(', ') : ''}; ${r.unchanged.length} already matched; ${r.failed.length} failed`);
       for (const f of r.failed) console.error(`  ${f.table}: ${f.error}`);
       if (r.failed.length) process.exitCode = 1;
@@ -117,7 +117,7 @@ export function addCommands(program: Command, open: Open): void {
   retention.command('status').description('retention status per table').action(async () => {
     await withDeps(open, async (deps) => {
       const rows = await retentionStatus(deps.warehouse, privacyConfig(deps.config.file), deps.now());
-      await deps.audit.record({ ...operator(), action: 'report_run', params: { report: 'retention_status' }, rows: rows.length });
+      await deps.audit.record({ ...operator(), action: 'compliance.retention_status', params: {}, rows: rows.length });
       for (const r of rows) console.log(`${r.status.padEnd(6)} ${r.table.padEnd(28)} policy ${String(r.policy_days ?? '-').padStart(5)} d  rows ${r.rows_total}  past ${r.rows_past_policy}  ${r.breach_reason}`);
     });
   });

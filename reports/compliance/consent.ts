@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Principal } from '../../app/auth.ts';
 import { appendConsentEvent, consentEvents, marketingViolations, meta131050Count } from '../../warehouse/queries/compliance/consent.ts';
+import { dateTimeSchema } from '../range.ts';
 import { privacyConfig, type PrivacyConfig } from './config.ts';
 import { chTime } from './rights.ts';
 import { jurisdictionOf, parseSubjectId } from './subject.ts';
@@ -19,7 +20,7 @@ export const consentInputSchema = z.object({
   action: z.enum(['opt_in', 'opt_out']),
   scope_category: z.enum(['marketing', 'utility', 'authentication', 'all']).default('marketing'),
   source_channel: z.string().regex(/^[a-z_]{2,40}$/).default('api'),
-  captured_at: z.iso.datetime({ offset: true }).optional(),
+  captured_at: dateTimeSchema.optional(),
   notice_text_version: z.string().max(200).default(''),
   notice_text: z.string().max(20_000).optional(),
   notice_text_sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
@@ -60,7 +61,7 @@ export async function recordConsent(deps: AppDeps, who: Principal, input: Consen
   };
   await appendConsentEvent(deps.warehouse, row);
   await deps.audit.record({
-    actor: who.actor, role: who.role, action: 'consent_record',
+    actor: who.actor, role: who.role, action: 'compliance.consent_record',
     params: { subject: row.subject_hash, consent_event_id: row.consent_event_id, action: row.action, scope: row.scope_category },
   });
   return { consent_event_id: row.consent_event_id, subject_hash: row.subject_hash, action: row.action, scope_category: row.scope_category, captured_at: captured.toISOString() };

@@ -137,7 +137,7 @@ export async function buildAccessExport(
   await deps.audit.record({
     actor: who.actor,
     role: who.role,
-    action: 'dsar_export',
+    action: 'compliance.dsar',
     params: { subject: subjectHash, request_id: statement.request_id, rights_request_id: rights.request_id, manifest_sha256: manifestSha256 },
     rows: events.length,
     exportSha256: zipSha256,
@@ -159,7 +159,7 @@ export async function buildPortability(deps: AppDeps, who: Principal, subject: S
   const body = Buffer.from(JSON.stringify(doc));
   const hash = sha256(body);
   await deps.audit.record({
-    actor: who.actor, role: who.role, action: 'portability_export',
+    actor: who.actor, role: who.role, action: 'compliance.portability',
     params: { subject: deps.pseudonyms.subject(subject.id) }, rows: doc.messages.length + doc.profile.length + doc.preferences.length, exportSha256: hash,
   });
   return { body, sha256: hash };

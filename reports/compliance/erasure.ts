@@ -1,3 +1,4 @@
+import { HttpError } from '../../app/http-error.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Principal } from '../../app/auth.ts';
@@ -48,9 +49,11 @@ export interface ErasureReceipt {
   receipt_sha256: string;
 }
 
-export class ErasureRefused extends Error {
+/** 409: the subject is under legal hold. The refusal is already in the access audit. */
+export class ErasureRefused extends HttpError {
+  readonly audited = true;
   constructor(readonly holds: Array<{ hold_id: string; reason: string; legal_reference: string; review_at: string | null }>, readonly requestId: string) {
-    super(`erasure refused: subject is under legal hold ${holds.map((h) => h.hold_id).join(', ')}`);
+    super(409, `erasure refused: subject is under legal hold ${holds.map((h) => h.hold_id).join(', ')}`, { body: { status: 'refused', request_id: requestId, holds } });
   }
 }
 
@@ -88,8 +91,8 @@ export async function eraseSubject(
     });
     if (rights) await settleRequest(deps, rights, 'refused', holds.map((h) => h.hold_id).join(' '));
     await deps.audit.record({
-      actor: who.actor, role: who.role, action: 'erasure_refused',
-      params: { subject: subjectHash, request_id: requestId, holds: holds.map((h) => h.hold_id), legal_ground: input.legalGround },
+      actor: who.actor, role: who.role, action: 'compliance.erasure',
+      params: { status: 'refused', subject: subjectHash, request_id: requestId, holds: holds.map((h) => h.hold_id), legal_ground: input.legalGround },
     });
     throw new ErasureRefused(holds.map((h) => ({ hold_id: h.hold_id, reason: h.reason, legal_reference: h.legal_reference, review_at: h.review_at })), requestId);
   }
@@ -133,7 +136,7 @@ export async function eraseSubject(
   });
   if (rights) await settleRequest(deps, rights, clean ? 'completed' : 'failed', receipt.receipt_sha256);
   await deps.audit.record({
-    actor: who.actor, role: who.role, action: 'erasure_execute',
+    actor: who.actor, role: who.role, action: 'compliance.erasure',
     params: { subject: subjectHash, request_id: requestId, legal_ground: input.legalGround, status: receipt.status, tables: evidence.length },
     rows: evidence.reduce((n, e) => n + e.rows_before, 0),
     exportSha256: receipt.receipt_sha256,

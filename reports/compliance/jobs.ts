@@ -28,7 +28,7 @@ export async function saveSnapshot(deps: AppDeps, report: string, rows: readonly
   const content = JSON.stringify(rows);
   const hash = sha256(content);
   await insertSnapshot(deps.warehouse, { snapshot_id: `snap_${randomUUID()}`, taken_at: now.getTime(), report, rows: rows.length, sha256: hash, content });
-  await deps.audit.record({ ...SYSTEM, action: 'report_run', params: { report, snapshot: true }, rows: rows.length, exportSha256: hash });
+  await deps.audit.record({ ...SYSTEM, action: `compliance.${report}`, params: { snapshot: true }, rows: rows.length, exportSha256: hash });
   return hash;
 }
 
@@ -51,7 +51,7 @@ export async function runRetention(deps: AppDeps, now: Date) {
   const cfg = privacyConfig(deps.config.file);
   const applied = await applyRetention(deps.warehouse, cfg);
   if (applied.changed.length || applied.failed.length) {
-    await deps.audit.record({ ...SYSTEM, action: 'ttl_change', params: { changed: applied.changed, failed: applied.failed.map((f) => f.table) } });
+    await deps.audit.record({ ...SYSTEM, action: 'compliance.retention_apply', params: { changed: applied.changed, failed: applied.failed.map((f) => f.table) } });
   }
   const purged = await purgeContent(deps.warehouse, cfg, now);
   const reErased = await sweepSuppressed(deps, new Date(now.getTime() - 2 * DAY_MS));

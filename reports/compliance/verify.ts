@@ -56,7 +56,7 @@ export async function runAuditVerification(deps: AppDeps, who: Principal | { act
     verifier_version: VERIFIER_VERSION,
   })));
   await deps.audit.record({
-    actor: who.actor, role: who.role, action: 'audit_verify',
+    actor: who.actor, role: who.role, action: 'compliance.audit_verify',
     params: { result: result.result, first_broken: broken?.first_broken?.seq ?? null, ...(broken ? { chain: broken.writer } : {}) }, rows: v.entries,
   });
   return result;

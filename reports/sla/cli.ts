@@ -64,7 +64,7 @@ export function addSlaCli(program: Command, open: Open): void {
       const bytes = await encode(deps.warehouse, rows, columns, params.format);
       await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
       await deps.audit.record({
-        actor: 'cli', role: 'system', action: `report.sla.${kind}`, params: auditParams(params), rows: rows.length,
+        actor: 'cli', role: 'system', action: `sla.${kind}`, params: auditParams(params), rows: rows.length,
         exportSha256: createHash('sha256').update(bytes).digest('hex'),
       });
     } finally {

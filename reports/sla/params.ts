@@ -1,5 +1,7 @@
 import { DateTime } from 'luxon';
+import { HttpError } from '../../app/http-error.ts';
 import { FORMATS, type ExportFormat } from '../format.ts';
+import { BOUNDS_TEXT, inBounds } from '../range.ts';
 import { DIMENSIONS, PERIODS, type Dimension, type Period, type WaitFilter } from '../../warehouse/queries/sla/reports.ts';
 import { isValidZone, zoneName } from './calendar.ts';
 import type { SlaSettings } from './config.ts';
@@ -18,9 +20,10 @@ const KINDS = ['first', 'next', 'reply_to_business'];
 const RESPONDERS = ['human', 'bot', 'automation', 'unknown'];
 const LISTS = ['waiting_now', 'window_closing'];
 
-export class ParamError extends Error {
+/** A 400 naming the parameter (the CLI prints its message). */
+export class ParamError extends HttpError {
   constructor(readonly parameter: string, message: string) {
-    super(`${parameter}: ${message}`);
+    super(400, `${parameter}: ${message}`, { body: { parameter } });
   }
 }
 
@@ -74,6 +77,7 @@ export function parseBound(name: 'from' | 'to', value: string, tz: string, whole
   }
   const dt = DateTime.fromISO(value, { zone: tz });
   if (!dt.isValid) throw new ParamError(name, `not a valid date: ${dt.invalidExplanation ?? value}`);
+  if (!inBounds(dt.toMillis())) throw new ParamError(name, `must be ${BOUNDS_TEXT}`);
   return (date && wholeDay ? dt.plus({ days: 1 }) : dt).toMillis();
 }
 

@@ -74,6 +74,11 @@ function aggregateColumns(p: ReportParams): ColumnSpec[] {
   ];
 }
 
+/** The columns of each SLA report (the aggregates' follow group_by). */
+export function reportColumns(kind: ReportKind, p: ReportParams): ColumnSpec[] {
+  return { waits: WAIT_COLUMNS, breaches: BREACH_COLUMNS, live: LIVE_COLUMNS, aggregates: aggregateColumns(p) }[kind];
+}
+
 export interface ReportResult {
   rows: Record<string, unknown>[];
   columns: ColumnSpec[];

@@ -29,7 +29,7 @@ const W = 'api-1';
 
 async function chainOf(n: number) {
   const audit = createAccessAudit(wh, W);
-  for (let i = 1; i <= n; i++) await audit.record({ actor: `privacy#${i}`, role: 'privacy', action: 'report_run', params: { report: 'x', subject: 'ab'.repeat(32) }, rows: i });
+  for (let i = 1; i <= n; i++) await audit.record({ actor: `privacy#${i}`, role: 'privacy', action: 'compliance.x', params: { subject: 'ab'.repeat(32) }, rows: i });
   return audit;
 }
 
@@ -82,7 +82,7 @@ describe('access audit chain', () => {
     expect(fromProcess.firstBroken?.seq).toBe(4);
 
     // The running process goes on from its own head, so the gap stays in the chain.
-    await audit.record({ actor: 'privacy#9', role: 'privacy', action: 'report_run', params: {} });
+    await audit.record({ actor: 'privacy#9', role: 'privacy', action: 'compliance.x', params: {} });
     expect((await verifyAuditChain(wh, W)).firstBroken).toEqual({ seq: 4, reason: 'entry 4 is missing' });
   });
 
@@ -92,7 +92,7 @@ describe('access audit chain', () => {
     const a = createAccessAudit(wh, 'api-1');
     const b = createAccessAudit(wh, 'api-2');
     await Promise.all(Array.from({ length: 24 }, (_, i) =>
-      (i % 2 === 0 ? a : b).record({ actor: `privacy#${i}`, role: 'privacy', action: 'report_run', params: { i }, rows: i })));
+      (i % 2 === 0 ? a : b).record({ actor: `privacy#${i}`, role: 'privacy', action: 'compliance.x', params: { i }, rows: i })));
 
     const stored = await rows<{ writer: string; seq: string; actor: string; prev_hash: string; entry_hash: string }>(
       wh, `SELECT writer, seq, actor, prev_hash, entry_hash FROM {{db}}.access_audit_v1 ORDER BY writer, seq`);
@@ -120,8 +120,8 @@ describe('access audit chain', () => {
   it('reads the chains page by page and still sees an entry stored twice across a page boundary', async () => {
     const a = createAccessAudit(wh, 'api-1');
     const b = createAccessAudit(wh, 'api-2');
-    for (let i = 0; i < 5; i++) await a.record({ actor: 'x', role: 'privacy', action: 'report_run', params: { i } });
-    for (let i = 0; i < 3; i++) await b.record({ actor: 'x', role: 'privacy', action: 'report_run', params: { i } });
+    for (let i = 0; i < 5; i++) await a.record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: { i } });
+    for (let i = 0; i < 3; i++) await b.record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: { i } });
     const paged = await verifyAuditChains(wh, { pageSize: 2 });
     expect(paged.chains.map((c) => [c.writer, c.ok, c.entries, c.head?.seq])).toEqual([['api-1', true, 5, 5], ['api-2', true, 3, 3]]);
 
@@ -138,8 +138,8 @@ describe('access audit chain', () => {
     const a = createAccessAudit(wh, 'api-1');
     const b = createAccessAudit(wh, 'api-2');
     for (let i = 0; i < 3; i++) {
-      await a.record({ actor: 'x', role: 'privacy', action: 'report_run', params: {} });
-      await b.record({ actor: 'x', role: 'privacy', action: 'report_run', params: {} });
+      await a.record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: {} });
+      await b.record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: {} });
     }
     await sql(`ALTER TABLE {{db}}.access_audit_v1 DELETE WHERE writer = 'api-1' AND seq = 3`);
     await sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE writer = 'api-1' WHERE writer = 'api-2' AND seq = 3`);
@@ -156,14 +156,14 @@ describe('access audit chain', () => {
     let prev = '0'.repeat(64);
     for (let seq = 1; seq <= 3; seq++) {
       const at = `2025-01-0${seq} 10:00:00.000`;
-      const e = { seq, at, actor: 'privacy#1', role: 'privacy', action: 'report_run', params_json: '{}', rows_returned: seq, export_sha256: '', prev_hash: prev };
+      const e = { seq, at, actor: 'privacy#1', role: 'privacy', action: 'compliance.x', params_json: '{}', rows_returned: seq, export_sha256: '', prev_hash: prev };
       const entry_hash = createHash('sha256').update(JSON.stringify([seq, at, e.actor, e.role, e.action, e.params_json, seq, '', prev])).digest('hex');
       legacy.push({ ...e, entry_hash });
       prev = entry_hash;
     }
     const cols = Object.keys(legacy[0]!).filter((c) => c !== 'writer');
     await wh.writer.insert({ table: `${wh.database}.access_audit_v1`, values: legacy, format: 'JSONEachRow', columns: cols as [string, ...string[]] });
-    await createAccessAudit(wh, 'api-1').record({ actor: 'privacy#1', role: 'privacy', action: 'report_run', params: {} });
+    await createAccessAudit(wh, 'api-1').record({ actor: 'privacy#1', role: 'privacy', action: 'compliance.x', params: {} });
     const v = await verifyAuditChains(wh);
     expect(v.chains.map((c) => [c.writer, c.ok, c.entries])).toEqual([['', true, 3], ['api-1', true, 1]]);
   });
@@ -176,7 +176,8 @@ describe('access audit chain', () => {
       expect((await get(null)).status).toBe(401);
       await http(`${svc.url()}/api/compliance/inventory?format=csv`, { headers: authHeader('privacy') });
       const ok = JSON.parse((await get('privacy')).text);
-      expect(ok).toMatchObject({ result: 'ok', entries_checked: 1, first_broken: null });
+      // The manager's refusal and the inventory export.
+      expect(ok).toMatchObject({ result: 'ok', entries_checked: 2, first_broken: null });
 
       await sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE rows_returned = 0 WHERE seq = 1`);
       const broken = JSON.parse((await get('privacy')).text);
@@ -184,7 +185,7 @@ describe('access audit chain', () => {
       const kept = await rows<{ result: string }>(wh, `SELECT result FROM {{db}}.audit_verifications_v1 ORDER BY verified_at`);
       expect(kept.map((k) => k.result)).toEqual(['ok', 'broken']);
       const actions = await rows<{ action: string }>(wh, `SELECT action FROM {{db}}.access_audit_v1 ORDER BY seq`);
-      expect(actions.map((a) => a.action)).toEqual(['report_run', 'audit_verify', 'audit_verify']);
+      expect(actions.map((a) => a.action)).toEqual(['compliance.audit_verify', 'compliance.pii_inventory', 'compliance.audit_verify', 'compliance.audit_verify']);
     } finally {
       await svc.stop();
     }

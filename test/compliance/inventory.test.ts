@@ -122,7 +122,7 @@ describe('cross-border view', () => {
     expect(row('BR')).toMatchObject({ subjects: 2, rows: 6, transfer: true, transfer_mechanism_lgpd: 'ANPD standard clauses', storage_country: 'US', country_approximate: true });
     expect(row('DE')).toMatchObject({ subjects: 1, rows: 2, transfer: true, transfer_mechanism_gdpr: 'EU-US DPF (Art. 45)' });
     expect(r).toHaveLength(2);
-    const audit = await rows<{ params_json: string }>(wh, `SELECT params_json FROM {{db}}.access_audit_v1 WHERE params_json LIKE '%cross_border%'`);
+    const audit = await rows<{ params_json: string }>(wh, `SELECT params_json FROM {{db}}.access_audit_v1 WHERE action = 'compliance.cross_border'`);
     expect(audit).toHaveLength(1);
   });
 });

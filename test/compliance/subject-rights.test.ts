@@ -164,7 +164,7 @@ describe('access export (DSAR)', () => {
 
   it('writes the export to the access audit with a keyed hash, never the number', async () => {
     const r = await post('/api/compliance/dsar', { wa_id: ANA });
-    const audit = await rows<{ action: string; params_json: string; export_sha256: string }>(wh, `SELECT action, params_json, export_sha256 FROM {{db}}.access_audit_v1 WHERE action = 'dsar_export'`);
+    const audit = await rows<{ action: string; params_json: string; export_sha256: string }>(wh, `SELECT action, params_json, export_sha256 FROM {{db}}.access_audit_v1 WHERE action = 'compliance.dsar'`);
     expect(audit).toHaveLength(1);
     expect(audit[0]!.export_sha256).toBe(sha256(r.body));
     expect(audit[0]!.params_json).toContain(svc.deps.pseudonyms.subject(ANA));

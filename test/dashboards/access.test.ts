@@ -81,14 +81,16 @@ describe('who may see what', () => {
   it('records every dashboard view in the access audit', async () => {
     await get('/dashboards/finance?from=2025-03-01&to=2025-03-12&waba=W1', { ...html, ...authHeader('finance') });
     await get('/dashboards/finance/data?from=2025-03-01&to=2025-03-12', authHeader('finance'));
-    const views = await audited('dashboard.view');
+    const views = await audited('dashboards.view');
     expect(views).toHaveLength(1);
     expect(views[0]).toMatchObject({ actor: 'finance#3', role: 'finance' });
     expect(JSON.parse(views[0]!.params_json)).toEqual({ dashboard: 'finance', from: '2025-03-01', to: '2025-03-12', waba: 'W1' });
-    expect(await audited('dashboard.data')).toHaveLength(1);
-    // A refused view is not a view.
+    expect(await audited('dashboards.data')).toHaveLength(1);
+    // A refused view is recorded as the refusal it is, not as a view.
     await get('/dashboards/privacy', { ...html, ...authHeader('finance') });
-    expect(await audited('dashboard.view')).toHaveLength(1);
+    const after = await audited('dashboards.view');
+    expect(after).toHaveLength(2);
+    expect(JSON.parse(after[1]!.params_json)).toEqual({ dashboard: 'privacy', status: 403 });
   });
 });
 
@@ -145,7 +147,7 @@ describe('pictures', () => {
     expect(pngSize(png.body)).toEqual({ width: 1000, height: 500 });
     const own = await get('/dashboards/managers/attainment.png', authHeader('admin'));
     expect(pngSize(own.body)).toEqual({ width: 640, height: 260 });
-    const pictures = await audited('dashboard.picture');
+    const pictures = await audited('dashboards.picture');
     expect(pictures).toHaveLength(3);
     expect(pictures[1]!.export_sha256).toBe(createHash('sha256').update(png.body).digest('hex'));
   });
@@ -164,7 +166,7 @@ describe('snapshots', () => {
     const data = JSON.parse(/<script type="application\/json" id="snapshot-data">([\s\S]*?)<\/script>/.exec(r.text)![1]!);
     expect(data.query).toEqual({ from: '2025-03-01', to: '2025-03-12' });
     expect(data.charts).toHaveLength(5);
-    expect(await audited('dashboard.snapshot')).toHaveLength(1);
+    expect(await audited('dashboards.snapshot')).toHaveLength(1);
   });
 
   it('the nightly job writes every dashboard to DATA_DIR/snapshots/<day>/', async () => {
@@ -175,7 +177,7 @@ describe('snapshots', () => {
       expect(existsSync(file)).toBe(true);
       expect(readFileSync(file, 'utf8')).toContain('id="snapshot-data"');
     }
-    const entries = await audited('dashboard.snapshot');
+    const entries = await audited('dashboards.snapshot');
     expect(entries.map((e) => [e.role, JSON.parse(e.params_json).dashboard])).toEqual([
       ['system', 'managers'],
       ['system', 'finance'],

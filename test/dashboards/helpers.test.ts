@@ -143,7 +143,7 @@ describe('privacy', () => {
   });
   it('audit entries per hour and action, with who', () => {
     expect(auditBuckets(inputs['access-audit'])).toEqual([
-      { hour: '2025-03-10T09:00:00.000Z', action: 'dashboard.view', n: 2, actors: 'manager#2, privacy#4' },
+      { hour: '2025-03-10T09:00:00.000Z', action: 'dashboards.view', n: 2, actors: 'manager#2, privacy#4' },
       { hour: '2025-03-10T10:00:00.000Z', action: 'compliance.dsar', n: 1, actors: 'privacy#4' },
     ]);
   });

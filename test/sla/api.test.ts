@@ -264,11 +264,15 @@ describe('SLA reports end to end', () => {
     // The audit entry is written before the response leaves, so it is there already.
     const audit = await rows<{ action: string; params_json: string; rows_returned: number; export_sha256: string }>(
       wh,
-      `SELECT action, params_json, rows_returned, export_sha256 FROM {{db}}.access_audit_v1 WHERE action LIKE 'report.sla.%' ORDER BY seq`,
+      `SELECT action, params_json, rows_returned, export_sha256 FROM {{db}}.access_audit_v1 WHERE action LIKE 'sla.%' ORDER BY seq`,
     );
     expect(audit.length).toBeGreaterThanOrEqual(10);
-    expect(audit.map((a) => a.action)).toContain('report.sla.live');
-    expect(audit.every((a) => a.export_sha256.length === 64)).toBe(true);
+    expect(audit.map((a) => a.action)).toContain('sla.live');
+    // Answered runs carry the hash of what was sent; refused ones (finance's 403) their status.
+    const answered = audit.filter((a) => JSON.parse(a.params_json).status === 200);
+    expect(answered.length).toBeGreaterThanOrEqual(10);
+    expect(answered.every((a) => a.export_sha256.length === 64)).toBe(true);
+    expect(audit.filter((a) => JSON.parse(a.params_json).status === 403).map((a) => a.export_sha256)).toEqual(['']);
     for (const waId of [A, B, C, D]) expect(audit.some((a) => a.params_json.includes(waId))).toBe(false);
   });
 
