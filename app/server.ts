@@ -7,7 +7,8 @@ import { loadModules, type ServiceModule } from './modules.ts';
 import { createHttpApp } from './http.ts';
 import { createPseudonymizer } from './pseudonym.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
-import { migrate } from '../warehouse/migrate.ts';
+import { migrate, MigrationError } from '../warehouse/migrate.ts';
+import { registerWarehouseMetrics } from '../warehouse/metrics.ts';
 import { createIngestMetrics } from '../ingest/metrics.ts';
 import { IngestWriter } from '../ingest/writer.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
@@ -56,7 +57,7 @@ export async function startService(
       if (m.applied.length) log.info({ applied: m.applied }, 'migrations applied');
       ready = true;
     } catch (e) {
-      if (warehouse.mode === 'embedded') throw e;
+      if (warehouse.mode === 'embedded' || e instanceof MigrationError) throw e;
       log.error({ err: e }, 'warehouse unreachable; retrying in 5 s');
       retry = setTimeout(() => void migrateNow(), 5_000);
     }
@@ -64,6 +65,7 @@ export async function startService(
   await migrateNow();
   const { deps, modules } = await buildDeps(config, warehouse, log, opts.now);
   const metrics = createIngestMetrics();
+  registerWarehouseMetrics(metrics.registry);
   const writer = new IngestWriter(warehouse, config.ingest, metrics, log.child({ component: 'writer' }));
   const suppression = subjectScreen(warehouse, deps.pseudonyms, log);
   await suppression.ready;

@@ -26,7 +26,8 @@ export const c = {
   uint64: col('UInt64', z.number().int()),
   /** UInt64 beyond 2^53 (versions, hashes), as decimal text. */
   uint64Text: col('UInt64', z.string().regex(/^\d+$/)),
-  float64: col('Float64', z.number()),
+  /** NaN (an undefined ratio or interval) travels as JSON null and is stored as the column's default. */
+  float64: col('Float64', z.union([z.number(), z.nan()])),
   strings: col('Array(String)', z.array(z.string())),
   nullable: <Z extends z.ZodType>(k: Column<Z>) => col(`Nullable(${k.type})`, k.zod.nullable()),
   /** A column of one of a few values (stored as its base type). */
