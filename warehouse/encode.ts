@@ -1,4 +1,5 @@
 import type { Warehouse } from './client.ts';
+import { tracked } from './query.ts';
 
 export interface ColumnSpec {
   name: string;
@@ -28,18 +29,20 @@ export async function encodeRows(
   const pieces = jsonPieces(rows, columns);
   const params = Object.fromEntries(pieces.map((p, i) => [`d${i}`, p]));
   const union = pieces.map((_, i) => `SELECT * FROM format(JSONEachRow, '__n UInt64, ${structure}', {d${i}:String})`).join(' UNION ALL ');
-  const result = await wh.reader.exec({
-    // Settings in the statement itself: the embedded engine would keep request settings for the
-    // rest of the connection's session.
-    query: `SELECT * EXCEPT __n FROM (${union}) ORDER BY __n
-            SETTINGS output_format_arrow_compression_method = 'none', date_time_input_format = 'best_effort'
-            FORMAT ${format}`,
-    query_params: params,
-    clickhouse_settings: { log_comment: `encode.${format}` },
+  return tracked(`encode.${format}`, async () => {
+    const result = await wh.reader.exec({
+      // Settings in the statement itself: the embedded engine would keep request settings for the
+      // rest of the connection's session.
+      query: `SELECT * EXCEPT __n FROM (${union}) ORDER BY __n
+              SETTINGS output_format_arrow_compression_method = 'none', date_time_input_format = 'best_effort'
+              FORMAT ${format}`,
+      query_params: params,
+      clickhouse_settings: { log_comment: `encode.${format}` },
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
+    return Buffer.concat(chunks);
   });
-  const chunks: Buffer[] = [];
-  for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
 }
 
 /** Characters of JSON per piece: far below V8's limit (~512 M), large enough to keep pieces few. */

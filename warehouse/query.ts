@@ -25,7 +25,8 @@ function render<S>(sql: Sql<S>, wh: Warehouse, shape: S): string {
   return (typeof sql === 'string' ? sql : sql(shape, wh)).replaceAll('{{db}}', wh.database);
 }
 
-async function tracked<T>(name: string, work: () => Promise<T>): Promise<T> {
+/** The path every call takes (declared ones here; encoded exports in encode.ts). */
+export async function tracked<T>(name: string, work: () => Promise<T>): Promise<T> {
   const end = queryDuration.startTimer({ query: name });
   try {
     const result = await work();

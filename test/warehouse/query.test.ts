@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { WarehouseError } from '../../warehouse/errors.ts';
+import { ITEM_INSERTS, insertRawWebhooks } from '../../warehouse/ingest-inserts.ts';
 import { registerWarehouseMetrics } from '../../warehouse/metrics.ts';
+import { RAW_WEBHOOK, STATUS } from '../../warehouse/tables.ts';
 import { defineCommand, defineInsert, defineQuery } from '../../warehouse/query.ts';
 import { openTestWarehouse, rows } from '../helpers/warehouse.ts';
 
@@ -60,6 +62,17 @@ describe('declared warehouse calls', () => {
     expect((err as WarehouseError).message).toMatch(/^warehouse query test\.bad_number failed/);
     expect(JSON.stringify(err) + String(err) + (err as Error).stack).not.toContain('5511987654321');
     expect((err as WarehouseError).type).toMatch(/^[A-Z_]+$/);
+  });
+
+  it('serve the ingest tables: raw bodies and typed items on a chosen connection, checked by their declared defaults', async () => {
+    const sha = `sha-${process.pid}-${Date.now()}`;
+    const raw = { ...RAW_WEBHOOK, received_at: Date.UTC(2026, 0, 1), body_sha256: sha, body: '{}', item_count: 1 };
+    const status = { ...STATUS, waba_id: 'W1', wamid: 'wamid.Q1', status: 'sent', ts: Date.UTC(2026, 0, 1), pricing_billable: true, error_code: null, body_sha256: sha, received_at: raw.received_at };
+    await ITEM_INSERTS.statuses(wh, [status], { client: wh.committers[0], settings: { insert_deduplication_token: sha } });
+    await insertRawWebhooks(wh, [raw], { client: wh.committers[0], settings: { insert_deduplication_token: sha } });
+    expect(await rows(wh, 'SELECT wamid, pricing_billable, error_code FROM {{db}}.statuses_v1 WHERE body_sha256 = {sha:String}', { sha })).toEqual([{ wamid: 'wamid.Q1', pricing_billable: true, error_code: null }]);
+    expect(await rows(wh, 'SELECT item_count FROM {{db}}.raw_webhooks_v1 WHERE body_sha256 = {sha:String}', { sha })).toEqual([{ item_count: 1 }]);
+    await expect(insertRawWebhooks(wh, [{ ...raw, item_count: '1' as unknown as number }])).rejects.toThrow(z.ZodError);
   });
 
   it('time every call by name on the registry the app serves', async () => {
