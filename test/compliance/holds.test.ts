@@ -45,7 +45,7 @@ describe('legal hold lookup', () => {
     expect(tables.map((t) => t.name)).toEqual(['legal_hold_subjects_v1']);
   });
 
-  it('applies rebuilds started together in order', async () => {
+  it('lets rebuilds started together both finish, each building its own copy', async () => {
     await insertHold(wh, [hold('hold-3', ['5511900000003'])]);
     await Promise.all([rebuildHeldSubjects(wh), rebuildHeldSubjects(wh)]);
     expect(await lookup('5511900000003')).toBe('hold-3');
