@@ -84,10 +84,9 @@ const storedWait = SLA_WAITS.row
   .extend({ window_missed: z.coerce.boolean(), late_template_reply: z.coerce.boolean() });
 
 const STORED = Object.keys(storedWait.shape) as Array<keyof typeof storedWait.shape>;
-const COMPUTED: Partial<Record<(typeof STORED)[number], string>> = { sla_status: 'status_now', window_missed: 'window_missed', late_template_reply: 'late_template_reply' };
 const isTime = (name: string) => SLA_WAITS.columns[name as keyof typeof SLA_WAITS.columns]?.type.includes('DateTime64') ?? false;
 
-const WAIT_COLUMNS = STORED.map((name) => (COMPUTED[name] ? `${COMPUTED[name]} AS ${name}` : isTime(name) ? `toUnixTimestamp64Milli(${name}) AS ${name}` : name)).join(', ');
+const WAIT_COLUMNS = STORED.map((name) => (name === 'sla_status' ? 'status_now AS sla_status' : isTime(name) ? `${ms(name)} AS ${name}` : name)).join(', ');
 
 const waitRow = storedWait.extend({
   overdue_seconds: z.number().nullable().optional(),
