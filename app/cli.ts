@@ -6,7 +6,7 @@ import { createLogger } from './logger.ts';
 import { startService, buildDeps } from './server.ts';
 import { MODULES, type ServiceModule } from './modules.ts';
 import { openWarehouse } from '../warehouse/client.ts';
-import { migrate } from '../warehouse/migrate.ts';
+import { migrate, migrateDown, MigrationError } from '../warehouse/migrate.ts';
 import { openIngest } from '../ingest/pipeline.ts';
 import { replay } from '../ingest/replay.ts';
 import { runAllOnce } from '../reports/scheduler.ts';
@@ -33,13 +33,23 @@ export async function main(argv: string[]): Promise<void> {
     process.once('SIGINT', () => void stop('SIGINT'));
   });
 
-  program.command('migrate').description('apply pending warehouse migrations').action(async () => {
-    const config = loadConfig();
-    const wh = await openWarehouse(config);
-    const r = await migrate(wh);
-    console.log(`applied ${r.applied.length} migration(s)${r.applied.length ? ': ' + r.applied.join(', ') : ''}; ${r.skipped.length} already applied`);
-    await wh.close();
-  });
+  program
+    .command('migrate [direction]')
+    .description('apply pending warehouse migrations; `migrate down` undoes the latest one with its .down.sql')
+    .action(async (direction: string | undefined) => {
+      if (direction !== undefined && direction !== 'down') throw new ConfigError(`migrate: unknown direction ${direction} (only "down")`);
+      const config = loadConfig();
+      const wh = await openWarehouse(config);
+      try {
+        if (direction === 'down') console.log(`undid ${await migrateDown(wh)}`);
+        else {
+          const r = await migrate(wh);
+          console.log(`applied ${r.applied.length} migration(s)${r.applied.length ? ': ' + r.applied.join(', ') : ''}; ${r.skipped.length} already applied`);
+        }
+      } finally {
+        await wh.close();
+      }
+    });
 
   program
     .command('replay <path>')
@@ -100,6 +110,10 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`configuration error: ${e.message}`);
+      process.exit(2);
+    }
+    if (e instanceof MigrationError) {
+      console.error(`migration error: ${e.message}`);
       process.exit(2);
     }
     throw e;

@@ -7,7 +7,8 @@ import { MODULES, type ServiceModule } from './modules.ts';
 import { createHttpApp } from './http.ts';
 import { createPseudonymizer } from './pseudonym.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
-import { migrate } from '../warehouse/migrate.ts';
+import { migrate, MigrationError } from '../warehouse/migrate.ts';
+import { registerWarehouseMetrics } from '../warehouse/metrics.ts';
 import { createIngestMetrics } from '../ingest/metrics.ts';
 import { openIngest, type IngestPipeline } from '../ingest/pipeline.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
@@ -62,7 +63,7 @@ export async function startService(
       ready = true;
       markReady();
     } catch (e) {
-      if (warehouse.mode === 'embedded') throw e;
+      if (warehouse.mode === 'embedded' || e instanceof MigrationError) throw e;
       log.error({ err: e }, 'warehouse unreachable; retrying in 5 s');
       retry = setTimeout(() => void migrateNow(), 5_000);
     }
@@ -71,6 +72,7 @@ export async function startService(
   const { deps, modules } = await buildDeps(config, warehouse, log, opts.now);
   for (const m of modules) await m.start?.(deps);
   const metrics = createIngestMetrics();
+  registerWarehouseMetrics(metrics.registry);
   const suppression = subjectScreen(warehouse, deps.pseudonyms, log);
   // Reports follow the loads: each stored batch updates the derived tables of what it touched.
   const followers = createFollowDispatcher(modules.flatMap((m) => m.followers?.(deps) ?? []), log.child({ component: 'follow' }), { registry: metrics.registry });

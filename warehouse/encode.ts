@@ -1,4 +1,5 @@
 import type { Warehouse } from './client.ts';
+import { tracked } from './query.ts';
 
 export interface ColumnSpec {
   name: string;
@@ -27,31 +28,32 @@ export async function encodeRows(
   if (rows.length === 0) {
     // No rows: the `format` function cannot read an empty input, and an empty file still carries
     // the columns and their types. `null` is a table function of the given structure and no rows.
-    return collect(await wh.reader.exec({
-      query: `SELECT * FROM null('${structure}') ${settings} FORMAT ${format}`,
-      clickhouse_settings: { log_comment: `encode.${format}` },
-    }));
+    return run(wh, format, `SELECT * FROM null('${structure}') ${settings} FORMAT ${format}`);
   }
   // The rows go in as JSON text in bounded pieces, one parameter each (one string of a large export
   // would pass V8's maximum string length), numbered so the output keeps their order.
   const pieces = jsonPieces(rows, columns);
   const params = Object.fromEntries(pieces.map((p, i) => [`d${i}`, p]));
   const union = pieces.map((_, i) => `SELECT * FROM format(JSONEachRow, '__n UInt64, ${structure}', {d${i}:String})`).join(' UNION ALL ');
-  return collect(await wh.reader.exec({
-    // Settings in the statement itself: the embedded engine would keep request settings for the
-    // rest of the connection's session.
-    query: `SELECT * EXCEPT __n FROM (${union}) ORDER BY __n
+  return run(wh, format, `SELECT * EXCEPT __n FROM (${union}) ORDER BY __n
             ${settings}
-            FORMAT ${format}`,
-    query_params: params,
-    clickhouse_settings: { log_comment: `encode.${format}` },
-  }));
+            FORMAT ${format}`, params);
 }
 
-async function collect(result: { stream: AsyncIterable<unknown> }): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
+/** Runs one encoding statement through the tracked path (named, timed, errors as WarehouseError). */
+function run(wh: Warehouse, format: string, query: string, params?: Record<string, unknown>): Promise<Buffer> {
+  return tracked(`encode.${format}`, async () => {
+    const result = await wh.reader.exec({
+      // Settings in the statement itself: the embedded engine would keep request settings for the
+      // rest of the connection's session.
+      query,
+      ...(params ? { query_params: params } : {}),
+      clickhouse_settings: { log_comment: `encode.${format}` },
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
+    return Buffer.concat(chunks);
+  });
 }
 
 /** Characters of JSON per piece: far below V8's limit (~512 M), large enough to keep pieces few. */

@@ -1,4 +1,6 @@
+import type { metaAnalyticsDays } from '../../warehouse/queries/billing/reconciliation.ts';
 import type { DailyTotal } from '../../warehouse/queries/billing/reports.ts';
+import { c, defineRows, type RowOf } from '../../warehouse/schema/columns.ts';
 import type { ColumnSpec } from '../format.ts';
 import { priceRow, type ChargeContext } from './charges.ts';
 import { fromNano, toNano } from './rate-book.ts';
@@ -78,42 +80,25 @@ function point(p: Obj, i: number, source: MetaSource): MetaPoint {
   };
 }
 
-export interface ReconciliationRow {
-  waba_id: string;
-  source: string;
-  day: string;
-  category: string;
-  meta_count: number;
-  our_count: number;
-  count_difference: number;
-  meta_cost: number | null;
-  our_amount: number;
-  cost_difference: number | null;
-  status: 'match' | 'differs' | 'only_meta' | 'only_ours';
-}
+/** Meta's and our figures for one WABA, source, local day and category: the row type and export columns. */
+const RECONCILIATION = defineRows({
+  waba_id: c.string,
+  source: c.string,
+  day: c.string,
+  category: c.string,
+  meta_count: c.float64,
+  our_count: c.uint64,
+  count_difference: c.float64,
+  meta_cost: c.nullable(c.float64),
+  our_amount: c.float64,
+  cost_difference: c.nullable(c.float64),
+  status: c.oneOf(c.string, ['match', 'differs', 'only_meta', 'only_ours']),
+});
+export type ReconciliationRow = RowOf<typeof RECONCILIATION>;
+export const RECONCILIATION_COLUMNS: ColumnSpec[] = RECONCILIATION.specs;
 
-export const RECONCILIATION_COLUMNS: ColumnSpec[] = [
-  { name: 'waba_id', type: 'String' },
-  { name: 'source', type: 'String' },
-  { name: 'day', type: 'String' },
-  { name: 'category', type: 'String' },
-  { name: 'meta_count', type: 'Float64' },
-  { name: 'our_count', type: 'UInt64' },
-  { name: 'count_difference', type: 'Float64' },
-  { name: 'meta_cost', type: 'Nullable(Float64)' },
-  { name: 'our_amount', type: 'Float64' },
-  { name: 'cost_difference', type: 'Nullable(Float64)' },
-  { name: 'status', type: 'String' },
-];
-
-export interface StoredMetaPoint {
-  waba_id: string;
-  source: string;
-  day: string;
-  category: string;
-  volume: number;
-  cost: number | null;
-}
+/** Meta's figures for a day and category, as the warehouse reads them. */
+export type StoredMetaPoint = Awaited<ReturnType<typeof metaAnalyticsDays>>[number];
 
 /**
  * Meta's and our figures side by side per day and category, for the days Meta's import covers.

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Principal } from '../../app/auth.ts';
-import { appendConsentEvent, consentEvents, marketingViolations, meta131050Count } from '../../warehouse/queries/compliance/consent.ts';
+import { appendConsentEvents, consentEvents, marketingViolations, meta131050Count } from '../../warehouse/queries/compliance/consent.ts';
 import { dateTimeSchema } from '../range.ts';
 import { privacyConfig, type PrivacyConfig } from './config.ts';
 import { chTime } from './rights.ts';
@@ -59,7 +59,7 @@ export async function recordConsent(deps: AppDeps, who: Principal, input: Consen
     legal_basis: input.legal_basis || (input.action === 'opt_in' ? 'consent (GDPR Art. 6(1)(a); LGPD Art. 7 I)' : ''),
     jurisdiction: input.jurisdiction ?? jurisdictionOf(subject.id, cfg.default_jurisdiction),
   };
-  await appendConsentEvent(deps.warehouse, row);
+  await appendConsentEvents(deps.warehouse, [row]);
   await deps.audit.record({
     actor: who.actor, role: who.role, action: 'compliance.consent_record',
     params: { subject: row.subject_hash, consent_event_id: row.consent_event_id, action: row.action, scope: row.scope_category },

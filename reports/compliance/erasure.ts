@@ -84,11 +84,11 @@ export async function eraseSubject(
 
   const holds = await activeHolds(deps, ids);
   if (holds.length > 0) {
-    await insertErasureRequest(wh, {
+    await insertErasureRequest(wh, [{
       request_id: requestId, subject_hash: subjectHash, jurisdiction, legal_ground: input.legalGround, requested_by: who.actor,
       received_at: received.getTime(), completed_at: deps.now().getTime(), status: 'refused', hold_ids: holds.map((h) => h.hold_id),
       tables_json: '[]', receipt_json: '', receipt_sha256: '',
-    });
+    }]);
     if (rights) await settleRequest(deps, rights, 'refused', holds.map((h) => h.hold_id).join(' '));
     await deps.audit.record({
       actor: who.actor, role: who.role, action: 'compliance.erasure',
@@ -102,7 +102,7 @@ export async function eraseSubject(
   const screen = subjectScreen(wh, deps.pseudonyms, deps.log);
   for (const id of ids) {
     const h = deps.pseudonyms.subject(id);
-    await insertSuppression(wh, { subject_hash: h, request_id: requestId, added_at: suppressedAt.getTime() });
+    await insertSuppression(wh, [{ subject_hash: h, request_id: requestId, added_at: suppressedAt.getTime() }]);
     screen.add(h);
   }
 
@@ -129,11 +129,11 @@ export async function eraseSubject(
     verified_at: deps.now().toISOString(),
   };
   const receipt: ErasureReceipt = { ...body, receipt_sha256: receiptHash(body) };
-  await insertErasureRequest(wh, {
+  await insertErasureRequest(wh, [{
     request_id: requestId, subject_hash: subjectHash, jurisdiction, legal_ground: input.legalGround, requested_by: who.actor,
     received_at: received.getTime(), completed_at: deps.now().getTime(), status: receipt.status, hold_ids: [],
     tables_json: JSON.stringify(evidence), receipt_json: JSON.stringify(receipt), receipt_sha256: receipt.receipt_sha256,
-  });
+  }]);
   if (rights) await settleRequest(deps, rights, clean ? 'completed' : 'failed', receipt.receipt_sha256);
   await deps.audit.record({
     actor: who.actor, role: who.role, action: 'compliance.erasure',

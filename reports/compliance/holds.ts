@@ -45,7 +45,7 @@ export async function placeHold(deps: AppDeps, who: Principal, input: HoldInput)
     status: 'active' as const,
     updated_at: now.getTime(),
   };
-  await insertHold(deps.warehouse, hold);
+  await insertHold(deps.warehouse, [hold]);
   await rebuildHeldSubjects(deps.warehouse);
   await deps.audit.record({
     actor: who.actor, role: who.role, action: 'compliance.legal_hold',

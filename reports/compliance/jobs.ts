@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { anchorAuditHeads } from '../../app/audit-verify.ts';
 import type { AppDeps, Job } from '../../app/deps.ts';
 import { suppressedSubjects } from '../../warehouse/queries/compliance/erasure.ts';
-import { insertSnapshot } from '../../warehouse/queries/compliance/snapshots.ts';
+import { insertSnapshots } from '../../warehouse/queries/compliance/snapshots.ts';
 import { subjectIdsReceivedSince } from '../../warehouse/queries/compliance/subjects.ts';
 import { privacyConfig } from './config.ts';
 import { crossBorder } from './crossborder.ts';
@@ -27,7 +27,7 @@ const DAY_MS = 86_400_000;
 export async function saveSnapshot(deps: AppDeps, report: string, rows: readonly unknown[], now: Date): Promise<string> {
   const content = JSON.stringify(rows);
   const hash = sha256(content);
-  await insertSnapshot(deps.warehouse, { snapshot_id: `snap_${randomUUID()}`, taken_at: now.getTime(), report, rows: rows.length, sha256: hash, content });
+  await insertSnapshots(deps.warehouse, [{ snapshot_id: `snap_${randomUUID()}`, taken_at: now.getTime(), report, rows: rows.length, sha256: hash, content }]);
   await deps.audit.record({ ...SYSTEM, action: `compliance.${report}`, params: { snapshot: true }, rows: rows.length, exportSha256: hash });
   return hash;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { AppDeps } from '../../app/deps.ts';
 import {
-  rightsRequestById, rightsRequests, upsertRightsRequest, type RightsRequestRow,
+  rightsRequestById, rightsRequests, upsertRightsRequests, type RightsRequestRow,
 } from '../../warehouse/queries/compliance/rights.ts';
 import type { Jurisdiction } from './subject.ts';
 
@@ -108,7 +108,7 @@ export async function openRequest(
     handled_by: req.handledBy,
     updated_at: now.getTime(),
   };
-  await upsertRightsRequest(deps.warehouse, row);
+  await upsertRightsRequests(deps.warehouse, [row]);
   return row;
 }
 
@@ -127,7 +127,7 @@ export async function findRequest(deps: AppDeps, requestId: string, subjectHash?
 export async function settleRequest(deps: AppDeps, row: RightsRequestRow, status: 'completed' | 'refused' | 'failed', outcomeRef: string): Promise<RightsRequestRow> {
   const now = deps.now().getTime();
   const next = { ...row, status, completed_at: now, outcome_ref: outcomeRef, updated_at: Math.max(now, row.updated_at + 1) };
-  await upsertRightsRequest(deps.warehouse, next);
+  await upsertRightsRequests(deps.warehouse, [next]);
   return next;
 }
 
@@ -147,7 +147,7 @@ export async function extendRequest(deps: AppDeps, row: RightsRequestRow, reason
     status: 'extended',
     updated_at: Math.max(now.getTime(), row.updated_at + 1),
   };
-  await upsertRightsRequest(deps.warehouse, next);
+  await upsertRightsRequests(deps.warehouse, [next]);
   return next;
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SlaWaitRow } from '../../warehouse/schema/sla.ts';
 import type { SlaSettings } from './config.ts';
 import { applyPolicy, dueAt, storedStatus } from './policy.ts';
 import { chatWaits, type ChatMessage, type Wait } from './waits.ts';
@@ -18,42 +19,11 @@ export interface ChatKey {
   wa_id: string;
 }
 
-export interface WaitRecord extends ChatKey {
-  wait_id: string;
-  family: string;
-  kind: string;
-  seq: number;
-  thread_started_at: number;
-  initiator: string;
-  entry_point: string;
-  start_wamid: string;
-  started_at: number;
-  last_inbound_at: number;
-  window_expires_at: number;
-  responded_at: number | null;
-  response_wamid: string;
-  response_seconds: number | null;
-  business_response_seconds: number | null;
-  responder: string;
-  agent: string;
-  team: string;
-  owner_team: string;
-  response_template: boolean;
-  replied_in_window: boolean | null;
-  time_to_deliver_seconds: number | null;
-  time_to_read_seconds: number | null;
-  calendar_id: string;
-  calendar_version: string;
-  sla_policy: string;
-  sla_target_seconds: number | null;
-  sla_mode: string;
-  due_at: number | null;
-  sla_status: string;
-  version: string;
-  /** First 64 bits of SHA-256 over every other column but the version (UInt64 as text). */
-  content_hash: string;
-  is_deleted: number;
-}
+/**
+ * A row of `sla_waits_v1` as declared (warehouse/schema/sla.ts): `version` and `content_hash` (the
+ * first 64 bits of SHA-256 over every other column but the version) are UInt64 as text.
+ */
+export type WaitRecord = SlaWaitRow;
 
 /** Deterministic id: the same wait gets the same id on every run and every instance. */
 export function waitId(chat: ChatKey, family: string, startWamid: string): string {

@@ -1,6 +1,7 @@
 import type { AppDeps } from '../../app/deps.ts';
 import type { ColumnSpec } from '../format.ts';
 import { aggregateRows, breachRows, liveRows, waitRows, type StoredWaitRow } from '../../warehouse/queries/sla/reports.ts';
+import { SLA_WAITS } from '../../warehouse/schema/sla.ts';
 import { ParamError, type ReportKind, type ReportParams } from './params.ts';
 
 /**
@@ -13,35 +14,29 @@ const NUM = 'Nullable(Float64)';
 const STR = 'String';
 const BOOL = 'Nullable(Bool)';
 
-const WAIT_COLUMNS: ColumnSpec[] = [
-  { name: 'waba_id', type: STR },
-  { name: 'phone_number_id', type: STR },
-  { name: 'contact', type: STR },
-  { name: 'family', type: STR },
-  { name: 'kind', type: STR },
-  { name: 'thread_started_at', type: TS },
-  { name: 'started_at', type: TS },
-  { name: 'responded_at', type: TS },
-  { name: 'response_seconds', type: NUM },
-  { name: 'business_response_seconds', type: NUM },
-  { name: 'responder', type: STR },
-  { name: 'agent', type: STR },
-  { name: 'team', type: STR },
-  { name: 'sla_policy', type: STR },
-  { name: 'sla_target_seconds', type: NUM },
-  { name: 'sla_mode', type: STR },
-  { name: 'due_at', type: TS },
-  { name: 'sla_status', type: STR },
-  { name: 'replied_in_window', type: BOOL },
-  { name: 'window_missed', type: BOOL },
-  { name: 'window_expires_at', type: TS },
-  { name: 'late_template_reply', type: BOOL },
-  { name: 'time_to_deliver_seconds', type: NUM },
-  { name: 'time_to_read_seconds', type: NUM },
-  { name: 'entry_point', type: STR },
-  { name: 'owner_team', type: STR },
-  { name: 'wait_id', type: STR },
-];
+/** Columns computed for the report (the rest are the stored wait's, typed from its declaration). */
+const COMPUTED = {
+  contact: STR, window_missed: BOOL, late_template_reply: BOOL, overdue_seconds: NUM, list: STR,
+  last_customer_message_at: TS, elapsed_seconds: NUM, window_left_seconds: NUM,
+} as const;
+
+type WaitColumn = keyof typeof SLA_WAITS.columns | keyof typeof COMPUTED;
+
+/** Export types: every timestamp, number and flag may be empty in a report row. */
+function exportType(name: WaitColumn): string {
+  if (name in COMPUTED) return COMPUTED[name as keyof typeof COMPUTED];
+  const stored = SLA_WAITS.columns[name as keyof typeof SLA_WAITS.columns].type;
+  return stored.includes('DateTime64') ? TS : stored.includes('Bool') ? BOOL : /Int|Float/.test(stored) ? NUM : STR;
+}
+
+const columns = (names: WaitColumn[]): ColumnSpec[] => names.map((name) => ({ name, type: exportType(name) }));
+
+const WAIT_COLUMNS = columns([
+  'waba_id', 'phone_number_id', 'contact', 'family', 'kind', 'thread_started_at', 'started_at', 'responded_at',
+  'response_seconds', 'business_response_seconds', 'responder', 'agent', 'team', 'sla_policy', 'sla_target_seconds',
+  'sla_mode', 'due_at', 'sla_status', 'replied_in_window', 'window_missed', 'window_expires_at', 'late_template_reply',
+  'time_to_deliver_seconds', 'time_to_read_seconds', 'entry_point', 'owner_team', 'wait_id',
+]);
 
 const BREACH_COLUMNS: ColumnSpec[] = [...WAIT_COLUMNS, { name: 'overdue_seconds', type: NUM }];
 
@@ -86,41 +81,16 @@ export interface ReportResult {
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
+const TIMES = new Set(Object.entries(SLA_WAITS.columns).filter(([, c]) => c.type.includes('DateTime64')).map(([name]) => name));
+
+/** The stored wait with timestamps as ISO text, the customer as `contact`, and the live-list figures. */
 function waitRow(r: StoredWaitRow, contact: (waId: string) => string, now: number): Record<string, unknown> {
-  return {
-    list: r.list,
-    waba_id: r.waba_id,
-    phone_number_id: r.phone_number_id,
-    contact: contact(r.wa_id),
-    family: r.family,
-    kind: r.kind,
-    thread_started_at: iso(r.thread_started_at),
-    started_at: iso(r.started_at),
-    responded_at: iso(r.responded_at),
-    response_seconds: r.response_seconds,
-    business_response_seconds: r.business_response_seconds,
-    responder: r.responder,
-    agent: r.agent,
-    team: r.team,
-    sla_policy: r.sla_policy,
-    sla_target_seconds: r.sla_target_seconds,
-    sla_mode: r.sla_mode,
-    due_at: iso(r.due_at),
-    sla_status: r.sla_status,
-    replied_in_window: r.replied_in_window === null ? null : Boolean(r.replied_in_window),
-    window_missed: Boolean(r.window_missed),
-    window_expires_at: iso(r.window_expires_at),
-    late_template_reply: Boolean(r.late_template_reply),
-    time_to_deliver_seconds: r.time_to_deliver_seconds,
-    time_to_read_seconds: r.time_to_read_seconds,
-    entry_point: r.entry_point,
-    owner_team: r.owner_team,
-    wait_id: r.wait_id,
-    overdue_seconds: r.overdue_seconds,
-    last_customer_message_at: iso(r.last_inbound_at),
-    elapsed_seconds: r.elapsed_seconds,
-    window_left_seconds: r.responded_at === null ? Math.max(0, (r.window_expires_at - now) / 1000) : null,
-  };
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(r)) out[name] = TIMES.has(name) ? iso(value as number | null) : value;
+  out.contact = contact(r.wa_id);
+  out.last_customer_message_at = iso(r.last_inbound_at);
+  out.window_left_seconds = r.responded_at === null ? Math.max(0, (r.window_expires_at - now) / 1000) : null;
+  return out;
 }
 
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

@@ -1,6 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../warehouse/client.ts';
-import { loadMigrations, migrate, renderStatements } from '../../warehouse/migrate.ts';
+import { loadMigrations, migrate, migrateDown, MigrationError, renderStatements } from '../../warehouse/migrate.ts';
+import { DECLARED_TABLES } from '../../warehouse/schema/index.ts';
 import { ITEM_TABLES, RAW_TABLE, RAW_WEBHOOK } from '../../warehouse/tables.ts';
 import { openTestWarehouse, rows } from '../helpers/warehouse.ts';
 
@@ -31,12 +35,12 @@ describe('migrations', () => {
   });
 
   it('render a cluster table as replicated shards behind a Distributed table', () => {
-    const sql = 'CREATE TABLE IF NOT EXISTS {{db}}.t {{on_cluster}} (waba_id String, a String) ENGINE = ReplacingMergeTree(received_at) ORDER BY (waba_id, a)';
+    const sql = 'CREATE TABLE IF NOT EXISTS {{db}}.t {{on_cluster}} (waba_id String, a String) ENGINE = {{replicated:ReplacingMergeTree(received_at)}} ORDER BY (waba_id, a)';
     expect(renderStatements(sql, { database: 'wa', cluster: 'c1' })).toEqual([
       "CREATE TABLE IF NOT EXISTS wa_local.t ON CLUSTER c1 (waba_id String, a String) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/wa_local/t', '{replica}', received_at) ORDER BY (waba_id, a)",
       'CREATE TABLE IF NOT EXISTS wa.t ON CLUSTER c1 AS wa_local.t ENGINE = Distributed(c1, wa_local, t, cityHash64(waba_id))',
     ]);
-    expect(renderStatements('CREATE TABLE IF NOT EXISTS {{db}}.m {{on_cluster}} (seq UInt64) ENGINE = MergeTree ORDER BY seq', { database: 'wa', cluster: 'c1' })[0]).toContain(
+    expect(renderStatements('CREATE TABLE IF NOT EXISTS {{db}}.m {{on_cluster}} (seq UInt64) ENGINE = {{replicated:MergeTree}} ORDER BY seq', { database: 'wa', cluster: 'c1' })[0]).toContain(
       "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/wa_local/m', '{replica}') ORDER BY seq",
     );
     expect(renderStatements('ALTER TABLE {{db}}.t {{on_cluster}} ADD COLUMN IF NOT EXISTS b String', { database: 'wa', cluster: 'c1' })).toEqual([
@@ -51,6 +55,22 @@ describe('migrations', () => {
     ]);
   });
 
+  it('leave a table unmarked for replication on each node, and refuse a mark that is not a MergeTree engine', () => {
+    const join = 'CREATE TABLE IF NOT EXISTS {{db}}.j {{on_cluster}} (id String, v String) ENGINE = Join(ANY, LEFT, id)';
+    expect(renderStatements(join, { database: 'wa', cluster: 'c1' })).toEqual(['CREATE TABLE IF NOT EXISTS wa_local.j ON CLUSTER c1 (id String, v String) ENGINE = Join(ANY, LEFT, id)']);
+    expect(renderStatements(join, { database: 'wa', cluster: undefined })).toEqual(['CREATE TABLE IF NOT EXISTS wa.j  (id String, v String) ENGINE = Join(ANY, LEFT, id)']);
+    expect(() => renderStatements('CREATE TABLE IF NOT EXISTS {{db}}.j {{on_cluster}} (id String) ENGINE = {{replicated:Join(ANY, LEFT, id)}}', { database: 'wa', cluster: 'c1' })).toThrow(MigrationError);
+  });
+
+  it('mark every MergeTree table for replication, and give a down step to every step that is not purely additive', () => {
+    for (const m of loadMigrations()) {
+      for (const stmt of m.statements) {
+        expect(stmt, m.name).not.toMatch(/ENGINE\s*=\s*\w*MergeTree/);
+        if (/\b(DROP|RENAME|MODIFY (COLUMN|ORDER BY|TTL)|DELETE|UPDATE)\b/.test(stmt.replace(/'[^']*'/g, "''"))) expect(m.down, `${m.name} needs ${m.name}.down.sql`).toBeDefined();
+      }
+    }
+  });
+
   it('render every migration for a cluster without leaving a placeholder', () => {
     for (const m of loadMigrations()) {
       for (const stmt of m.statements) {
@@ -60,5 +80,65 @@ describe('migrations', () => {
         }
       }
     }
+  });
+
+  it('produce the declared columns, with their types, for every derived table', async () => {
+    for (const t of DECLARED_TABLES) {
+      const cols = await rows<{ name: string; type: string }>(wh, 'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position', { db: wh.database, t: t.name });
+      expect(cols, t.name).toEqual(Object.entries(t.columns).map(([name, c]) => ({ name, type: c.type })));
+    }
+  });
+});
+
+/**
+ * A store of its own (another database in this worker's engine) and a migrations folder of its own
+ * per test, so a changed or undone file never touches the real schema.
+ */
+describe('applied migrations', () => {
+  let n = 0;
+  const scratch = () => {
+    n++;
+    const dir = mkdtempSync(join(tmpdir(), 'wa-migrations-'));
+    return { dir, store: { ...wh, database: `wa_migrate_test_${process.pid}_${n}` } as Warehouse, write: (file: string, sql: string) => writeFileSync(join(dir, file), sql) };
+  };
+  const tables = async (store: Warehouse) =>
+    (await rows<{ name: string }>(wh, 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', { db: store.database })).map((r) => r.name);
+  afterAll(async () => {
+    for (let i = 1; i <= n; i++) await wh.writer.command({ query: `DROP DATABASE IF EXISTS wa_migrate_test_${process.pid}_${i} SYNC` });
+  });
+
+  it('refuse to start when an applied file changed, naming the file', async () => {
+    const { dir, store, write } = scratch();
+    write('0001_first.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t1 {{on_cluster}} (a String) ENGINE = {{replicated:MergeTree}} ORDER BY a');
+    expect((await migrate(store, loadMigrations(dir))).applied).toEqual(['0001_first']);
+    write('0001_first.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t1 {{on_cluster}} (a String, b String) ENGINE = {{replicated:MergeTree}} ORDER BY a');
+    write('0002_second.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t2 {{on_cluster}} (a String) ENGINE = {{replicated:MergeTree}} ORDER BY a');
+    const err = await migrate(store, loadMigrations(dir)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MigrationError);
+    expect((err as Error).message).toContain('0001_first.sql');
+    // Nothing after the refusal ran.
+    expect(await tables(store)).toEqual(['schema_migrations', 't1']);
+  });
+
+  it('accept a file whose only change is marking its engine for replication', async () => {
+    const { dir, store, write } = scratch();
+    write('0001_first.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t1 {{on_cluster}} (a String, v UInt64) ENGINE = ReplacingMergeTree(v) ORDER BY a');
+    await migrate(store, loadMigrations(dir));
+    write('0001_first.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t1 {{on_cluster}} (a String, v UInt64) ENGINE = {{replicated:ReplacingMergeTree(v)}} ORDER BY a');
+    expect(await migrate(store, loadMigrations(dir))).toEqual({ applied: [], skipped: ['0001_first'] });
+  });
+
+  it('undo the latest step with its down file, and refuse one without', async () => {
+    const { dir, store, write } = scratch();
+    write('0001_first.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t1 {{on_cluster}} (a String) ENGINE = {{replicated:MergeTree}} ORDER BY a');
+    write('0002_swap.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t2 {{on_cluster}} (a String) ENGINE = {{replicated:MergeTree}} ORDER BY a;\n\nDROP TABLE IF EXISTS {{db}}.t1 {{on_cluster}} SYNC');
+    write('0002_swap.down.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t1 {{on_cluster}} (a String) ENGINE = {{replicated:MergeTree}} ORDER BY a;\n\nDROP TABLE IF EXISTS {{db}}.t2 {{on_cluster}} SYNC');
+    await migrate(store, loadMigrations(dir));
+    expect(await tables(store)).toEqual(['schema_migrations', 't2']);
+    expect(await migrateDown(store, loadMigrations(dir))).toBe('0002_swap');
+    expect(await tables(store)).toEqual(['schema_migrations', 't1']);
+    await expect(migrateDown(store, loadMigrations(dir))).rejects.toThrow('migration 0001_first.sql has no down step (0001_first.down.sql)');
+    expect((await migrate(store, loadMigrations(dir))).applied).toEqual(['0002_swap']);
+    expect(await tables(store)).toEqual(['schema_migrations', 't2']);
   });
 });

@@ -14,6 +14,6 @@ CREATE TABLE IF NOT EXISTS {{db}}.raw_webhooks_v1 {{on_cluster}}
     unknown_count   UInt32,
     INDEX subject_idx subject_ids TYPE bloom_filter(0.01) GRANULARITY 4
 )
-ENGINE = ReplacingMergeTree(received_at)
+ENGINE = {{replicated:ReplacingMergeTree(received_at)}}
 PARTITION BY toYYYYMM(received_at)
 ORDER BY body_sha256

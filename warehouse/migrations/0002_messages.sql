@@ -60,6 +60,6 @@ CREATE TABLE IF NOT EXISTS {{db}}.messages_v1 {{on_cluster}}
     received_at           DateTime64(3, 'UTC'),
     INDEX wamid_idx wamid TYPE bloom_filter(0.01) GRANULARITY 4
 )
-ENGINE = ReplacingMergeTree(received_at)
+ENGINE = {{replicated:ReplacingMergeTree(received_at)}}
 PARTITION BY toYYYYMM(ts)
 ORDER BY (waba_id, phone_number_id, wa_id, wamid)

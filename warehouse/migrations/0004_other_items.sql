@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.message_echoes_v1 {{on_cluster}}
     body_sha256          String,
     received_at          DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(received_at)
+ENGINE = {{replicated:ReplacingMergeTree(received_at)}}
 PARTITION BY toYYYYMM(ts)
 ORDER BY (waba_id, phone_number_id, to_wa_id, wamid);
 
@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.user_preferences_v1 {{on_cluster}}
     body_sha256      String,
     received_at      DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(received_at)
+ENGINE = {{replicated:ReplacingMergeTree(received_at)}}
 ORDER BY (waba_id, wa_id, user_id, ts, category, value);
 
 -- Contacts as Meta names them: wa_id, business-scoped user id, profile name (latest wins).
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.contacts_v1 {{on_cluster}}
     body_sha256      String,
     received_at      DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(seen_at)
+ENGINE = {{replicated:ReplacingMergeTree(seen_at)}}
 ORDER BY (waba_id, wa_id, user_id, phone_number_id);
 
 -- Template, phone-number and account events, and any other `field`, with its value kept as JSON.
@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.management_events_v1 {{on_cluster}}
     body_sha256        String,
     received_at        DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(received_at)
+ENGINE = {{replicated:ReplacingMergeTree(received_at)}}
 ORDER BY (waba_id, field, entry_time, value_hash);
 
 -- Errors Meta reports at the value level (system, app or account problems).
@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.webhook_errors_v1 {{on_cluster}}
     body_sha256      String,
     received_at      DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(received_at)
+ENGINE = {{replicated:ReplacingMergeTree(received_at)}}
 ORDER BY (waba_id, body_sha256, item_path);
 
 -- Everything the normalizer did not recognise, kept with its path so it can be parsed later.
@@ -112,5 +112,5 @@ CREATE TABLE IF NOT EXISTS {{db}}.unknown_items_v1 {{on_cluster}}
     body_sha256   String,
     received_at   DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(received_at)
+ENGINE = {{replicated:ReplacingMergeTree(received_at)}}
 ORDER BY (body_sha256, item_path, kind, name)

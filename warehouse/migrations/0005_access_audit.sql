@@ -13,5 +13,5 @@ CREATE TABLE IF NOT EXISTS {{db}}.access_audit_v1 {{on_cluster}}
     prev_hash      String,
     entry_hash     String
 )
-ENGINE = MergeTree
+ENGINE = {{replicated:MergeTree}}
 ORDER BY seq

@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.sla_waits_v1 {{on_cluster}}
     is_deleted                UInt8,
     INDEX wa_id_idx wa_id TYPE bloom_filter(0.01) GRANULARITY 4
 )
-ENGINE = ReplacingMergeTree(version, is_deleted)
+ENGINE = {{replicated:ReplacingMergeTree(version, is_deleted)}}
 PARTITION BY toYYYYMM(started_at)
 ORDER BY (waba_id, family, started_at, phone_number_id, wait_id);
 
@@ -53,5 +53,5 @@ CREATE TABLE IF NOT EXISTS {{db}}.sla_job_state_v1 {{on_cluster}}
     config_hash    String,
     updated_at     DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(watermark)
+ENGINE = {{replicated:ReplacingMergeTree(watermark)}}
 ORDER BY job

@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.billing_messages_v1 {{on_cluster}}
     market             LowCardinality(String),
     source_received_at DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(source_received_at)
+ENGINE = {{replicated:ReplacingMergeTree(source_received_at)}}
 ORDER BY (waba_id, wamid);
 
 CREATE TABLE IF NOT EXISTS {{db}}.billing_conversations_v1 {{on_cluster}}
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.billing_conversations_v1 {{on_cluster}}
     market             LowCardinality(String),
     source_received_at DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(source_received_at)
+ENGINE = {{replicated:ReplacingMergeTree(source_received_at)}}
 ORDER BY (waba_id, conversation_id);
 
 -- Watermark of the facts job and the periods it still has to roll up (kept across a crash).
@@ -48,5 +48,5 @@ CREATE TABLE IF NOT EXISTS {{db}}.billing_job_state_v1 {{on_cluster}}
     pending_periods Array(String),                   -- 'waba_id|YYYY-MM'
     updated_at      DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(updated_at)
+ENGINE = {{replicated:ReplacingMergeTree(updated_at)}}
 ORDER BY job

@@ -19,5 +19,5 @@ CREATE TABLE IF NOT EXISTS {{db}}.billing_daily_v1 {{on_cluster}}
     draws_on_tier    UInt64,                         -- conversations that draw on the free tier (run-out forecast)
     version          DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(version)
+ENGINE = {{replicated:ReplacingMergeTree(version)}}
 ORDER BY (waba_id, month, day, kind, pricing_model, category, market, type, phone_number_id, tier)

@@ -15,5 +15,5 @@ CREATE TABLE IF NOT EXISTS {{db}}.billing_rate_cards_v1 {{on_cluster}}
     price           Decimal(20, 8),
     line            UInt32
 )
-ENGINE = MergeTree
+ENGINE = {{replicated:MergeTree}}
 ORDER BY (currency, kind, effective_from, loaded_at, market, category, tier)

@@ -16,5 +16,5 @@ CREATE TABLE IF NOT EXISTS {{db}}.billing_forecast_snapshots_v1 {{on_cluster}}
     currency        LowCardinality(String),
     created_at      DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(created_at)
+ENGINE = {{replicated:ReplacingMergeTree(created_at)}}
 ORDER BY (waba_id, month, snapshot_date, pricing_model, category)

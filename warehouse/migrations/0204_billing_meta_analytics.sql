@@ -15,5 +15,5 @@ CREATE TABLE IF NOT EXISTS {{db}}.billing_meta_analytics_v1 {{on_cluster}}
     volume          Float64,
     cost            Nullable(Float64)
 )
-ENGINE = ReplacingMergeTree(imported_at)
+ENGINE = {{replicated:ReplacingMergeTree(imported_at)}}
 ORDER BY (waba_id, source, import_id, day, start_ts, category, type, country, phone, tier)

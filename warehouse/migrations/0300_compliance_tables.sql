@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.legal_holds_v1 {{on_cluster}}
     status          LowCardinality(String) COMMENT 'none; cat=technical',
     updated_at      DateTime64(3, 'UTC') COMMENT 'none; cat=technical'
 )
-ENGINE = ReplacingMergeTree(updated_at)
+ENGINE = {{replicated:ReplacingMergeTree(updated_at)}}
 ORDER BY hold_id;
 
 -- The ids under an active hold, looked up by the retention TTLs (joinGet) so held rows outlive them.
@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.erasure_suppression_v1 {{on_cluster}}
     request_id   String COMMENT 'none; cat=technical',
     added_at     DateTime64(3, 'UTC') COMMENT 'none; cat=technical'
 )
-ENGINE = ReplacingMergeTree(added_at)
+ENGINE = {{replicated:ReplacingMergeTree(added_at)}}
 ORDER BY subject_hash;
 
 -- Erasure requests with their per-table evidence and receipt (R7).
@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.erasure_requests_v1 {{on_cluster}}
     receipt_json   String COMMENT 'pii:indirect; cat=metadata; purpose=compliance; protection=hmac',
     receipt_sha256 String COMMENT 'none; cat=technical'
 )
-ENGINE = MergeTree
+ENGINE = {{replicated:MergeTree}}
 ORDER BY (received_at, request_id);
 
 -- Consent ledger (R9): opt-ins and opt-outs recorded by the business's own systems. Append-only;
@@ -83,7 +83,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.consent_events_v1 {{on_cluster}}
     legal_basis         String COMMENT 'none; cat=business',
     jurisdiction        LowCardinality(String) COMMENT 'none; cat=technical'
 )
-ENGINE = MergeTree
+ENGINE = {{replicated:MergeTree}}
 ORDER BY (wa_id, captured_at, consent_event_id);
 
 -- Rights-request register (R14): one row per request, a newer version per status change.
@@ -106,7 +106,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.rights_requests_v1 {{on_cluster}}
     handled_by            String COMMENT 'pii:indirect; cat=staff; purpose=compliance',
     updated_at            DateTime64(3, 'UTC') COMMENT 'none; cat=technical'
 )
-ENGINE = ReplacingMergeTree(updated_at)
+ENGINE = {{replicated:ReplacingMergeTree(updated_at)}}
 ORDER BY request_id;
 
 -- Nightly compliance snapshots: each report's rows as JSON with their SHA-256 (no raw identifiers).
@@ -119,7 +119,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.compliance_snapshots_v1 {{on_cluster}}
     sha256      String COMMENT 'none; cat=technical',
     content     String COMMENT 'pii:indirect; cat=metadata; purpose=compliance; protection=hmac' CODEC(ZSTD(3))
 )
-ENGINE = MergeTree
+ENGINE = {{replicated:MergeTree}}
 ORDER BY (report, taken_at);
 
 -- Published heads of the access-audit chain: removing the latest entries no longer goes unnoticed.
@@ -129,7 +129,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.audit_anchors_v1 {{on_cluster}}
     seq         UInt64 COMMENT 'none; cat=technical',
     entry_hash  String COMMENT 'none; cat=technical'
 )
-ENGINE = MergeTree
+ENGINE = {{replicated:MergeTree}}
 ORDER BY (seq, anchored_at);
 
 -- Results of audit-chain verification runs (R16).
@@ -148,5 +148,5 @@ CREATE TABLE IF NOT EXISTS {{db}}.audit_verifications_v1 {{on_cluster}}
     reason           String COMMENT 'none; cat=technical',
     verifier_version String COMMENT 'none; cat=technical'
 )
-ENGINE = MergeTree
+ENGINE = {{replicated:MergeTree}}
 ORDER BY verified_at;

@@ -1,7 +1,8 @@
 import { TupleParam } from '@clickhouse/client';
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
-import { defineQuery } from '../../query.ts';
+import { defineInsert, defineQuery } from '../../query.ts';
+import { BILLING_CONVERSATIONS, BILLING_JOB_STATE, BILLING_MESSAGES, type ConversationFactRow, type MessageFactRow } from '../../schema/billing.ts';
 
 /**
  * The billing facts job's SQL: which statuses arrived in a window, each touched message's or
@@ -192,45 +193,16 @@ export const conversationSummariesOf = defineQuery({
   connection: 'jobs',
 });
 
-export interface MessageFactRow {
-  waba_id: string;
-  wamid: string;
-  phone_number_id: string;
-  month: string;
-  day: string;
-  charge_ts: number;
-  pricing_model: string;
-  category: string;
-  type: string;
-  billable: number;
-  counted: number;
-  market: string;
-  source_received_at: number;
-}
+export type { ConversationFactRow, MessageFactRow };
 
-export interface ConversationFactRow {
-  waba_id: string;
-  conversation_id: string;
-  phone_number_id: string;
-  month: string;
-  day: string;
-  first_ts: number;
-  pricing_model: string;
-  category: string;
-  billable: number | null;
-  draws_on_free_tier: number;
-  counted: number;
-  market: string;
-  source_received_at: number;
-}
+export const insertMessageFacts = defineInsert({ name: 'billing.facts.insert_messages', table: BILLING_MESSAGES.name, row: BILLING_MESSAGES.row, connection: 'jobs' });
 
-export async function insertMessageFacts(wh: Warehouse, rows: MessageFactRow[]): Promise<void> {
-  if (rows.length) await wh.jobs.insert({ table: `${wh.database}.billing_messages_v1`, values: rows, format: 'JSONEachRow' });
-}
-
-export async function insertConversationFacts(wh: Warehouse, rows: ConversationFactRow[]): Promise<void> {
-  if (rows.length) await wh.jobs.insert({ table: `${wh.database}.billing_conversations_v1`, values: rows, format: 'JSONEachRow' });
-}
+export const insertConversationFacts = defineInsert({
+  name: 'billing.facts.insert_conversations',
+  table: BILLING_CONVERSATIONS.name,
+  row: BILLING_CONVERSATIONS.row,
+  connection: 'jobs',
+});
 
 /** (waba, effective month) of volume-tier events that arrived in a window. */
 export const touchedTierMonths = defineQuery({
@@ -262,12 +234,10 @@ export const billingJobState = defineQuery({
   connection: 'jobs',
 });
 
-export async function saveBillingJobState(wh: Warehouse, state: { job: string; watermark_ms: number; pending_periods: string[] }): Promise<void> {
-  await wh.jobs.insert({
-    table: `${wh.database}.billing_job_state_v1`,
-    values: [{ job: state.job, watermark: state.watermark_ms, pending_periods: state.pending_periods, updated_at: Date.now() }],
-    format: 'JSONEachRow',
-  });
+const insertJobState = defineInsert({ name: 'billing.save_job_state', table: BILLING_JOB_STATE.name, row: BILLING_JOB_STATE.row, connection: 'jobs' });
+
+export function saveBillingJobState(wh: Warehouse, state: { job: string; watermark_ms: number; pending_periods: string[] }): Promise<void> {
+  return insertJobState(wh, [{ job: state.job, watermark: state.watermark_ms, pending_periods: state.pending_periods, updated_at: Date.now() }]);
 }
 
 /** Every (WABA, month) that has facts: what a full rebuild has to roll up again. */

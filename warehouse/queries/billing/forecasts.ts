@@ -1,26 +1,15 @@
 import { z } from 'zod';
-import type { Warehouse } from '../../client.ts';
-import { defineQuery } from '../../query.ts';
+import { defineInsert, defineQuery } from '../../query.ts';
+import { BILLING_FORECAST_SNAPSHOTS, type ForecastSnapshotRow } from '../../schema/billing.ts';
 
-export interface ForecastSnapshotRow {
-  waba_id: string;
-  month: string;
-  snapshot_date: string;
-  pricing_model: string;
-  category: string;
-  actual_to_date: number;
-  forecast: number;
-  low: number;
-  high: number;
-  amount_to_date: number | null;
-  amount_forecast: number | null;
-  currency: string;
-  created_at: number;
-}
+export type { ForecastSnapshotRow };
 
-export async function insertForecastSnapshots(wh: Warehouse, rows: ForecastSnapshotRow[]): Promise<void> {
-  if (rows.length) await wh.jobs.insert({ table: `${wh.database}.billing_forecast_snapshots_v1`, values: rows, format: 'JSONEachRow' });
-}
+export const insertForecastSnapshots = defineInsert({
+  name: 'billing.forecast.insert_snapshots',
+  table: BILLING_FORECAST_SNAPSHOTS.name,
+  row: BILLING_FORECAST_SNAPSHOTS.row,
+  connection: 'jobs',
+});
 
 const num = z.coerce.number();
 

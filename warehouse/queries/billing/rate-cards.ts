@@ -1,26 +1,11 @@
 import { z } from 'zod';
-import type { Warehouse } from '../../client.ts';
-import { defineQuery } from '../../query.ts';
+import { defineInsert, defineQuery } from '../../query.ts';
+import { BILLING_RATE_CARDS, type RateCardRow } from '../../schema/billing.ts';
 
-export interface RateCardRow {
-  currency: string;
-  kind: 'rates' | 'tiers';
-  effective_from: string;
-  loaded_at: number;
-  source_name: string;
-  source_sha256: string;
-  loaded_by: string;
-  market: string;
-  category: string;
-  tier: string;
-  price: string;
-  line: number;
-}
+export type { RateCardRow };
 
 /** One insert per card: a card is in the table whole or not at all. */
-export async function insertRateCard(wh: Warehouse, rows: RateCardRow[]): Promise<void> {
-  await wh.writer.insert({ table: `${wh.database}.billing_rate_cards_v1`, values: rows, format: 'JSONEachRow' });
-}
+export const insertRateCard = defineInsert({ name: 'billing.rate_cards.insert', table: BILLING_RATE_CARDS.name, row: BILLING_RATE_CARDS.row, chunk: Number.MAX_SAFE_INTEGER });
 
 export const storedRates = defineQuery({
   name: 'billing.rate_cards.rows',

@@ -1,26 +1,10 @@
 import { z } from 'zod';
-import type { Warehouse } from '../../client.ts';
-import { defineQuery } from '../../query.ts';
+import { defineInsert, defineQuery } from '../../query.ts';
+import { BILLING_META_ANALYTICS, type MetaAnalyticsRow } from '../../schema/billing.ts';
 
-export interface MetaAnalyticsRow {
-  waba_id: string;
-  source: string;
-  import_id: string;
-  imported_at: number;
-  day: string;
-  start_ts: number;
-  category: string;
-  type: string;
-  country: string;
-  phone: string;
-  tier: string;
-  volume: number;
-  cost: number | null;
-}
+export type { MetaAnalyticsRow };
 
-export async function insertMetaAnalytics(wh: Warehouse, rows: MetaAnalyticsRow[]): Promise<void> {
-  if (rows.length) await wh.writer.insert({ table: `${wh.database}.billing_meta_analytics_v1`, values: rows, format: 'JSONEachRow' });
-}
+export const insertMetaAnalytics = defineInsert({ name: 'billing.reconciliation.insert_meta', table: BILLING_META_ANALYTICS.name, row: BILLING_META_ANALYTICS.row });
 
 /** Meta's figures per day and category, from the newest import that covers each day. */
 export const metaAnalyticsDays = defineQuery({

@@ -1,31 +1,11 @@
 import { z } from 'zod';
-import type { Warehouse } from '../../client.ts';
-import { defineQuery } from '../../query.ts';
+import { defineInsert, defineQuery } from '../../query.ts';
+import { CONSENT_EVENTS as CONSENT_LEDGER, type ConsentEventRow } from '../../schema/compliance.ts';
 
-export interface ConsentEventRow {
-  consent_event_id: string;
-  wa_id: string;
-  subject_hash: string;
-  waba_id: string;
-  phone_number_id: string;
-  scope_category: string;
-  action: string;
-  source_channel: string;
-  captured_at: number;
-  effective_at: number;
-  recorded_at: number;
-  notice_text_version: string;
-  notice_text_sha256: string;
-  language: string;
-  proof_ref: string;
-  collected_by: string;
-  legal_basis: string;
-  jurisdiction: string;
-}
+export type { ConsentEventRow };
 
-export async function appendConsentEvent(wh: Warehouse, row: ConsentEventRow): Promise<void> {
-  await wh.writer.insert({ table: `${wh.database}.consent_events_v1`, values: [row], format: 'JSONEachRow' });
-}
+/** The ledger is append-only: corrections are new events. */
+export const appendConsentEvents = defineInsert({ name: 'compliance.append_consent_event', table: CONSENT_LEDGER.name, row: CONSENT_LEDGER.row });
 
 /**
  * Every consent signal as one stream: the ledger (opt-ins and opt-outs from the business's own

@@ -1,25 +1,10 @@
 import { z } from 'zod';
-import type { Warehouse } from '../../client.ts';
-import { defineQuery } from '../../query.ts';
+import { defineInsert, defineQuery } from '../../query.ts';
+import { ERASURE_REQUESTS, ERASURE_SUPPRESSION, type ErasureRequestRow } from '../../schema/compliance.ts';
 
-export interface ErasureRequestRow {
-  request_id: string;
-  subject_hash: string;
-  jurisdiction: string;
-  legal_ground: string;
-  requested_by: string;
-  received_at: number;
-  completed_at: number | null;
-  status: string;
-  hold_ids: string[];
-  tables_json: string;
-  receipt_json: string;
-  receipt_sha256: string;
-}
+export type { ErasureRequestRow };
 
-export async function insertErasureRequest(wh: Warehouse, row: ErasureRequestRow): Promise<void> {
-  await wh.writer.insert({ table: `${wh.database}.erasure_requests_v1`, values: [row], format: 'JSONEachRow' });
-}
+export const insertErasureRequest = defineInsert({ name: 'compliance.insert_erasure_request', table: ERASURE_REQUESTS.name, row: ERASURE_REQUESTS.row });
 
 export const erasureRequests = defineQuery({
   name: 'compliance.erasure_requests',
@@ -44,9 +29,7 @@ export const erasureRequests = defineQuery({
   }),
 });
 
-export async function insertSuppression(wh: Warehouse, row: { subject_hash: string; request_id: string; added_at: number }): Promise<void> {
-  await wh.writer.insert({ table: `${wh.database}.erasure_suppression_v1`, values: [row], format: 'JSONEachRow' });
-}
+export const insertSuppression = defineInsert({ name: 'compliance.insert_suppression', table: ERASURE_SUPPRESSION.name, row: ERASURE_SUPPRESSION.row });
 
 export const suppressedSubjects = defineQuery({
   name: 'compliance.suppressed_subjects',

@@ -1,26 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
-import { defineQuery } from '../../query.ts';
+import { defineCommand, defineInsert, defineQuery } from '../../query.ts';
+import { LEGAL_HOLDS, type HoldRow } from '../../schema/compliance.ts';
 import { localDatabase } from '../../migrate.ts';
 
-export interface HoldRow {
-  hold_id: string;
-  subject_hash: string;
-  subject_ids: string[];
-  reason: string;
-  legal_reference: string;
-  approved_by: string;
-  start_at: number;
-  review_at: number | null;
-  released_at: number | null;
-  released_by: string;
-  status: 'active' | 'released';
-  updated_at: number;
-}
+export type { HoldRow };
 
-export async function insertHold(wh: Warehouse, row: HoldRow): Promise<void> {
-  await wh.writer.insert({ table: `${wh.database}.legal_holds_v1`, values: [row], format: 'JSONEachRow' });
-}
+export const insertHold = defineInsert({ name: 'compliance.insert_hold', table: LEGAL_HOLDS.name, row: LEGAL_HOLDS.row });
 
 const holdRow = z.object({
   hold_id: z.string(),
@@ -64,27 +51,71 @@ export const holdById = defineQuery({
 const onCluster = (wh: Warehouse) => (wh.cluster ? ` ON CLUSTER ${wh.cluster}` : '');
 
 /** Releasing a hold also forgets the ids it named, in every stored version of the row. */
-export async function releaseHold(wh: Warehouse, p: { hold_id: string; at: string; by: string }): Promise<void> {
-  await wh.writer.command({
-    query: `ALTER TABLE ${localDatabase(wh)}.legal_holds_v1${onCluster(wh)} UPDATE status = 'released', subject_ids = [],
+export const releaseHold = defineCommand({
+  name: 'compliance.release_hold',
+  sql: (_: void, wh) => `ALTER TABLE ${localDatabase(wh)}.legal_holds_v1${onCluster(wh)} UPDATE status = 'released', subject_ids = [],
               released_at = {at:DateTime64(3)}, released_by = {by:String} WHERE hold_id = {hold_id:String}
             SETTINGS mutations_sync = 2`,
-    query_params: p,
-    clickhouse_settings: { log_comment: 'compliance.release_hold' },
-  });
-}
+  params: z.object({ hold_id: z.string(), at: z.string(), by: z.string() }),
+});
 
 /**
- * The lookup the retention TTLs consult: ids of active holds only. A Join table lives on the node
- * that fills it; on a cluster this runs on the node serving the request (see docs/PRIVACY.md).
+ * The lookup the retention TTLs consult (a Join table): ids of active holds only. A Join table lives
+ * on the node that fills it; on a cluster this runs on the node serving the request (see
+ * docs/PRIVACY.md). `table` is the lookup or the fresh copy being built beside it.
  */
-export async function rebuildHeldSubjects(wh: Warehouse): Promise<void> {
-  const db = localDatabase(wh);
-  await wh.writer.command({ query: `TRUNCATE TABLE ${db}.legal_hold_subjects_v1`, clickhouse_settings: { log_comment: 'compliance.held_subjects' } });
-  await wh.writer.command({
-    query: `INSERT INTO ${db}.legal_hold_subjects_v1 (id, hold_id)
-            SELECT id, any(hold_id) FROM (SELECT arrayJoin(subject_ids) AS id, hold_id FROM ${wh.database}.legal_holds_v1 FINAL WHERE status = 'active')
+const HELD_SUBJECTS = 'legal_hold_subjects_v1';
+type Lookup = { table: string };
+
+const createLookupCopy = defineCommand({
+  name: 'compliance.held_subjects.create',
+  sql: (t: Lookup, wh) => `CREATE TABLE ${localDatabase(wh)}.${t.table} AS ${localDatabase(wh)}.${HELD_SUBJECTS}`,
+  params: z.object({}),
+});
+
+const fillLookup = defineCommand({
+  name: 'compliance.held_subjects.fill',
+  sql: (t: Lookup, wh) => `INSERT INTO ${localDatabase(wh)}.${t.table} (id, hold_id)
+            SELECT id, any(hold_id) FROM (SELECT arrayJoin(subject_ids) AS id, hold_id FROM {{db}}.legal_holds_v1 FINAL WHERE status = 'active')
             WHERE id != '' GROUP BY id`,
-    clickhouse_settings: { log_comment: 'compliance.held_subjects' },
+  params: z.object({}),
+});
+
+/** Atomic on an Atomic database (the default, and chDB's): readers see the old lookup or the new one. */
+const swapLookup = defineCommand({
+  name: 'compliance.held_subjects.exchange',
+  sql: (t: Lookup, wh) => `EXCHANGE TABLES ${localDatabase(wh)}.${HELD_SUBJECTS} AND ${localDatabase(wh)}.${t.table}`,
+  params: z.object({}),
+});
+
+const dropLookupCopy = defineCommand({
+  name: 'compliance.held_subjects.drop',
+  sql: (t: Lookup, wh) => `DROP TABLE IF EXISTS ${localDatabase(wh)}.${t.table} SYNC`,
+  params: z.object({}),
+});
+
+let rebuilding: Promise<unknown> = Promise.resolve();
+
+/**
+ * Rebuilds the lookup without a moment in which it is empty (a TTL merge then would delete held
+ * rows): the new list is built in a fresh table and exchanged in. Rebuilds in one process run one
+ * after another, so a later hold change is never overwritten by an earlier list. `step` is called
+ * after each statement (tests read the lookup there).
+ */
+export function rebuildHeldSubjects(wh: Warehouse, step: (name: string) => Promise<void> = async () => {}): Promise<void> {
+  const run = rebuilding.then(async () => {
+    const copy = { table: `${HELD_SUBJECTS}_next_${randomBytes(6).toString('hex')}` };
+    try {
+      await createLookupCopy(wh, {}, copy);
+      await step('create');
+      await fillLookup(wh, {}, copy);
+      await step('fill');
+      await swapLookup(wh, {}, copy);
+      await step('exchange');
+    } finally {
+      await dropLookupCopy(wh, {}, copy);
+    }
   });
+  rebuilding = run.catch(() => undefined);
+  return run;
 }

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
+import { defineCommand, defineQuery } from '../../query.ts';
 import { localDatabase } from '../../migrate.ts';
 
 /**
@@ -46,26 +48,38 @@ function storage(wh: Warehouse, table: string): string {
 }
 
 /** Sets the TTL without rewriting existing parts now: expired rows go at the next TTL merge. */
-export async function modifyTableTtl(wh: Warehouse, table: string, expression: string): Promise<void> {
-  await wh.jobs.command({
-    query: `ALTER TABLE ${storage(wh, table)} MODIFY TTL ${expression} SETTINGS materialize_ttl_after_modify = 0`,
-    clickhouse_settings: { log_comment: 'compliance.modify_ttl' },
-  });
+const modifyTtl = defineCommand({
+  name: 'compliance.modify_ttl',
+  sql: (t: { table: string; expression: string }, wh) => `ALTER TABLE ${storage(wh, t.table)} MODIFY TTL ${t.expression} SETTINGS materialize_ttl_after_modify = 0`,
+  params: z.object({}),
+  connection: 'jobs',
+});
+
+export function modifyTableTtl(wh: Warehouse, table: string, expression: string): Promise<void> {
+  return modifyTtl(wh, {}, { table, expression });
 }
 
-export async function removeTableTtl(wh: Warehouse, table: string): Promise<void> {
-  await wh.jobs.command({
-    query: `ALTER TABLE ${storage(wh, table)} REMOVE TTL`,
-    clickhouse_settings: { log_comment: 'compliance.remove_ttl' },
-  });
+const removeTtl = defineCommand({
+  name: 'compliance.remove_ttl',
+  sql: (t: { table: string }, wh) => `ALTER TABLE ${storage(wh, t.table)} REMOVE TTL`,
+  params: z.object({}),
+  connection: 'jobs',
+});
+
+export function removeTableTtl(wh: Warehouse, table: string): Promise<void> {
+  return removeTtl(wh, {}, { table });
 }
 
 /** Applies the TTL to existing parts now (what a TTL merge would do later), and waits. */
-export async function materializeTtl(wh: Warehouse, table: string): Promise<void> {
-  await wh.jobs.command({
-    query: `ALTER TABLE ${storage(wh, table)} MATERIALIZE TTL SETTINGS mutations_sync = 2`,
-    clickhouse_settings: { log_comment: 'compliance.materialize_ttl' },
-  });
+const materialize = defineCommand({
+  name: 'compliance.materialize_ttl',
+  sql: (t: { table: string }, wh) => `ALTER TABLE ${storage(wh, t.table)} MATERIALIZE TTL SETTINGS mutations_sync = 2`,
+  params: z.object({}),
+  connection: 'jobs',
+});
+
+export function materializeTtl(wh: Warehouse, table: string): Promise<void> {
+  return materialize(wh, {}, { table });
 }
 
 export interface AgeStats {
@@ -77,6 +91,37 @@ export interface AgeStats {
   content_past_policy: number;
 }
 
+interface AgeShape {
+  table: string;
+  timeColumn: string;
+  keys: readonly KeyColumn[];
+  contentColumns: readonly ContentColumn[];
+}
+
+const ageStatsQuery = defineQuery({
+  name: 'compliance.age_stats',
+  sql: (o: AgeShape, wh) => {
+    const t = ident(o.timeColumn);
+    const held = heldCondition(localDatabase(wh), o.keys) ?? '0';
+    const hasContent = o.contentColumns.length ? o.contentColumns.map(notEmpty).join(' OR ') : '0';
+    return `SELECT count() AS rows, toString(min(${t})) AS oldest, toString(max(${t})) AS newest,
+                   countIf(${t} < fromUnixTimestamp64Milli({cutoff:Int64})) AS past_policy,
+                   countIf(${t} < fromUnixTimestamp64Milli({cutoff:Int64}) AND (${held})) AS held_past_policy,
+                   countIf(${t} < fromUnixTimestamp64Milli({content_cutoff:Int64}) AND NOT (${held}) AND (${hasContent})) AS content_past_policy
+            FROM ${ident(wh.database)}.${ident(o.table)}`;
+  },
+  params: z.object({ cutoff: z.number(), content_cutoff: z.number() }),
+  row: z.object({
+    rows: z.coerce.number(),
+    oldest: z.string(),
+    newest: z.string(),
+    past_policy: z.coerce.number(),
+    held_past_policy: z.coerce.number(),
+    content_past_policy: z.coerce.number(),
+  }),
+  connection: 'jobs',
+});
+
 /**
  * Physical rows (no FINAL: every stored copy counts for storage limitation), their age range, and
  * how many are older than the policy's cutoff, held, or still carry content past the content cutoff.
@@ -86,28 +131,19 @@ export async function ageStats(
   table: string,
   opts: { timeColumn: string; cutoffMs: number | null; contentCutoffMs: number | null; keys: readonly KeyColumn[]; contentColumns: readonly ContentColumn[] },
 ): Promise<AgeStats> {
-  const t = ident(opts.timeColumn);
-  const held = heldCondition(localDatabase(wh), opts.keys) ?? '0';
-  const hasContent = opts.contentColumns.length ? opts.contentColumns.map(notEmpty).join(' OR ') : '0';
-  const rs = await wh.jobs.query({
-    query: `SELECT count() AS rows, toString(min(${t})) AS oldest, toString(max(${t})) AS newest,
-                   countIf(${t} < fromUnixTimestamp64Milli({cutoff:Int64})) AS past_policy,
-                   countIf(${t} < fromUnixTimestamp64Milli({cutoff:Int64}) AND (${held})) AS held_past_policy,
-                   countIf(${t} < fromUnixTimestamp64Milli({content_cutoff:Int64}) AND NOT (${held}) AND (${hasContent})) AS content_past_policy
-            FROM ${ident(wh.database)}.${ident(table)}`,
-    query_params: { cutoff: opts.cutoffMs ?? -1e15, content_cutoff: opts.contentCutoffMs ?? -1e15 },
-    format: 'JSONEachRow',
-    clickhouse_settings: { log_comment: 'compliance.age_stats', output_format_json_quote_64bit_integers: 0 },
-  });
-  const [r] = await rs.json<Record<string, string | number>>();
-  const n = Number(r?.rows ?? 0);
+  const [r] = await ageStatsQuery(
+    wh,
+    { cutoff: opts.cutoffMs ?? -1e15, content_cutoff: opts.contentCutoffMs ?? -1e15 },
+    { table, timeColumn: opts.timeColumn, keys: opts.keys, contentColumns: opts.contentColumns },
+  );
+  const n = r?.rows ?? 0;
   return {
     rows: n,
-    oldest: n > 0 ? String(r!.oldest) : null,
-    newest: n > 0 ? String(r!.newest) : null,
-    past_policy: Number(r?.past_policy ?? 0),
-    held_past_policy: Number(r?.held_past_policy ?? 0),
-    content_past_policy: Number(r?.content_past_policy ?? 0),
+    oldest: n > 0 ? r!.oldest : null,
+    newest: n > 0 ? r!.newest : null,
+    past_policy: r?.past_policy ?? 0,
+    held_past_policy: r?.held_past_policy ?? 0,
+    content_past_policy: r?.content_past_policy ?? 0,
   };
 }
 
@@ -124,6 +160,20 @@ function emptyValue(c: ContentColumn): string {
   return c.type.startsWith('Nullable(') ? 'NULL' : `defaultValueOfTypeName('${c.type.replace(/[^A-Za-z0-9_(), ]/g, '')}')`;
 }
 
+const purgeContent = defineCommand({
+  name: 'compliance.purge_content',
+  sql: (o: AgeShape, wh) => {
+    const held = heldCondition(localDatabase(wh), o.keys) ?? '0';
+    const sets = o.contentColumns.map((c) => `${ident(c.column)} = ${emptyValue(c)}`).join(', ');
+    return `ALTER TABLE ${storage(wh, o.table)} UPDATE ${sets}
+            WHERE ${ident(o.timeColumn)} < fromUnixTimestamp64Milli({cutoff:Int64}) AND NOT (${held})
+              AND (${o.contentColumns.map(notEmpty).join(' OR ')})
+            SETTINGS mutations_sync = 2`;
+  },
+  params: z.object({ cutoff: z.number() }),
+  connection: 'jobs',
+});
+
 /**
  * Clears content columns of rows past the content policy that no hold protects, as a mutation:
  * a column TTL cannot consult the hold list, and held content must survive.
@@ -134,14 +184,5 @@ export async function purgeExpiredContent(
   opts: { timeColumn: string; cutoffMs: number; keys: readonly KeyColumn[]; contentColumns: readonly ContentColumn[] },
 ): Promise<void> {
   if (opts.contentColumns.length === 0) return;
-  const held = heldCondition(localDatabase(wh), opts.keys) ?? '0';
-  const sets = opts.contentColumns.map((c) => `${ident(c.column)} = ${emptyValue(c)}`).join(', ');
-  await wh.jobs.command({
-    query: `ALTER TABLE ${storage(wh, table)} UPDATE ${sets}
-            WHERE ${ident(opts.timeColumn)} < fromUnixTimestamp64Milli({cutoff:Int64}) AND NOT (${held})
-              AND (${opts.contentColumns.map(notEmpty).join(' OR ')})
-            SETTINGS mutations_sync = 2`,
-    query_params: { cutoff: opts.cutoffMs },
-    clickhouse_settings: { log_comment: 'compliance.purge_content' },
-  });
+  await purgeContent(wh, { cutoff: opts.cutoffMs }, { table, timeColumn: opts.timeColumn, keys: opts.keys, contentColumns: opts.contentColumns });
 }

@@ -1,30 +1,11 @@
 import { z } from 'zod';
-import type { Warehouse } from '../../client.ts';
-import { defineQuery } from '../../query.ts';
+import { defineInsert, defineQuery } from '../../query.ts';
+import { RIGHTS_REQUESTS, type RightsRequestRow } from '../../schema/compliance.ts';
 
-export interface RightsRequestRow {
-  request_id: string;
-  type: string;
-  jurisdiction: string;
-  subject_hash: string;
-  received_at: number;
-  identity_verified_at: number | null;
-  simplified_reply_at: number | null;
-  due_at: number;
-  extended: boolean;
-  extension_reason: string;
-  extension_notified_at: number | null;
-  status: string;
-  completed_at: number | null;
-  outcome_ref: string;
-  handled_by: string;
-  updated_at: number;
-}
+export type { RightsRequestRow };
 
 /** A new version of the request (ReplacingMergeTree on updated_at): status changes are inserts. */
-export async function upsertRightsRequest(wh: Warehouse, row: RightsRequestRow): Promise<void> {
-  await wh.writer.insert({ table: `${wh.database}.rights_requests_v1`, values: [row], format: 'JSONEachRow' });
-}
+export const upsertRightsRequests = defineInsert({ name: 'compliance.upsert_rights_request', table: RIGHTS_REQUESTS.name, row: RIGHTS_REQUESTS.row });
 
 const MS = (col: string) => `toUnixTimestamp64Milli(${col}) AS ${col}`;
 const row = z.object({

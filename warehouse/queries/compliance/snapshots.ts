@@ -1,8 +1,4 @@
-import type { Warehouse } from '../../client.ts';
+import { defineInsert } from '../../query.ts';
+import { COMPLIANCE_SNAPSHOTS } from '../../schema/compliance.ts';
 
-export async function insertSnapshot(
-  wh: Warehouse,
-  row: { snapshot_id: string; taken_at: number; report: string; rows: number; sha256: string; content: string },
-): Promise<void> {
-  await wh.writer.insert({ table: `${wh.database}.compliance_snapshots_v1`, values: [row], format: 'JSONEachRow' });
-}
+export const insertSnapshots = defineInsert({ name: 'compliance.insert_snapshot', table: COMPLIANCE_SNAPSHOTS.name, row: COMPLIANCE_SNAPSHOTS.row });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
-import { defineQuery } from '../../query.ts';
+import { defineCommand, defineQuery } from '../../query.ts';
 import { localDatabase } from '../../migrate.ts';
 
 /**
@@ -49,16 +49,21 @@ function params(ids: readonly string[]) {
   return { ids: [...ids], needles: ids.map((id) => JSON.stringify(id)) };
 }
 
+const subjectParams = z.object({ ids: z.array(z.string()), needles: z.array(z.string()) });
+
+const countRows = defineQuery({
+  name: 'compliance.count_subject_rows',
+  sql: (o: { t: SubjectTableSpec; physical: boolean }, wh) =>
+    `SELECT count() AS n FROM ${table(wh, o.t.table)} WHERE ${subjectCondition(o.t)}${o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''}`,
+  params: subjectParams,
+  row: z.object({ n: z.coerce.number() }),
+  connection: 'jobs',
+});
+
 /** Rows naming the subject; `physical` also counts rows masked by a lightweight DELETE. */
 export async function countSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[], physical = false): Promise<number> {
-  const rs = await wh.jobs.query({
-    query: `SELECT count() AS n FROM ${table(wh, t.table)} WHERE ${subjectCondition(t)}${physical ? ' SETTINGS apply_deleted_mask = 0' : ''}`,
-    query_params: params(ids),
-    format: 'JSONEachRow',
-    clickhouse_settings: { log_comment: 'compliance.count_subject_rows' },
-  });
-  const [row] = await rs.json<{ n: string | number }>();
-  return Number(row?.n ?? 0);
+  const [row] = await countRows(wh, params(ids), { t, physical });
+  return row?.n ?? 0;
 }
 
 /**
@@ -69,15 +74,17 @@ export async function countSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: 
  * statuses). Filtering before FINAL's merge is exact here: every version of a row carries the same
  * subject keys (they are the same Meta item, re-delivered, or the same wait, recomputed).
  */
-export async function selectSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[]): Promise<Record<string, unknown>[]> {
-  const rs = await wh.reader.query({
-    query: `SELECT * FROM ${table(wh, t.table)}${t.final ? ' FINAL' : ''} PREWHERE ${subjectCondition(t)}`,
-    query_params: params(ids),
-    format: 'JSONEachRow',
-    clickhouse_settings: { log_comment: 'compliance.select_subject_rows', output_format_json_quote_64bit_integers: 0 },
-  });
-  return rs.json<Record<string, unknown>>();
+export function selectSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[]): Promise<Record<string, unknown>[]> {
+  return subjectRows(wh, params(ids), t);
 }
+
+/** Whatever columns the catalogue's table has: each row is an object of them. */
+const subjectRows = defineQuery({
+  name: 'compliance.select_subject_rows',
+  sql: (t: SubjectTableSpec, wh) => `SELECT * FROM ${table(wh, t.table)}${t.final ? ' FINAL' : ''} PREWHERE ${subjectCondition(t)}`,
+  params: subjectParams,
+  row: z.record(z.string(), z.unknown()),
+});
 
 export type DeleteMethod = 'mutation' | 'lightweight';
 
@@ -87,14 +94,19 @@ export type DeleteMethod = 'mutation' | 'lightweight';
  * at the next merge. Returns the SHA-256 of the statement (the id stays a parameter).
  */
 export async function deleteSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[], method: DeleteMethod): Promise<string> {
-  const where = subjectCondition(t);
-  const query =
-    method === 'mutation'
-      ? `ALTER TABLE ${storage(wh, t.table)} DELETE WHERE ${where} SETTINGS mutations_sync = 2`
-      : `DELETE FROM ${storage(wh, t.table)} WHERE ${where} SETTINGS lightweight_deletes_sync = 2`;
-  await wh.jobs.command({ query, query_params: params(ids), clickhouse_settings: { log_comment: 'compliance.delete_subject_rows' } });
-  return createHash('sha256').update(query).digest('hex');
+  const shape = { t, method };
+  await deleteRows(wh, params(ids), shape);
+  return createHash('sha256').update(deleteSql(shape, wh)).digest('hex');
 }
+
+function deleteSql(o: { t: SubjectTableSpec; method: DeleteMethod }, wh: Warehouse): string {
+  const where = subjectCondition(o.t);
+  return o.method === 'mutation'
+    ? `ALTER TABLE ${storage(wh, o.t.table)} DELETE WHERE ${where} SETTINGS mutations_sync = 2`
+    : `DELETE FROM ${storage(wh, o.t.table)} WHERE ${where} SETTINGS lightweight_deletes_sync = 2`;
+}
+
+const deleteRows = defineCommand({ name: 'compliance.delete_subject_rows', sql: deleteSql, params: subjectParams, connection: 'jobs' });
 
 export const linkedIdentifiers = defineQuery({
   name: 'compliance.linked_identifiers',
@@ -137,24 +149,27 @@ export async function redactRawBodies(
   reason: string,
 ): Promise<void> {
   if (bodies.length === 0) return;
-  await wh.jobs.command({
-    query: `ALTER TABLE ${storage(wh, 'raw_webhooks_v1')}
+  await redactBodies(wh, {
+    shas: bodies.map((b) => b.body_sha256),
+    bodies: bodies.map((b) => b.body),
+    counts: bodies.map((b) => b.item_count),
+    ids: [...ids],
+    reason,
+  });
+}
+
+const redactBodies = defineCommand({
+  name: 'compliance.redact_raw_bodies',
+  sql: (_: void, wh) => `ALTER TABLE ${storage(wh, 'raw_webhooks_v1')}
             UPDATE body = transform(body_sha256, {shas:Array(String)}, {bodies:Array(String)}, body),
                    item_count = transform(body_sha256, {shas:Array(String)}, {counts:Array(UInt32)}, item_count),
                    subject_ids = arrayFilter(x -> NOT has({ids:Array(String)}, x), subject_ids),
                    verdict = 'redacted', reason = {reason:String}
             WHERE body_sha256 IN {shas:Array(String)}
             SETTINGS mutations_sync = 2`,
-    query_params: {
-      shas: bodies.map((b) => b.body_sha256),
-      bodies: bodies.map((b) => b.body),
-      counts: bodies.map((b) => b.item_count),
-      ids: [...ids],
-      reason,
-    },
-    clickhouse_settings: { log_comment: 'compliance.redact_raw_bodies' },
-  });
-}
+  params: z.object({ shas: z.array(z.string()), bodies: z.array(z.string()), counts: z.array(z.number().int()), ids: z.array(z.string()), reason: z.string() }),
+  connection: 'jobs',
+});
 
 /** Subject ids seen in raw bodies received since a time (the suppression sweep). */
 export const subjectIdsReceivedSince = defineQuery({
@@ -170,17 +185,20 @@ export const subjectIdsReceivedSince = defineQuery({
  * the base of the cross-border view. Tables without a subject key are left out.
  */
 export async function subjectRowCounts(wh: Warehouse, tables: readonly SubjectTableSpec[]): Promise<Array<{ id: string; rows: number }>> {
-  const parts = tables
-    .filter((t) => t.keys.length > 0)
-    .map((t) => {
+  const keyed = tables.filter((t) => t.keys.length > 0);
+  if (keyed.length === 0) return [];
+  return rowCounts(wh, {}, keyed);
+}
+
+const rowCounts = defineQuery({
+  name: 'compliance.subject_row_counts',
+  sql: (tables: readonly SubjectTableSpec[], wh) => {
+    const parts = tables.map((t) => {
       const ids = t.keys.map((k) => (k.shape === 'array' ? ident(k.column) : `[CAST(${ident(k.column)}, 'String')]`)).join(', ');
       return `SELECT arrayJoin(arrayDistinct(arrayFilter(x -> x != '', arrayConcat(${ids})))) AS id FROM ${table(wh, t.table)}`;
     });
-  if (parts.length === 0) return [];
-  const rs = await wh.reader.query({
-    query: `SELECT id, count() AS rows FROM (${parts.join(' UNION ALL ')}) GROUP BY id`,
-    format: 'JSONEachRow',
-    clickhouse_settings: { log_comment: 'compliance.subject_row_counts', output_format_json_quote_64bit_integers: 0 },
-  });
-  return (await rs.json<{ id: string; rows: number | string }>()).map((r) => ({ id: r.id, rows: Number(r.rows) }));
-}
+    return `SELECT id, count() AS rows FROM (${parts.join(' UNION ALL ')}) GROUP BY id`;
+  },
+  params: z.object({}),
+  row: z.object({ id: z.string(), rows: z.coerce.number() }),
+});

@@ -83,7 +83,7 @@ GROUP BY waba_id, phone_number_id, to_wa_id, wamid`;
 
 const EVENTS_SQL = { list: eventsSql(CHAT_FILTER.list), bucket: eventsSql(CHAT_FILTER.bucket) };
 
-export function chatSelectionParams(sel: ChatSelection): Record<string, unknown> {
+export function chatSelectionParams(sel: ChatSelection): z.input<typeof chatSelectionSchema> {
   return 'chats' in sel
     ? { chats: sel.chats.map((c) => new TupleParam([c.waba_id, c.phone_number_id, c.wa_id])) }
     : { buckets: sel.buckets, bucket: sel.bucket };
@@ -93,21 +93,32 @@ export function chatFilter(sel: ChatSelection, cols: string): string {
   return 'chats' in sel ? CHAT_FILTER.list(cols) : CHAT_FILTER.bucket(cols);
 }
 
+/** Query parameters of a chat selection, checked. */
+export const chatSelectionSchema = z.union([
+  z.object({ chats: z.array(z.instanceof(TupleParam)) }),
+  z.object({ buckets: z.number().int().positive(), bucket: z.number().int().min(0) }),
+]);
+
+const ms = z.number().nullable();
+const chatEventRow = z.object({
+  waba_id: z.string(), phone_number_id: z.string(), wa_id: z.string(), dir: z.enum(['in', 'out', 'echo']),
+  wamid: z.string(), at: ms, type: z.string(), referral: z.coerce.boolean(),
+  sent: ms, delivered: ms, read: ms, failed: z.coerce.boolean(),
+  tag: z.string(), category: z.string(), received: z.coerce.number(), rows: z.coerce.number(),
+}) satisfies z.ZodType<ChatEventRow>;
+
 /** Every message of the selected chats; compact rows, since a full recompute reads millions. */
-export async function chatEvents(wh: Warehouse, sel: ChatSelection): Promise<ChatEventRow[]> {
-  const rs = await wh.jobs.query({
-    query: ('chats' in sel ? EVENTS_SQL.list : EVENTS_SQL.bucket).replaceAll('{{db}}', wh.database),
-    query_params: chatSelectionParams(sel),
-    format: 'JSONCompactEachRow',
-    clickhouse_settings: { log_comment: 'sla.chat_events', output_format_json_quote_64bit_integers: 0 },
-  });
-  const rows = await rs.json<unknown[]>();
-  return rows.map((r) => ({
-    waba_id: String(r[0]), phone_number_id: String(r[1]), wa_id: String(r[2]), dir: r[3] as ChatEventRow['dir'],
-    wamid: String(r[4]), at: r[5] as number | null, type: String(r[6]), referral: Boolean(r[7]),
-    sent: r[8] as number | null, delivered: r[9] as number | null, read: r[10] as number | null, failed: Boolean(r[11]),
-    tag: String(r[12]), category: String(r[13]), received: Number(r[14]), rows: Number(r[15]),
-  }));
+const chatEventsQuery = defineQuery({
+  name: 'sla.chat_events',
+  sql: (sel: ChatSelection) => ('chats' in sel ? EVENTS_SQL.list : EVENTS_SQL.bucket),
+  params: chatSelectionSchema,
+  row: chatEventRow,
+  connection: 'jobs',
+  format: 'compact',
+});
+
+export function chatEvents(wh: Warehouse, sel: ChatSelection): Promise<ChatEventRow[]> {
+  return chatEventsQuery(wh, chatSelectionParams(sel), sel);
 }
 
 const touchedRow = z.object({ waba_id: z.string(), phone_number_id: z.string(), wa_id: z.string(), received: z.coerce.number() });

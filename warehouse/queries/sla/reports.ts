@@ -1,4 +1,7 @@
+import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
+import { defineQuery } from '../../query.ts';
+import { SLA_WAITS } from '../../schema/sla.ts';
 
 /**
  * The SLA reports' reads of `sla_waits_v1` (never of the event tables). What depends on the clock is
@@ -71,92 +74,76 @@ const IN_RANGE = `started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AN
 
 const ms = (col: string) => `toUnixTimestamp64Milli(${col})`;
 
-/** Timestamps leave as epoch ms under their own names, so later expressions of a SELECT see ms. */
-const WAIT_COLUMNS = `
-  wait_id, waba_id, phone_number_id, wa_id, family, kind, seq, entry_point,
-  ${ms('thread_started_at')} AS thread_started_at, ${ms('started_at')} AS started_at, ${ms('last_inbound_at')} AS last_inbound_at,
-  ${ms('responded_at')} AS responded_at, response_seconds, business_response_seconds, responder, agent, team, owner_team,
-  sla_policy, sla_target_seconds, sla_mode, ${ms('due_at')} AS due_at, status_now AS sla_status,
-  replied_in_window, window_missed, ${ms('window_expires_at')} AS window_expires_at, late_template_reply,
-  time_to_deliver_seconds, time_to_read_seconds`;
+/**
+ * What a report reads of a stored wait: the declared columns but the job's bookkeeping, with the
+ * status as of `now` and the clock-dependent flags. Timestamps leave as epoch ms under their own
+ * names, so later expressions of a SELECT see ms.
+ */
+const storedWait = SLA_WAITS.row
+  .omit({ initiator: true, start_wamid: true, response_wamid: true, response_template: true, calendar_id: true, calendar_version: true, version: true, content_hash: true, is_deleted: true })
+  .extend({ window_missed: z.coerce.boolean(), late_template_reply: z.coerce.boolean() });
 
-export interface StoredWaitRow {
-  wait_id: string;
-  waba_id: string;
-  phone_number_id: string;
-  wa_id: string;
-  family: string;
-  kind: string;
-  seq: number;
-  entry_point: string;
-  thread_started_at: number;
-  started_at: number;
-  last_inbound_at: number;
-  responded_at: number | null;
-  response_seconds: number | null;
-  business_response_seconds: number | null;
-  responder: string;
-  agent: string;
-  team: string;
-  owner_team: string;
-  sla_policy: string;
-  sla_target_seconds: number | null;
-  sla_mode: string;
-  due_at: number | null;
-  sla_status: string;
-  replied_in_window: boolean | null;
-  window_missed: boolean;
-  window_expires_at: number;
-  late_template_reply: boolean;
-  time_to_deliver_seconds: number | null;
-  time_to_read_seconds: number | null;
-  overdue_seconds?: number | null;
-  elapsed_seconds?: number;
-  list?: string;
-}
+const STORED = Object.keys(storedWait.shape) as Array<keyof typeof storedWait.shape>;
+const isTime = (name: string) => SLA_WAITS.columns[name as keyof typeof SLA_WAITS.columns]?.type.includes('DateTime64') ?? false;
 
-/** Rows as objects; compact JSON on the wire (half the bytes of keyed rows for large exports). */
-async function select<T>(wh: Warehouse, name: string, sql: string, params: Record<string, unknown>): Promise<T[]> {
-  const rs = await wh.reader.query({
-    query: sql.replaceAll('{{db}}', wh.database),
-    query_params: params,
-    format: 'JSONCompactEachRowWithNames',
-    clickhouse_settings: { log_comment: name, output_format_json_quote_64bit_integers: 0, do_not_merge_across_partitions_select_final: 1 },
-  });
-  const [names, ...rows] = await rs.json<unknown[]>();
-  return rows.map((r) => {
-    const o: Record<string, unknown> = {};
-    for (let i = 0; i < names!.length; i++) o[names![i] as string] = r[i];
-    return o as T;
-  });
-}
+const WAIT_COLUMNS = STORED.map((name) => (name === 'sla_status' ? 'status_now AS sla_status' : isTime(name) ? `${ms(name)} AS ${name}` : name)).join(', ');
+
+const waitRow = storedWait.extend({
+  overdue_seconds: z.number().nullable().optional(),
+  elapsed_seconds: z.number().optional(),
+  list: z.string().optional(),
+});
+export type StoredWaitRow = z.infer<typeof waitRow>;
+
+/** Rows of the reports: compact JSON on the wire (half the bytes of keyed rows for large exports). */
+const READ = { format: 'compact', settings: { do_not_merge_across_partitions_select_final: 1 } } as const;
+
+const waitParams = z.object({
+  family: z.string(),
+  from: z.number(),
+  to: z.number(),
+  now: z.number(),
+  tz: z.string(),
+  waba_ids: z.array(z.string()),
+  phone_number_ids: z.array(z.string()),
+  teams: z.array(z.string()),
+  agents: z.array(z.string()),
+  responders: z.array(z.string()),
+  kinds: z.array(z.string()),
+});
+const limitedParams = waitParams.extend({ row_limit: z.number().int() });
+
+const waitsQuery = defineQuery({
+  name: 'sla.waits',
+  sql: `SELECT ${WAIT_COLUMNS} FROM (${current(IN_RANGE)}) ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
+  params: limitedParams,
+  row: waitRow,
+  ...READ,
+});
 
 /** One row per wait started in the range. */
 export function waitRows(wh: Warehouse, f: WaitFilter, limit: number): Promise<StoredWaitRow[]> {
-  return select(wh, 'sla.waits', `SELECT ${WAIT_COLUMNS} FROM (${current(IN_RANGE)}) ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`, { ...f, row_limit: limit });
+  return waitsQuery(wh, { ...f, row_limit: limit });
 }
+
+const breachesQuery = defineQuery({
+  name: 'sla.breaches',
+  sql: `SELECT ${WAIT_COLUMNS},
+       (coalesce(responded_at, {now:Int64}) - due_at) / 1000 AS overdue_seconds
+     FROM (${current(IN_RANGE)}) WHERE status_now = 'breached' ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
+  params: limitedParams,
+  row: waitRow,
+  ...READ,
+});
 
 /** Waits started in the range that missed their deadline, answered late or still unanswered. */
 export function breachRows(wh: Warehouse, f: WaitFilter, limit: number): Promise<StoredWaitRow[]> {
-  return select(
-    wh,
-    'sla.breaches',
-    `SELECT ${WAIT_COLUMNS},
-       (coalesce(responded_at, {now:Int64}) - due_at) / 1000 AS overdue_seconds
-     FROM (${current(IN_RANGE)}) WHERE status_now = 'breached' ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
-    { ...f, row_limit: limit },
-  );
+  return breachesQuery(wh, { ...f, row_limit: limit });
 }
 
-/**
- * Unanswered waits whatever their start: everyone waiting now, and those whose customer-service
- * window closes within `closingMs` (last customer message 20–24 h ago for 4 h).
- */
-export function liveRows(wh: Warehouse, f: WaitFilter, closingMs: number, limit: number): Promise<StoredWaitRow[]> {
-  return select(
-    wh,
-    'sla.live',
-    `SELECT * FROM (
+const liveQuery = defineQuery({
+  name: 'sla.live',
+  sql: `SELECT * FROM (
      SELECT 'waiting_now' AS list, ${WAIT_COLUMNS}, ({now:Int64} - started_at) / 1000 AS elapsed_seconds
      FROM (${current('responded_at IS NULL')})
      UNION ALL
@@ -165,8 +152,17 @@ export function liveRows(wh: Warehouse, f: WaitFilter, closingMs: number, limit:
        AND window_expires_at > fromUnixTimestamp64Milli({now:Int64}, 'UTC')
        AND window_expires_at <= fromUnixTimestamp64Milli({now:Int64} + {closing:Int64}, 'UTC')`)})
      ) ORDER BY list, started_at, wait_id LIMIT {row_limit:UInt64}`,
-    { ...f, closing: closingMs, row_limit: limit },
-  );
+  params: limitedParams.extend({ closing: z.number().int() }),
+  row: waitRow,
+  ...READ,
+});
+
+/**
+ * Unanswered waits whatever their start: everyone waiting now, and those whose customer-service
+ * window closes within `closingMs` (last customer message 20–24 h ago for 4 h).
+ */
+export function liveRows(wh: Warehouse, f: WaitFilter, closingMs: number, limit: number): Promise<StoredWaitRow[]> {
+  return liveQuery(wh, { ...f, closing: closingMs, row_limit: limit });
 }
 
 export interface AggregateRow {
@@ -176,14 +172,12 @@ export interface AggregateRow {
 
 const LEVELS = '0.5, 0.9, 0.95, 0.99';
 
-/**
- * Mean, exact quantiles and n of answered waits, attainment counts and window counts per cell.
- * Quantiles are exact over the cell's waits (quantilesExact: the value at 0-based rank ⌊p·n⌋).
- */
-export function aggregateRows(wh: Warehouse, f: WaitFilter, period: Period, dims: readonly Dimension[]): Promise<AggregateRow[]> {
-  const keys = [`${PERIODS[period]} AS period`, ...dims.map((d) => `${DIMENSIONS[d]} AS ${d}`)];
-  const groupBy = ['period', ...dims].join(', ');
-  const sql = `
+const aggregatesQuery = defineQuery({
+  name: 'sla.aggregates',
+  sql: (shape: { period: Period; dims: readonly Dimension[] }) => {
+    const keys = [`${PERIODS[shape.period]} AS period`, ...shape.dims.map((d) => `${DIMENSIONS[d]} AS ${d}`)];
+    const groupBy = ['period', ...shape.dims].join(', ');
+    return `
 SELECT ${keys.join(', ')},
   count() AS waits,
   countIf(responded_at IS NOT NULL) AS answered,
@@ -205,5 +199,18 @@ SELECT ${keys.join(', ')},
 FROM (${current(IN_RANGE)})
 GROUP BY ${groupBy}
 ORDER BY ${groupBy}`;
-  return select(wh, 'sla.aggregates', sql, { ...f });
+  },
+  params: waitParams,
+  // One cell per row: the period, the chosen dimensions, and the figures (checked by the report).
+  row: z.looseObject({ period: z.string() }),
+  ...READ,
+});
+
+/**
+ * Mean, exact quantiles and n of answered waits, attainment counts and window counts per cell.
+ * Quantiles are exact over the cell's waits (quantilesExact: the value at 0-based rank ⌊p·n⌋).
+ * Grouping columns come from the fixed lists above.
+ */
+export function aggregateRows(wh: Warehouse, f: WaitFilter, period: Period, dims: readonly Dimension[]): Promise<AggregateRow[]> {
+  return aggregatesQuery(wh, f, { period, dims });
 }

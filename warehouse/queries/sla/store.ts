@@ -1,45 +1,41 @@
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
-import { defineCommand, defineQuery } from '../../query.ts';
-import { chatFilter, chatSelectionParams, type ChatSelection } from './events.ts';
+import { defineCommand, defineInsert, defineQuery } from '../../query.ts';
+import { SLA_JOB_STATE, SLA_WAITS } from '../../schema/sla.ts';
+import { chatFilter, chatSelectionParams, chatSelectionSchema, type ChatSelection } from './events.ts';
 
 /** Writes and bookkeeping of the SLA job: the waits table and the job's watermark. */
 
-export const WAITS_TABLE = 'sla_waits_v1';
+export const WAITS_TABLE = SLA_WAITS.name;
 
 /** What the job needs of a stored wait: its sort key (for a deletion marker) and content hash. */
-export interface StoredWait {
-  wait_id: string;
-  waba_id: string;
-  family: string;
-  started_at: number;
-  phone_number_id: string;
-  wa_id: string;
-  content_hash: string;
-}
+const storedWait = SLA_WAITS.row.pick({ wait_id: true, waba_id: true, family: true, started_at: true, phone_number_id: true, wa_id: true, content_hash: true });
+export type StoredWait = z.infer<typeof storedWait>;
 
-/** Inserts rows into sla_waits_v1 (JSONEachRow, timestamps as epoch ms). */
-export async function insertWaits(wh: Warehouse, rows: readonly object[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 50_000) {
-    await wh.jobs.insert({
-      table: `${wh.database}.${WAITS_TABLE}`,
-      values: rows.slice(i, i + 50_000) as object[],
-      format: 'JSONEachRow',
-      clickhouse_settings: { log_comment: 'sla.insert_waits' },
-    });
-  }
-}
+/**
+ * Waits as computed, and deletion markers: a marker carries the sort key, the version and
+ * `is_deleted`; the other columns take their defaults.
+ */
+export const insertWaits = defineInsert({
+  name: 'sla.insert_waits',
+  table: SLA_WAITS.name,
+  row: SLA_WAITS.row.partial().required({ wait_id: true, waba_id: true, family: true, started_at: true, phone_number_id: true, wa_id: true, version: true, is_deleted: true }),
+  connection: 'jobs',
+});
+
+const storedWaitsQuery = defineQuery({
+  name: 'sla.stored_waits',
+  sql: (sel: ChatSelection) => `SELECT wait_id, waba_id, family, toUnixTimestamp64Milli(started_at) AS started_at, phone_number_id, wa_id, toString(content_hash) AS content_hash
+    FROM {{db}}.${WAITS_TABLE} FINAL WHERE ${chatFilter(sel, 'waba_id, phone_number_id, wa_id')}`,
+  params: chatSelectionSchema,
+  row: storedWait,
+  connection: 'jobs',
+  settings: { do_not_merge_across_partitions_select_final: 1 },
+});
 
 /** The live waits stored for the selected chats. */
-export async function storedWaits(wh: Warehouse, sel: ChatSelection): Promise<StoredWait[]> {
-  const columns = 'wait_id, waba_id, family, toUnixTimestamp64Milli(started_at) AS started_at, phone_number_id, wa_id, toString(content_hash) AS content_hash';
-  const rs = await wh.jobs.query({
-    query: `SELECT ${columns} FROM ${wh.database}.${WAITS_TABLE} FINAL WHERE ${chatFilter(sel, 'waba_id, phone_number_id, wa_id')}`,
-    query_params: chatSelectionParams(sel),
-    format: 'JSONEachRow',
-    clickhouse_settings: { log_comment: 'sla.stored_waits', output_format_json_quote_64bit_integers: 0, do_not_merge_across_partitions_select_final: 1 },
-  });
-  return rs.json<StoredWait>();
+export function storedWaits(wh: Warehouse, sel: ChatSelection): Promise<StoredWait[]> {
+  return storedWaitsQuery(wh, chatSelectionParams(sel), sel);
 }
 
 /**
@@ -67,11 +63,8 @@ export const readJobState = defineQuery({
   row: z.object({ watermark: z.coerce.number(), config_hash: z.string() }),
 });
 
-export async function writeJobState(wh: Warehouse, job: string, state: JobState, updatedAt: number): Promise<void> {
-  await wh.jobs.insert({
-    table: `${wh.database}.sla_job_state_v1`,
-    values: [{ job, watermark: state.watermark, config_hash: state.config_hash, updated_at: updatedAt }],
-    format: 'JSONEachRow',
-    clickhouse_settings: { log_comment: 'sla.write_job_state' },
-  });
+const insertJobState = defineInsert({ name: 'sla.write_job_state', table: SLA_JOB_STATE.name, row: SLA_JOB_STATE.row, connection: 'jobs' });
+
+export function writeJobState(wh: Warehouse, job: string, state: JobState, updatedAt: number): Promise<void> {
+  return insertJobState(wh, [{ job, watermark: state.watermark, config_hash: state.config_hash, updated_at: updatedAt }]);
 }
