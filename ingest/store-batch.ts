@@ -1,4 +1,5 @@
 import type { Warehouse } from '../warehouse/client.ts';
+import { ITEM_INSERTS, insertRawWebhooks } from '../warehouse/ingest-inserts.ts';
 import { ITEM_TABLES, RAW_TABLE, type ItemKind, type ItemRows, type RawWebhookRow } from '../warehouse/tables.ts';
 
 export interface IngestBatchEntry {
@@ -15,22 +16,20 @@ export interface IngestBatchEntry {
  * different split of the same bodies writes again collapses onto its ReplacingMergeTree keys.
  */
 export async function storeBatch(wh: Warehouse, batch: readonly IngestBatchEntry[], token: string): Promise<void> {
-  const db = wh.database;
   const conns = wh.committers;
   const settings = (table: string) => ({ insert_deduplication_token: `${token}:${table}` });
-  const inserts = (Object.keys(ITEM_TABLES) as ItemKind[])
-    .map((kind) => ({ table: ITEM_TABLES[kind].table, values: batch.flatMap((p) => p.rows[kind] as object[]) }))
-    .filter((i) => i.values.length > 0);
-  const lanes = conns.map((client, lane) => inserts.filter((_, k) => k % conns.length === lane).map((i) => ({ client, ...i })));
+  const kinds = (Object.keys(ITEM_TABLES) as ItemKind[]).filter((kind) => batch.some((p) => p.rows[kind].length > 0));
+  const lanes = conns.map((client, lane) => kinds.filter((_, k) => k % conns.length === lane).map((kind) => ({ client, kind })));
   // Every lane finishes before the outcome is decided, so no insert outlives its batch.
   const settled = await Promise.allSettled(
     lanes.map(async (lane) => {
-      for (const i of lane) {
-        await i.client.insert({ table: `${db}.${i.table}`, values: i.values, format: 'JSONEachRow', clickhouse_settings: settings(i.table) });
+      for (const { client, kind } of lane) {
+        const rows = batch.flatMap((p) => p.rows[kind] as never[]);
+        await ITEM_INSERTS[kind](wh, rows, { client, settings: settings(ITEM_TABLES[kind].table) });
       }
     }),
   );
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  await conns[0]!.insert({ table: `${db}.${RAW_TABLE}`, values: batch.map((p) => p.raw), format: 'JSONEachRow', clickhouse_settings: settings(RAW_TABLE) });
+  await insertRawWebhooks(wh, batch.map((p) => p.raw), { client: conns[0]!, settings: settings(RAW_TABLE) });
 }
