@@ -59,7 +59,7 @@ async function waits(waId: string): Promise<WaitRow[]> {
 const SNAPSHOT = `SELECT * EXCEPT (version) FROM {{db}}.sla_waits_v1 FINAL ORDER BY waba_id, phone_number_id, wa_id, family, started_at, wait_id`;
 
 /** The waits as they stand, then as a full recompute of the same events writes them. */
-export async function incrementalAndFull(w: Warehouse, s = settings): Promise<{ incremental: unknown[]; full: unknown[] }> {
+async function incrementalAndFull(w: Warehouse, s = settings): Promise<{ incremental: unknown[]; full: unknown[] }> {
   const incremental = await rows(w, SNAPSHOT);
   await w.writer.command({ query: `TRUNCATE TABLE ${w.database}.sla_waits_v1` });
   await w.writer.command({ query: `TRUNCATE TABLE ${w.database}.sla_job_state_v1` });
