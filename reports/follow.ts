@@ -116,20 +116,22 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
 }
 
 function followMetrics(registry: Registry) {
+  // A second dispatcher on the same registry (a restarted service in one process) shares the metrics.
+  const reuse = <M>(name: string, make: () => M): M => (registry.getSingleMetric(name) as M | undefined) ?? make();
+  const labelNames = ['follower'] as const;
+  const registers = [registry];
   return {
-    seconds: new Histogram({
-      name: 'wa_follow_seconds', help: 'Time of one follower call (one or more coalesced batches)', labelNames: ['follower'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
-    }),
-    batches: new Counter({ name: 'wa_follow_batches_total', help: 'Loaded batches followed, by follower', labelNames: ['follower'] as const, registers: [registry] }),
-    coalesced: new Counter({
-      name: 'wa_follow_batches_coalesced_total', help: 'Batches that shared a follower call with an earlier one (calls saved)', labelNames: ['follower'] as const,
-      registers: [registry],
-    }),
-    failures: new Counter({ name: 'wa_follow_failures_total', help: 'Follower calls that failed', labelNames: ['follower'] as const, registers: [registry] }),
-    abandoned: new Counter({
-      name: 'wa_follow_batches_abandoned_total', help: 'Batches left to the scheduled job after failing every attempt', labelNames: ['follower'] as const,
-      registers: [registry],
-    }),
+    seconds: reuse('wa_follow_seconds', () => new Histogram({
+      name: 'wa_follow_seconds', help: 'Time of one follower call (one or more coalesced batches)', labelNames,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
+    })),
+    batches: reuse('wa_follow_batches_total', () => new Counter({ name: 'wa_follow_batches_total', help: 'Loaded batches followed, by follower', labelNames, registers })),
+    coalesced: reuse('wa_follow_batches_coalesced_total', () => new Counter({
+      name: 'wa_follow_batches_coalesced_total', help: 'Batches that shared a follower call with an earlier one (calls saved)', labelNames, registers,
+    })),
+    failures: reuse('wa_follow_failures_total', () => new Counter({ name: 'wa_follow_failures_total', help: 'Follower calls that failed', labelNames, registers })),
+    abandoned: reuse('wa_follow_batches_abandoned_total', () => new Counter({
+      name: 'wa_follow_batches_abandoned_total', help: 'Batches left to the scheduled job after failing every attempt', labelNames, registers,
+    })),
   };
 }

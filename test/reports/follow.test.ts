@@ -136,6 +136,16 @@ describe('follow dispatcher', () => {
     expect(await metric(registry, 'wa_follow_batches_abandoned_total', 'a')).toBe(2);
   });
 
+  it('a second dispatcher on the same registry shares its metrics', async () => {
+    const registry = new Registry();
+    for (const n of [1, 2]) {
+      const d = createFollowDispatcher([recording('a').follower], logSink().log, { registry });
+      d.notify(batch(n));
+      await d.stop();
+    }
+    expect(await metric(registry, 'wa_follow_batches_total', 'a')).toBe(2);
+  });
+
   it('stop() follows what is queued, then takes no more batches', async () => {
     const first = gate();
     const f = recording('a', (i) => (i === 0 ? first.opened : Promise.resolve()));

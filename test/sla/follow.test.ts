@@ -3,6 +3,8 @@ import { fileConfigSchema } from '../../app/config.ts';
 import { loadSlaSettings } from '../../reports/sla/config.ts';
 import { followWaits } from '../../reports/sla/follow.ts';
 import { refreshWaits } from '../../reports/sla/job.ts';
+import { chatEventsFrom } from '../../warehouse/queries/sla/follow.ts';
+import { PHONE_ID, WABA } from '../fixtures/meta.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { storeBatch } from '../helpers/batches.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
@@ -57,7 +59,7 @@ async function waits(waId: string): Promise<WaitRow[]> {
 const SNAPSHOT = `SELECT * EXCEPT (version) FROM {{db}}.sla_waits_v1 FINAL ORDER BY waba_id, phone_number_id, wa_id, family, started_at, wait_id`;
 
 /** The waits as they stand, then as a full recompute of the same events writes them. */
-export async function incrementalAndFull(w: Warehouse, s = settings): Promise<{ incremental: unknown[]; full: unknown[] }> {
+async function incrementalAndFull(w: Warehouse, s = settings): Promise<{ incremental: unknown[]; full: unknown[] }> {
   const incremental = await rows(w, SNAPSHOT);
   await w.writer.command({ query: `TRUNCATE TABLE ${w.database}.sla_waits_v1` });
   await w.writer.command({ query: `TRUNCATE TABLE ${w.database}.sla_job_state_v1` });
@@ -163,5 +165,28 @@ describe('SLA follower, hand-computed', () => {
     const again = await follow(bodies);
     expect({ written: again.written, deleted: again.deleted }).toEqual({ written: 0, deleted: 0 });
     expect(await rows(wh, SNAPSHOT)).toEqual(stored);
+  });
+
+  it('reads each chat from its own time on, a message with all its rows', async () => {
+    const E = '5511900000105';
+    const F = '5511900000106';
+    await storeBatch(wh, [
+      customerMessage(E, 'wamid.e1', '2024-03-01T09:00:00Z'),
+      messageStatus(E, 'wamid.o1', 'sent', '2024-03-01T10:00:00Z', { tag: human('ana') }),
+      messageStatus(E, 'wamid.o1', 'read', '2024-03-03T08:00:00Z', { tag: human('ana') }),
+      customerMessage(E, 'wamid.e2', '2024-03-04T09:00:00Z'),
+      customerMessage(F, 'wamid.f1', '2024-03-01T09:00:00Z'),
+    ], received);
+    const read = await chatEventsFrom(wh, [
+      { waba_id: WABA, phone_number_id: PHONE_ID, wa_id: E, from: Date.parse('2024-03-02T00:00:00Z') },
+      { waba_id: WABA, phone_number_id: PHONE_ID, wa_id: F, from: 0 },
+    ]);
+    const at = (iso: string) => Date.parse(iso);
+    expect(read.map((r) => [r.wa_id, r.wamid, r.dir, r.at ?? r.sent, r.read, r.first]).sort()).toEqual([
+      [E, 'wamid.e2', 'in', at('2024-03-04T09:00:00Z'), null, at('2024-03-04T09:00:00Z')],
+      // Its read receipt is after the chat's time: the message comes with its earlier `sent` too.
+      [E, 'wamid.o1', 'out', at('2024-03-01T10:00:00Z'), at('2024-03-03T08:00:00Z'), at('2024-03-01T10:00:00Z')],
+      [F, 'wamid.f1', 'in', at('2024-03-01T09:00:00Z'), null, at('2024-03-01T09:00:00Z')],
+    ].sort());
   });
 });

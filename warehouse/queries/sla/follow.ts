@@ -15,13 +15,16 @@ const CHATS = '{chats:Array(Tuple(String, String, String))}';
 /**
  * Messages with any row at or after their chat's `from` (the `froms` entry at the chat's index);
  * such a message is read with all its rows, whatever their time, so its fold equals the full one.
- * `min_from` (the smallest `from`) lets the engine skip older monthly partitions.
+ * `min_from` (the smallest `from`) lets the engine skip older monthly partitions. The chat's `from`
+ * is looked up by a hash of its key: `transform` over constant arrays is a hash-table lookup, where
+ * `indexOf` would scan the list for every row.
  */
 const FROM_SQL = eventsSql(
   (cols, table) => `(${cols}) IN ${CHATS} AND wamid IN (
     SELECT wamid FROM {{db}}.${table}
     WHERE (${cols}) IN ${CHATS} AND ts >= fromUnixTimestamp64Milli({min_from:Int64}, 'UTC')
-      AND ts >= fromUnixTimestamp64Milli(arrayElement({froms:Array(Int64)}, indexOf(${CHATS}, (${cols}))), 'UTC'))`,
+      AND ts >= fromUnixTimestamp64Milli(
+        transform(cityHash64(${cols}), arrayMap(c -> cityHash64(c.1, c.2, c.3), ${CHATS}), {froms:Array(Int64)}, toInt64(0)), 'UTC'))`,
 );
 
 const num = z.coerce.number();
