@@ -183,7 +183,7 @@ export class Loader {
       }
     }
     this.count(entries);
-    this.deps.onBatch?.(loadedBatch(entries));
+    this.deps.onBatch?.(loadedBatchOf(entries));
     return true;
   }
 
@@ -228,7 +228,8 @@ export class Loader {
   }
 }
 
-function loadedBatch(entries: BuiltEntry[]): LoadedBatch {
+/** What a stored batch hands the reports: its item rows together, and its receipt-time range. */
+export function loadedBatchOf(entries: readonly BuiltEntry[]): LoadedBatch {
   const rows = emptyItemRows();
   let from = Infinity;
   let to = -Infinity;
