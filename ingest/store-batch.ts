@@ -2,6 +2,9 @@ import type { Warehouse } from '../warehouse/client.ts';
 import { ITEM_INSERTS, insertRawWebhooks } from '../warehouse/ingest-inserts.ts';
 import { ITEM_TABLES, RAW_TABLE, type ItemKind, type ItemRows, type RawWebhookRow } from '../warehouse/tables.ts';
 
+/** Item tables the jobs scan for new rows. */
+const STAMPED = ['messages', 'statuses', 'echoes', 'management'] as const;
+
 export interface IngestBatchEntry {
   raw: RawWebhookRow;
   rows: ItemRows;
@@ -17,6 +20,10 @@ export interface IngestBatchEntry {
  */
 export async function storeBatch(wh: Warehouse, batch: readonly IngestBatchEntry[], token: string): Promise<void> {
   const conns = wh.committers;
+  // The scheduled jobs find new rows by when they were stored, not received (a body can wait in the
+  // ingest log): every row of the batch is stamped now.
+  const loadedAt = Date.now();
+  for (const p of batch) for (const kind of STAMPED) for (const row of p.rows[kind]) row.loaded_at = loadedAt;
   const settings = (table: string) => ({ insert_deduplication_token: `${token}:${table}` });
   const kinds = (Object.keys(ITEM_TABLES) as ItemKind[]).filter((kind) => batch.some((p) => p.rows[kind].length > 0));
   const lanes = conns.map((client, lane) => kinds.filter((_, k) => k % conns.length === lane).map((kind) => ({ client, kind })));

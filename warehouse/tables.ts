@@ -5,6 +5,8 @@
  */
 
 const common = { body_sha256: '', received_at: 0 };
+/** When the loader stored the row (it sets it; the jobs find new rows by it). */
+const loaded = { loaded_at: 0 };
 
 export const RAW_WEBHOOK = {
   received_at: 0,
@@ -38,7 +40,7 @@ export const MESSAGE = {
   context_referred_product_json: '',
   system_type: '', system_body: '', system_new_wa_id: '',
   unsupported_type: '', errors_json: '', known_type: true,
-  raw_json: '', ...common,
+  raw_json: '', ...common, ...loaded,
 };
 
 export const STATUS = {
@@ -48,12 +50,12 @@ export const STATUS = {
   conversation_id: '', conversation_origin_type: '', conversation_expiration: null as number | null,
   pricing_billable: null as boolean | null, pricing_model: '', pricing_category: '', pricing_type: '',
   error_code: null as number | null, error_title: '', error_details: '', errors_json: '',
-  known_status: true, raw_json: '', ...common,
+  known_status: true, raw_json: '', ...common, ...loaded,
 };
 
 export const MESSAGE_ECHO = {
   waba_id: '', phone_number_id: '', display_phone_number: '', wamid: '', from_number: '', to_wa_id: '',
-  ts: 0, type: '', text_body: '', media_id: '', media_caption: '', raw_json: '', ...common,
+  ts: 0, type: '', text_body: '', media_id: '', media_caption: '', raw_json: '', ...common, ...loaded,
 };
 
 export const USER_PREFERENCE = {
@@ -70,7 +72,7 @@ export const MANAGEMENT_EVENT = {
   waba_id: '', field: '', entry_time: 0, event: '', template_id: '', template_name: '', template_language: '',
   reason: '', previous_category: '', new_category: '', quality_score: '', phone_number: '', current_limit: '',
   tier: '', tier_category: '', tier_effective_month: '', tier_region: '', tier_update_time: null as number | null,
-  known_field: true, value_json: '', value_hash: '0', ...common,
+  known_field: true, value_json: '', value_hash: '0', ...common, ...loaded,
 };
 
 export const WEBHOOK_ERROR = {

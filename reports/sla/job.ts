@@ -8,8 +8,8 @@ import { chatKey, groupByChat } from './messages.ts';
 import { waitRecords, type WaitRecord } from './records.ts';
 
 /**
- * Keeps `sla_waits_v1` current. Each run finds the chats with rows received since the watermark and
- * up to `settle_seconds` ago (so every such row is committed), recomputes those chats from all
+ * Keeps `sla_waits_v1` current. Each run finds the chats with rows stored (`loaded_at`) since the
+ * watermark and up to `settle_seconds` ago (so every such row is committed), recomputes those chats from all
  * their events, whatever their time, and writes the waits that changed; waits that no longer exist
  * get a deletion marker. Late and out-of-order events thus recompute their chat. The first run, and
  * any run after the SLA configuration changed, recomputes every chat in hash buckets, then merges

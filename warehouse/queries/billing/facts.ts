@@ -7,7 +7,7 @@ import { BILLING_CONVERSATIONS, BILLING_JOB_STATE, BILLING_MESSAGES, type Conver
 /**
  * The billing facts job's SQL: which statuses arrived in a window, each touched message's or
  * conversation's summary over all its statuses, and the fact rows it writes. Windows are on
- * `received_at` (epoch ms); pages go by key so a backfill never holds every key at once.
+ * `loaded_at` (epoch ms); pages go by key so a backfill never holds every key at once.
  * Summaries read statuses without FINAL: every aggregate in them (min, argMin, "any row has…",
  * max(received_at)) gives the same answer whether Meta's duplicate deliveries are merged yet or not.
  */
@@ -20,7 +20,8 @@ const window = {
   after_key: z.string(),
 };
 
-const IN_WINDOW = `received_at > fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND received_at <= fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')`;
+// By when rows were stored (a body can wait in the ingest log after it was received).
+const IN_WINDOW = `loaded_at > fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND loaded_at <= fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')`;
 const HAS_PRICING = `(pricing_model != '' OR pricing_category != '' OR pricing_type != '' OR pricing_billable IS NOT NULL)`;
 const BILLABLE8 = `if(isNull(pricing_billable), -1, toInt8(assumeNotNull(pricing_billable)))`;
 

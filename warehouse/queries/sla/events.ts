@@ -123,20 +123,20 @@ export function chatEvents(wh: Warehouse, sel: ChatSelection): Promise<ChatEvent
 
 const touchedRow = z.object({ waba_id: z.string(), phone_number_id: z.string(), wa_id: z.string(), received: z.coerce.number() });
 
-/** Chats with rows received in (`since`, `until`] (epoch ms), with the latest receipt of each. */
+/** Chats with rows stored in (`since`, `until`] (epoch ms, `loaded_at`), with the latest receipt of each. */
 export const touchedChats = defineQuery({
   name: 'sla.touched_chats',
   connection: 'jobs',
   sql: `
 SELECT waba_id, phone_number_id, wa_id, toUnixTimestamp64Milli(max(received_at)) AS received FROM (
   SELECT waba_id, phone_number_id, wa_id, received_at FROM {{db}}.messages_v1
-  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND received_at <= fromUnixTimestamp64Milli({until:Int64}, 'UTC') AND wa_id != ''
+  WHERE loaded_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND loaded_at <= fromUnixTimestamp64Milli({until:Int64}, 'UTC') AND wa_id != ''
   UNION ALL
   SELECT waba_id, phone_number_id, recipient_id AS wa_id, received_at FROM {{db}}.statuses_v1
-  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND received_at <= fromUnixTimestamp64Milli({until:Int64}, 'UTC') AND recipient_id != '' AND recipient_type != 'group'
+  WHERE loaded_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND loaded_at <= fromUnixTimestamp64Milli({until:Int64}, 'UTC') AND recipient_id != '' AND recipient_type != 'group'
   UNION ALL
   SELECT waba_id, phone_number_id, to_wa_id AS wa_id, received_at FROM {{db}}.message_echoes_v1
-  WHERE received_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND received_at <= fromUnixTimestamp64Milli({until:Int64}, 'UTC') AND to_wa_id != ''
+  WHERE loaded_at > fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND loaded_at <= fromUnixTimestamp64Milli({until:Int64}, 'UTC') AND to_wa_id != ''
 ) GROUP BY waba_id, phone_number_id, wa_id`,
   params: z.object({ since: z.number().int(), until: z.number().int() }),
   row: touchedRow,
