@@ -23,20 +23,9 @@ import { BillingReports } from '../reports/billing/service.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
 import { countStatuses, monthFromStatuses, writeBenchStatuses } from '../warehouse/queries/billing/bench.ts';
+import { median, opt, timed } from './lib.ts';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
-const ms = (t0: number) => Math.round(performance.now() - t0);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const r = await f();
-  return [r, ms(t0)];
-}
 
 const WABAS = [
   { waba_id: '900000000000001', name: 'Bench BR', time_zone: 'America/Sao_Paulo', phones: ['91001', '91002', '91003'] },
@@ -143,7 +132,7 @@ async function main(): Promise<void> {
   }));
   const load = child('load', ['--dir', work, '--events', String(events), '--seed', seed]);
   const reports = child('report', ['--dir', work]);
-  if (!args.includes('--keep')) rmSync(work, { recursive: true, force: true });
+  if (!process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });
   console.log(`billing benchmark: ${load.events} status events (seed ${seed}), 2 WABAs, 2025-05 … 2025-09`);
   console.log(`\n| measure | value |\n|---|---|`);
   for (const [k, v] of Object.entries({ ...load, ...reports })) console.log(`| ${k} | ${v} |`);

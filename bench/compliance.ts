@@ -28,18 +28,8 @@ import { generateSync, simulationConfig, type SimOptions } from '../simulate/ind
 import { openWarehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
 import { collectPeople, mergeAtRest, rankPeople, readStore, storeConfig, type Person } from './store.ts';
+import { opt, median, timed } from './lib.ts';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const r = await f();
-  return [r, Math.round(performance.now() - t0)];
-}
 
 /** Loads simulated traffic into a fresh DATA_DIR; returns it with its people ranked as a store ranks them. */
 async function loadOwn(sim: SimOptions, dir: string): Promise<{ config: Config; people: ReturnType<typeof rankPeople>; stats: Record<string, number> }> {
@@ -150,7 +140,7 @@ async function main(): Promise<void> {
     });
   }
   await wh.close();
-  if (!given && !args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  if (!given && !process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   console.log(JSON.stringify(out, null, 2));
 }
 

@@ -18,20 +18,14 @@ import { createLogger } from '../app/logger.ts';
 import { startService } from '../app/server.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { buildStore, readStore, storeConfig, STORE_TOKEN } from './store.ts';
+import { opt, ms, median } from './lib.ts';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const RUNS = Number(opt('runs', '5'));
 const TOKEN = STORE_TOKEN;
 const DASHBOARDS = ['managers', 'finance', 'privacy'] as const;
 const CHART_COUNT = { managers: 10, finance: 6, privacy: 5 };
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const ms = (t0: number) => Math.round(performance.now() - t0);
 
 interface Timing {
   /** Navigation start → every chart drawn. */

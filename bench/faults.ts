@@ -11,14 +11,9 @@ import { request, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { freePort, startProcess, stopProcess, waitFor, waitLoaded } from './lib.ts';
+import { freePort, opt, startProcess, stopProcess, waitFor, waitLoaded } from './lib.ts';
 
 const SECRET = 'bench-secret';
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const rounds = Number(opt('rounds', '3'));
 const seconds = Number(opt('seconds', '4'));
 const concurrency = Number(opt('concurrency', '32'));

@@ -13,17 +13,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { freePort, pct, startProcess, stopProcess, waitFor } from './lib.ts';
+import { freePort, opt, pct, startProcess, stopProcess, waitFor } from './lib.ts';
 
 const SECRET = 'bench-secret';
 const TOKEN = 'bench-admin-token';
 const WABA = '102290129340398';
 const PHONE = '106540352242922';
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const probes = Number(opt('probes', '30'));
 const loadSeconds = Number(opt('seconds-load', '5'));
 

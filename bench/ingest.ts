@@ -10,14 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { freePort, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
+import { freePort, opt, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
 
 const SECRET = 'bench-secret';
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const seconds = Number(opt('seconds', '10'));
 const levels = opt('levels', '1,16,64').split(',').map(Number);
 

@@ -60,3 +60,22 @@ export async function waitLoaded(base: string, timeoutMs = 300_000): Promise<voi
   }
   throw new Error(`${base} did not load its ingest log`);
 }
+
+/** `--name value` from the command line, or the default. */
+export function opt(name: string, dflt: string): string {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+}
+
+/** Milliseconds since `t0` (a `performance.now()`), rounded. */
+export const ms = (t0: number) => Math.round(performance.now() - t0);
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Runs `f` and returns its result with the milliseconds it took. */
+export async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await f();
+  return [r, ms(t0)];
+}

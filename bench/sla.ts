@@ -34,23 +34,12 @@ import { parseReportParams, type ReportKind } from '../reports/sla/params.ts';
 import { runReport } from '../reports/sla/report.ts';
 import { slaSettings } from '../reports/sla/settings.ts';
 import { readStore } from './store.ts';
+import { opt, ms, median, timed } from './lib.ts';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 /** Items (messages, statuses, echoes) the generator makes per unit of scale per day, measured. */
 const ITEMS_PER_SCALE_DAY = 24.5;
 
-const ms = (t0: number) => Math.round(performance.now() - t0);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const r = await f();
-  return [r, ms(t0)];
-}
 
 const CHUNKS = 10;
 /** Warm runs of each report (the median is reported); fewer at 10 M, where one wait export takes a minute. */
@@ -239,7 +228,7 @@ async function main(): Promise<void> {
     mkdirSync(join(dir, 'probe'));
     Object.assign(reports, child('probe', dir, { ...env, DATA_DIR: join(dir, 'probe') }));
   }
-  if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   report(`generated ${bodies} bodies (seed ${seed}, ${days} days, scale ${scale}) in ${genMs} ms`, load, reports);
 }
 

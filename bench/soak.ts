@@ -10,14 +10,9 @@ import { request, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { backlog, freePort, pct, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
+import { backlog, freePort, opt, pct, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
 
 const SECRET = 'bench-secret';
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const rate = Number(opt('rate', '500'));
 const seconds = Number(opt('seconds', '120'));
 const windowS = Number(opt('window', '10'));

@@ -29,6 +29,7 @@ import type { TruthRecord } from '../simulate/truth.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrate.ts';
 import { eventTotals } from '../warehouse/queries/sla/events.ts';
+import { ms, opt } from './lib.ts';
 
 /** Items (messages, statuses, echoes) the generator makes per unit of scale per day, measured. */
 export const ITEMS_PER_SCALE_DAY = 24.5;
@@ -81,7 +82,6 @@ export interface StoreInfo {
 }
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-const ms = (t0: number) => Math.round(performance.now() - t0);
 
 /** The service configuration of a store directory (the same for loading and for every benchmark). */
 export function storeConfig(dir: string, extra: Record<string, string> = {}): Config {
@@ -251,14 +251,9 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bench/store.ts')) {
-  const args = process.argv.slice(2);
-  const opt = (name: string, dflt: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1]! : dflt;
-  };
   const dir = opt('dir', '');
   if (!dir) throw new Error('--dir is required');
-  if (args.includes('--people-only')) {
+  if (process.argv.includes('--people-only')) {
     // Re-rank the people of an existing store (the generator is deterministic): no loading.
     const info = readStore(dir);
     const people: Person[] = [];
