@@ -118,8 +118,9 @@ describe('cross-border view', () => {
     await postSigned(svc, JSON.stringify(statuses({ to: '4915133330003', id: 'wamid.X3', status: 'sent', at: '2026-11-01T00:00:00Z' })));
     const r = JSON.parse((await get('/api/compliance/cross-border?format=json')).text).rows;
     const row = (c: string) => r.find((x: { subject_country: string }) => x.subject_country === c);
-    // Brazil: two people; each in a raw body (one shared), a message and a contact row → 2 + 2 + 2 rows.
-    expect(row('BR')).toMatchObject({ subjects: 2, rows: 6, transfer: true, transfer_mechanism_lgpd: 'ANPD standard clauses', storage_country: 'US', country_approximate: true });
+    // Brazil: two people; each in a raw body (one shared), a message and a contact row, and the wait
+    // each message started (families human and any, derived after the load) → 2 + 2 + 2 + 4 rows.
+    expect(row('BR')).toMatchObject({ subjects: 2, rows: 10, transfer: true, transfer_mechanism_lgpd: 'ANPD standard clauses', storage_country: 'US', country_approximate: true });
     expect(row('DE')).toMatchObject({ subjects: 1, rows: 2, transfer: true, transfer_mechanism_gdpr: 'EU-US DPF (Art. 45)' });
     expect(r).toHaveLength(2);
     const audit = await rows<{ params_json: string }>(wh, `SELECT params_json FROM {{db}}.access_audit_v1 WHERE action = 'compliance.cross_border'`);

@@ -61,7 +61,8 @@ afterAll(async () => {
 beforeEach(async () => {
   await truncateAll(wh);
   await subjectScreen(wh, svc.deps.pseudonyms).refresh();
-  for (const b of Object.values(BODIES)) expect((await postSigned(svc, JSON.stringify(b))).status).toBe(200);
+  for (const b of Object.values(BODIES)) expect((await postSigned(svc.url(), JSON.stringify(b))).status).toBe(200);
+  await svc.settle();
 });
 
 const post = (path: string, body: unknown, role: 'privacy' | 'admin' | 'manager' | null = 'privacy') =>
