@@ -13,7 +13,7 @@ import { simulationConfig, type SimOptions } from '../../simulate/engine.ts';
 import { MARKET_NAMES, type MarketKey } from '../../simulate/markets.ts';
 import { Rng } from '../../simulate/prng.ts';
 import type { ChargesRecord, ConversationsRecord } from '../../simulate/truth.ts';
-import type { WaitRecord as TruthWait } from '../../simulate/waits.ts';
+import { actualWait as actual, expectedWait as expected, iso, type ApiWait, type TruthWait } from '../helpers/sla-truth.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { storeBatch } from '../helpers/batches.ts';
 import { authHeader, http, startTestService } from '../helpers/service.ts';
@@ -184,33 +184,3 @@ describe.each(RUNS)('incremental equals full: $name', ({ sim, filled }) => {
   });
 });
 
-interface ApiWait {
-  waba_id: string;
-  phone_number_id: string;
-  contact: string;
-  kind: string;
-  thread_started_at: string;
-  started_at: string;
-  responded_at: string | null;
-  response_seconds: number | null;
-  business_response_seconds: number | null;
-  responder: string;
-  agent: string;
-  team: string;
-}
-
-const iso = (unixSeconds: number | null) => (unixSeconds === null ? null : new Date(unixSeconds * 1000).toISOString());
-
-function expected(w: TruthWait) {
-  return {
-    kind: w.wait_kind, thread_started_at: iso(w.thread_start), responded_at: iso(w.response_at), response_seconds: w.response_seconds,
-    business_response_seconds: w.business_response_seconds, responder: w.responder_class ?? '', agent: w.agent ?? '', team: w.team ?? '',
-  };
-}
-
-function actual(w: ApiWait) {
-  return {
-    kind: w.kind, thread_started_at: w.thread_started_at, responded_at: w.responded_at, response_seconds: w.response_seconds,
-    business_response_seconds: w.business_response_seconds, responder: w.responder, agent: w.agent, team: w.team,
-  };
-}

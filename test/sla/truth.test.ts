@@ -6,7 +6,7 @@ import type { Service } from '../../app/server.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { generateSync, simulationConfig, type SimOptions } from '../../simulate/engine.ts';
 import type { TruthRecord } from '../../simulate/truth.ts';
-import type { WaitRecord as TruthWait } from '../../simulate/waits.ts';
+import { actualWait as actual, expectedWait as expected, iso, type ApiWait, type TruthWait } from '../helpers/sla-truth.ts';
 import { authHeader, http, postSigned, startTestService } from '../helpers/service.ts';
 import { openTestWarehouse, truncateAll } from '../helpers/warehouse.ts';
 
@@ -61,37 +61,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface ApiWait {
-  waba_id: string;
-  phone_number_id: string;
-  contact: string;
-  family: string;
-  kind: string;
-  thread_started_at: string;
-  started_at: string;
-  responded_at: string | null;
-  response_seconds: number | null;
-  business_response_seconds: number | null;
-  responder: string;
-  agent: string;
-  team: string;
-}
-
-const iso = (unixSeconds: number | null) => (unixSeconds === null ? null : new Date(unixSeconds * 1000).toISOString());
-
-function expected(w: TruthWait) {
-  return {
-    kind: w.wait_kind, thread_started_at: iso(w.thread_start), responded_at: iso(w.response_at), response_seconds: w.response_seconds,
-    business_response_seconds: w.business_response_seconds, responder: w.responder_class ?? '', agent: w.agent ?? '', team: w.team ?? '',
-  };
-}
-
-function actual(w: ApiWait) {
-  return {
-    kind: w.kind, thread_started_at: w.thread_started_at, responded_at: w.responded_at, response_seconds: w.response_seconds,
-    business_response_seconds: w.business_response_seconds, responder: w.responder, agent: w.agent, team: w.team,
-  };
-}
 
 describe('SLA waits against the generator truth', () => {
   it.each(['human', 'any'])('every %s wait matches', async (family) => {
