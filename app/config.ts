@@ -75,7 +75,7 @@ const envSchema = z.object({
   // The loader's batches: bodies, log bytes, and how long a batch waits to fill.
   INGEST_MAX_BATCH: z.coerce.number().int().positive().default(5000),
   INGEST_BATCH_BYTES: z.coerce.number().int().min(64 * 1024).default(16 * 1024 * 1024),
-  INGEST_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(200),
+  INGEST_LINGER_MS: z.coerce.number().int().min(0).max(60_000).default(200),
   // A load running longer than this is logged as stalled, and again at each multiple.
   INGEST_STALL_WARN_SECONDS: z.coerce.number().int().positive().default(30),
   // Connections a commit spreads its table inserts over (embedded engine; docs/BENCHMARKS.md).

@@ -13,16 +13,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { freePort, opt, pct, startProcess, stopProcess, waitFor } from './lib.ts';
+import { freePort, opt, pct, startProcess, stopProcess, waitFor, waitLoaded } from './lib.ts';
 
 const SECRET = 'bench-secret';
 const TOKEN = 'bench-admin-token';
+/** The load's business; probes write to another, so the probe's chat is among the few waiting there. */
 const WABA = '102290129340398';
+const PROBE_WABA = '102290129340399';
 const PHONE = '106540352242922';
 const probes = Number(opt('probes', '30'));
 const loadSeconds = Number(opt('seconds-load', '5'));
 
-const envelope = (value: object) => JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: WABA, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: PHONE }, ...value } }] }] });
+const envelope = (value: object, waba = WABA) => JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: waba, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: PHONE }, ...value } }] }] });
 
 async function post(base: string, body: string): Promise<number> {
   const r = await fetch(`${base}/webhook`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(SECRET, body) } });
@@ -62,20 +64,20 @@ async function probe(base: string, k: number, tag: string): Promise<Probe> {
   const inbound = envelope({
     contacts: [{ profile: { name: 'Cliente' }, wa_id: waId }],
     messages: [{ from: waId, id: `wamid.FRESH.${tag}.${k}`, timestamp: ts, type: 'text', text: { body: 'Oi' } }],
-  });
+  }, PROBE_WABA);
   // A new chat waiting now: the live list, the waits of today, the dashboard's waiting-now chart.
-  const live = await visibleAfter(() => post(base, inbound), async () => rowsOf(await getJson(base, `/api/reports/sla/live?list=waiting_now&waba_id=${WABA}`)).some((r) => r.contact === waId));
-  const waits = await visibleAfter(async () => 200, async () => rowsOf(await getJson(base, `/api/reports/sla/waits?from=${day}&to=${day}&waba_id=${WABA}`)).some((r) => r.contact === waId));
-  const dashboard = await visibleAfter(async () => 200, async () => JSON.stringify(await getJson(base, `/dashboards/managers/data`)).includes(waId));
+  const live = await visibleAfter(() => post(base, inbound), async () => rowsOf(await getJson(base, `/api/reports/sla/live?list=waiting_now&waba_id=${PROBE_WABA}`)).some((r) => r.contact === waId));
+  const waits = await visibleAfter(async () => 200, async () => rowsOf(await getJson(base, `/api/reports/sla/waits?from=${day}&to=${day}&waba_id=${PROBE_WABA}`)).some((r) => r.contact === waId));
+  const dashboard = await visibleAfter(async () => 200, async () => JSON.stringify(await getJson(base, `/dashboards/managers/data?waba=${PROBE_WABA}`)).includes(waId));
   // A new charged message: the month's conversations count goes up by one.
-  const count = async () => rowsOf(await getJson(base, `/api/reports/conversations?month=${month}&waba_id=${WABA}`)).reduce((n, r) => n + Number(r.count ?? 0), 0);
+  const count = async () => rowsOf(await getJson(base, `/api/reports/conversations?month=${month}`)).reduce((n, r) => n + Number(r.count ?? 0), 0);
   const before = await count();
   const status = envelope({
     statuses: [{
       id: `wamid.FRESH.OUT.${tag}.${k}`, status: 'sent', timestamp: ts, recipient_id: waId,
       pricing: { billable: true, pricing_model: 'PMP', category: 'marketing', type: 'regular' },
     }],
-  });
+  }, PROBE_WABA);
   const conversations = await visibleAfter(() => post(base, status), async () => (await count()) > before);
   return { live, waits: live + waits, conversations, dashboard: live + dashboard };
 }
@@ -92,7 +94,8 @@ async function background(base: string, rate: number, seconds: number, offset: n
   return autocannon({
     url: `${base}/webhook`,
     connections: 32,
-    overallRate: rate,
+    // No rate: as fast as the service answers.
+    ...(rate > 0 ? { overallRate: rate } : {}),
     duration: seconds,
     requests: [{
       method: 'POST',
@@ -121,6 +124,8 @@ try {
   const max = await background(base, 0, 5, 10_000_000);
   const rate = Number(opt('rate', String(Math.round(max.requests.average / 2))));
   console.log(`maximum at 32 connections: ${max.requests.average.toFixed(0)} req/s; sustained load: ${rate} req/s`);
+  // Idle means idle: the warehouse has loaded what the maximum run left in the log.
+  await waitLoaded(base);
   console.log('\n| load | report | probes | p50 ms | p99 ms | max ms |');
   console.log('|---|---|---|---|---|---|');
   const idle: Probe[] = [];
