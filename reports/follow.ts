@@ -29,11 +29,19 @@ export interface FollowOptions {
   registry?: Registry;
   /** Calls a batch may take part in before it is left to the scheduled jobs (default 3). */
   maxAttempts?: number;
+  /**
+   * Item rows a follower's queue may hold while it runs (default 500,000). A follower slower than
+   * the loads would otherwise hold every batch in memory; past the bound the oldest batches are left
+   * to the scheduled jobs, which find them by when they were stored.
+   */
+  maxQueuedRows?: number;
 }
 
 interface Lane {
   follower: Follower;
   queue: LoadedBatch[];
+  /** Item rows in `queue`. */
+  queuedRows: number;
   /** Batches of a failed call, with the calls they have been in. */
   retry: { batches: LoadedBatch[]; attempts: number };
   running: Promise<void> | undefined;
@@ -46,15 +54,17 @@ interface Lane {
 export function createFollowDispatcher(followers: Follower[], log: Logger, opts: FollowOptions = {}): FollowDispatcher {
   const registry = opts.registry ?? new Registry();
   const maxAttempts = opts.maxAttempts ?? 3;
+  const maxQueuedRows = opts.maxQueuedRows ?? 500_000;
   const metrics = followMetrics(registry);
   const lanes: Lane[] = followers.map((follower) => ({
-    follower, queue: [], retry: { batches: [], attempts: 0 }, running: undefined, notified: 0, done: 0, waiters: [],
+    follower, queue: [], queuedRows: 0, retry: { batches: [], attempts: 0 }, running: undefined, notified: 0, done: 0, waiters: [],
   }));
   let stopped = false;
 
   async function drain(lane: Lane): Promise<void> {
     while (lane.queue.length > 0) {
       const fresh = lane.queue.splice(0);
+      lane.queuedRows = 0;
       const upto = lane.notified;
       const batches = [...lane.retry.batches, ...fresh];
       const attempts = lane.retry.attempts + 1;
@@ -99,9 +109,20 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
   return {
     notify(batch) {
       if (stopped) return;
+      const size = rowsOf(batch);
       for (const lane of lanes) {
         lane.queue.push(batch);
+        lane.queuedRows += size;
         lane.notified++;
+        let dropped = 0;
+        while (lane.queuedRows > maxQueuedRows && lane.queue.length > 1) {
+          lane.queuedRows -= rowsOf(lane.queue.shift()!);
+          dropped++;
+        }
+        if (dropped) {
+          metrics.abandoned.inc({ follower: lane.follower.name }, dropped);
+          log.warn({ follower: lane.follower.name, batches: dropped }, 'follower behind the loads; oldest batches left to the scheduled job');
+        }
         kick(lane);
       }
     },
@@ -113,6 +134,12 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
       await Promise.all(lanes.map((l) => until(l, l.notified)));
     },
   };
+}
+
+function rowsOf(batch: LoadedBatch): number {
+  let n = 0;
+  for (const rows of Object.values(batch.rows)) n += rows.length;
+  return n;
 }
 
 function followMetrics(registry: Registry) {
@@ -131,7 +158,7 @@ function followMetrics(registry: Registry) {
     })),
     failures: reuse('wa_follow_failures_total', () => new Counter({ name: 'wa_follow_failures_total', help: 'Follower calls that failed', labelNames, registers })),
     abandoned: reuse('wa_follow_batches_abandoned_total', () => new Counter({
-      name: 'wa_follow_batches_abandoned_total', help: 'Batches left to the scheduled job after failing every attempt', labelNames, registers,
+      name: 'wa_follow_batches_abandoned_total', help: 'Batches left to the scheduled job: failed every attempt, or dropped while the follower was behind', labelNames, registers,
     })),
   };
 }

@@ -65,6 +65,24 @@ describe('follow dispatcher', () => {
     expect(await metric(registry, 'wa_follow_batches_total', 'a')).toBe(3);
   });
 
+  it('keeps a bounded queue while a follower is behind: the oldest batches are left to the scheduled job', async () => {
+    const first = gate();
+    const f = recording('behind', (i) => (i === 0 ? first.opened : Promise.resolve()));
+    const registry = new Registry();
+    const sink = logSink();
+    // Each batch holds one row: a queue of at most two rows while the first call runs.
+    const d = createFollowDispatcher([f.follower], sink.log, { registry, maxQueuedRows: 2 });
+    d.notify(batch(1));
+    await f.started(0);
+    for (const n of [2, 3, 4, 5]) d.notify(batch(n));
+    first.open();
+    await d.settled();
+    expect(f.calls).toEqual([[1], [4, 5]]);
+    expect(await metric(registry, 'wa_follow_batches_abandoned_total', 'behind')).toBe(2);
+    expect(sink.lines.join('')).toContain('left to the scheduled job');
+    expect(sink.lines.join('')).not.toContain('5511999990000');
+  });
+
   it('runs followers independently: a slow one holds back only itself', async () => {
     const slow = gate();
     const a = recording('slow', () => slow.opened);
