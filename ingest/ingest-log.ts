@@ -154,7 +154,7 @@ export class IngestLog {
     if (this.bytesOnDisk + this.pendingBytes + buf.length > this.opts.maxBytes) {
       // Room first comes from loaded segments kept only for replay.
       this.refusing = true;
-      void this.dropLoaded(true);
+      this.dropLoaded(true).catch((e: NodeJS.ErrnoException) => this.log.error({ code: e.code }, 'ingest log: loaded segment could not be deleted'));
       return Promise.reject(new LogFullError());
     }
     return new Promise<number>((resolve, reject) => {
@@ -292,8 +292,19 @@ export class IngestLog {
     this.updateGauges();
   }
 
-  /** Deletes segments wholly before the cursor that retention no longer keeps (or all, when `force`). */
-  private async dropLoaded(force: boolean): Promise<void> {
+  private dropping: Promise<void> = Promise.resolve();
+
+  /**
+   * Deletes segments wholly before the cursor that retention no longer keeps (or all, when `force`).
+   * One at a time: two overlapping passes could otherwise drop a segment the other just checked.
+   */
+  private dropLoaded(force: boolean): Promise<void> {
+    const pass = this.dropping.catch(() => undefined).then(() => this.dropLoadedNow(force));
+    this.dropping = pass;
+    return pass;
+  }
+
+  private async dropLoadedNow(force: boolean): Promise<void> {
     const now = Date.now();
     while (this.segments.length > 1) {
       const seg = this.segments[0]!;
