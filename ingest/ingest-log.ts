@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeRecord, encodeRecord, type LogRecord } from './log-record.ts';
@@ -347,12 +347,18 @@ const openDirs = new Set<string>();
 async function lockDir(dir: string): Promise<void> {
   const file = join(dir, 'lock');
   const holder = await readFile(file, 'utf8').then((t) => Number(t.trim()), () => undefined);
+  // A process id can be reused after a crash (a container restarts as the same few pids): the holder
+  // counts only while it is alive and still a Node.js process.
   const alive = (pid: number) => {
     try {
       process.kill(pid, 0);
-      return true;
     } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
+      if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    }
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node');
+    } catch {
+      return true;
     }
   };
   if (openDirs.has(dir) || (holder !== undefined && holder !== process.pid && Number.isInteger(holder) && alive(holder))) {

@@ -128,6 +128,19 @@ describe('the ingest log', () => {
   });
 });
 
+describe('one log, one loader', () => {
+  it('refuses a second open of the same folder, and takes over a lock left by a process that died', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wa-log-lock-'));
+    const first = await IngestLog.open(logOptions(dir), quiet);
+    await expect(IngestLog.open(logOptions(dir), quiet)).rejects.toThrow(/in use/);
+    await first.close();
+    // A crashed process's lock: a process id nothing runs under.
+    writeFileSync(join(dir, 'lock'), '2147483646\n');
+    const again = await IngestLog.open(logOptions(dir), quiet);
+    await again.close();
+  });
+});
+
 describe('the loader', () => {
   it('stores each item once when a batch is stored again because its cursor could not be saved', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wa-log-cursor-'));
