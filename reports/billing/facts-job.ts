@@ -82,20 +82,27 @@ function factContext(env: BillingEnv): FactContext {
  * Message summaries (each wamid over all its statuses) → the facts that changed, written after
  * their periods are remembered. Returns how many were written. Shared by the job and the follower.
  */
-export async function writeMessageFacts(env: BillingEnv, rows: readonly MessageSummary[], remember: RememberPeriods, force = false): Promise<number> {
-  const ctx = factContext(env);
-  const facts = changedFacts(rows.map((s) => ({ waba_id: s.waba_id, old_month: s.old_month, old_version_ms: s.old_version_ms, fact: messageFact(s, ctx) })), force);
-  await remember(touchedPeriods(facts));
-  await insertMessageFacts(env.wh, facts.flatMap((f) => (f.fact ? [f.fact] : [])));
-  return facts.length;
+export function writeMessageFacts(env: BillingEnv, rows: readonly MessageSummary[], remember: RememberPeriods, force = false): Promise<number> {
+  return writeFacts(env, rows, (s, ctx) => messageFact(s, ctx), insertMessageFacts, remember, force);
 }
 
 /** The same for conversation summaries. */
-export async function writeConversationFacts(env: BillingEnv, rows: readonly ConversationSummary[], remember: RememberPeriods, force = false): Promise<number> {
+export function writeConversationFacts(env: BillingEnv, rows: readonly ConversationSummary[], remember: RememberPeriods, force = false): Promise<number> {
+  return writeFacts(env, rows, (s, ctx) => conversationFact(s, ctx), insertConversationFacts, remember, force);
+}
+
+async function writeFacts<S extends { waba_id: string; old_month: string; old_version_ms: number }, F extends { month: string; source_received_at: number }>(
+  env: BillingEnv,
+  rows: readonly S[],
+  build: (s: S, ctx: FactContext) => F | null,
+  insert: (wh: BillingEnv['wh'], facts: F[]) => Promise<void>,
+  remember: RememberPeriods,
+  force: boolean,
+): Promise<number> {
   const ctx = factContext(env);
-  const facts = changedFacts(rows.map((s) => ({ waba_id: s.waba_id, old_month: s.old_month, old_version_ms: s.old_version_ms, fact: conversationFact(s, ctx) })), force);
+  const facts = changedFacts(rows.map((s) => ({ waba_id: s.waba_id, old_month: s.old_month, old_version_ms: s.old_version_ms, fact: build(s, ctx) })), force);
   await remember(touchedPeriods(facts));
-  await insertConversationFacts(env.wh, facts.flatMap((f) => (f.fact ? [f.fact] : [])));
+  await insert(env.wh, facts.flatMap((f) => (f.fact ? [f.fact] : [])));
   return facts.length;
 }
 
