@@ -90,10 +90,14 @@ export async function startService(
   const webhook = createWebhookReceiver({ appSecrets: config.appSecrets, verifyToken: config.verifyToken, ingestLog: ingest.log, metrics, log });
   const app = createHttpApp(deps, modules, metrics, ingest);
   let active = 0;
+  // Shutdown waits for the last request in flight to be answered: signalled, not polled.
+  let onIdle: () => void = () => undefined;
   let closing = false;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     active++;
-    res.once('close', () => active--);
+    res.once('close', () => {
+      if (--active === 0) onIdle();
+    });
     // While shutting down, answer what was received and let the client reconnect elsewhere.
     if (closing) res.shouldKeepAlive = false;
     const url = req.url ?? '/';
@@ -133,7 +137,11 @@ export async function startService(
         clearTimeout(retry);
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
-        for (let waited = 0; active > 0 && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+        if (active > 0) {
+          let limit: NodeJS.Timeout | undefined;
+          await Promise.race([new Promise<void>((r) => (onIdle = r)), new Promise<void>((r) => (limit = setTimeout(r, 30_000)))]);
+          clearTimeout(limit);
+        }
         server.closeAllConnections();
         await ingest.close({ drainMs: 15_000 });
         await followers.stop();
