@@ -1,18 +1,52 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiToken, Role } from './config.ts';
+import type { AppDeps } from './deps.ts';
 
 export const SESSION_COOKIE = 'wa_session';
 
+/** How a principal proved who they are (written to the access audit). */
+export type AuthMethod = 'token' | 'service' | 'local' | 'sso';
+
+/** The WABAs a principal may see: all of them, or only those listed (WABA ids). */
+export type WabaScope = 'all' | readonly string[];
+
 export interface Principal {
+  /** Who, as the access audit names them: a user id or a token's name. */
   actor: string;
-  role: Role;
+  roles: readonly Role[];
+  wabas: WabaScope;
+  method: AuthMethod;
+  /** Whether the sign-in used a second factor. */
+  mfa: boolean;
+  userId?: string;
 }
 
 declare module 'express-serve-static-core' {
   interface Request {
     principal?: Principal;
   }
+}
+
+/** Admin may do everything; anyone else needs the role itself. */
+export function hasRole(p: Principal, role: Role): boolean {
+  return p.roles.includes('admin') || p.roles.includes(role);
+}
+
+/** A job or CLI acting on its own account rather than a person's. */
+export interface SystemActor {
+  actor: string;
+  role: 'system';
+}
+
+/** The roles as one string, for the access audit's `role` column. */
+export function auditRole(p: Principal | SystemActor): string {
+  return 'roles' in p ? p.roles.join('+') : p.role;
+}
+
+/** The access audit's `actor` and `role` for whoever acted. */
+export function auditWho(p: Principal | SystemActor): { actor: string; role: string } {
+  return { actor: p.actor, role: auditRole(p) };
 }
 
 function digest(s: string): Buffer {
@@ -24,7 +58,9 @@ export function findPrincipal(tokens: readonly ApiToken[], presented: string | u
   if (!presented) return undefined;
   const d = digest(presented);
   let found: Principal | undefined;
-  for (const t of tokens) if (timingSafeEqual(d, digest(t.token))) found = { actor: t.actor, role: t.role };
+  for (const t of tokens) {
+    if (timingSafeEqual(d, digest(t.token))) found = { actor: t.actor, roles: [t.role], wabas: t.wabas, method: 'token', mfa: false };
+  }
   return found;
 }
 
@@ -40,24 +76,28 @@ export function presentedToken(req: Request): string | undefined {
   return undefined;
 }
 
-/** 401 without a valid token, 403 when the token's role is not among `roles` (admin always passes). */
-export function requireRole(tokens: readonly ApiToken[], ...roles: Role[]) {
+/** Who is asking: the one place a request's credentials are turned into a principal. */
+export async function authenticate(deps: AppDeps, req: Request): Promise<Principal | undefined> {
+  if (req.principal) return req.principal;
+  const principal = findPrincipal(deps.config.apiTokens, presentedToken(req));
+  if (principal) req.principal = principal;
+  return principal;
+}
+
+/** 401 without a valid credential, 403 when the principal has none of `roles` (admin always passes). */
+export function requireRole(deps: AppDeps, ...roles: Role[]) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const principal = findPrincipal(tokens, presentedToken(req));
-    if (!principal) {
-      res.status(401).json({ error: 'authentication required' });
-      return;
-    }
-    if (principal.role !== 'admin' && !roles.includes(principal.role)) {
-      res.status(403).json({ error: `role ${principal.role} may not use this route` });
-      return;
-    }
-    req.principal = principal;
-    next();
+    authenticate(deps, req).then((principal) => {
+      if (!principal) return void res.status(401).json({ error: 'authentication required' });
+      if (!roles.some((r) => hasRole(principal, r))) {
+        return void res.status(403).json({ error: `roles ${auditRole(principal)} may not use this route` });
+      }
+      next();
+    }, next);
   };
 }
 
 /** Roles that may see personal data (wa_id, names, message text) rather than pseudonymous ids. */
 export function seesPersonalData(p: Principal | undefined): boolean {
-  return p?.role === 'admin' || p?.role === 'privacy';
+  return p !== undefined && hasRole(p, 'privacy');
 }

@@ -88,6 +88,8 @@ const envSchema = z.object({
 export interface ApiToken {
   role: Role;
   token: string;
+  /** `role@waba1|waba2:token` limits the token to those WABAs; otherwise it sees all. */
+  wabas: 'all' | readonly string[];
   /** Stable, non-secret name of the token holder for the access audit. */
   actor: string;
 }
@@ -131,12 +133,14 @@ function parseTokens(spec: string): ApiToken[] {
   if (spec.trim() === '') return [];
   return spec.split(',').map((pair, i) => {
     const at = pair.indexOf(':');
-    const role = pair.slice(0, at).trim();
+    const [role, scope] = pair.slice(0, at).trim().split('@', 2) as [string, string | undefined];
     const token = pair.slice(at + 1).trim();
-    if (at < 1 || !(ROLES as readonly string[]).includes(role) || token.length < 8) {
-      throw new ConfigError(`API_TOKENS entry ${i + 1}: expected role:token with role in ${ROLES.join('|')} and a token of 8+ characters`);
+    const wabas = scope === undefined ? 'all' : scope.split('|').map((w) => w.trim());
+    const badScope = wabas !== 'all' && wabas.some((w) => !/^\d{1,20}$/.test(w));
+    if (at < 1 || !(ROLES as readonly string[]).includes(role) || token.length < 8 || badScope) {
+      throw new ConfigError(`API_TOKENS entry ${i + 1}: expected role[@waba|waba…]:token with role in ${ROLES.join('|')}, WABA ids in digits and a token of 8+ characters`);
     }
-    return { role: role as Role, token, actor: `${role}#${i + 1}` };
+    return { role: role as Role, token, wabas, actor: `${role}#${i + 1}` };
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Config, Role } from './config.ts';
+import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import type { Pseudonymizer } from './pseudonym.ts';
@@ -7,7 +7,8 @@ import type { ItemRows } from '../warehouse/tables.ts';
 /** One entry of the access audit: who did what, with parameters already free of raw identifiers. */
 export interface AuditEntry {
   actor: string;
-  role: Role | 'system';
+  /** The actor's roles joined by `+` (`manager`, `finance+privacy`), or `system`. */
+  role: string;
   action: string;
   params: Record<string, unknown>;
   rows?: number;

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const next = { busiest: people.people[k + 1]!, median: people.median_people[k + 1]!, other: people.third_people[k]! };
   const wh = await openWarehouse(config);
   const { deps } = await buildDeps(config, wh, createLogger('bench', 'warn'));
-  const who = { actor: 'bench', role: 'privacy' as const };
+  const who = { actor: 'bench', roles: ['privacy' as const], wabas: 'all' as const, method: 'local' as const, mfa: false };
 
   const lookup = async (id: string) => {
     const rs = await wh.reader.query({

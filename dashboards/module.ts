@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import type { ServiceModule } from '../app/modules.ts';
 import type { AppDeps } from '../app/deps.ts';
-import type { Principal } from '../app/auth.ts';
+import { auditWho, type Principal } from '../app/auth.ts';
 import { assets } from './assets.ts';
 import { allowed, signedIn, viewerOf, wantsHtml } from './access.ts';
 import { mayView } from './source.ts';
@@ -41,14 +41,14 @@ function serveAsset(req: Request, res: Response): void {
  * good; otherwise answered, and a refusal (403, 400) recorded in the access audit as `action`.
  */
 async function open(req: Request, res: Response, deps: AppDeps, action: string): Promise<{ d: Dashboard<unknown>; principal: Principal; query: DashboardQuery } | undefined> {
-  const principal = signedIn(req, res, deps);
+  const principal = await signedIn(req, res, deps);
   if (!principal) return undefined;
   const d = findDashboard(String(req.params.dashboard));
   if (!d) {
     res.status(404).json({ error: `no dashboard ${String(req.params.dashboard).slice(0, 40)}` });
     return undefined;
   }
-  if (!mayView(d, principal.role)) {
+  if (!mayView(d, principal)) {
     await audit(deps, principal, action, { dashboard: d.id, status: 403 });
     allowed(req, res, principal, d);
     return undefined;
@@ -70,7 +70,7 @@ async function orBadQuery<T>(req: Request, res: Response, deps: AppDeps, princip
 }
 
 function audit(deps: AppDeps, p: Principal, action: string, params: Record<string, unknown>, exportSha256?: string): Promise<void> {
-  return deps.audit.record({ actor: p.actor, role: p.role, action, params, ...(exportSha256 ? { exportSha256 } : {}) });
+  return deps.audit.record({ ...auditWho(p), action, params, ...(exportSha256 ? { exportSha256 } : {}) });
 }
 
 function routes(router: Router, deps: AppDeps): void {
@@ -78,7 +78,7 @@ function routes(router: Router, deps: AppDeps): void {
   router.get('/assets/dashboards/:file', serveAsset);
 
   router.get('/dashboards', async (req, res) => {
-    const principal = signedIn(req, res, deps);
+    const principal = await signedIn(req, res, deps);
     if (!principal) return;
     await audit(deps, principal, 'dashboards.index', {});
     res.type('html').send(indexPage(principal));

@@ -9,7 +9,7 @@ import { parseQuery } from './query.ts';
 import type { Viewer } from './source.ts';
 
 /** Archived snapshots hold no personal data: contacts stay pseudonymous whoever reads the archive. */
-export const ARCHIVE_VIEWER: Viewer = { actor: 'scheduler', role: 'system', personal: false };
+export const ARCHIVE_VIEWER: Viewer = { actor: 'scheduler', role: 'system', personal: false, wabas: 'all' };
 
 export function snapshotDir(dataDir: string, day: string): string {
   return join(dataDir, 'snapshots', day);

@@ -1,13 +1,16 @@
 import type { AppDeps } from '../app/deps.ts';
 import type { Role } from '../app/config.ts';
+import type { WabaScope } from '../app/auth.ts';
 import type { ChartDef } from './charts/spec.ts';
 import type { DashboardQuery } from './query.ts';
 
 /** Who is looking: decides personal data (privacy/admin see wa_ids, others pseudonyms). */
 export interface Viewer {
   actor: string;
-  role: Role | 'system';
+  /** The viewer's roles as written in the audit (`manager`, `finance+privacy`, `system`). */
+  role: string;
   personal: boolean;
+  wabas: WabaScope;
 }
 
 /** Everything a source needs to ask the reports for one dashboard's data. */
@@ -51,8 +54,9 @@ export interface Dashboard<D = unknown> {
   charts: ReadonlyArray<ChartBinding<D>>;
 }
 
-export function mayView(d: Dashboard<unknown>, role: Role | 'system'): boolean {
-  return role === 'admin' || role === 'system' || (d.roles as readonly string[]).includes(role);
+/** Admin and the system (snapshots, scheduled runs) may open every dashboard; others need one of its roles. */
+export function mayView(d: Dashboard<unknown>, who: { roles: readonly Role[] } | 'system'): boolean {
+  return who === 'system' || who.roles.includes('admin') || d.roles.some((r) => who.roles.includes(r));
 }
 
 /** Report failures are noted per chart; other charts still draw. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
-import { findPrincipal, presentedToken, type Principal } from '../app/auth.ts';
+import { auditRole, authenticate, hasRole, type Principal } from '../app/auth.ts';
 import type { Role } from '../app/config.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { asHttpError, badParameter, HttpError } from '../app/http-error.ts';
@@ -90,10 +90,10 @@ export function mountReports(router: Router, deps: AppDeps, routes: ReadonlyArra
 /** 401 without a valid token: nobody to write into the audit, the only answer not recorded. */
 function signedIn(deps: AppDeps): RequestHandler {
   return (req, res, next) => {
-    const principal = findPrincipal(deps.config.apiTokens, presentedToken(req));
-    if (!principal) return void res.status(401).json({ error: 'authentication required' });
-    req.principal = principal;
-    next();
+    authenticate(deps, req).then((principal) => {
+      if (!principal) return void res.status(401).json({ error: 'authentication required' });
+      next();
+    }, next);
   };
 }
 
@@ -170,12 +170,11 @@ async function serve(deps: AppDeps, r: AnyReportRoute, req: Request, res: Respon
 }
 
 function record(deps: AppDeps, r: AnyReportRoute, principal: Principal, reply: Reply): Promise<void> {
-  return deps.audit.record({ actor: principal.actor, role: principal.role, action: r.action, params: reply.audit, rows: reply.rows, exportSha256: reply.sha256 });
+  return deps.audit.record({ actor: principal.actor, role: auditRole(principal), action: r.action, params: reply.audit, rows: reply.rows, exportSha256: reply.sha256 });
 }
 
 async function answer(deps: AppDeps, r: AnyReportRoute, req: Request, res: Response, input: ParamInput): Promise<Reply> {
-  const role = input.principal.role;
-  if (role !== 'admin' && role !== r.role) throw new HttpError(403, `role ${role} may not use this route`);
+  if (!hasRole(input.principal, r.role)) throw new HttpError(403, `role ${auditRole(input.principal)} may not use this route`);
   const format = r.columns ? (r.format ?? formatParam)(input.query) : undefined;
   const params = r.params ? r.params(input) : input.query;
   const out = await r.run({ deps, principal: input.principal, params, req, now: input.now });

@@ -1,4 +1,4 @@
-import type { Principal } from '../../app/auth.ts';
+import { auditRole, type Principal } from '../../app/auth.ts';
 import { DASHBOARDS } from '../catalog.ts';
 import { mayView } from '../source.ts';
 import { SCRIPT_PATHS, STYLE_PATH } from '../assets.ts';
@@ -10,13 +10,13 @@ export function esc(s: unknown): string {
 
 /** The bar on every page: the dashboards this principal may open, who is signed in, sign out. */
 export function topBar(principal: Principal, current?: string): string {
-  const links = DASHBOARDS.filter((d) => mayView(d, principal.role))
+  const links = DASHBOARDS.filter((d) => mayView(d, principal))
     .map((d) => `<a href="/dashboards/${d.id}"${d.id === current ? ' aria-current="page"' : ''}>${esc(d.title)}</a>`)
     .join('');
   return `<header class="top">
 <a class="brand" href="/dashboards">wa-analytics</a>
 <nav aria-label="Dashboards">${links}</nav>
-<span class="who">${esc(principal.actor)} · ${esc(principal.role)}</span>
+<span class="who">${esc(principal.actor)} · ${esc(auditRole(principal))}</span>
 <form method="post" action="/logout"><button type="submit">Sign out</button></form>
 </header>`;
 }

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { anchorAuditHeads } from '../../app/audit-verify.ts';
 import type { AppDeps } from '../../app/deps.ts';
-import type { Principal } from '../../app/auth.ts';
+import { auditWho, type Principal } from '../../app/auth.ts';
 import { privacyConfig } from './config.ts';
 import { buildAccessExport } from './dsar.ts';
 import { eraseSubject, ErasureRefused } from './erasure.ts';
@@ -19,7 +19,7 @@ import { runAuditVerification } from './verify.ts';
 
 type Open = () => Promise<{ deps: AppDeps; close(): Promise<void> }>;
 
-const operator = (): Principal => ({ actor: `cli@${hostname()}`, role: 'admin' });
+const operator = (): Principal => ({ actor: `cli@${hostname()}`, roles: ['admin'], wabas: 'all', method: 'local', mfa: false });
 
 function subjectArg(raw: string): SubjectId {
   const s = parseSubjectId(raw);
@@ -108,7 +108,7 @@ export function addCommands(program: Command, open: Open): void {
   retention.command('apply').description('set every table TTL to its retention policy').action(async () => {
     await withDeps(open, async (deps) => {
       const r = await applyRetention(deps.warehouse, privacyConfig(deps.config.file));
-      await deps.audit.record({ ...operator(), action: 'compliance.retention_apply', params: { changed: r.changed, failed: r.failed.map((f) => f.table) } });
+      await deps.audit.record({ ...auditWho(operator()), action: 'compliance.retention_apply', params: { changed: r.changed, failed: r.failed.map((f) => f.table) } });
       console.log(`TTL changed on ${r.changed.length} table(s)${r.changed.length ? ': ' + r.changed.join(', ') : ''}; ${r.unchanged.length} already matched; ${r.failed.length} failed`);
       for (const f of r.failed) console.error(`  ${f.table}: ${f.error}`);
       if (r.failed.length) process.exitCode = 1;
@@ -117,7 +117,7 @@ export function addCommands(program: Command, open: Open): void {
   retention.command('status').description('retention status per table').action(async () => {
     await withDeps(open, async (deps) => {
       const rows = await retentionStatus(deps.warehouse, privacyConfig(deps.config.file), deps.now());
-      await deps.audit.record({ ...operator(), action: 'compliance.retention_status', params: {}, rows: rows.length });
+      await deps.audit.record({ ...auditWho(operator()), action: 'compliance.retention_status', params: {}, rows: rows.length });
       for (const r of rows) console.log(`${r.status.padEnd(6)} ${r.table.padEnd(28)} policy ${String(r.policy_days ?? '-').padStart(5)} d  rows ${r.rows_total}  past ${r.rows_past_policy}  ${r.breach_reason}`);
     });
   });

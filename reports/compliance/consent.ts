@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
-import type { Principal } from '../../app/auth.ts';
+import { auditWho, type Principal } from '../../app/auth.ts';
 import { appendConsentEvents, consentEvents, marketingViolations, meta131050Count } from '../../warehouse/queries/compliance/consent.ts';
 import { dateTimeSchema } from '../range.ts';
 import { privacyConfig, type PrivacyConfig } from './config.ts';
@@ -61,7 +61,7 @@ export async function recordConsent(deps: AppDeps, who: Principal, input: Consen
   };
   await appendConsentEvents(deps.warehouse, [row]);
   await deps.audit.record({
-    actor: who.actor, role: who.role, action: 'compliance.consent_record',
+    ...auditWho(who), action: 'compliance.consent_record',
     params: { subject: row.subject_hash, consent_event_id: row.consent_event_id, action: row.action, scope: row.scope_category },
   });
   return { consent_event_id: row.consent_event_id, subject_hash: row.subject_hash, action: row.action, scope_category: row.scope_category, captured_at: captured.toISOString() };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
-import type { Principal } from '../../app/auth.ts';
+import { auditWho, type Principal } from '../../app/auth.ts';
 import { catalogColumns } from '../../warehouse/queries/compliance/catalog.ts';
 import { rightsRequestsOfSubject } from '../../warehouse/queries/compliance/rights.ts';
 import { selectSubjectRows } from '../../warehouse/queries/compliance/subjects.ts';
@@ -135,8 +135,7 @@ export async function buildAccessExport(
   const manifestSha256 = sha256(JSON.stringify(manifest, null, 2) + '\n');
   await settleRequest(deps, rights, 'completed', manifestSha256);
   await deps.audit.record({
-    actor: who.actor,
-    role: who.role,
+    ...auditWho(who),
     action: 'compliance.dsar',
     params: { subject: subjectHash, request_id: statement.request_id, rights_request_id: rights.request_id, manifest_sha256: manifestSha256 },
     rows: events.length,
@@ -159,7 +158,7 @@ export async function buildPortability(deps: AppDeps, who: Principal, subject: S
   const body = Buffer.from(JSON.stringify(doc));
   const hash = sha256(body);
   await deps.audit.record({
-    actor: who.actor, role: who.role, action: 'compliance.portability',
+    ...auditWho(who), action: 'compliance.portability',
     params: { subject: deps.pseudonyms.subject(subject.id) }, rows: doc.messages.length + doc.profile.length + doc.preferences.length, exportSha256: hash,
   });
   return { body, sha256: hash };

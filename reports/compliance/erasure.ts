@@ -1,7 +1,7 @@
 import { HttpError } from '../../app/http-error.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
-import type { Principal } from '../../app/auth.ts';
+import { auditWho, type Principal } from '../../app/auth.ts';
 import { insertErasureRequest, insertSuppression } from '../../warehouse/queries/compliance/erasure.ts';
 import {
   countSubjectRows, deleteSubjectRows, rawBodiesOfSubjects, redactRawBodies, subjectCondition, type SubjectTableSpec,
@@ -91,7 +91,7 @@ export async function eraseSubject(
     }]);
     if (rights) await settleRequest(deps, rights, 'refused', holds.map((h) => h.hold_id).join(' '));
     await deps.audit.record({
-      actor: who.actor, role: who.role, action: 'compliance.erasure',
+      ...auditWho(who), action: 'compliance.erasure',
       params: { status: 'refused', subject: subjectHash, request_id: requestId, holds: holds.map((h) => h.hold_id), legal_ground: input.legalGround },
     });
     throw new ErasureRefused(holds.map((h) => ({ hold_id: h.hold_id, reason: h.reason, legal_reference: h.legal_reference, review_at: h.review_at })), requestId);
@@ -136,7 +136,7 @@ export async function eraseSubject(
   }]);
   if (rights) await settleRequest(deps, rights, clean ? 'completed' : 'failed', receipt.receipt_sha256);
   await deps.audit.record({
-    actor: who.actor, role: who.role, action: 'compliance.erasure',
+    ...auditWho(who), action: 'compliance.erasure',
     params: { subject: subjectHash, request_id: requestId, legal_ground: input.legalGround, status: receipt.status, tables: evidence.length },
     rows: evidence.reduce((n, e) => n + e.rows_before, 0),
     exportSha256: receipt.receipt_sha256,

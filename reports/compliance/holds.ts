@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
-import type { Principal } from '../../app/auth.ts';
+import { auditWho, type Principal } from '../../app/auth.ts';
 import {
   activeHoldsFor, holdById, insertHold, listHolds, rebuildHeldSubjects, releaseHold,
 } from '../../warehouse/queries/compliance/holds.ts';
@@ -48,7 +48,7 @@ export async function placeHold(deps: AppDeps, who: Principal, input: HoldInput)
   await insertHold(deps.warehouse, [hold]);
   await rebuildHeldSubjects(deps.warehouse);
   await deps.audit.record({
-    actor: who.actor, role: who.role, action: 'compliance.legal_hold',
+    ...auditWho(who), action: 'compliance.legal_hold',
     params: { change: 'place', hold_id: hold.hold_id, subject: hold.subject_hash, identifiers: ids.length },
   });
   return { hold_id: hold.hold_id, subject_hash: hold.subject_hash, status: hold.status, start_at: now.toISOString(), review_at: input.review_at?.toISOString() ?? null, identifiers: ids.length };
@@ -61,7 +61,7 @@ export async function liftHold(deps: AppDeps, who: Principal, holdId: string) {
     await releaseHold(deps.warehouse, { hold_id: holdId, at: chTime(deps.now()), by: who.actor });
     await rebuildHeldSubjects(deps.warehouse);
   }
-  await deps.audit.record({ actor: who.actor, role: who.role, action: 'compliance.legal_hold', params: { change: 'release', hold_id: holdId, subject: hold.subject_hash } });
+  await deps.audit.record({ ...auditWho(who), action: 'compliance.legal_hold', params: { change: 'release', hold_id: holdId, subject: hold.subject_hash } });
   return { hold_id: holdId, status: 'released' };
 }
 

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
-import { requireRole } from '../../app/auth.ts';
+import { auditWho, requireRole } from '../../app/auth.ts';
 import { HttpError } from '../../app/http-error.ts';
 import { mountReports, parseWith, route, type ParamInput, type ReportRoute, type AnyReportRoute } from '../endpoint.ts';
 import type { ColumnSpec } from '../format.ts';
@@ -186,7 +186,7 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
           ...(p.identity_verified_at ? { identityVerifiedAt: new Date(p.identity_verified_at) } : {}),
           handledBy: principal.actor,
         });
-        await deps.audit.record({ actor: principal.actor, role: principal.role, action: 'compliance.rights_request_open', params: { request_id: row.request_id, type: row.type, subject: row.subject_hash } });
+        await deps.audit.record({ ...auditWho(principal), action: 'compliance.rights_request_open', params: { request_id: row.request_id, type: row.type, subject: row.subject_hash } });
         return { status: 201, json: { request_id: row.request_id, type: row.type, jurisdiction: row.jurisdiction, received_at: new Date(row.received_at).toISOString(), due_at: new Date(row.due_at).toISOString() } };
       },
     }),
@@ -195,14 +195,14 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
       run: async ({ principal, params }) => {
         const out = await extendRequest(deps, await findRequest(deps, params.id), params.reason);
         if ('error' in out) throw new HttpError(409, out.error);
-        await deps.audit.record({ actor: principal.actor, role: principal.role, action: 'compliance.rights_request_extend', params: { request_id: out.request_id } });
+        await deps.audit.record({ ...auditWho(principal), action: 'compliance.rights_request_extend', params: { request_id: out.request_id } });
         return { json: { request_id: out.request_id, due_at: new Date(out.due_at).toISOString(), extended: true } };
       },
     }),
     operation('/api/compliance/retention/apply', 'retention_apply', {
       run: async ({ principal }) => {
         const out = await applyRetention(wh, cfg());
-        await deps.audit.record({ actor: principal.actor, role: principal.role, action: 'compliance.retention_apply', params: { changed: out.changed, failed: out.failed.map((f) => f.table) } });
+        await deps.audit.record({ ...auditWho(principal), action: 'compliance.retention_apply', params: { changed: out.changed, failed: out.failed.map((f) => f.table) } });
         return { json: out };
       },
     }),
@@ -212,7 +212,7 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
 export function mountRoutes(router: Router, deps: AppDeps): void {
   mountReports(router, deps, complianceRoutes(deps));
   // A fixed document, not a report of stored data.
-  router.get('/api/compliance/portability/schema', requireRole(deps.config.apiTokens, 'privacy'), (_req, res) => {
+  router.get('/api/compliance/portability/schema', requireRole(deps, 'privacy'), (_req, res) => {
     res.json(PORTABILITY_SCHEMA);
   });
 }

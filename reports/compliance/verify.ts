@@ -1,5 +1,5 @@
 import type { AppDeps } from '../../app/deps.ts';
-import type { Principal } from '../../app/auth.ts';
+import { auditWho, type Principal } from '../../app/auth.ts';
 import { collectAnchors, verifyAuditChains, VERIFIER_VERSION, type ChainVerdict } from '../../app/audit-verify.ts';
 import { insertAuditVerifications } from '../../warehouse/queries/audit.ts';
 import { privacyConfig } from './config.ts';
@@ -56,7 +56,7 @@ export async function runAuditVerification(deps: AppDeps, who: Principal | { act
     verifier_version: VERIFIER_VERSION,
   })));
   await deps.audit.record({
-    actor: who.actor, role: who.role, action: 'compliance.audit_verify',
+    ...auditWho(who), action: 'compliance.audit_verify',
     params: { result: result.result, first_broken: broken?.first_broken?.seq ?? null, ...(broken ? { chain: broken.writer } : {}) }, rows: v.entries,
   });
   return result;
