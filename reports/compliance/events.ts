@@ -57,7 +57,7 @@ export function redactRawRecord(row: Record<string, unknown>, ids: readonly stri
     body = JSON.stringify(r.body);
     removed = r.removed;
   } catch {
-    body = '';
+    // Not JSON (quarantine): it cannot be split by person, and it is what is held about them.
   }
   const mine = new Set(ids);
   const subjects = Array.isArray(row.subject_ids) ? (row.subject_ids as unknown[]).map(s).filter((x) => mine.has(x)) : [];
