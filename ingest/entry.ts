@@ -17,8 +17,9 @@ export interface BuiltEntry extends IngestBatchEntry {
  * Given a parsed body and the subject ids it names, returns the body to store instead (without
  * the items of people who must not be stored again, e.g. erased subjects), or undefined to keep it.
  * A body that is not JSON is asked as `null`: any answer but undefined means it is not stored.
+ * `text` is the body as received, for numbers quoted where no known field names them.
  */
-export type BodyScreen = (parsed: unknown, subjectIds: readonly string[]) => unknown;
+export type BodyScreen = (parsed: unknown, subjectIds: readonly string[], text?: string) => unknown;
 
 /** A body's JSON, or why it is not JSON (the receiver answers 400 for that before anything else). */
 export function parseBody(body: Buffer, text = body.toString('utf8')): { parsed: unknown } | { notJson: string } {
@@ -40,7 +41,7 @@ export function buildEntry(body: Buffer, receivedAt: number, signatureValid: boo
   const parsed = p.parsed;
   let n = normalizeBody(parsed, { bodySha256, receivedAt });
   // The key stays the delivered body's SHA-256, so Meta's re-deliveries still collapse onto it.
-  const screened = screen && n.subjectIds.length > 0 ? screen(parsed, n.subjectIds) : undefined;
+  const screened = screen ? screen(parsed, n.subjectIds, text) : undefined;
   if (screened !== undefined) n = normalizeBody(screened, { bodySha256, receivedAt });
   Object.assign(raw, { waba_ids: n.wabaIds, subject_ids: n.subjectIds, item_count: n.itemCount, unknown_count: n.unknownCount });
   if (screened !== undefined) Object.assign(raw, { body: JSON.stringify(screened), verdict: 'redacted', reason: 'items of an erased subject were not stored' });

@@ -1,4 +1,4 @@
-import { businessNumbers, changeIds, idsInError, idsInValue, phoneDigits, threadIds } from '../../ingest/subject-ids.ts';
+import { businessNumbers, changeIds, idsInError, idsInText, idsInValue, phoneDigits, threadIds } from '../../ingest/subject-ids.ts';
 
 /**
  * Filters the items of a webhook body (Meta's `object/entry/changes` envelope) by the people they
@@ -146,4 +146,18 @@ export function withoutSubjects(body: unknown, ids: readonly string[]): FilterRe
 export function onlySubjects(body: unknown, ids: readonly string[]): FilterResult {
   const mine = new Set(ids);
   return filterBody(body, { keep: (named) => named.some((id) => mine.has(id)), keepUnnamed: false });
+}
+
+/**
+ * The suppression screen's last resort: changes whose text still quotes one of `ids` (a number in
+ * free text, a shape not yet known) are dropped whole. Not JSON of Meta's envelope: nothing stays.
+ */
+export function withoutQuotes(body: unknown, ids: readonly string[]): unknown {
+  const gone = new Set(ids);
+  const quotes = (v: unknown) => idsInText(JSON.stringify(v) ?? '', 256).some((id) => gone.has(id));
+  if (!isObj(body) || !Array.isArray(body.entry)) return quotes(body) ? null : body;
+  const entry = body.entry
+    .map((e) => (isObj(e) && Array.isArray(e.changes) ? { ...e, changes: e.changes.filter((c) => !quotes(c)) } : quotes(e) ? undefined : e))
+    .filter((e) => e !== undefined);
+  return { ...body, entry };
 }
