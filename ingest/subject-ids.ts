@@ -8,6 +8,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' && Number.isInteger(v) ? String(v) : '');
 
+const MIN_TEXT_DIGITS = 8;
 const PHONE_LIKE = /^\+?[\d\s().-]+$/;
 const BSUID = /^[A-Z]{2}(\.ENT)?\.[A-Za-z0-9]{1,128}$/;
 
@@ -59,12 +60,15 @@ export function idsInValue(value: unknown, business: ReadonlySet<string> = new S
   return [...out];
 }
 
-/** Numbers written in free text (`+55 11 98765-4321`, `5511987654321`) and BSUIDs, as ids. */
+/**
+ * Numbers written in free text (`+55 11 98765-4321`, `5511987654321`) and BSUIDs, as ids. At least
+ * 8 digits: Meta's error codes (`(#131056)`, `2593109`) are shorter and name nobody.
+ */
 export function idsInText(text: string, limit = 64): string[] {
   const out = new Set<string>();
   for (const m of text.matchAll(/\+?\d[\d\s().-]{4,22}\d/g)) {
     const d = m[0].replace(/\D/g, '');
-    if (d.length >= 6 && d.length <= 15) out.add(d);
+    if (d.length >= MIN_TEXT_DIGITS && d.length <= 15) out.add(d);
     if (out.size >= limit) break;
   }
   for (const m of text.matchAll(/\b[A-Z]{2}(?:\.ENT)?\.[A-Za-z0-9]{6,128}\b/g)) {

@@ -37,6 +37,7 @@ const KIND: Record<string, { type: string; direction: string }> = {
   consent_events_v1: { type: 'consent', direction: 'recorded' },
   unknown_items_v1: { type: 'unparsed_item', direction: 'received' },
   webhook_errors_v1: { type: 'webhook_error', direction: 'received' },
+  management_events_v1: { type: 'other_webhook_event', direction: 'received' },
 };
 
 const s = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v));

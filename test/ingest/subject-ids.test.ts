@@ -24,6 +24,8 @@ describe('who a piece of a webhook names', () => {
     ['user BR.dora0011ab wrote', ['BR.dora0011ab']],
     ['Rate limit hit', []],
     ['code 131', []],
+    ['(#131056) (Business Account, Consumer Account) pair rate limit hit', []],
+    ['History sync is turned off (2593109)', []],
   ])('idsInText(%j)', (text, expected) => expect(idsInText(text)).toEqual(expected));
 
   it('reads ids under id-like keys anywhere, never the business number or metadata', () => {
