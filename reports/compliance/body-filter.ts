@@ -149,15 +149,45 @@ export function onlySubjects(body: unknown, ids: readonly string[]): FilterResul
 }
 
 /**
- * The suppression screen's last resort: changes whose text still quotes one of `ids` (a number in
- * free text, a shape not yet known) are dropped whole. Not JSON of Meta's envelope: nothing stays.
+ * A body without the parts that quote someone (`quotes` says whether a JSON text does) where no
+ * known field names them: changes naming nobody, items naming nobody, unknown keys of a value.
+ * Items naming people (and history threads) stay: what others wrote is their content. Used by the
+ * suppression screen for numbers in free text, and by erasure for bodies shared with other people.
+ * Text that is not Meta's envelope and quotes someone: nothing stays (null).
  */
-export function withoutQuotes(body: unknown, ids: readonly string[]): unknown {
-  const gone = new Set(ids);
-  const quotes = (v: unknown) => idsInText(JSON.stringify(v) ?? '', 256).some((id) => gone.has(id));
-  if (!isObj(body) || !Array.isArray(body.entry)) return quotes(body) ? null : body;
-  const entry = body.entry
-    .map((e) => (isObj(e) && Array.isArray(e.changes) ? { ...e, changes: e.changes.filter((c) => !quotes(c)) } : quotes(e) ? undefined : e))
-    .filter((e) => e !== undefined);
+export function withoutQuoting(body: unknown, quotes: (json: string) => boolean): unknown {
+  const q = (v: unknown) => quotes(JSON.stringify(v) ?? '');
+  if (!isObj(body) || !Array.isArray(body.entry)) return q(body) ? null : body;
+  const entry: unknown[] = [];
+  for (const e of body.entry) {
+    if (!isObj(e) || !Array.isArray(e.changes)) {
+      if (!q(e)) entry.push(e);
+      continue;
+    }
+    const changes = e.changes.map((c) => (q(c) ? changeWithoutQuoting(c, q) : c)).filter((c) => c !== undefined);
+    if (changes.length > 0 || e.changes.length === 0) entry.push({ ...e, changes });
+  }
   return { ...body, entry };
+}
+
+function changeWithoutQuoting(c: unknown, q: (v: unknown) => boolean): unknown {
+  const value = isObj(c) && isObj(c.value) ? c.value : undefined;
+  const named = value && [...Object.keys(ITEM_IDS), 'history'].some((k) => Array.isArray(value[k]));
+  // A change of a shape not yet known is someone's record when its id-like keys name them.
+  if (!isObj(c) || !value) return undefined;
+  if (!named) return changeIds(str(c.field), value).length > 0 ? c : undefined;
+  const business = businessNumbers(value);
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(value)) {
+    const idsOf = ITEM_IDS[k];
+    if (k === 'history' || k === 'metadata') out[k] = v;
+    else if (Array.isArray(v) && idsOf) out[k] = v.filter((item) => (isObj(item) && idsOf(item, business).some(Boolean)) || !q(item));
+    else if (!q(v)) out[k] = v;
+  }
+  return { ...c, value: out };
+}
+
+/** The parts of a body that name nobody (changes and items without a person), for an access export. */
+export function unnamedParts(body: unknown): unknown {
+  return filterBody(body, { keep: () => false, keepUnnamed: true }).body;
 }

@@ -4,7 +4,7 @@ import type { Pseudonymizer } from '../../app/pseudonym.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { suppressedSubjects } from '../../warehouse/queries/compliance/erasure.ts';
 import { idsInText } from '../../ingest/subject-ids.ts';
-import { withoutQuotes, withoutSubjects } from './body-filter.ts';
+import { withoutQuoting, withoutSubjects } from './body-filter.ts';
 
 /**
  * The erasure suppression list at ingest. Meta re-delivers webhooks for up to 7 days and a user
@@ -59,7 +59,9 @@ export function subjectScreen(wh: Warehouse, pseudonyms: Pseudonymizer, log?: Lo
       const quoted = text === undefined ? [] : idsInText(text, 256).filter((id) => !blocked.includes(id) && hashes.has(pseudonyms.subject(id)));
       if (blocked.length === 0 && quoted.length === 0) return undefined;
       const body = blocked.length > 0 ? withoutSubjects(parsed, blocked).body : parsed;
-      return quoted.length > 0 ? withoutQuotes(body, [...blocked, ...quoted]) : body;
+      if (quoted.length === 0) return body;
+      const gone = new Set([...blocked, ...quoted]);
+      return withoutQuoting(body, (json) => idsInText(json, 256).some((id) => gone.has(id)));
     },
     ready: refresh(),
     refresh,

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { catalogColumns, catalogTables, STORAGELESS_ENGINES } from '../../warehouse/queries/compliance/catalog.ts';
-import { selectSubjectRows, type SubjectTableSpec } from '../../warehouse/queries/compliance/subjects.ts';
+import { redactRawBodies, selectSubjectRows, type SubjectTableSpec } from '../../warehouse/queries/compliance/subjects.ts';
 import {
-  countTraceRows, deleteTraceRows, selectTraceRows, traceCondition, type TraceNeedles, type TraceTableSpec,
+  countTraceRows, deleteTraceRows, rawBodiesQuoting, selectTraceRows, traceCondition, type TraceNeedles, type TraceTableSpec,
 } from '../../warehouse/queries/compliance/traces.ts';
+import { RAW_TABLE } from '../../warehouse/tables.ts';
+import { unnamedParts, withoutQuoting, withoutSubjects } from './body-filter.ts';
 import { localDatabase } from '../../warehouse/migrate.ts';
 import { isSubjectKey, keyShape } from './classification.ts';
 import { classifyColumns } from './subject-tables.ts';
@@ -56,6 +58,7 @@ const MIN_NAME = 4;
 export function traceNeedles(ids: readonly string[], names: readonly string[]): TraceNeedles {
   const phones = ids.filter((id) => /^\d{6,15}$/.test(id));
   return {
+    ids: [...ids],
     needles: [...new Set([...ids, ...names.map((n) => n.trim()).filter((n) => n.length >= MIN_NAME)])],
     patterns: phones.map((p) => [...p].join('[\\s().+-]{0,3}')),
     anchors: phones.map((p) => p.slice(-4)),
@@ -99,6 +102,32 @@ export async function subjectNames(wh: Warehouse, tables: readonly SubjectTableS
   return namesIn(rows);
 }
 
+/** Whether a text holds a needle, as the SQL search decides it (substring, or a pattern where its anchor occurs). */
+export function quotesIn(needles: TraceNeedles): (text: string) => boolean {
+  const patterns = needles.patterns.map((p, i) => ({ re: new RegExp(p), anchor: needles.anchors[i] ?? '' }));
+  return (text) => needles.needles.some((n) => text.includes(n)) || patterns.some((p) => text.includes(p.anchor) && p.re.test(text));
+}
+
+/**
+ * Bodies kept for other people that quote the person in a part naming nobody (an error text, a
+ * change of a shape not yet known), each with its body without those parts.
+ */
+async function sharedBodiesQuoting(wh: Warehouse, needles: TraceNeedles) {
+  const quotes = quotesIn(needles);
+  const found: Array<{ body_sha256: string; body: string; item_count: number; parsed: unknown; kept: unknown }> = [];
+  for (const r of await rawBodiesQuoting(wh, needles)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(r.body);
+    } catch {
+      continue;
+    }
+    const kept = withoutQuoting(parsed, quotes);
+    if (JSON.stringify(kept) !== JSON.stringify(parsed)) found.push({ ...r, parsed, kept });
+  }
+  return found;
+}
+
 /** Rows holding the person's traces, per table (for the access export). */
 export async function traceRows(wh: Warehouse, needles: TraceNeedles): Promise<Map<string, Record<string, unknown>[]>> {
   const out = new Map<string, Record<string, unknown>[]>();
@@ -107,6 +136,9 @@ export async function traceRows(wh: Warehouse, needles: TraceNeedles): Promise<M
     const rows = await selectTraceRows(wh, t, needles);
     if (rows.length > 0) out.set(t.table, rows);
   }
+  // A body kept for others shows only its parts that name nobody (where the person is quoted).
+  const shared = (await sharedBodiesQuoting(wh, needles)).map((b) => ({ body_sha256: b.body_sha256, body: JSON.stringify(unnamedParts(b.parsed)), subject_ids: [] }));
+  if (shared.length > 0) out.set(RAW_TABLE, [...(out.get(RAW_TABLE) ?? []), ...shared]);
   return out;
 }
 
@@ -134,5 +166,27 @@ export async function eraseTraces(deps: AppDeps, needles: TraceNeedles): Promise
       statement_sha256: createHash('sha256').update(traceCondition(t)).digest('hex'),
     });
   }
+  const shared = await eraseSharedBodyTraces(wh, needles);
+  if (shared) {
+    evidence.push(shared);
+    remaining += shared.rows_after;
+  }
   return { evidence, remaining };
+}
+
+/** Bodies kept for others lose the parts naming nobody that quote the person (rewritten, key kept). */
+async function eraseSharedBodyTraces(wh: Warehouse, needles: TraceNeedles): Promise<ErasureTableEvidence | undefined> {
+  const before = await sharedBodiesQuoting(wh, needles);
+  if (before.length === 0) return undefined;
+  const bodies = before.map((b) => ({ body_sha256: b.body_sha256, body: JSON.stringify(b.kept), item_count: withoutSubjects(b.kept, []).items }));
+  await redactRawBodies(wh, [], bodies, 'parts quoting an erased subject removed');
+  const after = (await sharedBodiesQuoting(wh, needles)).length;
+  return {
+    table: `${RAW_TABLE} (text search, bodies kept for others)`,
+    rows_before: before.length,
+    rows_after: after,
+    rows_after_physical: after,
+    method: 'ALTER TABLE … UPDATE: changes and items naming nobody that quote the subject removed; the items of the others kept',
+    statement_sha256: createHash('sha256').update('raw_bodies_quoting').digest('hex'),
+  };
 }

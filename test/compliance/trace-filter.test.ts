@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { onlySubjects, withoutQuotes, withoutSubjects } from '../../reports/compliance/body-filter.ts';
+import { onlySubjects, unnamedParts, withoutQuoting, withoutSubjects } from '../../reports/compliance/body-filter.ts';
 import { namesIn, traceNeedles } from '../../reports/compliance/traces.ts';
+import { idsInText } from '../../ingest/subject-ids.ts';
 import { DORA, ELI, TRACE_BODIES } from './trace-fixtures.ts';
 
 /** The body filter of erasure, export and the suppression screen on the shapes beyond messages. */
@@ -32,10 +33,25 @@ describe('body filter beyond messages and statuses', () => {
     expect(onlySubjects(TRACE_BODIES.unknownField, [DORA]).items).toBe(1);
   });
 
-  it('withoutQuotes drops a change quoting the number in free text, and a text that is not an envelope', () => {
-    expect(value(withoutQuotes(TRACE_BODIES.unknownText, [DORA]))).toBeUndefined();
-    expect(withoutQuotes(TRACE_BODIES.unknownText, [ELI])).toEqual(TRACE_BODIES.unknownText);
-    expect(withoutQuotes({ note: `ligar ${DORA}` }, [DORA])).toBeNull();
+  it('withoutQuoting drops what quotes her where no field names her, and keeps what others wrote', () => {
+    const quotesDora = (json: string) => idsInText(json).includes(DORA);
+    expect(value(withoutQuoting(TRACE_BODIES.unknownText, quotesDora))).toBeUndefined();
+    expect(withoutQuoting(TRACE_BODIES.unknownText, (json) => json.includes(ELI))).toEqual(TRACE_BODIES.unknownText);
+    expect(withoutQuoting({ note: `ligar ${DORA}` }, quotesDora)).toBeNull();
+    // Batched: Eli's message stays, the note quoting her goes.
+    const kept = withoutQuoting(TRACE_BODIES.batched, quotesDora) as any;
+    expect(kept.entry[0].changes.map((c: { field: string }) => c.field)).toEqual(['messages']);
+    expect(kept.entry[0].changes[0]).toEqual((TRACE_BODIES.batched.entry as any)[0].changes[0]);
+    // Eli's message quoting her number is his content: it stays.
+    const his = (TRACE_BODIES.batched.entry as any)[0].changes[0];
+    const hisQuote = { ...his, value: { ...his.value, messages: [{ ...his.value.messages[0], text: { body: `o numero dela e ${DORA}` } }] } };
+    const body = { object: 'whatsapp_business_account', entry: [{ id: '1', changes: [hisQuote] }] };
+    expect(withoutQuoting(body, quotesDora)).toEqual(body);
+  });
+
+  it('unnamedParts keeps only what names nobody', () => {
+    const parts = unnamedParts(TRACE_BODIES.batched) as any;
+    expect(parts.entry[0].changes.map((c: { field: string }) => c.field)).toEqual(['crm_note']);
   });
 });
 

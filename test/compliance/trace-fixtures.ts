@@ -20,7 +20,7 @@ const metadata = { display_phone_number: BUSINESS, phone_number_id: PHONE_ID };
 /** Texts only Dora's records hold: none may survive her erasure. */
 export const DORA_TEXTS = [
   'Preciso trocar o tamanho da blusa', 'Sua troca foi aprovada', 'Quero cancelar meu pedido', 'Dora prefere entrega pela manha',
-  'Cliente pediu retorno em 5511987650011',
+  'Cliente pediu retorno em 5511987650011', 'Retornar a Dora no +55 11 98765-0011 amanha',
 ];
 /** Texts only Eli's records hold: they must stay. */
 export const ELI_TEXTS = ['Chegou certinho, obrigado', 'Eli Nunes'];
@@ -85,6 +85,18 @@ export const TRACE_BODIES = {
   }]),
   /** A number only in free text of a shape not yet known: found by the text search alone. */
   unknownText: envelope([{ field: 'crm_note', value: { note: DORA_TEXTS[4] } }]),
+  /** Meta batching Eli's message with a note quoting her number in free text. */
+  batched: envelope([
+    {
+      field: 'messages',
+      value: {
+        messaging_product: 'whatsapp', metadata,
+        contacts: [{ profile: { name: ELI_NAME }, wa_id: ELI }],
+        messages: [{ from: ELI, id: 'wamid.L1', timestamp: ts('2026-11-04T09:00:00Z'), type: 'text', text: { body: ELI_TEXTS[0] } }],
+      },
+    },
+    { field: 'crm_note', value: { note: DORA_TEXTS[5] } },
+  ]),
   plusEcho: envelope([{
     field: 'smb_message_echoes',
     value: {

@@ -86,11 +86,12 @@ describe('records naming a person outside the known fields', () => {
     const zip = await JSZip.loadAsync(r.body);
     const events = (await zip.file('events.jsonl')!.async('string')).trim().split('\n').map((l) => JSON.parse(l));
     const count = (t: string) => events.filter((e) => e.source_table === t).length;
-    // Truth: 9 keyed bodies + the body quoting her number in free text + the quarantined body with her name.
-    expect(count('raw_webhooks_v1')).toBe(11);
-    // History thread, contact sync, call, unknown field (keyed) + the free-text note (found by the search).
-    expect(count('management_events_v1')).toBe(5);
-    expect(count('unknown_items_v1')).toBe(2);
+    // Truth: 9 keyed bodies + the body quoting her number in free text + the quarantined body with
+    // her name + the body batched with Eli's message (shown with the note quoting her only).
+    expect(count('raw_webhooks_v1')).toBe(12);
+    // History thread, contact sync, call, unknown field (keyed) + the two free-text notes (found by the search).
+    expect(count('management_events_v1')).toBe(6);
+    expect(count('unknown_items_v1')).toBe(3);
     expect(count('webhook_errors_v1')).toBe(1);
     expect(count('statuses_v1')).toBe(1);
     expect(count('message_echoes_v1')).toBe(1);
@@ -108,13 +109,20 @@ describe('records naming a person outside the known fields', () => {
     expect(receipt.status).toBe('completed');
     const t = Object.fromEntries(receipt.tables.map((x: { table: string }) => [x.table, x]));
     expect(t.management_events_v1).toMatchObject({ rows_before: 4, rows_after: 0, rows_after_physical: 0 });
-    expect(t['management_events_v1 (text search)']).toMatchObject({ rows_before: 1, rows_after: 0, rows_after_physical: 0 });
+    // The two notes quoting her number in free text (alone, and batched with Eli's message).
+    expect(t['management_events_v1 (text search)']).toMatchObject({ rows_before: 2, rows_after: 0, rows_after_physical: 0 });
+    expect(t['unknown_items_v1 (text search)']).toMatchObject({ rows_before: 2, rows_after: 0, rows_after_physical: 0 });
+    // The note alone and the quarantined body with only her name.
     expect(t['raw_webhooks_v1 (text search)']).toMatchObject({ rows_before: 2, rows_after: 0, rows_after_physical: 0 });
+    expect(t['raw_webhooks_v1 (text search, bodies kept for others)']).toMatchObject({ rows_before: 1, rows_after: 0 });
 
     expect(await scanFor(wh, DORA_TRACES)).toEqual([]);
     // Eli keeps his history thread, his synced contact and his group status, in the typed rows and the raw bodies.
     const eli = await scanFor(wh, [ELI_TEXTS[0]!, ELI_NAME]);
-    expect(new Set(eli.map((h) => h.table))).toEqual(new Set(['management_events_v1', 'raw_webhooks_v1']));
+    expect(new Set(eli.map((h) => h.table))).toEqual(new Set(['management_events_v1', 'raw_webhooks_v1', 'messages_v1', 'contacts_v1']));
+    // The body batched with Eli's message keeps it exactly, without the note quoting her.
+    const [batched] = await rows<{ body: string }>(wh, `SELECT body FROM {{db}}.raw_webhooks_v1 FINAL WHERE position(body, 'wamid.L1') > 0`);
+    expect(JSON.parse(batched!.body).entry[0].changes).toEqual([(TRACE_BODIES.batched.entry as any)[0].changes[0]]);
     expect(await rows(wh, `SELECT status FROM {{db}}.statuses_v1 FINAL WHERE recipient_participant_id = {e:String}`, { e: ELI })).toEqual([{ status: 'delivered' }]);
   });
 

@@ -25,6 +25,8 @@ export interface TraceTableSpec {
 }
 
 export interface TraceNeedles {
+  /** The person's ids (rows keyed to them are found by their keys, not by this search). */
+  ids: string[];
   needles: string[];
   patterns: string[];
   anchors: string[];
@@ -127,3 +129,16 @@ export async function deleteTraceRows(wh: Warehouse, t: TraceTableSpec, n: Trace
   if (hashes.length > 0) await deleteByIdentity(wh, { hashes }, t);
   return hashes.length;
 }
+
+/**
+ * Raw bodies that name other people (kept for them) and whose text holds a needle somewhere: the
+ * caller decides whether it is in a part naming nobody (a trace) or in what the others wrote.
+ */
+export const rawBodiesQuoting = defineQuery({
+  name: 'compliance.raw_bodies_quoting',
+  sql: `SELECT DISTINCT body_sha256, body, item_count FROM {{db}}.raw_webhooks_v1
+        WHERE notEmpty(subject_ids) AND NOT hasAny(subject_ids, {ids:Array(String)}) AND ${textMatch('body')} SETTINGS apply_deleted_mask = 0`,
+  params: needleParams.extend({ ids: z.array(z.string()) }),
+  row: z.object({ body_sha256: z.string(), body: z.string(), item_count: z.coerce.number() }),
+  connection: 'jobs',
+});
