@@ -1,4 +1,4 @@
-import { businessNumbers, changeIds, idsInError, idsInText, idsInValue, phoneDigits, threadIds } from '../../ingest/subject-ids.ts';
+import { businessNumbers, changeIds, idsInError, idsInValue, phoneDigits, threadIds } from '../../ingest/subject-ids.ts';
 
 /**
  * Filters the items of a webhook body (Meta's `object/entry/changes` envelope) by the people they
