@@ -4,6 +4,7 @@ import {
   CONTACT, MANAGEMENT_EVENT, MESSAGE, MESSAGE_ECHO, STATUS, UNKNOWN_ITEM, USER_PREFERENCE, WEBHOOK_ERROR,
   emptyItemRows, type ItemRows, type MessageRow, type UnknownItemRow,
 } from '../warehouse/tables.ts';
+import { PERSONAL_ITEM_KEYS, businessNumbers, changeIds, idsInError, idsInValue, itemIds, phoneDigits, splitItem } from './subject-ids.ts';
 
 /**
  * Turns one parsed webhook body (Meta's `object/entry/changes` envelope) into typed rows. Pure and
@@ -73,8 +74,11 @@ function base(ctx: Ctx) {
   return { body_sha256: ctx.body_sha256, received_at: ctx.received_at };
 }
 
+/** Unknown items are kept with whoever they seem to name, so they are exported, erased and screened. */
 function unknown(ctx: Ctx, kind: UnknownItemRow['kind'], name: string, path: string, raw: unknown): void {
-  ctx.rows.unknown.push({ ...UNKNOWN_ITEM, ...base(ctx), kind, name: name.slice(0, 200), item_path: path, raw_json: json(raw) });
+  const ids = idsInValue(raw, businessNumbers(raw));
+  subject(ctx, ...ids);
+  ctx.rows.unknown.push({ ...UNKNOWN_ITEM, ...base(ctx), kind, name: name.slice(0, 200), item_path: path, raw_json: json(raw), subject_ids: ids });
 }
 
 function subject(ctx: Ctx, ...ids: string[]): void {
@@ -105,7 +109,7 @@ function messagesValue(ctx: Ctx, waba: string, value: Obj, path: string): void {
     const profile = obj(contact.profile);
     const row = {
       ...CONTACT, ...base(ctx), waba_id: waba, phone_number_id: md.phone_number_id,
-      wa_id: str(contact.wa_id), user_id: str(contact.user_id), profile_name: str(profile?.name),
+      wa_id: phoneDigits(str(contact.wa_id)), user_id: str(contact.user_id), profile_name: str(profile?.name),
       username: str(profile?.username), seen_at: ctx.received_at,
     };
     if (!row.wa_id && !row.user_id) return;
@@ -126,7 +130,7 @@ function inboundMessage(ctx: Ctx, waba: string, md: ReturnType<typeof metadata>,
   ctx.items++;
   const type = str(m.type);
   const row: MessageRow = {
-    ...MESSAGE, ...base(ctx), ...md, waba_id: waba, wamid: str(m.id), wa_id: str(m.from),
+    ...MESSAGE, ...base(ctx), ...md, waba_id: waba, wamid: str(m.id), wa_id: phoneDigits(str(m.from)),
     from_user_id: str(m.from_user_id), ts: unixMs(m.timestamp) ?? ctx.received_at, type,
     known_type: KNOWN_MESSAGE_TYPES.has(type), raw_json: json(raw),
   };
@@ -187,7 +191,7 @@ function inboundMessage(ctx: Ctx, waba: string, md: ReturnType<typeof metadata>,
   }
   const system = obj(m.system);
   if (system) {
-    Object.assign(row, { system_type: str(system.type), system_body: str(system.body), system_new_wa_id: str(system.wa_id ?? system.new_wa_id) });
+    Object.assign(row, { system_type: str(system.type), system_body: str(system.body), system_new_wa_id: phoneDigits(str(system.wa_id ?? system.new_wa_id)) });
     subject(ctx, row.system_new_wa_id);
   }
   const unsupported = obj(m.unsupported);
@@ -207,8 +211,8 @@ function status(ctx: Ctx, waba: string, md: ReturnType<typeof metadata>, s: Obj 
   const value = str(s.status);
   const row = {
     ...STATUS, ...base(ctx), ...md, waba_id: waba, wamid: str(s.id), status: value,
-    ts: unixMs(s.timestamp) ?? ctx.received_at, recipient_id: str(s.recipient_id), recipient_user_id: str(s.recipient_user_id),
-    recipient_type: str(s.recipient_type), recipient_participant_id: str(s.recipient_participant_id),
+    ts: unixMs(s.timestamp) ?? ctx.received_at, recipient_id: phoneDigits(str(s.recipient_id)), recipient_user_id: str(s.recipient_user_id),
+    recipient_type: str(s.recipient_type), recipient_participant_id: phoneDigits(str(s.recipient_participant_id)),
     biz_opaque_callback_data: str(s.biz_opaque_callback_data),
     conversation_id: str(conversation?.id), conversation_origin_type: str(obj(conversation?.origin)?.type),
     conversation_expiration: unixMs(conversation?.expiration_timestamp),
@@ -221,7 +225,8 @@ function status(ctx: Ctx, waba: string, md: ReturnType<typeof metadata>, s: Obj 
   // The column is Int32: a code outside it would be stored wrapped (99999999999 as 1215752191).
   // Such a code is no code Meta documents; the exact value stays in errors_json and raw_json.
   if (row.error_code !== null && !(Number.isInteger(row.error_code) && Math.abs(row.error_code) < 2 ** 31)) row.error_code = null;
-  subject(ctx, row.recipient_id, row.recipient_user_id);
+  // In a group the recipient is the group; the person is the participant.
+  subject(ctx, row.recipient_id, row.recipient_user_id, row.recipient_participant_id);
   if (!row.known_status) unknown(ctx, 'status', value, path, raw);
   ctx.rows.statuses.push(row);
 }
@@ -229,10 +234,13 @@ function status(ctx: Ctx, waba: string, md: ReturnType<typeof metadata>, s: Obj 
 function valueError(ctx: Ctx, waba: string, phone: string, field: string, e: Obj | undefined, path: string, raw: unknown): void {
   ctx.items++;
   const code = num(e?.code);
+  // An error text may quote a number (`… to +55 11 …`): that person is named by it.
+  const ids = idsInError(e);
+  subject(ctx, ...ids);
   ctx.rows.errors.push({
     ...WEBHOOK_ERROR, ...base(ctx), waba_id: waba, phone_number_id: phone, field,
     code: code !== null && Number.isInteger(code) && Math.abs(code) < 2 ** 31 ? code : null,
-    title: str(e?.title), message: str(e?.message), details: str(obj(e?.error_data)?.details), raw_json: json(raw), item_path: path,
+    title: str(e?.title), message: str(e?.message), details: str(obj(e?.error_data)?.details), raw_json: json(raw), item_path: path, subject_ids: ids,
   });
 }
 
@@ -245,8 +253,8 @@ function echoes(ctx: Ctx, waba: string, value: Obj, path: string): void {
     const type = str(echo.type);
     const media = obj(echo[type]);
     const row = {
-      ...MESSAGE_ECHO, ...base(ctx), ...md, waba_id: waba, wamid: str(echo.id), from_number: str(echo.from),
-      to_wa_id: str(echo.to), ts: unixMs(echo.timestamp) ?? ctx.received_at, type, text_body: str(obj(echo.text)?.body),
+      ...MESSAGE_ECHO, ...base(ctx), ...md, waba_id: waba, wamid: str(echo.id), from_number: phoneDigits(str(echo.from)),
+      to_wa_id: phoneDigits(str(echo.to)), ts: unixMs(echo.timestamp) ?? ctx.received_at, type, text_body: str(obj(echo.text)?.body),
       media_id: type === 'text' ? '' : str(media?.id), media_caption: str(media?.caption), raw_json: json(m),
     };
     subject(ctx, row.to_wa_id);
@@ -262,7 +270,7 @@ function preferences(ctx: Ctx, waba: string, value: Obj, path: string): void {
     if (!pref) return unknown(ctx, 'item', 'user_preference', `${path}.value.user_preferences[${i}]`, p);
     ctx.items++;
     const row = {
-      ...USER_PREFERENCE, ...base(ctx), waba_id: waba, phone_number_id: md.phone_number_id, wa_id: str(pref.wa_id),
+      ...USER_PREFERENCE, ...base(ctx), waba_id: waba, phone_number_id: md.phone_number_id, wa_id: phoneDigits(str(pref.wa_id)),
       user_id: str(pref.user_id), ts: unixMs(pref.timestamp) ?? ctx.received_at, category: str(pref.category),
       value: str(pref.value), detail: str(pref.detail), raw_json: json(p),
     };
@@ -271,16 +279,40 @@ function preferences(ctx: Ctx, waba: string, value: Obj, path: string): void {
   });
   arr(value.contacts).forEach((c) => {
     const contact = obj(c);
-    if (contact) subject(ctx, str(contact.wa_id), str(contact.user_id));
+    if (contact) subject(ctx, phoneDigits(str(contact.wa_id)), str(contact.user_id));
   });
   if (!Array.isArray(value.user_preferences)) unknown(ctx, 'value_key', 'user_preferences', `${path}.value`, value);
 }
 
+/**
+ * Any other field, its value kept as JSON. Coexistence history, contact sync and Calling changes name
+ * people item by item: each item (a history thread, a synced contact, a call) is a row of its own,
+ * keyed to its people, so one person's export and erasure take theirs and nobody else's. Other
+ * fields are keyed to whoever their value names under an id-like key (none for template events).
+ */
 function management(ctx: Ctx, waba: string, field: string, entryTime: number | null, value: Obj, path: string): void {
+  const business = businessNumbers(value);
+  const keys = (PERSONAL_ITEM_KEYS[field] ?? []).filter((k) => Array.isArray(value[k]) && (value[k] as unknown[]).length > 0);
+  const rest: Obj = { ...value };
+  for (const k of keys) delete rest[k];
+  const contacts = arr(value.contacts);
+  for (const k of keys) {
+    for (const item of (value[k] as unknown[]).flatMap((x) => splitItem(k, x))) {
+      const ids = itemIds(k, item, business);
+      const part: Obj = { ...rest, [k]: [item] };
+      if (contacts.length > 0) part.contacts = contacts.filter((c) => idsInValue(c, business).some((id) => ids.includes(id)));
+      managementRow(ctx, waba, field, entryTime, part, [...new Set([...ids, ...idsInValue(part, business)])]);
+    }
+  }
+  if (keys.length === 0) managementRow(ctx, waba, field, entryTime, value, changeIds(field, value));
+  if (!KNOWN_FIELDS.has(field)) unknown(ctx, 'field', field, path, value);
+}
+
+function managementRow(ctx: Ctx, waba: string, field: string, entryTime: number | null, value: Obj, ids: string[]): void {
   ctx.items++;
+  subject(ctx, ...ids);
   const tier = obj(value.volume_tier_info);
   const valueJson = json(value);
-  const known = KNOWN_FIELDS.has(field);
   ctx.rows.management.push({
     ...MANAGEMENT_EVENT, ...base(ctx), waba_id: waba, field, entry_time: entryTime ?? ctx.received_at,
     event: str(value.event), template_id: str(value.message_template_id), template_name: str(value.message_template_name),
@@ -290,9 +322,8 @@ function management(ctx: Ctx, waba: string, field: string, entryTime: number | n
     phone_number: str(value.display_phone_number), current_limit: str(value.current_limit),
     tier: str(tier?.tier), tier_category: str(tier?.pricing_category), tier_effective_month: str(tier?.effective_month),
     tier_region: str(tier?.region), tier_update_time: unixMs(tier?.tier_update_time),
-    known_field: known, value_json: valueJson, value_hash: hash64(valueJson),
+    known_field: KNOWN_FIELDS.has(field), value_json: valueJson, value_hash: hash64(valueJson), subject_ids: ids,
   });
-  if (!known) unknown(ctx, 'field', field, path, value);
 }
 
 /** First 64 bits of SHA-256 as a decimal string (UInt64 in JSONEachRow). */

@@ -72,17 +72,17 @@ export const MANAGEMENT_EVENT = {
   waba_id: '', field: '', entry_time: 0, event: '', template_id: '', template_name: '', template_language: '',
   reason: '', previous_category: '', new_category: '', quality_score: '', phone_number: '', current_limit: '',
   tier: '', tier_category: '', tier_effective_month: '', tier_region: '', tier_update_time: null as number | null,
-  known_field: true, value_json: '', value_hash: '0', ...common, ...loaded,
+  known_field: true, value_json: '', value_hash: '0', subject_ids: [] as string[], ...common, ...loaded,
 };
 
 export const WEBHOOK_ERROR = {
   waba_id: '', phone_number_id: '', field: '', code: null as number | null, title: '', message: '', details: '',
-  raw_json: '', item_path: '', ...common,
+  raw_json: '', item_path: '', subject_ids: [] as string[], ...common,
 };
 
 export const UNKNOWN_ITEM = {
   kind: '' as 'envelope' | 'field' | 'message_type' | 'status' | 'value_key' | 'item', name: '', item_path: '',
-  raw_json: '', ...common,
+  raw_json: '', subject_ids: [] as string[], ...common,
 };
 
 export type RawWebhookRow = typeof RAW_WEBHOOK;

@@ -1,3 +1,5 @@
+import { businessNumbers, changeIds, idsInError, idsInValue, phoneDigits, threadIds } from '../../ingest/subject-ids.ts';
+
 /**
  * Filters the items of a webhook body (Meta's `object/entry/changes` envelope) by the people they
  * name. Erasure keeps everyone but the erased subject; an access export keeps only the subject.
@@ -9,16 +11,24 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
-/** The subject ids an item names, by the array it sits in. */
-const ITEM_IDS: Record<string, (item: Obj) => string[]> = {
-  contacts: (c) => [str(c.wa_id), str(c.user_id)],
-  messages: (m) => [str(m.from), str(m.from_user_id), str(isObj(m.system) ? (m.system.wa_id ?? m.system.new_wa_id) : '')],
-  statuses: (s) => [str(s.recipient_id), str(s.recipient_user_id), str(s.recipient_participant_id)],
-  message_echoes: (e) => [str(e.to)],
-  user_preferences: (p) => [str(p.wa_id), str(p.user_id)],
+const phone = (v: unknown): string => phoneDigits(str(v));
+
+/**
+ * The subject ids an item names, by the array it sits in (numbers as digits, as ingest stores them).
+ * Errors name whoever their text quotes; synced contacts and calls whoever their id-like keys name.
+ */
+const ITEM_IDS: Record<string, (item: Obj, business: ReadonlySet<string>) => string[]> = {
+  contacts: (c) => [phone(c.wa_id), str(c.user_id)],
+  messages: (m) => [phone(m.from), str(m.from_user_id), phone(isObj(m.system) ? (m.system.wa_id ?? m.system.new_wa_id) : '')],
+  statuses: (s) => [phone(s.recipient_id), str(s.recipient_user_id), phone(s.recipient_participant_id)],
+  message_echoes: (e) => [phone(e.to)],
+  user_preferences: (p) => [phone(p.wa_id), str(p.user_id)],
+  errors: (e) => idsInError(e),
+  state_sync: (s, business) => idsInValue(s, business),
+  calls: (c, business) => idsInValue(c, business),
 };
 /** Arrays that count as stored items (contacts only name the senders of messages). */
-const COUNTED = new Set(['messages', 'statuses', 'message_echoes', 'user_preferences', 'errors']);
+const COUNTED = new Set(['messages', 'statuses', 'message_echoes', 'user_preferences', 'errors', 'state_sync', 'calls', 'history']);
 
 export interface FilterRule {
   /** Whether an item naming these (non-empty) ids stays. */
@@ -57,21 +67,37 @@ export function filterBody(body: unknown, rule: FilterRule): FilterResult {
 
 function filterChange(c: unknown, rule: FilterRule, result: { items: number; removed: number }): unknown {
   const value = isObj(c) && isObj(c.value) ? c.value : undefined;
-  const named = value && Object.keys(ITEM_IDS).some((k) => Array.isArray(value[k]));
+  const named = value && [...Object.keys(ITEM_IDS), 'history'].some((k) => Array.isArray(value[k]));
   if (!isObj(c) || !value || !named) {
-    // A change about no one in particular (template, account, quality events…).
-    if (!rule.keepUnnamed) return undefined;
+    // A change of a shape without known items: whoever its id-like keys name, else no one in
+    // particular (template, account, quality events…).
+    const ids = isObj(c) ? changeIds(str(c.field), c.value) : [];
+    const stays = ids.length > 0 ? rule.keep(ids) : rule.keepUnnamed;
+    if (!stays) {
+      if (ids.length > 0) result.removed++;
+      return undefined;
+    }
     result.items++;
     return c;
   }
+  const business = businessNumbers(value);
   const out: Obj = { ...value };
   let anyLeft = false;
   let anyRemoved = false;
   for (const [key, v] of Object.entries(value)) {
     if (!Array.isArray(v)) continue;
+    if (key === 'history') {
+      const h = filterHistory(v, rule, business);
+      out[key] = h.kept;
+      result.items += h.left;
+      result.removed += h.removed;
+      if (h.left > 0) anyLeft = true;
+      if (h.removed > 0) anyRemoved = true;
+      continue;
+    }
     const idsOf = ITEM_IDS[key];
     const kept = v.filter((item) => {
-      const ids = idsOf && isObj(item) ? idsOf(item).filter(Boolean) : [];
+      const ids = idsOf && isObj(item) ? idsOf(item, business).filter(Boolean) : [];
       const stays = ids.length > 0 ? rule.keep(ids) : rule.keepUnnamed;
       if (!stays && COUNTED.has(key)) result.removed++;
       if (!stays) anyRemoved = true;
@@ -87,6 +113,29 @@ function filterChange(c: unknown, rule: FilterRule, result: { items: number; rem
   return { ...c, value: out };
 }
 
+/** Coexistence history: chunks of threads, one person per thread; a thread is the item. */
+function filterHistory(chunks: unknown[], rule: FilterRule, business: ReadonlySet<string>) {
+  let left = 0;
+  let removed = 0;
+  const kept: unknown[] = [];
+  for (const chunk of chunks) {
+    if (!isObj(chunk) || !Array.isArray(chunk.threads)) {
+      // History errors (sharing declined) name no one.
+      if (rule.keepUnnamed) kept.push(chunk);
+      continue;
+    }
+    const threads = chunk.threads.filter((t) => {
+      const ids = threadIds(t, business);
+      const stays = ids.length > 0 ? rule.keep(ids) : rule.keepUnnamed;
+      if (stays) left++;
+      else removed++;
+      return stays;
+    });
+    if (threads.length > 0 || (chunk.threads.length === 0 && rule.keepUnnamed)) kept.push({ ...chunk, threads });
+  }
+  return { kept, left, removed };
+}
+
 /** Erasure: everything except the items naming one of `ids`. */
 export function withoutSubjects(body: unknown, ids: readonly string[]): FilterResult {
   const gone = new Set(ids);
@@ -97,4 +146,48 @@ export function withoutSubjects(body: unknown, ids: readonly string[]): FilterRe
 export function onlySubjects(body: unknown, ids: readonly string[]): FilterResult {
   const mine = new Set(ids);
   return filterBody(body, { keep: (named) => named.some((id) => mine.has(id)), keepUnnamed: false });
+}
+
+/**
+ * A body without the parts that quote someone (`quotes` says whether a JSON text does) where no
+ * known field names them: changes naming nobody, items naming nobody, unknown keys of a value.
+ * Items naming people (and history threads) stay: what others wrote is their content. Used by the
+ * suppression screen for numbers in free text, and by erasure for bodies shared with other people.
+ * Text that is not Meta's envelope and quotes someone: nothing stays (null).
+ */
+export function withoutQuoting(body: unknown, quotes: (json: string) => boolean): unknown {
+  const q = (v: unknown) => quotes(JSON.stringify(v) ?? '');
+  if (!isObj(body) || !Array.isArray(body.entry)) return q(body) ? null : body;
+  const entry: unknown[] = [];
+  for (const e of body.entry) {
+    if (!isObj(e) || !Array.isArray(e.changes)) {
+      if (!q(e)) entry.push(e);
+      continue;
+    }
+    const changes = e.changes.map((c) => (q(c) ? changeWithoutQuoting(c, q) : c)).filter((c) => c !== undefined);
+    if (changes.length > 0 || e.changes.length === 0) entry.push({ ...e, changes });
+  }
+  return { ...body, entry };
+}
+
+function changeWithoutQuoting(c: unknown, q: (v: unknown) => boolean): unknown {
+  const value = isObj(c) && isObj(c.value) ? c.value : undefined;
+  const named = value && [...Object.keys(ITEM_IDS), 'history'].some((k) => Array.isArray(value[k]));
+  // A change of a shape not yet known is someone's record when its id-like keys name them.
+  if (!isObj(c) || !value) return undefined;
+  if (!named) return changeIds(str(c.field), value).length > 0 ? c : undefined;
+  const business = businessNumbers(value);
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(value)) {
+    const idsOf = ITEM_IDS[k];
+    if (k === 'history' || k === 'metadata') out[k] = v;
+    else if (Array.isArray(v) && idsOf) out[k] = v.filter((item) => (isObj(item) && idsOf(item, business).some(Boolean)) || !q(item));
+    else if (!q(v)) out[k] = v;
+  }
+  return { ...c, value: out };
+}
+
+/** The parts of a body that name nobody (changes and items without a person), for an access export. */
+export function unnamedParts(body: unknown): unknown {
+  return filterBody(body, { keep: () => false, keepUnnamed: true }).body;
 }

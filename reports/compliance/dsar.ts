@@ -15,6 +15,7 @@ import { findRequest, openRequest, settleRequest } from './rights.ts';
 import { buildStatement, statementHtml, type Statement } from './statement.ts';
 import { classifyColumns, subjectTables } from './subject-tables.ts';
 import { jurisdictionOf, type Jurisdiction, type SubjectId } from './subject.ts';
+import { namesIn, traceNeedles, traceRows } from './traces.ts';
 import { localDatabase } from '../../warehouse/migrate.ts';
 
 /**
@@ -55,6 +56,12 @@ export async function collectSubjectData(deps: AppDeps, subject: SubjectId): Pro
         return x.record;
       }),
     );
+  }
+  // Rows that quote the person where no subject key points (quarantine, error texts, unknown shapes).
+  for (const [table, found] of await traceRows(wh, traceNeedles(ids, namesIn(rows)))) {
+    const have = rows.get(table) ?? [];
+    const seen = new Set(have.map((r) => JSON.stringify(r)));
+    rows.set(table, [...have, ...found.filter((r) => !seen.has(JSON.stringify(r)))]);
   }
   const categories = new Set<string>();
   for (const c of columns) {

@@ -14,6 +14,7 @@ import { findRequest, openRequest, settleRequest } from './rights.ts';
 import { discoverSubjectTables } from './subject-tables.ts';
 import { jurisdictionOf, type Jurisdiction, type SubjectId } from './subject.ts';
 import { subjectScreen } from './suppression.ts';
+import { eraseTraces, subjectNames, traceNeedles } from './traces.ts';
 
 /**
  * Erasure with proof (R7; GDPR Art. 17; LGPD Art. 18 VI): every table that holds the subject (found
@@ -108,8 +109,12 @@ export async function eraseSubject(
 
   const method = cfg.erasure.method;
   const tables = await discoverSubjectTables(wh);
+  // Names are read before the rows holding them go: the text search looks for them too.
+  const needles = traceNeedles(ids, await subjectNames(wh, tables, ids));
   const evidence: ErasureTableEvidence[] = [];
   for (const t of tables) evidence.push(await eraseTable(deps, t, ids, method, requestId));
+  // Then whatever still quotes the person where no subject key points (quarantine, error texts, unknown shapes).
+  evidence.push(...(await eraseTraces(deps, needles)).evidence);
 
   const clean = evidence.every((e) => e.rows_after === 0);
   const purged = evidence.every((e) => e.rows_after_physical === 0);
@@ -125,7 +130,9 @@ export async function eraseSubject(
     received_at: received.toISOString(),
     suppression_added_at: suppressedAt.toISOString(),
     tables: evidence,
-    verification: 'SELECT count() FROM <table> WHERE <subject condition> returned rows_after; rows_after_physical with apply_deleted_mask = 0',
+    verification:
+      'SELECT count() FROM <table> WHERE <subject condition> returned rows_after; rows_after_physical with apply_deleted_mask = 0; ' +
+      'then every text column of every table searched for the ids, the numbers written with separators and the names: tables "(text search)"',
     verified_at: deps.now().toISOString(),
   };
   const receipt: ErasureReceipt = { ...body, receipt_sha256: receiptHash(body) };

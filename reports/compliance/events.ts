@@ -37,6 +37,7 @@ const KIND: Record<string, { type: string; direction: string }> = {
   consent_events_v1: { type: 'consent', direction: 'recorded' },
   unknown_items_v1: { type: 'unparsed_item', direction: 'received' },
   webhook_errors_v1: { type: 'webhook_error', direction: 'received' },
+  management_events_v1: { type: 'other_webhook_event', direction: 'received' },
 };
 
 const s = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v));
@@ -57,7 +58,7 @@ export function redactRawRecord(row: Record<string, unknown>, ids: readonly stri
     body = JSON.stringify(r.body);
     removed = r.removed;
   } catch {
-    body = '';
+    // Not JSON (quarantine): it cannot be split by person, and it is what is held about them.
   }
   const mine = new Set(ids);
   const subjects = Array.isArray(row.subject_ids) ? (row.subject_ids as unknown[]).map(s).filter((x) => mine.has(x)) : [];

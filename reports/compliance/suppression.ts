@@ -3,7 +3,8 @@ import type { Logger } from '../../app/logger.ts';
 import type { Pseudonymizer } from '../../app/pseudonym.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { suppressedSubjects } from '../../warehouse/queries/compliance/erasure.ts';
-import { withoutSubjects } from './body-filter.ts';
+import { idsInText } from '../../ingest/subject-ids.ts';
+import { withoutQuoting, withoutSubjects } from './body-filter.ts';
 
 /**
  * The erasure suppression list at ingest. Meta re-delivers webhooks for up to 7 days and a user
@@ -50,12 +51,17 @@ export function subjectScreen(wh: Warehouse, pseudonyms: Pseudonymizer, log?: Lo
   };
 
   const s: SubjectScreen = {
-    screen(parsed, subjectIds) {
+    screen(parsed, subjectIds, text) {
       if (Date.now() - loadedAt > RELOAD_MS) void refresh();
       if (hashes.size === 0) return undefined;
       const blocked = subjectIds.filter((id) => hashes.has(pseudonyms.subject(id)));
-      if (blocked.length === 0) return undefined;
-      return withoutSubjects(parsed, blocked).body;
+      // A number quoted where no known field names it (free text, shapes not yet known).
+      const quoted = text === undefined ? [] : idsInText(text, 256).filter((id) => !blocked.includes(id) && hashes.has(pseudonyms.subject(id)));
+      if (blocked.length === 0 && quoted.length === 0) return undefined;
+      const body = blocked.length > 0 ? withoutSubjects(parsed, blocked).body : parsed;
+      if (quoted.length === 0) return body;
+      const gone = new Set([...blocked, ...quoted]);
+      return withoutQuoting(body, (json) => idsInText(json, 256).some((id) => gone.has(id)));
     },
     ready: refresh(),
     refresh,

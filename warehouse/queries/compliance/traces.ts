@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import type { Warehouse } from '../../client.ts';
+import { defineCommand, defineQuery } from '../../query.ts';
+import { localDatabase } from '../../migrate.ts';
+
+/**
+ * Free-text search for a person in rows no subject key points at: quarantined bodies, error texts,
+ * JSON of shapes not yet known. Which tables and columns comes from the catalogue
+ * (reports/compliance/traces.ts); the identifiers in this SQL are catalogue names, checked and
+ * quoted. What is searched for travels only as parameters: `needles` (exact substrings: ids, names)
+ * and `patterns` (a number written with separators, `+55 (11) 98765-4321`), each pattern tried only
+ * where its `anchors` (the number's last digits) occur. A deletion names rows by a hash of their sort
+ * key, so no identifier is written into the mutation's text.
+ */
+
+export interface TraceTableSpec {
+  table: string;
+  /** String columns searched as text; Array(String) columns searched element by element. */
+  text: string[];
+  arrays: string[];
+  /** Subject keys: a row naming someone is theirs (found by its key), not a trace. */
+  keys: Array<{ column: string; shape: 'scalar' | 'array' }>;
+  /** The table's sort key expression (`system.tables.sorting_key`), the identity of a row. */
+  sortingKey: string;
+}
+
+export interface TraceNeedles {
+  /** The person's ids (rows keyed to them are found by their keys, not by this search). */
+  ids: string[];
+  needles: string[];
+  patterns: string[];
+  anchors: string[];
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function ident(name: string): string {
+  if (!IDENT.test(name)) throw new Error(`unsafe identifier ${JSON.stringify(name).slice(0, 60)}`);
+  return '`' + name + '`';
+}
+
+function table(wh: Warehouse, name: string): string {
+  return `${ident(wh.database)}.${ident(name)}`;
+}
+
+function storage(wh: Warehouse, name: string): string {
+  return `${ident(localDatabase(wh))}.${ident(name)}${wh.cluster ? ` ON CLUSTER ${ident(wh.cluster)}` : ''}`;
+}
+
+/** Rows that name nobody by a subject key (all keys empty). */
+function keyless(t: TraceTableSpec): string {
+  const parts = t.keys.map((k) => (k.shape === 'array' ? `empty(${ident(k.column)})` : `${ident(k.column)} = ''`));
+  return parts.length ? parts.join(' AND ') : '1';
+}
+
+function textMatch(expr: string): string {
+  // The regular expression runs only where the number's last digits occur (short-circuit AND).
+  return `(multiSearchAny(${expr}, {needles:Array(String)}) OR arrayExists((p, a) -> position(${expr}, a) > 0 AND match(${expr}, p), {patterns:Array(String)}, {anchors:Array(String)}))`;
+}
+
+/** The WHERE condition of a trace: some searched column holds a needle, and no key names anyone. */
+export function traceCondition(t: TraceTableSpec): string {
+  const parts = [...t.text.map((c) => textMatch(`toString(${ident(c)})`)), ...t.arrays.map((c) => `arrayExists(x -> ${textMatch('x')}, ${ident(c)})`)];
+  if (parts.length === 0) throw new Error(`table ${t.table} has no text column to search`);
+  return `(${parts.join(' OR ')}) AND ${keyless(t)}`;
+}
+
+/** The identity of a row, without its content: a hash of the sort key (or of the row when it has none). */
+function rowIdentity(t: TraceTableSpec): string {
+  const key = t.sortingKey.split(',').map((c) => c.trim()).filter(Boolean);
+  if (key.length > 0 && key.every((c) => IDENT.test(c))) return `cityHash64(${key.map(ident).join(', ')})`;
+  return `cityHash64(${[...t.text, ...t.arrays].map(ident).join(', ')})`;
+}
+
+const needleParams = z.object({ needles: z.array(z.string()), patterns: z.array(z.string()), anchors: z.array(z.string()) });
+
+const traceRows = defineQuery({
+  name: 'compliance.trace_rows',
+  sql: (o: { t: TraceTableSpec; physical: boolean }, wh) =>
+    `SELECT * FROM ${table(wh, o.t.table)} WHERE ${traceCondition(o.t)}${o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''}`,
+  params: needleParams,
+  row: z.record(z.string(), z.unknown()),
+  connection: 'jobs',
+});
+
+/** Every row of a table holding the person's traces (every stored copy). */
+export function selectTraceRows(wh: Warehouse, t: TraceTableSpec, n: TraceNeedles): Promise<Record<string, unknown>[]> {
+  return traceRows(wh, n, { t, physical: false });
+}
+
+const countTraces = defineQuery({
+  name: 'compliance.count_traces',
+  sql: (o: { t: TraceTableSpec; physical: boolean }, wh) =>
+    `SELECT count() AS n FROM ${table(wh, o.t.table)} WHERE ${traceCondition(o.t)}${o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''}`,
+  params: needleParams,
+  row: z.object({ n: z.coerce.number() }),
+  connection: 'jobs',
+});
+
+export async function countTraceRows(wh: Warehouse, t: TraceTableSpec, n: TraceNeedles, physical = false): Promise<number> {
+  if (n.needles.length === 0 && n.patterns.length === 0) return 0;
+  const [row] = await countTraces(wh, n, { t, physical });
+  return row?.n ?? 0;
+}
+
+const traceIdentities = defineQuery({
+  name: 'compliance.trace_identities',
+  sql: (t: TraceTableSpec, wh) => `SELECT DISTINCT toString(${rowIdentity(t)}) AS h FROM ${table(wh, t.table)} WHERE ${traceCondition(t)} SETTINGS apply_deleted_mask = 0`,
+  params: needleParams,
+  row: z.object({ h: z.string() }),
+  connection: 'jobs',
+});
+
+const deleteByIdentity = defineCommand({
+  name: 'compliance.delete_traces',
+  sql: (t: TraceTableSpec, wh) =>
+    `ALTER TABLE ${storage(wh, t.table)} DELETE WHERE toString(${rowIdentity(t)}) IN {hashes:Array(String)} AND ${keyless(t)} SETTINGS mutations_sync = 2`,
+  params: z.object({ hashes: z.array(z.string()) }),
+  connection: 'jobs',
+});
+
+/**
+ * Deletes the rows holding the person's traces, by the hash of their sort key (rows sharing that
+ * key with a trace are copies of the same item). Returns how many identities were deleted.
+ */
+export async function deleteTraceRows(wh: Warehouse, t: TraceTableSpec, n: TraceNeedles): Promise<number> {
+  if (n.needles.length === 0 && n.patterns.length === 0) return 0;
+  const hashes = (await traceIdentities(wh, n, t)).map((r) => r.h);
+  if (hashes.length > 0) await deleteByIdentity(wh, { hashes }, t);
+  return hashes.length;
+}
+
+/**
+ * Raw bodies that name other people (kept for them) and whose text holds a needle somewhere: the
+ * caller decides whether it is in a part naming nobody (a trace) or in what the others wrote.
+ */
+export const rawBodiesQuoting = defineQuery({
+  name: 'compliance.raw_bodies_quoting',
+  sql: `SELECT DISTINCT body_sha256, body, item_count FROM {{db}}.raw_webhooks_v1
+        WHERE notEmpty(subject_ids) AND NOT hasAny(subject_ids, {ids:Array(String)}) AND ${textMatch('body')} SETTINGS apply_deleted_mask = 0`,
+  params: needleParams.extend({ ids: z.array(z.string()) }),
+  row: z.object({ body_sha256: z.string(), body: z.string(), item_count: z.coerce.number() }),
+  connection: 'jobs',
+});
