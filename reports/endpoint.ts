@@ -6,6 +6,7 @@ import type { Role } from '../app/config.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { asHttpError, badParameter, HttpError } from '../app/http-error.ts';
 import { CONTENT_TYPES, encode, FORMATS, type ColumnSpec, type ExportFormat } from './format.ts';
+import { requireAllWabas, requireInScope, scopeAudit, wabaIdsOf } from './scope.ts';
 
 /**
  * The one path of a report endpoint: role → parameters (checked once) → run → encode → hash →
@@ -47,6 +48,16 @@ export interface ReportRoute<P = Query> {
   path: string;
   /** Who may call it (admin always may). */
   role: Role;
+  /**
+   * `all`: only a principal who may see every WABA may call it (operations on a person or on the
+   * whole store, which no WABA scope can bound); others 403. Default: any scope, the run passes the
+   * principal's scope to its queries.
+   */
+  wabas?: 'all';
+  /** The query parameters, for the OpenAPI document (the route's `params` checks them). */
+  query?: z.ZodObject;
+  /** What the route is for, in a sentence (the OpenAPI summary). */
+  summary?: string;
   /** The access audit action: `<module>.<report>`. */
   action: string;
   /** The route answers rows in these columns (json, csv, arrow or parquet, by `format`). */
@@ -170,11 +181,15 @@ async function serve(deps: AppDeps, r: AnyReportRoute, req: Request, res: Respon
 }
 
 function record(deps: AppDeps, r: AnyReportRoute, principal: Principal, reply: Reply): Promise<void> {
-  return deps.audit.record({ actor: principal.actor, role: auditRole(principal), action: r.action, params: reply.audit, rows: reply.rows, exportSha256: reply.sha256 });
+  const params = { ...reply.audit, ...scopeAudit(principal.wabas) };
+  return deps.audit.record({ actor: principal.actor, role: auditRole(principal), action: r.action, params, rows: reply.rows, exportSha256: reply.sha256 });
 }
 
 async function answer(deps: AppDeps, r: AnyReportRoute, req: Request, res: Response, input: ParamInput): Promise<Reply> {
   if (!hasRole(input.principal, r.role)) throw new HttpError(403, `role ${auditRole(input.principal)} may not use this route`);
+  if (r.wabas === 'all') requireAllWabas(input.principal.wabas, `${r.method === 'post' ? 'POST' : 'GET'} ${r.path}`);
+  // A filter naming a WABA outside the scope is refused rather than answered empty.
+  requireInScope(input.principal.wabas, wabaIdsOf(input.query.waba_id));
   const format = r.columns ? (r.format ?? formatParam)(input.query) : undefined;
   const params = r.params ? r.params(input) : input.query;
   const out = await r.run({ deps, principal: input.principal, params, req, now: input.now });

@@ -51,41 +51,42 @@ export function billingRoutes(deps: AppDeps): AnyReportRoute[] {
     report({
       path: '/api/reports/conversations', role: 'finance', action: 'billing.conversations', columns: CONVERSATION_COLUMNS,
       params: ({ query }) => month(query), filename: (p) => `conversations-${current(p)}`,
-      run: async ({ params }) => ({ rows: await reports.conversations(params) }),
+      run: async ({ params, principal }) => ({ rows: await reports.conversations({ ...params, scope: principal.wabas }) }),
     }),
     report({
       path: '/api/reports/charges', role: 'finance', action: 'billing.charges', columns: CHARGE_COLUMNS,
       params: ({ query }) => ({ ...month(query), groupBy: groupByParam(query) }), filename: (p) => `charges-${current(p)}`,
-      run: async ({ params }) => ({ rows: await reports.charges(params) }),
+      run: async ({ params, principal }) => ({ rows: await reports.charges({ ...params, scope: principal.wabas }) }),
     }),
     report({
       path: '/api/reports/forecast', role: 'finance', action: 'billing.forecast', columns: FORECAST_COLUMNS,
       params: ({ query }) => ({ ...month(query), asOf: dateParam(query, 'as_of') }), filename: (p) => `forecast-${current(p)}`,
-      run: async ({ params }) => ({ rows: await reports.forecast(params) }),
+      run: async ({ params, principal }) => ({ rows: await reports.forecast({ ...params, scope: principal.wabas }) }),
     }),
     report({
       path: '/api/reports/forecast/accuracy', role: 'finance', action: 'billing.forecast_accuracy', columns: ACCURACY_COLUMNS,
       params: ({ query }) => month(query, true) as { month: string; waba?: string }, filename: (p) => `forecast-accuracy-${p.month}`,
-      run: async ({ params }) => ({ rows: await reports.forecastAccuracy(params) }),
+      run: async ({ params, principal }) => ({ rows: await reports.forecastAccuracy({ ...params, scope: principal.wabas }) }),
     }),
     report({
       path: '/api/reports/reconciliation', role: 'finance', action: 'billing.reconciliation', columns: RECONCILIATION_COLUMNS,
       params: ({ query }) => ({ ...(month(query, true) as { month: string; waba?: string }), onlyDifferences: flagParam(query, 'only_differences') }),
       filename: (p) => `reconciliation-${p.month}`,
-      run: async ({ params }) => ({ rows: await reports.reconciliation(params) }),
+      run: async ({ params, principal }) => ({ rows: await reports.reconciliation({ ...params, scope: principal.wabas }) }),
     }),
     route({
       method: 'post', path: '/api/reports/reconciliation', role: 'finance', action: 'billing.reconciliation_import',
       params: ({ query }) => ({ waba: wabaParam(query) }),
       run: async ({ req, principal, params }) => {
         if (!req.is('application/json') || req.body === undefined) throw new BillingRequestError(400, 'send the saved Graph API response as application/json');
-        const result = await uploaded(() => reports.importAnalytics(req.body, params.waba, principal.actor));
+        const result = await uploaded(() => reports.importAnalytics(req.body, params.waba, principal.actor, principal.wabas));
         const audit = { import_id: result.import.import_id, source: result.import.source, waba_id: result.import.waba_id };
         return { json: result, status: 201, rows: result.rows.length, audit };
       },
     }),
     route({
-      method: 'post', path: '/api/billing/rate-cards', role: 'finance', action: 'billing.rate_card_load', before: [csvBody],
+      // A rate card prices every WABA of its currency.
+      method: 'post', path: '/api/billing/rate-cards', role: 'finance', action: 'billing.rate_card_load', wabas: 'all', before: [csvBody],
       params: ({ query, body }) => {
         if (typeof body !== 'string' || body.trim() === '') throw new BillingRequestError(400, 'send the rate card as text/csv');
         const currency = currencyParam(query);
@@ -94,7 +95,7 @@ export function billingRoutes(deps: AppDeps): AnyReportRoute[] {
         return { csv: body, currency, effectiveFrom, sourceName: typeof query.name === 'string' ? query.name : 'upload.csv' };
       },
       run: async ({ principal, params: { csv, ...card } }) => {
-        const loaded = await uploaded(() => reports.loadRateCard(csv, { ...card, loadedBy: principal.actor }));
+        const loaded = await uploaded(() => reports.loadRateCard(csv, { ...card, loadedBy: principal.actor, scope: principal.wabas }));
         return { json: loaded, status: 201, rows: loaded.entries, audit: { source_sha256: loaded.source_sha256 } };
       },
     }),

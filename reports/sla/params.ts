@@ -3,6 +3,8 @@ import { HttpError } from '../../app/http-error.ts';
 import { FORMATS, type ExportFormat } from '../format.ts';
 import { BOUNDS_TEXT, inBounds } from '../range.ts';
 import { DIMENSIONS, PERIODS, type Dimension, type Period, type WaitFilter } from '../../warehouse/queries/sla/reports.ts';
+import { scopeOf, type WabaScopeInput } from '../../warehouse/scope.ts';
+import { requireInScope } from '../scope.ts';
 import { isValidZone, zoneName } from './calendar.ts';
 import type { SlaSettings } from './config.ts';
 
@@ -81,10 +83,12 @@ export function parseBound(name: 'from' | 'to', value: string, tz: string, whole
   return (date && wholeDay ? dt.plus({ days: 1 }) : dt).toMillis();
 }
 
-export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSettings, now: Date): ReportParams {
+/** `scope`: the WABAs the caller may see; a `waba_id` outside it is a 403, and the queries read only it. */
+export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSettings, now: Date, scope: WabaScopeInput): ReportParams {
   const unknown = Object.keys(q).find((k) => !KNOWN.has(k));
   if (unknown) throw new ParamError(unknown.slice(0, 40), `unknown parameter; expected one of ${[...KNOWN].join(', ')}`);
   const waba_ids = list(q, 'waba_id');
+  requireInScope(scope, waba_ids);
   const asked = text(q, 'tz') || settings.zoneFor(waba_ids.length === 1 ? waba_ids[0] : undefined);
   if (!isValidZone(asked)) throw new ParamError('tz', `unknown time zone "${asked.slice(0, 60)}"; expected an IANA zone such as America/Sao_Paulo`);
   const tz = zoneName(asked);
@@ -99,6 +103,7 @@ export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSetti
   }
   const groupBy = list(q, 'group_by', Object.keys(DIMENSIONS)) as Dimension[];
   return {
+    ...scopeOf(scope),
     family: oneOf(q, 'family', ['human', 'any'], 'human'),
     from,
     to,

@@ -22,7 +22,7 @@ export function slaRoutes(settings: SlaSettings): AnyReportRoute[] {
       path: PATHS[kind],
       role: 'manager',
       action: `sla.${kind}`,
-      params: ({ query, now }) => parseReportParams(kind, query, settings, now),
+      params: ({ query, now, principal }) => parseReportParams(kind, query, settings, now, principal.wabas),
       audit: auditParams,
       columns: (p) => reportColumns(kind, p),
       filename: () => `sla-${kind}`,
