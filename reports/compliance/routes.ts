@@ -25,6 +25,11 @@ import { runAuditVerification } from './verify.ts';
  * The compliance API under /api/compliance, for the `privacy` role (and `admin`): a table of
  * routes served by the one report endpoint. Every call is in the access audit as
  * `compliance.<report>`, subjects as keyed hashes.
+ *
+ * Every route here needs an all-WABA scope (403 otherwise): a data subject's rights (export,
+ * portability, erasure, holds, consent) cover everything held on the person, whichever business
+ * they wrote to; the access audit, retention and inventory are about the whole store. A partial
+ * answer to a rights request would be a wrong one.
  */
 
 const BAD_SUBJECT = 'wa_id must be a phone number (6–15 digits, optionally with + and separators) or a business-scoped user id (CC.alphanumerics)';
@@ -76,12 +81,12 @@ const VERIFICATION_COLUMNS = columns(
 
 /** A report of the compliance module: `compliance.<name>`, exported as `<name>-<date>.<format>`. */
 function report<P = Record<string, unknown>>(path: string, name: string, r: Omit<ReportRoute<P>, 'path' | 'role' | 'action'>): ReportRoute<P> {
-  return route({ path, role: 'privacy', action: `compliance.${name}`, audit: () => ({}), filename: (_p, now) => `${name}-${now.toISOString().slice(0, 10)}`, ...r });
+  return route({ path, role: 'privacy', wabas: 'all', action: `compliance.${name}`, audit: () => ({}), filename: (_p, now) => `${name}-${now.toISOString().slice(0, 10)}`, ...r });
 }
 
 /** An operation on a subject or the store (POST): its own audit entry, refusals by the endpoint. */
 function operation<P>(path: string, name: string, r: Omit<ReportRoute<P>, 'path' | 'role' | 'action' | 'method'>): ReportRoute<P> {
-  return route({ method: 'post', path, role: 'privacy', action: `compliance.${name}`, audit: () => ({}), selfAudited: true, ...r });
+  return route({ method: 'post', path, role: 'privacy', wabas: 'all', action: `compliance.${name}`, audit: () => ({}), selfAudited: true, ...r });
 }
 
 export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
@@ -125,7 +130,7 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
     }),
     report('/api/compliance/audit/verifications', 'audit_verifications', { columns: VERIFICATION_COLUMNS, run: async () => ({ rows: await auditVerifications(wh, {}) }) }),
     route({
-      path: '/api/compliance/audit/verify', role: 'privacy', action: 'compliance.audit_verify', selfAudited: true,
+      path: '/api/compliance/audit/verify', role: 'privacy', wabas: 'all', action: 'compliance.audit_verify', selfAudited: true,
       run: async ({ principal }) => ({ json: await runAuditVerification(deps, principal) }),
     }),
 
