@@ -12,7 +12,9 @@ import { indexPage } from './pages/index-page.ts';
 import { dashboardPage } from './pages/dashboard-page.ts';
 import { messagePage } from './pages/html.ts';
 import { snapshotHtml } from './pages/snapshot.ts';
-import { parseQuery, QueryError, type DashboardQuery } from './query.ts';
+import { parseQuery, QueryError, querySchema, type DashboardQuery } from './query.ts';
+import { documentRoutes, type ApiRouteDoc } from '../app/openapi.ts';
+import { z } from 'zod';
 import { pictureSize, renderSvg, svgToPng } from './render.ts';
 import { snapshotJob } from './snapshots.ts';
 import { scopeAudit } from '../reports/scope.ts';
@@ -153,8 +155,28 @@ function routes(router: Router, deps: AppDeps): void {
   });
 }
 
+const HTML = 'text/html';
+const VIEWERS = { roles: ['manager', 'finance', 'privacy'] } as const;
+const pictureQuery = querySchema.extend({
+  width: z.string().optional().describe('pixels'), height: z.string().optional().describe('pixels'), scale: z.string().optional().describe('PNG only, 1–4'),
+});
+
+/** The routes above as the OpenAPI document lists them (each dashboard: its own role, or admin). */
+export const DASHBOARD_ROUTES: readonly ApiRouteDoc[] = [
+  { method: 'get', path: '/assets/vendor/:file', summary: 'vendored scripts of the pages', access: 'public', answers: ['application/javascript'] },
+  { method: 'get', path: '/assets/dashboards/:file', summary: 'scripts and styles of the pages', access: 'public', answers: ['application/javascript', 'text/css'] },
+  { method: 'get', path: '/dashboards', summary: 'the dashboards the viewer may open', access: 'signed-in', answers: [HTML], action: 'dashboards.index' },
+  { method: 'get', path: '/dashboards/:dashboard', summary: 'a dashboard page (managers, finance, privacy)', access: VIEWERS, query: querySchema, answers: [HTML], action: 'dashboards.view' },
+  { method: 'get', path: '/dashboards/:dashboard/data', summary: "a dashboard's chart specs and filter choices", access: VIEWERS, query: querySchema, answers: ['application/json'], action: 'dashboards.data' },
+  { method: 'get', path: '/dashboards/:dashboard/snapshot.html', summary: 'a self-contained HTML snapshot of a dashboard', access: VIEWERS, query: querySchema, answers: [HTML], action: 'dashboards.snapshot' },
+  { method: 'get', path: '/dashboards/:dashboard/:picture', summary: 'one chart as `<chart>.svg` or `<chart>.png`', access: VIEWERS, query: pictureQuery, answers: ['image/svg+xml', 'image/png'], action: 'dashboards.picture' },
+];
+
 export default {
   name: 'dashboards',
-  routes,
+  routes: (router, deps) => {
+    routes(router, deps);
+    documentRoutes(router, DASHBOARD_ROUTES);
+  },
   jobs: (deps) => [snapshotJob(deps)],
 } satisfies ServiceModule;

@@ -5,6 +5,7 @@ import { auditRole, authenticate, hasRole, type Principal } from '../app/auth.ts
 import type { Role } from '../app/config.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { asHttpError, badParameter, HttpError } from '../app/http-error.ts';
+import { documentRoutes, type ApiRouteDoc } from '../app/openapi.ts';
 import { CONTENT_TYPES, encode, FORMATS, type ColumnSpec, type ExportFormat } from './format.ts';
 import { requireAllWabas, requireInScope, scopeAudit, wabaIdsOf } from './scope.ts';
 
@@ -58,6 +59,10 @@ export interface ReportRoute<P = Query> {
   query?: z.ZodObject;
   /** What the route is for, in a sentence (the OpenAPI summary). */
   summary?: string;
+  /** The request body, for the OpenAPI document (the route's `params` checks it). */
+  body?: { contentType: string; schema?: z.ZodType };
+  /** What a successful answer is when not rows or JSON (a zip), and its status when not 200 (OpenAPI). */
+  answers?: { contentType?: string; status?: number };
   /** The access audit action: `<module>.<report>`. */
   action: string;
   /** The route answers rows in these columns (json, csv, arrow or parquet, by `format`). */
@@ -96,6 +101,26 @@ export function mountReports(router: Router, deps: AppDeps, routes: ReadonlyArra
   for (const r of routes) {
     router[r.method ?? 'get'](r.path, signedIn(deps), ...(r.before ?? []), (req, res) => serve(deps, r, req, res));
   }
+  documentRoutes(router, routes.map(reportDoc));
+}
+
+const formatQuery = z.object({ format: z.enum(FORMATS).optional().describe('json (default), csv, arrow or parquet') });
+
+/** A report route as the OpenAPI document describes it. */
+export function reportDoc(r: AnyReportRoute): ApiRouteDoc {
+  const query = r.columns ? formatQuery.extend(r.query?.shape ?? {}) : r.query;
+  return {
+    method: r.method ?? 'get',
+    path: r.path,
+    summary: r.summary ?? r.action,
+    access: { roles: [r.role] },
+    ...(r.wabas ? { wabas: r.wabas } : {}),
+    ...(query ? { query } : {}),
+    ...(r.body ? { body: r.body } : {}),
+    answers: r.columns ? Object.values(CONTENT_TYPES) : [r.answers?.contentType ?? 'application/json'],
+    ...(r.answers?.status ? { status: r.answers.status } : {}),
+    action: r.action,
+  };
 }
 
 /** 401 without a valid token: nobody to write into the audit, the only answer not recorded. */

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { z } from 'zod';
 import { HttpError } from '../../app/http-error.ts';
 import { FORMATS, type ExportFormat } from '../format.ts';
 import { BOUNDS_TEXT, inBounds } from '../range.ts';
@@ -38,10 +39,24 @@ export interface ReportParams extends WaitFilter {
   maxRows: number;
 }
 
-const KNOWN = new Set([
-  'from', 'to', 'tz', 'format', 'family', 'period', 'group_by', 'list',
-  'waba_id', 'phone_number_id', 'team', 'agent', 'responder', 'kind',
-]);
+/** The query parameters as the OpenAPI document describes them (parseReportParams checks them). */
+export const SLA_QUERY = z.object({
+  from: z.string().optional().describe('ISO date or date-time; default 30 days before to'),
+  to: z.string().optional().describe('ISO date (that whole day) or date-time; default now'),
+  tz: z.string().optional().describe("IANA zone for dates and periods; default the tenant's"),
+  family: z.enum(['human', 'any']).optional(),
+  period: z.enum(['day', 'week', 'month', 'none']).optional().describe('aggregates only'),
+  group_by: z.string().optional().describe('aggregates: comma list of waba_id, phone_number_id, agent, team, responder, kind, sla_policy, entry_point, hour_of_week'),
+  list: z.string().optional().describe('live: waiting_now, window_closing'),
+  waba_id: z.string().optional().describe("comma list of WABA ids, each within the caller's scope (403 otherwise)"),
+  phone_number_id: z.string().optional().describe('comma list'),
+  team: z.string().optional().describe('comma list'),
+  agent: z.string().optional().describe('comma list'),
+  responder: z.string().optional().describe('comma list of human, bot, automation, unknown'),
+  kind: z.string().optional().describe('comma list of first, next, reply_to_business'),
+});
+
+const KNOWN = new Set(['format', ...Object.keys(SLA_QUERY.shape)]);
 
 type Query = Record<string, unknown>;
 
