@@ -3,11 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { MODULES } from '../../app/modules.ts';
 import { documentedRoutes, type ApiRouteDoc } from '../../app/openapi.ts';
 import { DASHBOARDS } from '../../dashboards/catalog.ts';
 import { billingEnv, runFacts } from '../../reports/billing/facts-job.ts';
+import { addSlaCli } from '../../reports/sla/cli.ts';
 import { http, postSigned, TEST_TOKENS, useTestService } from '../helpers/service.ts';
 import { rows } from '../helpers/warehouse.ts';
 
@@ -196,6 +198,36 @@ describe('what a WABA-A principal is answered', () => {
     const data = (await json('/dashboards/finance/data', SCOPED.finance)) as unknown as { choices: { wabas: Array<{ id: string }>; phones: Array<{ id: string }> } };
     expect(data.choices.wabas.map((w) => w.id)).toEqual([A.waba]);
     expect(data.choices.phones.map((p) => p.id)).toEqual([A.phone]);
+  });
+
+  it('the dashboard index lists only what the scope may open', async () => {
+    const listed = async (token: string) => {
+      const r = await http(`${ctx.svc.url()}/dashboards`, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/html' } });
+      return [...r.text.matchAll(/<li data-dashboard="(\w+)"/g)].map((m) => m[1]);
+    };
+    expect(await listed(SCOPED.admin)).toEqual(['managers', 'finance']);
+    expect(await listed(TEST_TOKENS.admin)).toEqual(['managers', 'finance', 'privacy']);
+    expect(await listed(SCOPED.privacy)).toEqual([]);
+  });
+
+  it('report sla --waba-scope reads only those WABAs, and the audit says so', async () => {
+    const program = new Command().exitOverride();
+    addSlaCli(program, async () => ({ deps: ctx.svc.deps, close: async () => undefined }));
+    const chunks: Buffer[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: Uint8Array | string, cb?: (e?: Error) => void) => {
+      chunks.push(Buffer.from(chunk));
+      cb?.();
+      return true;
+    }) as typeof process.stdout.write);
+    try {
+      await program.parseAsync(['report', 'sla', '--kind', 'waits', '--format', 'json', '--waba-scope', A.waba], { from: 'user' });
+    } finally {
+      write.mockRestore();
+    }
+    const out = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Rows;
+    expect(out.rows.map((r) => [r.waba_id, r.response_seconds])).toEqual([[A.waba, 300], [A.waba, null]]);
+    const audit = await rows<{ params_json: string }>(ctx.wh, `SELECT params_json FROM {{db}}.access_audit_v1 WHERE action = 'sla.waits' AND actor = 'cli' ORDER BY seq DESC LIMIT 1`);
+    expect(JSON.parse(audit[0]!.params_json)).toMatchObject({ waba_scope: [A.waba] });
   });
 
   it('a refusal for a WABA outside the scope is in the access audit with the scope', async () => {
