@@ -230,6 +230,14 @@ describe('what a WABA-A principal is answered', () => {
     expect(JSON.parse(audit[0]!.params_json)).toMatchObject({ waba_scope: [A.waba] });
   });
 
+  it("an analytics import naming WABA B in its body is refused to a WABA-A principal, and nothing is stored", async () => {
+    const start = Date.parse('2025-08-12T00:00:00Z') / 1000;
+    const saved = { id: B.waba, pricing_analytics: { data: [{ data_points: [{ start, end: start + 86_400, volume: 1, pricing_category: 'MARKETING', pricing_type: 'REGULAR', country: 'GB' }] }] } };
+    const r = await http(`${ctx.svc.url()}/api/reports/reconciliation`, { method: 'POST', headers: { Authorization: `Bearer ${SCOPED.finance}`, 'Content-Type': 'application/json' }, body: JSON.stringify(saved) });
+    expect(r.status, r.text).toBe(403);
+    expect(await rows(ctx.wh, `SELECT 1 FROM {{db}}.billing_meta_analytics_v1`)).toEqual([]);
+  });
+
   it('a refusal for a WABA outside the scope is in the access audit with the scope', async () => {
     const r = await http(`${ctx.svc.url()}/api/reports/charges?waba_id=${B.waba}`, { headers: { Authorization: `Bearer ${SCOPED.finance}` } });
     expect(r.status).toBe(403);
