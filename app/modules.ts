@@ -5,6 +5,7 @@ import billing from '../reports/billing/module.ts';
 import compliance from '../reports/compliance/module.ts';
 import sla from '../reports/sla/module.ts';
 import dashboards from '../dashboards/module.ts';
+import apiDocs from './api-docs.ts';
 
 /**
  * A report or dashboard module plugs into the service through one file, `module.ts`, in its folder
@@ -24,5 +25,5 @@ export interface ServiceModule {
   cli?(program: Command, open: () => Promise<{ deps: AppDeps; close(): Promise<void> }>): void;
 }
 
-/** Every module of the service, in the order their routes are mounted. */
-export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla];
+/** Every module of the service, in the order their routes are mounted (the API description last: it lists the others'). */
+export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, apiDocs];

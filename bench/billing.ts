@@ -98,12 +98,12 @@ async function reportPhase(dir: string): Promise<Record<string, number>> {
     }
     Object.assign(out, { [`${name}_rows`]: rows, [`${name}_cold_ms`]: cold, [`${name}_warm_ms`]: median(warm), [`${name}_warm_cpu_ms`]: median(cpu) });
   };
-  await measure('conversations_pmp_month', async () => (await reports.conversations({ month: '2025-09' })).length);
-  await measure('conversations_cbp_month', async () => (await reports.conversations({ month: '2025-06' })).length);
-  await measure('charges_month', async () => (await reports.charges({ month: '2025-09' })).length);
-  await measure('charges_by_day', async () => (await reports.charges({ month: '2025-09', groupBy: ['day', 'category', 'market'] })).length);
-  await measure('forecast_live', async () => (await reports.forecast({ month: '2025-09' })).length);
-  await measure('forecast_as_of', async () => (await reports.forecast({ month: '2025-09', asOf: '2025-09-10' })).length);
+  await measure('conversations_pmp_month', async () => (await reports.conversations({ scope: 'all', month: '2025-09' })).length);
+  await measure('conversations_cbp_month', async () => (await reports.conversations({ scope: 'all', month: '2025-06' })).length);
+  await measure('charges_month', async () => (await reports.charges({ scope: 'all', month: '2025-09' })).length);
+  await measure('charges_by_day', async () => (await reports.charges({ scope: 'all', month: '2025-09', groupBy: ['day', 'category', 'market'] })).length);
+  await measure('forecast_live', async () => (await reports.forecast({ scope: 'all', month: '2025-09' })).length);
+  await measure('forecast_as_of', async () => (await reports.forecast({ scope: 'all', month: '2025-09', asOf: '2025-09-10' })).length);
   await measure('from_statuses', async () => (await monthFromStatuses(wh, { from: '2025-09-01 00:00:00', to: '2025-10-01 00:00:00' })).length);
   await wh.close();
   return out;

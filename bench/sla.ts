@@ -100,7 +100,7 @@ async function reportPhase(): Promise<Record<string, number>> {
   const settings = slaSettings(config.file);
   const query = { from: '2020-01-01', to: '2030-01-01', tz: 'America/Sao_Paulo' };
   const run = async (kind: ReportKind, q: Record<string, string>, format: 'json' | 'parquet' = 'json') => {
-    const p = parseReportParams(kind, { ...query, ...q }, { ...settings, maxRangeDays: 10_000 }, deps.now());
+    const p = parseReportParams(kind, { ...query, ...q }, { ...settings, maxRangeDays: 10_000 }, deps.now(), 'all');
     const r = await runReport(deps, kind, p, false);
     await encode(wh, r.rows, r.columns, format);
     return r.rows.length;
@@ -142,7 +142,7 @@ async function probePhase(rows: number): Promise<Record<string, number>> {
   const settings = { ...slaSettings(config.file), maxRangeDays: 10_000 };
   const out: Record<string, number> = { probe_waits: filled, probe_fill_ms: fillMs };
   for (const [name, q] of Object.entries({ day_kind: { period: 'day', group_by: 'kind' }, month_agent: { period: 'month', group_by: 'agent,team' }, hour_of_week: { period: 'none', group_by: 'hour_of_week' } })) {
-    const p = parseReportParams('aggregates', { from: '2025-02-01', to: '2025-04-01', tz: 'America/Sao_Paulo', ...q }, settings, deps.now());
+    const p = parseReportParams('aggregates', { from: '2025-02-01', to: '2025-04-01', tz: 'America/Sao_Paulo', ...q }, settings, deps.now(), 'all');
     const f = () => runReport(deps, 'aggregates', p, false);
     const [, cold] = await timed(f);
     const warm: number[] = [];

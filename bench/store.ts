@@ -196,7 +196,7 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
   // so nothing is too recent for the jobs that page by receipt time.
   const reports = new BillingReports(service.deps);
   await reports.loadRateCard(readFileSync(join('reports', 'billing', 'rate-cards', 'EXAMPLE-rates-USD-2025-07-01.csv'), 'utf8'), {
-    currency: 'USD', effectiveFrom: '2025-07-01', sourceName: 'EXAMPLE-rates-USD-2025-07-01.csv', loadedBy: 'bench',
+    currency: 'USD', effectiveFrom: '2025-07-01', sourceName: 'EXAMPLE-rates-USD-2025-07-01.csv', loadedBy: 'bench', scope: 'all',
   });
   const waba = config.file.tenants[0]!.waba_id;
   const first = Date.parse(`${sim.start}T03:00:00Z`) / 1000;
@@ -207,6 +207,7 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
     ] }] } },
     waba,
     'bench',
+    'all',
   );
   for (const [type, jurisdiction, ago] of [['access', 'lgpd', opts.days - 1], ['erasure', 'gdpr', 2]] as const) {
     await openRequest(service.deps, { type, jurisdiction, subjectHash: service.deps.pseudonyms.subject(`55119999${ago}`), receivedAt: new Date(Date.now() - ago * 86_400_000), handledBy: 'bench' });

@@ -69,6 +69,8 @@ export const privacyDashboard: Dashboard<PrivacyData> = {
   title: 'Privacy and retention',
   summary: 'Retention per table, rights requests against their due dates, consent and opt-outs with violations, and who looked at what.',
   roles: ['privacy'],
+  // The access audit, retention and rights requests are about the whole store (as the compliance API).
+  wabas: 'all',
   filters: ['waba', 'phone'],
   load: loadPrivacy,
   unavailable: (d) => d.unavailable,

@@ -5,16 +5,19 @@ import type { AppDeps } from '../app/deps.ts';
 import { auditWho, type Principal } from '../app/auth.ts';
 import { assets } from './assets.ts';
 import { allowed, signedIn, viewerOf, wantsHtml } from './access.ts';
-import { mayView } from './source.ts';
+import { mayView, scopeRefusal, tenantsInScope } from './source.ts';
 import { findDashboard } from './catalog.ts';
 import { dashboardPayload } from './payload.ts';
 import { indexPage } from './pages/index-page.ts';
 import { dashboardPage } from './pages/dashboard-page.ts';
 import { messagePage } from './pages/html.ts';
 import { snapshotHtml } from './pages/snapshot.ts';
-import { parseQuery, QueryError, type DashboardQuery } from './query.ts';
+import { parseQuery, QueryError, querySchema, type DashboardQuery } from './query.ts';
+import { documentRoutes, type ApiRouteDoc } from '../app/openapi.ts';
+import { z } from 'zod';
 import { pictureSize, renderSvg, svgToPng } from './render.ts';
 import { snapshotJob } from './snapshots.ts';
+import { scopeAudit } from '../reports/scope.ts';
 import type { Dashboard } from './source.ts';
 
 function sha256(b: string | Buffer): string {
@@ -53,7 +56,16 @@ async function open(req: Request, res: Response, deps: AppDeps, action: string):
     allowed(req, res, principal, d);
     return undefined;
   }
-  return orBadQuery(req, res, deps, principal, action, d, async () => ({ d, principal, query: parseQuery(req.query as Record<string, unknown>, deps.now()) }));
+  const opened = await orBadQuery(req, res, deps, principal, action, d, async () => ({ d, principal, query: parseQuery(req.query as Record<string, unknown>, deps.now()) }));
+  if (!opened) return undefined;
+  const refused = scopeRefusal(d, principal.wabas, opened.query.waba);
+  if (refused) {
+    await audit(deps, principal, action, { dashboard: d.id, ...opened.query, status: 403, refused });
+    if (wantsHtml(req)) res.status(403).type('html').send(messagePage(principal, 'Not allowed', refused));
+    else res.status(403).json({ error: refused });
+    return undefined;
+  }
+  return opened;
 }
 
 /** A filter the reports refuse (a WABA nobody knows, a year out of bounds) is the caller's error: 400, audited. */
@@ -70,7 +82,7 @@ async function orBadQuery<T>(req: Request, res: Response, deps: AppDeps, princip
 }
 
 function audit(deps: AppDeps, p: Principal, action: string, params: Record<string, unknown>, exportSha256?: string): Promise<void> {
-  return deps.audit.record({ ...auditWho(p), action, params, ...(exportSha256 ? { exportSha256 } : {}) });
+  return deps.audit.record({ ...auditWho(p), action, params: { ...params, ...scopeAudit(p.wabas) }, ...(exportSha256 ? { exportSha256 } : {}) });
 }
 
 function routes(router: Router, deps: AppDeps): void {
@@ -88,7 +100,7 @@ function routes(router: Router, deps: AppDeps): void {
     const o = await open(req, res, deps, 'dashboards.view');
     if (!o) return;
     await audit(deps, o.principal, 'dashboards.view', { dashboard: o.d.id, ...o.query });
-    res.type('html').send(dashboardPage(o.d, o.principal, o.query, deps.config.file.tenants));
+    res.type('html').send(dashboardPage(o.d, o.principal, o.query, tenantsInScope(deps.config.file.tenants, o.principal.wabas)));
   });
 
   router.get('/dashboards/:dashboard/data', async (req, res) => {
@@ -143,8 +155,28 @@ function routes(router: Router, deps: AppDeps): void {
   });
 }
 
+const HTML = 'text/html';
+const VIEWERS = { roles: ['manager', 'finance', 'privacy'] } as const;
+const pictureQuery = querySchema.extend({
+  width: z.string().optional().describe('pixels'), height: z.string().optional().describe('pixels'), scale: z.string().optional().describe('PNG only, 1–4'),
+});
+
+/** The routes above as the OpenAPI document lists them (each dashboard: its own role, or admin). */
+export const DASHBOARD_ROUTES: readonly ApiRouteDoc[] = [
+  { method: 'get', path: '/assets/vendor/:file', summary: 'vendored scripts of the pages', access: 'public', answers: ['application/javascript'] },
+  { method: 'get', path: '/assets/dashboards/:file', summary: 'scripts and styles of the pages', access: 'public', answers: ['application/javascript', 'text/css'] },
+  { method: 'get', path: '/dashboards', summary: 'the dashboards the viewer may open', access: 'signed-in', answers: [HTML], action: 'dashboards.index' },
+  { method: 'get', path: '/dashboards/:dashboard', summary: 'a dashboard page (managers, finance, privacy)', access: VIEWERS, query: querySchema, answers: [HTML], action: 'dashboards.view' },
+  { method: 'get', path: '/dashboards/:dashboard/data', summary: "a dashboard's chart specs and filter choices", access: VIEWERS, query: querySchema, answers: ['application/json'], action: 'dashboards.data' },
+  { method: 'get', path: '/dashboards/:dashboard/snapshot.html', summary: 'a self-contained HTML snapshot of a dashboard', access: VIEWERS, query: querySchema, answers: [HTML], action: 'dashboards.snapshot' },
+  { method: 'get', path: '/dashboards/:dashboard/:picture', summary: 'one chart as `<chart>.svg` or `<chart>.png`', access: VIEWERS, query: pictureQuery, answers: ['image/svg+xml', 'image/png'], action: 'dashboards.picture' },
+];
+
 export default {
   name: 'dashboards',
-  routes,
+  routes: (router, deps) => {
+    routes(router, deps);
+    documentRoutes(router, DASHBOARD_ROUTES);
+  },
   jobs: (deps) => [snapshotJob(deps)],
 } satisfies ServiceModule;

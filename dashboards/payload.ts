@@ -2,7 +2,7 @@ import type { Tenant } from '../app/config.ts';
 import { emptySpec, specFor, type ChartSize, type ChartSpec } from './charts/spec.ts';
 
 export const UNAVAILABLE = 'This report could not be read just now; the service log says which one failed.';
-import type { Dashboard, SourceContext } from './source.ts';
+import { tenantsInScope, type Dashboard, type SourceContext } from './source.ts';
 import type { DashboardQuery } from './query.ts';
 
 /** One chart as the page, the pictures and the snapshot receive it. */
@@ -70,7 +70,7 @@ export async function dashboardPayload(
     query: ctx.query,
     generated_at: ctx.now.toISOString(),
     viewer: { role: ctx.viewer.role, personal: ctx.viewer.personal },
-    choices: filterChoices(ctx.deps.config.file.tenants, d.options?.(data).teams ?? []),
+    choices: filterChoices(tenantsInScope(ctx.deps.config.file.tenants, ctx.viewer.wabas), d.options?.(data).teams ?? []),
     charts,
   };
 }

@@ -20,11 +20,11 @@ export const MAX_DAYS = 400;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const id = z.string().trim().max(64).regex(/^[\w.:@+-]*$/, 'letters, digits and . : @ + - _ only');
 
-const querySchema = z.object({
-  from: z.string().regex(DAY, 'expected YYYY-MM-DD').optional(),
-  to: z.string().regex(DAY, 'expected YYYY-MM-DD').optional(),
-  waba: id.optional(),
-  phone: id.optional(),
+export const querySchema = z.object({
+  from: z.string().regex(DAY, 'expected YYYY-MM-DD').optional().describe('first day (UTC), default 30 days before to'),
+  to: z.string().regex(DAY, 'expected YYYY-MM-DD').optional().describe('last day (UTC), default today'),
+  waba: id.optional().describe("a WABA id (within the viewer's scope)"),
+  phone: id.optional().describe('a business phone number id'),
   team: id.optional(),
 });
 

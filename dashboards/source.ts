@@ -45,6 +45,8 @@ export interface Dashboard<D = unknown> {
   summary: string;
   /** Roles allowed besides admin. */
   roles: readonly Role[];
+  /** `all`: only a viewer who may see every WABA may open it. Default: any scope, its reports read only the viewer's WABAs. */
+  wabas?: 'all';
   filters: readonly FilterName[];
   /** Reads the report outputs (never tables) for the query. */
   load(ctx: SourceContext): Promise<D>;
@@ -57,6 +59,22 @@ export interface Dashboard<D = unknown> {
 /** Admin and the system (snapshots, scheduled runs) may open every dashboard; others need one of its roles. */
 export function mayView(d: Dashboard<unknown>, who: { roles: readonly Role[] } | 'system'): boolean {
   return who === 'system' || who.roles.includes('admin') || d.roles.some((r) => who.roles.includes(r));
+}
+
+/**
+ * Why a viewer's WABA scope refuses this dashboard with these filters (a 403), or undefined: a
+ * dashboard for the whole store needs every WABA, and a `waba` filter must be in the scope.
+ */
+export function scopeRefusal(d: Dashboard<unknown>, wabas: WabaScope, waba: string | undefined): string | undefined {
+  if (wabas === 'all') return undefined;
+  if (d.wabas === 'all') return `The ${d.id} dashboard covers every WABA; your access is limited to ${wabas.length} WABA(s).`;
+  if (waba !== undefined && !wabas.includes(waba)) return `WABA ${waba.slice(0, 40)} is outside the WABAs you may see.`;
+  return undefined;
+}
+
+/** The configured tenants a viewer may see (filter choices name no other business). */
+export function tenantsInScope<T extends { waba_id: string }>(tenants: readonly T[], wabas: WabaScope): T[] {
+  return wabas === 'all' ? [...tenants] : tenants.filter((t) => wabas.includes(t.waba_id));
 }
 
 /** Report failures are noted per chart; other charts still draw. */

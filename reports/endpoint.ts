@@ -5,7 +5,9 @@ import { auditRole, authenticate, hasRole, type Principal } from '../app/auth.ts
 import type { Role } from '../app/config.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { asHttpError, badParameter, HttpError } from '../app/http-error.ts';
+import { documentRoutes, type ApiRouteDoc } from '../app/openapi.ts';
 import { CONTENT_TYPES, encode, FORMATS, type ColumnSpec, type ExportFormat } from './format.ts';
+import { requireAllWabas, requireInScope, scopeAudit, wabaIdsOf } from './scope.ts';
 
 /**
  * The one path of a report endpoint: role → parameters (checked once) → run → encode → hash →
@@ -47,6 +49,20 @@ export interface ReportRoute<P = Query> {
   path: string;
   /** Who may call it (admin always may). */
   role: Role;
+  /**
+   * `all`: only a principal who may see every WABA may call it (operations on a person or on the
+   * whole store, which no WABA scope can bound); others 403. Default: any scope, the run passes the
+   * principal's scope to its queries.
+   */
+  wabas?: 'all';
+  /** The query parameters, for the OpenAPI document (the route's `params` checks them). */
+  query?: z.ZodObject;
+  /** What the route is for, in a sentence (the OpenAPI summary). */
+  summary?: string;
+  /** The request body, for the OpenAPI document (the route's `params` checks it). */
+  body?: { contentType: string; schema?: z.ZodType };
+  /** What a successful answer is when not rows or JSON (a zip), and its status when not 200 (OpenAPI). */
+  answers?: { contentType?: string; status?: number };
   /** The access audit action: `<module>.<report>`. */
   action: string;
   /** The route answers rows in these columns (json, csv, arrow or parquet, by `format`). */
@@ -85,6 +101,26 @@ export function mountReports(router: Router, deps: AppDeps, routes: ReadonlyArra
   for (const r of routes) {
     router[r.method ?? 'get'](r.path, signedIn(deps), ...(r.before ?? []), (req, res) => serve(deps, r, req, res));
   }
+  documentRoutes(router, routes.map(reportDoc));
+}
+
+const formatQuery = z.object({ format: z.enum(FORMATS).optional().describe('json (default), csv, arrow or parquet') });
+
+/** A report route as the OpenAPI document describes it. */
+export function reportDoc(r: AnyReportRoute): ApiRouteDoc {
+  const query = r.columns ? formatQuery.extend(r.query?.shape ?? {}) : r.query;
+  return {
+    method: r.method ?? 'get',
+    path: r.path,
+    summary: r.summary ?? r.action,
+    access: { roles: [r.role] },
+    ...(r.wabas ? { wabas: r.wabas } : {}),
+    ...(query ? { query } : {}),
+    ...(r.body ? { body: r.body } : {}),
+    answers: r.columns ? Object.values(CONTENT_TYPES) : [r.answers?.contentType ?? 'application/json'],
+    ...(r.answers?.status ? { status: r.answers.status } : {}),
+    action: r.action,
+  };
 }
 
 /** 401 without a valid token: nobody to write into the audit, the only answer not recorded. */
@@ -170,11 +206,15 @@ async function serve(deps: AppDeps, r: AnyReportRoute, req: Request, res: Respon
 }
 
 function record(deps: AppDeps, r: AnyReportRoute, principal: Principal, reply: Reply): Promise<void> {
-  return deps.audit.record({ actor: principal.actor, role: auditRole(principal), action: r.action, params: reply.audit, rows: reply.rows, exportSha256: reply.sha256 });
+  const params = { ...reply.audit, ...scopeAudit(principal.wabas) };
+  return deps.audit.record({ actor: principal.actor, role: auditRole(principal), action: r.action, params, rows: reply.rows, exportSha256: reply.sha256 });
 }
 
 async function answer(deps: AppDeps, r: AnyReportRoute, req: Request, res: Response, input: ParamInput): Promise<Reply> {
   if (!hasRole(input.principal, r.role)) throw new HttpError(403, `role ${auditRole(input.principal)} may not use this route`);
+  if (r.wabas === 'all') requireAllWabas(input.principal.wabas, `${r.method === 'post' ? 'POST' : 'GET'} ${r.path}`);
+  // A filter naming a WABA outside the scope is refused rather than answered empty.
+  requireInScope(input.principal.wabas, wabaIdsOf(input.query.waba_id));
   const format = r.columns ? (r.format ?? formatParam)(input.query) : undefined;
   const params = r.params ? r.params(input) : input.query;
   const out = await r.run({ deps, principal: input.principal, params, req, now: input.now });

@@ -1,11 +1,11 @@
 import { auditRole, type Principal } from '../../app/auth.ts';
 import { DASHBOARDS } from '../catalog.ts';
-import { mayView } from '../source.ts';
+import { mayView, scopeRefusal } from '../source.ts';
 import { esc, page, topBar } from './html.ts';
 
-/** `/dashboards`: the dashboards this principal's role may open, and nothing else. */
+/** `/dashboards`: the dashboards this principal's role and WABA scope may open, and nothing else. */
 export function indexPage(principal: Principal): string {
-  const visible = DASHBOARDS.filter((d) => mayView(d, principal));
+  const visible = DASHBOARDS.filter((d) => mayView(d, principal) && !scopeRefusal(d, principal.wabas, undefined));
   const cards = visible
     .map(
       (d) => `<li data-dashboard="${d.id}"><h2><a href="/dashboards/${d.id}">${esc(d.title)}</a></h2>

@@ -81,22 +81,23 @@ export async function loadFinance(ctx: SourceContext): Promise<FinanceData> {
   const current = months.at(-1)!;
   const today = deps.now().toISOString().slice(0, 10);
   const status: Unavailable = { unavailable: [] };
+  const scope = ctx.viewer.wabas;
   try {
     // One charges call per month, by day × category × market × phone: every range chart comes from it.
     const charges = await attempt(ctx, status, 'billing.charges', ['daily-by-category', 'cost-by-market', 'free-tier', 'forecast'], [] as ChargeRow[], async () => {
       const rows: ChargeRow[] = [];
-      for (const month of months) rows.push(...(await reports.charges({ month, waba: q.waba, groupBy: ['day', 'category', 'market', 'phone_number_id'] })));
+      for (const month of months) rows.push(...(await reports.charges({ scope, month, waba: q.waba, groupBy: ['day', 'category', 'market', 'phone_number_id'] })));
       return rows;
     });
     const forecastRows = await attempt(ctx, status, 'billing.forecast', ['forecast', 'free-tier'], [] as ForecastRow[], () =>
-      reports.forecast({ month: current, waba: q.waba, ...(q.to < today ? { asOf: q.to } : {}) }),
+      reports.forecast({ scope, month: current, waba: q.waba, ...(q.to < today ? { asOf: q.to } : {}) }),
     );
     const counts = await attempt(ctx, status, 'billing.conversations', ['volume-tier'], [] as Awaited<ReturnType<BillingReports['conversations']>>, () =>
-      reports.conversations({ month: current, waba: q.waba }),
+      reports.conversations({ scope, month: current, waba: q.waba }),
     );
     const reconciliation = await attempt(ctx, status, 'billing.reconciliation', ['reconciliation'], [] as Awaited<ReturnType<BillingReports['reconciliation']>>, async () => {
       const rows = [];
-      for (const month of months) rows.push(...(await reports.reconciliation({ month, waba: q.waba })));
+      for (const month of months) rows.push(...(await reports.reconciliation({ scope, month, waba: q.waba })));
       return rows;
     });
 

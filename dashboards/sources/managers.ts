@@ -42,7 +42,7 @@ async function sla(ctx: SourceContext, kind: ReportKind, extra: Record<string, s
   if (query.phone) q.phone_number_id = query.phone;
   if (query.team) q.team = query.team;
   try {
-    const params = parseReportParams(kind, q, slaSettings(ctx.deps.config.file), ctx.now);
+    const params = parseReportParams(kind, q, slaSettings(ctx.deps.config.file), ctx.now, ctx.viewer.wabas);
     return (await runReport(ctx.deps, kind, params, ctx.viewer.personal)).rows;
   } catch (e) {
     // Bad filters, and lists over sla.max_export_rows, are the viewer's to change.

@@ -11,6 +11,7 @@ import { FORECAST_COLUMNS } from './forecast-report.ts';
 import { dateParam, formatParam, groupByParam, monthParam } from './params.ts';
 import { RECONCILIATION_COLUMNS } from './reconciliation.ts';
 import { BillingRequestError, BillingReports } from './service.ts';
+import { cliScope, scopeAudit, ScopeError } from '../scope.ts';
 
 /**
  * CLI: `report conversations|charges|forecast|reconciliation`, `rate-card load|list`,
@@ -28,6 +29,7 @@ interface ReportOpts {
   groupBy?: string;
   asOf?: string;
   onlyDifferences?: boolean;
+  wabaScope?: string;
 }
 
 async function withReports<T>(open: Open, fn: (r: BillingReports, deps: AppDeps) => Promise<T>): Promise<T | undefined> {
@@ -35,7 +37,7 @@ async function withReports<T>(open: Open, fn: (r: BillingReports, deps: AppDeps)
   try {
     return await fn(new BillingReports(deps), deps);
   } catch (e) {
-    if (e instanceof BillingRequestError || e instanceof CsvError) {
+    if (e instanceof BillingRequestError || e instanceof CsvError || e instanceof ScopeError) {
       console.error(`error: ${e.message}`);
       if (e instanceof CsvError && e.problems.length > 1) for (const p of e.problems) console.error(`  ${p}`);
       process.exitCode = 2;
@@ -57,7 +59,7 @@ async function output(deps: AppDeps, opts: ReportOpts, rows: readonly object[], 
     actor: 'cli',
     role: 'system',
     action,
-    params: { month: opts.month, waba_id: opts.wabaId, format, group_by: opts.groupBy, as_of: opts.asOf },
+    params: { month: opts.month, waba_id: opts.wabaId, format, group_by: opts.groupBy, as_of: opts.asOf, ...scopeAudit(cliScope(opts.wabaScope)) },
     rows: rows.length,
     exportSha256: createHash('sha256').update(bytes).digest('hex'),
   });
@@ -68,35 +70,36 @@ const common = (c: Command) =>
     .option('--month <YYYY-MM>', 'local month of each WABA (default: the current one)')
     .option('--waba-id <id>', 'one WhatsApp Business Account')
     .option('--format <format>', 'csv | json | arrow | parquet', 'csv')
-    .option('--out <file>', 'write to a file instead of stdout');
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--waba-scope <ids>', "run on behalf of someone who may see only these WABAs (comma list): the report reads no other WABA's rows");
 
 export function billingCli(program: Command, open: Open): void {
   const report = program.commands.find((c) => c.name() === 'report') ?? program.command('report').description('run a report');
 
   common(report.command('conversations').description('conversations (CBP) and charged messages (PMP) by category, against the free tier'))
     .action((o: ReportOpts) => withReports(open, async (r, deps) => {
-      const rows = await r.conversations({ month: monthParam({ month: o.month }), waba: o.wabaId });
+      const rows = await r.conversations({ scope: cliScope(o.wabaScope), month: monthParam({ month: o.month }), waba: o.wabaId });
       await output(deps, o, rows, CONVERSATION_COLUMNS, 'billing.conversations');
     }));
 
   common(report.command('charges').description('charges by month, category, market and phone number'))
     .option('--group-by <dims>', 'category,market,phone_number_id,tier,day')
     .action((o: ReportOpts) => withReports(open, async (r, deps) => {
-      const rows = await r.charges({ month: monthParam({ month: o.month }), waba: o.wabaId, groupBy: groupByParam({ group_by: o.groupBy }) });
+      const rows = await r.charges({ scope: cliScope(o.wabaScope), month: monthParam({ month: o.month }), waba: o.wabaId, groupBy: groupByParam({ group_by: o.groupBy }) });
       await output(deps, o, rows, CHARGE_COLUMNS, 'billing.charges');
     }));
 
   common(report.command('forecast').description('month-end forecast with an interval and the free tier run-out date'))
     .option('--as-of <YYYY-MM-DD>', 'forecast as made at the start of this local date (default: now)')
     .action((o: ReportOpts) => withReports(open, async (r, deps) => {
-      const rows = await r.forecast({ month: monthParam({ month: o.month }), waba: o.wabaId, asOf: dateParam({ as_of: o.asOf }, 'as_of') });
+      const rows = await r.forecast({ scope: cliScope(o.wabaScope), month: monthParam({ month: o.month }), waba: o.wabaId, asOf: dateParam({ as_of: o.asOf }, 'as_of') });
       await output(deps, o, rows, FORECAST_COLUMNS, 'billing.forecast');
     }));
 
   common(report.command('reconciliation').description("Meta's imported analytics against our figures, per day and category"))
     .option('--only-differences', 'leave out the days and categories that match')
     .action((o: ReportOpts) => withReports(open, async (r, deps) => {
-      const rows = await r.reconciliation({ month: monthParam({ month: o.month }, true)!, waba: o.wabaId, onlyDifferences: o.onlyDifferences });
+      const rows = await r.reconciliation({ scope: cliScope(o.wabaScope), month: monthParam({ month: o.month }, true)!, waba: o.wabaId, onlyDifferences: o.onlyDifferences });
       await output(deps, o, rows, RECONCILIATION_COLUMNS, 'billing.reconciliation');
     }));
 
@@ -107,7 +110,7 @@ export function billingCli(program: Command, open: Open): void {
     .requiredOption('--currency <code>', 'e.g. USD')
     .requiredOption('--effective-from <YYYY-MM-DD>', 'first local date the card applies')
     .action((file: string, o: { currency: string; effectiveFrom: string }) => withReports(open, async (r, deps) => {
-      const loaded = await r.loadRateCard(readFileSync(file, 'utf8'), { currency: o.currency, effectiveFrom: o.effectiveFrom, sourceName: basename(file), loadedBy: 'cli' });
+      const loaded = await r.loadRateCard(readFileSync(file, 'utf8'), { currency: o.currency, effectiveFrom: o.effectiveFrom, sourceName: basename(file), loadedBy: 'cli', scope: 'all' });
       await deps.audit.record({ actor: 'cli', role: 'system', action: 'billing.rate_card_load', params: { currency: o.currency, effective_from: o.effectiveFrom, source_sha256: loaded.source_sha256 }, rows: loaded.entries });
       console.log(`loaded ${loaded.kind} card ${loaded.currency} from ${loaded.effective_from}: ${loaded.entries} prices, ${loaded.markets} markets`);
       for (const w of loaded.warnings) console.log(`warning: ${w}`);
@@ -130,7 +133,7 @@ export function billingCli(program: Command, open: Open): void {
     .description('import a saved pricing_analytics / conversation_analytics response (JSON)')
     .option('--waba-id <id>', 'when the response has no "id"')
     .action((file: string, o: { wabaId?: string }) => withReports(open, async (r, deps) => {
-      const result = await r.importAnalytics(JSON.parse(readFileSync(file, 'utf8')), o.wabaId, 'cli');
+      const result = await r.importAnalytics(JSON.parse(readFileSync(file, 'utf8')), o.wabaId, 'cli', 'all');
       await deps.audit.record({ actor: 'cli', role: 'system', action: 'billing.reconciliation_import', params: { import_id: result.import.import_id, waba_id: result.import.waba_id }, rows: result.rows.length });
       const differ = result.rows.filter((x) => x.status !== 'match').length;
       console.log(`imported ${result.import.points} ${result.import.source} points for ${result.import.waba_id} (${result.import.first_day} … ${result.import.last_day}); ${differ} of ${result.rows.length} day-category rows differ`);

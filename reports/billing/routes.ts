@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
 import { HttpError } from '../../app/http-error.ts';
 import { mountReports, route, type ReportRoute, type AnyReportRoute } from '../endpoint.ts';
@@ -38,6 +39,11 @@ async function uploaded<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+const WABA = z.string().optional().describe("one WABA id, within the caller's scope (403 otherwise); default every WABA of the scope");
+const MONTH = z.string().optional().describe("YYYY-MM, each WABA's local month; default the current one");
+const monthQuery = z.object({ month: MONTH, waba_id: WABA });
+const requiredMonth = z.object({ month: z.string().describe('YYYY-MM'), waba_id: WABA });
+
 const month = (q: Query, required = false) => ({ month: monthParam(q, required), waba: wabaParam(q) });
 
 /** A billing report: its format errors in billing's words. */
@@ -50,42 +56,52 @@ export function billingRoutes(deps: AppDeps): AnyReportRoute[] {
   return [
     report({
       path: '/api/reports/conversations', role: 'finance', action: 'billing.conversations', columns: CONVERSATION_COLUMNS,
+      summary: 'conversations and charged messages per category, against the free tier', query: monthQuery,
       params: ({ query }) => month(query), filename: (p) => `conversations-${current(p)}`,
-      run: async ({ params }) => ({ rows: await reports.conversations(params) }),
+      run: async ({ params, principal }) => ({ rows: await reports.conversations({ ...params, scope: principal.wabas }) }),
     }),
     report({
       path: '/api/reports/charges', role: 'finance', action: 'billing.charges', columns: CHARGE_COLUMNS,
+      summary: 'charges by the rate card in force', query: monthQuery.extend({ group_by: z.string().optional().describe('comma list of category, market, phone_number_id, tier, day; or none') }),
       params: ({ query }) => ({ ...month(query), groupBy: groupByParam(query) }), filename: (p) => `charges-${current(p)}`,
-      run: async ({ params }) => ({ rows: await reports.charges(params) }),
+      run: async ({ params, principal }) => ({ rows: await reports.charges({ ...params, scope: principal.wabas }) }),
     }),
     report({
       path: '/api/reports/forecast', role: 'finance', action: 'billing.forecast', columns: FORECAST_COLUMNS,
+      summary: 'month-end forecast with an interval, and the day the free tier runs out', query: monthQuery.extend({ as_of: z.string().optional().describe('YYYY-MM-DD: as made at the start of that local date') }),
       params: ({ query }) => ({ ...month(query), asOf: dateParam(query, 'as_of') }), filename: (p) => `forecast-${current(p)}`,
-      run: async ({ params }) => ({ rows: await reports.forecast(params) }),
+      run: async ({ params, principal }) => ({ rows: await reports.forecast({ ...params, scope: principal.wabas }) }),
     }),
     report({
       path: '/api/reports/forecast/accuracy', role: 'finance', action: 'billing.forecast_accuracy', columns: ACCURACY_COLUMNS,
+      summary: "each stored forecast snapshot against the month's actual figure", query: requiredMonth,
       params: ({ query }) => month(query, true) as { month: string; waba?: string }, filename: (p) => `forecast-accuracy-${p.month}`,
-      run: async ({ params }) => ({ rows: await reports.forecastAccuracy(params) }),
+      run: async ({ params, principal }) => ({ rows: await reports.forecastAccuracy({ ...params, scope: principal.wabas }) }),
     }),
     report({
       path: '/api/reports/reconciliation', role: 'finance', action: 'billing.reconciliation', columns: RECONCILIATION_COLUMNS,
+      summary: "Meta's imported analytics against our figures, per day and category", query: requiredMonth.extend({ only_differences: z.enum(['true', 'false']).optional() }),
       params: ({ query }) => ({ ...(month(query, true) as { month: string; waba?: string }), onlyDifferences: flagParam(query, 'only_differences') }),
       filename: (p) => `reconciliation-${p.month}`,
-      run: async ({ params }) => ({ rows: await reports.reconciliation(params) }),
+      run: async ({ params, principal }) => ({ rows: await reports.reconciliation({ ...params, scope: principal.wabas }) }),
     }),
     route({
       method: 'post', path: '/api/reports/reconciliation', role: 'finance', action: 'billing.reconciliation_import',
+      summary: "import a saved Graph API pricing or conversation analytics response", query: z.object({ waba_id: WABA }),
+      body: { contentType: 'application/json' }, answers: { status: 201 },
       params: ({ query }) => ({ waba: wabaParam(query) }),
       run: async ({ req, principal, params }) => {
         if (!req.is('application/json') || req.body === undefined) throw new BillingRequestError(400, 'send the saved Graph API response as application/json');
-        const result = await uploaded(() => reports.importAnalytics(req.body, params.waba, principal.actor));
+        const result = await uploaded(() => reports.importAnalytics(req.body, params.waba, principal.actor, principal.wabas));
         const audit = { import_id: result.import.import_id, source: result.import.source, waba_id: result.import.waba_id };
         return { json: result, status: 201, rows: result.rows.length, audit };
       },
     }),
     route({
-      method: 'post', path: '/api/billing/rate-cards', role: 'finance', action: 'billing.rate_card_load', before: [csvBody],
+      // A rate card prices every WABA of its currency.
+      method: 'post', path: '/api/billing/rate-cards', role: 'finance', action: 'billing.rate_card_load', wabas: 'all', before: [csvBody],
+      summary: 'load a rate card (CSV)', body: { contentType: 'text/csv' }, answers: { status: 201 },
+      query: z.object({ currency: z.string().describe('e.g. USD'), effective_from: z.string().describe('YYYY-MM-DD'), name: z.string().optional().describe('source file name') }),
       params: ({ query, body }) => {
         if (typeof body !== 'string' || body.trim() === '') throw new BillingRequestError(400, 'send the rate card as text/csv');
         const currency = currencyParam(query);
@@ -94,12 +110,12 @@ export function billingRoutes(deps: AppDeps): AnyReportRoute[] {
         return { csv: body, currency, effectiveFrom, sourceName: typeof query.name === 'string' ? query.name : 'upload.csv' };
       },
       run: async ({ principal, params: { csv, ...card } }) => {
-        const loaded = await uploaded(() => reports.loadRateCard(csv, { ...card, loadedBy: principal.actor }));
+        const loaded = await uploaded(() => reports.loadRateCard(csv, { ...card, loadedBy: principal.actor, scope: principal.wabas }));
         return { json: loaded, status: 201, rows: loaded.entries, audit: { source_sha256: loaded.source_sha256 } };
       },
     }),
     route({
-      path: '/api/billing/rate-cards', role: 'finance', action: 'billing.rate_cards',
+      path: '/api/billing/rate-cards', role: 'finance', action: 'billing.rate_cards', summary: 'the loaded rate cards',
       run: async () => {
         const rows = await reports.listRateCards();
         return { json: { rows }, rows: rows.length };

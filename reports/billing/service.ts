@@ -11,11 +11,20 @@ import { forecastRows, monthsNeeded, type ForecastOptions, type ForecastRow } fr
 import { listRateCards, loadRateCard, readRateBook, type LoadedCard } from './rate-cards.ts';
 import { parseMetaAnalytics, reconcile, type ReconciliationRow } from './reconciliation.ts';
 import { addMonths, isDate } from './zone.ts';
+import { scopeOf, wabaInScope, type WabaScopeInput } from '../../warehouse/scope.ts';
+import { requireAllWabas, requireInScope } from '../scope.ts';
 
 /**
  * The billing reports as operations shared by the HTTP routes and the CLI: parameters in (already
  * validated for shape), WABAs resolved, rows out. Reports read the rollup, never raw statuses.
+ * Every report takes the caller's WABA `scope`: its queries read no other WABA (a named WABA outside
+ * it is a 403), so totals and forecasts are computed from in-scope rows only.
  */
+
+/** The WABAs the caller may see (`'all'` for jobs and the operator's own CLI runs). */
+export interface Scoped {
+  scope: WabaScopeInput;
+}
 
 export class BillingRequestError extends HttpError {
   constructor(status: 400 | 404, message: string) {
@@ -45,16 +54,21 @@ export class BillingReports {
     return { historyDays: f.history_days, confidence: f.confidence, compareMonths: f.compare_months };
   }
 
-  /** The WABAs a request covers; a named WABA with neither configuration nor data is refused. */
-  async wabas(waba?: string): Promise<string[]> {
+  /**
+   * The WABAs a request covers, within the scope; a named WABA outside the scope is refused (403),
+   * one with neither configuration nor data too (404).
+   */
+  async wabas(scope: WabaScopeInput, waba?: string): Promise<string[]> {
     if (waba !== undefined && waba !== '') {
       if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(waba)) throw new BillingRequestError(400, 'waba_id must be a WhatsApp Business Account id');
+      requireInScope(scope, [waba]);
       const known = this.env.tenants.configured().includes(waba) || (await wabaSeen(this.env.wh, { waba }))[0]?.seen === true;
       if (!known) throw new BillingRequestError(404, `waba_id ${waba} is unknown: it is not configured and no webhook data names it`);
       return [waba];
     }
-    const seen = (await rolledUpWabas(this.env.wh, {})).map((r) => r.waba_id);
-    return [...new Set([...this.env.tenants.configured(), ...seen])].sort();
+    const seen = (await rolledUpWabas(this.env.wh, scopeOf(scope))).map((r) => r.waba_id);
+    const configured = this.env.tenants.configured().filter((w) => wabaInScope(scope, w));
+    return [...new Set([...configured, ...seen])].sort();
   }
 
   /** Each WABA's month: the one asked for, else the current month in the WABA's zone. */
@@ -81,21 +95,21 @@ export class BillingReports {
     return { book, currencyOf: (w) => t.of(w).currency, displayNumber: (w, p) => t.displayNumber(w, p) };
   }
 
-  async conversations(p: { month?: string; waba?: string }): Promise<ConversationCountRow[]> {
-    const wabas = await this.wabas(p.waba);
-    return conversationCounts(await this.ofMonths(wabas, p.month, (months) => monthCounts(this.env.wh, { months, waba: p.waba ?? '' })));
+  async conversations(p: Scoped & { month?: string; waba?: string }): Promise<ConversationCountRow[]> {
+    const wabas = await this.wabas(p.scope, p.waba);
+    return conversationCounts(await this.ofMonths(wabas, p.month, (months) => monthCounts(this.env.wh, { ...scopeOf(p.scope), months, waba: p.waba ?? '' })));
   }
 
-  async charges(p: { month?: string; waba?: string; groupBy?: ChargeDimension[] }): Promise<ChargeRow[]> {
-    const wabas = await this.wabas(p.waba);
+  async charges(p: Scoped & { month?: string; waba?: string; groupBy?: ChargeDimension[] }): Promise<ChargeRow[]> {
+    const wabas = await this.wabas(p.scope, p.waba);
     const byPhone = p.groupBy === undefined || p.groupBy.includes('phone_number_id');
-    const rows = await this.ofMonths(wabas, p.month, (months) => chargeInputs(this.env.wh, { months, waba: p.waba ?? '', by_phone: byPhone }));
+    const rows = await this.ofMonths(wabas, p.month, (months) => chargeInputs(this.env.wh, { ...scopeOf(p.scope), months, waba: p.waba ?? '', by_phone: byPhone }));
     return charges(rows, await this.chargeContext(wabas), p.groupBy);
   }
 
   /** Forecast per WABA: as of a local date (a snapshot at that midnight) or now (live, today counted). */
-  async forecast(p: { month?: string; waba?: string; asOf?: string }): Promise<ForecastRow[]> {
-    const wabas = await this.wabas(p.waba);
+  async forecast(p: Scoped & { month?: string; waba?: string; asOf?: string }): Promise<ForecastRow[]> {
+    const wabas = await this.wabas(p.scope, p.waba);
     const ctx = await this.chargeContext(wabas);
     const now = this.deps.now().getTime();
     const out: ForecastRow[] = [];
@@ -106,8 +120,9 @@ export class BillingReports {
     if (plans.length === 0) return out;
     const need = plans.map((x) => monthsNeeded(x.month, this.forecastOptions));
     const waba = p.waba ?? '';
-    const totals = await dailyTotals(this.env.wh, { months: [...new Set(need.flatMap((n) => n.daily))], waba });
-    const earlier = await monthTotals(this.env.wh, { months: [...new Set(need.flatMap((n) => n.compare))], waba });
+    const scope = scopeOf(p.scope);
+    const totals = await dailyTotals(this.env.wh, { ...scope, months: [...new Set(need.flatMap((n) => n.daily))], waba });
+    const earlier = await monthTotals(this.env.wh, { ...scope, months: [...new Set(need.flatMap((n) => n.compare))], waba });
     for (const plan of plans) {
       out.push(...forecastRows({ ...plan, includeToday: p.asOf === undefined, totals, earlier, charge: ctx, opts: this.forecastOptions }));
     }
@@ -117,9 +132,9 @@ export class BillingReports {
   /** The forecast of each WABA's local today, kept per date (the nightly snapshot; idempotent per day). */
   async snapshotForecasts(now: Date): Promise<number> {
     const rows: ForecastSnapshotRow[] = [];
-    for (const waba of await this.wabas()) {
+    for (const waba of await this.wabas('all')) {
       const asOf = this.env.tenants.calendarOf(waba).date(now.getTime());
-      for (const r of await this.forecast({ waba, asOf })) {
+      for (const r of await this.forecast({ scope: 'all', waba, asOf })) {
         rows.push({
           waba_id: r.waba_id, month: r.month, snapshot_date: asOf, pricing_model: r.pricing_model, category: r.category,
           actual_to_date: r.actual_to_date, forecast: r.forecast, low: r.low, high: r.high,
@@ -132,10 +147,10 @@ export class BillingReports {
   }
 
   /** Each snapshot of a month against the month's actual figure (final once the month is over). */
-  async forecastAccuracy(p: { month: string; waba?: string }): Promise<AccuracyRow[]> {
-    const wabas = await this.wabas(p.waba);
-    const snaps = await forecastSnapshots(this.env.wh, { month: p.month, waba: p.waba ?? '' });
-    const totals = await dailyTotals(this.env.wh, { months: [p.month], waba: p.waba ?? '' });
+  async forecastAccuracy(p: Scoped & { month: string; waba?: string }): Promise<AccuracyRow[]> {
+    const wabas = await this.wabas(p.scope, p.waba);
+    const snaps = await forecastSnapshots(this.env.wh, { ...scopeOf(p.scope), month: p.month, waba: p.waba ?? '' });
+    const totals = await dailyTotals(this.env.wh, { ...scopeOf(p.scope), months: [p.month], waba: p.waba ?? '' });
     const actual = new Map<string, number>();
     for (const t of totals) {
       for (const key of [`${t.waba_id}\0${t.pricing_model}\0${t.category}`, `${t.waba_id}\0*\0*`, `${t.waba_id}\0${t.pricing_model}\0*`]) {
@@ -159,12 +174,12 @@ export class BillingReports {
   }
 
   /** Stores a saved Meta analytics response and returns the comparison for the days it covers. */
-  async importAnalytics(json: unknown, wabaParam: string | undefined, actor: string) {
+  async importAnalytics(json: unknown, wabaParam: string | undefined, actor: string, scope: WabaScopeInput) {
     const parsed = parseMetaAnalytics(json);
     const waba = wabaParam || parsed.wabaId;
     if (!waba) throw new BillingRequestError(400, 'waba_id is required (the response has no "id")');
     if (parsed.wabaId && wabaParam && parsed.wabaId !== wabaParam) throw new BillingRequestError(400, `waba_id ${wabaParam} differs from the response's id ${parsed.wabaId}`);
-    await this.wabas(waba);
+    await this.wabas(scope, waba);
     const cal = this.env.tenants.calendarOf(waba);
     const importId = createHash('sha256').update(JSON.stringify(json)).digest('hex');
     const importedAt = Date.now();
@@ -179,19 +194,22 @@ export class BillingReports {
     const summary = { import_id: importId, waba_id: waba, source: parsed.source, points: parsed.points.length, first_day: days[0] ?? '', last_day: days[days.length - 1] ?? '', imported_by: actor };
     const months = [...new Set(days.map((d) => d.slice(0, 7)))];
     const rows: ReconciliationRow[] = [];
-    for (const month of months) rows.push(...(await this.reconciliation({ month, waba })).filter((r) => r.source === parsed.source));
+    for (const month of months) rows.push(...(await this.reconciliation({ scope, month, waba })).filter((r) => r.source === parsed.source));
     return { import: summary, rows };
   }
 
-  async reconciliation(p: { month: string; waba?: string; onlyDifferences?: boolean }): Promise<ReconciliationRow[]> {
-    const wabas = await this.wabas(p.waba);
-    const meta = await metaAnalyticsDays(this.env.wh, { from: `${p.month}-01`, to: `${addMonths(p.month, 1)}-01`, waba: p.waba ?? '' });
-    const rows = await this.ofMonths(wabas, p.month, (months) => dailyTotals(this.env.wh, { months, waba: p.waba ?? '' }));
+  async reconciliation(p: Scoped & { month: string; waba?: string; onlyDifferences?: boolean }): Promise<ReconciliationRow[]> {
+    const wabas = await this.wabas(p.scope, p.waba);
+    const scope = scopeOf(p.scope);
+    const meta = await metaAnalyticsDays(this.env.wh, { ...scope, from: `${p.month}-01`, to: `${addMonths(p.month, 1)}-01`, waba: p.waba ?? '' });
+    const rows = await this.ofMonths(wabas, p.month, (months) => dailyTotals(this.env.wh, { ...scope, months, waba: p.waba ?? '' }));
     const out = reconcile(meta.filter((m) => wabas.includes(m.waba_id)), rows, await this.chargeContext(wabas));
     return p.onlyDifferences ? out.filter((r) => r.status !== 'match') : out;
   }
 
-  async loadRateCard(text: string, p: { currency: string; effectiveFrom: string; sourceName: string; loadedBy: string }): Promise<LoadedCard> {
+  /** Rate cards price every WABA of their currency: loading one needs an all-WABA scope. */
+  async loadRateCard(text: string, p: Scoped & { currency: string; effectiveFrom: string; sourceName: string; loadedBy: string }): Promise<LoadedCard> {
+    requireAllWabas(p.scope, 'loading a rate card');
     if (!isDate(p.effectiveFrom)) throw new BillingRequestError(400, 'effective_from must be a date YYYY-MM-DD');
     return loadRateCard(this.env.wh, this.env.markets, text, p);
   }

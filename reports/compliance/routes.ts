@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
 import { auditWho, requireRole } from '../../app/auth.ts';
 import { HttpError } from '../../app/http-error.ts';
+import { documentRoutes } from '../../app/openapi.ts';
 import { mountReports, parseWith, route, type ParamInput, type ReportRoute, type AnyReportRoute } from '../endpoint.ts';
 import type { ColumnSpec } from '../format.ts';
 import { dateTimeSchema, instantSchema } from '../range.ts';
@@ -25,6 +26,11 @@ import { runAuditVerification } from './verify.ts';
  * The compliance API under /api/compliance, for the `privacy` role (and `admin`): a table of
  * routes served by the one report endpoint. Every call is in the access audit as
  * `compliance.<report>`, subjects as keyed hashes.
+ *
+ * Every route here needs an all-WABA scope (403 otherwise): a data subject's rights (export,
+ * portability, erasure, holds, consent) cover everything held on the person, whichever business
+ * they wrote to; the access audit, retention and inventory are about the whole store. A partial
+ * answer to a rights request would be a wrong one.
  */
 
 const BAD_SUBJECT = 'wa_id must be a phone number (6–15 digits, optionally with + and separators) or a business-scoped user id (CC.alphanumerics)';
@@ -36,6 +42,12 @@ function subjectOf(body: unknown): SubjectId {
 }
 
 const jurisdiction = z.enum(['gdpr', 'lgpd', 'both']).optional();
+const subject = z.object({ wa_id: z.string().describe('phone number or business-scoped user id') });
+const dsarBody = z.object({ request_id: z.string().optional(), jurisdiction }).passthrough();
+const erasureBody = z.object({ legal_ground: z.string().trim().min(1).max(300), request_id: z.string().optional(), jurisdiction }).passthrough();
+const holdBody = z.object({ reason: z.string().trim().min(1).max(500), legal_reference: z.string().max(300).default(''), review_at: dateTimeSchema.optional() }).passthrough();
+/** A JSON body naming a subject, for the OpenAPI document. */
+const bodyOf = (schema?: z.ZodObject) => ({ contentType: 'application/json', schema: schema ? subject.extend(schema.shape) : subject });
 
 /** from and to: ISO dates or date-times within the bounds; by default everything up to tomorrow. */
 const rangeSchema = z.object({ from: instantSchema.optional(), to: instantSchema.optional(), view: z.string().optional() });
@@ -76,12 +88,12 @@ const VERIFICATION_COLUMNS = columns(
 
 /** A report of the compliance module: `compliance.<name>`, exported as `<name>-<date>.<format>`. */
 function report<P = Record<string, unknown>>(path: string, name: string, r: Omit<ReportRoute<P>, 'path' | 'role' | 'action'>): ReportRoute<P> {
-  return route({ path, role: 'privacy', action: `compliance.${name}`, audit: () => ({}), filename: (_p, now) => `${name}-${now.toISOString().slice(0, 10)}`, ...r });
+  return route({ path, role: 'privacy', wabas: 'all', action: `compliance.${name}`, audit: () => ({}), filename: (_p, now) => `${name}-${now.toISOString().slice(0, 10)}`, ...r });
 }
 
 /** An operation on a subject or the store (POST): its own audit entry, refusals by the endpoint. */
 function operation<P>(path: string, name: string, r: Omit<ReportRoute<P>, 'path' | 'role' | 'action' | 'method'>): ReportRoute<P> {
-  return route({ method: 'post', path, role: 'privacy', action: `compliance.${name}`, audit: () => ({}), selfAudited: true, ...r });
+  return route({ method: 'post', path, role: 'privacy', wabas: 'all', action: `compliance.${name}`, audit: () => ({}), selfAudited: true, ...r });
 }
 
 export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
@@ -95,15 +107,15 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
     report('/api/compliance/holds', 'legal_holds', { columns: HOLD_COLUMNS, run: async () => ({ rows: await holdsReport(deps) }) }),
     report('/api/compliance/cross-border', 'cross_border', { columns: CROSS_BORDER_COLUMNS, run: async () => ({ rows: await crossBorder(wh, cfg()) }) }),
     report('/api/compliance/requests', 'rights_requests', {
-      columns: REGISTER_COLUMNS, params: rangeOf, audit: rangeAudit,
+      columns: REGISTER_COLUMNS, params: rangeOf, query: rangeSchema, audit: rangeAudit,
       run: async ({ params: { from, to } }) => ({ rows: await register(deps, from, to) }),
     }),
     report('/api/compliance/erasures', 'erasure_log', {
-      columns: ERASURE_COLUMNS, params: rangeOf, audit: rangeAudit,
+      columns: ERASURE_COLUMNS, params: rangeOf, query: rangeSchema, audit: rangeAudit,
       run: async ({ params: { from, to } }) => ({ rows: (await erasureRequests(wh, { from: chTime(from), to: chTime(to) })).map((r) => ({ ...r, hold_ids: r.hold_ids.join(' ') })) }),
     }),
     report('/api/compliance/consent', 'consent', {
-      params: rangeOf, audit: rangeAudit,
+      params: rangeOf, query: rangeSchema, audit: rangeAudit,
       columns: (p) => (p.view === 'status' ? CONSENT_STATUS_COLUMNS : CONSENT_LEDGER_COLUMNS),
       filename: (p, now) => `consent_${p.view === 'status' ? 'status' : 'ledger'}-${now.toISOString().slice(0, 10)}`,
       run: async ({ params: { from, to, view } }) =>
@@ -112,7 +124,7 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
           : { rows: hashed((await consentLedger(deps, from, to)).map((e) => ({ ...e, ts: new Date(e.ts).toISOString() }))) },
     }),
     report('/api/compliance/marketing', 'marketing', {
-      params: rangeOf, audit: rangeAudit, columns: VIOLATION_COLUMNS,
+      params: rangeOf, query: rangeSchema, audit: rangeAudit, columns: VIOLATION_COLUMNS,
       filename: (_p, now) => `marketing_violations-${now.toISOString().slice(0, 10)}`,
       run: async ({ params: { from, to, view } }) => {
         const { violations, summary } = await marketingReport(deps, from, to);
@@ -120,17 +132,18 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
       },
     }),
     report('/api/compliance/audit', 'access_audit', {
-      columns: AUDIT_COLUMNS, params: rangeOf, audit: rangeAudit,
+      columns: AUDIT_COLUMNS, params: rangeOf, query: rangeSchema, audit: rangeAudit,
       run: async ({ params: { from, to } }) => ({ rows: await auditEntries(wh, { from: chTime(from), to: chTime(to) }) }),
     }),
     report('/api/compliance/audit/verifications', 'audit_verifications', { columns: VERIFICATION_COLUMNS, run: async () => ({ rows: await auditVerifications(wh, {}) }) }),
     route({
-      path: '/api/compliance/audit/verify', role: 'privacy', action: 'compliance.audit_verify', selfAudited: true,
+      path: '/api/compliance/audit/verify', role: 'privacy', wabas: 'all', action: 'compliance.audit_verify', selfAudited: true,
       run: async ({ principal }) => ({ json: await runAuditVerification(deps, principal) }),
     }),
 
     operation('/api/compliance/dsar', 'dsar', {
-      params: ({ body }) => ({ subject: subjectOf(body), ...parseWith(z.object({ request_id: z.string().optional(), jurisdiction }).passthrough(), body ?? {}) }),
+      summary: "a data subject's access export (statement, JSONL/CSV, SHA-256 manifest) as a zip", body: bodyOf(dsarBody), answers: { contentType: 'application/zip' },
+      params: ({ body }) => ({ subject: subjectOf(body), ...parseWith(dsarBody, body ?? {}) }),
       run: async ({ principal, params }) => {
         const out = await buildAccessExport(deps, principal, { subject: params.subject, jurisdiction: params.jurisdiction, rightsRequestId: params.request_id });
         return {
@@ -140,6 +153,7 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
       },
     }),
     operation('/api/compliance/portability', 'portability', {
+      summary: "a data subject's portable copy (JSON)", body: bodyOf(),
       params: ({ body }) => subjectOf(body),
       run: async ({ principal, params }) => {
         const out = await buildPortability(deps, principal, params);
@@ -147,20 +161,20 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
       },
     }),
     operation('/api/compliance/erasure', 'erasure', {
-      params: ({ body }) => ({ subject: subjectOf(body), ...parseWith(z.object({ legal_ground: z.string().trim().min(1).max(300), request_id: z.string().optional(), jurisdiction }).passthrough(), body ?? {}) }),
+      summary: 'erase a data subject from every table, with per-table proof and a receipt', body: bodyOf(erasureBody),
+      params: ({ body }) => ({ subject: subjectOf(body), ...parseWith(erasureBody, body ?? {}) }),
       run: async ({ principal, params: p }) => ({ json: await eraseSubject(deps, principal, { subject: p.subject, legalGround: p.legal_ground, jurisdiction: p.jurisdiction, rightsRequestId: p.request_id }) }),
     }),
     operation('/api/compliance/holds', 'legal_hold', {
-      params: ({ body }) => ({
-        subject: subjectOf(body),
-        ...parseWith(z.object({ reason: z.string().trim().min(1).max(500), legal_reference: z.string().max(300).default(''), review_at: dateTimeSchema.optional() }).passthrough(), body ?? {}),
-      }),
+      summary: "place a legal hold on a subject's data (erasure refused while it stands)", body: bodyOf(holdBody), answers: { status: 201 },
+      params: ({ body }) => ({ subject: subjectOf(body), ...parseWith(holdBody, body ?? {}) }),
       run: async ({ principal, params: p }) => ({
         status: 201,
         json: await placeHold(deps, principal, { subject: p.subject, reason: p.reason, legal_reference: p.legal_reference, review_at: p.review_at ? new Date(p.review_at) : null }),
       }),
     }),
     operation('/api/compliance/holds/:hold_id/release', 'legal_hold', {
+      summary: 'release a legal hold',
       params: ({ path }) => String(path.hold_id),
       run: async ({ principal, params }) => {
         const out = await liftHold(deps, principal, params);
@@ -169,10 +183,12 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
       },
     }),
     operation('/api/compliance/consent', 'consent_record', {
+      summary: 'record an opt-in or opt-out', body: { contentType: 'application/json', schema: consentInputSchema }, answers: { status: 201 },
       params: ({ body }) => (subjectOf(body), parseWith(consentInputSchema, body ?? {})),
       run: async ({ principal, params }) => ({ status: 201, json: await recordConsent(deps, principal, params) }),
     }),
     operation('/api/compliance/requests', 'rights_request_open', {
+      summary: 'open a rights request (due date by jurisdiction)', body: { contentType: 'application/json' }, answers: { status: 201 },
       params: ({ body }) => ({
         subject: subjectOf(body),
         ...parseWith(z.object({ type: z.enum(REQUEST_TYPES), jurisdiction, received_at: dateTimeSchema.optional(), identity_verified_at: dateTimeSchema.optional() }).passthrough(), body ?? {}),
@@ -191,6 +207,7 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
       },
     }),
     operation('/api/compliance/requests/:request_id/extend', 'rights_request_extend', {
+      summary: "extend a rights request's due date", body: { contentType: 'application/json', schema: z.object({ reason: z.string() }) },
       params: ({ body, path }) => ({ id: String(path.request_id), ...parseWith(z.object({ reason: z.string().trim().min(1).max(500) }), body ?? {}) }),
       run: async ({ principal, params }) => {
         const out = await extendRequest(deps, await findRequest(deps, params.id), params.reason);
@@ -200,6 +217,7 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
       },
     }),
     operation('/api/compliance/retention/apply', 'retention_apply', {
+      summary: 'set the retention TTLs of the policy on every table',
       run: async ({ principal }) => {
         const out = await applyRetention(wh, cfg());
         await deps.audit.record({ ...auditWho(principal), action: 'compliance.retention_apply', params: { changed: out.changed, failed: out.failed.map((f) => f.table) } });
@@ -212,6 +230,7 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
 export function mountRoutes(router: Router, deps: AppDeps): void {
   mountReports(router, deps, complianceRoutes(deps));
   // A fixed document, not a report of stored data.
+  documentRoutes(router, [{ method: 'get', path: '/api/compliance/portability/schema', summary: 'the JSON Schema of the portability export', access: { roles: ['privacy'] }, answers: ['application/json'] }]);
   router.get('/api/compliance/portability/schema', requireRole(deps, 'privacy'), (_req, res) => {
     res.json(PORTABILITY_SCHEMA);
   });

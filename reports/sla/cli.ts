@@ -6,6 +6,7 @@ import { slaSettings } from './settings.ts';
 import { refreshWaits } from './job.ts';
 import { auditParams, ParamError, parseReportParams, REPORT_KINDS, type ReportKind } from './params.ts';
 import { runReport } from './report.ts';
+import { cliScope, scopeAudit, ScopeError } from '../scope.ts';
 
 /**
  * `wa-analytics report sla [--kind waits|aggregates|breaches|live] [--from --to --tz --format …]`:
@@ -37,7 +38,8 @@ export function addSlaCli(program: Command, open: Open): void {
     .command('sla')
     .description('response-time SLA report (waits, aggregates, breaches, live) to stdout')
     .option('--kind <kind>', `${REPORT_KINDS.join(' | ')}`, 'aggregates')
-    .option('--refresh', 'bring the stored waits up to date first (as the scheduled job does)');
+    .option('--refresh', 'bring the stored waits up to date first (as the scheduled job does)')
+    .option('--waba-scope <ids>', "run on behalf of someone who may see only these WABAs (comma list): the report reads no other WABA's rows");
   for (const [flag, , help] of OPTIONS) sla.option(flag, help);
   sla.action(async (opts: Record<string, string | boolean | undefined>) => {
     const kind = String(opts.kind) as ReportKind;
@@ -47,6 +49,7 @@ export function addSlaCli(program: Command, open: Open): void {
       const key = flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
       if (typeof opts[key] === 'string') query[param] = opts[key];
     }
+    const scope = cliScope(opts.wabaScope);
     const { deps, close } = await open();
     try {
       const settings = slaSettings(deps.config.file);
@@ -54,17 +57,17 @@ export function addSlaCli(program: Command, open: Open): void {
       let params;
       let answer;
       try {
-        params = parseReportParams(kind, query, settings, deps.now());
+        params = parseReportParams(kind, query, settings, deps.now(), scope);
         answer = await runReport(deps, kind, params, false);
       } catch (e) {
-        if (e instanceof ParamError) return fail(e.message);
+        if (e instanceof ParamError || e instanceof ScopeError) return fail(e.message);
         throw e;
       }
       const { rows, columns } = answer;
       const bytes = await encode(deps.warehouse, rows, columns, params.format);
       await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
       await deps.audit.record({
-        actor: 'cli', role: 'system', action: `sla.${kind}`, params: auditParams(params), rows: rows.length,
+        actor: 'cli', role: 'system', action: `sla.${kind}`, params: { ...auditParams(params), ...scopeAudit(scope) }, rows: rows.length,
         exportSha256: createHash('sha256').update(bytes).digest('hex'),
       });
     } finally {

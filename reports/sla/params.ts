@@ -1,8 +1,11 @@
 import { DateTime } from 'luxon';
+import { z } from 'zod';
 import { HttpError } from '../../app/http-error.ts';
 import { FORMATS, type ExportFormat } from '../format.ts';
 import { BOUNDS_TEXT, inBounds } from '../range.ts';
 import { DIMENSIONS, PERIODS, type Dimension, type Period, type WaitFilter } from '../../warehouse/queries/sla/reports.ts';
+import { scopeOf, type WabaScopeInput } from '../../warehouse/scope.ts';
+import { requireInScope } from '../scope.ts';
 import { isValidZone, zoneName } from './calendar.ts';
 import type { SlaSettings } from './config.ts';
 
@@ -36,10 +39,24 @@ export interface ReportParams extends WaitFilter {
   maxRows: number;
 }
 
-const KNOWN = new Set([
-  'from', 'to', 'tz', 'format', 'family', 'period', 'group_by', 'list',
-  'waba_id', 'phone_number_id', 'team', 'agent', 'responder', 'kind',
-]);
+/** The query parameters as the OpenAPI document describes them (parseReportParams checks them). */
+export const SLA_QUERY = z.object({
+  from: z.string().optional().describe('ISO date or date-time; default 30 days before to'),
+  to: z.string().optional().describe('ISO date (that whole day) or date-time; default now'),
+  tz: z.string().optional().describe("IANA zone for dates and periods; default the tenant's"),
+  family: z.enum(['human', 'any']).optional(),
+  period: z.enum(['day', 'week', 'month', 'none']).optional().describe('aggregates only'),
+  group_by: z.string().optional().describe('aggregates: comma list of waba_id, phone_number_id, agent, team, responder, kind, sla_policy, entry_point, hour_of_week'),
+  list: z.string().optional().describe('live: waiting_now, window_closing'),
+  waba_id: z.string().optional().describe("comma list of WABA ids, each within the caller's scope (403 otherwise)"),
+  phone_number_id: z.string().optional().describe('comma list'),
+  team: z.string().optional().describe('comma list'),
+  agent: z.string().optional().describe('comma list'),
+  responder: z.string().optional().describe('comma list of human, bot, automation, unknown'),
+  kind: z.string().optional().describe('comma list of first, next, reply_to_business'),
+});
+
+const KNOWN = new Set(['format', ...Object.keys(SLA_QUERY.shape)]);
 
 type Query = Record<string, unknown>;
 
@@ -81,10 +98,12 @@ export function parseBound(name: 'from' | 'to', value: string, tz: string, whole
   return (date && wholeDay ? dt.plus({ days: 1 }) : dt).toMillis();
 }
 
-export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSettings, now: Date): ReportParams {
+/** `scope`: the WABAs the caller may see; a `waba_id` outside it is a 403, and the queries read only it. */
+export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSettings, now: Date, scope: WabaScopeInput): ReportParams {
   const unknown = Object.keys(q).find((k) => !KNOWN.has(k));
   if (unknown) throw new ParamError(unknown.slice(0, 40), `unknown parameter; expected one of ${[...KNOWN].join(', ')}`);
   const waba_ids = list(q, 'waba_id');
+  requireInScope(scope, waba_ids);
   const asked = text(q, 'tz') || settings.zoneFor(waba_ids.length === 1 ? waba_ids[0] : undefined);
   if (!isValidZone(asked)) throw new ParamError('tz', `unknown time zone "${asked.slice(0, 60)}"; expected an IANA zone such as America/Sao_Paulo`);
   const tz = zoneName(asked);
@@ -99,6 +118,7 @@ export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSetti
   }
   const groupBy = list(q, 'group_by', Object.keys(DIMENSIONS)) as Dimension[];
   return {
+    ...scopeOf(scope),
     family: oneOf(q, 'family', ['human', 'any'], 'human'),
     from,
     to,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineInsert, defineQuery } from '../../query.ts';
+import { inScope, scopeParams } from '../../scope.ts';
 import { BILLING_FORECAST_SNAPSHOTS, type ForecastSnapshotRow } from '../../schema/billing.ts';
 
 export type { ForecastSnapshotRow };
@@ -18,9 +19,9 @@ export const forecastSnapshots = defineQuery({
   sql: `SELECT waba_id, toString(month) AS month, toString(snapshot_date) AS snapshot_date, pricing_model, category,
                actual_to_date, forecast, low, high, amount_to_date, amount_forecast, toString(currency) AS currency
         FROM {{db}}.billing_forecast_snapshots_v1 FINAL
-        WHERE month = {month:String} AND ({waba:String} = '' OR waba_id = {waba:String})
+        WHERE month = {month:String} AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()}
         ORDER BY waba_id, pricing_model, category, snapshot_date`,
-  params: z.object({ month: z.string(), waba: z.string().default('') }),
+  params: scopeParams.extend({ month: z.string(), waba: z.string().default('') }),
   row: z.object({
     waba_id: z.string(),
     month: z.string(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineInsert, defineQuery } from '../../query.ts';
+import { inScope, scopeParams } from '../../scope.ts';
 import { BILLING_META_ANALYTICS, type MetaAnalyticsRow } from '../../schema/billing.ts';
 
 export type { MetaAnalyticsRow };
@@ -13,12 +14,12 @@ export const metaAnalyticsDays = defineQuery({
           SELECT waba_id, source AS src, day AS d, category AS cat,
                  sum(volume) AS volume, if(countIf(cost IS NOT NULL) = 0, NULL, sum(cost)) AS cost
           FROM {{db}}.billing_meta_analytics_v1 FINAL
-          WHERE day >= {from:Date} AND day < {to:Date} AND ({waba:String} = '' OR waba_id = {waba:String})
+          WHERE day >= {from:Date} AND day < {to:Date} AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()}
             AND (waba_id, source, day, imported_at) IN (
               SELECT waba_id, source, day, max(imported_at) FROM {{db}}.billing_meta_analytics_v1
               WHERE day >= {from:Date} AND day < {to:Date} AND ({waba:String} = '' OR waba_id = {waba:String})
               GROUP BY waba_id, source, day)
           GROUP BY waba_id, src, d, cat)`,
-  params: z.object({ from: z.string(), to: z.string(), waba: z.string().default('') }),
+  params: scopeParams.extend({ from: z.string(), to: z.string(), waba: z.string().default('') }),
   row: z.object({ waba_id: z.string(), source: z.string(), day: z.string(), category: z.string(), volume: z.coerce.number(), cost: z.coerce.number().nullable() }),
 });

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { defineQuery } from '../../query.ts';
+import { inScope, scopeParams } from '../../scope.ts';
 
-/** What the billing reports read: the daily rollup (newest version of each period) and a few lookups. */
+/**
+ * What the billing reports read: the daily rollup (newest version of each period) and a few lookups.
+ * Every read of WABA rows takes the caller's scope (warehouse/scope.ts).
+ */
 
 const num = z.coerce.number();
 
@@ -32,9 +36,9 @@ export const dailyTotals = defineQuery({
   sql: `SELECT waba_id, toString(month) AS month, toString(day) AS day, toString(kind) AS kind, pricing_model, category, market, tier,
                sum(count) AS count, sum(billable_count) AS billable_count, sum(free_count) AS free_count, sum(free_tier_used) AS free_tier_used
         FROM {{db}}.billing_daily_v1 FINAL
-        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND kind != '' AND ${NEWEST}
+        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()} AND kind != '' AND ${NEWEST}
         GROUP BY waba_id, month, day, kind, pricing_model, category, market, tier`,
-  params: z.object({ months: z.array(z.string()), waba: z.string().default('') }),
+  params: scopeParams.extend({ months: z.array(z.string()), waba: z.string().default('') }),
   row: dailyTotalSchema,
 });
 
@@ -65,9 +69,9 @@ export const monthCounts = defineQuery({
                sum(count) AS count, sum(billable_count) AS billable_count, sum(free_count) AS free_count,
                sum(free_tier_used) AS free_tier_used, argMaxIf(tier, day, tier != '') AS volume_tier
         FROM {{db}}.billing_daily_v1 FINAL
-        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND kind != '' AND ${NEWEST}
+        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()} AND kind != '' AND ${NEWEST}
         GROUP BY waba_id, month, kind, pricing_model, category, market_, type_`,
-  params: z.object({ months: z.array(z.string()), waba: z.string().default('') }),
+  params: scopeParams.extend({ months: z.array(z.string()), waba: z.string().default('') }),
   row: z.object({ market_: z.string(), type_: z.string() }).passthrough().transform(({ market_, type_, ...r }) => monthCountSchema.parse({ ...r, market: market_, type: type_ })),
 });
 
@@ -93,9 +97,9 @@ export const chargeInputs = defineQuery({
                if({by_phone:Bool}, phone_number_id, '') AS phone, tier,
                sum(count) AS count, sum(billable_count) AS billable_count, sum(free_count) AS free_count
         FROM {{db}}.billing_daily_v1 FINAL
-        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND kind != '' AND ${NEWEST}
+        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()} AND kind != '' AND ${NEWEST}
         GROUP BY waba_id, month, day, pricing_model, category, market, phone, tier`,
-  params: z.object({ months: z.array(z.string()), waba: z.string().default(''), by_phone: z.boolean() }),
+  params: scopeParams.extend({ months: z.array(z.string()), waba: z.string().default(''), by_phone: z.boolean() }),
   row: z.object({ phone: z.string() }).passthrough().transform(({ phone, ...r }) => chargeRowSchema.parse({ ...r, phone_number_id: phone })),
 });
 
@@ -107,9 +111,9 @@ export const monthTotals = defineQuery({
   name: 'billing.report.month_totals',
   sql: `SELECT waba_id, toString(month) AS month, pricing_model, category, sum(count) AS count
         FROM {{db}}.billing_daily_v1 FINAL
-        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND kind != '' AND ${NEWEST}
+        WHERE month IN {months:Array(String)} AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()} AND kind != '' AND ${NEWEST}
         GROUP BY waba_id, month, pricing_model, category`,
-  params: z.object({ months: z.array(z.string()), waba: z.string().default('') }),
+  params: scopeParams.extend({ months: z.array(z.string()), waba: z.string().default('') }),
   row: monthTotalSchema,
 });
 
@@ -126,7 +130,7 @@ export const wabaSeen = defineQuery({
 
 export const rolledUpWabas = defineQuery({
   name: 'billing.report.wabas',
-  sql: `SELECT DISTINCT waba_id FROM {{db}}.billing_daily_v1 ORDER BY waba_id`,
-  params: z.object({}),
+  sql: `SELECT DISTINCT waba_id FROM {{db}}.billing_daily_v1 WHERE ${inScope()} ORDER BY waba_id`,
+  params: scopeParams,
   row: z.object({ waba_id: z.string() }),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { SLA_WAITS } from '../../schema/sla.ts';
+import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
 
 /**
  * The SLA reports' reads of `sla_waits_v1` (never of the event tables). What depends on the clock is
@@ -10,7 +11,7 @@ import { SLA_WAITS } from '../../schema/sla.ts';
  * as a query parameter. FINAL may work partition by partition: a wait's month never changes.
  */
 
-export interface WaitFilter {
+export interface WaitFilter extends ScopeParams {
   family: string;
   /** Range on started_at, epoch ms, [from, to). */
   from: number;
@@ -50,6 +51,7 @@ export type Dimension = keyof typeof DIMENSIONS;
 const has = (param: string, column: string) => `(empty({${param}:Array(String)}) OR has({${param}:Array(String)}, ${column}))`;
 
 const FILTERS = [
+  inScope(),
   has('waba_ids', 'waba_id'),
   has('phone_number_ids', 'phone_number_id'),
   has('agents', 'agent'),
@@ -98,7 +100,7 @@ export type StoredWaitRow = z.infer<typeof waitRow>;
 /** Rows of the reports: compact JSON on the wire (half the bytes of keyed rows for large exports). */
 const READ = { format: 'compact', settings: { do_not_merge_across_partitions_select_final: 1 } } as const;
 
-const waitParams = z.object({
+const waitParams = scopeParams.extend({
   family: z.string(),
   from: z.number(),
   to: z.number(),
