@@ -13,6 +13,8 @@ import { createIngestMetrics } from '../ingest/metrics.ts';
 import { openIngest, type IngestPipeline } from '../ingest/pipeline.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
 import { createAccessAudit } from './audit.ts';
+import { createAnchorPublisher } from './audit-anchor.ts';
+import { auditKey as createAuditKey } from './audit-key.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
 import { createJobMetrics, startScheduler } from '../reports/scheduler.ts';
 import { createFollowDispatcher } from '../reports/follow.ts';
@@ -30,11 +32,16 @@ export interface Service {
 
 /** Builds everything a running service has, given an open warehouse (tests share one per process). */
 export async function buildDeps(config: Config, warehouse: Warehouse, log: Logger, now: () => Date = () => new Date()): Promise<{ deps: AppDeps; modules: ServiceModule[] }> {
+  const auditKey = createAuditKey(config.audit.key);
+  if (config.audit.keyGeneratedAt) log.warn({ key_file: config.audit.keyGeneratedAt }, 'access audit key generated: keep a copy apart from the data (without it the audit cannot be verified)');
+  const auditAnchors = createAnchorPublisher(warehouse, config.audit, auditKey, log.child({ component: 'audit-anchor' }));
   const deps: AppDeps = {
     config,
     warehouse,
     log,
-    audit: createAccessAudit(warehouse, config.instanceId),
+    audit: createAccessAudit(warehouse, config.instanceId, { key: auditKey, anchors: auditAnchors }),
+    auditKey,
+    auditAnchors,
     pseudonyms: createPseudonymizer(config.piiKey),
     now,
   };

@@ -1,4 +1,4 @@
-import { verifyAuditChains, type AuditVerdict } from '../../app/audit-verify.ts';
+import { collectAnchors, verifyAuditChains, type AuditVerdict } from '../../app/audit-verify.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
 import { consentLedger, marketingReport } from '../../reports/compliance/consent.ts';
 import { retentionStatus, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
@@ -71,7 +71,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
     auditEntries(deps.warehouse, { from: chTime(from), to: chTime(to) }),
   );
   const chain = await attempt(ctx, status, 'compliance.audit_verify', ['audit-chain'], { ok: true, entries: 0, anchorsChecked: 0, chains: [] } as AuditVerdict, () =>
-    verifyAuditChains(deps.warehouse),
+    collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit).then((anchors) => verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors })),
   );
 
   const brokenChain = chain.chains.find((c) => !c.ok);
