@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingConfigSchema, Tenants } from '../../reports/billing/config.ts';
 import type { BillingEnv } from '../../reports/billing/facts-job.ts';
 import { followFacts } from '../../reports/billing/follow.ts';
+import { createPseudonymizer } from '../../app/pseudonym.ts';
 import { loadMarketMatcher } from '../../reports/billing/markets.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { storeBatch } from '../helpers/batches.ts';
@@ -26,7 +27,7 @@ let received = Date.parse('2025-10-02T00:00:00Z');
 beforeAll(async () => {
   wh = await openTestWarehouse();
   await truncateAll(wh);
-  env = { wh, tenants: new Tenants([]), markets: loadMarketMatcher(), cfg: billingConfigSchema.parse({}) };
+  env = { wh, tenants: new Tenants([]), markets: loadMarketMatcher(), cfg: billingConfigSchema.parse({}), messageKey: createPseudonymizer('test-pii-key').message };
 });
 afterAll(async () => {
   await wh?.close();
