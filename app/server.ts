@@ -16,6 +16,7 @@ import { createAccessAudit } from './audit.ts';
 import { createAnchorPublisher } from './audit-anchor.ts';
 import { auditKey as createAuditKey } from './audit-key.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
+import { registerRetentionMetrics } from '../reports/compliance/arrivals.ts';
 import { createJobMetrics, startScheduler } from '../reports/scheduler.ts';
 import { createFollowDispatcher } from '../reports/follow.ts';
 
@@ -80,6 +81,7 @@ export async function startService(
   for (const m of modules) await m.start?.(deps);
   const metrics = createIngestMetrics();
   registerWarehouseMetrics(metrics.registry);
+  registerRetentionMetrics(metrics.registry);
   const suppression = subjectScreen(warehouse, deps.pseudonyms, log);
   // Reports follow the loads: each stored batch updates the derived tables of what it touched.
   const followers = createFollowDispatcher(modules.flatMap((m) => m.followers?.(deps) ?? []), log.child({ component: 'follow' }), { registry: metrics.registry });

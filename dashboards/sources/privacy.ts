@@ -31,6 +31,7 @@ export function retentionRow(r: RetentionStatusRow, now: Date): RetentionRow {
     oldest_age_days: Number.isFinite(oldest) ? Math.max(0, Math.round(((now.getTime() - oldest) / DAY_MS) * 10) / 10) : null,
     rows_total: r.rows_total,
     rows_past_policy: r.rows_past_policy,
+    rows_dropped_on_arrival: r.rows_dropped_on_arrival,
     status: r.status,
   };
 }
