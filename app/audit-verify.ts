@@ -1,18 +1,13 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { AccessAudit } from './deps.ts';
 import { GENESIS, entryHash, type ChainHead, type ProcessAudit } from './audit.ts';
+import { isValidAnchor, readAnchorFile, storedAnchors, type AnchorPublisher, type AuditAnchor } from './audit-anchor.ts';
+import type { AuditKey } from './audit-key.ts';
 import type { Warehouse } from '../warehouse/client.ts';
-import { auditAnchors, auditEntriesAfter, auditHeads, insertAuditAnchors, type AuditRow } from '../warehouse/queries/audit.ts';
+import { auditEntriesAfter, auditHeads, type AuditRow } from '../warehouse/queries/audit.ts';
 
-export const VERIFIER_VERSION = 'sha256-chains/3';
+export type { AuditAnchor } from './audit-anchor.ts';
 
-export interface AuditAnchor {
-  writer: string;
-  seq: number;
-  entry_hash: string;
-  location: string;
-}
+export const VERIFIER_VERSION = 'hmac-sha256-chains/4';
 
 export interface ChainVerdict {
   writer: string;
@@ -38,17 +33,25 @@ export interface AuditVerdict {
  * Recomputes one writer's chain from its first entry, fed its entries in sequence order, and names
  * the first entry that does not fit; then checks every anchor of that chain (a head published
  * earlier) is still in it with the same hash, which is how removing the latest entries, or
- * rewriting the chain from some point on, is detected.
+ * rewriting the chain from some point on, is detected. Keyed entries need the audit key to be
+ * recomputed; unkeyed ones are accepted only up to the sealed end of the legacy segment.
  */
 class ChainWalk {
   private prevHash = GENESIS;
   private expectedSeq = 1;
   private count = 0;
+  private keyedSeen = false;
   private broken: ChainVerdict['firstBroken'];
   private readonly wanted: Set<number>;
   private readonly seen = new Map<number, string>();
 
-  constructor(readonly writer: string, private readonly anchors: readonly AuditAnchor[]) {
+  constructor(
+    readonly writer: string,
+    private readonly anchors: readonly AuditAnchor[],
+    private readonly key: AuditKey,
+    /** The last unkeyed entry the legacy seal accepts (0: none). */
+    private readonly sealedSeq: number,
+  ) {
     this.wanted = new Set(anchors.map((a) => a.seq));
   }
 
@@ -58,11 +61,25 @@ class ChainWalk {
     if (r.seq < this.expectedSeq) this.broken = { seq: r.seq, reason: `entry ${r.seq} appears more than once` };
     else if (r.seq !== this.expectedSeq) this.broken = { seq: this.expectedSeq, reason: `entry ${this.expectedSeq} is missing` };
     else if (r.prev_hash !== this.prevHash) this.broken = { seq: r.seq, reason: 'previous hash does not match' };
-    else if (entryHash(r) !== r.entry_hash) this.broken = { seq: r.seq, reason: 'content does not match its hash' };
+    else this.broken = this.keyCheck(r);
     if (this.broken) return;
     if (this.wanted.has(r.seq)) this.seen.set(r.seq, r.entry_hash);
     this.prevHash = r.entry_hash;
     this.expectedSeq++;
+  }
+
+  private keyCheck(r: AuditRow): ChainVerdict['firstBroken'] {
+    if (r.key_id === '') {
+      if (this.keyedSeen || r.seq > this.sealedSeq) return { seq: r.seq, reason: `entry ${r.seq} is not keyed and not in the sealed legacy segment` };
+    } else if (r.key_id !== this.key.id) {
+      return { seq: r.seq, reason: `entry ${r.seq} is keyed with another key (${r.key_id})` };
+    } else this.keyedSeen = true;
+    return entryHash(r, this.key) === r.entry_hash ? undefined : { seq: r.seq, reason: 'content does not match its hash' };
+  }
+
+  /** An anchor whose MAC does not verify: someone wrote it without the key. */
+  forged(a: AuditAnchor): void {
+    if (!this.broken || this.broken.seq > a.seq) this.broken = { seq: a.seq, reason: `the anchor of entry ${a.seq} in ${a.location} does not carry a valid MAC (rewritten or forged)` };
   }
 
   verdict(): ChainVerdict {
@@ -74,7 +91,9 @@ class ChainWalk {
       checked++;
       const hash = this.seen.get(a.seq);
       if (hash === undefined) {
-        broken = { seq: (head?.seq ?? 0) + 1, reason: `entries ${(head?.seq ?? 0) + 1}–${a.seq} were removed (anchored in ${a.location})` };
+        // Name the whole missing run up to the newest anchor past the head.
+        const last = this.anchors.reduce((m, x) => (x.seq > m.seq ? x : m), a);
+        broken = { seq: (head?.seq ?? 0) + 1, reason: `entries ${(head?.seq ?? 0) + 1}–${last.seq} were removed (anchored in ${last.location})` };
       } else if (hash !== a.entry_hash) {
         broken = { seq: a.seq, reason: `entry ${a.seq} differs from the hash anchored in ${a.location}` };
       }
@@ -90,15 +109,20 @@ class ChainWalk {
 
 /**
  * Verifies the chain of every writer that has entries or anchors, each on its own, in one pass over
- * the audit in (writer, seq) order, page by page.
+ * the audit in (writer, seq) order, page by page. Anchors carrying a MAC must verify under the key;
+ * anchors from before the audit was keyed (no MAC) are still checked: they can only raise alarms.
  */
-export async function verifyAuditChains(wh: Warehouse, opts: { anchors?: readonly AuditAnchor[]; pageSize?: number } = {}): Promise<AuditVerdict> {
+export async function verifyAuditChains(wh: Warehouse, opts: { key: AuditKey; anchors?: readonly AuditAnchor[]; pageSize?: number }): Promise<AuditVerdict> {
   const pageSize = opts.pageSize ?? 50_000;
-  const anchors = [...(opts.anchors ?? [])].sort((a, b) => a.seq - b.seq);
+  const all = [...(opts.anchors ?? [])].sort((a, b) => a.seq - b.seq);
+  const forged = all.filter((a) => a.mac !== '' && !isValidAnchor(a, opts.key));
+  const anchors = all.filter((a) => !forged.includes(a) && a.kind !== 'sealed');
+  const sealedSeq = new Map<string, number>();
+  for (const a of anchors) if (a.kind === 'seal' && a.mac !== '') sealedSeq.set(a.writer, Math.max(sealedSeq.get(a.writer) ?? 0, a.seq));
   const walks = new Map<string, ChainWalk>();
   const walkOf = (writer: string) => {
     let w = walks.get(writer);
-    if (!w) walks.set(writer, (w = new ChainWalk(writer, anchors.filter((a) => a.writer === writer))));
+    if (!w) walks.set(writer, (w = new ChainWalk(writer, anchors.filter((a) => a.writer === writer), opts.key, sealedSeq.get(writer) ?? 0)));
     return w;
   };
   let after: { writer: string; seq: number } | undefined;
@@ -110,6 +134,7 @@ export async function verifyAuditChains(wh: Warehouse, opts: { anchors?: readonl
     after = { writer: last.writer, seq: last.seq };
   }
   for (const a of anchors) walkOf(a.writer);
+  for (const a of forged) walkOf(a.writer).forged(a);
   const chains = [...walks.values()].sort((a, b) => (a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : 0)).map((w) => w.verdict());
   return {
     ok: chains.every((c) => c.ok),
@@ -120,39 +145,23 @@ export async function verifyAuditChains(wh: Warehouse, opts: { anchors?: readonl
 }
 
 /** One writer's chain (an empty verdict when it has neither entries nor anchors). */
-export async function verifyAuditChain(wh: Warehouse, writer: string, anchors: readonly AuditAnchor[] = []): Promise<ChainVerdict> {
-  const all = await verifyAuditChains(wh, { anchors: anchors.filter((a) => a.writer === writer) });
+export async function verifyAuditChain(wh: Warehouse, key: AuditKey, writer: string, anchors: readonly AuditAnchor[] = []): Promise<ChainVerdict> {
+  const all = await verifyAuditChains(wh, { key, anchors: anchors.filter((a) => a.writer === writer) });
   return all.chains.find((c) => c.writer === writer) ?? { writer, ok: true, entries: 0, anchorsChecked: 0 };
 }
 
-/** Anchors from the warehouse table, the anchor file (if configured) and this process's head. */
-export async function collectAnchors(wh: Warehouse, anchorFile?: string, audit?: AccessAudit): Promise<AuditAnchor[]> {
-  const out: AuditAnchor[] = (await auditAnchors(wh, {})).map((a) => ({ writer: a.writer, seq: a.seq, entry_hash: a.entry_hash, location: 'audit_anchors_v1' }));
-  if (anchorFile && existsSync(anchorFile)) {
-    for (const line of readFileSync(anchorFile, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const a = JSON.parse(line) as { writer?: unknown; seq?: unknown; entry_hash?: unknown };
-        // Lines written before chains had writers belong to the chain of writer ''.
-        const writer = typeof a.writer === 'string' ? a.writer : '';
-        if (typeof a.seq === 'number' && typeof a.entry_hash === 'string') out.push({ writer, seq: a.seq, entry_hash: a.entry_hash, location: 'anchor file' });
-      } catch {
-        // A torn last line (crash while appending) carries no anchor.
-      }
-    }
-  }
+/** Anchors from the warehouse table, the anchor files (configured, and any older one) and this process's head. */
+export async function collectAnchors(wh: Warehouse, anchorFiles: readonly (string | undefined)[] = [], audit?: AccessAudit): Promise<AuditAnchor[]> {
+  const out = await storedAnchors(wh);
+  for (const file of new Set(anchorFiles.filter((f): f is string => !!f))) out.push(...readAnchorFile(file));
   const head = audit && 'head' in audit ? (audit as ProcessAudit).head() : undefined;
-  if (head) out.push({ writer: head.writer, seq: head.seq, entry_hash: head.hash, location: 'the running service' });
+  if (head) out.push({ kind: 'head', writer: head.writer, seq: head.seq, entry_hash: head.hash, key_id: '', mac: '', location: 'the running service' });
   return out;
 }
 
-/** Publishes the head of every chain: rows in audit_anchors_v1 and, when configured, lines in a file. */
-export async function anchorAuditHeads(wh: Warehouse, anchorFile: string | undefined, now: Date): Promise<ChainHead[]> {
-  const heads = (await auditHeads(wh, {})).map((h) => ({ writer: h.writer, seq: h.head_seq, entry_hash: h.entry_hash }));
-  await insertAuditAnchors(wh, heads.map((h) => ({ writer: h.writer, seq: h.seq, entry_hash: h.entry_hash, anchored_at: now.getTime() })));
-  if (anchorFile && heads.length) {
-    mkdirSync(dirname(anchorFile), { recursive: true });
-    appendFileSync(anchorFile, heads.map((h) => JSON.stringify({ writer: h.writer, seq: h.seq, entry_hash: h.entry_hash, anchored_at: now.toISOString() }) + '\n').join(''));
-  }
-  return heads.map((h) => ({ writer: h.writer, seq: h.seq, hash: h.entry_hash }));
+/** Publishes the head of every chain (file, table and webhook, as every write burst does). */
+export async function anchorAuditHeads(wh: Warehouse, anchors: AnchorPublisher, now: Date): Promise<ChainHead[]> {
+  const heads = await auditHeads(wh, {});
+  await anchors.publish(heads.map((h) => ({ kind: 'head' as const, writer: h.writer, seq: h.head_seq, entry_hash: h.entry_hash })), now);
+  return heads.map((h) => ({ writer: h.writer, seq: h.head_seq, hash: h.entry_hash }));
 }

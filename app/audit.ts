@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { AccessAudit, AuditEntry } from './deps.ts';
+import { sha256Hex, type AuditKey } from './audit-key.ts';
+import type { AnchorPublisher } from './audit-anchor.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { appendAuditRow, lastAuditEntry, type AuditRow } from '../warehouse/queries/audit.ts';
 
@@ -13,13 +14,18 @@ export const GENESIS = '0'.repeat(64);
 
 /**
  * The hash of an entry covers its content and the previous hash, so any edit breaks the chain. It
- * covers the writer too, so an entry cannot be moved to another chain; entries of the chain written
- * before chains had writers (writer '') keep the hash they were written with.
+ * covers the writer too, so an entry cannot be moved to another chain. A keyed entry (key_id set) is
+ * an HMAC under the audit key, which the warehouse never holds: rewriting an entry and recomputing
+ * the chain needs that key. Unkeyed entries (the legacy segment) keep the hash they were written
+ * with, and those of the chain written before chains had writers (writer '') leave the writer out.
  */
-export function entryHash(e: Omit<AuditRow, 'entry_hash' | 'at'> & { at: string }): string {
+export function entryHash(e: Omit<AuditRow, 'entry_hash' | 'at' | 'key_id'> & { at: string; key_id?: string }, key?: AuditKey): string {
   const content = [e.seq, e.at, e.actor, e.role, e.action, e.params_json, e.rows_returned, e.export_sha256, e.prev_hash];
-  const canonical = JSON.stringify(e.writer === '' ? content : [e.writer, ...content]);
-  return createHash('sha256').update(canonical).digest('hex');
+  if (e.key_id) {
+    if (!key || key.id !== e.key_id) throw new Error(`audit entry ${e.seq} is keyed with key ${e.key_id}, not the configured one`);
+    return key.mac(JSON.stringify(['keyed', e.key_id, e.writer, ...content]));
+  }
+  return sha256Hex(JSON.stringify(e.writer === '' ? content : [e.writer, ...content]));
 }
 
 /** ClickHouse prints DateTime64(3,'UTC') as `YYYY-MM-DD hh:mm:ss.mmm`; hash that same text. */
@@ -36,23 +42,42 @@ export interface ChainHead {
 export interface ProcessAudit extends AccessAudit {
   /** The last entry this process appended: an anchor no one can remove from the warehouse. */
   head(): ChainHead | undefined;
+  /** Seals the unkeyed legacy segment once (before the first keyed entry); verification awaits it. */
+  ready(): Promise<void>;
+}
+
+export interface AuditWriterOptions {
+  key: AuditKey;
+  /** Where the head of every write burst is anchored outside the warehouse. */
+  anchors?: AnchorPublisher;
 }
 
 /**
- * Appends to the chain of `writer`, serialised in this process so each entry links to the one
- * before. The head is read from the warehouse before every append, so a restart under the same
+ * Appends keyed entries to the chain of `writer`, serialised in this process so each entry links to
+ * the one before; when the queue empties (the end of a write burst) the head is anchored, so the
+ * newest entries cannot be removed unnoticed. The head is read from the warehouse before every append, so a restart under the same
  * writer id continues its chain; if the warehouse's head is behind what this process wrote
  * (entries were removed), the chain goes on from the process's own head and the gap stays visible
  * to the verifier. Two live processes must not share a writer id (`INSTANCE_ID`).
  */
-export function createAccessAudit(wh: Warehouse, writer: string): ProcessAudit {
+export function createAccessAudit(wh: Warehouse, writer: string, opts: AuditWriterOptions): ProcessAudit {
   if (writer === '') throw new Error('an audit writer needs a non-empty id');
+  const { key, anchors } = opts;
   let written: ChainHead | undefined;
   let tail: Promise<unknown> = Promise.resolve();
+  let queued = 0;
+  let sealed: Promise<void> | undefined;
+  const ready = () => (sealed ??= (anchors?.sealLegacy(new Date()) ?? Promise.resolve()).catch((err) => {
+    sealed = undefined;
+    throw err;
+  }));
   return {
     head: () => written,
+    ready,
     record(entry: AuditEntry): Promise<void> {
+      queued++;
       const job = tail.then(async () => {
+        await ready();
         const [last] = await lastAuditEntry(wh, { writer });
         let prev = last ? { seq: last.seq, hash: last.entry_hash } : { seq: 0, hash: GENESIS };
         if (written && written.seq > prev.seq) prev = written;
@@ -67,11 +92,13 @@ export function createAccessAudit(wh: Warehouse, writer: string): ProcessAudit {
           rows_returned: entry.rows ?? null,
           export_sha256: entry.exportSha256 ?? '',
           prev_hash: prev.hash,
+          key_id: key.id,
         };
-        const hash = entryHash({ ...row, at: chTime(atMs) });
+        const hash = entryHash({ ...row, at: chTime(atMs) }, key);
         await appendAuditRow(wh, { ...row, at: atMs, entry_hash: hash });
         written = { writer, seq: row.seq, hash };
-      });
+        if (queued === 1 && anchors) await anchors.publish([{ kind: 'head', writer, seq: row.seq, entry_hash: hash }], new Date(atMs));
+      }).finally(() => queued--);
       tail = job.catch(() => undefined);
       return job;
     },

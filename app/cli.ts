@@ -13,6 +13,7 @@ import { runAllOnce } from '../reports/scheduler.ts';
 import { createFollowDispatcher } from '../reports/follow.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
 import type { AppDeps } from './deps.ts';
+import { droppedThisProcess } from '../reports/compliance/arrivals.ts';
 
 /**
  * `wa-analytics <command>`: serve, migrate, replay, jobs, simulate, and the commands each report
@@ -75,6 +76,8 @@ export async function main(argv: string[]): Promise<void> {
       await ingest.close();
       await wh.close();
       console.log(`replayed ${r.bodies} bodies (${r.notJson} not JSON, kept in quarantine; ${r.unknown} unknown items; ${r.redacted} without an erased person's items)`);
+      const dropped = await droppedThisProcess();
+      if (dropped.length) console.log(`not stored, past retention on arrival (billing facts still derived): ${dropped.map((d) => `${d.table} ${d.rows}`).join(', ')}`);
     });
 
   const jobs = program.command('jobs').description('scheduled jobs');

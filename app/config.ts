@@ -1,7 +1,7 @@
 import { readFileSync, mkdirSync, existsSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -83,6 +83,13 @@ const envSchema = z.object({
   JOBS: z.enum(['on', 'off']).default('on'),
   // Names this process's access-audit chain; two live processes must not share it.
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).optional(),
+  // The access audit's chain key (kept out of the warehouse), where each write burst's head is
+  // anchored, and an optional webhook that receives every anchor signed with its own secret.
+  AUDIT_KEY: z.string().min(16).optional(),
+  AUDIT_KEY_FILE: z.string().optional(),
+  AUDIT_ANCHOR_FILE: z.string().optional(),
+  AUDIT_ANCHOR_URL: z.string().url().optional(),
+  AUDIT_ANCHOR_SECRET: z.string().min(16).optional(),
 });
 
 export interface ApiToken {
@@ -112,7 +119,18 @@ export interface Config {
   jobs: boolean;
   /** This process's writer id in the access audit: one hash chain per instance. */
   instanceId: string;
+  audit: AuditSettings;
   file: FileConfig;
+}
+
+export interface AuditSettings {
+  /** HMAC-SHA-256 key of the audit chain and its anchors; never stored in the warehouse. */
+  key: string;
+  /** The key file written on this start (to be said in the log), when no key existed. */
+  keyGeneratedAt?: string;
+  /** Append-only file of chain heads, outside the warehouse folder, for the operator to ship away. */
+  anchorFile: string;
+  webhook?: { url: string; secret: string };
 }
 
 export interface IngestSettings {
@@ -153,6 +171,27 @@ function piiKey(explicit: string | undefined, dataDir: string): string {
   const key = randomBytes(32).toString('hex');
   writeFileSync(file, key + '\n', { mode: 0o600 });
   return key;
+}
+
+/** AUDIT_KEY, or the key file (generated on first start: `keyGeneratedAt` names it for the log). */
+function auditSettings(e: z.infer<typeof envSchema>, dataDir: string): AuditSettings {
+  if (e.AUDIT_ANCHOR_URL && !e.AUDIT_ANCHOR_SECRET) throw new ConfigError('AUDIT_ANCHOR_URL needs AUDIT_ANCHOR_SECRET (the anchors are signed)');
+  const anchorFile = resolve(e.AUDIT_ANCHOR_FILE ?? join(dataDir, 'audit-anchors.jsonl'));
+  const webhook = e.AUDIT_ANCHOR_URL ? { webhook: { url: e.AUDIT_ANCHOR_URL, secret: e.AUDIT_ANCHOR_SECRET! } } : {};
+  if (e.AUDIT_KEY) return { key: e.AUDIT_KEY, anchorFile, ...webhook };
+  const file = resolve(e.AUDIT_KEY_FILE ?? join(dataDir, 'audit.key'));
+  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), anchorFile, ...webhook };
+  mkdirSync(dirname(file), { recursive: true });
+  let generated = true;
+  try {
+    writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    // Another process of the same installation wrote it first: use that one.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    generated = false;
+  }
+  const key = readFileSync(file, 'utf8').trim();
+  return { key, ...(generated ? { keyGeneratedAt: file } : {}), anchorFile, ...webhook };
 }
 
 export function loadFileConfig(path: string | undefined): FileConfig {
@@ -220,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobs: e.JOBS === 'on',
     // Host and process id: unique among the processes running at once, stable for a container's life.
     instanceId: e.INSTANCE_ID ?? `${hostname()}:${process.pid}`,
+    audit: auditSettings(e, dataDir),
     file: loadFileConfig(e.CONFIG_FILE),
   };
 }

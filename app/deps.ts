@@ -3,6 +3,8 @@ import type { Logger } from './logger.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import type { Pseudonymizer } from './pseudonym.ts';
 import type { ItemRows } from '../warehouse/tables.ts';
+import type { AuditKey } from './audit-key.ts';
+import type { AnchorPublisher } from './audit-anchor.ts';
 
 /** One entry of the access audit: who did what, with parameters already free of raw identifiers. */
 export interface AuditEntry {
@@ -25,6 +27,9 @@ export interface AppDeps {
   warehouse: Warehouse;
   log: Logger;
   audit: AccessAudit;
+  /** The access audit's key and where its anchors go (verification and `audit anchor` use them). */
+  auditKey: AuditKey;
+  auditAnchors: AnchorPublisher;
   pseudonyms: Pseudonymizer;
   /** The clock, injectable so live reports and jobs can be tested at a fixed instant. */
   now(): Date;

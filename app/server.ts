@@ -13,7 +13,10 @@ import { createIngestMetrics } from '../ingest/metrics.ts';
 import { openIngest, type IngestPipeline } from '../ingest/pipeline.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
 import { createAccessAudit } from './audit.ts';
+import { createAnchorPublisher } from './audit-anchor.ts';
+import { auditKey as createAuditKey } from './audit-key.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
+import { registerRetentionMetrics } from '../reports/compliance/arrivals.ts';
 import { createJobMetrics, startScheduler } from '../reports/scheduler.ts';
 import { createFollowDispatcher } from '../reports/follow.ts';
 
@@ -30,11 +33,16 @@ export interface Service {
 
 /** Builds everything a running service has, given an open warehouse (tests share one per process). */
 export async function buildDeps(config: Config, warehouse: Warehouse, log: Logger, now: () => Date = () => new Date()): Promise<{ deps: AppDeps; modules: ServiceModule[] }> {
+  const auditKey = createAuditKey(config.audit.key);
+  if (config.audit.keyGeneratedAt) log.warn({ key_file: config.audit.keyGeneratedAt }, 'access audit key generated: keep a copy apart from the data (without it the audit cannot be verified)');
+  const auditAnchors = createAnchorPublisher(warehouse, config.audit, auditKey, log.child({ component: 'audit-anchor' }));
   const deps: AppDeps = {
     config,
     warehouse,
     log,
-    audit: createAccessAudit(warehouse, config.instanceId),
+    audit: createAccessAudit(warehouse, config.instanceId, { key: auditKey, anchors: auditAnchors }),
+    auditKey,
+    auditAnchors,
     pseudonyms: createPseudonymizer(config.piiKey),
     now,
   };
@@ -73,6 +81,7 @@ export async function startService(
   for (const m of modules) await m.start?.(deps);
   const metrics = createIngestMetrics();
   registerWarehouseMetrics(metrics.registry);
+  registerRetentionMetrics(metrics.registry);
   const suppression = subjectScreen(warehouse, deps.pseudonyms, log);
   // Reports follow the loads: each stored batch updates the derived tables of what it touched.
   const followers = createFollowDispatcher(modules.flatMap((m) => m.followers?.(deps) ?? []), log.child({ component: 'follow' }), { registry: metrics.registry });

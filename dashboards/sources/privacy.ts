@@ -1,4 +1,4 @@
-import { verifyAuditChains, type AuditVerdict } from '../../app/audit-verify.ts';
+import { collectAnchors, verifyAuditChains, type AuditVerdict } from '../../app/audit-verify.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
 import { consentLedger, marketingReport } from '../../reports/compliance/consent.ts';
 import { retentionStatus, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
@@ -31,6 +31,7 @@ export function retentionRow(r: RetentionStatusRow, now: Date): RetentionRow {
     oldest_age_days: Number.isFinite(oldest) ? Math.max(0, Math.round(((now.getTime() - oldest) / DAY_MS) * 10) / 10) : null,
     rows_total: r.rows_total,
     rows_past_policy: r.rows_past_policy,
+    rows_dropped_on_arrival: r.rows_dropped_on_arrival,
     status: r.status,
   };
 }
@@ -71,7 +72,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
     auditEntries(deps.warehouse, { from: chTime(from), to: chTime(to) }),
   );
   const chain = await attempt(ctx, status, 'compliance.audit_verify', ['audit-chain'], { ok: true, entries: 0, anchorsChecked: 0, chains: [] } as AuditVerdict, () =>
-    verifyAuditChains(deps.warehouse),
+    collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit).then((anchors) => verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors })),
   );
 
   const brokenChain = chain.chains.find((c) => !c.ok);

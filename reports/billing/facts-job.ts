@@ -7,6 +7,7 @@ import {
 import { explicitFreeTierUse, rollUpPeriod } from '../../warehouse/queries/billing/rollup.ts';
 import { billingConfig, Tenants, type BillingConfig } from './config.ts';
 import { changedFacts, conversationFact, messageFact, period, touchedPeriods, type FactContext } from './facts.ts';
+import { backfillLedger } from './ledger.ts';
 import { loadMarketMatcher, type MarketMatcher } from './markets.ts';
 import { normalizeTier } from './rate-card.ts';
 import { freeTierLimit, normalizeCategory } from './rules.ts';
@@ -33,11 +34,16 @@ export interface BillingEnv {
   tenants: Tenants;
   markets: MarketMatcher;
   cfg: BillingConfig;
+  /** The keyed substitute that names a message in billing records (`Pseudonymizer.message`). */
+  messageKey(wamid: string): string;
 }
 
 export function billingEnv(deps: AppDeps): BillingEnv {
   const cfg = billingConfig(deps.config);
-  return { wh: deps.warehouse, tenants: new Tenants(deps.config.file.tenants), markets: loadMarketMatcher(cfg.calling_codes_file), cfg };
+  return {
+    wh: deps.warehouse, tenants: new Tenants(deps.config.file.tenants), markets: loadMarketMatcher(cfg.calling_codes_file), cfg,
+    messageKey: (wamid) => deps.pseudonyms.message(wamid),
+  };
 }
 
 export async function runFacts(env: BillingEnv, now: Date, opts: { rebuild?: boolean } = {}): Promise<FactsRunResult> {
@@ -50,6 +56,8 @@ export async function runFacts(env: BillingEnv, now: Date, opts: { rebuild?: boo
   if (opts.rebuild) for (const p of await factPeriods(wh, {})) pending.add(period(p.waba_id, p.month));
   const result: FactsRunResult = { messages: 0, conversations: 0, periods: [], watermarkMs: Math.max(watermark, to) };
   if (to > watermark) {
+    // Statuses the follower did not copy into the accounting ledger (it failed, or they predate it).
+    await backfillLedger(env, from, to, cfg.facts.page_size);
     const remember = async (periods: Set<string>) => {
       const before = pending.size;
       for (const p of periods) pending.add(p);

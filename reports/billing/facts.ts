@@ -1,5 +1,5 @@
 import type { ConversationFactRow, ConversationSummary, MessageFactRow, MessageSummary } from '../../warehouse/queries/billing/facts.ts';
-import type { MarketMatcher } from './markets.ts';
+import { OTHER_MARKET, type MarketMatcher } from './markets.ts';
 import { resolveConversationPricing, resolveMessagePricing, type PricingEra, PRICING_ERAS } from './rules.ts';
 import type { LocalCalendar } from './zone.ts';
 
@@ -47,7 +47,7 @@ export function messageFact(s: MessageSummary, ctx: FactContext): MessageFactRow
     type: pricing.type,
     billable: pricing.billable ? 1 : 0,
     counted: isCharge ? 1 : 0,
-    market: ctx.markets.marketOf(s.recipient_id, s.recipient_user_id),
+    market: s.market || OTHER_MARKET,
     source_received_at: s.version_ms,
   };
 }
@@ -75,7 +75,7 @@ export function conversationFact(s: ConversationSummary, ctx: FactContext): Conv
     billable: pricing.billable === null ? null : pricing.billable ? 1 : 0,
     draws_on_free_tier: pricing.drawsOnFreeTier ? 1 : 0,
     counted: isConversation ? 1 : 0,
-    market: ctx.markets.marketOf(s.recipient_id, s.recipient_user_id),
+    market: s.market || OTHER_MARKET,
     source_received_at: s.version_ms,
   };
 }

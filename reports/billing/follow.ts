@@ -3,6 +3,7 @@ import type { Follower, LoadedBatch } from '../../app/deps.ts';
 import {
   billingJobState, conversationSummariesOf, messageSummariesOf, saveBillingJobState,
 } from '../../warehouse/queries/billing/facts.ts';
+import { recordLedger } from './ledger.ts';
 import { rollUp, tierPeriods, writeConversationFacts, writeMessageFacts, type BillingEnv } from './facts-job.ts';
 
 /**
@@ -25,14 +26,20 @@ export interface TouchedKeys {
   tierMonths: Array<{ waba_id: string; month: string }>;
 }
 
-/** What the batches touch, with the job's own filters (see touched*PageEnd in the queries). */
-export function touchedKeysOf(batches: readonly LoadedBatch[]): TouchedKeys {
+/**
+ * What the batches touch, with the job's own filters (see touched*PageEnd in the queries); messages
+ * by their keyed substitute, as the ledger and the facts name them.
+ */
+export function touchedKeysOf(batches: readonly LoadedBatch[], messageKey: (wamid: string) => string): TouchedKeys {
   const messages = new Map<string, [string, string]>();
   const conversations = new Map<string, [string, string]>();
   const tiers = new Map<string, { waba_id: string; month: string }>();
   for (const { rows } of batches) {
     for (const s of rows.statuses) {
-      if (s.wamid) messages.set(`${s.waba_id}\0${s.wamid}`, [s.waba_id, s.wamid]);
+      if (s.wamid) {
+        const key = messageKey(s.wamid);
+        messages.set(`${s.waba_id}\0${key}`, [s.waba_id, key]);
+      }
       if (s.conversation_id && s.pricing_model !== 'PMP' && s.pricing_model !== 'NBP') {
         conversations.set(`${s.waba_id}\0${s.conversation_id}`, [s.waba_id, s.conversation_id]);
       }
@@ -61,7 +68,9 @@ export function billingFollower(env: BillingEnv): Follower {
 
 export async function followFacts(env: BillingEnv, batches: readonly LoadedBatch[]): Promise<BillingFollowResult> {
   const { wh } = env;
-  const touched = touchedKeysOf(batches);
+  // The accounting copy first: facts are derived from it, whatever the personal tables kept.
+  for (const { rows } of batches) await recordLedger(env, rows.statuses);
+  const touched = touchedKeysOf(batches, env.messageKey);
   const pending = new Set((await billingJobState(wh, { job: STATE }))[0]?.pending_periods ?? []);
   const remember = async (periods: Set<string>) => {
     const before = pending.size;

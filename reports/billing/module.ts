@@ -3,6 +3,7 @@ import { billingCli } from './cli.ts';
 import { billingConfig } from './config.ts';
 import { billingEnv, factsJob } from './facts-job.ts';
 import { billingFollower } from './follow.ts';
+import { rekeyBillingRecords } from './rekey.ts';
 import { mountBillingRoutes } from './routes.ts';
 import { BillingReports } from './service.ts';
 
@@ -12,6 +13,11 @@ import { BillingReports } from './service.ts';
  */
 export default {
   name: 'billing',
+  async start(deps) {
+    // Once per store: facts keyed, ledger filled. A server not reachable yet is tried at the next start.
+    const log = deps.log.child({ module: 'billing' });
+    await rekeyBillingRecords(billingEnv(deps), log).catch((e: unknown) => log.error({ err: e }, 'billing records could not be keyed yet'));
+  },
   routes: mountBillingRoutes,
   jobs(deps) {
     const cfg = billingConfig(deps.config);

@@ -98,7 +98,7 @@ export function addCommands(program: Command, open: Open): void {
     .description('publish the current head of every audit chain (table and configured anchor file)')
     .action(async () => {
       await withDeps(open, async (deps) => {
-        const heads = await anchorAuditHeads(deps.warehouse, privacyConfig(deps.config.file).audit.anchor_file, deps.now());
+        const heads = await anchorAuditHeads(deps.warehouse, deps.auditAnchors, deps.now());
         for (const h of heads) console.log(`anchored chain ${JSON.stringify(h.writer)} entry ${h.seq} ${h.hash}`);
         if (heads.length === 0) console.log('the audit is empty');
       });

@@ -126,6 +126,8 @@ export const privacyConfigSchema = z.object({
       /** Message text and other content columns; null keeps content as long as its row. */
       content_days: z.number().int().positive().nullable().default(null),
       consent_days: z.number().int().positive().default(1825),
+      /** Billing records (accounting: tax law commonly asks 5–10 years); they hold no personal data. */
+      accounting_days: z.number().int().positive().default(3650),
       tables: z.record(z.string(), tablePolicySchema).default({}),
     })
     .prefault({}),

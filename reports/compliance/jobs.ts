@@ -70,7 +70,7 @@ export async function runSnapshot(deps: AppDeps, now: Date) {
   await saveSnapshot(deps, 'rights_requests', await register(deps, new Date(0), new Date(now.getTime() + DAY_MS)), now);
   const verification = await runAuditVerification(deps, SYSTEM);
   // Publish the heads only while every chain is intact; a broken chain keeps its last good anchor.
-  if (verification.result === 'ok') await anchorAuditHeads(deps.warehouse, cfg.audit.anchor_file, now);
+  if (verification.result === 'ok') await anchorAuditHeads(deps.warehouse, deps.auditAnchors, now);
   return verification;
 }
 

@@ -1,4 +1,5 @@
 import type { ServiceModule } from '../../app/modules.ts';
+import { retentionArrivalsFollower } from './arrivals.ts';
 import { addCommands } from './cli.ts';
 import { privacyConfig } from './config.ts';
 import { complianceJobs } from './jobs.ts';
@@ -23,5 +24,6 @@ export default {
   },
   routes: mountRoutes,
   jobs: complianceJobs,
+  followers: (deps) => [retentionArrivalsFollower(deps)],
   cli: addCommands,
 } satisfies ServiceModule;

@@ -6,6 +6,7 @@ import { holdsPersonalData } from './classification.ts';
 import { classifyColumns } from './subject-tables.ts';
 import { parseTableTtl, resolvePolicies, retentionState, ttlMatches, type RetentionPolicy } from './retention.ts';
 import { localDatabase } from '../../warehouse/migrate.ts';
+import { retentionDroppedTotals } from '../../warehouse/queries/compliance/dropped.ts';
 
 /** Retention against the warehouse: apply the policies as TTLs, purge old content, report status. */
 
@@ -82,6 +83,8 @@ export interface RetentionStatusRow {
   rows_content_past_policy: number;
   bytes_total: number;
   pending_mutations: number;
+  /** Rows never stored because they were past this table's retention when they arrived. */
+  rows_dropped_on_arrival: number;
   status: string;
   breach_reason: string;
 }
@@ -93,13 +96,16 @@ export const RETENTION_COLUMNS = [
   { name: 'ttl_configured', type: 'String' }, { name: 'ttl_matches_policy', type: 'Bool' }, { name: 'oldest_event_time', type: 'Nullable(String)' },
   { name: 'newest_event_time', type: 'Nullable(String)' }, { name: 'rows_total', type: 'UInt64' }, { name: 'rows_past_policy', type: 'UInt64' },
   { name: 'rows_held_past_policy', type: 'UInt64' }, { name: 'rows_content_past_policy', type: 'UInt64' }, { name: 'bytes_total', type: 'UInt64' },
-  { name: 'pending_mutations', type: 'UInt32' }, { name: 'status', type: 'String' }, { name: 'breach_reason', type: 'String' },
+  { name: 'pending_mutations', type: 'UInt32' }, { name: 'rows_dropped_on_arrival', type: 'UInt64' }, { name: 'status', type: 'String' },
+  { name: 'breach_reason', type: 'String' },
 ];
 
 /** R3: per table, the policy, the TTL actually set, the age of the data and what is past policy. */
 export async function retentionStatus(wh: Warehouse, cfg: PrivacyConfig, now: Date): Promise<RetentionStatusRow[]> {
   const { classified, stored, policies } = await context(wh, cfg);
   const pending = new Map((await pendingMutations(wh, { db: localDatabase(wh) })).map((m) => [m.table, m.pending]));
+  const dropped = new Map<string, number>();
+  for (const d of await retentionDroppedTotals(wh, {})) dropped.set(d.table_name, (dropped.get(d.table_name) ?? 0) + d.rows);
   const rows: RetentionStatusRow[] = [];
   for (const t of stored) {
     const p: RetentionPolicy | undefined = policies.find((x) => x.table === t.name);
@@ -113,6 +119,7 @@ export async function retentionStatus(wh: Warehouse, cfg: PrivacyConfig, now: Da
       ttl_configured: ttl?.expression ?? '',
       bytes_total: t.total_bytes,
       pending_mutations: pending.get(t.name) ?? 0,
+      rows_dropped_on_arrival: dropped.get(t.name) ?? 0,
     };
     if (!p) {
       rows.push({

@@ -21,7 +21,8 @@ export interface RetentionPolicy {
   content_columns: ContentColumn[];
 }
 
-type Kind = 'raw' | 'items' | 'consent' | 'keep';
+type Kind = 'raw' | 'items' | 'consent' | 'accounting' | 'keep';
+const ACCOUNTING = 'accounting records (tax law commonly asks 5–10 years); no personal data: messages named by a keyed substitute';
 const INGEST: Record<string, { kind: Kind; time: string; basis?: string }> = {
   raw_webhooks_v1: { kind: 'raw', time: 'received_at' },
   messages_v1: { kind: 'items', time: 'ts' },
@@ -40,13 +41,30 @@ const INGEST: Record<string, { kind: Kind; time: string; basis?: string }> = {
   legal_holds_v1: { kind: 'keep', time: 'start_at', basis: 'legal holds; released holds forget the ids they named' },
   audit_anchors_v1: { kind: 'keep', time: 'anchored_at', basis: 'integrity anchors of the access audit' },
   audit_verifications_v1: { kind: 'keep', time: 'verified_at', basis: 'integrity checks of the access audit' },
+  billing_statuses_v1: { kind: 'accounting', time: 'ts', basis: ACCOUNTING },
+  billing_messages_v1: { kind: 'accounting', time: 'charge_ts', basis: ACCOUNTING },
+  billing_conversations_v1: { kind: 'accounting', time: 'first_ts', basis: ACCOUNTING },
+  retention_dropped_v1: { kind: 'keep', time: 'day', basis: 'counts of rows not stored because retention had passed on arrival; no personal data' },
 };
 
 function policyDays(kind: Kind, r: PrivacyConfig['retention']): number | null {
   if (kind === 'raw') return r.raw_days;
   if (kind === 'items') return r.items_days;
   if (kind === 'consent') return r.consent_days;
+  if (kind === 'accounting') return r.accounting_days;
   return null;
+}
+
+/**
+ * The row retention of a table from the config alone (no catalogue): what its TTL removes, so what
+ * a row arriving already past it will not be stored. Undefined when the table has no time limit.
+ */
+export function rowRetention(table: string, cfg: PrivacyConfig): { days: number; time_column: string } | undefined {
+  const override = cfg.retention.tables[table];
+  const builtIn = INGEST[table];
+  const days = override ? override.days : builtIn ? policyDays(builtIn.kind, cfg.retention) : null;
+  const time = override?.time_column ?? builtIn?.time;
+  return days !== null && time ? { days, time_column: time } : undefined;
 }
 
 /** Policies for every table with storage: ingest defaults, then `privacy.retention.tables` overrides. */

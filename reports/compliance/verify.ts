@@ -3,6 +3,7 @@ import { auditWho, type Principal } from '../../app/auth.ts';
 import { collectAnchors, verifyAuditChains, VERIFIER_VERSION, type ChainVerdict } from '../../app/audit-verify.ts';
 import { insertAuditVerifications } from '../../warehouse/queries/audit.ts';
 import { privacyConfig } from './config.ts';
+import type { ProcessAudit } from '../../app/audit.ts';
 
 function chainResult(c: ChainVerdict) {
   return {
@@ -23,8 +24,10 @@ function chainResult(c: ChainVerdict) {
  */
 export async function runAuditVerification(deps: AppDeps, who: Principal | { actor: string; role: 'system' }) {
   const cfg = privacyConfig(deps.config.file);
-  const anchors = await collectAnchors(deps.warehouse, cfg.audit.anchor_file, deps.audit);
-  const v = await verifyAuditChains(deps.warehouse, { anchors });
+  // A first keyed start seals the unkeyed entries before they are judged.
+  if ('ready' in deps.audit) await (deps.audit as ProcessAudit).ready();
+  const anchors = await collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit);
+  const v = await verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors });
   const now = deps.now();
   const chains = v.chains.map(chainResult);
   const broken = chains.find((c) => c.first_broken);

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingConfigSchema, Tenants } from '../../reports/billing/config.ts';
 import type { BillingEnv } from '../../reports/billing/facts-job.ts';
 import { followFacts } from '../../reports/billing/follow.ts';
+import { createPseudonymizer } from '../../app/pseudonym.ts';
+import { createLogger } from '../../app/logger.ts';
+import { rekeyBillingRecords } from '../../reports/billing/rekey.ts';
 import { loadMarketMatcher } from '../../reports/billing/markets.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { storeBatch } from '../helpers/batches.ts';
@@ -26,7 +29,7 @@ let received = Date.parse('2025-10-02T00:00:00Z');
 beforeAll(async () => {
   wh = await openTestWarehouse();
   await truncateAll(wh);
-  env = { wh, tenants: new Tenants([]), markets: loadMarketMatcher(), cfg: billingConfigSchema.parse({}) };
+  env = { wh, tenants: new Tenants([]), markets: loadMarketMatcher(), cfg: billingConfigSchema.parse({}), messageKey: createPseudonymizer('test-pii-key').message };
 });
 afterAll(async () => {
   await wh?.close();
@@ -74,5 +77,29 @@ describe('billing follower', () => {
       { month: '2025-10', day: '2025-10-01', charge_ts: '2025-10-01 00:01:00.000', category: 'marketing', billable: 1, counted: 1, market: 'Brazil' },
     ]);
     expect(await counts()).toEqual(after);
+  });
+
+  it('names the message by its keyed substitute, never by the wamid (base64 of the customer\'s number)', async () => {
+    const stored = await rows<{ wamid: string }>(wh, `SELECT DISTINCT wamid FROM {{db}}.billing_messages_v1`);
+    expect(stored).toEqual([{ wamid: createPseudonymizer('test-pii-key').message('wamid.m1') }]);
+    expect(stored[0]!.wamid).toMatch(/^mk_[0-9a-f]{32}$/);
+    const ledger = await rows<{ message_key: string; market: string }>(wh, `SELECT DISTINCT message_key, market FROM {{db}}.billing_statuses_v1`);
+    expect(ledger).toEqual([{ message_key: stored[0]!.wamid, market: 'Brazil' }]);
+  });
+
+  it('keys facts written before, and fills the accounting copy from the statuses already stored, once', async () => {
+    // A store from before: a fact holding Meta's wamid and an empty accounting copy.
+    await wh.writer.command({ query: `TRUNCATE TABLE ${wh.database}.billing_statuses_v1` });
+    await wh.writer.command({ query: `INSERT INTO ${wh.database}.billing_messages_v1 SELECT * REPLACE ('wamid.m1' AS wamid) FROM ${wh.database}.billing_messages_v1 FINAL` });
+    await wh.writer.command({ query: `ALTER TABLE ${wh.database}.billing_messages_v1 DELETE WHERE startsWith(wamid, 'mk_')`, clickhouse_settings: { mutations_sync: '2' } });
+    const before = await fact();
+    const first = await rekeyBillingRecords(env, createLogger('test', 'silent'));
+    // One fact rekeyed; the statuses of wamid.m1 copied (its re-delivered `delivered` collapses).
+    expect(first.rekeyed).toBe(1);
+    expect(first.copied).toBeGreaterThanOrEqual(2);
+    expect(await rows(wh, `SELECT status FROM {{db}}.billing_statuses_v1 FINAL ORDER BY status`)).toEqual([{ status: 'delivered' }, { status: 'sent' }]);
+    expect(await rows(wh, `SELECT wamid FROM {{db}}.billing_messages_v1 FINAL`)).toEqual([{ wamid: createPseudonymizer('test-pii-key').message('wamid.m1') }]);
+    expect(await fact()).toEqual(before);
+    expect(await rekeyBillingRecords(env, createLogger('test', 'silent'))).toEqual({ rekeyed: 0, copied: 0 });
   });
 });

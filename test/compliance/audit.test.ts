@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Warehouse } from '../../warehouse/client.ts';
+import type { AuditRow } from '../../warehouse/queries/audit.ts';
 import { createAccessAudit, entryHash } from '../../app/audit.ts';
-import { anchorAuditHeads, collectAnchors, verifyAuditChain, verifyAuditChains } from '../../app/audit-verify.ts';
+import { anchorAuditHeads, collectAnchors, verifyAuditChain as verifyChainWith, verifyAuditChains as verifyChainsWith, type AuditAnchor } from '../../app/audit-verify.ts';
+import { createAnchorPublisher } from '../../app/audit-anchor.ts';
+import { auditKey } from '../../app/audit-key.ts';
+import { createLogger } from '../../app/logger.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
 import { authHeader, http, startTestService } from '../helpers/service.ts';
 
@@ -26,9 +32,20 @@ afterAll(async () => {
 beforeEach(() => truncateAll(wh));
 
 const W = 'api-1';
+const KEY = auditKey('test-audit-key-0123456789abcdef');
+let anchorFile: string;
+beforeEach(() => {
+  anchorFile = join(mkdtempSync(join(tmpdir(), 'wa-anchor-')), 'anchors.jsonl');
+});
+const publisher = () => createAnchorPublisher(wh, { key: '', anchorFile }, KEY, createLogger('test', 'silent'));
+const writerOf = (writer: string) => createAccessAudit(wh, writer, { key: KEY, anchors: publisher() });
+const verifyAuditChain = (writer: string, anchors: readonly AuditAnchor[] = []) => verifyChainWith(wh, KEY, writer, anchors);
+const verifyAuditChains = (opts: { anchors?: readonly AuditAnchor[]; pageSize?: number } = {}) => verifyChainsWith(wh, { key: KEY, ...opts });
+/** Anchors from the table and the anchor file, as `audit verify` collects them. */
+const anchorsNow = () => collectAnchors(wh, [anchorFile]);
 
 async function chainOf(n: number) {
-  const audit = createAccessAudit(wh, W);
+  const audit = writerOf(W);
   for (let i = 1; i <= n; i++) await audit.record({ actor: `privacy#${i}`, role: 'privacy', action: 'compliance.x', params: { subject: 'ab'.repeat(32) }, rows: i });
   return audit;
 }
@@ -38,7 +55,7 @@ const sql = (query: string) => wh.writer.command({ query: query.replaceAll('{{db
 describe('access audit chain', () => {
   it('verifies an intact chain', async () => {
     await chainOf(5);
-    const v = await verifyAuditChain(wh, W);
+    const v = await verifyAuditChain(W);
     expect(v).toMatchObject({ ok: true, entries: 5, head: { seq: 5 } });
     const stored = await rows<{ seq: string; prev_hash: string; entry_hash: string }>(wh, `SELECT seq, prev_hash, entry_hash FROM {{db}}.access_audit_v1 ORDER BY seq`);
     expect(stored[0]!.prev_hash).toBe('0'.repeat(64));
@@ -48,49 +65,112 @@ describe('access audit chain', () => {
   it('names an edited entry', async () => {
     await chainOf(5);
     await sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE actor = 'someone-else' WHERE seq = 3`);
-    expect((await verifyAuditChain(wh, W)).firstBroken).toEqual({ seq: 3, reason: 'content does not match its hash' });
+    expect((await verifyAuditChain(W)).firstBroken).toEqual({ seq: 3, reason: 'content does not match its hash' });
   });
 
-  it('names the entry after one whose hash was recomputed to hide an edit', async () => {
+  it('names an entry rewritten and rechained without the key, even with the anchor rows rewritten too', async () => {
     await chainOf(5);
-    const [e] = await rows<Record<string, string>>(wh, `SELECT writer, seq, toString(at) AS at, actor, role, action, params_json, rows_returned, export_sha256, prev_hash FROM {{db}}.access_audit_v1 WHERE seq = 3`);
-    const forged = entryHash({ ...(e as any), seq: 3, rows_returned: Number(e!.rows_returned), actor: 'someone-else' });
-    await sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE actor = 'someone-else', entry_hash = '${forged}' WHERE seq = 3`);
-    expect((await verifyAuditChain(wh, W)).firstBroken).toEqual({ seq: 4, reason: 'previous hash does not match' });
+    type Row = Record<string, string>;
+    const chain = await rows<Row>(wh, `SELECT writer, seq, toString(at) AS at, actor, role, action, params_json, rows_returned, export_sha256, prev_hash, entry_hash, key_id FROM {{db}}.access_audit_v1 ORDER BY seq`);
+    // The attacker turns entry 3 into a harmless one and recomputes entries 3–5 and the anchor
+    // rows: once with the unkeyed hash the chain used before, once marking them as legacy entries.
+    const rechain = (asLegacy: boolean) => {
+      let prev = chain[1]!.entry_hash!;
+      return chain.slice(2).map((r) => {
+        const e = { ...r, seq: Number(r.seq), rows_returned: Number(r.rows_returned), prev_hash: prev, key_id: asLegacy ? '' : r.key_id!, actor: r.seq === '3' ? 'nobody' : r.actor! };
+        const entry_hash = entryHash({ ...(e as unknown as AuditRow), key_id: '' });
+        prev = entry_hash;
+        return { ...e, entry_hash };
+      });
+    };
+    for (const asLegacy of [false, true]) {
+      const forged = rechain(asLegacy);
+      await sql(`ALTER TABLE {{db}}.access_audit_v1 DELETE WHERE seq >= 3`);
+      await wh.writer.insert({ table: `${wh.database}.access_audit_v1`, values: forged, format: 'JSONEachRow' });
+      for (const f of forged) await sql(`ALTER TABLE {{db}}.audit_anchors_v1 UPDATE entry_hash = '${f.entry_hash}' WHERE seq = ${f.seq}`);
+      const reason = asLegacy ? 'entry 3 is not keyed and not in the sealed legacy segment' : 'content does not match its hash';
+      // With the anchor file, with the table's anchors alone, and with no anchor at all.
+      expect((await verifyAuditChain(W, await anchorsNow())).firstBroken).toEqual({ seq: 3, reason });
+      expect((await verifyAuditChain(W, await collectAnchors(wh))).firstBroken).toEqual({ seq: 3, reason });
+      expect((await verifyAuditChain(W)).firstBroken).toEqual({ seq: 3, reason });
+    }
   });
 
   it('names a deleted entry', async () => {
     await chainOf(5);
     await sql(`ALTER TABLE {{db}}.access_audit_v1 DELETE WHERE seq = 2`);
-    expect((await verifyAuditChain(wh, W)).firstBroken).toEqual({ seq: 2, reason: 'entry 2 is missing' });
+    expect((await verifyAuditChain(W)).firstBroken).toEqual({ seq: 2, reason: 'entry 2 is missing' });
   });
 
-  it('detects removal of the latest entries against a published anchor and the running process', async () => {
+  it('detects removal of the newest entries: every write burst is anchored outside the store', async () => {
     const audit = await chainOf(5);
-    const dir = mkdtempSync(join(tmpdir(), 'wa-anchor-'));
-    const file = join(dir, 'anchors.jsonl');
-    await anchorAuditHeads(wh, file, new Date());
-    expect(JSON.parse(readFileSync(file, 'utf8').trim())).toMatchObject({ seq: 5 });
+    // One signed anchor line per burst (each record here is its own burst), before any nightly job.
+    const lines = readFileSync(anchorFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.kind === 'head').map((l) => l.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(lines.filter((l) => l.kind === 'head').every((l) => /^[0-9a-f]{64}$/.test(l.mac) && l.key_id === KEY.id)).toBe(true);
     await sql(`ALTER TABLE {{db}}.access_audit_v1 DELETE WHERE seq >= 4`);
+    // The table's own anchors still name the removed entries.
+    expect((await verifyAuditChain(W, await collectAnchors(wh))).firstBroken).toEqual({ seq: 4, reason: 'entries 4–5 were removed (anchored in audit_anchors_v1)' });
     await sql(`TRUNCATE TABLE {{db}}.audit_anchors_v1`);
 
-    // Without an anchor the shorter chain is internally consistent: that is why heads are published.
-    expect((await verifyAuditChain(wh, W)).ok).toBe(true);
-    const fromFile = await verifyAuditChain(wh, W, await collectAnchors(wh, file));
-    expect(fromFile.firstBroken).toEqual({ seq: 4, reason: 'entries 4–5 were removed (anchored in anchor file)' });
-    const fromProcess = await verifyAuditChain(wh, W, await collectAnchors(wh, undefined, audit));
+    // Without any anchor the shorter chain is internally consistent: that is why heads are published.
+    expect((await verifyAuditChain(W)).ok).toBe(true);
+    expect((await verifyAuditChain(W, await anchorsNow())).firstBroken).toEqual({ seq: 4, reason: 'entries 4–5 were removed (anchored in anchor file)' });
+    const fromProcess = await verifyAuditChain(W, await collectAnchors(wh, [], audit));
     expect(fromProcess.firstBroken?.seq).toBe(4);
 
     // The running process goes on from its own head, so the gap stays in the chain.
     await audit.record({ actor: 'privacy#9', role: 'privacy', action: 'compliance.x', params: {} });
-    expect((await verifyAuditChain(wh, W)).firstBroken).toEqual({ seq: 4, reason: 'entry 4 is missing' });
+    expect((await verifyAuditChain(W)).firstBroken).toEqual({ seq: 4, reason: 'entry 4 is missing' });
+  });
+
+  it('names an anchor row forged without the key', async () => {
+    await chainOf(2);
+    await sql(`INSERT INTO {{db}}.audit_anchors_v1 (anchored_at, seq, entry_hash, writer, kind, key_id, mac) VALUES (now64(3), 9, '${'ab'.repeat(32)}', '${W}', 'head', '${KEY.id}', '${'cd'.repeat(32)}')`);
+    expect((await verifyAuditChain(W, await collectAnchors(wh))).firstBroken).toEqual({ seq: 9, reason: 'the anchor of entry 9 in audit_anchors_v1 does not carry a valid MAC (rewritten or forged)' });
+  });
+
+  it('publishes the head of every chain on demand, signed', async () => {
+    const a = writerOf('api-1');
+    await a.record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: {} });
+    await writerOf('api-2').record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: {} });
+    await sql(`TRUNCATE TABLE {{db}}.audit_anchors_v1`);
+    const heads = await anchorAuditHeads(wh, publisher(), new Date());
+    expect(heads.map((h) => [h.writer, h.seq])).toEqual([['api-1', 1], ['api-2', 1]]);
+    expect((await verifyAuditChains({ anchors: await collectAnchors(wh) })).anchorsChecked).toBe(2);
+  });
+
+  it('sends each burst\'s anchor to the webhook, signed with its own secret', async () => {
+    const received: Array<{ body: string; signature: string }> = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['x-audit-signature-256']) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/anchors`;
+      const secret = 'anchor-webhook-secret-0123';
+      const anchors = createAnchorPublisher(wh, { key: '', anchorFile, webhook: { url, secret } }, KEY, createLogger('test', 'silent'));
+      await createAccessAudit(wh, W, { key: KEY, anchors }).record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: {} });
+      // The seal (nothing unkeyed here: only the marker), then the head of the burst.
+      expect(received.length).toBe(2);
+      for (const r of received) expect(r.signature).toBe('sha256=' + createHmac('sha256', secret).update(r.body).digest('hex'));
+      const [head] = await rows<{ entry_hash: string }>(wh, `SELECT entry_hash FROM {{db}}.access_audit_v1`);
+      expect(JSON.parse(received[1]!.body).anchors).toEqual([expect.objectContaining({ kind: 'head', writer: W, seq: 1, entry_hash: head!.entry_hash, key_id: KEY.id })]);
+    } finally {
+      server.close();
+    }
   });
 
   it('keeps one chain per writer when two instances append at once, each verified on its own', async () => {
     // Two instances over one warehouse (two processes cannot share one embedded store): all appends
     // are started together, so each writer reads its head while the other is inserting.
-    const a = createAccessAudit(wh, 'api-1');
-    const b = createAccessAudit(wh, 'api-2');
+    const a = writerOf('api-1');
+    const b = writerOf('api-2');
     await Promise.all(Array.from({ length: 24 }, (_, i) =>
       (i % 2 === 0 ? a : b).record({ actor: `privacy#${i}`, role: 'privacy', action: 'compliance.x', params: { i }, rows: i })));
 
@@ -104,12 +184,16 @@ describe('access audit chain', () => {
       expect(chain[0]!.prev_hash).toBe('0'.repeat(64));
       for (let i = 1; i < chain.length; i++) expect(chain[i]!.prev_hash).toBe(chain[i - 1]!.entry_hash);
     }
-    const v = await verifyAuditChains(wh, { anchors: await collectAnchors(wh, undefined, b) });
-    expect(v).toMatchObject({ ok: true, entries: 24, anchorsChecked: 1 });
+    const anchors = await collectAnchors(wh, [anchorFile], b);
+    const v = await verifyAuditChains({ anchors });
+    expect(v).toMatchObject({ ok: true, entries: 24 });
+    // The anchors of both chains were checked (bursts of each writer, and the process's head).
+    expect(new Set(anchors.filter((x) => x.kind === 'head').map((x) => x.writer))).toEqual(new Set(['api-1', 'api-2']));
+    expect(v.anchorsChecked).toBeGreaterThanOrEqual(2);
     expect(v.chains.map((c) => [c.writer, c.ok, c.entries, c.head?.seq])).toEqual([['api-1', true, 12, 12], ['api-2', true, 12, 12]]);
 
     await sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE actor = 'someone-else' WHERE writer = 'api-2' AND seq = 7`);
-    const tampered = await verifyAuditChains(wh);
+    const tampered = await verifyAuditChains();
     expect(tampered.ok).toBe(false);
     expect(tampered.chains.map((c) => [c.writer, c.ok, c.firstBroken ?? null])).toEqual([
       ['api-1', true, null],
@@ -118,16 +202,16 @@ describe('access audit chain', () => {
   });
 
   it('reads the chains page by page and still sees an entry stored twice across a page boundary', async () => {
-    const a = createAccessAudit(wh, 'api-1');
-    const b = createAccessAudit(wh, 'api-2');
+    const a = writerOf('api-1');
+    const b = writerOf('api-2');
     for (let i = 0; i < 5; i++) await a.record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: { i } });
     for (let i = 0; i < 3; i++) await b.record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: { i } });
-    const paged = await verifyAuditChains(wh, { pageSize: 2 });
+    const paged = await verifyAuditChains({ pageSize: 2 });
     expect(paged.chains.map((c) => [c.writer, c.ok, c.entries, c.head?.seq])).toEqual([['api-1', true, 5, 5], ['api-2', true, 3, 3]]);
 
     // A forged second entry 2 of api-1: with pages of two, the first page ends at the real entry 2.
     await sql(`INSERT INTO {{db}}.access_audit_v1 SELECT * REPLACE ('forger' AS actor) FROM {{db}}.access_audit_v1 WHERE writer = 'api-1' AND seq = 2`);
-    const v = await verifyAuditChains(wh, { pageSize: 2 });
+    const v = await verifyAuditChains({ pageSize: 2 });
     // The two rows of entry 2 come in either order: the copy read second appears twice, or the
     // forged one read first does not match its hash.
     expect(v.chains.map((c) => [c.writer, c.firstBroken?.seq ?? null])).toEqual([['api-1', 2], ['api-2', null]]);
@@ -135,15 +219,15 @@ describe('access audit chain', () => {
   });
 
   it('names an entry moved to another writer\'s chain', async () => {
-    const a = createAccessAudit(wh, 'api-1');
-    const b = createAccessAudit(wh, 'api-2');
+    const a = writerOf('api-1');
+    const b = writerOf('api-2');
     for (let i = 0; i < 3; i++) {
       await a.record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: {} });
       await b.record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: {} });
     }
     await sql(`ALTER TABLE {{db}}.access_audit_v1 DELETE WHERE writer = 'api-1' AND seq = 3`);
     await sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE writer = 'api-1' WHERE writer = 'api-2' AND seq = 3`);
-    const v = await verifyAuditChains(wh);
+    const v = await verifyAuditChains();
     expect(v.chains.map((c) => [c.writer, c.firstBroken?.reason ?? null])).toEqual([
       ['api-1', 'previous hash does not match'],
       ['api-2', null],
@@ -163,9 +247,19 @@ describe('access audit chain', () => {
     }
     const cols = Object.keys(legacy[0]!).filter((c) => c !== 'writer');
     await wh.writer.insert({ table: `${wh.database}.access_audit_v1`, values: legacy, format: 'JSONEachRow', columns: cols as [string, ...string[]] });
-    await createAccessAudit(wh, 'api-1').record({ actor: 'privacy#1', role: 'privacy', action: 'compliance.x', params: {} });
-    const v = await verifyAuditChains(wh);
+    // The first keyed write seals the unkeyed chains as they stand: a legacy segment.
+    await writerOf('api-1').record({ actor: 'privacy#1', role: 'privacy', action: 'compliance.x', params: {} });
+    const v = await verifyAuditChains({ anchors: await anchorsNow() });
     expect(v.chains.map((c) => [c.writer, c.ok, c.entries])).toEqual([['', true, 3], ['api-1', true, 1]]);
+
+    // An unkeyed entry appended after the seal (someone with SQL access, not the service) is named.
+    const e = { seq: 4, at: '2025-01-04 10:00:00.000', actor: 'privacy#1', role: 'privacy', action: 'compliance.x', params_json: '{}', rows_returned: 4, export_sha256: '', prev_hash: prev };
+    const entry_hash = createHash('sha256').update(JSON.stringify([4, e.at, e.actor, e.role, e.action, e.params_json, 4, '', prev])).digest('hex');
+    await wh.writer.insert({ table: `${wh.database}.access_audit_v1`, values: [{ ...e, entry_hash }], format: 'JSONEachRow', columns: cols as [string, ...string[]] });
+    const after = await verifyAuditChains({ anchors: await anchorsNow() });
+    expect(after.chains[0]!.firstBroken).toEqual({ seq: 4, reason: 'entry 4 is not keyed and not in the sealed legacy segment' });
+    // Without the seal (its anchors removed) no unkeyed entry is accepted.
+    expect((await verifyAuditChains()).chains[0]!.firstBroken).toEqual({ seq: 1, reason: 'entry 1 is not keyed and not in the sealed legacy segment' });
   });
 
   it('serves verification over the API (privacy only) and keeps each result', async () => {
@@ -196,15 +290,16 @@ describe('nightly compliance snapshot', () => {
   it('keeps each report with its SHA-256, verifies the chain and anchors its head', async () => {
     const svc = await startTestService(wh);
     try {
-      await chainOf(3);
+      const other = createAccessAudit(wh, W, { key: svc.deps.auditKey, anchors: svc.deps.auditAnchors });
+      for (let i = 0; i < 3; i++) await other.record({ actor: 'x', role: 'privacy', action: 'compliance.x', params: {} });
       const { runSnapshot } = await import('../../reports/compliance/jobs.ts');
       const v = await runSnapshot(svc.deps, new Date());
       expect(v.result).toBe('ok');
       const snaps = await rows<{ report: string; sha256: string; content: string }>(wh, `SELECT report, sha256, content FROM {{db}}.compliance_snapshots_v1 ORDER BY report`);
       expect(snaps.map((s) => s.report)).toEqual(['cross_border', 'legal_holds', 'pii_inventory', 'records_of_processing', 'rights_requests']);
       for (const s of snaps) expect(createHash('sha256').update(s.content).digest('hex')).toBe(s.sha256);
-      // One anchor per chain: the test's writer and the service's own.
-      const anchors = await rows<{ writer: string; seq: string }>(wh, `SELECT writer, seq FROM {{db}}.audit_anchors_v1 ORDER BY writer`);
+      // The newest anchor of each chain (the test's writer and the service's own) is its head.
+      const anchors = await rows<{ writer: string; seq: string }>(wh, `SELECT writer, max(seq) AS seq FROM {{db}}.audit_anchors_v1 WHERE kind = 'head' GROUP BY writer ORDER BY writer`);
       const heads = await rows<{ writer: string; seq: string }>(wh, `SELECT writer, max(seq) AS seq FROM {{db}}.access_audit_v1 GROUP BY writer ORDER BY writer`);
       expect(anchors.length).toBe(2);
       expect(anchors).toEqual(heads);

@@ -113,3 +113,17 @@ describe('marks drawn from hand-made inputs', () => {
     for (const [type, n] of Object.entries(expected)) expect(marks[type], `${id} ${type}`).toBe(n);
   });
 });
+
+describe('retention chart axis', () => {
+  it('is a log scale from one day with no 0 tick, and names tables in words', async () => {
+    const chart = charts.find((c) => c.id === 'retention')!;
+    const spec = specFor(chart, inputs.retention, CTX).spec as unknown as { layer: Array<{ encoding: { x: { scale: { type: string }; axis?: { values: number[] } }; y: { field: string } } }> };
+    const x = spec.layer[0]!.encoding.x;
+    expect(x.scale.type).toBe('log');
+    expect(x.axis!.values[0]).toBe(1);
+    expect(x.axis!.values).not.toContain(0);
+    expect(spec.layer[0]!.encoding.y.field).toBe('label');
+    const { warnings } = await render(spec);
+    expect(warnings).toEqual([]);
+  });
+});

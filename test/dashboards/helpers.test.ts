@@ -138,6 +138,18 @@ describe('privacy', () => {
       ['messages_v1', 45],
     ]);
   });
+  it('retention: tables named in a privacy officer\'s words, bars from one day on the log axis, a table that only left rows out', () => {
+    const rows = [
+      { table: 'statuses_v1', policy_days: 730, oldest_age_days: 0.2, rows_total: 5, rows_past_policy: 0, rows_dropped_on_arrival: 0, status: 'OK' },
+      { table: 'messages_v1', policy_days: 730, oldest_age_days: null, rows_total: 0, rows_past_policy: 0, rows_dropped_on_arrival: 12, status: 'OK' },
+      { table: 'new_table_v9', policy_days: null, oldest_age_days: 40, rows_total: 3, rows_past_policy: 0, status: 'OK' },
+    ];
+    expect(retentionBars(rows).map((r) => [r.label, r.bar_days, r.rows_dropped_on_arrival])).toEqual([
+      ['Customer messages', 1, 12],
+      ['new_table_v9', 40, 0],
+      ['Delivery statuses of our messages', 1, 0],
+    ]);
+  });
   it('opt-outs count below zero', () => {
     expect(signedEvents([...inputs.consent.events, { day: '2025-03-12', action: 'opt_in', n: 0 }]).map((e) => e.signed)).toEqual([5, -2, -1]);
   });

@@ -37,6 +37,8 @@ export async function startTestService(wh: Warehouse, env: Record<string, string
   const config = testConfig(env);
   // Each service its own ingest log (one loader per log): a file may run two services at once.
   config.ingest.logDir = mkdtempSync(join(TEST_DATA_DIR, 'ingest-log-'));
+  // And its own audit anchor file: tests empty the tables, which a shared file would call a truncation.
+  if (!env.AUDIT_ANCHOR_FILE) config.audit.anchorFile = join(mkdtempSync(join(TEST_DATA_DIR, 'audit-anchors-')), 'anchors.jsonl');
   const log = createLogger('test', opts.log ? 'warn' : 'silent', opts.log ? process.stderr : undefined);
   return startService(config, { warehouse: wh, log, scheduler: false, ...(opts.now ? { now: opts.now } : {}) });
 }

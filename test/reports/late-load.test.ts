@@ -44,7 +44,7 @@ describe('the scheduled jobs after a late load', () => {
       await ingest.close();
     }
     const waits = () => rows<{ n: string }>(wh, `SELECT count() AS n FROM {{db}}.sla_waits_v1 FINAL WHERE wa_id = '5511955550001' AND NOT is_deleted`);
-    const facts = () => rows<{ n: string }>(wh, `SELECT count() AS n FROM {{db}}.billing_messages_v1 FINAL WHERE wamid = 'wamid.LATE2'`);
+    const facts = () => rows<{ n: string }>(wh, `SELECT count() AS n FROM {{db}}.billing_messages_v1 FINAL WHERE wamid = '${svc.deps.pseudonyms.message('wamid.LATE2')}'`);
     expect(Number((await waits())[0]!.n)).toBe(0);
     expect(Number((await facts())[0]!.n)).toBe(0);
 

@@ -15,10 +15,12 @@ export const auditRowSchema = z.object({
   export_sha256: z.string(),
   prev_hash: z.string(),
   entry_hash: z.string(),
+  /** '' for the unkeyed legacy segment; else names the HMAC key the entry was written under. */
+  key_id: z.string(),
 });
 export type AuditRow = z.infer<typeof auditRowSchema>;
 
-const COLUMNS = 'writer, seq, toString(at) AS at, actor, role, action, params_json, rows_returned, export_sha256, prev_hash, entry_hash';
+const COLUMNS = 'writer, seq, toString(at) AS at, actor, role, action, params_json, rows_returned, export_sha256, prev_hash, entry_hash, key_id';
 
 /** The head of one writer's chain (read on the writer connection, which appends). */
 export const lastAuditEntry = defineQuery({
@@ -56,10 +58,10 @@ export const auditEntriesAfter = defineQuery({
 /** The latest entry of every chain (what an anchor publishes). */
 export const auditHeads = defineQuery({
   name: 'audit.heads',
-  sql: `SELECT writer, max(seq) AS head_seq, argMax(entry_hash, seq) AS entry_hash FROM {{db}}.access_audit_v1
-        GROUP BY writer ORDER BY writer`,
+  sql: `SELECT writer, max(seq) AS head_seq, argMax(entry_hash, seq) AS entry_hash, argMax(key_id, seq) AS key_id
+        FROM {{db}}.access_audit_v1 GROUP BY writer ORDER BY writer`,
   params: z.object({}),
-  row: z.object({ writer: z.string(), head_seq: z.coerce.number(), entry_hash: z.string() }),
+  row: z.object({ writer: z.string(), head_seq: z.coerce.number(), entry_hash: z.string(), key_id: z.string() }),
   connection: 'writer',
 });
 
@@ -67,16 +69,37 @@ export async function appendAuditRow(wh: Warehouse, row: Omit<AuditRow, 'at'> & 
   await wh.writer.insert({ table: `${wh.database}.access_audit_v1`, values: [row], format: 'JSONEachRow' });
 }
 
-/** Heads published so far (the latest per sequence number first is enough to check them). */
+/** Anchors published so far, once per distinct content (the same head anchored twice is one check). */
 export const auditAnchors = defineQuery({
   name: 'audit.anchors',
-  sql: `SELECT writer, seq, entry_hash, toString(max(anchored_at)) AS anchored_at FROM {{db}}.audit_anchors_v1
-        GROUP BY writer, seq, entry_hash ORDER BY writer, seq`,
+  sql: `SELECT kind, writer, seq, entry_hash, key_id, mac, toString(max(anchored_at)) AS anchored_at FROM {{db}}.audit_anchors_v1
+        GROUP BY kind, writer, seq, entry_hash, key_id, mac ORDER BY writer, seq`,
   params: z.object({}),
-  row: z.object({ writer: z.string(), seq: z.coerce.number(), entry_hash: z.string(), anchored_at: z.string() }),
+  row: z.object({
+    kind: z.string(), writer: z.string(), seq: z.coerce.number(), entry_hash: z.string(), key_id: z.string(), mac: z.string(), anchored_at: z.string(),
+  }),
 });
 
-export async function insertAuditAnchors(wh: Warehouse, anchors: Array<{ writer: string; seq: number; entry_hash: string; anchored_at: number }>): Promise<void> {
+/** Whether any entry was written under a key (the legacy segment is sealed only before the first). */
+export const keyedAuditEntries = defineQuery({
+  name: 'audit.keyed_entries',
+  sql: `SELECT count() AS n FROM {{db}}.access_audit_v1 WHERE key_id != ''`,
+  params: z.object({}),
+  row: z.object({ n: z.coerce.number() }),
+  connection: 'writer',
+});
+
+export interface AuditAnchorRow {
+  kind: string;
+  writer: string;
+  seq: number;
+  entry_hash: string;
+  key_id: string;
+  mac: string;
+  anchored_at: number;
+}
+
+export async function insertAuditAnchors(wh: Warehouse, anchors: AuditAnchorRow[]): Promise<void> {
   if (anchors.length === 0) return;
   await wh.writer.insert({ table: `${wh.database}.audit_anchors_v1`, values: anchors, format: 'JSONEachRow' });
 }

@@ -36,6 +36,25 @@ export const BILLING_CONVERSATIONS = defineTable('billing_conversations_v1', {
 });
 export type ConversationFactRow = RowOf<typeof BILLING_CONVERSATIONS>;
 
+/** The accounting copy of chargeable statuses (migration 0210): no personal data, kept 10 years. */
+export const BILLING_STATUSES = defineTable('billing_statuses_v1', {
+  waba_id: c.string,
+  phone_number_id: c.string,
+  message_key: c.string,
+  status: c.lowString,
+  ts: c.time,
+  conversation_id: c.string,
+  conversation_origin_type: c.lowString,
+  pricing_billable: c.nullable(c.bool),
+  pricing_model: c.lowString,
+  pricing_category: c.lowString,
+  pricing_type: c.lowString,
+  market: c.lowString,
+  received_at: c.time,
+  loaded_at: c.time,
+});
+export type BillingStatusRow = RowOf<typeof BILLING_STATUSES>;
+
 export const BILLING_JOB_STATE = defineTable('billing_job_state_v1', {
   job: c.lowString,
   watermark: c.time,

@@ -92,3 +92,12 @@ export const COMPLIANCE_SNAPSHOTS = defineTable('compliance_snapshots_v1', {
   content: c.string,
 });
 export type SnapshotRow = RowOf<typeof COMPLIANCE_SNAPSHOTS>;
+
+/** Rows not kept because they were past their table's retention on arrival (migration 0311). */
+export const RETENTION_DROPPED = defineTable('retention_dropped_v1', {
+  table_name: c.lowString,
+  reason: c.lowString,
+  day: c.date,
+  rows: c.uint64,
+});
+export type RetentionDroppedRow = RowOf<typeof RETENTION_DROPPED>;

@@ -6,7 +6,9 @@ import { BILLING_CONVERSATIONS, BILLING_JOB_STATE, BILLING_MESSAGES, type Conver
 
 /**
  * The billing facts job's SQL: which statuses arrived in a window, each touched message's or
- * conversation's summary over all its statuses, and the fact rows it writes. Windows are on
+ * conversation's summary over all its statuses, and the fact rows it writes. Statuses are read from
+ * their accounting copy (billing_statuses_v1: keyed message substitute, market, no personal data),
+ * which outlives the personal tables' retention; a message is named by that substitute throughout. Windows are on
  * `loaded_at` (epoch ms); pages go by key so a backfill never holds every key at once.
  * Summaries read statuses without FINAL: every aggregate in them (min, argMin, "any row has…",
  * max(received_at)) gives the same answer whether Meta's duplicate deliveries are merged yet or not.
@@ -29,8 +31,8 @@ const BILLABLE8 = `if(isNull(pricing_billable), -1, toInt8(assumeNotNull(pricing
 export const touchedMessagesPageEnd = defineQuery({
   name: 'billing.facts.touched_messages_page_end',
   sql: `SELECT waba_id, wamid AS key FROM (
-          SELECT DISTINCT waba_id, wamid FROM {{db}}.statuses_v1
-          WHERE ${IN_WINDOW} AND wamid != '' AND (waba_id, wamid) > ({after_waba:String}, {after_key:String})
+          SELECT DISTINCT waba_id, message_key AS wamid FROM {{db}}.billing_statuses_v1
+          WHERE ${IN_WINDOW} AND message_key != '' AND (waba_id, message_key) > ({after_waba:String}, {after_key:String})
           ORDER BY waba_id, wamid LIMIT {limit:UInt32})
         ORDER BY waba_id DESC, key DESC LIMIT 1`,
   params: z.object({ ...window, limit: z.number().int().positive() }),
@@ -38,16 +40,16 @@ export const touchedMessagesPageEnd = defineQuery({
   connection: 'jobs',
 });
 
-const messagePage = `SELECT DISTINCT waba_id, wamid FROM {{db}}.statuses_v1
-  WHERE ${IN_WINDOW} AND wamid != '' AND (waba_id, wamid) > ({after_waba:String}, {after_key:String})
-    AND (waba_id, wamid) <= ({upto_waba:String}, {upto_key:String})`;
+const messagePage = `SELECT DISTINCT waba_id, message_key FROM {{db}}.billing_statuses_v1
+  WHERE ${IN_WINDOW} AND message_key != '' AND (waba_id, message_key) > ({after_waba:String}, {after_key:String})
+    AND (waba_id, message_key) <= ({upto_waba:String}, {upto_key:String})`;
 
 export const messageSummarySchema = z.object({
   waba_id: z.string(),
+  /** The keyed substitute of the wamid (never the wamid: it encodes the customer's number). */
   wamid: z.string(),
   phone_number_id: z.string(),
-  recipient_id: z.string(),
-  recipient_user_id: z.string(),
+  market: z.string(),
   model: z.string(),
   category: z.string(),
   type: z.string(),
@@ -74,10 +76,9 @@ const keyList = z.object({ keys: z.array(z.instanceof(TupleParam)) });
  * (delivered/read row first), its times, failure, recipient, and the stored fact's month and version.
  */
 const messageSummarySql = (keys: string) => `SELECT s.*, o.month AS old_month, toUnixTimestamp64Milli(o.source_received_at) AS old_version_ms FROM (
-          SELECT waba_id, wamid,
+          SELECT waba_id, message_key AS wamid,
             argMin(phone_number_id, ts) AS phone_number_id,
-            argMinIf(recipient_id, ts, recipient_id != '') AS recipient_id,
-            argMinIf(recipient_user_id, ts, recipient_user_id != '') AS recipient_user_id,
+            argMinIf(market, ts, market != '') AS market,
             argMinIf(pricing_model, (status = 'sent', ts), ${HAS_PRICING}) AS model,
             argMinIf(pricing_category, (status = 'sent', ts), ${HAS_PRICING}) AS category,
             argMinIf(pricing_type, (status = 'sent', ts), ${HAS_PRICING}) AS type,
@@ -89,9 +90,9 @@ const messageSummarySql = (keys: string) => `SELECT s.*, o.month AS old_month, t
             countIf(status = 'failed') > 0 AS failed,
             countIf(${HAS_PRICING}) > 0 AS has_pricing,
             toUnixTimestamp64Milli(max(received_at)) AS version_ms
-          FROM {{db}}.statuses_v1
-          WHERE (waba_id, wamid) IN ${keys}
-          GROUP BY waba_id, wamid
+          FROM {{db}}.billing_statuses_v1
+          WHERE (waba_id, message_key) IN ${keys}
+          GROUP BY waba_id, message_key
         ) AS s
         LEFT JOIN (
           SELECT waba_id, wamid, toString(month) AS month, source_received_at FROM {{db}}.billing_messages_v1 FINAL
@@ -119,7 +120,7 @@ export const messageSummariesOf = defineQuery({
 export const touchedConversationsPageEnd = defineQuery({
   name: 'billing.facts.touched_conversations_page_end',
   sql: `SELECT waba_id, conversation_id AS key FROM (
-          SELECT DISTINCT waba_id, conversation_id FROM {{db}}.statuses_v1
+          SELECT DISTINCT waba_id, conversation_id FROM {{db}}.billing_statuses_v1
           WHERE ${IN_WINDOW} AND conversation_id != '' AND pricing_model NOT IN ('PMP', 'NBP')
             AND (waba_id, conversation_id) > ({after_waba:String}, {after_key:String})
           ORDER BY waba_id, conversation_id LIMIT {limit:UInt32})
@@ -129,7 +130,7 @@ export const touchedConversationsPageEnd = defineQuery({
   connection: 'jobs',
 });
 
-const conversationPage = `SELECT DISTINCT waba_id, conversation_id FROM {{db}}.statuses_v1
+const conversationPage = `SELECT DISTINCT waba_id, conversation_id FROM {{db}}.billing_statuses_v1
   WHERE ${IN_WINDOW} AND conversation_id != '' AND pricing_model NOT IN ('PMP', 'NBP')
     AND (waba_id, conversation_id) > ({after_waba:String}, {after_key:String})
     AND (waba_id, conversation_id) <= ({upto_waba:String}, {upto_key:String})`;
@@ -138,8 +139,7 @@ export const conversationSummarySchema = z.object({
   waba_id: z.string(),
   conversation_id: z.string(),
   phone_number_id: z.string(),
-  recipient_id: z.string(),
-  recipient_user_id: z.string(),
+  market: z.string(),
   model: z.string(),
   category: z.string(),
   billable: num,
@@ -159,15 +159,14 @@ export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 const conversationSummarySql = (keys: string) => `SELECT s.*, o.month AS old_month, toUnixTimestamp64Milli(o.source_received_at) AS old_version_ms FROM (
           SELECT waba_id, conversation_id,
             argMin(phone_number_id, ts) AS phone_number_id,
-            argMinIf(recipient_id, ts, recipient_id != '') AS recipient_id,
-            argMinIf(recipient_user_id, ts, recipient_user_id != '') AS recipient_user_id,
+            argMinIf(market, ts, market != '') AS market,
             argMinIf(pricing_model, ts, ${HAS_PRICING}) AS model,
             argMinIf(pricing_category, ts, ${HAS_PRICING}) AS category,
             if(countIf(${HAS_PRICING}) > 0, argMinIf(${BILLABLE8}, ts, ${HAS_PRICING}), -1) AS billable,
             argMinIf(conversation_origin_type, ts, conversation_origin_type != '') AS origin_type,
             toUnixTimestamp64Milli(min(ts)) AS first_ms,
             toUnixTimestamp64Milli(max(received_at)) AS version_ms
-          FROM {{db}}.statuses_v1
+          FROM {{db}}.billing_statuses_v1
           WHERE (waba_id, conversation_id) IN ${keys}
           GROUP BY waba_id, conversation_id
         ) AS s
