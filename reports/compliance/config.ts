@@ -126,6 +126,8 @@ export const privacyConfigSchema = z.object({
       /** Message text and other content columns; null keeps content as long as its row. */
       content_days: z.number().int().positive().nullable().default(null),
       consent_days: z.number().int().positive().default(1825),
+      /** Archived dashboard snapshots (`DATA_DIR/snapshots/<day>`): pseudonymous, removed after this. */
+      snapshot_days: z.number().int().positive().default(90),
       tables: z.record(z.string(), tablePolicySchema).default({}),
     })
     .prefault({}),
