@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subjectScreen } from '../../reports/compliance/suppression.ts';
-import { writeSnapshots } from '../../dashboards/snapshots.ts';
+import { expireSnapshots, writeSnapshots } from '../../dashboards/snapshots.ts';
 import { TEST_DATA_DIR, rows, truncateAll } from '../helpers/warehouse.ts';
 import { authHeader, http, postSigned, useTestService } from '../helpers/service.ts';
 import { echo, inbound, statuses } from './fixtures.ts';
@@ -120,5 +121,18 @@ describe('erasure on disk', () => {
     expect(eduStatus).toEqual([{ wamid: 'wamid.O2' }]);
     // The filler bodies name only Edu: every one is still in the log's files.
     expect(fillers()).toBe(fillersBefore);
+  });
+});
+
+describe('snapshot retention', () => {
+  it('removes the archived days older than the policy, counting back from now', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wa-snapshots-'));
+    for (const day of ['2026-08-01', '2026-09-04', '2026-09-05', '2026-12-04']) {
+      mkdirSync(join(dir, 'snapshots', day), { recursive: true });
+      writeFileSync(join(dir, 'snapshots', day, 'managers.html'), '<html></html>');
+    }
+    // 2026-12-04 less 90 days is 2026-09-05: that day is kept, the days before it go.
+    expect(expireSnapshots(dir, 90, new Date('2026-12-04T03:45:00Z'))).toEqual(['2026-08-01', '2026-09-04']);
+    expect(readdirSync(join(dir, 'snapshots')).sort()).toEqual(['2026-09-05', '2026-12-04']);
   });
 });
