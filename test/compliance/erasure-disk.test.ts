@@ -1,10 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subjectScreen } from '../../reports/compliance/suppression.ts';
 import { expireSnapshots, writeSnapshots } from '../../dashboards/snapshots.ts';
+import { replay } from '../../ingest/replay.ts';
+import { openTestIngest } from '../helpers/ingest.ts';
 import { TEST_DATA_DIR, rows, truncateAll } from '../helpers/warehouse.ts';
+import { scanFor } from './scan.ts';
 import { authHeader, http, postSigned, useTestService } from '../helpers/service.ts';
 import { echo, inbound, statuses } from './fixtures.ts';
 
@@ -121,6 +124,29 @@ describe('erasure on disk', () => {
     expect(eduStatus).toEqual([{ wamid: 'wamid.O2' }]);
     // The filler bodies name only Edu: every one is still in the log's files.
     expect(fillers()).toBe(fillersBefore);
+  });
+
+  it('leaves a log that replays: without any erasure screen, replaying it stores Edu again and no Dora', async () => {
+    await http(`${ctx.svc.url()}/api/compliance/erasure`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...authHeader('privacy') },
+      body: JSON.stringify({ wa_id: DORA, legal_ground: 'GDPR 17(1)(a)' }),
+    });
+    // A copy of the kept segments (the live log is the service's), replayed into emptied tables.
+    const archive = mkdtempSync(join(tmpdir(), 'wa-erased-log-'));
+    const log = ctx.svc.deps.config.ingest.logDir;
+    for (const n of readdirSync(log).filter((x) => x.endsWith('.wal'))) copyFileSync(join(log, n), join(archive, n));
+    await truncateAll(ctx.wh);
+    const ingest = await openTestIngest(ctx.wh);
+    try {
+      const r = await replay(archive, ingest);
+      expect(r.bodies).toBeGreaterThanOrEqual(12);
+    } finally {
+      await ingest.close();
+    }
+    expect(await scanFor(ctx.wh, [DORA, DORA_NAME, DORA_TEXT])).toEqual([]);
+    const fillers = await rows<{ n: string }>(ctx.wh, `SELECT count() AS n FROM {{db}}.messages_v1 FINAL WHERE wa_id = {e:String} AND startsWith(wamid, 'wamid.F')`, { e: EDU });
+    expect(Number(fillers[0]!.n)).toBe(12);
   });
 });
 
