@@ -115,7 +115,9 @@ export function insertRewrittenBodies(wh: Warehouse, rows: readonly RawWebhookRo
 
 const partsQuery = defineQuery({
   name: 'compliance.inactive_parts',
-  sql: `SELECT table, name, path, refcount FROM system.parts WHERE database = {db:String} AND table IN {tables:Array(String)} AND NOT active`,
+  // Outdated only: a part being committed (PreActive) is inactive too, and must not be touched.
+  sql: `SELECT table, name, path, refcount FROM system.parts
+        WHERE database = {db:String} AND table IN {tables:Array(String)} AND NOT active AND _state = 'Outdated'`,
   params: z.object({ db: z.string(), tables: z.array(z.string()) }),
   row: z.object({ table: z.string(), name: z.string(), path: z.string(), refcount: z.coerce.number() }),
   connection: 'jobs',
@@ -129,7 +131,7 @@ export interface InactivePart {
   refcount: number;
 }
 
-/** Inactive parts (copies a merge or mutation replaced, kept until `old_parts_lifetime` passes). */
+/** Outdated parts (copies a merge or mutation replaced, kept until `old_parts_lifetime` passes). */
 export function inactiveParts(wh: Warehouse, tables: readonly string[]): Promise<InactivePart[]> {
   return partsQuery(wh, { db: localDatabase(wh), tables: [...tables] });
 }
