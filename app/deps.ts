@@ -33,6 +33,15 @@ export interface AppDeps {
   pseudonyms: Pseudonymizer;
   /** The clock, injectable so live reports and jobs can be tested at a fixed instant. */
   now(): Date;
+  /** Files on this instance's disk that hold personal data outside the warehouse (erasure clears them). */
+  fileStores?: FileStore[];
+}
+
+/** A store of files holding personal data (the ingest log, archived dashboard snapshots). */
+export interface FileStore {
+  name: string;
+  /** Removes what names the subject; counts what named it before and what still does after. */
+  erase(subject: { ids: readonly string[]; pseudonyms: readonly string[] }): Promise<{ before: number; after: number; method: string }>;
 }
 
 /** A scheduled job: idempotent by period, safe to run on every instance at once. */

@@ -12,6 +12,8 @@ import { registerWarehouseMetrics } from '../warehouse/metrics.ts';
 import { createIngestMetrics } from '../ingest/metrics.ts';
 import { openIngest, type IngestPipeline } from '../ingest/pipeline.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
+import { ingestLogStore } from '../ingest/log-erasure.ts';
+import { snapshotStore } from '../dashboards/snapshots.ts';
 import { createAccessAudit } from './audit.ts';
 import { createAnchorPublisher } from './audit-anchor.ts';
 import { auditKey as createAuditKey } from './audit-key.ts';
@@ -45,6 +47,7 @@ export async function buildDeps(config: Config, warehouse: Warehouse, log: Logge
     auditAnchors,
     pseudonyms: createPseudonymizer(config.piiKey),
     now,
+    fileStores: [snapshotStore(config.dataDir)],
   };
   return { deps, modules: [...MODULES] };
 }
@@ -96,6 +99,8 @@ export async function startService(
     onBatch: (batch) => followers.notify(batch),
     ready: migrated.then(() => suppression.ready),
   });
+  // Erasure also clears this instance's ingest log (its kept segments hold raw bodies).
+  deps.fileStores = [...(deps.fileStores ?? []), ingestLogStore(ingest)];
   const webhook = createWebhookReceiver({ appSecrets: config.appSecrets, verifyToken: config.verifyToken, ingestLog: ingest.log, metrics, log });
   const app = createHttpApp(deps, modules, metrics, ingest);
   let active = 0;

@@ -1,7 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { AppDeps, Job } from '../app/deps.ts';
+import type { AppDeps, FileStore, Job } from '../app/deps.ts';
+import { privacyConfig } from '../reports/compliance/config.ts';
 import { DASHBOARDS } from './catalog.ts';
 import { dashboardPayload } from './payload.ts';
 import { snapshotHtml } from './pages/snapshot.ts';
@@ -50,7 +51,50 @@ export function snapshotJob(deps: AppDeps): Job {
     schedule: '0 45 3 * * *',
     async run(now: Date) {
       const files = await writeSnapshots(deps, now);
-      log.info({ files: files.length }, 'dashboard snapshots archived');
+      const expired = expireSnapshots(deps.config.dataDir, privacyConfig(deps.config.file).retention.snapshot_days, now);
+      log.info({ files: files.length, expired_days: expired.length }, 'dashboard snapshots archived');
+    },
+  };
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function snapshotDays(dataDir: string): string[] {
+  const root = join(dataDir, 'snapshots');
+  return existsSync(root) ? readdirSync(root).filter((d) => DAY.test(d)).sort() : [];
+}
+
+/** Retention: removes the days archived more than `days` days before `now`; returns them. */
+export function expireSnapshots(dataDir: string, days: number, now: Date): string[] {
+  const oldest = new Date(now.getTime() - days * 86_400_000).toISOString().slice(0, 10);
+  const gone = snapshotDays(dataDir).filter((d) => d < oldest);
+  for (const d of gone) rmSync(snapshotDir(dataDir, d), { recursive: true, force: true });
+  return gone;
+}
+
+/**
+ * Archived snapshots show customers by pseudonym (never by number), which still singles out the
+ * person: on erasure every snapshot naming them is removed (the day's other dashboards stay).
+ */
+export function snapshotStore(dataDir: string): FileStore {
+  const naming = (needles: readonly string[]) => {
+    const out: string[] = [];
+    for (const d of snapshotDays(dataDir)) {
+      for (const f of readdirSync(snapshotDir(dataDir, d)).filter((n) => n.endsWith('.html'))) {
+        const file = join(snapshotDir(dataDir, d), f);
+        const text = readFileSync(file, 'utf8');
+        if (needles.some((n) => text.includes(n))) out.push(file);
+      }
+    }
+    return out;
+  };
+  return {
+    name: 'dashboard_snapshots',
+    async erase({ ids, pseudonyms }) {
+      const needles = [...ids, ...pseudonyms].filter((n) => n !== '');
+      const files = naming(needles);
+      for (const f of files) rmSync(f, { force: true });
+      return { before: files.length, after: naming(needles).length, method: 'archived snapshot files naming the subject removed' };
     },
   };
 }

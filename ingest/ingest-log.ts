@@ -321,6 +321,90 @@ export class IngestLog {
     this.updateGauges();
   }
 
+  /**
+   * Erasure: removes the records whose body `names` matches from every segment already loaded (kept
+   * for replay), so a person's raw bodies do not outlive their erasure on this disk. The active
+   * segment is sealed first (a new one takes the appends), so once the loader has passed it, it is
+   * rewritten like the others. Records not yet loaded are left: the loader's erasure screen keeps
+   * them out of the warehouse, and they are rewritten by the next erasure or dropped once loaded.
+   * `loaded` resolves once the loader has loaded what the log held when it was sealed. Returns how
+   * many records named the subject before and still do after.
+   */
+  async eraseLoaded(names: (body: Buffer) => boolean, loaded?: () => Promise<void>): Promise<{ before: number; after: number }> {
+    const before = await this.countNaming(names);
+    if (before === 0) return { before, after: 0 };
+    await this.sealActive();
+    await loaded?.();
+    const pass = this.dropping.catch(() => undefined).then(async () => {
+      await this.dropLoadedNow(false);
+      for (const seg of this.segments.slice(0, -1)) {
+        if (seg.base + seg.size > this.cursorLsn) break;
+        await this.rewriteSegment(seg, names);
+      }
+    });
+    this.dropping = pass;
+    await pass;
+    return { before, after: await this.countNaming(names) };
+  }
+
+  /** Closes the active segment to appends: the next append starts a new one. */
+  private async sealActive(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.closed || this.segments.at(-1)!.size === 0) return;
+    // Holding `flushing` keeps the flush loop out while the segment rolls; appends meanwhile wait.
+    const rolling = this.roll().then(() => undefined);
+    this.flushing = rolling;
+    try {
+      await rolling;
+    } finally {
+      this.flushing = undefined;
+      if (this.pending.length > 0) this.flushing = this.flushLoop();
+    }
+  }
+
+  /** Writes a loaded segment again without the matching records (aside, synced, then renamed). */
+  private async rewriteSegment(seg: Segment, names: (body: Buffer) => boolean): Promise<void> {
+    const buf = await readFile(seg.path);
+    const kept: Buffer[] = [];
+    let dropped = 0;
+    for (let at = 0; ; ) {
+      const d = decodeRecord(buf, at);
+      if (d.kind !== 'record') break;
+      if (names(d.record.body)) dropped++;
+      else kept.push(buf.subarray(at, at + d.size));
+      at += d.size;
+    }
+    if (dropped === 0) return;
+    const tmp = `${seg.path}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      if (kept.length > 0) await fh.writev(kept);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await seg.reader?.close();
+    seg.reader = undefined;
+    await rename(tmp, seg.path);
+    await syncDir(this.opts.dir);
+    seg.size = kept.reduce((n, b) => n + b.length, 0);
+  }
+
+  /** Records in the log's files (loaded or not) whose body matches. */
+  private async countNaming(names: (body: Buffer) => boolean): Promise<number> {
+    let n = 0;
+    for (const seg of [...this.segments]) {
+      const buf = await readFile(seg.path).catch(() => Buffer.alloc(0));
+      for (let at = 0; ; ) {
+        const d = decodeRecord(buf, at);
+        if (d.kind !== 'record') break;
+        if (names(d.record.body)) n++;
+        at += d.size;
+      }
+    }
+    return n;
+  }
+
   private updateGauges(): void {
     this.metrics?.logBytes.set(this.bytesOnDisk);
     this.metrics?.backlogBytes.set(this.backlogBytes);

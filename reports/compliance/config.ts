@@ -128,6 +128,8 @@ export const privacyConfigSchema = z.object({
       consent_days: z.number().int().positive().default(1825),
       /** Billing records (accounting: tax law commonly asks 5–10 years); they hold no personal data. */
       accounting_days: z.number().int().positive().default(3650),
+      /** Archived dashboard snapshots (`DATA_DIR/snapshots/<day>`): pseudonymous, removed after this. */
+      snapshot_days: z.number().int().positive().default(90),
       tables: z.record(z.string(), tablePolicySchema).default({}),
     })
     .prefault({}),

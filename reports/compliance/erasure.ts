@@ -4,24 +4,31 @@ import type { AppDeps } from '../../app/deps.ts';
 import { auditWho, type Principal } from '../../app/auth.ts';
 import { insertErasureRequest, insertSuppression } from '../../warehouse/queries/compliance/erasure.ts';
 import {
-  countSubjectRows, deleteSubjectRows, rawBodiesOfSubjects, redactRawBodies, subjectCondition, type SubjectTableSpec,
-} from '../../warehouse/queries/compliance/subjects.ts';
-import { RAW_TABLE } from '../../warehouse/tables.ts';
+  clearErasureTargets, deleteTargetRows, deleteTargetsSql, fillErasureTargets, insertRewrittenBodies, rawRowsOfSubjects, type DeleteMethod,
+} from '../../warehouse/queries/compliance/erasure-set.ts';
+import { countSubjectRows, type SubjectTableSpec } from '../../warehouse/queries/compliance/subjects.ts';
+import { RAW_TABLE, type RawWebhookRow } from '../../warehouse/tables.ts';
 import { withoutSubjects } from './body-filter.ts';
 import { privacyConfig } from './config.ts';
+import { removeOldCopies } from './erasure-copies.ts';
+import { eraseFiles, type ErasureFileEvidence } from './erasure-files.ts';
 import { activeHolds, subjectIdentifiers } from './holds.ts';
 import { findRequest, openRequest, settleRequest } from './rights.ts';
 import { discoverSubjectTables } from './subject-tables.ts';
 import { jurisdictionOf, type Jurisdiction, type SubjectId } from './subject.ts';
 import { subjectScreen } from './suppression.ts';
 import { eraseTraces, subjectNames, traceNeedles } from './traces.ts';
+import type { TraceNeedles } from '../../warehouse/queries/compliance/traces.ts';
 
 /**
  * Erasure with proof (R7; GDPR Art. 17; LGPD Art. 18 VI): every table that holds the subject (found
  * by the classification, raw bodies included) is cleared, the deletion is waited for, a query per
- * table must then return zero rows, and a receipt with its own SHA-256 records it. Raw bodies that
- * batched other people keep their items: they are rewritten without the subject's. The subject's
- * keyed hash goes on the suppression list first, so re-deliveries are not stored again.
+ * table must then return zero rows, the copies the deletion replaced must be gone from disk, and a
+ * receipt with its own SHA-256 records it. Raw bodies that batched other people keep their items:
+ * they are stored again without the subject's. The ingest log and archived snapshots on this
+ * instance's disk are cleared too. No identifier is written to disk on the way: the deletions read
+ * the ids from an in-memory set. The subject's keyed hash goes on the suppression list first, so
+ * re-deliveries are not stored again.
  */
 
 export interface ErasureTableEvidence {
@@ -29,6 +36,10 @@ export interface ErasureTableEvidence {
   rows_before: number;
   rows_after: number;
   rows_after_physical: number;
+  /** Inactive parts (pre-deletion copies) of the table still on disk when the receipt was made. */
+  inactive_copies_after: number;
+  /** When those copies are due to be removed (absent once they are gone). */
+  copies_gone_by?: string;
   method: string;
   statement_sha256: string;
 }
@@ -45,6 +56,10 @@ export interface ErasureReceipt {
   received_at: string;
   suppression_added_at: string;
   tables: ErasureTableEvidence[];
+  /** Stores outside the warehouse on this instance's disk (ingest log, dashboard snapshots). */
+  files: ErasureFileEvidence[];
+  /** Status `logically_deleted`: when the last copies on disk are due to go; null once gone. */
+  purge_due_at: string | null;
   verification: string;
   verified_at: string;
   receipt_sha256: string;
@@ -111,13 +126,12 @@ export async function eraseSubject(
   const tables = await discoverSubjectTables(wh);
   // Names are read before the rows holding them go: the text search looks for them too.
   const needles = traceNeedles(ids, await subjectNames(wh, tables, ids));
-  const evidence: ErasureTableEvidence[] = [];
-  for (const t of tables) evidence.push(await eraseTable(deps, t, ids, method, requestId));
-  // Then whatever still quotes the person where no subject key points (quarantine, error texts, unknown shapes).
-  evidence.push(...(await eraseTraces(deps, needles)).evidence);
+  const evidence = await eraseTables(deps, tables, ids, method, requestId, needles);
+  const files = await eraseFiles(deps, ids);
 
-  const clean = evidence.every((e) => e.rows_after === 0);
-  const purged = evidence.every((e) => e.rows_after_physical === 0);
+  const clean = evidence.every((e) => e.rows_after === 0) && files.every((f) => f.found_after === 0);
+  const purged = evidence.every((e) => e.rows_after_physical === 0 && e.inactive_copies_after === 0);
+  const purgeDue = evidence.reduce<string | null>((at, e) => (e.copies_gone_by && (!at || e.copies_gone_by > at) ? e.copies_gone_by : at), null);
   const body: Omit<ErasureReceipt, 'receipt_sha256'> = {
     request_id: requestId,
     rights_request_id: rights?.request_id ?? '',
@@ -130,9 +144,9 @@ export async function eraseSubject(
     received_at: received.toISOString(),
     suppression_added_at: suppressedAt.toISOString(),
     tables: evidence,
-    verification:
-      'SELECT count() FROM <table> WHERE <subject condition> returned rows_after; rows_after_physical with apply_deleted_mask = 0; ' +
-      'then every text column of every table searched for the ids, the numbers written with separators and the names: tables "(text search)"',
+    files,
+    purge_due_at: purged ? null : purgeDue,
+    verification: VERIFICATION,
     verified_at: deps.now().toISOString(),
   };
   const receipt: ErasureReceipt = { ...body, receipt_sha256: receiptHash(body) };
@@ -151,44 +165,89 @@ export async function eraseSubject(
   return receipt;
 }
 
-async function eraseTable(deps: AppDeps, t: SubjectTableSpec, ids: string[], method: 'mutation' | 'lightweight', requestId: string): Promise<ErasureTableEvidence> {
+const VERIFICATION =
+  'SELECT count() FROM <table> WHERE <subject condition> returned rows_after; rows_after_physical with apply_deleted_mask = 0; ' +
+  'inactive_copies_after: parts replaced by the deletion still in system.parts (active = 0); files: records or files naming the subject; ' +
+  'then every text column of every table searched for the ids, the numbers written with separators and the names: tables "(text search)"';
+
+/**
+ * Every table: counted, cleared, counted again. The subject's ids are put in the in-memory erasure
+ * set for the deletions (their SQL text, kept on disk by the engine, names only the request).
+ */
+async function eraseTables(
+  deps: AppDeps, tables: readonly SubjectTableSpec[], ids: string[], method: DeleteMethod, requestId: string, needles: TraceNeedles,
+): Promise<ErasureTableEvidence[]> {
+  const wh = deps.warehouse;
+  const evidence: ErasureTableEvidence[] = [];
+  await fillErasureTargets(wh, requestId, ids);
+  try {
+    for (const t of tables) evidence.push(await eraseTable(deps, t, ids, method, requestId));
+  } finally {
+    await clearErasureTargets(wh, requestId);
+  }
+  // Then whatever still quotes the person where no subject key points (quarantine, error texts, unknown shapes).
+  for (const e of (await eraseTraces(deps, needles)).evidence) evidence.push({ ...e, inactive_copies_after: 0 });
+  const tableOf = (e: ErasureTableEvidence) => e.table.split(' ')[0]!;
+  const copies = await removeOldCopies(wh, deps.config.dataDir, [...new Set(evidence.filter((e) => e.rows_before > 0).map(tableOf))]);
+  for (const e of evidence) {
+    const left = copies.get(tableOf(e));
+    e.inactive_copies_after = left?.parts ?? 0;
+    if (left) e.copies_gone_by = left.goneBy;
+  }
+  return evidence;
+}
+
+async function eraseTable(deps: AppDeps, t: SubjectTableSpec, ids: string[], method: DeleteMethod, requestId: string): Promise<ErasureTableEvidence> {
   const wh = deps.warehouse;
   const before = await countSubjectRows(wh, t, ids);
   let how = method === 'mutation' ? 'ALTER TABLE … DELETE (mutation, mutations_sync=2)' : 'DELETE FROM (lightweight, lightweight_deletes_sync=2)';
-  let sha = createHash('sha256').update(subjectCondition(t)).digest('hex');
+  const statement = deleteTargetsSql(wh, { t, method, requestId });
   if (before > 0) {
     if (t.table === RAW_TABLE) {
-      const redacted = await redactSharedBodies(deps, ids, requestId);
-      if (redacted > 0) how = `ALTER TABLE … UPDATE (${redacted} bodies shared with other people rewritten without the subject) + ${how}`;
+      const rewritten = await rewriteSharedBodies(deps, ids, requestId);
+      if (rewritten > 0) how = `${rewritten} bodies shared with other people stored again without the subject (INSERT) + ${how}`;
     }
-    if ((await countSubjectRows(wh, t, ids)) > 0) sha = await deleteSubjectRows(wh, t, ids, method);
+    await deleteTargetRows(wh, t, requestId, method);
   }
   return {
     table: t.table,
     rows_before: before,
     rows_after: await countSubjectRows(wh, t, ids),
     rows_after_physical: await countSubjectRows(wh, t, ids, true),
-    method: before > 0 ? how : 'nothing to erase',
-    statement_sha256: sha,
+    inactive_copies_after: 0,
+    method: before > 0 ? `${how}; subject ids read from the in-memory erasure set` : 'nothing to erase',
+    statement_sha256: createHash('sha256').update(statement).digest('hex'),
   };
 }
 
-/** Bodies naming someone else besides the subject: rewrite them without the subject's items. */
-async function redactSharedBodies(deps: AppDeps, ids: string[], requestId: string): Promise<number> {
+/**
+ * Bodies naming someone else besides the subject: stored again without the subject's items, under
+ * the same key and receipt time (the others' typed rows still point at it, re-deliveries still
+ * collapse). An insert, not an UPDATE: an UPDATE's text would copy the others' bodies into the
+ * mutation log. The versions naming the subject are deleted with the rest.
+ */
+async function rewriteSharedBodies(deps: AppDeps, ids: string[], requestId: string): Promise<number> {
   const mine = new Set(ids);
-  const bodies = await rawBodiesOfSubjects(deps.warehouse, { ids });
-  const shared = [];
-  for (const b of bodies) {
-    if (!b.subjects.some((id) => !mine.has(id))) continue;
+  const rows = await rawRowsOfSubjects(deps.warehouse, { ids });
+  const rewritten: RawWebhookRow[] = [];
+  for (const r of rows) {
+    if (!r.subject_ids.some((id) => !mine.has(id))) continue;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(b.body);
+      parsed = JSON.parse(r.body);
     } catch {
       continue;
     }
     const kept = withoutSubjects(parsed, ids);
-    shared.push({ body_sha256: b.body_sha256, body: JSON.stringify(kept.body), item_count: kept.items });
+    rewritten.push({
+      ...r,
+      verdict: 'redacted',
+      body: JSON.stringify(kept.body),
+      item_count: kept.items,
+      subject_ids: r.subject_ids.filter((id) => !mine.has(id)),
+      reason: `items of an erased subject removed (${requestId})`,
+    });
   }
-  await redactRawBodies(deps.warehouse, ids, shared, `items of an erased subject removed (${requestId})`);
-  return shared.length;
+  await insertRewrittenBodies(deps.warehouse, rewritten);
+  return rewritten.length;
 }

@@ -2,6 +2,7 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { catalogColumns, catalogTables, STORAGELESS_ENGINES } from '../../warehouse/queries/compliance/catalog.ts';
 import type { PrivacyConfig, ProcessingActivity } from './config.ts';
 import { isSubjectKey } from './classification.ts';
+import { fileStoreRows } from './file-inventory.ts';
 import { parseTableTtl, resolvePolicies, ttlMatches } from './retention.ts';
 import { classifyColumns, type ClassifiedColumn } from './subject-tables.ts';
 import { localDatabase } from '../../warehouse/migrate.ts';
@@ -94,9 +95,10 @@ export function inventoryRows(
   });
 }
 
-export async function inventory(wh: Warehouse, cfg: PrivacyConfig): Promise<InventoryRow[]> {
+/** Every column, then the files holding personal data (`ingestLogRetainMs`: INGEST_LOG_RETAIN_HOURS). */
+export async function inventory(wh: Warehouse, cfg: PrivacyConfig, ingestLogRetainMs = 0): Promise<InventoryRow[]> {
   const { columns, tables } = await loadCatalog(wh);
-  return inventoryRows(wh.database, columns, tables, cfg);
+  return [...inventoryRows(wh.database, columns, tables, cfg), ...fileStoreRows(cfg, ingestLogRetainMs)];
 }
 
 export const ROPA_COLUMNS = [
@@ -137,7 +139,7 @@ export function ropaRows(rows: readonly InventoryRow[], cfg: PrivacyConfig) {
       processors: a.processors.join('; '),
       third_country_transfers: cfg.transfers.map((t) => `${t.recipient} (${t.country}): GDPR ${t.mechanism_gdpr}; LGPD ${t.mechanism_lgpd}`).join('; '),
       retention: retention.join('; '),
-      erasure_method: 'TTL (retention); ALTER TABLE … DELETE with verification and receipt (erasure requests)',
+      erasure_method: 'TTL (retention); ALTER TABLE … DELETE (ids read from an in-memory set, replaced copies removed) with verification and receipt, ingest log and snapshots included (erasure requests)',
       security_measures:
         'role-based API tokens; keyed hashes of subject ids in the access audit, suppression list and snapshots; hash-chained access audit with anchors; TLS and disk encryption per deployment',
       dpia_ripd_ref: a.dpia_ref,

@@ -62,7 +62,7 @@ export async function runRetention(deps: AppDeps, now: Date) {
 
 export async function runSnapshot(deps: AppDeps, now: Date) {
   const cfg = privacyConfig(deps.config.file);
-  const inv = await inventory(deps.warehouse, cfg);
+  const inv = await inventory(deps.warehouse, cfg, deps.config.ingest.retainMs);
   await saveSnapshot(deps, 'pii_inventory', inv, now);
   await saveSnapshot(deps, 'records_of_processing', ropaRows(inv, cfg), now);
   await saveSnapshot(deps, 'cross_border', await crossBorder(deps.warehouse, cfg), now);

@@ -101,8 +101,8 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
   const wh = deps.warehouse;
   const hashed = <T extends { subject: string }>(rows: T[]) => rows.map((r) => ({ ...r, subject_hash: deps.pseudonyms.subject(r.subject) }));
   return [
-    report('/api/compliance/inventory', 'pii_inventory', { columns: INVENTORY_COLUMNS, run: async () => ({ rows: await inventory(wh, cfg()) }) }),
-    report('/api/compliance/processing', 'records_of_processing', { columns: ROPA_COLUMNS, run: async () => ({ rows: ropaRows(await inventory(wh, cfg()), cfg()) }) }),
+    report('/api/compliance/inventory', 'pii_inventory', { columns: INVENTORY_COLUMNS, run: async () => ({ rows: await inventory(wh, cfg(), deps.config.ingest.retainMs) }) }),
+    report('/api/compliance/processing', 'records_of_processing', { columns: ROPA_COLUMNS, run: async () => ({ rows: ropaRows(await inventory(wh, cfg(), deps.config.ingest.retainMs), cfg()) }) }),
     report('/api/compliance/retention', 'retention_status', { columns: RETENTION_COLUMNS, run: async ({ now }) => ({ rows: await retentionStatus(wh, cfg(), now) }) }),
     report('/api/compliance/holds', 'legal_holds', { columns: HOLD_COLUMNS, run: async () => ({ rows: await holdsReport(deps) }) }),
     report('/api/compliance/cross-border', 'cross_border', { columns: CROSS_BORDER_COLUMNS, run: async () => ({ rows: await crossBorder(wh, cfg()) }) }),

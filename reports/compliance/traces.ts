@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { catalogColumns, catalogTables, STORAGELESS_ENGINES } from '../../warehouse/queries/compliance/catalog.ts';
-import { redactRawBodies, selectSubjectRows, type SubjectTableSpec } from '../../warehouse/queries/compliance/subjects.ts';
+import { selectSubjectRows, type SubjectTableSpec } from '../../warehouse/queries/compliance/subjects.ts';
+import { insertRewrittenBodies } from '../../warehouse/queries/compliance/erasure-set.ts';
 import {
-  countTraceRows, deleteTraceRows, rawBodiesQuoting, selectTraceRows, traceCondition, type TraceNeedles, type TraceTableSpec,
+  countTraceRows, deleteRawVersions, deleteTraceRows, rawBodiesQuoting, rawVersionsBySha, selectTraceRows, traceCondition, type TraceNeedles, type TraceTableSpec,
 } from '../../warehouse/queries/compliance/traces.ts';
 import { RAW_TABLE } from '../../warehouse/tables.ts';
 import { unnamedParts, withoutQuoting, withoutSubjects } from './body-filter.ts';
@@ -162,6 +163,7 @@ export async function eraseTraces(deps: AppDeps, needles: TraceNeedles): Promise
       rows_before: before,
       rows_after: after,
       rows_after_physical: physical,
+      inactive_copies_after: 0,
       method: 'rows holding the number, user id or name in text, deleted by row identity (ALTER TABLE … DELETE, mutations_sync=2)',
       statement_sha256: createHash('sha256').update(traceCondition(t)).digest('hex'),
     });
@@ -174,19 +176,31 @@ export async function eraseTraces(deps: AppDeps, needles: TraceNeedles): Promise
   return { evidence, remaining };
 }
 
-/** Bodies kept for others lose the parts naming nobody that quote the person (rewritten, key kept). */
+/**
+ * Bodies kept for others lose the parts naming nobody that quote the person: each is stored again
+ * without them (same key and receipt time, an insert), then the versions quoting the person are
+ * deleted by key and body hash. No UPDATE: its text, kept on disk, would copy the others' bodies.
+ */
 async function eraseSharedBodyTraces(wh: Warehouse, needles: TraceNeedles): Promise<ErasureTableEvidence | undefined> {
   const before = await sharedBodiesQuoting(wh, needles);
   if (before.length === 0) return undefined;
-  const bodies = before.map((b) => ({ body_sha256: b.body_sha256, body: JSON.stringify(b.kept), item_count: withoutSubjects(b.kept, []).items }));
-  await redactRawBodies(wh, [], bodies, 'parts quoting an erased subject removed');
+  const kept = new Map(before.map((b) => [b.body_sha256, b.kept]));
+  const quotes = quotesIn(needles);
+  const versions = (await rawVersionsBySha(wh, { shas: [...kept.keys()] })).filter((v) => quotes(v.body));
+  const rewritten = [...new Map(versions.map((v) => [v.body_sha256, v])).values()].map(({ body_hash: _h, ...v }) => {
+    const body = kept.get(v.body_sha256);
+    return { ...v, verdict: 'redacted' as const, body: JSON.stringify(body), item_count: withoutSubjects(body, []).items, reason: 'parts quoting an erased subject removed' };
+  });
+  await insertRewrittenBodies(wh, rewritten);
+  await deleteRawVersions(wh, versions);
   const after = (await sharedBodiesQuoting(wh, needles)).length;
   return {
     table: `${RAW_TABLE} (text search, bodies kept for others)`,
     rows_before: before.length,
     rows_after: after,
     rows_after_physical: after,
-    method: 'ALTER TABLE … UPDATE: changes and items naming nobody that quote the subject removed; the items of the others kept',
+    inactive_copies_after: 0,
+    method: 'stored again without the changes and items naming nobody that quote the subject (INSERT), the quoting versions deleted by key and body hash; the items of the others kept',
     statement_sha256: createHash('sha256').update('raw_bodies_quoting').digest('hex'),
   };
 }

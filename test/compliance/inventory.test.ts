@@ -93,6 +93,18 @@ describe('PII inventory', () => {
     expect((await get('/api/compliance/inventory?format=xml')).status).toBe(400);
   });
 
+  it('lists the files holding personal data with their retention: the ingest log and archived snapshots', async () => {
+    const rowsOf = async (retainMs: number, snapshotDays?: number) =>
+      (await inventory(wh, privacyConfigSchema.parse(snapshotDays ? { retention: { snapshot_days: snapshotDays } } : {}), retainMs)).filter((r) => r.database === '(files in DATA_DIR)');
+    const [log, snaps] = await rowsOf(36 * 3_600_000, 14);
+    expect(log).toMatchObject({ table: 'ingest-log/*.wal', pii_class: 'pii:content', retention_policy_id: 'env:INGEST_LOG_RETAIN_HOURS', retention_days: 2, classified: true });
+    expect(log!.ttl_expression_actual).toContain('36 h');
+    expect(snaps).toMatchObject({ table: 'snapshots/<day>/*.html', pii_class: 'pii:indirect', retention_policy_id: 'config:privacy.retention.snapshot_days', retention_days: 14 });
+    // Defaults: segments go once loaded; snapshots are kept 90 days.
+    const [log0, snaps0] = await rowsOf(0);
+    expect([log0!.retention_days, snaps0!.retention_days]).toEqual([0, 90]);
+  });
+
   it('is for the privacy role only', async () => {
     expect((await get('/api/compliance/inventory', 'manager')).status).toBe(403);
     expect((await get('/api/compliance/inventory', 'finance')).status).toBe(403);

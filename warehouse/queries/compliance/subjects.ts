@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
-import { defineCommand, defineQuery } from '../../query.ts';
-import { localDatabase } from '../../migrate.ts';
+import { defineQuery } from '../../query.ts';
 
 /**
  * Finding, reading and deleting one person's rows in any table. Which tables and columns to search
  * comes from the classification in the catalogue (reports/compliance/subject-tables.ts), so the
  * identifiers in this SQL are catalogue names, checked and quoted; subject ids travel only as
- * query parameters (`{ids:Array(String)}`), never in the SQL text.
+ * query parameters (`{ids:Array(String)}`), never in the SQL text. Deleting them is in
+ * erasure-set.ts: a mutation's text is kept on disk with its parameters filled in.
  */
 
 export interface SubjectTableSpec {
@@ -22,7 +21,7 @@ export interface SubjectTableSpec {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function ident(name: string): string {
+export function ident(name: string): string {
   if (!IDENT.test(name)) throw new Error(`unsafe identifier ${JSON.stringify(name).slice(0, 60)}`);
   return '`' + name + '`';
 }
@@ -30,11 +29,6 @@ function ident(name: string): string {
 /** Where rows are read (on a cluster, the Distributed table in front of the shards). */
 function table(wh: Warehouse, name: string): string {
   return `${ident(wh.database)}.${ident(name)}`;
-}
-
-/** Where rows are changed (on a cluster, the replicated shard tables, on every node). */
-function storage(wh: Warehouse, name: string): string {
-  return `${ident(localDatabase(wh))}.${ident(name)}${wh.cluster ? ` ON CLUSTER ${ident(wh.cluster)}` : ''}`;
 }
 
 /** The WHERE condition naming the subject; parameters `ids` and `needles` (ids as JSON strings). */
@@ -86,28 +80,6 @@ const subjectRows = defineQuery({
   row: z.record(z.string(), z.unknown()),
 });
 
-export type DeleteMethod = 'mutation' | 'lightweight';
-
-/**
- * Deletes the subject's rows and waits until the deletion is complete on every replica. A mutation
- * rewrites the parts (data gone from disk); a lightweight DELETE masks rows at once and purges them
- * at the next merge. Returns the SHA-256 of the statement (the id stays a parameter).
- */
-export async function deleteSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[], method: DeleteMethod): Promise<string> {
-  const shape = { t, method };
-  await deleteRows(wh, params(ids), shape);
-  return createHash('sha256').update(deleteSql(shape, wh)).digest('hex');
-}
-
-function deleteSql(o: { t: SubjectTableSpec; method: DeleteMethod }, wh: Warehouse): string {
-  const where = subjectCondition(o.t);
-  return o.method === 'mutation'
-    ? `ALTER TABLE ${storage(wh, o.t.table)} DELETE WHERE ${where} SETTINGS mutations_sync = 2`
-    : `DELETE FROM ${storage(wh, o.t.table)} WHERE ${where} SETTINGS lightweight_deletes_sync = 2`;
-}
-
-const deleteRows = defineCommand({ name: 'compliance.delete_subject_rows', sql: deleteSql, params: subjectParams, connection: 'jobs' });
-
 export const linkedIdentifiers = defineQuery({
   name: 'compliance.linked_identifiers',
   sql: `SELECT DISTINCT id FROM (
@@ -125,50 +97,6 @@ export const linkedIdentifiers = defineQuery({
         ) WHERE id != '' ORDER BY id`,
   params: z.object({ ids: z.array(z.string()) }),
   row: z.object({ id: z.string() }),
-});
-
-export const rawBodiesOfSubjects = defineQuery({
-  name: 'compliance.raw_bodies_of_subjects',
-  sql: `SELECT body_sha256, any(r.body) AS body, groupUniqArrayArray(r.subject_ids) AS subjects, toString(max(r.received_at)) AS last_received
-        FROM {{db}}.raw_webhooks_v1 AS r WHERE hasAny(r.subject_ids, {ids:Array(String)})
-        GROUP BY body_sha256 ORDER BY last_received`,
-  params: z.object({ ids: z.array(z.string()) }),
-  row: z.object({ body_sha256: z.string(), body: z.string(), subjects: z.array(z.string()), last_received: z.string() }),
-  connection: 'jobs',
-});
-
-/**
- * Rewrites raw bodies that also carry other people's items: the body loses the subject's items,
- * keeps its original SHA-256 as key (the typed rows of the others still point at it) and is marked
- * `redacted`. One mutation for all bodies.
- */
-export async function redactRawBodies(
-  wh: Warehouse,
-  ids: readonly string[],
-  bodies: ReadonlyArray<{ body_sha256: string; body: string; item_count: number }>,
-  reason: string,
-): Promise<void> {
-  if (bodies.length === 0) return;
-  await redactBodies(wh, {
-    shas: bodies.map((b) => b.body_sha256),
-    bodies: bodies.map((b) => b.body),
-    counts: bodies.map((b) => b.item_count),
-    ids: [...ids],
-    reason,
-  });
-}
-
-const redactBodies = defineCommand({
-  name: 'compliance.redact_raw_bodies',
-  sql: (_: void, wh) => `ALTER TABLE ${storage(wh, 'raw_webhooks_v1')}
-            UPDATE body = transform(body_sha256, {shas:Array(String)}, {bodies:Array(String)}, body),
-                   item_count = transform(body_sha256, {shas:Array(String)}, {counts:Array(UInt32)}, item_count),
-                   subject_ids = arrayFilter(x -> NOT has({ids:Array(String)}, x), subject_ids),
-                   verdict = 'redacted', reason = {reason:String}
-            WHERE body_sha256 IN {shas:Array(String)}
-            SETTINGS mutations_sync = 2`,
-  params: z.object({ shas: z.array(z.string()), bodies: z.array(z.string()), counts: z.array(z.number().int()), ids: z.array(z.string()), reason: z.string() }),
-  connection: 'jobs',
 });
 
 /** Subject ids seen in raw bodies received since a time (the suppression sweep). */

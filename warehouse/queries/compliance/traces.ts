@@ -142,3 +142,43 @@ export const rawBodiesQuoting = defineQuery({
   row: z.object({ body_sha256: z.string(), body: z.string(), item_count: z.coerce.number() }),
   connection: 'jobs',
 });
+
+/** The stored versions of raw bodies, with a hash of each body to name a version without its text. */
+export const rawVersionsBySha = defineQuery({
+  name: 'compliance.raw_versions_by_sha',
+  sql: `SELECT received_at, body_sha256, body, signature_valid, verdict, reason, waba_ids, subject_ids, item_count, unknown_count,
+               toString(cityHash64(body)) AS body_hash
+        FROM {{db}}.raw_webhooks_v1 WHERE body_sha256 IN {shas:Array(String)}`,
+  params: z.object({ shas: z.array(z.string()) }),
+  row: z.object({
+    received_at: z.string().transform((s) => Date.parse(s.replace(' ', 'T') + 'Z')),
+    body_sha256: z.string(),
+    body: z.string(),
+    signature_valid: z.boolean(),
+    verdict: z.string(),
+    reason: z.string(),
+    waba_ids: z.array(z.string()),
+    subject_ids: z.array(z.string()),
+    item_count: z.coerce.number(),
+    unknown_count: z.coerce.number(),
+    body_hash: z.string(),
+  }),
+  connection: 'jobs',
+});
+
+/**
+ * Deletes the named versions of raw bodies (by key and a hash of the body): the mutation's text,
+ * kept on disk, holds hashes only, never a body.
+ */
+const deleteVersions = defineCommand({
+  name: 'compliance.delete_raw_versions',
+  sql: (_: undefined, wh) =>
+    `ALTER TABLE ${storage(wh, 'raw_webhooks_v1')} DELETE WHERE body_sha256 IN {shas:Array(String)} AND toString(cityHash64(body)) IN {hashes:Array(String)} SETTINGS mutations_sync = 2`,
+  params: z.object({ shas: z.array(z.string()), hashes: z.array(z.string()) }),
+  connection: 'jobs',
+});
+
+export function deleteRawVersions(wh: Warehouse, versions: ReadonlyArray<{ body_sha256: string; body_hash: string }>): Promise<void> {
+  if (versions.length === 0) return Promise.resolve();
+  return deleteVersions(wh, { shas: [...new Set(versions.map((v) => v.body_sha256))], hashes: [...new Set(versions.map((v) => v.body_hash))] }, undefined);
+}
