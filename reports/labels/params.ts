@@ -1,0 +1,75 @@
+import { IANAZone } from 'luxon';
+import { badParameter } from '../../app/http-error.ts';
+import { instantParam } from '../range.ts';
+import { labelSchema } from './input.ts';
+import { TIMELINE_PERIODS, type TimelinePeriod } from '../../warehouse/queries/labels/timeline.ts';
+
+/**
+ * Parameters of the label reports, and the `label` / `label_match` filter other reports share:
+ * `label=order,vip` (comma list, or the parameter repeated is refused like every other), each
+ * well formed; `label_match=any` (default: a row under any of them) or `all`.
+ */
+
+type Query = Record<string, unknown>;
+
+export interface LabelFilter {
+  labels: string[];
+  label_match: 'any' | 'all';
+}
+
+function text(q: Query, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw badParameter(name, 'give it once, as text');
+  return v.trim();
+}
+
+export function parseLabelFilter(q: Query): LabelFilter {
+  const labels = [...new Set((text(q, 'label') ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+  for (const l of labels) {
+    const r = labelSchema.safeParse(l);
+    if (!r.success) throw badParameter('label', `"${l.slice(0, 40)}": ${r.error.issues[0]!.message}`);
+  }
+  if (labels.length > 20) throw badParameter('label', 'at most 20 labels');
+  const match = text(q, 'label_match') || 'any';
+  if (match !== 'any' && match !== 'all') throw badParameter('label_match', 'expected any or all');
+  return { labels, label_match: match };
+}
+
+const DAY_MS = 86_400_000;
+const KNOWN = new Set(['from', 'to', 'tz', 'period', 'label', 'label_match', 'waba_id', 'format', 'from_label', 'to_label']);
+
+export interface TimelineParams extends LabelFilter {
+  from: number;
+  to: number;
+  tz: string;
+  period: TimelinePeriod;
+  waba_ids: string[];
+}
+
+/** `from` (default 30 days before `to`), `to` (default now), `tz` (default UTC) for the buckets. */
+export function parseTimelineParams(q: Query, now: Date): TimelineParams {
+  const unknown = Object.keys(q).find((k) => !KNOWN.has(k));
+  if (unknown) throw badParameter(unknown.slice(0, 40), `unknown parameter; expected one of ${[...KNOWN].join(', ')}`);
+  const to = instantParam(q, 'to')?.getTime() ?? now.getTime();
+  const from = instantParam(q, 'from')?.getTime() ?? to - 30 * DAY_MS;
+  if (from > to) throw badParameter('from', 'is after to');
+  const tz = text(q, 'tz') || 'UTC';
+  if (!IANAZone.isValidZone(tz)) throw badParameter('tz', 'expected an IANA zone such as America/Sao_Paulo');
+  const period = text(q, 'period') || 'day';
+  if (!(period in TIMELINE_PERIODS)) throw badParameter('period', `expected ${Object.keys(TIMELINE_PERIODS).join(', ')}`);
+  const waba_ids = (text(q, 'waba_id') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return { from, to, tz, period: period as TimelinePeriod, waba_ids, ...parseLabelFilter(q) };
+}
+
+/** The journey report's two labels (each required, well formed). */
+export function parseJourneyLabels(q: Query): { from_label: string; to_label: string } {
+  const one = (name: 'from_label' | 'to_label') => {
+    const v = text(q, name);
+    if (!v) throw badParameter(name, 'required: a label such as new customer or order/paid');
+    const r = labelSchema.safeParse(v);
+    if (!r.success) throw badParameter(name, r.error.issues[0]!.message);
+    return v;
+  };
+  return { from_label: one('from_label'), to_label: one('to_label') };
+}
