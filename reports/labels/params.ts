@@ -47,11 +47,16 @@ export interface TimelineParams extends LabelFilter {
   waba_ids: string[];
 }
 
-/** `from` (default 30 days before `to`), `to` (default now), `tz` (default UTC) for the buckets. */
+/**
+ * `from` (default 30 days before `to`) and `to` (default now; a date includes its day), as ISO dates
+ * (midnight UTC) or date-times; `tz` (default UTC) for the buckets.
+ */
 export function parseTimelineParams(q: Query, now: Date): TimelineParams {
   const unknown = Object.keys(q).find((k) => !KNOWN.has(k));
   if (unknown) throw badParameter(unknown.slice(0, 40), `unknown parameter; expected one of ${[...KNOWN].join(', ')}`);
-  const to = instantParam(q, 'to')?.getTime() ?? now.getTime();
+  // A date as `to` includes that day.
+  const toDate = instantParam(q, 'to');
+  const to = toDate ? toDate.getTime() + (/^\d{4}-\d\d-\d\d$/.test(String(q.to).trim()) ? DAY_MS : 0) : now.getTime();
   const from = instantParam(q, 'from')?.getTime() ?? to - 30 * DAY_MS;
   if (from > to) throw badParameter('from', 'is after to');
   const tz = text(q, 'tz') || 'UTC';

@@ -4,6 +4,7 @@ import { FORMATS, type ExportFormat } from '../format.ts';
 import { BOUNDS_TEXT, inBounds } from '../range.ts';
 import { DIMENSIONS, PERIODS, type Dimension, type Period, type WaitFilter } from '../../warehouse/queries/sla/reports.ts';
 import { isValidZone, zoneName } from './calendar.ts';
+import { parseLabelFilter } from '../labels/params.ts';
 import type { SlaSettings } from './config.ts';
 
 /**
@@ -38,7 +39,7 @@ export interface ReportParams extends WaitFilter {
 
 const KNOWN = new Set([
   'from', 'to', 'tz', 'format', 'family', 'period', 'group_by', 'list',
-  'waba_id', 'phone_number_id', 'team', 'agent', 'responder', 'kind',
+  'waba_id', 'phone_number_id', 'team', 'agent', 'responder', 'kind', 'label', 'label_match',
 ]);
 
 type Query = Record<string, unknown>;
@@ -115,6 +116,7 @@ export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSetti
     groupBy: kind === 'aggregates' && q.group_by === undefined ? ['kind'] : [...new Set(groupBy)],
     lists: list(q, 'list', LISTS),
     maxRows: settings.maxExportRows,
+    ...parseLabelFilter(q),
   };
 }
 
@@ -123,6 +125,6 @@ export function auditParams(p: ReportParams): Record<string, unknown> {
   return {
     from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), tz: p.tz, family: p.family, format: p.format,
     period: p.period, group_by: p.groupBy, waba_id: p.waba_ids, phone_number_id: p.phone_number_ids, team: p.teams,
-    agent: p.agents, responder: p.responders, kind: p.kinds, list: p.lists,
+    agent: p.agents, responder: p.responders, kind: p.kinds, list: p.lists, label: p.labels ?? [], label_match: p.label_match ?? 'any',
   };
 }
