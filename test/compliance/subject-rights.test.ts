@@ -229,6 +229,9 @@ describe('erasure', () => {
     expect((await postSigned(svc, JSON.stringify(BODIES.shared))).status).toBe(200);
     expect((await postSigned(svc, JSON.stringify(BODIES.anaAlone))).status).toBe(200);
     expect((await postSigned(svc, JSON.stringify(inbound({ from: ANA, id: 'wamid.A9', at: '2026-11-20T10:00:00Z', text: 'voltei' })))).status).toBe(200);
+    // Nor when the business's systems label her again.
+    const labelled = await post('/api/labels', { wa_id: ANA, label: 'order/new', action: 'add', at: '2026-11-20T10:00:00Z' }, 'admin');
+    expect(JSON.parse(labelled.text)).toEqual({ stored: 0, added: 0, removed: 0, suppressed: 1 });
     expect(await scanFor(wh, [ANA, ANA_BSUID, 'voltei'])).toEqual([]);
     const bruno = await rows(wh, `SELECT wamid FROM {{db}}.messages_v1 FINAL WHERE wa_id = {b:String}`, { b: BRUNO });
     expect(bruno).toEqual([{ wamid: 'wamid.B1' }]);

@@ -50,7 +50,7 @@ beforeAll(async () => {
     { contact: ctx.svc.deps.pseudonyms.contact(S), label: 'order', action: 'add', at: at('07:00'), source: 'shop' },
   ]);
   expect(posted.status, posted.text).toBe(201);
-  expect(JSON.parse(posted.text)).toEqual({ stored: 4, added: 3, removed: 1 });
+  expect(JSON.parse(posted.text)).toEqual({ stored: 4, added: 3, removed: 1, suppressed: 0 });
   const bodies = [
     messageStatus(Q, 'wamid.OQ0', 'sent', at('09:00'), { tag: 'v1;src=n;lb=order/paid', category: 'utility' }),
     customerMessage(P, 'wamid.P1', at('11:00')),
