@@ -38,6 +38,7 @@ export function parseLabelFilter(q: Query): LabelFilter {
 
 const DAY_MS = 86_400_000;
 const KNOWN = new Set(['from', 'to', 'tz', 'period', 'label', 'label_match', 'waba_id', 'format', 'from_label', 'to_label']);
+const BILLING_KNOWN = new Set(['month', 'waba_id', 'label', 'label_match', 'format']);
 
 export interface TimelineParams extends LabelFilter {
   from: number;
@@ -77,4 +78,20 @@ export function parseJourneyLabels(q: Query): { from_label: string; to_label: st
     return v;
   };
   return { from_label: one('from_label'), to_label: one('to_label') };
+}
+
+export interface LabelBillingParams extends LabelFilter {
+  month: string;
+  waba: string;
+}
+
+/** The month (YYYY-MM, required, in the WABA's zone as the billing facts are) and one WABA or all. */
+export function parseLabelBillingParams(q: Query): LabelBillingParams {
+  const unknown = Object.keys(q).find((k) => !BILLING_KNOWN.has(k));
+  if (unknown) throw badParameter(unknown.slice(0, 40), `unknown parameter; expected one of ${[...BILLING_KNOWN].join(', ')}`);
+  const month = text(q, 'month') ?? '';
+  if (!/^(20\d\d|2100)-(0[1-9]|1[0-2])$/.test(month)) throw badParameter('month', 'required: a month YYYY-MM between 2000-01 and 2100-12');
+  const waba = text(q, 'waba_id') ?? '';
+  if (waba && !/^\d{1,20}$/.test(waba)) throw badParameter('waba_id', 'expected digits');
+  return { month, waba, ...parseLabelFilter(q) };
 }

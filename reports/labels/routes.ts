@@ -1,12 +1,14 @@
 import { route, type AnyReportRoute } from '../endpoint.ts';
 import { timelineRows, journeyFigures } from '../../warehouse/queries/labels/timeline.ts';
 import { parseLabelBody } from './input.ts';
-import { parseJourneyLabels, parseTimelineParams, type TimelineParams } from './params.ts';
+import { billingByLabel } from '../../warehouse/queries/labels/billing.ts';
+import { parseJourneyLabels, parseLabelBillingParams, parseTimelineParams, type TimelineParams } from './params.ts';
 import { recordLabels } from './record.ts';
 
 /**
  * POST /api/labels (the business's systems attach and remove labels; managers' and admins'
- * credentials), and the label timeline reports under /api/reports/labels. Every call, answered or
+ * credentials), the label timeline reports under /api/reports/labels (managers) and charged
+ * messages and conversations by label (/api/reports/labels/billing, finance). Every call, answered or
  * refused, is in the access audit; a body's customers are never written there, only counts.
  */
 
@@ -19,6 +21,11 @@ const JOURNEY_COLUMNS = [
   { name: 'from_label', type: 'String' }, { name: 'to_label', type: 'String' },
   { name: 'customers_started', type: 'UInt64' }, { name: 'customers_reached', type: 'UInt64' },
   { name: 'mean_seconds', type: 'Nullable(Float64)' }, { name: 'p50_seconds', type: 'Nullable(Float64)' }, { name: 'p90_seconds', type: 'Nullable(Float64)' },
+];
+
+const BILLING_COLUMNS = [
+  { name: 'label', type: 'String' }, { name: 'kind', type: 'String' }, { name: 'pricing_model', type: 'String' }, { name: 'category', type: 'String' },
+  { name: 'count', type: 'UInt64' }, { name: 'billable_count', type: 'UInt64' }, { name: 'free_count', type: 'UInt64' },
 ];
 
 const rangeAudit = (p: TimelineParams) => ({
@@ -67,6 +74,16 @@ export function labelRoutes(): AnyReportRoute[] {
           }],
         };
       },
+    }),
+    route({
+      path: '/api/reports/labels/billing',
+      role: 'finance',
+      action: 'labels.billing',
+      params: ({ query }) => parseLabelBillingParams(query),
+      audit: (p) => ({ month: p.month, waba_id: p.waba, label: p.labels, label_match: p.label_match }),
+      columns: BILLING_COLUMNS,
+      filename: (p) => `labels-billing-${p.month}`,
+      run: async ({ deps, params }) => ({ rows: await billingByLabel(deps.warehouse, params) }),
     }),
   ];
 }

@@ -175,3 +175,42 @@ describe('label timeline', () => {
     ]);
   });
 });
+
+describe('charged messages by label', () => {
+  // August 2025 (per-message pricing, UTC months). T: vip from 1 Aug 08:00 to 2 Aug 00:00.
+  // OT1 marketing, delivered 1 Aug 09:00:05 → vip.   OU1 utility (U never labelled) → ''.
+  // OT2 marketing, delivered 3 Aug 09:00:02 → '' (vip removed before the charge).
+  const T = '5511900000105';
+  const U = '5511900000106';
+
+  it('counts each charge under the labels in force when it was charged', async () => {
+    const posted = await post([
+      { wa_id: T, label: 'vip', action: 'add', at: '2025-08-01T08:00:00Z' },
+      { wa_id: T, label: 'vip', action: 'remove', at: '2025-08-02T00:00:00Z' },
+    ]);
+    expect(posted.status, posted.text).toBe(201);
+    for (const [to, id, category, sent, delivered] of [
+      [T, 'wamid.OT1', 'marketing', '2025-08-01T09:00:00Z', '2025-08-01T09:00:05Z'],
+      [U, 'wamid.OU1', 'utility', '2025-08-01T10:00:00Z', '2025-08-01T10:00:03Z'],
+      [T, 'wamid.OT2', 'marketing', '2025-08-03T09:00:00Z', '2025-08-03T09:00:02Z'],
+    ] as const) {
+      expect((await postSigned(ctx.svc, messageStatus(to, id, 'sent', sent, { category, tag: 'v1;src=c' }))).status).toBe(200);
+      expect((await postSigned(ctx.svc, messageStatus(to, id, 'delivered', delivered, { category, tag: 'v1;src=c' }))).status).toBe(200);
+    }
+    const finance = async (query: string) => {
+      const r = await http(`${ctx.svc.url()}/api/reports/labels/billing?month=2025-08&format=json${query}`, { headers: authHeader('finance') });
+      expect(r.status, r.text).toBe(200);
+      return (JSON.parse(r.text) as { rows: Array<Record<string, unknown>> }).rows.map((x) => `${x.label}|${x.kind}|${x.pricing_model}|${x.category}|${x.count}|${x.billable_count}|${x.free_count}`);
+    };
+    expect(await finance('')).toEqual([
+      '|message|PMP|marketing|1|1|0',
+      '|message|PMP|utility|1|1|0',
+      'vip|message|PMP|marketing|1|1|0',
+    ]);
+    expect(await finance('&label=vip')).toEqual(['vip|message|PMP|marketing|1|1|0']);
+    expect(await finance('&label=vip,order&label_match=all')).toEqual([]);
+    const refused = await http(`${ctx.svc.url()}/api/reports/labels/billing?month=2025-13`, { headers: authHeader('finance') });
+    expect(refused.status).toBe(400);
+    expect((await http(`${ctx.svc.url()}/api/reports/labels/billing?month=2025-08`, { headers: authHeader('manager') })).status).toBe(403);
+  });
+});
