@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { AppDeps, Follower, Job } from './deps.ts';
 import billing from '../reports/billing/module.ts';
 import compliance from '../reports/compliance/module.ts';
+import csat from '../reports/csat/module.ts';
 import labels from '../reports/labels/module.ts';
 import sla from '../reports/sla/module.ts';
 import dashboards from '../dashboards/module.ts';
@@ -26,4 +27,4 @@ export interface ServiceModule {
 }
 
 /** Every module of the service, in the order their routes are mounted. */
-export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, labels];
+export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, labels, csat];

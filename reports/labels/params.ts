@@ -17,7 +17,7 @@ export interface LabelFilter {
   label_match: 'any' | 'all';
 }
 
-function text(q: Query, name: string): string | undefined {
+export function text(q: Query, name: string): string | undefined {
   const v = q[name];
   if (v === undefined) return undefined;
   if (typeof v !== 'string') throw badParameter(name, 'give it once, as text');
@@ -50,11 +50,9 @@ export interface TimelineParams extends LabelFilter {
 
 /**
  * `from` (default 30 days before `to`) and `to` (default now; a date includes its day), as ISO dates
- * (midnight UTC) or date-times; `tz` (default UTC) for the buckets.
+ * (midnight UTC) or date-times; `tz` (default UTC) for the buckets; `waba_id` a comma list.
  */
-export function parseTimelineParams(q: Query, now: Date): TimelineParams {
-  const unknown = Object.keys(q).find((k) => !KNOWN.has(k));
-  if (unknown) throw badParameter(unknown.slice(0, 40), `unknown parameter; expected one of ${[...KNOWN].join(', ')}`);
+export function parseRange(q: Query, now: Date): { from: number; to: number; tz: string; waba_ids: string[] } {
   // A date as `to` includes that day.
   const toDate = instantParam(q, 'to');
   const to = toDate ? toDate.getTime() + (/^\d{4}-\d\d-\d\d$/.test(String(q.to).trim()) ? DAY_MS : 0) : now.getTime();
@@ -62,10 +60,21 @@ export function parseTimelineParams(q: Query, now: Date): TimelineParams {
   if (from > to) throw badParameter('from', 'is after to');
   const tz = text(q, 'tz') || 'UTC';
   if (!IANAZone.isValidZone(tz)) throw badParameter('tz', 'expected an IANA zone such as America/Sao_Paulo');
+  const waba_ids = (text(q, 'waba_id') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return { from, to, tz, waba_ids };
+}
+
+/** Refuses a parameter the report does not know, naming it. */
+export function onlyKnown(q: Query, known: ReadonlySet<string>): void {
+  const unknown = Object.keys(q).find((k) => !known.has(k));
+  if (unknown) throw badParameter(unknown.slice(0, 40), `unknown parameter; expected one of ${[...known].join(', ')}`);
+}
+
+export function parseTimelineParams(q: Query, now: Date): TimelineParams {
+  onlyKnown(q, KNOWN);
   const period = text(q, 'period') || 'day';
   if (!(period in TIMELINE_PERIODS)) throw badParameter('period', `expected ${Object.keys(TIMELINE_PERIODS).join(', ')}`);
-  const waba_ids = (text(q, 'waba_id') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return { from, to, tz, period: period as TimelinePeriod, waba_ids, ...parseLabelFilter(q) };
+  return { ...parseRange(q, now), period: period as TimelinePeriod, ...parseLabelFilter(q) };
 }
 
 /** The journey report's two labels (each required, well formed). */
@@ -87,8 +96,7 @@ export interface LabelBillingParams extends LabelFilter {
 
 /** The month (YYYY-MM, required, in the WABA's zone as the billing facts are) and one WABA or all. */
 export function parseLabelBillingParams(q: Query): LabelBillingParams {
-  const unknown = Object.keys(q).find((k) => !BILLING_KNOWN.has(k));
-  if (unknown) throw badParameter(unknown.slice(0, 40), `unknown parameter; expected one of ${[...BILLING_KNOWN].join(', ')}`);
+  onlyKnown(q, BILLING_KNOWN);
   const month = text(q, 'month') ?? '';
   if (!/^(20\d\d|2100)-(0[1-9]|1[0-2])$/.test(month)) throw badParameter('month', 'required: a month YYYY-MM between 2000-01 and 2100-12');
   const waba = text(q, 'waba_id') ?? '';
