@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Command } from 'commander';
 import type { AppDeps, Follower, Job } from './deps.ts';
+import agents from '../reports/agents/module.ts';
 import billing from '../reports/billing/module.ts';
 import compliance from '../reports/compliance/module.ts';
 import csat from '../reports/csat/module.ts';
@@ -27,4 +28,4 @@ export interface ServiceModule {
 }
 
 /** Every module of the service, in the order their routes are mounted. */
-export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, labels, csat];
+export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, labels, csat, agents];
