@@ -40,3 +40,31 @@ export function drillDownQuery(p: PerformanceParams, name: string): string {
   if (p.waba_ids.length) q.set('waba_id', p.waba_ids.join(','));
   return `/api/reports/agents/waits?${q.toString()}`;
 }
+
+const RESOLUTION_KNOWN = new Set(['from', 'to', 'tz', 'period', 'family', 'idle_hours', 'waba_id', 'format']);
+
+export interface ResolutionParams {
+  from: number;
+  to: number;
+  tz: string;
+  waba_ids: string[];
+  family: 'human' | 'any';
+  period: 'day' | 'week' | 'month' | 'none';
+  idle_ms: number;
+}
+
+/**
+ * The silence after which a thread counts as closed: `idle_hours` (up to 30 days), by default the
+ * SLA's thread idle time (`sla.thread_idle_hours`), after which the next message starts a new thread.
+ */
+export function parseResolutionParams(q: Record<string, unknown>, now: Date, defaultIdleMs: number): ResolutionParams {
+  onlyKnown(q, RESOLUTION_KNOWN);
+  const { from, to, tz, waba_ids } = parseRange(q, now);
+  const idle = text(q, 'idle_hours');
+  const hours = idle ? Number(idle) : defaultIdleMs / 3_600_000;
+  if (!Number.isFinite(hours) || hours <= 0 || hours > 720) throw badParameter('idle_hours', 'expected a number of hours above 0, at most 720');
+  return {
+    from, to, tz, waba_ids, family: oneOf(q, 'family', ['human', 'any'], 'human'),
+    period: oneOf(q, 'period', ['day', 'week', 'month', 'none'], 'day'), idle_ms: Math.round(hours * 3_600_000),
+  };
+}

@@ -2,13 +2,24 @@ import { seesPersonalData } from '../../app/auth.ts';
 import { badParameter } from '../../app/http-error.ts';
 import { route, type AnyReportRoute } from '../endpoint.ts';
 import { performanceRows, waitsOf } from '../../warehouse/queries/agents/performance.ts';
+import { resolutionRows } from '../../warehouse/queries/agents/resolution.ts';
+import { slaSettings } from '../sla/settings.ts';
 import { text } from '../labels/params.ts';
-import { drillDownQuery, parsePerformanceParams, type PerformanceParams } from './params.ts';
+import { drillDownQuery, parsePerformanceParams, parseResolutionParams, type PerformanceParams } from './params.ts';
 
 /**
  * GET /api/reports/agents (per agent or team, credit rule `answered` or `owner`) and
- * /api/reports/agents/waits (the waits behind one row: `name` as the report shows it), for managers.
+ * /api/reports/agents/waits (the waits behind one row: `name` as the report shows it), and
+ * /api/reports/agents/resolution (threads resolved or closed idle), for managers.
  */
+
+const RESOLUTION_COLUMNS = [
+  { name: 'period', type: 'String' },
+  ...['threads', 'open_threads', 'resolved', 'closed_waiting'].map((name) => ({ name, type: 'UInt64' })),
+  { name: 'closed_waiting_pct', type: 'Nullable(Float64)' },
+  { name: 'p50_resolution_seconds', type: 'Nullable(Float64)' }, { name: 'p90_resolution_seconds', type: 'Nullable(Float64)' },
+  { name: 'idle_hours', type: 'Float64' },
+];
 
 const MAX_DRILL_ROWS = 10_000;
 
@@ -76,6 +87,26 @@ export function agentRoutes(): AnyReportRoute[] {
           })),
         };
       },
+    }),
+    route({
+      path: '/api/reports/agents/resolution',
+      role: 'manager',
+      action: 'agents.resolution',
+      params: ({ query, now, deps }) => parseResolutionParams(query, now, slaSettings(deps.config.file).idleMs),
+      audit: (p) => ({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), tz: p.tz, period: p.period, family: p.family, idle_hours: p.idle_ms / 3_600_000, waba_id: p.waba_ids }),
+      columns: RESOLUTION_COLUMNS,
+      filename: () => 'resolution',
+      run: async ({ deps, params: p, now }) => ({
+        rows: (await resolutionRows(deps.warehouse, { ...p, now: now.getTime() }, p.period)).map((r) => {
+          const closed = r.resolved + r.closed_waiting;
+          return {
+            period: r.period, threads: r.threads, open_threads: r.open_threads, resolved: r.resolved, closed_waiting: r.closed_waiting,
+            closed_waiting_pct: closed ? (100 * r.closed_waiting) / closed : null,
+            p50_resolution_seconds: r.resolved ? r.q[0] ?? null : null, p90_resolution_seconds: r.resolved ? r.q[1] ?? null : null,
+            idle_hours: p.idle_ms / 3_600_000,
+          };
+        }),
+      }),
     }),
   ];
 }

@@ -94,3 +94,27 @@ describe('agent and team performance', () => {
     expect((await http(`${ctx.svc.url()}/api/reports/agents/waits`, { headers: authHeader('manager') })).status).toBe(400);
   });
 });
+
+describe('resolution and idle close', () => {
+  // Threads: K1 from 09:00, last activity 10:20 (answered); K2 09:00, 09:02 (answered); K3 from the
+  // 08:00 automation, 09:35 (answered); K4 11:00, unanswered. Now is 8 March 00:00Z.
+  const figures = (r: Record<string, unknown>) => [r.threads, r.open_threads, r.resolved, r.closed_waiting, r.closed_waiting_pct, r.p50_resolution_seconds, r.p90_resolution_seconds];
+
+  it('closes threads silent for the configured time: resolved, or with the customer still waiting', async () => {
+    // 6 h: all four closed; resolution K2 120 s, K1 4800 s, K3 5700 s.
+    expect((await report(`${RANGE}&period=none&idle_hours=6`, '/api/reports/agents/resolution')).map(figures)).toEqual([[4, 0, 3, 1, 25, 4800, 5700]]);
+    // 14 h: K1 (13 h 40 min silent) and K4 (13 h) still open; K2 and K3 resolved (exact quantiles
+    // take rank ⌊p·n⌋: of [120, 5700] p50 is 5700).
+    expect((await report(`${RANGE}&period=none&idle_hours=14`, '/api/reports/agents/resolution')).map(figures)).toEqual([[4, 2, 2, 0, 0, 5700, 5700]]);
+    // The default is the SLA's thread idle time (24 h): nothing has been silent that long.
+    const [byDay] = await report(RANGE, '/api/reports/agents/resolution');
+    expect([byDay!.period, ...figures(byDay!), byDay!.idle_hours]).toEqual(['2024-03-07', 4, 4, 0, 0, null, null, null, 24]);
+  });
+
+  it('refuses a silence that is not a positive number of hours', async () => {
+    for (const bad of ['0', '-1', 'soon', '1000']) {
+      const r = await http(`${ctx.svc.url()}/api/reports/agents/resolution?idle_hours=${bad}`, { headers: authHeader('manager') });
+      expect(r.status, bad).toBe(400);
+    }
+  });
+});
