@@ -1,5 +1,6 @@
+import type { AppDeps } from '../../app/deps.ts';
 import type { ColumnSpec } from '../format.ts';
-import type { CsatCell } from '../../warehouse/queries/csat/ratings.ts';
+import { csatCells, type CsatCell } from '../../warehouse/queries/csat/ratings.ts';
 import type { CsatParams } from './params.ts';
 
 /**
@@ -36,4 +37,9 @@ export function csatRow(c: CsatCell, p: CsatParams): Record<string, unknown> {
     comments: c.comments,
   });
   return out;
+}
+
+/** The report's rows for checked parameters (the route, and the managers' dashboard). */
+export async function runCsatReport(deps: AppDeps, p: CsatParams): Promise<Record<string, unknown>[]> {
+  return (await csatCells(deps.warehouse, p, p.period, p.groupBy)).map((c) => csatRow(c, p));
 }

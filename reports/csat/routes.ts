@@ -1,7 +1,6 @@
 import { route, type AnyReportRoute } from '../endpoint.ts';
-import { csatCells } from '../../warehouse/queries/csat/ratings.ts';
 import { parseCsatParams } from './params.ts';
-import { csatColumns, csatRow } from './report.ts';
+import { csatColumns, runCsatReport } from './report.ts';
 
 /** GET /api/reports/csat — for managers and admins, in the access audit as `csat.report`. */
 export function csatRoutes(): AnyReportRoute[] {
@@ -17,7 +16,7 @@ export function csatRoutes(): AnyReportRoute[] {
       }),
       columns: (p) => csatColumns(p),
       filename: () => 'csat',
-      run: async ({ deps, params }) => ({ rows: (await csatCells(deps.warehouse, params, params.period, params.groupBy)).map((c) => csatRow(c, params)) }),
+      run: async ({ deps, params }) => ({ rows: await runCsatReport(deps, params) }),
     }),
   ];
 }
