@@ -1,8 +1,11 @@
 import type { Router } from 'express';
 import type { Command } from 'commander';
 import type { AppDeps, Follower, Job } from './deps.ts';
+import agents from '../reports/agents/module.ts';
 import billing from '../reports/billing/module.ts';
 import compliance from '../reports/compliance/module.ts';
+import csat from '../reports/csat/module.ts';
+import labels from '../reports/labels/module.ts';
 import sla from '../reports/sla/module.ts';
 import dashboards from '../dashboards/module.ts';
 import apiDocs from './api-docs.ts';
@@ -26,4 +29,4 @@ export interface ServiceModule {
 }
 
 /** Every module of the service, in the order their routes are mounted (the API description last: it lists the others'). */
-export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, apiDocs];
+export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, labels, csat, agents, apiDocs];

@@ -8,6 +8,7 @@ import { agentsChart } from './charts/managers/agents.ts';
 import { teamsChart } from './charts/managers/teams.ts';
 import { botVsHumanChart } from './charts/managers/bot-vs-human.ts';
 import { timeToReadChart } from './charts/managers/time-to-read.ts';
+import { csatChart } from './charts/managers/csat.ts';
 import { dailyByCategoryChart } from './charts/finance/daily-by-category.ts';
 import { freeTierChart } from './charts/finance/free-tier.ts';
 import { forecastChart } from './charts/finance/forecast.ts';
@@ -29,7 +30,7 @@ export const managersDashboard: Dashboard<ManagersData> = {
   title: 'Support response times',
   summary: 'How fast we answer, SLA attainment, who is waiting now and which chats are about to leave the 24-hour window.',
   roles: ['manager'],
-  filters: ['waba', 'phone', 'team'],
+  filters: ['waba', 'phone', 'team', 'label'],
   load: loadManagers,
   options: (d) => ({ teams: [...new Set(d.teams.map((t) => t.name).filter(Boolean))].sort() }),
   charts: [
@@ -41,6 +42,7 @@ export const managersDashboard: Dashboard<ManagersData> = {
     bind(windowClosingChart, (d: ManagersData) => d.windowClosing),
     bind(agentsChart, (d: ManagersData) => d.agents),
     bind(teamsChart, (d: ManagersData) => d.teams),
+    bind(csatChart, (d: ManagersData) => d.csat),
     bind(botVsHumanChart, (d: ManagersData) => d.responders),
     bind(timeToReadChart, (d: ManagersData) => d.timeToRead),
   ],

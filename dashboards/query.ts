@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { HttpError } from '../app/http-error.ts';
 import { BOUNDS_TEXT, yearInBounds } from '../reports/range.ts';
+import { labelSchema } from '../reports/labels/input.ts';
 
 /**
  * The filters every dashboard understands: a date range (whole UTC days, both ends included) and
- * optional WABA, phone number and team. The same object drives the data, the pictures and the audit.
+ * optional WABA, phone number, team and labels (a comma list: chats under any of them). The same
+ * object drives the data, the pictures and the audit.
  */
 export interface DashboardQuery {
   from: string;
@@ -12,6 +14,7 @@ export interface DashboardQuery {
   waba?: string;
   phone?: string;
   team?: string;
+  label?: string;
 }
 
 export const DEFAULT_DAYS = 30;
@@ -26,6 +29,7 @@ export const querySchema = z.object({
   waba: id.optional().describe("a WABA id (within the viewer's scope)"),
   phone: id.optional().describe('a business phone number id'),
   team: id.optional(),
+  label: z.string().max(400).refine((v) => v.split(',').every((l) => labelSchema.safeParse(l.trim()).success), 'labels such as order/paid, separated by commas').optional(),
 });
 
 /** A bad filter: 400 naming the parameter. */
@@ -54,7 +58,7 @@ export function daysBetween(from: string, to: string): number {
 /** Parses the query string; empty values mean "no filter"; defaults to the last 30 days up to today. */
 export function parseQuery(raw: Record<string, unknown>, now: Date): DashboardQuery {
   const flat: Record<string, string> = {};
-  for (const k of ['from', 'to', 'waba', 'phone', 'team']) {
+  for (const k of ['from', 'to', 'waba', 'phone', 'team', 'label']) {
     const v = raw[k];
     if (typeof v === 'string' && v.trim() !== '') flat[k] = v.trim();
     else if (v !== undefined && typeof v !== 'string') throw new QueryError(k, 'expected a single value');
@@ -71,7 +75,7 @@ export function parseQuery(raw: Record<string, unknown>, now: Date): DashboardQu
   const from = q.from ?? addDays(to, -(DEFAULT_DAYS - 1));
   if (from > to) throw new QueryError('from', 'must not be after to');
   if (daysBetween(from, to) + 1 > MAX_DAYS) throw new QueryError('to', `the range may span at most ${MAX_DAYS} days`);
-  return { from, to, ...(q.waba ? { waba: q.waba } : {}), ...(q.phone ? { phone: q.phone } : {}), ...(q.team ? { team: q.team } : {}) };
+  return { from, to, ...(q.waba ? { waba: q.waba } : {}), ...(q.phone ? { phone: q.phone } : {}), ...(q.team ? { team: q.team } : {}), ...(q.label ? { label: q.label } : {}) };
 }
 
 /** The range as instants: [from 00:00Z, day after to 00:00Z). */

@@ -36,7 +36,7 @@ export function bind<D, I>(chart: ChartDef<I>, input: (data: D) => I): ChartBind
   return { chart: chart as ChartDef<unknown>, input };
 }
 
-export type FilterName = 'waba' | 'phone' | 'team';
+export type FilterName = 'waba' | 'phone' | 'team' | 'label';
 
 /** One audience's dashboard: who may open it, which filters it takes, how it reads its reports. */
 export interface Dashboard<D = unknown> {

@@ -149,6 +149,7 @@ export function formatParam(q: Query): ExportFormat {
 const PLAIN = new Set([
   'from', 'to', 'tz', 'format', 'family', 'period', 'group_by', 'list', 'kind', 'responder', 'month', 'as_of',
   'waba_id', 'phone_number_id', 'team', 'agent', 'view', 'currency', 'effective_from', 'only_differences', 'name',
+  'label', 'label_match', 'credit', 'idle_hours',
 ]);
 
 function plainQuery(q: Query): Record<string, unknown> {

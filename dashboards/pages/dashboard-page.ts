@@ -22,6 +22,7 @@ export function filterForm(d: Dashboard<unknown>, q: DashboardQuery, tenants: re
   if (d.filters.includes('waba')) fields.push(select('waba', 'WABA', choices.wabas, q.waba));
   if (d.filters.includes('phone')) fields.push(select('phone', 'Phone number', choices.phones.filter((p) => !q.waba || p.waba === q.waba), q.phone));
   if (d.filters.includes('team')) fields.push(select('team', 'Team', [], q.team));
+  if (d.filters.includes('label')) fields.push(`<label>Labels<input type="text" name="label" value="${esc(q.label ?? '')}" placeholder="order/paid, vip"></label>`);
   return `<form id="filters" class="filters" method="get" action="/dashboards/${d.id}">${fields.join('\n')}<button type="submit">Apply</button></form>`;
 }
 

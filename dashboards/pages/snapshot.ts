@@ -34,7 +34,7 @@ export function snapshotHtml(payload: DashboardPayload): { html: string; csp: st
     "form-action 'none'",
   ].join('; ');
   const q = payload.query;
-  const filters = [`${q.from} to ${q.to}`, q.waba && `WABA ${q.waba}`, q.phone && `phone number ${q.phone}`, q.team && `team ${q.team}`].filter(Boolean).join(' · ');
+  const filters = [`${q.from} to ${q.to}`, q.waba && `WABA ${q.waba}`, q.phone && `phone number ${q.phone}`, q.team && `team ${q.team}`, q.label && `labels ${q.label}`].filter(Boolean).join(' · ');
   const figures = payload.charts
     .map(
       (c) => `<figure class="chart" id="chart-${esc(c.id)}" data-chart="${esc(c.id)}">

@@ -8,6 +8,9 @@ import type { WaitingRow } from '../charts/managers/waiting-now.ts';
 import type { WindowClosingRow } from '../charts/managers/window-closing.ts';
 import type { ResponderRow } from '../charts/managers/responder-table.ts';
 import type { ResponderClassRow } from '../charts/managers/bot-vs-human.ts';
+import type { CsatRow } from '../charts/managers/csat.ts';
+import { parseCsatParams } from '../../reports/csat/params.ts';
+import { runCsatReport } from '../../reports/csat/report.ts';
 import type { SourceContext } from '../source.ts';
 import { QueryError } from '../query.ts';
 
@@ -23,6 +26,7 @@ export interface ManagersData {
   agents: ResponderRow[];
   teams: ResponderRow[];
   responders: ResponderClassRow[];
+  csat: CsatRow[];
 }
 
 type Row = Record<string, unknown>;
@@ -41,6 +45,7 @@ async function sla(ctx: SourceContext, kind: ReportKind, extra: Record<string, s
   if (query.waba) q.waba_id = query.waba;
   if (query.phone) q.phone_number_id = query.phone;
   if (query.team) q.team = query.team;
+  if (query.label) q.label = query.label;
   try {
     const params = parseReportParams(kind, q, slaSettings(ctx.deps.config.file), ctx.now, ctx.viewer.wabas);
     return (await runReport(ctx.deps, kind, params, ctx.viewer.personal)).rows;
@@ -83,6 +88,7 @@ export async function loadManagers(ctx: SourceContext): Promise<ManagersData> {
   const byResponder = await sla(ctx, 'aggregates', { period: 'day', group_by: 'responder', family: 'any' });
   const overall = await sla(ctx, 'aggregates', { period: 'day', group_by: '' });
   const live = await sla(ctx, 'live', {});
+  const csat = await csatByAgent(ctx);
   const answered = (r: Row) => count(r.answered) > 0;
   return {
     firstResponse: byKind.filter((r) => r.kind === 'first' && answered(r)).map((r) => percentileRow(r, count(r.answered))),
@@ -117,5 +123,18 @@ export async function loadManagers(ctx: SourceContext): Promise<ManagersData> {
     responders: byResponder
       .filter(answered)
       .map((r) => ({ period: str(r.period), responder: str(r.responder) as ResponderClassRow['responder'], n: count(r.answered) })),
+    csat,
   };
+}
+
+/** The CSAT report by agent over the same days (UTC) and filters (a team filter does not apply). */
+async function csatByAgent(ctx: SourceContext): Promise<CsatRow[]> {
+  const { query } = ctx;
+  const q: Record<string, string> = { from: query.from, to: query.to, period: 'none', group_by: 'agent' };
+  if (query.waba) q.waba_id = query.waba;
+  if (query.label) q.label = query.label;
+  const rows = await runCsatReport(ctx.deps, parseCsatParams(q, ctx.now));
+  return rows
+    .map((r) => ({ agent: str(r.agent), surveys: count(r.surveys_sent), responses: count(r.responses), satisfied: count(r.score_4) + count(r.score_5), meanScore: num(r.mean_score) }))
+    .sort((a, b) => b.surveys - a.surveys || a.agent.localeCompare(b.agent));
 }

@@ -40,6 +40,18 @@ export function parseSenderTag(data: string): SenderTag {
   return { sender: SOURCES[kv.get('src') ?? ''] ?? 'unknown', agent: kv.get('ag') ?? '', team: kv.get('tm') ?? '' };
 }
 
+/** The keys of a `v1;…` tag (values trimmed), or an empty map for anything else. */
+export function tagKeys(data: string): Map<string, string> {
+  const parts = data.split(';');
+  const kv = new Map<string, string>();
+  if (parts[0]?.trim() !== 'v1') return kv;
+  for (const p of parts.slice(1)) {
+    const at = p.indexOf('=');
+    if (at > 0) kv.set(p.slice(0, at).trim(), p.slice(at + 1).trim());
+  }
+  return kv;
+}
+
 /** Whether a sender's message closes a wait of a family. */
 export function answersFor(family: Family, sender: SenderClass): boolean {
   if (family === 'human') return sender === 'human';

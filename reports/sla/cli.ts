@@ -22,7 +22,7 @@ const OPTIONS: [flag: string, param: string, help: string][] = [
   ['--format <format>', 'format', 'json | csv | arrow | parquet (default json)'],
   ['--family <family>', 'family', 'human | any (default human)'],
   ['--period <period>', 'period', 'aggregates: day | week | month | none'],
-  ['--group-by <dims>', 'group_by', 'aggregates: comma list of waba_id, phone_number_id, agent, team, responder, kind, sla_policy, entry_point, hour_of_week'],
+  ['--group-by <dims>', 'group_by', 'aggregates: comma list of waba_id, phone_number_id, agent, team, responder, kind, sla_policy, entry_point, hour_of_week, label'],
   ['--waba-id <ids>', 'waba_id', 'filter, comma list'],
   ['--phone-number-id <ids>', 'phone_number_id', 'filter, comma list'],
   ['--team <teams>', 'team', 'filter, comma list'],
@@ -30,6 +30,8 @@ const OPTIONS: [flag: string, param: string, help: string][] = [
   ['--responder <classes>', 'responder', 'filter: human, bot, automation, unknown'],
   ['--wait-kind <kinds>', 'kind', 'filter: first, next, reply_to_business'],
   ['--list <lists>', 'list', 'live: waiting_now, window_closing'],
+  ['--label <labels>', 'label', 'filter: labels in force when the wait started, comma list (order matches order/paid)'],
+  ['--label-match <match>', 'label_match', 'any (default) | all of --label'],
 ];
 
 export function addSlaCli(program: Command, open: Open): void {

@@ -7,6 +7,7 @@ import { DIMENSIONS, PERIODS, type Dimension, type Period, type WaitFilter } fro
 import { scopeOf, type WabaScopeInput } from '../../warehouse/scope.ts';
 import { requireInScope } from '../scope.ts';
 import { isValidZone, zoneName } from './calendar.ts';
+import { parseLabelFilter } from '../labels/params.ts';
 import type { SlaSettings } from './config.ts';
 
 /**
@@ -46,7 +47,7 @@ export const SLA_QUERY = z.object({
   tz: z.string().optional().describe("IANA zone for dates and periods; default the tenant's"),
   family: z.enum(['human', 'any']).optional(),
   period: z.enum(['day', 'week', 'month', 'none']).optional().describe('aggregates only'),
-  group_by: z.string().optional().describe('aggregates: comma list of waba_id, phone_number_id, agent, team, responder, kind, sla_policy, entry_point, hour_of_week'),
+  group_by: z.string().optional().describe('aggregates: comma list of waba_id, phone_number_id, agent, team, responder, kind, sla_policy, entry_point, hour_of_week, label'),
   list: z.string().optional().describe('live: waiting_now, window_closing'),
   waba_id: z.string().optional().describe("comma list of WABA ids, each within the caller's scope (403 otherwise)"),
   phone_number_id: z.string().optional().describe('comma list'),
@@ -54,6 +55,8 @@ export const SLA_QUERY = z.object({
   agent: z.string().optional().describe('comma list'),
   responder: z.string().optional().describe('comma list of human, bot, automation, unknown'),
   kind: z.string().optional().describe('comma list of first, next, reply_to_business'),
+  label: z.string().optional().describe('comma list of labels (hierarchical: order matches order/paid)'),
+  label_match: z.enum(['any', 'all']).optional().describe('any (default) or all of the labels'),
 });
 
 const KNOWN = new Set(['format', ...Object.keys(SLA_QUERY.shape)]);
@@ -135,6 +138,7 @@ export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSetti
     groupBy: kind === 'aggregates' && q.group_by === undefined ? ['kind'] : [...new Set(groupBy)],
     lists: list(q, 'list', LISTS),
     maxRows: settings.maxExportRows,
+    ...parseLabelFilter(q),
   };
 }
 
@@ -143,6 +147,6 @@ export function auditParams(p: ReportParams): Record<string, unknown> {
   return {
     from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), tz: p.tz, family: p.family, format: p.format,
     period: p.period, group_by: p.groupBy, waba_id: p.waba_ids, phone_number_id: p.phone_number_ids, team: p.teams,
-    agent: p.agents, responder: p.responders, kind: p.kinds, list: p.lists,
+    agent: p.agents, responder: p.responders, kind: p.kinds, list: p.lists, label: p.labels ?? [], label_match: p.label_match ?? 'any',
   };
 }

@@ -70,7 +70,7 @@ describe('PII inventory', () => {
     const tables = await discoverSubjectTables(wh);
     expect(missingIngestTables(tables)).toEqual([]);
     const names = tables.map((t) => t.table);
-    expect(names).toEqual(expect.arrayContaining(['sla_waits_v1', 'consent_events_v1', 'unknown_items_v1']));
+    expect(names).toEqual(expect.arrayContaining(['sla_waits_v1', 'consent_events_v1', 'unknown_items_v1', 'label_events_v1']));
     expect(names).not.toContain('legal_holds_v1');
     expect(names).not.toContain('access_audit_v1');
     expect(tables.find((t) => t.table === 'messages_v1')!.keys.map((k) => k.column).sort()).toEqual(['from_user_id', 'system_new_wa_id', 'wa_id']);

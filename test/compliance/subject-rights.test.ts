@@ -63,6 +63,10 @@ beforeEach(async () => {
   await subjectScreen(wh, svc.deps.pseudonyms).refresh();
   for (const b of Object.values(BODIES)) expect((await postSigned(svc.url(), JSON.stringify(b))).status).toBe(200);
   await svc.settle();
+  // A label the business's systems attached to Ana, and one to Bruno.
+  for (const [waId, label] of [[ANA, 'order/paid'], [BRUNO, 'vip']]) {
+    expect((await post('/api/labels', { wa_id: waId, label, action: 'add', at: '2026-11-01T10:10:00Z', source: 'shop' }, 'admin')).status).toBe(201);
+  }
 });
 
 const post = (path: string, body: unknown, role: 'privacy' | 'admin' | 'manager' | null = 'privacy') =>
@@ -110,7 +114,8 @@ describe('access export (DSAR)', () => {
     // Her two waits (started by A1 and A2), each in the human and any families, derived after
     // the bodies were loaded.
     expect(byTable('sla_waits_v1').map((e) => `${e.record.start_wamid}:${e.record.family}`).sort()).toEqual(['wamid.A1:any', 'wamid.A1:human', 'wamid.A2:any', 'wamid.A2:human']);
-    expect(events).toHaveLength(17);
+    expect(byTable('label_events_v1').map((e) => e.record.label)).toEqual(['order/paid']);
+    expect(events).toHaveLength(18);
 
     const everything = [...files.values()].map((b) => b.toString()).join('\n');
     for (const other of [BRUNO, CARLA, 'Bruno Lima', 'Carla Weber', 'wamid.B1', 'wamid.O2', 'wamid.C1', 'wamid.O3']) expect(everything).not.toContain(other);
@@ -181,6 +186,7 @@ describe('erasure', () => {
       statuses: await rows(wh, `SELECT * FROM {{db}}.statuses_v1 FINAL WHERE recipient_id != {a:String} ORDER BY wamid, status`, { a: ANA }),
       contacts: await rows(wh, `SELECT * FROM {{db}}.contacts_v1 FINAL WHERE wa_id != {a:String} ORDER BY wa_id`, { a: ANA }),
       management: await rows(wh, `SELECT * FROM {{db}}.management_events_v1 FINAL`),
+      labels: await rows(wh, `SELECT * FROM {{db}}.label_events_v1 FINAL WHERE wa_id != {a:String} ORDER BY wa_id, label`, { a: ANA }),
       rawAlone: await rows(wh, `SELECT * FROM {{db}}.raw_webhooks_v1 FINAL WHERE body_sha256 IN {s:Array(String)} ORDER BY body_sha256`, { s: aloneShas }),
     });
     const before = await others();
@@ -200,6 +206,7 @@ describe('erasure', () => {
     expect(t.message_echoes_v1).toMatchObject({ rows_before: 1, rows_after: 0 });
     expect(t.user_preferences_v1).toMatchObject({ rows_before: 1, rows_after: 0 });
     expect(t.contacts_v1).toMatchObject({ rows_before: 2, rows_after: 0 });
+    expect(t.label_events_v1).toMatchObject({ rows_before: 1, rows_after: 0 });
     expect(t.raw_webhooks_v1.method).toMatch(/2 bodies shared/);
 
     expect(await scanFor(wh, [ANA, ANA_BSUID, 'Ana Souza', 'quero saber do meu pedido'])).toEqual([]);
@@ -222,6 +229,9 @@ describe('erasure', () => {
     expect((await postSigned(svc, JSON.stringify(BODIES.shared))).status).toBe(200);
     expect((await postSigned(svc, JSON.stringify(BODIES.anaAlone))).status).toBe(200);
     expect((await postSigned(svc, JSON.stringify(inbound({ from: ANA, id: 'wamid.A9', at: '2026-11-20T10:00:00Z', text: 'voltei' })))).status).toBe(200);
+    // Nor when the business's systems label her again.
+    const labelled = await post('/api/labels', { wa_id: ANA, label: 'order/new', action: 'add', at: '2026-11-20T10:00:00Z' }, 'admin');
+    expect(JSON.parse(labelled.text)).toEqual({ stored: 0, added: 0, removed: 0, suppressed: 1 });
     expect(await scanFor(wh, [ANA, ANA_BSUID, 'voltei'])).toEqual([]);
     const bruno = await rows(wh, `SELECT wamid FROM {{db}}.messages_v1 FINAL WHERE wa_id = {b:String}`, { b: BRUNO });
     expect(bruno).toEqual([{ wamid: 'wamid.B1' }]);

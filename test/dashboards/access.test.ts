@@ -131,7 +131,7 @@ describe('pages', () => {
   it('says what each chart waits for when there is no data yet', async () => {
     const r = await get('/dashboards/managers/data', authHeader('manager'));
     const payload = JSON.parse(r.text) as { charts: Array<{ id: string; empty: boolean; message: string }> };
-    expect(payload.charts).toHaveLength(10);
+    expect(payload.charts).toHaveLength(11);
     expect(payload.charts.every((c) => c.empty && c.message.length > 10)).toBe(true);
   });
 });

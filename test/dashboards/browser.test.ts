@@ -20,7 +20,7 @@ async function redrawn(page: Page): Promise<void> {
 
 const SHOTS = resolve('test-results', 'dashboards');
 const CHARTS = {
-  managers: ['first-response', 'next-response', 'attainment', 'hour-of-week', 'waiting-now', 'window-closing', 'agents', 'teams', 'bot-vs-human', 'time-to-read'],
+  managers: ['first-response', 'next-response', 'attainment', 'hour-of-week', 'waiting-now', 'window-closing', 'agents', 'teams', 'csat', 'bot-vs-human', 'time-to-read'],
   finance: ['daily-by-category', 'free-tier', 'forecast', 'cost-by-market', 'volume-tier', 'reconciliation'],
   privacy: ['retention', 'rights-requests', 'consent', 'access-audit', 'audit-chain'],
 } as const;

@@ -41,6 +41,10 @@ export const inputs = {
     { name: 'bruno', n: 5, p50: 30, p90: 60, achieved: 5, breached: 0 },
   ],
   teams: [{ name: 'sales', n: 17, p50: 60, p90: 500, achieved: 14, breached: 3 }],
+  csat: [
+    { agent: 'ana', surveys: 8, responses: 6, satisfied: 5, meanScore: 4.25 },
+    { agent: '(untagged)', surveys: 2, responses: 0, satisfied: 0, meanScore: null },
+  ],
   'bot-vs-human': [
     { period: '2025-03-10', responder: 'human', n: 5 },
     { period: '2025-03-10', responder: 'bot', n: 7 },

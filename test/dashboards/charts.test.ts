@@ -97,6 +97,8 @@ describe('marks drawn from hand-made inputs', () => {
     ['window-closing', { rect: 2 }],
     // Header plus two agents, six columns each.
     ['agents', { text: 18 }],
+    // Header plus two agents, five columns each.
+    ['csat', { text: 15 }],
     // automation had n = 0 and draws nothing.
     ['bot-vs-human', { rect: 3 }],
     // India marketing cost 0 is left out.

@@ -5,6 +5,7 @@ import { hourOfWeekCells } from '../../dashboards/charts/managers/hour-of-week.t
 import { waitingBars } from '../../dashboards/charts/managers/waiting-now.ts';
 import { windowBars } from '../../dashboards/charts/managers/window-closing.ts';
 import { busiest, RESPONDER_COLUMNS } from '../../dashboards/charts/managers/responder-table.ts';
+import { CSAT_COLUMNS } from '../../dashboards/charts/managers/csat.ts';
 import { cumulative } from '../../dashboards/charts/finance/free-tier.ts';
 import { monthEndLabels } from '../../dashboards/charts/finance/forecast.ts';
 import { parseTier, tierBars } from '../../dashboards/charts/finance/volume-tier.ts';
@@ -88,6 +89,14 @@ describe('responder tables', () => {
     expect(row(1)).toEqual(['ana', '12', '1.5 min', '10 min', '75%', '3']);
     expect(row(2)).toEqual(['carla', '12', '1 min', '2 min', '–', '0']);
     expect(row(3)).toEqual(['bruno', '5', '0.5 min', '–', '100%', '0']);
+  });
+
+  it('CSAT: share answered of surveys, CSAT of answers, mean to one decimal', () => {
+    const cells = tableCells(inputs.csat, CSAT_COLUMNS);
+    const row = (i: number) => cells.filter((c) => c.row === i).map((c) => c.text);
+    expect(row(0)).toEqual(['agent', 'surveys', 'answered', 'CSAT', 'mean']);
+    expect(row(1)).toEqual(['ana', '8', '75%', '83.3%', '4.3']);
+    expect(row(2)).toEqual(['(untagged)', '2', '0%', '–', '–']);
   });
 });
 

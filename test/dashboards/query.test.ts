@@ -15,6 +15,7 @@ describe('dashboard filters', () => {
       waba: 'W1',
       team: 'sales',
     });
+    expect(parseQuery({ label: ' order/paid, vip ' }, NOW)).toEqual({ from: '2025-02-11', to: '2025-03-12', label: 'order/paid, vip' });
   });
   it.each([
     [{ from: '2025-3-1' }, 'from'],
@@ -23,6 +24,8 @@ describe('dashboard filters', () => {
     [{ from: '2024-01-01', to: '2025-03-01' }, 'to'],
     [{ waba: ['a', 'b'] }, 'waba'],
     [{ team: '<script>' }, 'team'],
+    [{ label: 'order//paid' }, 'label'],
+    [{ label: 'vip,<b>' }, 'label'],
   ])('refuses %j naming %s', (raw, parameter) => {
     let err: unknown;
     try {

@@ -133,10 +133,39 @@ export async function openRightsRequests(service: Service): Promise<void> {
   }
 }
 
+/**
+ * Three CSAT surveys (tagged cs=) on the last day to customers of the first tenant's first number,
+ * two of them answered by quick reply (5 and 2); the generator sends none.
+ */
+export async function sendCsatSurveys(service: Service): Promise<void> {
+  const tenant = service.deps.config.file.tenants[0]!;
+  const phone = tenant.phone_numbers[0]!.phone_number_id;
+  const unix = (hm: string) => String(Date.parse(`${WORLD.last}T${hm}:00Z`) / 1000);
+  const value = (v: Record<string, unknown>) => ({ messaging_product: 'whatsapp', metadata: { display_phone_number: '15550001111', phone_number_id: phone }, ...v });
+  const body = (v: Record<string, unknown>) => JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: tenant.waba_id, changes: [{ field: 'messages', value: value(v) }] }] });
+  for (const [i, answer] of [[1, '5'], [2, '2'], [3, '']] as const) {
+    const customer = `551199998000${i}`;
+    const survey = `wamid.CSAT${i}`;
+    const bodies = [body({ statuses: [{ id: survey, status: 'sent', timestamp: unix(`1${i}:00`), recipient_id: customer, biz_opaque_callback_data: 'v1;src=a;cs=post_chat' }] })];
+    if (answer) {
+      bodies.push(body({
+        contacts: [{ profile: { name: 'Cliente' }, wa_id: customer }],
+        messages: [{ from: customer, id: `wamid.CSATR${i}`, timestamp: unix(`1${i}:05`), type: 'button', button: { payload: answer, text: answer }, context: { from: '15550001111', id: survey } }],
+      }));
+    }
+    for (const b of bodies) {
+      const r = await postSigned(service.url(), b);
+      if (r.status !== 200) throw new Error(`CSAT webhook answered ${r.status}`);
+    }
+  }
+  await service.settle();
+}
+
 /** Everything the dashboards need: rate cards, the week's webhooks, Meta's figures, rights requests, the jobs. */
 export async function prepareWorld(service: Service): Promise<void> {
   await loadExampleRateCards(service);
   await postWorld(service);
+  await sendCsatSurveys(service);
   await runJobs(service);
   const aurora = service.deps.config.file.tenants[0]!.waba_id;
   await importMetaAnalytics(service, aurora, WORLD.start);

@@ -23,6 +23,9 @@ function allowed(path: string): Role[] | 'public' | 'any' {
   if (path.startsWith('/api/reports/sla')) return ['manager'];
   if (/^\/api\/reports\/(conversations|charges|forecast|reconciliation)/.test(path) || path.startsWith('/api/billing/')) return ['finance'];
   if (path.startsWith('/api/compliance/')) return ['privacy'];
+  if (path === '/api/labels' || path.startsWith('/api/reports/csat') || path.startsWith('/api/reports/agents')) return ['manager'];
+  if (path.startsWith('/api/reports/labels/billing')) return ['finance'];
+  if (path.startsWith('/api/reports/labels/')) return ['manager'];
   if (path === '/dashboards' || path === '/api/openapi.json') return 'any';
   if (path.startsWith('/dashboards/managers')) return ['manager'];
   if (path.startsWith('/dashboards/finance')) return ['finance'];

@@ -3,6 +3,7 @@ import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { SLA_WAITS } from '../../schema/sla.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
+import { labelCondition, labelGroups, labelParams } from '../labels/intervals.ts';
 
 /**
  * The SLA reports' reads of `sla_waits_v1` (never of the event tables). What depends on the clock is
@@ -24,6 +25,9 @@ export interface WaitFilter extends ScopeParams {
   agents: string[];
   responders: string[];
   kinds: string[];
+  /** Labels in force when the wait started (none: no filter), any or all of them. */
+  labels?: string[];
+  label_match?: 'any' | 'all';
 }
 
 export const PERIODS = {
@@ -43,6 +47,8 @@ export const DIMENSIONS = {
   sla_policy: 'sla_policy',
   entry_point: 'entry_point',
   hour_of_week: `toUInt16((toDayOfWeek(toTimeZone(started_at, {tz:String})) - 1) * 24 + toHour(toTimeZone(started_at, {tz:String})))`,
+  /** Each label in force when the wait started: a wait under two labels is in both rows. */
+  label: 'label',
 } as const;
 
 export type Period = keyof typeof PERIODS;
@@ -70,7 +76,12 @@ SELECT *,
   responded_at IS NOT NULL AND NOT assumeNotNull(replied_in_window) AND response_template AS late_template_reply
 FROM {{db}}.sla_waits_v1 FINAL
 WHERE family = {family:String} AND ${FILTERS}
-  AND ${has('teams', 'if(responded_at IS NULL, owner_team, team)')} AND ${where}`;
+  AND ${has('teams', 'if(responded_at IS NULL, owner_team, team)')} AND ${where}
+  AND ${labelCondition('wait_id', labelledWaits(where))}`;
+
+/** The waits of a family matching `where`, as items for the label fragments (labels at the start). */
+const labelledWaits = (where: string) =>
+  `SELECT wait_id AS item_id, waba_id, wa_id, started_at AS at FROM {{db}}.sla_waits_v1 FINAL WHERE family = {family:String} AND ${where}`;
 
 const IN_RANGE = `started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
 
@@ -112,6 +123,7 @@ const waitParams = scopeParams.extend({
   agents: z.array(z.string()),
   responders: z.array(z.string()),
   kinds: z.array(z.string()),
+  ...labelParams,
 });
 const limitedParams = waitParams.extend({ row_limit: z.number().int() });
 
@@ -198,7 +210,7 @@ SELECT ${keys.join(', ')},
   countIf(time_to_read_seconds IS NOT NULL) AS replies_read,
   quantileExactIf(0.5)(assumeNotNull(time_to_deliver_seconds), time_to_deliver_seconds IS NOT NULL) AS p50_time_to_deliver_seconds,
   quantileExactIf(0.5)(assumeNotNull(time_to_read_seconds), time_to_read_seconds IS NOT NULL) AS p50_time_to_read_seconds
-FROM (${current(IN_RANGE)})
+FROM (${current(IN_RANGE)}) ${shape.dims.includes('label') ? labelGroups('cw', 'wait_id', labelledWaits(IN_RANGE)) : ''}
 GROUP BY ${groupBy}
 ORDER BY ${groupBy}`;
   },

@@ -1,0 +1,120 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authHeader, http, postSigned, useTestService } from '../helpers/service.ts';
+import { truncateAll } from '../helpers/warehouse.ts';
+import { customerMessage, messageStatus } from '../sla/bodies.ts';
+
+// Agent and team performance through signed webhooks, worked out by hand (Thursday 7 March 2024,
+// UTC; now = 8 March 00:00Z; policy: every kind due 10 minutes after it starts; family human).
+//
+// K1  09:00 → 09:05 ana/care (first, 300 s, achieved); 10:00 → 10:20 ana/care (next, 1200 s, breached)
+// K2  09:00 → 09:02 human with tm=care but no ag= (first, 120 s, achieved)          → agent (untagged)
+// K3  08:00 automation tagged tm=sales opens a business thread; 09:30 → 09:35 bo/care
+//     (reply_to_business, 300 s, achieved); the chat's owner when the wait started: sales
+// K4  11:00, never answered: open past its due time → breached; no owner
+//
+// Owners (team of the latest tagged business message before the wait): K1's first wait none, its
+// next wait care (ana's 09:05 reply), K2 none, K3 sales, K4 none.
+
+const K1 = '5511900000301';
+const K2 = '5511900000302';
+const K3 = '5511900000303';
+const K4 = '5511900000304';
+const at = (hm: string) => `2024-03-07T${hm}:00Z`;
+
+const dir = mkdtempSync(join(tmpdir(), 'agents-api-'));
+writeFileSync(join(dir, 'config.json'), JSON.stringify({
+  sla: { job: { settle_seconds: 0 }, policies: [{ effective_from: '2024-01-01', rules: [{ name: 'ten', frt: { minutes: 10 }, nrt: { minutes: 10 }, reply_to_business: { minutes: 10 } }] }] },
+}));
+const ctx = useTestService({ CONFIG_FILE: join(dir, 'config.json') }, { now: () => new Date('2024-03-08T00:00:00Z') });
+
+async function report(query: string, path = '/api/reports/agents'): Promise<Array<Record<string, unknown>>> {
+  const r = await http(`${ctx.svc.url()}${path}${path.includes('?') ? '&' : '?'}format=json&${query}`, { headers: authHeader('manager') });
+  expect(r.status, r.text).toBe(200);
+  return (JSON.parse(r.text) as { rows: Array<Record<string, unknown>> }).rows;
+}
+
+const RANGE = 'from=2024-03-07&to=2024-03-07';
+
+beforeAll(async () => {
+  await truncateAll(ctx.wh);
+  const bodies = [
+    customerMessage(K1, 'wamid.K1a', at('09:00')),
+    messageStatus(K1, 'wamid.Q1', 'sent', at('09:05'), { tag: 'v1;src=h;ag=ana;tm=care' }),
+    customerMessage(K1, 'wamid.K1b', at('10:00')),
+    messageStatus(K1, 'wamid.Q2', 'sent', at('10:20'), { tag: 'v1;src=h;ag=ana;tm=care' }),
+    customerMessage(K2, 'wamid.K2a', at('09:00')),
+    messageStatus(K2, 'wamid.Q3', 'sent', at('09:02'), { tag: 'v1;src=h;tm=care' }),
+    messageStatus(K3, 'wamid.Q4', 'sent', at('08:00'), { tag: 'v1;src=a;tm=sales', category: 'utility' }),
+    customerMessage(K3, 'wamid.K3a', at('09:30')),
+    messageStatus(K3, 'wamid.Q5', 'sent', at('09:35'), { tag: 'v1;src=h;ag=bo;tm=care' }),
+    customerMessage(K4, 'wamid.K4a', at('11:00')),
+  ];
+  for (const b of bodies) expect((await postSigned(ctx.svc, b)).status).toBe(200);
+});
+
+const cells = (rows: Array<Record<string, unknown>>, key: string) =>
+  rows.map((r) => [r[key], r.waits, r.answered, r.first_waits, r.next_waits, r.reply_waits, r.share_of_answered_pct, r.p50_seconds, r.p90_seconds, r.achieved, r.breached, r.attainment_pct, r.chats]);
+
+describe('agent and team performance', () => {
+  it('credits each answered wait to the agent who answered; untagged replies are a row with their share', async () => {
+    expect(cells(await report(RANGE), 'agent')).toEqual([
+      ['(untagged)', 1, 1, 1, 0, 0, 25, 120, 120, 1, 0, 100, 1],
+      ['ana', 2, 2, 1, 1, 0, 50, 1200, 1200, 1, 1, 50, 1],
+      ['bo', 1, 1, 0, 0, 1, 25, 300, 300, 1, 0, 100, 1],
+    ]);
+  });
+
+  it('credits teams by who answered, or by who owned the chat when the wait started', async () => {
+    expect(cells(await report(`${RANGE}&group_by=team`), 'team')).toEqual([['care', 4, 4, 2, 1, 1, 100, 300, 1200, 3, 1, 75, 3]]);
+    expect(cells(await report(`${RANGE}&group_by=team&credit=owner`), 'team')).toEqual([
+      ['(no owner)', 3, 2, 2, 0, 0, 50, 300, 300, 2, 1, (100 * 2) / 3, 3],
+      ['care', 1, 1, 0, 1, 0, 25, 1200, 1200, 0, 1, 0, 1],
+      ['sales', 1, 1, 0, 0, 1, 25, 300, 300, 1, 0, 100, 1],
+    ]);
+  });
+
+  it('drills down from a row to the waits behind it', async () => {
+    const rows = await report(RANGE);
+    const untagged = rows.find((r) => r.agent === '(untagged)')!;
+    const waits = await report('', String(untagged.drill_down));
+    expect(waits.map((w) => [w.contact, w.kind, w.started_at, w.response_seconds, w.agent, w.team])).toEqual([
+      [ctx.svc.deps.pseudonyms.contact(K2), 'first', '2024-03-07T09:00:00.000Z', 120, '', 'care'],
+    ]);
+    const ana = await report('', String(rows.find((r) => r.agent === 'ana')!.drill_down));
+    expect(ana.map((w) => [w.kind, w.response_seconds, w.sla_status])).toEqual([['first', 300, 'achieved'], ['next', 1200, 'breached']]);
+  });
+
+  it('refuses owner credit by agent, and a drill-down without a name', async () => {
+    const r = await http(`${ctx.svc.url()}/api/reports/agents?credit=owner`, { headers: authHeader('manager') });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.text).parameter).toBe('credit');
+    expect((await http(`${ctx.svc.url()}/api/reports/agents/waits`, { headers: authHeader('manager') })).status).toBe(400);
+  });
+});
+
+describe('resolution and idle close', () => {
+  // Threads: K1 from 09:00, last activity 10:20 (answered); K2 09:00, 09:02 (answered); K3 from the
+  // 08:00 automation, 09:35 (answered); K4 11:00, unanswered. Now is 8 March 00:00Z.
+  const figures = (r: Record<string, unknown>) => [r.threads, r.open_threads, r.resolved, r.closed_waiting, r.closed_waiting_pct, r.p50_resolution_seconds, r.p90_resolution_seconds];
+
+  it('closes threads silent for the configured time: resolved, or with the customer still waiting', async () => {
+    // 6 h: all four closed; resolution K2 120 s, K1 4800 s, K3 5700 s.
+    expect((await report(`${RANGE}&period=none&idle_hours=6`, '/api/reports/agents/resolution')).map(figures)).toEqual([[4, 0, 3, 1, 25, 4800, 5700]]);
+    // 14 h: K1 (13 h 40 min silent) and K4 (13 h) still open; K2 and K3 resolved (exact quantiles
+    // take rank ⌊p·n⌋: of [120, 5700] p50 is 5700).
+    expect((await report(`${RANGE}&period=none&idle_hours=14`, '/api/reports/agents/resolution')).map(figures)).toEqual([[4, 2, 2, 0, 0, 5700, 5700]]);
+    // The default is the SLA's thread idle time (24 h): nothing has been silent that long.
+    const [byDay] = await report(RANGE, '/api/reports/agents/resolution');
+    expect([byDay!.period, ...figures(byDay!), byDay!.idle_hours]).toEqual(['2024-03-07', 4, 4, 0, 0, null, null, null, 24]);
+  });
+
+  it('refuses a silence that is not a positive number of hours', async () => {
+    for (const bad of ['0', '-1', 'soon', '1000']) {
+      const r = await http(`${ctx.svc.url()}/api/reports/agents/resolution?idle_hours=${bad}`, { headers: authHeader('manager') });
+      expect(r.status, bad).toBe(400);
+    }
+  });
+});

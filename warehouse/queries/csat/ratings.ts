@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { Warehouse } from '../../client.ts';
+import { defineQuery } from '../../query.ts';
+import { labelCondition, labelGroups, labelParams } from '../labels/intervals.ts';
+
+/**
+ * CSAT, read from the stored events. A survey is an outbound message whose callback tag carries
+ * `cs=<survey>` (`v1;src=a;cs=post_chat`), sent when its `sent` status says. A rating is the
+ * customer's quick-reply answer to it (button payload or interactive reply id `1`…`5`, or
+ * `csat:4`), matched by the reply's context; when a customer answers twice the last answer counts.
+ * A comment is a text reply to the survey (its text stays in messages_v1, personal content; only
+ * counted here).
+ *
+ * Credit: a survey belongs to the agent and team who answered the chat's last human-answered wait
+ * before the survey was sent (the human who answered, not the chat's owner). A human reply without
+ * an `ag=` tag is credited to `(untagged)`; a survey after no human reply to `(no human reply)`.
+ */
+
+const SURVEY_TAG = `'^ *v1 *;(?:[^;]*;)* *cs *= *([^;]*)'`;
+
+const SURVEYS = `
+SELECT wamid AS survey_wamid, waba_id, phone_number_id,
+  any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa_id, min(ts) AS sent_at,
+  trimBoth(any(extract(biz_opaque_callback_data, ${SURVEY_TAG}))) AS survey
+FROM {{db}}.statuses_v1
+WHERE status = 'sent' AND match(biz_opaque_callback_data, ${SURVEY_TAG})
+  AND (empty({waba_ids:Array(String)}) OR has({waba_ids:Array(String)}, waba_id))
+GROUP BY wamid, waba_id, phone_number_id
+HAVING sent_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND sent_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+
+const SCORE = `toUInt8OrZero(extract(if(type = 'button', button_payload, interactive_id), '^(?:csat[:=])?([1-5])$'))`;
+
+const ANSWERS = `
+SELECT context_id AS survey_wamid,
+  argMaxIf(${SCORE}, ts, ${SCORE} > 0) AS score,
+  countIf(type = 'text') AS comments
+FROM {{db}}.messages_v1 FINAL
+WHERE context_id IN (SELECT survey_wamid FROM (${SURVEYS})) AND type IN ('button', 'interactive', 'text')
+GROUP BY context_id`;
+
+const CREDITED = `
+SELECT s.survey_wamid AS survey_wamid, s.waba_id AS waba_id, s.wa_id AS wa_id, s.sent_at AS sent_at, s.survey AS survey,
+  if(w.wa_id = '', '(no human reply)', if(w.agent = '', '(untagged)', w.agent)) AS agent,
+  if(w.wa_id = '', '(no human reply)', if(w.team = '', '(untagged)', w.team)) AS team,
+  a.score AS score, a.comments AS comments
+FROM (${SURVEYS}) AS s
+ASOF LEFT JOIN (
+  SELECT waba_id, phone_number_id, wa_id, assumeNotNull(responded_at) AS answered_at, agent, team
+  FROM {{db}}.sla_waits_v1 FINAL WHERE family = 'human' AND responded_at IS NOT NULL
+) AS w ON s.waba_id = w.waba_id AND s.phone_number_id = w.phone_number_id AND s.wa_id = w.wa_id AND s.sent_at >= w.answered_at
+LEFT JOIN (${ANSWERS}) AS a ON a.survey_wamid = s.survey_wamid`;
+
+const LABEL_ITEMS = `SELECT survey_wamid AS item_id, waba_id, wa_id, sent_at AS at FROM (${SURVEYS})`;
+
+export const CSAT_PERIODS = {
+  day: `toString(toDate(toTimeZone(sent_at, {tz:String})))`,
+  week: `toString(toStartOfWeek(toTimeZone(sent_at, {tz:String}), 1))`,
+  month: `toString(toStartOfMonth(toTimeZone(sent_at, {tz:String})))`,
+  none: `''`,
+} as const;
+export type CsatPeriod = keyof typeof CSAT_PERIODS;
+
+export const CSAT_DIMENSIONS = ['agent', 'team', 'label', 'survey', 'waba_id'] as const;
+export type CsatDimension = (typeof CSAT_DIMENSIONS)[number];
+
+const params = z.object({
+  from: z.number(),
+  to: z.number(),
+  tz: z.string(),
+  waba_ids: z.array(z.string()),
+  ...labelParams,
+});
+export type CsatFilter = z.input<typeof params>;
+
+const cells = defineQuery({
+  name: 'csat.cells',
+  sql: (shape: { period: CsatPeriod; dims: readonly CsatDimension[] }) => {
+    const keys = ['period', ...shape.dims];
+    return `
+SELECT ${[`${CSAT_PERIODS[shape.period]} AS period`, ...shape.dims].join(', ')},
+  count() AS surveys_sent,
+  countIf(score > 0) AS responses,
+  [countIf(score = 1), countIf(score = 2), countIf(score = 3), countIf(score = 4), countIf(score = 5)] AS distribution,
+  countIf(score >= 4) AS satisfied,
+  avgIf(score, score > 0) AS mean_score,
+  sum(comments) AS comments
+FROM (${CREDITED}) ${shape.dims.includes('label') ? labelGroups('c', 'survey_wamid', LABEL_ITEMS) : ''}
+WHERE ${labelCondition('survey_wamid', LABEL_ITEMS)}
+GROUP BY ${keys.join(', ')}
+ORDER BY ${keys.join(', ')}`;
+  },
+  params,
+  row: z.looseObject({
+    period: z.string(),
+    surveys_sent: z.coerce.number(),
+    responses: z.coerce.number(),
+    distribution: z.array(z.coerce.number()),
+    satisfied: z.coerce.number(),
+    mean_score: z.number().nullable(),
+    comments: z.coerce.number(),
+  }),
+  format: 'compact',
+});
+
+export type CsatCell = Awaited<ReturnType<typeof cells>>[number];
+
+/** Surveys sent in the range, answers and scores per cell (period × the chosen dimensions). */
+export function csatCells(wh: Warehouse, f: CsatFilter, period: CsatPeriod, dims: readonly CsatDimension[]): Promise<CsatCell[]> {
+  return cells(wh, f, { period, dims });
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { Warehouse } from '../../client.ts';
+import { defineQuery } from '../../query.ts';
+import { labelCondition, labelGroups, labelParams } from './intervals.ts';
+
+/**
+ * Charged messages and conversations of a month by the labels their customer had when they were
+ * charged (a message at its charge time, a conversation at its first status), read from the
+ * billing facts; the customer of a fact is the recipient its statuses name. Counts only: the
+ * volume tier and the free tier are the WABA's, not a label's, so amounts stay in the charges report.
+ */
+
+const MONTH = `month = {month:String} AND counted = 1 AND ({waba:String} = '' OR waba_id = {waba:String})`;
+
+const messageItems = `
+SELECT f.wamid AS item_id, f.waba_id AS waba_id, s.wa_id AS wa_id, f.charge_ts AS at
+FROM (SELECT wamid, waba_id, charge_ts FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}) AS f
+INNER JOIN (SELECT wamid, any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa_id FROM {{db}}.statuses_v1
+            WHERE ({waba:String} = '' OR waba_id = {waba:String}) GROUP BY wamid) AS s ON s.wamid = f.wamid`;
+
+const conversationItems = `
+SELECT c.conversation_id AS item_id, c.waba_id AS waba_id, s.wa_id AS wa_id, c.first_ts AS at
+FROM (SELECT conversation_id, waba_id, first_ts FROM {{db}}.billing_conversations_v1 FINAL WHERE ${MONTH}) AS c
+INNER JOIN (SELECT conversation_id, any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa_id FROM {{db}}.statuses_v1
+            WHERE conversation_id != '' AND ({waba:String} = '' OR waba_id = {waba:String}) GROUP BY conversation_id) AS s ON s.conversation_id = c.conversation_id`;
+
+/**
+ * With asked labels, rows under none of them are left out (and with `all`, rows without every one);
+ * without, they are the '' label.
+ */
+const ASKED_ONLY = `(empty({labels:Array(String)}) OR label != '')`;
+
+const byLabel = defineQuery({
+  name: 'labels.billing_counts',
+  sql: `SELECT * FROM (
+SELECT label, 'message' AS kind, pricing_model, category, count() AS count, countIf(billable = 1) AS billable_count, countIf(billable = 0) AS free_count
+FROM (SELECT wamid, pricing_model, category, billable FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}) ${labelGroups('m', 'wamid', messageItems)}
+WHERE ${ASKED_ONLY} AND ${labelCondition('wamid', messageItems)}
+GROUP BY label, kind, pricing_model, category
+UNION ALL
+SELECT label, 'conversation' AS kind, pricing_model, category, count() AS count, countIf(billable = 1) AS billable_count, countIf(billable = 0) AS free_count
+FROM (SELECT conversation_id, pricing_model, category, billable FROM {{db}}.billing_conversations_v1 FINAL WHERE ${MONTH}) ${labelGroups('c', 'conversation_id', conversationItems)}
+WHERE ${ASKED_ONLY} AND ${labelCondition('conversation_id', conversationItems)}
+GROUP BY label, kind, pricing_model, category
+) ORDER BY label, kind, pricing_model, category`,
+  params: z.object({ month: z.string(), waba: z.string().default(''), ...labelParams }),
+  row: z.object({
+    label: z.string(), kind: z.string(), pricing_model: z.string(), category: z.string(),
+    count: z.coerce.number(), billable_count: z.coerce.number(), free_count: z.coerce.number(),
+  }),
+  format: 'compact',
+});
+
+export type LabelBillingRow = Awaited<ReturnType<typeof byLabel>>[number];
+
+export function billingByLabel(wh: Warehouse, f: { month: string; waba?: string; labels: string[]; label_match: 'any' | 'all' }): Promise<LabelBillingRow[]> {
+  return byLabel(wh, f);
+}

@@ -1,0 +1,65 @@
+/**
+ * SQL fragments that put a report's rows under the labels in force at their time. A label is in
+ * force from an `add` until the next event of the same label, customer and WABA scope (a `remove`,
+ * or another `add`, which starts a new range); the last `add` holds until further notice. A stored
+ * label `order/paid` matches an asked `order` (hierarchy by `/`) and `order/paid` itself.
+ *
+ * Every fragment reads the parameters `{labels:Array(String)}` (asked labels, empty: no filter) and
+ * `{label_match:String}` (`any` or `all`); `labelParams` declares them for a query's zod schema.
+ */
+import { z } from 'zod';
+
+export const labelParams = {
+  labels: z.array(z.string()).default([]),
+  label_match: z.enum(['any', 'all']).default('any'),
+};
+
+/** Ranges start at an `add` and end at the label's next event, or far in the future. */
+const intervals = (onlyAsked: boolean) => `
+SELECT waba_id, wa_id, label, at AS valid_from, valid_to FROM (
+  SELECT waba_id, wa_id, label, action, at,
+    leadInFrame(at, 1, toDateTime64('2200-01-01 00:00:00', 3, 'UTC'))
+      OVER (PARTITION BY waba_id, wa_id, label ORDER BY at, action ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS valid_to
+  FROM {{db}}.label_events_v1 FINAL
+  ${onlyAsked ? `WHERE notEmpty({labels:Array(String)}) AND ${matchesAsked('label')}` : ''}
+) WHERE action = 'add' AND valid_to > valid_from`;
+
+/** Whether a stored label (an expression) is one of the asked labels or below one of them. */
+export function matchesAsked(label: string): string {
+  return `arrayExists(r -> ${label} = r OR startsWith(${label}, concat(r, '/')), {labels:Array(String)})`;
+}
+
+/**
+ * `items` is a SELECT of `item_id, waba_id, wa_id, at` (a wait, a message, a charge): each item
+ * with the labels in force at its `at` (items without any are left out). A label without a WABA
+ * holds in every WABA.
+ */
+export function labelsInForce(items: string, onlyAsked: boolean): string {
+  return `
+SELECT x.item_id AS item_id, groupUniqArray(i.label) AS labels
+FROM (${items}) AS x
+INNER JOIN (${intervals(onlyAsked)}) AS i ON i.wa_id = x.wa_id
+WHERE (i.waba_id = '' OR i.waba_id = x.waba_id) AND x.at >= i.valid_from AND x.at < i.valid_to
+GROUP BY x.item_id`;
+}
+
+/** The item's labels hold every asked label (`all`) or one of them (`any`). */
+const MATCH = `if({label_match:String} = 'all',
+  arrayAll(r -> arrayExists(l -> l = r OR startsWith(l, concat(r, '/')), labels), {labels:Array(String)}),
+  arrayExists(r -> arrayExists(l -> l = r OR startsWith(l, concat(r, '/')), labels), {labels:Array(String)}))`;
+
+/** A condition on `idColumn` of the outer query: true without asked labels, else the item matches. */
+export function labelCondition(idColumn: string, items: string): string {
+  return `(empty({labels:Array(String)}) OR ${idColumn} IN (SELECT item_id FROM (${labelsInForce(items, true)}) WHERE ${MATCH}))`;
+}
+
+/**
+ * Joins a query's rows (aliased as `alias`, with an id column `idColumn`) to their labels and
+ * repeats each row once per label as column `label` ('' for a row without labels; with asked
+ * labels, only the labels that match them). A row under two labels counts in both groups.
+ */
+export function labelGroups(alias: string, idColumn: string, items: string): string {
+  return `AS ${alias} LEFT JOIN (${labelsInForce(items, false)}) AS lb ON ${alias}.${idColumn} = lb.item_id
+ARRAY JOIN if(empty(arrayFilter(l -> empty({labels:Array(String)}) OR ${matchesAsked('l')}, lb.labels)), [''],
+  arrayFilter(l -> empty({labels:Array(String)}) OR ${matchesAsked('l')}, lb.labels)) AS label`;
+}
