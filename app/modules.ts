@@ -5,6 +5,7 @@ import billing from '../reports/billing/module.ts';
 import compliance from '../reports/compliance/module.ts';
 import sla from '../reports/sla/module.ts';
 import dashboards from '../dashboards/module.ts';
+import alerts from '../reports/alerts/module.ts';
 
 /**
  * A report or dashboard module plugs into the service through one file, `module.ts`, in its folder
@@ -25,4 +26,4 @@ export interface ServiceModule {
 }
 
 /** Every module of the service, in the order their routes are mounted. */
-export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla];
+export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, alerts];

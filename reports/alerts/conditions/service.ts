@@ -1,0 +1,20 @@
+import { verifyAuditChains } from '../../../app/audit-verify.ts';
+import type { Warehouse } from '../../../warehouse/client.ts';
+import type { AlertItem } from '../state.ts';
+
+/** Rules on the service itself: the warehouse not answering, an access-audit chain that no longer verifies. */
+
+export async function warehouseItems(wh: Warehouse): Promise<AlertItem[]> {
+  const reachable = await wh.ping().catch(() => false);
+  return reachable ? [] : [{ key: 'warehouse', waba_id: '', rank: 0, detail: { warehouse: wh.mode, reachable: 'no' } }];
+}
+
+export async function auditChainItems(wh: Warehouse): Promise<AlertItem[]> {
+  const verdict = await verifyAuditChains(wh);
+  return verdict.chains
+    .filter((c) => !c.ok)
+    .map((c) => ({
+      key: `chain:${c.writer}`, waba_id: '', rank: 0,
+      detail: { writer: c.writer, first_broken_seq: c.firstBroken?.seq ?? null, reason: c.firstBroken?.reason ?? 'anchor mismatch' },
+    }));
+}

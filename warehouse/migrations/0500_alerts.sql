@@ -1,0 +1,56 @@
+-- Alert rules added through the admin API (rules in CONFIG_FILE are not stored). A new version
+-- replaces the old; a removed rule gets a row with is_deleted = 1. Read with FINAL.
+CREATE TABLE IF NOT EXISTS {{db}}.alert_rules_v1 {{on_cluster}}
+(
+    rule_id     String,
+    rule_json   String,
+    updated_by  String,
+    updated_at  DateTime64(3, 'UTC'),
+    is_deleted  UInt8
+)
+ENGINE = {{replicated:ReplacingMergeTree(updated_at, is_deleted)}}
+ORDER BY rule_id;
+
+-- What each rule has seen and announced: the items whose condition holds, which of them were
+-- announced, and when the rule last sent a firing message (its cooldown). Pseudonymous content only.
+CREATE TABLE IF NOT EXISTS {{db}}.alert_rule_state_v1 {{on_cluster}}
+(
+    rule_id        String,
+    state_json     String,
+    last_fired_at  Nullable(DateTime64(3, 'UTC')),
+    updated_at     DateTime64(3, 'UTC')
+)
+ENGINE = {{replicated:ReplacingMergeTree(updated_at)}}
+ORDER BY rule_id;
+
+-- One row per message a rule produced (firing, resolved or test), with its pseudonymous payload.
+CREATE TABLE IF NOT EXISTS {{db}}.alert_firings_v1 {{on_cluster}}
+(
+    firing_id     String,
+    rule_id       String,
+    state         LowCardinality(String),  -- firing | resolved | test
+    at            DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+    waba_ids      Array(String),
+    items         UInt32,
+    payload_json  String CODEC(ZSTD(3))
+)
+ENGINE = {{replicated:MergeTree}}
+PARTITION BY toYYYYMM(at)
+ORDER BY (rule_id, at, firing_id);
+
+-- The delivery log: one row per attempt to hand a firing to one recipient's channel.
+CREATE TABLE IF NOT EXISTS {{db}}.alert_deliveries_v1 {{on_cluster}}
+(
+    firing_id     String,
+    rule_id       String,
+    recipient_id  String,
+    channel       LowCardinality(String),  -- email | slack | webhook
+    attempt       UInt32,
+    at            DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+    outcome       LowCardinality(String),  -- delivered | retrying | failed
+    status_code   UInt32,
+    error         String
+)
+ENGINE = {{replicated:MergeTree}}
+PARTITION BY toYYYYMM(at)
+ORDER BY (rule_id, at, firing_id, recipient_id, channel, attempt)
