@@ -59,6 +59,10 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   z.object({ ...common, kind: z.literal('sla_waiting_now'), max_count: z.number().int().nonnegative().optional(), max_oldest_minutes: z.number().nonnegative().optional() })
     .refine((r) => r.max_count !== undefined || r.max_oldest_minutes !== undefined, { message: 'sla_waiting_now needs max_count or max_oldest_minutes' }),
   z.object({ ...common, kind: z.literal('sla_window_closing'), within_minutes: z.number().positive() }),
+  z.object({ ...common, kind: z.literal('forecast_over_budget'), budget: z.number().nonnegative(), level: z.enum(['forecast', 'low', 'high']).default('forecast') }),
+  z.object({ ...common, kind: z.literal('free_tier_running_out'), within_days: z.number().nonnegative() }),
+  z.object({ ...common, kind: z.literal('rights_request_due'), days_before: z.number().nonnegative() }),
+  z.object({ ...common, kind: z.literal('retention_breach') }),
   z.object({ ...common, kind: z.literal('warehouse_unreachable') }),
   z.object({ ...common, kind: z.literal('audit_chain_broken') }),
 ]);
@@ -106,7 +110,8 @@ export type Quiet = z.output<typeof quietSchema>;
 /** The role a rule's report belongs to: who hears about it unless the rule says otherwise. */
 export function defaultRoles(kind: RuleKind): Role[] {
   if (kind.startsWith('sla_')) return ['manager'];
-  if (kind === 'audit_chain_broken') return ['privacy'];
+  if (kind === 'forecast_over_budget' || kind === 'free_tier_running_out') return ['finance'];
+  if (kind === 'audit_chain_broken' || kind === 'rights_request_due' || kind === 'retention_breach') return ['privacy'];
   return ['admin'];
 }
 

@@ -5,6 +5,8 @@ import { insertFirings, ruleStates, writeRuleStates } from '../../warehouse/quer
 import { BusinessCalendar } from '../sla/calendar.ts';
 import { channelsOf, createMailer } from './channels.ts';
 import { auditChainItems, warehouseItems } from './conditions/service.ts';
+import { financeItems, type ForecastCache } from './conditions/finance.ts';
+import { privacyItems } from './conditions/privacy.ts';
 import { slaItems, type LiveCache } from './conditions/sla.ts';
 import { defaultRoles, loadAlertsConfig, type AlertRule, type AlertsConfig, type Recipient } from './config.ts';
 import { createDeliverer, type Deliverer } from './delivery.ts';
@@ -71,14 +73,20 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     return states;
   }
 
-  async function itemsOf(rule: AlertRule, now: number, cache: LiveCache): Promise<AlertItem[]> {
+  async function itemsOf(rule: AlertRule, now: number, cache: { live: LiveCache; forecast: ForecastCache }): Promise<AlertItem[]> {
     switch (rule.kind) {
       case 'warehouse_unreachable':
         return warehouseItems(deps.warehouse);
       case 'audit_chain_broken':
         return auditChainItems(deps.warehouse);
+      case 'forecast_over_budget':
+      case 'free_tier_running_out':
+        return financeItems(rule, deps, now, cache.forecast);
+      case 'rights_request_due':
+      case 'retention_breach':
+        return privacyItems(rule, deps, now);
       default:
-        return slaItems(rule, deps.warehouse, deps.pseudonyms, now, cache);
+        return slaItems(rule, deps.warehouse, deps.pseudonyms, now, cache.live);
     }
   }
 
@@ -110,7 +118,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     const now = deps.now().getTime();
     const known = await loadStates();
     const rules = (await listRules(deps.warehouse, config)).map((l) => l.rule).filter((r) => !loadsOnly || followsLoads(r));
-    const cache: LiveCache = new Map();
+    const cache = { live: new Map() as LiveCache, forecast: {} as ForecastCache };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     for (const rule of rules) {
       try {

@@ -29,6 +29,10 @@ const TITLES: Record<RuleKind, string> = {
   sla_breached: 'Waits past their SLA due time',
   sla_waiting_now: 'Too many customers waiting',
   sla_window_closing: '24-hour windows closing unanswered',
+  forecast_over_budget: 'Month-end forecast over budget',
+  free_tier_running_out: 'Free tier running out',
+  rights_request_due: 'Rights requests near their legal due date',
+  retention_breach: 'Retention policy breached',
   warehouse_unreachable: 'Warehouse unreachable',
   audit_chain_broken: 'Access-audit chain broken',
 };
@@ -38,6 +42,10 @@ const DASHBOARD: Record<RuleKind, string> = {
   sla_breached: '/dashboards/managers',
   sla_waiting_now: '/dashboards/managers',
   sla_window_closing: '/dashboards/managers',
+  forecast_over_budget: '/dashboards/finance',
+  free_tier_running_out: '/dashboards/finance',
+  rights_request_due: '/dashboards/privacy',
+  retention_breach: '/dashboards/privacy',
   warehouse_unreachable: '/healthz',
   audit_chain_broken: '/dashboards/privacy',
 };
