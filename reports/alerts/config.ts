@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, ROLES, type FileConfig, type Role } from '../../app/config.ts';
 import { isValidZone } from '../sla/calendar.ts';
+import { EVERY } from './occurrence.ts';
 
 /**
  * The `alerts` section of CONFIG_FILE, validated here (app/config.ts keeps it an open record):
@@ -79,6 +80,19 @@ const recipientSchema = z
   })
   .refine((r) => r.email || r.slack_webhook || r.webhook, { message: 'a recipient needs email, slack_webhook or webhook' });
 
+/** A dashboard mailed to a recipient on a schedule in the recipient's zone (or `zone`). */
+const scheduleSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+  recipient: z.string(),
+  dashboard: z.string(),
+  every: z.string().regex(EVERY, 'expected "<daily|weekdays|Monday…Sunday> HH:MM"'),
+  zone: zone.optional(),
+  /** What the mail carries: the snapshot page, pictures of the charts, each chart's data as CSV. */
+  attach: z.array(z.enum(['html', 'png', 'svg', 'csv'])).min(1).default(['html', 'png']),
+  /** Charts pictured or exported (default: all of the dashboard's). */
+  charts: z.array(z.string()).optional(),
+});
+
 export const alertsConfigSchema = z.object({
   dashboard_url: z.string().default('http://127.0.0.1:3000'),
   smtp: z
@@ -99,6 +113,7 @@ export const alertsConfigSchema = z.object({
   timeout_ms: z.number().int().positive().default(10_000),
   recipients: z.array(recipientSchema).default([]),
   rules: z.array(ruleSchema).default([]),
+  schedules: z.array(scheduleSchema).default([]),
 });
 
 export type AlertRule = z.output<typeof ruleSchema>;
@@ -106,6 +121,7 @@ export type RuleKind = AlertRule['kind'];
 export type Recipient = z.output<typeof recipientSchema>;
 export type AlertsConfig = z.output<typeof alertsConfigSchema>;
 export type Quiet = z.output<typeof quietSchema>;
+export type Schedule = z.output<typeof scheduleSchema>;
 
 /** The role a rule's report belongs to: who hears about it unless the rule says otherwise. */
 export function defaultRoles(kind: RuleKind): Role[] {
@@ -131,6 +147,9 @@ export function loadAlertsConfig(file: FileConfig): AlertsConfig {
   for (const p of cfg.recipients) {
     if (people.has(p.id)) throw new ConfigError(`CONFIG_FILE alerts: recipient id ${p.id} appears twice`);
     people.add(p.id);
+  }
+  for (const s of cfg.schedules) {
+    if (!people.has(s.recipient)) throw new ConfigError(`CONFIG_FILE alerts: schedule ${s.id} names unknown recipient ${s.recipient}`);
   }
   return cfg;
 }

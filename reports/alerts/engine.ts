@@ -12,6 +12,7 @@ import { defaultRoles, loadAlertsConfig, type AlertRule, type AlertsConfig, type
 import { createDeliverer, type Deliverer } from './delivery.ts';
 import { buildMessage, type AlertMessage, type MessageState } from './message.ts';
 import { isQuiet } from './quiet.ts';
+import { runSchedules } from './scheduled.ts';
 import { listRules, type ListedRule } from './rule-store.ts';
 import { EMPTY_STATE, step, type AlertItem, type RuleState } from './state.ts';
 
@@ -39,6 +40,8 @@ export interface AlertEngine {
   evaluate(opts?: { loadsOnly?: boolean }): Promise<EvaluationSummary>;
   /** Sends a test message of a rule to its recipients; undefined when there is no such rule. */
   test(ruleId: string): Promise<AlertMessage[] | undefined>;
+  /** Sends the scheduled dashboards that are due; answers how many went out. */
+  deliverScheduled(): Promise<number>;
   /** Resolves once every message handed to a channel so far is delivered or given up. */
   idle(): Promise<void>;
 }
@@ -56,6 +59,8 @@ export function inScope(r: Recipient, items: readonly AlertItem[]): AlertItem[] 
   return items.filter((i) => i.waba_id !== '' && mine.includes(i.waba_id));
 }
 
+const SCHEDULE = 'schedule:';
+
 export function createAlertEngine(deps: AppDeps): AlertEngine {
   const config = loadAlertsConfig(deps.config.file);
   const log: Logger = deps.log.child({ module: 'alerts' });
@@ -63,13 +68,18 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   const mailer = createMailer(config);
   const deliverer: Deliverer = createDeliverer({ wh: deps.warehouse, audit: deps.audit, log, attempts: config.retry.attempts, backoffMs: config.retry.backoff_ms });
   let states: Map<string, RuleState> | undefined;
+  /** The occurrence each schedule last sent (stored as rule state `schedule:<id>`). */
+  const lastSent = new Map<string, number>();
   let stateVersion = 0;
   let tail: Promise<unknown> = Promise.resolve();
+  const recipientOf = (id: string) => config.recipients.find((r) => r.id === id)!;
 
   async function loadStates(): Promise<Map<string, RuleState>> {
     if (states) return states;
     const rows = await ruleStates(deps.warehouse, {});
-    states = new Map(rows.map((r) => [r.rule_id, { ...(JSON.parse(r.state_json) as Omit<RuleState, 'lastFiredAt'>), lastFiredAt: r.last_fired_at }]));
+    // Rule ids have no ':', so schedule states never meet a rule's.
+    for (const r of rows) if (r.rule_id.startsWith(SCHEDULE)) lastSent.set(r.rule_id.slice(SCHEDULE.length), (JSON.parse(r.state_json) as { occurrence: number }).occurrence);
+    states = new Map(rows.filter((r) => !r.rule_id.startsWith(SCHEDULE)).map((r) => [r.rule_id, { ...(JSON.parse(r.state_json) as Omit<RuleState, 'lastFiredAt'>), lastFiredAt: r.last_fired_at }]));
     return states;
   }
 
@@ -97,21 +107,30 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
       const mine = state === 'test' ? [] : inScope(r, items);
       if (state !== 'test' && mine.length === 0) continue;
       const message = buildMessage(rule, state, mine, { firingId: randomUUID(), at, dashboardUrl: config.dashboard_url, recipient: r.id });
-      const wabas = [...new Set(mine.map((i) => i.waba_id).filter(Boolean))].sort();
-      await insertFirings(deps.warehouse, [{
-        firing_id: message.firing_id, rule_id: rule.id, state, at, waba_ids: r.wabas === 'all' ? wabas : [...r.wabas], items: mine.length, payload_json: JSON.stringify(message),
-      }]).catch((e: unknown) => log.warn({ err: e, rule: rule.id }, 'firing history write failed'));
+      await record(message, r, mine);
       deliverer.deliver(message, channelsOf(r, config, mailer));
       sent.push(message);
     }
     return sent;
   }
 
-  async function persist(ruleId: string, s: RuleState): Promise<void> {
+  async function record(message: AlertMessage, r: Recipient, items: readonly AlertItem[]): Promise<void> {
+    const wabas = [...new Set(items.map((i) => i.waba_id).filter(Boolean))].sort();
+    await insertFirings(deps.warehouse, [{
+      firing_id: message.firing_id, rule_id: message.rule_id, state: message.state, at: Date.parse(message.at), waba_ids: r.wabas === 'all' ? wabas : [...r.wabas],
+      items: items.length, payload_json: JSON.stringify(message),
+    }]).catch((e: unknown) => log.warn({ err: e, rule: message.rule_id }, 'firing history write failed'));
+  }
+
+  async function writeState(ruleId: string, stateJson: string, lastFiredAt: number | null): Promise<void> {
     // A strictly increasing version, so the newest state wins even when the injected clock stands still.
     stateVersion = Math.max(Date.now(), stateVersion + 1);
+    await writeRuleStates(deps.warehouse, [{ rule_id: ruleId, state_json: stateJson, last_fired_at: lastFiredAt, updated_at: stateVersion }]);
+  }
+
+  function persist(ruleId: string, s: RuleState): Promise<void> {
     const { lastFiredAt, ...rest } = s;
-    await writeRuleStates(deps.warehouse, [{ rule_id: ruleId, state_json: JSON.stringify(rest), last_fired_at: lastFiredAt, updated_at: stateVersion }]);
+    return writeState(ruleId, JSON.stringify(rest), lastFiredAt);
   }
 
   async function evaluateNow(loadsOnly: boolean): Promise<EvaluationSummary> {
@@ -155,6 +174,12 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
         const listed = (await listRules(deps.warehouse, config)).find((l) => l.rule.id === ruleId);
         if (!listed) return undefined;
         return route(listed.rule, 'test', [], deps.now().getTime());
+      }),
+    deliverScheduled: () =>
+      serial(async () => {
+        await loadStates();
+        const persistOccurrence = (id: string, occurrence: number) => writeState(SCHEDULE + id, JSON.stringify({ occurrence }), null);
+        return runSchedules({ deps, config, mailer, deliverer, lastSent, persist: persistOccurrence, record: (m) => record(m, recipientOf(m.recipient), []) }, deps.now());
       }),
     idle: () => deliverer.idle(),
   };

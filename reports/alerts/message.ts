@@ -7,12 +7,12 @@ import type { AlertItem } from './state.ts';
  * message links to the dashboard where the recipient may look closer.
  */
 
-export type MessageState = 'firing' | 'resolved' | 'test';
+export type MessageState = 'firing' | 'resolved' | 'test' | 'scheduled';
 
 export interface AlertMessage {
   firing_id: string;
   rule_id: string;
-  kind: RuleKind;
+  kind: RuleKind | 'scheduled_report';
   title: string;
   state: MessageState;
   at: string;
@@ -76,7 +76,7 @@ export function buildMessage(
   };
 }
 
-const STATE_WORD: Record<MessageState, string> = { firing: 'FIRING', resolved: 'RESOLVED', test: 'TEST' };
+const STATE_WORD: Record<MessageState, string> = { firing: 'FIRING', resolved: 'RESOLVED', test: 'TEST', scheduled: 'SCHEDULED' };
 
 export function subjectOf(m: AlertMessage): string {
   return `[wa-analytics] ${STATE_WORD[m.state]}: ${m.title} (${m.count})`;

@@ -29,7 +29,11 @@ export default {
   },
   jobs(deps) {
     const engine = alertEngine(deps);
-    return [{ name: 'alerts.evaluate', schedule: engine.config.schedule, run: async () => void (await engine.evaluate()) }];
+    return [
+      { name: 'alerts.evaluate', schedule: engine.config.schedule, run: async () => void (await engine.evaluate()) },
+      // Every minute: a schedule names a minute of its recipient's local time ("Monday 08:00").
+      { name: 'alerts.scheduled', schedule: '0 * * * * *', run: async () => void (await engine.deliverScheduled()) },
+    ];
   },
   followers(deps) {
     const engine = alertEngine(deps);

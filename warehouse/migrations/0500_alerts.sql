@@ -23,12 +23,12 @@ CREATE TABLE IF NOT EXISTS {{db}}.alert_rule_state_v1 {{on_cluster}}
 ENGINE = {{replicated:ReplacingMergeTree(updated_at)}}
 ORDER BY rule_id;
 
--- One row per message a rule produced (firing, resolved or test), with its pseudonymous payload.
+-- One row per message sent (a rule's firing, resolution or test, or a scheduled report), with its pseudonymous payload.
 CREATE TABLE IF NOT EXISTS {{db}}.alert_firings_v1 {{on_cluster}}
 (
     firing_id     String,
     rule_id       String,
-    state         LowCardinality(String),  -- firing | resolved | test
+    state         LowCardinality(String),  -- firing | resolved | test | scheduled
     at            DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
     waba_ids      Array(String),
     items         UInt32,

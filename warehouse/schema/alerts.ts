@@ -22,7 +22,7 @@ export type AlertRuleStateRow = RowOf<typeof ALERT_RULE_STATE>;
 export const ALERT_FIRINGS = defineTable('alert_firings_v1', {
   firing_id: c.string,
   rule_id: c.string,
-  state: c.oneOf(c.lowString, ['firing', 'resolved', 'test']),
+  state: c.oneOf(c.lowString, ['firing', 'resolved', 'test', 'scheduled']),
   at: c.time,
   waba_ids: c.strings,
   items: c.uint32,
