@@ -2,6 +2,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import type { ServiceModule } from '../../app/modules.ts';
 import { FOLLOWER_NAME as SLA_FOLLOWER } from '../sla/follow.ts';
 import { createAlertEngine, type AlertEngine } from './engine.ts';
+import { addAlertsCli } from './cli.ts';
 import { mountAlertRoutes } from './routes.ts';
 
 /**
@@ -38,5 +39,8 @@ export default {
   followers(deps) {
     const engine = alertEngine(deps);
     return [{ name: 'alerts.evaluate', after: [SLA_FOLLOWER], follow: async () => void (await engine.evaluate({ loadsOnly: true })) }];
+  },
+  cli(program, open) {
+    addAlertsCli(program, open);
   },
 } satisfies ServiceModule;

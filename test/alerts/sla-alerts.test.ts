@@ -208,6 +208,30 @@ describe('SLA alerts from signed traffic', () => {
     expect(mailsTo('bia')).toHaveLength(2);
   });
 
+  it('a rule added through the admin API: too many waiting per WABA, each told of its own queue', async () => {
+    const post = (rule: unknown) => http(`${svc.url()}/api/alerts/rules`, {
+      method: 'POST', headers: { ...authHeader('admin'), 'Content-Type': 'application/json' }, body: JSON.stringify(rule),
+    });
+    expect((await post({ id: 'risk80', kind: 'sla_breached' })).status).toBe(409);
+    expect((await post({ id: 'queue', kind: 'sla_waiting_now' })).status).toBe(400);
+    expect((await http(`${svc.url()}/api/alerts/rules`, { method: 'POST', headers: { ...authHeader('manager'), 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(403);
+    expect((await post({ id: 'queue', kind: 'sla_waiting_now', max_count: 1 })).status).toBe(201);
+    const before = anaSaid().length;
+    await runEvaluation();
+    // Waiting at T+3: a3 (11 min) and a4 (8) in WABA A; b1 (14) and b2 (5) in WABA B.
+    expect(payloads('/ana').slice(before).map((p) => [p.rule_id, p.state, p.items])).toEqual([
+      ['queue', 'firing', [{ waba_id: WABA, waiting: 2, oldest_wait_minutes: 11 }]],
+    ]);
+    const slack = okHits('/slack/bia').map((h) => (JSON.parse(h.body) as { text: string }).text);
+    expect(slack).toHaveLength(3);
+    expect(slack[2]).toContain(`waba_id=${WABA_B} waiting=2 oldest_wait_minutes=14`);
+    expect(slack[2]).not.toContain(WABA + ' ');
+    const removed = await http(`${svc.url()}/api/alerts/rules/queue/delete`, { method: 'POST', headers: authHeader('admin') });
+    expect(removed.status).toBe(200);
+    const rules = JSON.parse((await http(`${svc.url()}/api/alerts/rules`, { headers: authHeader('admin') })).text) as { rules: Array<{ id: string }> };
+    expect(rules.rules.map((r) => r.id)).toEqual(['risk80', 'breached']);
+  });
+
   it('no payload holds a phone number, a name or message text', () => {
     const texts = [...smtp.all.flatMap((m: Mail) => [m.raw, m.text]), ...hooks.all.map((h: Hit) => h.body + JSON.stringify(h.headers))];
     const forbidden = [...Object.values(A), ...Object.values(B), ...Object.values(NAMES).flatMap((n) => n.split(' ')), DISPLAY, 'Preciso', 'pedido'];
@@ -224,8 +248,8 @@ describe('SLA alerts from signed traffic', () => {
     const firings = await http(`${svc.url()}/api/alerts/firings?limit=100`, { headers: authHeader('admin') });
     expect(firings.status).toBe(200);
     const list = (JSON.parse(firings.text) as { firings: Array<{ rule_id: string; state: string; message: Payload }> }).firings;
-    // Ana: 2 + 1 + 1 + 2 messages, Bia: 2.
-    expect(list).toHaveLength(8);
+    // Ana: 2 + 1 + 1 + 2 + 1 (queue) messages, Bia: 2 + 1.
+    expect(list).toHaveLength(10);
     expect(list.filter((f) => f.message.recipient === 'bia').every((f) => f.message.items.every((i) => i.waba_id === WABA_B))).toBe(true);
     expect((await http(`${svc.url()}/api/alerts/firings`, { headers: authHeader('manager') })).status).toBe(403);
 
