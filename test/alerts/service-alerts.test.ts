@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { addAlertsCli } from '../../reports/alerts/cli.ts';
 import type { Service } from '../../app/server.ts';
 import { alertEngine } from '../../reports/alerts/module.ts';
 import { openRequest } from '../../reports/compliance/rights.ts';
@@ -9,7 +11,7 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { statusBody, type StatusSpec } from '../billing/bodies.ts';
 import { PHONE_BR, WABA_BR, WABA_UTC, postAll, refresh } from '../billing/setup.ts';
 import { startTestService } from '../helpers/service.ts';
-import { openTestWarehouse, truncateAll } from '../helpers/warehouse.ts';
+import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
 import { startHttpReceiver } from './receivers.ts';
 
 // Finance and privacy rules, each recipient a webhook of a real HTTP receiver, at an injected clock
@@ -125,5 +127,39 @@ describe('finance and privacy alerts', () => {
     expect(chain.map((p) => [p.rule_id, p.state, p.count])).toEqual([['chain', 'firing', 1]]);
     expect(chain[0]!.items[0]!.first_broken_seq).toBe(1);
     expect(said('dpo-br')).toEqual([]);
+  });
+});
+
+/** Runs `alerts …` in process with the service's dependencies; answers what it wrote to stdout. */
+async function runCli(args: string[]): Promise<string> {
+  const program = new Command().exitOverride();
+  addAlertsCli(program, async () => ({ deps: svc.deps, close: async () => undefined }));
+  const chunks: Buffer[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: Uint8Array | string) => {
+    chunks.push(Buffer.from(chunk));
+    return true;
+  }) as typeof process.stdout.write);
+  try {
+    await program.parseAsync(['alerts', ...args], { from: 'user' });
+  } finally {
+    write.mockRestore();
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('alerts CLI', () => {
+  it('adds, lists and removes a stored rule; a CONFIG_FILE rule cannot be replaced', async () => {
+    writeFileSync(join(tmp, 'rule.json'), JSON.stringify({ id: 'retention', kind: 'retention_breach' }));
+    expect(JSON.parse(await runCli(['add', join(tmp, 'rule.json')]))).toEqual({ saved: 'retention' });
+    const listed = JSON.parse(await runCli(['rules'])) as Array<{ id: string; source: string }>;
+    expect(listed.map((r) => [r.id, r.source])).toEqual([['free-tier', 'config'], ['rights', 'config'], ['chain', 'config'], ['retention', 'api']]);
+    await runCli(['remove', 'retention']);
+    expect((JSON.parse(await runCli(['rules'])) as unknown[]).length).toBe(3);
+    writeFileSync(join(tmp, 'clash.json'), JSON.stringify({ id: 'chain', kind: 'audit_chain_broken' }));
+    await runCli(['add', join(tmp, 'clash.json')]);
+    expect(process.exitCode).toBe(2);
+    process.exitCode = 0;
+    const audited = await rows<{ action: string }>(wh, `SELECT action FROM {{db}}.access_audit_v1 WHERE actor = 'cli' ORDER BY seq`);
+    expect(audited.map((a) => a.action)).toEqual(['alerts.rule_save', 'alerts.rules', 'alerts.rule_delete', 'alerts.rules']);
   });
 });
