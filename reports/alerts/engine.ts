@@ -135,8 +135,14 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
 
   async function evaluateNow(loadsOnly: boolean): Promise<EvaluationSummary> {
     const now = deps.now().getTime();
-    const known = await loadStates();
-    const rules = (await listRules(deps.warehouse, config)).map((l) => l.rule).filter((r) => !loadsOnly || followsLoads(r));
+    // With the warehouse down, rules still run (one of them says so): from the state held in memory,
+    // or an empty one, and with the CONFIG_FILE rules alone.
+    const known = await loadStates().catch((e: unknown) => {
+      log.warn({ err: e }, 'rule state unreadable; evaluating from the state held in memory');
+      return (states ??= new Map());
+    });
+    const listed = await listRules(deps.warehouse, config).catch(() => config.rules.map((rule): ListedRule => ({ rule, source: 'config' })));
+    const rules = listed.map((l) => l.rule).filter((r) => !loadsOnly || followsLoads(r));
     const cache = { live: new Map() as LiveCache, forecast: {} as ForecastCache };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     for (const rule of rules) {

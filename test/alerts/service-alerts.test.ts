@@ -10,7 +10,9 @@ import { openRequest } from '../../reports/compliance/rights.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { statusBody, type StatusSpec } from '../billing/bodies.ts';
 import { PHONE_BR, WABA_BR, WABA_UTC, postAll, refresh } from '../billing/setup.ts';
-import { startTestService } from '../helpers/service.ts';
+import { freePort, startTestService } from '../helpers/service.ts';
+import { createAlertEngine } from '../../reports/alerts/engine.ts';
+import { openWarehouse } from '../../warehouse/client.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
 import { startHttpReceiver } from './receivers.ts';
 
@@ -127,6 +129,34 @@ describe('finance and privacy alerts', () => {
     expect(chain.map((p) => [p.rule_id, p.state, p.count])).toEqual([['chain', 'firing', 1]]);
     expect(chain[0]!.items[0]!.first_broken_seq).toBe(1);
     expect(said('dpo-br')).toEqual([]);
+  });
+});
+
+describe('the warehouse unreachable', () => {
+  it('is told to the recipient with every WABA in scope, from the state held in memory, once', async () => {
+    // A real fault: a ClickHouse server address where nothing listens.
+    const down = await openWarehouse({ dataDir: tmp, clickhouse: { mode: 'server', url: `http://127.0.0.1:${await freePort()}`, user: 'default', password: '', database: 'nowhere' } });
+    try {
+      const file = {
+        ...svc.deps.config.file,
+        alerts: {
+          retry: { attempts: 1, backoff_ms: 1 },
+          recipients: [
+            { id: 'ops', role: 'admin', wabas: 'all', webhook: { url: `${hooks.url}/ops`, secret: 'secret-of-ops-0123456789' } },
+            { id: 'ops-br', role: 'admin', wabas: [WABA_BR], webhook: { url: `${hooks.url}/ops-br`, secret: 'secret-of-ops-0123456789' } },
+          ],
+          rules: [{ id: 'wh', kind: 'warehouse_unreachable' }],
+        },
+      };
+      const engine = createAlertEngine({ ...svc.deps, warehouse: down, config: { ...svc.deps.config, file } });
+      await engine.evaluate();
+      await engine.evaluate();
+      await engine.idle();
+      expect(said('ops').map((p) => [p.rule_id, p.state, p.items])).toEqual([['wh', 'firing', [{ warehouse: 'server', reachable: 'no' }]]]);
+      expect(said('ops-br')).toEqual([]);
+    } finally {
+      await down.close();
+    }
   });
 });
 

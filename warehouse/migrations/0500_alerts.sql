@@ -2,11 +2,11 @@
 -- replaces the old; a removed rule gets a row with is_deleted = 1. Read with FINAL.
 CREATE TABLE IF NOT EXISTS {{db}}.alert_rules_v1 {{on_cluster}}
 (
-    rule_id     String,
-    rule_json   String,
-    updated_by  String,
-    updated_at  DateTime64(3, 'UTC'),
-    is_deleted  UInt8
+    rule_id     String COMMENT 'none; cat=technical',
+    rule_json   String COMMENT 'none; cat=business',
+    updated_by  String COMMENT 'pii:indirect; cat=staff; purpose=operations',
+    updated_at  DateTime64(3, 'UTC') COMMENT 'none; cat=technical',
+    is_deleted  UInt8 COMMENT 'none; cat=technical'
 )
 ENGINE = {{replicated:ReplacingMergeTree(updated_at, is_deleted)}}
 ORDER BY rule_id;
@@ -15,10 +15,10 @@ ORDER BY rule_id;
 -- announced, and when the rule last sent a firing message (its cooldown). Pseudonymous content only.
 CREATE TABLE IF NOT EXISTS {{db}}.alert_rule_state_v1 {{on_cluster}}
 (
-    rule_id        String,
-    state_json     String,
-    last_fired_at  Nullable(DateTime64(3, 'UTC')),
-    updated_at     DateTime64(3, 'UTC')
+    rule_id        String COMMENT 'none; cat=technical',
+    state_json     String COMMENT 'pii:indirect; cat=metadata; purpose=support; protection=hmac',
+    last_fired_at  Nullable(DateTime64(3, 'UTC')) COMMENT 'none; cat=technical',
+    updated_at     DateTime64(3, 'UTC') COMMENT 'none; cat=technical'
 )
 ENGINE = {{replicated:ReplacingMergeTree(updated_at)}}
 ORDER BY rule_id;
@@ -26,13 +26,13 @@ ORDER BY rule_id;
 -- One row per message sent (a rule's firing, resolution or test, or a scheduled report), with its pseudonymous payload.
 CREATE TABLE IF NOT EXISTS {{db}}.alert_firings_v1 {{on_cluster}}
 (
-    firing_id     String,
-    rule_id       String,
-    state         LowCardinality(String),  -- firing | resolved | test | scheduled
-    at            DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
-    waba_ids      Array(String),
-    items         UInt32,
-    payload_json  String CODEC(ZSTD(3))
+    firing_id     String COMMENT 'none; cat=technical',
+    rule_id       String COMMENT 'none; cat=technical',
+    state         LowCardinality(String) COMMENT 'none; cat=technical',  -- firing | resolved | test | scheduled
+    at            DateTime64(3, 'UTC') COMMENT 'none; cat=technical' CODEC(Delta, ZSTD(1)),
+    waba_ids      Array(String) COMMENT 'none; cat=business',
+    items         UInt32 COMMENT 'none; cat=technical',
+    payload_json  String COMMENT 'pii:indirect; cat=metadata; purpose=support; protection=hmac' CODEC(ZSTD(3))
 )
 ENGINE = {{replicated:MergeTree}}
 PARTITION BY toYYYYMM(at)
@@ -41,15 +41,15 @@ ORDER BY (rule_id, at, firing_id);
 -- The delivery log: one row per attempt to hand a firing to one recipient's channel.
 CREATE TABLE IF NOT EXISTS {{db}}.alert_deliveries_v1 {{on_cluster}}
 (
-    firing_id     String,
-    rule_id       String,
-    recipient_id  String,
-    channel       LowCardinality(String),  -- email | slack | webhook
-    attempt       UInt32,
-    at            DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
-    outcome       LowCardinality(String),  -- delivered | retrying | failed
-    status_code   UInt32,
-    error         String
+    firing_id     String COMMENT 'none; cat=technical',
+    rule_id       String COMMENT 'none; cat=technical',
+    recipient_id  String COMMENT 'pii:indirect; cat=staff; purpose=operations',
+    channel       LowCardinality(String) COMMENT 'none; cat=technical',  -- email | slack | webhook
+    attempt       UInt32 COMMENT 'none; cat=technical',
+    at            DateTime64(3, 'UTC') COMMENT 'none; cat=technical' CODEC(Delta, ZSTD(1)),
+    outcome       LowCardinality(String) COMMENT 'none; cat=technical',  -- delivered | retrying | failed
+    status_code   UInt32 COMMENT 'none; cat=technical',
+    error         String COMMENT 'none; cat=technical'
 )
 ENGINE = {{replicated:MergeTree}}
 PARTITION BY toYYYYMM(at)
