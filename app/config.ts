@@ -45,6 +45,7 @@ export const fileConfigSchema = z
     sla: z.record(z.string(), z.unknown()).default({}),
     billing: z.record(z.string(), z.unknown()).default({}),
     privacy: z.record(z.string(), z.unknown()).default({}),
+    alerts: z.record(z.string(), z.unknown()).default({}),
   })
   .passthrough();
 

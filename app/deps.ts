@@ -69,5 +69,7 @@ export interface LoadedBatch {
  */
 export interface Follower {
   name: string;
+  /** Followers whose calls for the same batches finish before this one's starts (it reads what they derive). */
+  after?: readonly string[];
   follow(batches: LoadedBatch[]): Promise<void>;
 }

@@ -9,6 +9,7 @@ import labels from '../reports/labels/module.ts';
 import sla from '../reports/sla/module.ts';
 import dashboards from '../dashboards/module.ts';
 import apiDocs from './api-docs.ts';
+import alerts from '../reports/alerts/module.ts';
 
 /**
  * A report or dashboard module plugs into the service through one file, `module.ts`, in its folder
@@ -29,4 +30,4 @@ export interface ServiceModule {
 }
 
 /** Every module of the service, in the order their routes are mounted (the API description last: it lists the others'). */
-export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, labels, csat, agents, apiDocs];
+export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, labels, csat, agents, alerts, apiDocs];

@@ -69,6 +69,9 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
       const batches = [...lane.retry.batches, ...fresh];
       const attempts = lane.retry.attempts + 1;
       const name = lane.follower.name;
+      // Derivations this one reads (alerts on the SLA waits) finish these batches first.
+      const before = lanes.filter((l) => lane.follower.after?.includes(l.follower.name));
+      if (before.length > 0) await Promise.all(before.map((l) => until(l, l.notified)));
       const stop = metrics.seconds.startTimer({ follower: name });
       try {
         await lane.follower.follow(batches);

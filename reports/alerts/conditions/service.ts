@@ -1,0 +1,24 @@
+import { collectAnchors, verifyAuditChains } from '../../../app/audit-verify.ts';
+import type { AppDeps } from '../../../app/deps.ts';
+import { privacyConfig } from '../../compliance/config.ts';
+import type { Warehouse } from '../../../warehouse/client.ts';
+import type { AlertItem } from '../state.ts';
+
+/** Rules on the service itself: the warehouse not answering, an access-audit chain that no longer verifies. */
+
+export async function warehouseItems(wh: Warehouse): Promise<AlertItem[]> {
+  const reachable = await wh.ping().catch(() => false);
+  return reachable ? [] : [{ key: 'warehouse', waba_id: '', rank: 0, detail: { warehouse: wh.mode, reachable: 'no' } }];
+}
+
+export async function auditChainItems(deps: AppDeps): Promise<AlertItem[]> {
+  // The anchors outside the store too: a truncated or rewritten chain is detected by them.
+  const anchors = await collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, privacyConfig(deps.config.file).audit.anchor_file], deps.audit);
+  const verdict = await verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors });
+  return verdict.chains
+    .filter((c) => !c.ok)
+    .map((c) => ({
+      key: `chain:${c.writer}`, waba_id: '', rank: 0,
+      detail: { writer: c.writer, first_broken_seq: c.firstBroken?.seq ?? null, reason: c.firstBroken?.reason ?? 'anchor mismatch' },
+    }));
+}

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import type { AppDeps } from '../../app/deps.ts';
+import type { Logger } from '../../app/logger.ts';
+import { insertFirings, ruleStates, writeRuleStates } from '../../warehouse/queries/alerts/store.ts';
+import { BusinessCalendar } from '../sla/calendar.ts';
+import { channelsOf, createMailer } from './channels.ts';
+import { auditChainItems, warehouseItems } from './conditions/service.ts';
+import { financeItems, type ForecastCache } from './conditions/finance.ts';
+import { privacyItems } from './conditions/privacy.ts';
+import { slaItems, type LiveCache } from './conditions/sla.ts';
+import { defaultRoles, loadAlertsConfig, type AlertRule, type AlertsConfig, type Recipient } from './config.ts';
+import { createDeliverer, type Deliverer } from './delivery.ts';
+import { buildMessage, type AlertMessage, type MessageState } from './message.ts';
+import { isQuiet } from './quiet.ts';
+import { runSchedules } from './scheduled.ts';
+import { listRules, type ListedRule } from './rule-store.ts';
+import { EMPTY_STATE, step, type AlertItem, type RuleState } from './state.ts';
+
+/**
+ * Evaluates every rule on the report outputs and routes what changed: each rule's items now →
+ * `step` (fire once, resolve once, cooldown, quiet hours) → one message per recipient, cut to the
+ * recipient's WABAs → the firing history and the channels. Runs after each load (rules on data the
+ * loads change) and on a schedule (everything, including what the clock alone changes); runs never
+ * overlap in one process. Rule state is kept in the warehouse so a restart neither repeats nor
+ * forgets an announcement.
+ */
+
+/** Rules whose condition a load can change; the others wait for the scheduled evaluation. */
+export const followsLoads = (rule: AlertRule) => rule.kind.startsWith('sla_');
+
+export interface EvaluationSummary {
+  rules: number;
+  messages: number;
+  failed: string[];
+}
+
+export interface AlertEngine {
+  readonly config: AlertsConfig;
+  rules(): Promise<ListedRule[]>;
+  evaluate(opts?: { loadsOnly?: boolean }): Promise<EvaluationSummary>;
+  /** Sends a test message of a rule to its recipients; undefined when there is no such rule. */
+  test(ruleId: string): Promise<AlertMessage[] | undefined>;
+  /** Sends the scheduled dashboards that are due; answers how many went out. */
+  deliverScheduled(): Promise<number>;
+  /** Resolves once every message handed to a channel so far is delivered or given up. */
+  idle(): Promise<void>;
+}
+
+/** Recipients of a rule: its roles (and its named recipients, when it names any). */
+export function audienceOf(rule: AlertRule, recipients: readonly Recipient[]): Recipient[] {
+  const roles = rule.roles ?? defaultRoles(rule.kind);
+  return recipients.filter((r) => roles.includes(r.role) && (!rule.recipients || rule.recipients.includes(r.id)));
+}
+
+/** The items a recipient may see: those of its WABAs; service-wide items only to an all-WABA scope. */
+export function inScope(r: Recipient, items: readonly AlertItem[]): AlertItem[] {
+  if (r.wabas === 'all') return [...items];
+  const mine = r.wabas;
+  return items.filter((i) => i.waba_id !== '' && mine.includes(i.waba_id));
+}
+
+const SCHEDULE = 'schedule:';
+
+export function createAlertEngine(deps: AppDeps): AlertEngine {
+  const config = loadAlertsConfig(deps.config.file);
+  const log: Logger = deps.log.child({ module: 'alerts' });
+  const calendars = new Map(deps.config.file.calendars.map((c) => [c.id, new BusinessCalendar(c)]));
+  const mailer = createMailer(config);
+  const deliverer: Deliverer = createDeliverer({ wh: deps.warehouse, audit: deps.audit, log, attempts: config.retry.attempts, backoffMs: config.retry.backoff_ms });
+  let states: Map<string, RuleState> | undefined;
+  /** The occurrence each schedule last sent (stored as rule state `schedule:<id>`). */
+  const lastSent = new Map<string, number>();
+  let stateVersion = 0;
+  let tail: Promise<unknown> = Promise.resolve();
+  const recipientOf = (id: string) => config.recipients.find((r) => r.id === id)!;
+
+  async function loadStates(): Promise<Map<string, RuleState>> {
+    if (states) return states;
+    const rows = await ruleStates(deps.warehouse, {});
+    // Rule ids have no ':', so schedule states never meet a rule's.
+    for (const r of rows) if (r.rule_id.startsWith(SCHEDULE)) lastSent.set(r.rule_id.slice(SCHEDULE.length), (JSON.parse(r.state_json) as { occurrence: number }).occurrence);
+    states = new Map(rows.filter((r) => !r.rule_id.startsWith(SCHEDULE)).map((r) => [r.rule_id, { ...(JSON.parse(r.state_json) as Omit<RuleState, 'lastFiredAt'>), lastFiredAt: r.last_fired_at }]));
+    return states;
+  }
+
+  async function itemsOf(rule: AlertRule, now: number, cache: { live: LiveCache; forecast: ForecastCache }): Promise<AlertItem[]> {
+    switch (rule.kind) {
+      case 'warehouse_unreachable':
+        return warehouseItems(deps.warehouse);
+      case 'audit_chain_broken':
+        return auditChainItems(deps);
+      case 'forecast_over_budget':
+      case 'free_tier_running_out':
+        return financeItems(rule, deps, now, cache.forecast);
+      case 'rights_request_due':
+      case 'retention_breach':
+        return privacyItems(rule, deps, now);
+      default:
+        return slaItems(rule, deps.warehouse, deps.pseudonyms, now, cache.live);
+    }
+  }
+
+  /** One message per recipient with items in scope; each recorded as a firing, then handed to its channels. */
+  async function route(rule: AlertRule, state: MessageState, items: readonly AlertItem[], at: number): Promise<AlertMessage[]> {
+    const sent: AlertMessage[] = [];
+    for (const r of audienceOf(rule, config.recipients)) {
+      const mine = state === 'test' ? [] : inScope(r, items);
+      if (state !== 'test' && mine.length === 0) continue;
+      const message = buildMessage(rule, state, mine, { firingId: randomUUID(), at, dashboardUrl: config.dashboard_url, recipient: r.id });
+      await record(message, r, mine);
+      deliverer.deliver(message, channelsOf(r, config, mailer));
+      sent.push(message);
+    }
+    return sent;
+  }
+
+  async function record(message: AlertMessage, r: Recipient, items: readonly AlertItem[]): Promise<void> {
+    const wabas = [...new Set(items.map((i) => i.waba_id).filter(Boolean))].sort();
+    await insertFirings(deps.warehouse, [{
+      firing_id: message.firing_id, rule_id: message.rule_id, state: message.state, at: Date.parse(message.at), waba_ids: r.wabas === 'all' ? wabas : [...r.wabas],
+      items: items.length, payload_json: JSON.stringify(message),
+    }]).catch((e: unknown) => log.warn({ err: e, rule: message.rule_id }, 'firing history write failed'));
+  }
+
+  async function writeState(ruleId: string, stateJson: string, lastFiredAt: number | null): Promise<void> {
+    // A strictly increasing version, so the newest state wins even when the injected clock stands still.
+    stateVersion = Math.max(Date.now(), stateVersion + 1);
+    await writeRuleStates(deps.warehouse, [{ rule_id: ruleId, state_json: stateJson, last_fired_at: lastFiredAt, updated_at: stateVersion }]);
+  }
+
+  function persist(ruleId: string, s: RuleState): Promise<void> {
+    const { lastFiredAt, ...rest } = s;
+    return writeState(ruleId, JSON.stringify(rest), lastFiredAt);
+  }
+
+  async function evaluateNow(loadsOnly: boolean): Promise<EvaluationSummary> {
+    const now = deps.now().getTime();
+    // With the warehouse down, rules still run (one of them says so): from the state held in memory,
+    // or an empty one, and with the CONFIG_FILE rules alone.
+    const known = await loadStates().catch((e: unknown) => {
+      log.warn({ err: e }, 'rule state unreadable; evaluating from the state held in memory');
+      return (states ??= new Map());
+    });
+    const listed = await listRules(deps.warehouse, config).catch(() => config.rules.map((rule): ListedRule => ({ rule, source: 'config' })));
+    const rules = listed.map((l) => l.rule).filter((r) => !loadsOnly || followsLoads(r));
+    const cache = { live: new Map() as LiveCache, forecast: {} as ForecastCache };
+    const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
+    for (const rule of rules) {
+      try {
+        const items = await itemsOf(rule, now, cache);
+        const prev = known.get(rule.id) ?? EMPTY_STATE;
+        const r = step(prev, items, now, { quiet: isQuiet(rule.quiet, now, calendars), cooldownMs: rule.cooldown_minutes * 60_000 });
+        if (JSON.stringify(r.state) !== JSON.stringify(prev)) {
+          known.set(rule.id, r.state);
+          // Announced before it is sent: a crash in between loses a message rather than repeating it forever.
+          await persist(rule.id, r.state).catch((e: unknown) => log.warn({ err: e, rule: rule.id }, 'rule state write failed'));
+        }
+        if (r.fire.length) summary.messages += (await route(rule, 'firing', r.fire, now)).length;
+        if (r.resolve.length) summary.messages += (await route(rule, 'resolved', r.resolve, now)).length;
+      } catch (e) {
+        summary.failed.push(rule.id);
+        log.error({ err: e, rule: rule.id }, 'alert rule evaluation failed');
+      }
+    }
+    return summary;
+  }
+
+  function serial<T>(work: () => Promise<T>): Promise<T> {
+    const job = tail.then(work);
+    tail = job.catch(() => undefined);
+    return job;
+  }
+
+  return {
+    config,
+    rules: () => listRules(deps.warehouse, config),
+    evaluate: (opts = {}) => serial(() => evaluateNow(opts.loadsOnly ?? false)),
+    test: (ruleId) =>
+      serial(async () => {
+        const listed = (await listRules(deps.warehouse, config)).find((l) => l.rule.id === ruleId);
+        if (!listed) return undefined;
+        return route(listed.rule, 'test', [], deps.now().getTime());
+      }),
+    deliverScheduled: () =>
+      serial(async () => {
+        await loadStates();
+        const persistOccurrence = (id: string, occurrence: number) => writeState(SCHEDULE + id, JSON.stringify({ occurrence }), null);
+        return runSchedules({ deps, config, mailer, deliverer, lastSent, persist: persistOccurrence, record: (m) => record(m, recipientOf(m.recipient), []) }, deps.now());
+      }),
+    idle: () => deliverer.idle(),
+  };
+}

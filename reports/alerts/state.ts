@@ -1,0 +1,71 @@
+/**
+ * What a rule remembers between evaluations, and the one step that turns the items whose condition
+ * holds now into messages: an item is announced once when it starts and once when it stops holding
+ * (only if its start was announced); items starting together go out in one message. Cooldown holds
+ * new firings until the rule's last firing message is old enough (they then go out together);
+ * quiet hours hold every message, and an item that starts and stops inside them is never announced.
+ * Pure: the caller brings the clock and whether it is quiet.
+ */
+
+/** One thing a rule's condition holds for: a wait, a WABA's queue, a broken audit chain. */
+export interface AlertItem {
+  /** Stable identity across evaluations (a wait id, a WABA id). */
+  key: string;
+  /** The WABA it belongs to ('' for the service as a whole): recipients see only their WABAs' items. */
+  waba_id: string;
+  /** Larger is worse; a message lists the worst first. */
+  rank: number;
+  /** What a message shows: pseudonymous ids and figures only. */
+  detail: Record<string, string | number | null>;
+}
+
+export interface TrackedItem extends AlertItem {
+  /** When the condition was first seen to hold (epoch ms). */
+  since: number;
+  /** Whether its firing has been sent. */
+  notified: boolean;
+}
+
+export interface RuleState {
+  items: Record<string, TrackedItem>;
+  /** Announced items that stopped holding while messages were held. */
+  resolving: TrackedItem[];
+  /** When the rule last sent a firing message (its cooldown). */
+  lastFiredAt: number | null;
+}
+
+export const EMPTY_STATE: RuleState = { items: {}, resolving: [], lastFiredAt: null };
+
+export interface StepResult {
+  state: RuleState;
+  /** Items to announce as started, worst first. */
+  fire: TrackedItem[];
+  /** Items to announce as resolved, worst first. */
+  resolve: TrackedItem[];
+}
+
+const worstFirst = (a: AlertItem, b: AlertItem) => b.rank - a.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+export function step(prev: RuleState, current: readonly AlertItem[], now: number, opts: { quiet: boolean; cooldownMs: number }): StepResult {
+  const items: Record<string, TrackedItem> = {};
+  const resolving = new Map(prev.resolving.map((i) => [i.key, i]));
+  for (const it of current) {
+    const old = prev.items[it.key] ?? resolving.get(it.key);
+    // Back before its resolution went out: it was announced and is still announced.
+    resolving.delete(it.key);
+    items[it.key] = { ...it, since: old?.since ?? now, notified: old?.notified ?? false };
+  }
+  for (const [key, old] of Object.entries(prev.items)) {
+    if (!(key in items) && old.notified) resolving.set(key, old);
+  }
+  if (opts.quiet) return { state: { items, resolving: [...resolving.values()], lastFiredAt: prev.lastFiredAt }, fire: [], resolve: [] };
+  const pending = Object.values(items).filter((i) => !i.notified);
+  const cooled = prev.lastFiredAt === null || now - prev.lastFiredAt >= opts.cooldownMs;
+  const fire = cooled ? pending.sort(worstFirst) : [];
+  for (const f of fire) items[f.key] = { ...f, notified: true };
+  return {
+    state: { items, resolving: [], lastFiredAt: fire.length > 0 ? now : prev.lastFiredAt },
+    fire: fire.map((f) => ({ ...f, notified: true })),
+    resolve: [...resolving.values()].sort(worstFirst),
+  };
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { defineInsert, defineQuery } from '../../query.ts';
+import { ALERT_DELIVERIES, ALERT_FIRINGS, ALERT_RULE_STATE, ALERT_RULES } from '../../schema/alerts.ts';
+
+/** The alerts module's reads and writes: stored rules, rule state, firings and the delivery log. */
+
+export const upsertAlertRules = defineInsert({ name: 'alerts.upsert_rule', table: ALERT_RULES.name, row: ALERT_RULES.row });
+export const writeRuleStates = defineInsert({ name: 'alerts.write_rule_state', table: ALERT_RULE_STATE.name, row: ALERT_RULE_STATE.row });
+export const insertFirings = defineInsert({ name: 'alerts.insert_firing', table: ALERT_FIRINGS.name, row: ALERT_FIRINGS.row });
+export const insertDeliveries = defineInsert({ name: 'alerts.insert_delivery', table: ALERT_DELIVERIES.name, row: ALERT_DELIVERIES.row });
+
+const ms = (col: string) => `toUnixTimestamp64Milli(${col}) AS ${col}`;
+
+export const storedAlertRules = defineQuery({
+  name: 'alerts.stored_rules',
+  sql: `SELECT rule_id, rule_json, updated_by, ${ms('updated_at')} FROM {{db}}.alert_rules_v1 FINAL WHERE is_deleted = 0 ORDER BY rule_id`,
+  params: z.object({}),
+  row: z.object({ rule_id: z.string(), rule_json: z.string(), updated_by: z.string(), updated_at: z.coerce.number() }),
+});
+
+export const ruleStates = defineQuery({
+  name: 'alerts.rule_states',
+  sql: `SELECT rule_id, state_json, ${ms('last_fired_at')} FROM {{db}}.alert_rule_state_v1 FINAL`,
+  params: z.object({}),
+  row: z.object({ rule_id: z.string(), state_json: z.string(), last_fired_at: z.coerce.number().nullable() }),
+});
+
+/** Firings newest first, optionally of one rule, limited to WABAs (empty: all; global firings only then). */
+export const firingHistory = defineQuery({
+  name: 'alerts.firings',
+  sql: `SELECT firing_id, rule_id, state, ${ms('at')}, waba_ids, items, payload_json FROM {{db}}.alert_firings_v1
+        WHERE (empty({rule_id:String}) OR rule_id = {rule_id:String})
+          AND (NOT {scoped:Bool} OR (notEmpty(waba_ids) AND hasAll({wabas:Array(String)}, waba_ids)))
+        ORDER BY at DESC, firing_id LIMIT {row_limit:UInt32}`,
+  params: z.object({ rule_id: z.string(), scoped: z.boolean(), wabas: z.array(z.string()), row_limit: z.number().int() }),
+  row: z.object({
+    firing_id: z.string(), rule_id: z.string(), state: z.string(), at: z.coerce.number(), waba_ids: z.array(z.string()), items: z.coerce.number(), payload_json: z.string(),
+  }),
+});
+
+export const deliveryHistory = defineQuery({
+  name: 'alerts.deliveries',
+  sql: `SELECT firing_id, rule_id, recipient_id, channel, attempt, ${ms('at')}, outcome, status_code, error FROM {{db}}.alert_deliveries_v1
+        WHERE (empty({rule_id:String}) OR rule_id = {rule_id:String}) AND (empty({firing_id:String}) OR firing_id = {firing_id:String})
+        ORDER BY at DESC, firing_id, recipient_id, channel, attempt DESC LIMIT {row_limit:UInt32}`,
+  params: z.object({ rule_id: z.string(), firing_id: z.string(), row_limit: z.number().int() }),
+  row: z.object({
+    firing_id: z.string(), rule_id: z.string(), recipient_id: z.string(), channel: z.string(), attempt: z.coerce.number(),
+    at: z.coerce.number(), outcome: z.string(), status_code: z.coerce.number(), error: z.string(),
+  }),
+});
