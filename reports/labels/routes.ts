@@ -2,6 +2,7 @@ import { route, type AnyReportRoute } from '../endpoint.ts';
 import { timelineRows, journeyFigures } from '../../warehouse/queries/labels/timeline.ts';
 import { parseLabelBody } from './input.ts';
 import { billingByLabel } from '../../warehouse/queries/labels/billing.ts';
+import { scopeOf } from '../../warehouse/scope.ts';
 import { parseJourneyLabels, parseLabelBillingParams, parseTimelineParams, type TimelineParams } from './params.ts';
 import { recordLabels } from './record.ts';
 
@@ -83,7 +84,7 @@ export function labelRoutes(): AnyReportRoute[] {
       audit: (p) => ({ month: p.month, waba_id: p.waba, label: p.labels, label_match: p.label_match }),
       columns: BILLING_COLUMNS,
       filename: (p) => `labels-billing-${p.month}`,
-      run: async ({ deps, params }) => ({ rows: await billingByLabel(deps.warehouse, params) }),
+      run: async ({ deps, params, principal }) => ({ rows: await billingByLabel(deps.warehouse, { ...params, ...scopeOf(principal.wabas) }, (w) => deps.pseudonyms.message(w)) }),
     }),
   ];
 }

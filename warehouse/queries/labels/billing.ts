@@ -1,22 +1,25 @@
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
+import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
 import { labelCondition, labelGroups, labelParams } from './intervals.ts';
 
 /**
  * Charged messages and conversations of a month by the labels their customer had when they were
  * charged (a message at its charge time, a conversation at its first status), read from the
- * billing facts; the customer of a fact is the recipient its statuses name. Counts only: the
+ * billing facts; the customer of a fact is the recipient its statuses name. A message fact holds
+ * only the keyed substitute of its wamid (facts outlive erasure), so the caller maps the labelled
+ * customers' message keys to them (`keys`, `key_wa_ids`), computed where the key is. Counts only: the
  * volume tier and the free tier are the WABA's, not a label's, so amounts stay in the charges report.
  */
 
-const MONTH = `month = {month:String} AND counted = 1 AND ({waba:String} = '' OR waba_id = {waba:String})`;
+const MONTH = `month = {month:String} AND counted = 1 AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()}`;
 
 const messageItems = `
 SELECT f.wamid AS item_id, f.waba_id AS waba_id, s.wa_id AS wa_id, f.charge_ts AS at
 FROM (SELECT wamid, waba_id, charge_ts FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}) AS f
-INNER JOIN (SELECT wamid, any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa_id FROM {{db}}.statuses_v1
-            WHERE ({waba:String} = '' OR waba_id = {waba:String}) GROUP BY wamid) AS s ON s.wamid = f.wamid`;
+INNER JOIN (SELECT p.1 AS wamid, p.2 AS wa_id FROM (SELECT arrayJoin(arrayZip({keys:Array(String)}, {key_wa_ids:Array(String)})) AS p)) AS s
+  ON s.wamid = f.wamid`;
 
 const conversationItems = `
 SELECT c.conversation_id AS item_id, c.waba_id AS waba_id, s.wa_id AS wa_id, c.first_ts AS at
@@ -43,7 +46,7 @@ FROM (SELECT conversation_id, pricing_model, category, billable FROM {{db}}.bill
 WHERE ${ASKED_ONLY} AND ${labelCondition('conversation_id', conversationItems)}
 GROUP BY label, kind, pricing_model, category
 ) ORDER BY label, kind, pricing_model, category`,
-  params: z.object({ month: z.string(), waba: z.string().default(''), ...labelParams }),
+  params: z.object({ month: z.string(), waba: z.string().default(''), keys: z.array(z.string()), key_wa_ids: z.array(z.string()), ...labelParams, ...scopeParams.shape }),
   row: z.object({
     label: z.string(), kind: z.string(), pricing_model: z.string(), category: z.string(),
     count: z.coerce.number(), billable_count: z.coerce.number(), free_count: z.coerce.number(),
@@ -53,6 +56,29 @@ GROUP BY label, kind, pricing_model, category
 
 export type LabelBillingRow = Awaited<ReturnType<typeof byLabel>>[number];
 
-export function billingByLabel(wh: Warehouse, f: { month: string; waba?: string; labels: string[]; label_match: 'any' | 'all' }): Promise<LabelBillingRow[]> {
-  return byLabel(wh, f);
+const labelledMessages = defineQuery({
+  name: 'labels.labelled_messages',
+  sql: `
+SELECT wamid, any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa_id
+FROM {{db}}.statuses_v1
+WHERE wamid != '' AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()}
+  AND ts >= toDateTime64({month:String} || '-01', 3, 'UTC') - INTERVAL 31 DAY AND ts < toDateTime64({month:String} || '-01', 3, 'UTC') + INTERVAL 62 DAY
+  AND if(recipient_id != '', recipient_id, recipient_user_id) IN (SELECT wa_id FROM {{db}}.label_events_v1)
+GROUP BY wamid`,
+  params: z.object({ month: z.string(), waba: z.string().default(''), ...scopeParams.shape }),
+  row: z.object({ wamid: z.string(), wa_id: z.string() }),
+  format: 'compact',
+});
+
+/**
+ * The month's charged messages and conversations by label. `messageKey` is the keyed substitute the
+ * facts hold (app/pseudonym.ts): messages of labelled customers around the month are mapped to it.
+ */
+export async function billingByLabel(
+  wh: Warehouse,
+  f: { month: string; waba?: string; labels: string[]; label_match: 'any' | 'all' } & ScopeParams,
+  messageKey: (wamid: string) => string,
+): Promise<LabelBillingRow[]> {
+  const labelled = await labelledMessages(wh, { month: f.month, waba: f.waba ?? '', scope_all: f.scope_all, scope_wabas: f.scope_wabas });
+  return byLabel(wh, { ...f, keys: labelled.map((m) => messageKey(m.wamid)), key_wa_ids: labelled.map((m) => m.wa_id) });
 }
