@@ -13,6 +13,7 @@ import { runAllOnce } from '../reports/scheduler.ts';
 import { createFollowDispatcher } from '../reports/follow.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
 import type { AppDeps } from './deps.ts';
+import { identityCli } from './identity/cli.ts';
 
 /**
  * `wa-analytics <command>`: serve, migrate, replay, jobs, simulate, and the commands each report
@@ -104,6 +105,7 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   for (const m of MODULES) m.cli?.(program, openDeps);
+  identityCli(program, openDeps);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -3,6 +3,7 @@ import type { Logger } from './logger.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import type { Pseudonymizer } from './pseudonym.ts';
 import type { ItemRows } from '../warehouse/tables.ts';
+import type { Identity } from './identity/index.ts';
 
 /** One entry of the access audit: who did what, with parameters already free of raw identifiers. */
 export interface AuditEntry {
@@ -28,6 +29,8 @@ export interface AppDeps {
   pseudonyms: Pseudonymizer;
   /** The clock, injectable so live reports and jobs can be tested at a fixed instant. */
   now(): Date;
+  /** People, sessions and service tokens (absent: only API_TOKENS sign anyone in). */
+  identity?: Identity;
 }
 
 /** A scheduled job: idempotent by period, safe to run on every instance at once. */

@@ -13,6 +13,7 @@ import { createIngestMetrics } from '../ingest/metrics.ts';
 import { openIngest, type IngestPipeline } from '../ingest/pipeline.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
 import { createAccessAudit } from './audit.ts';
+import { createIdentity } from './identity/index.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
 import { createJobMetrics, startScheduler } from '../reports/scheduler.ts';
 import { createFollowDispatcher } from '../reports/follow.ts';
@@ -37,6 +38,7 @@ export async function buildDeps(config: Config, warehouse: Warehouse, log: Logge
     audit: createAccessAudit(warehouse, config.instanceId),
     pseudonyms: createPseudonymizer(config.piiKey),
     now,
+    identity: createIdentity(config, warehouse, () => now()),
   };
   return { deps, modules: [...MODULES] };
 }
@@ -109,6 +111,7 @@ export async function startService(
     }
     app(req, res);
   });
+  if (config.apiTokens.length > 0) log.warn({ tokens: config.apiTokens.length }, 'API_TOKENS is deprecated: give people accounts (`wa-analytics users add`) and API clients service tokens (`wa-analytics tokens add`)');
   if (config.appSecrets.length === 0) log.warn('WHATSAPP_APP_SECRET is not set: every webhook POST will be refused');
   const jobs = modules.flatMap((mod) => mod.jobs?.(deps) ?? []);
   const scheduler = (opts.scheduler ?? config.jobs) ? startScheduler(jobs, log.child({ component: 'jobs' }), deps.now, createJobMetrics(metrics.registry)) : undefined;

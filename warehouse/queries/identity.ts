@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { defineInsert, defineQuery } from '../query.ts';
+
+/**
+ * People, sessions and service tokens (migration 0008). Every change inserts a new version of the
+ * record; reads take the latest version of each (`argMax` by `updated_at`), so they are right
+ * before the ReplacingMergeTree has merged. Times are epoch milliseconds both ways.
+ */
+
+const ms = z.coerce.number();
+const bool = z.union([z.boolean(), z.number()]).transform((v) => Boolean(v));
+
+export const userRowSchema = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  display_name: z.string(),
+  roles: z.array(z.string()),
+  all_wabas: bool,
+  wabas: z.array(z.string()),
+  status: z.enum(['active', 'disabled']),
+  password_hash: z.string(),
+  totp_secret: z.string(),
+  totp_enrolled: bool,
+  recovery_codes: z.array(z.string()),
+  oidc_subject: z.string(),
+  created_at: ms,
+  updated_at: ms,
+});
+export type UserRow = z.infer<typeof userRowSchema>;
+
+const USER_LATEST = `
+  SELECT user_id, argMax(email, updated_at) AS email, argMax(display_name, updated_at) AS display_name,
+         argMax(roles, updated_at) AS roles, argMax(all_wabas, updated_at) AS all_wabas, argMax(wabas, updated_at) AS wabas,
+         argMax(status, updated_at) AS status, argMax(password_hash, updated_at) AS password_hash,
+         argMax(totp_secret, updated_at) AS totp_secret, argMax(totp_enrolled, updated_at) AS totp_enrolled,
+         argMax(recovery_codes, updated_at) AS recovery_codes, argMax(oidc_subject, updated_at) AS oidc_subject,
+         toUnixTimestamp64Milli(min(created_at)) AS created_at, toUnixTimestamp64Milli(max(updated_at)) AS updated_at
+  FROM {{db}}.users_v1`;
+
+export const allUsers = defineQuery({
+  name: 'identity.users',
+  sql: `${USER_LATEST} GROUP BY user_id ORDER BY email`,
+  params: z.object({}),
+  row: userRowSchema,
+});
+
+export const userById = defineQuery({
+  name: 'identity.user_by_id',
+  sql: `${USER_LATEST} WHERE user_id = {user_id:String} GROUP BY user_id`,
+  params: z.object({ user_id: z.string() }),
+  row: userRowSchema,
+});
+
+/** By e-mail (case-folded when written) or by the IdP's subject: the latest version must still match. */
+export const userByLogin = defineQuery({
+  name: 'identity.user_by_login',
+  sql: `SELECT * FROM (${USER_LATEST} GROUP BY user_id)
+        WHERE ({email:String} != '' AND email = {email:String}) OR ({oidc_subject:String} != '' AND oidc_subject = {oidc_subject:String})
+        ORDER BY updated_at DESC LIMIT 1`,
+  params: z.object({ email: z.string().default(''), oidc_subject: z.string().default('') }),
+  row: userRowSchema,
+});
+
+export const insertUser = defineInsert({ name: 'identity.insert_user', table: 'users_v1', row: userRowSchema });
+
+export const sessionRowSchema = z.object({
+  id_hash: z.string(),
+  user_id: z.string(),
+  method: z.enum(['local', 'sso', 'token']),
+  mfa: bool,
+  created_at: ms,
+  last_seen_at: ms,
+  expires_at: ms,
+  revoked: bool,
+  updated_at: ms,
+});
+export type SessionRow = z.infer<typeof sessionRowSchema>;
+
+const SESSION_LATEST = `
+  SELECT id_hash, argMax(user_id, updated_at) AS user_id, argMax(method, updated_at) AS method, argMax(mfa, updated_at) AS mfa,
+         toUnixTimestamp64Milli(argMax(created_at, updated_at)) AS created_at, toUnixTimestamp64Milli(max(last_seen_at)) AS last_seen_at,
+         toUnixTimestamp64Milli(argMax(expires_at, updated_at)) AS expires_at, max(revoked) AS revoked,
+         toUnixTimestamp64Milli(max(updated_at)) AS updated_at
+  FROM {{db}}.sessions_v1`;
+
+export const sessionByHash = defineQuery({
+  name: 'identity.session',
+  sql: `${SESSION_LATEST} WHERE id_hash = {id_hash:String} GROUP BY id_hash`,
+  params: z.object({ id_hash: z.string() }),
+  row: sessionRowSchema,
+});
+
+/** A user's sessions not yet revoked (to end them all at once). */
+export const liveSessionsOf = defineQuery({
+  name: 'identity.live_sessions',
+  sql: `SELECT * FROM (${SESSION_LATEST} WHERE user_id = {user_id:String} GROUP BY id_hash) WHERE NOT revoked`,
+  params: z.object({ user_id: z.string() }),
+  row: sessionRowSchema,
+});
+
+export const insertSession = defineInsert({ name: 'identity.insert_session', table: 'sessions_v1', row: sessionRowSchema });
+
+export const serviceTokenRowSchema = z.object({
+  token_id: z.string(),
+  name: z.string(),
+  token_hash: z.string(),
+  roles: z.array(z.string()),
+  all_wabas: bool,
+  wabas: z.array(z.string()),
+  expires_at: ms,
+  revoked: bool,
+  created_by: z.string(),
+  created_at: ms,
+  updated_at: ms,
+});
+export type ServiceTokenRow = z.infer<typeof serviceTokenRowSchema>;
+
+const TOKEN_LATEST = `
+  SELECT token_id, argMax(name, updated_at) AS name, argMax(token_hash, updated_at) AS token_hash, argMax(roles, updated_at) AS roles,
+         argMax(all_wabas, updated_at) AS all_wabas, argMax(wabas, updated_at) AS wabas,
+         toUnixTimestamp64Milli(argMax(expires_at, updated_at)) AS expires_at, max(revoked) AS revoked,
+         argMax(created_by, updated_at) AS created_by, toUnixTimestamp64Milli(min(created_at)) AS created_at,
+         toUnixTimestamp64Milli(max(updated_at)) AS updated_at
+  FROM {{db}}.service_tokens_v1`;
+
+export const allServiceTokens = defineQuery({
+  name: 'identity.service_tokens',
+  sql: `${TOKEN_LATEST} GROUP BY token_id ORDER BY name`,
+  params: z.object({}),
+  row: serviceTokenRowSchema,
+});
+
+export const serviceTokenByHash = defineQuery({
+  name: 'identity.service_token',
+  sql: `SELECT * FROM (${TOKEN_LATEST} WHERE token_id IN (SELECT token_id FROM {{db}}.service_tokens_v1 WHERE token_hash = {token_hash:String}) GROUP BY token_id)
+        WHERE token_hash = {token_hash:String}`,
+  params: z.object({ token_hash: z.string() }),
+  row: serviceTokenRowSchema,
+});
+
+export const insertServiceToken = defineInsert({ name: 'identity.insert_service_token', table: 'service_tokens_v1', row: serviceTokenRowSchema });
