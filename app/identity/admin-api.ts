@@ -1,6 +1,6 @@
 import type { Request, Router } from 'express';
 import { z } from 'zod';
-import { requireRole, type Principal } from '../auth.ts';
+import { authenticate, requireRole, type Principal } from '../auth.ts';
 import { ROLES } from '../config.ts';
 import type { AppDeps } from '../deps.ts';
 import { parseWith } from '../../reports/endpoint.ts';
@@ -24,6 +24,12 @@ const by = (req: Request): Principal => req.principal!;
 
 export function identityRoutes(router: Router, deps: AppDeps): void {
   const admin = requireRole(deps, 'admin');
+  // Who the caller is, as the service sees them (any credential).
+  router.get('/api/me', async (req, res) => {
+    const p = await authenticate(deps, req);
+    if (!p) return void res.status(401).json({ error: 'authentication required' });
+    res.json({ actor: p.actor, roles: p.roles, wabas: p.wabas, method: p.method, mfa: p.mfa, ...(p.userId ? { user_id: p.userId } : {}) });
+  });
   router.get('/api/users', admin, async (_req, res) => {
     res.json((await listUsers(deps)).map(viewOf));
   });

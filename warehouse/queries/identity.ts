@@ -29,13 +29,13 @@ export const userRowSchema = z.object({
 export type UserRow = z.infer<typeof userRowSchema>;
 
 const USER_LATEST = `
-  SELECT user_id, argMax(email, updated_at) AS email, argMax(display_name, updated_at) AS display_name,
-         argMax(roles, updated_at) AS roles, argMax(all_wabas, updated_at) AS all_wabas, argMax(wabas, updated_at) AS wabas,
-         argMax(status, updated_at) AS status, argMax(password_hash, updated_at) AS password_hash,
-         argMax(totp_secret, updated_at) AS totp_secret, argMax(totp_enrolled, updated_at) AS totp_enrolled,
-         argMax(recovery_codes, updated_at) AS recovery_codes, argMax(oidc_subject, updated_at) AS oidc_subject,
-         toUnixTimestamp64Milli(min(created_at)) AS created_at, toUnixTimestamp64Milli(max(updated_at)) AS updated_at
-  FROM {{db}}.users_v1`;
+  SELECT user_id, argMax(u.email, u.updated_at) AS email, argMax(u.display_name, u.updated_at) AS display_name,
+         argMax(u.roles, u.updated_at) AS roles, argMax(u.all_wabas, u.updated_at) AS all_wabas, argMax(u.wabas, u.updated_at) AS wabas,
+         argMax(u.status, u.updated_at) AS status, argMax(u.password_hash, u.updated_at) AS password_hash,
+         argMax(u.totp_secret, u.updated_at) AS totp_secret, argMax(u.totp_enrolled, u.updated_at) AS totp_enrolled,
+         argMax(u.recovery_codes, u.updated_at) AS recovery_codes, argMax(u.oidc_subject, u.updated_at) AS oidc_subject,
+         toUnixTimestamp64Milli(min(u.created_at)) AS created_at, toUnixTimestamp64Milli(max(u.updated_at)) AS updated_at
+  FROM {{db}}.users_v1 AS u`;
 
 export const allUsers = defineQuery({
   name: 'identity.users',
@@ -46,7 +46,7 @@ export const allUsers = defineQuery({
 
 export const userById = defineQuery({
   name: 'identity.user_by_id',
-  sql: `${USER_LATEST} WHERE user_id = {user_id:String} GROUP BY user_id`,
+  sql: `${USER_LATEST} WHERE u.user_id = {user_id:String} GROUP BY user_id`,
   params: z.object({ user_id: z.string() }),
   row: userRowSchema,
 });
@@ -77,15 +77,15 @@ export const sessionRowSchema = z.object({
 export type SessionRow = z.infer<typeof sessionRowSchema>;
 
 const SESSION_LATEST = `
-  SELECT id_hash, argMax(user_id, updated_at) AS user_id, argMax(method, updated_at) AS method, argMax(mfa, updated_at) AS mfa,
-         toUnixTimestamp64Milli(argMax(created_at, updated_at)) AS created_at, toUnixTimestamp64Milli(max(last_seen_at)) AS last_seen_at,
-         toUnixTimestamp64Milli(argMax(expires_at, updated_at)) AS expires_at, max(revoked) AS revoked,
-         toUnixTimestamp64Milli(max(updated_at)) AS updated_at
-  FROM {{db}}.sessions_v1`;
+  SELECT id_hash, argMax(s.user_id, s.updated_at) AS user_id, argMax(s.method, s.updated_at) AS method, argMax(s.mfa, s.updated_at) AS mfa,
+         toUnixTimestamp64Milli(argMax(s.created_at, s.updated_at)) AS created_at, toUnixTimestamp64Milli(max(s.last_seen_at)) AS last_seen_at,
+         toUnixTimestamp64Milli(argMax(s.expires_at, s.updated_at)) AS expires_at, max(s.revoked) AS revoked,
+         toUnixTimestamp64Milli(max(s.updated_at)) AS updated_at
+  FROM {{db}}.sessions_v1 AS s`;
 
 export const sessionByHash = defineQuery({
   name: 'identity.session',
-  sql: `${SESSION_LATEST} WHERE id_hash = {id_hash:String} GROUP BY id_hash`,
+  sql: `${SESSION_LATEST} WHERE s.id_hash = {id_hash:String} GROUP BY id_hash`,
   params: z.object({ id_hash: z.string() }),
   row: sessionRowSchema,
 });
@@ -93,7 +93,7 @@ export const sessionByHash = defineQuery({
 /** A user's sessions not yet revoked (to end them all at once). */
 export const liveSessionsOf = defineQuery({
   name: 'identity.live_sessions',
-  sql: `SELECT * FROM (${SESSION_LATEST} WHERE user_id = {user_id:String} GROUP BY id_hash) WHERE NOT revoked`,
+  sql: `SELECT * FROM (${SESSION_LATEST} WHERE s.user_id = {user_id:String} GROUP BY id_hash) WHERE NOT revoked`,
   params: z.object({ user_id: z.string() }),
   row: sessionRowSchema,
 });
@@ -116,12 +116,12 @@ export const serviceTokenRowSchema = z.object({
 export type ServiceTokenRow = z.infer<typeof serviceTokenRowSchema>;
 
 const TOKEN_LATEST = `
-  SELECT token_id, argMax(name, updated_at) AS name, argMax(token_hash, updated_at) AS token_hash, argMax(roles, updated_at) AS roles,
-         argMax(all_wabas, updated_at) AS all_wabas, argMax(wabas, updated_at) AS wabas,
-         toUnixTimestamp64Milli(argMax(expires_at, updated_at)) AS expires_at, max(revoked) AS revoked,
-         argMax(created_by, updated_at) AS created_by, toUnixTimestamp64Milli(min(created_at)) AS created_at,
-         toUnixTimestamp64Milli(max(updated_at)) AS updated_at
-  FROM {{db}}.service_tokens_v1`;
+  SELECT token_id, argMax(t.name, t.updated_at) AS name, argMax(t.token_hash, t.updated_at) AS token_hash, argMax(t.roles, t.updated_at) AS roles,
+         argMax(t.all_wabas, t.updated_at) AS all_wabas, argMax(t.wabas, t.updated_at) AS wabas,
+         toUnixTimestamp64Milli(argMax(t.expires_at, t.updated_at)) AS expires_at, max(t.revoked) AS revoked,
+         argMax(t.created_by, t.updated_at) AS created_by, toUnixTimestamp64Milli(min(t.created_at)) AS created_at,
+         toUnixTimestamp64Milli(max(t.updated_at)) AS updated_at
+  FROM {{db}}.service_tokens_v1 AS t`;
 
 export const allServiceTokens = defineQuery({
   name: 'identity.service_tokens',
