@@ -139,3 +139,46 @@ export const serviceTokenByHash = defineQuery({
 });
 
 export const insertServiceToken = defineInsert({ name: 'identity.insert_service_token', table: 'service_tokens_v1', row: serviceTokenRowSchema });
+
+export const personActivitySchema = z.object({
+  actor: z.string(),
+  email: z.string(),
+  display_name: z.string(),
+  sign_in_methods: z.string(),
+  sign_ins: z.coerce.number(),
+  sign_ins_without_mfa: z.coerce.number(),
+  failed_sign_ins: z.coerce.number(),
+  lockouts: z.coerce.number(),
+  sessions_ended: z.coerce.number(),
+  report_runs: z.coerce.number(),
+  refused: z.coerce.number(),
+  first_at: z.string(),
+  last_at: z.string(),
+});
+export type PersonActivity = z.infer<typeof personActivitySchema>;
+
+/**
+ * The access audit by person: per actor (a user id, a service token, an API_TOKENS holder, the
+ * system) their sign-ins and how, failures and lockouts, and what they ran; people's names from
+ * their accounts.
+ */
+export const auditByPerson = defineQuery({
+  name: 'identity.audit_by_person',
+  sql: `SELECT a.actor AS actor, any(p.email) AS email, any(p.display_name) AS display_name,
+               arrayStringConcat(arraySort(groupUniqArrayIf(JSONExtractString(a.params_json, 'signed_in'), JSONExtractString(a.params_json, 'signed_in') != '')), ',') AS sign_in_methods,
+               countIf(a.action = 'identity.sign_in') AS sign_ins,
+               countIf(a.action = 'identity.sign_in' AND NOT JSONExtractBool(a.params_json, 'mfa')) AS sign_ins_without_mfa,
+               countIf(a.action IN ('identity.sign_in_failed', 'identity.sign_in_refused')) AS failed_sign_ins,
+               countIf(a.action = 'identity.lockout') AS lockouts,
+               countIf(a.action = 'identity.sign_out') AS sessions_ended,
+               countIf(NOT startsWith(a.action, 'identity.') AND JSONExtractInt(a.params_json, 'status') < 400) AS report_runs,
+               countIf(NOT startsWith(a.action, 'identity.') AND JSONExtractInt(a.params_json, 'status') >= 400) AS refused,
+               toString(min(a.at)) AS first_at, toString(max(a.at)) AS last_at
+        FROM {{db}}.access_audit_v1 AS a
+        LEFT JOIN (SELECT u.user_id AS user_id, argMax(u.email, u.updated_at) AS email, argMax(u.display_name, u.updated_at) AS display_name
+                   FROM {{db}}.users_v1 AS u GROUP BY u.user_id) AS p ON p.user_id = a.actor
+        WHERE a.at >= {from:DateTime64(3)} AND a.at < {to:DateTime64(3)}
+        GROUP BY a.actor ORDER BY a.actor`,
+  params: z.object({ from: z.string(), to: z.string() }),
+  row: personActivitySchema,
+});
