@@ -87,7 +87,9 @@ export function createHttpApp(deps: AppDeps, modules: ServiceModule[], metrics: 
 function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Referrer-Policy', 'no-referrer');
+  // same-origin, not no-referrer: under no-referrer a browser's form POST says `Origin: null`, and
+  // the CSRF check needs the real origin of our own forms. Other sites still get no referrer.
+  res.setHeader('Referrer-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   res.setHeader(
     'Content-Security-Policy',

@@ -48,7 +48,7 @@ export function oidcRoutes(app: Express, deps: AppDeps): void {
   // Discovered at first use and again after a failure: the IdP may be down when the service starts.
   const configuration = () => {
     const issuer = new URL(settings.issuer);
-    discovered ??= client.discovery(issuer, settings.clientId, settings.clientSecret, undefined, loopback(issuer) ? { execute: [client.allowInsecureRequests] } : {});
+    discovered ??= client.discovery(issuer, settings.clientId, undefined, client.ClientSecretBasic(settings.clientSecret), loopback(issuer) ? { execute: [client.allowInsecureRequests] } : {});
     discovered.catch(() => (discovered = undefined));
     return discovered;
   };
@@ -88,8 +88,14 @@ export function oidcRoutes(app: Express, deps: AppDeps): void {
     current.search = new URL(req.originalUrl, 'http://x').search;
     let claims: Record<string, unknown>;
     try {
-      const tokens = await client.authorizationCodeGrant(await configuration(), current, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true });
+      const config = await configuration();
+      const tokens = await client.authorizationCodeGrant(config, current, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true });
       claims = (tokens.claims() ?? {}) as Record<string, unknown>;
+      // Many IdPs put groups and e-mail only in userinfo; `amr`/`acr` count only from the ID token.
+      if (claims[mapping.groups_claim] === undefined || claims.email === undefined) {
+        const { amr: _amr, acr: _acr, ...info } = (await client.fetchUserInfo(config, tokens.access_token, String(claims.sub))) as Record<string, unknown>;
+        claims = { ...info, ...claims };
+      }
     } catch (e) {
       log.warn({ err: { name: (e as Error).name, code: (e as { code?: unknown }).code } }, 'authorization code exchange failed');
       return refuse(res, 'The identity provider did not complete the sign-in.', 'exchange_failed');

@@ -23,7 +23,7 @@ function allowed(path: string): Role[] | 'public' | 'any' {
   if (path.startsWith('/api/reports/sla')) return ['manager'];
   if (/^\/api\/reports\/(conversations|charges|forecast|reconciliation)/.test(path) || path.startsWith('/api/billing/')) return ['finance'];
   if (path.startsWith('/api/compliance/')) return ['privacy'];
-  if (path === '/dashboards') return 'any';
+  if (path === '/dashboards' || path === '/api/me') return 'any';
   if (path.startsWith('/api/users') || path.startsWith('/api/service-tokens')) return [];
   if (path.startsWith('/dashboards/managers')) return ['manager'];
   if (path.startsWith('/dashboards/finance')) return ['finance'];
