@@ -32,12 +32,10 @@ function body(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 export async function startIdp(redirectUrl: string): Promise<TestIdp> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let provider: any;
   const server: Server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((r) => server.listen(0, () => r()));
   const issuer = `http://localhost:${(server.address() as AddressInfo).port}`;
-  provider = new Provider(issuer, {
+  const provider = new Provider(issuer, {
     clients: [{ client_id: CLIENT.id, client_secret: CLIENT.secret, redirect_uris: [redirectUrl], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
     findAccount: async (_ctx: unknown, id: string) => ({
       accountId: id,
@@ -49,7 +47,6 @@ export async function startIdp(redirectUrl: string): Promise<TestIdp> {
     features: { devInteractions: { enabled: false } },
     cookies: { keys: ['test-idp-cookie-key'] },
     // A first-party client: no consent screen.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async loadExistingGrant(ctx: any) {
       const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
@@ -65,7 +62,7 @@ export async function startIdp(redirectUrl: string): Promise<TestIdp> {
     const m = /^\/interaction\/([^/?]+)(\/login)?/.exec(req.url ?? '');
     if (!m) return void callback(req, res);
     if (!m[2]) {
-      await provider!.interactionDetails(req, res);
+      await provider.interactionDetails(req, res);
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
       res.end(`<!doctype html><title>IdP</title><form method="post" action="/interaction/${m[1]}/login"><input id="login" name="login"><button id="idp-submit">Sign in</button></form>`);
       return;
@@ -76,7 +73,7 @@ export async function startIdp(redirectUrl: string): Promise<TestIdp> {
       res.writeHead(403).end('unknown account');
       return;
     }
-    await provider!.interactionFinished(req, res, { login: { accountId: login, amr: account.amr } }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(req, res, { login: { accountId: login, amr: account.amr } }, { mergeWithLastSubmission: false });
   }
 
   return { issuer, close: () => new Promise((r) => server.close(() => r())) };
