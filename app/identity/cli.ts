@@ -59,13 +59,15 @@ export function identityCli(program: Command, open: Open): void {
     .option('--name <name>', 'display name', '')
     .option('--wabas <ids>', '`all` or WABA ids, comma-separated', 'all')
     .option('--sso', 'signs in through the IdP only (no password)')
-    .action((email: string, o: { role: string; name: string; wabas: string; sso?: boolean }) =>
-      run(open, async (deps) => {
-        const out = await addUser(deps, operator(), { email, displayName: o.name, roles: rolesArg(o.role), wabas: wabasArg(o.wabas) ?? 'all', sso: o.sso ?? false });
+    .action((email: string, o: { role: string; name: string; wabas: string; sso?: boolean }) => {
+      const roles = rolesArg(o.role);
+      const wabas = wabasArg(o.wabas) ?? 'all';
+      return run(open, async (deps) => {
+        const out = await addUser(deps, operator(), { email, displayName: o.name, roles, wabas, sso: o.sso ?? false });
         console.log(`added ${out.user.user_id} <${out.user.email}> roles ${out.user.roles.join(',')}`);
         if (out.password) console.log(`initial password (shown once; sign in at /login and set up TOTP): ${out.password}`);
-      }),
-    );
+      });
+    });
   users.command('list').description('list people').action(() =>
     run(open, async (deps) => {
       for (const u of (await listUsers(deps)).map(viewOf)) console.log([u.user_id, u.email, u.display_name, u.roles, u.wabas, u.status, u.sign_in].join('\t'));
