@@ -38,9 +38,9 @@ export function createHttpApp(deps: AppDeps, modules: ServiceModule[], metrics: 
     });
   });
   // Node version, memory and ingest counters: for a scraper's token (or admin) unless configured open.
-  app.get('/metrics', async (req, res, next) => {
+  app.get('/metrics', async (req, res) => {
     if (deps.config.identity.metricsAccess === 'token') {
-      const p = await authenticate(deps, req).catch(next);
+      const p = await authenticate(deps, req);
       if (!p) return void res.status(401).json({ error: 'authentication required' });
       if (!hasRole(p, 'scraper')) return void res.status(403).json({ error: 'metrics need a scraper token' });
     }

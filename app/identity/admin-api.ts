@@ -43,7 +43,7 @@ export function identityRoutes(router: Router, deps: AppDeps): void {
     res.json(viewOf(await grant(deps, by(req), String(req.params.user), b.roles, b.wabas)));
   });
   router.post('/api/users/:user/revoke', admin, async (req, res) => {
-    const b = parseWith(change.extend({ wabas: wabaIds.optional() }), req.body ?? {});
+    const b = parseWith(change, req.body ?? {});
     res.json(viewOf(await revoke(deps, by(req), String(req.params.user), b.roles, b.wabas)));
   });
   router.post('/api/users/:user/disable', admin, async (req, res) => {

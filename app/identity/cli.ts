@@ -88,12 +88,10 @@ export function identityCli(program: Command, open: Open): void {
     .command('revoke <user>')
     .description('take roles and/or WABAs away; ends the person’s sessions')
     .option('--role <roles>', 'comma-separated roles')
-    .option('--wabas <ids>', 'WABA ids')
+    .option('--wabas <ids>', 'WABA ids, or `all` to end an all-WABA scope (grant the ones to keep after)')
     .action((user: string, o: { role?: string; wabas?: string }) =>
       run(open, async (deps) => {
-        const w = wabasArg(o.wabas);
-        if (w === 'all') fail('revoke --wabas takes WABA ids');
-        const u = await revoke(deps, operator(), user, rolesArg(o.role), w);
+        const u = await revoke(deps, operator(), user, rolesArg(o.role), wabasArg(o.wabas));
         console.log(`${u.user_id}: roles ${u.roles.join(',') || '(none)'}; wabas ${u.all_wabas ? 'all' : u.wabas.join(',') || '(none)'}; sessions ended`);
       }),
     );

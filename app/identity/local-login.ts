@@ -105,6 +105,7 @@ export function createLocalLogin(deps: AppDeps, sso: boolean) {
       const secret = newTotpSecret();
       const { codes, digests } = newRecoveryCodes();
       const ticket = randomSecret(32);
+      for (const [k, v] of pending) if (v.until < now()) pending.delete(k);
       pending.set(ticket, { userId: user.user_id, secret, digests, codes, until: now() + ENROL_MS });
       const qr = await qrDataUrl(otpauthUri(secret, user.email));
       res.status(200).type('html').send(enrolmentPage({ ticket, qr, secret, recoveryCodes: codes }));

@@ -128,10 +128,12 @@ export async function grant(deps: AppDeps, by: Who, idOrEmail: string, roles: Ro
   return saved;
 }
 
-/** Takes roles or WABAs away (`wabas: 'all'` turns an all-WABA scope into the listed ones) and ends the person's sessions. */
-export async function revoke(deps: AppDeps, by: Who, idOrEmail: string, roles: Role[], wabas: readonly string[] | undefined): Promise<UserRow> {
+/** Takes roles or WABAs away and ends the person's sessions. */
+export async function revoke(deps: AppDeps, by: Who, idOrEmail: string, roles: Role[], wabas: WabaScope | undefined): Promise<UserRow> {
   const u = await mustFind(deps, idOrEmail);
-  const next = { ...u, roles: u.roles.filter((r) => !roles.includes(r as Role)), ...(wabas ? { all_wabas: false, wabas: u.wabas.filter((w) => !wabas.includes(w)) } : {}) };
+  // Taking some WABAs from an all-WABA scope would need the list to keep: ask for it rather than guess.
+  if (wabas && wabas !== 'all' && u.all_wabas) throw new HttpError(409, `${u.email} sees every WABA: revoke the all-WABA scope (wabas: all), then grant the WABAs to keep`);
+  const next = { ...u, roles: u.roles.filter((r) => !roles.includes(r as Role)), ...(wabas === 'all' ? { all_wabas: false, wabas: [] } : wabas ? { wabas: u.wabas.filter((w) => !wabas.includes(w)) } : {}) };
   const saved = await saveUser(deps, next);
   const ended = await endSessions(deps, u.user_id);
   await audit(deps, by, 'identity.user_revoke', { user_id: u.user_id, roles, ...(wabas ? { wabas } : {}), sessions_ended: ended });
