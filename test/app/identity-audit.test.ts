@@ -127,3 +127,23 @@ describe('the auditor', () => {
     expect((await get('/metrics')).status).toBe(403);
   });
 });
+
+describe('the admin API', () => {
+  it('narrows an all-WABA scope only by ending it and granting the WABAs to keep, each change audited', async () => {
+    const call = (path: string, body?: object) =>
+      http(`${ctx.svc.url()}${path}`, { method: body ? 'POST' : 'GET', headers: { ...bearer(ADMIN), 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const made = await call('/api/users', { email: 'dani@example.com', display_name: 'Dani', roles: ['manager'] });
+    expect(made.status).toBe(201);
+    const { user, initial_password } = JSON.parse(made.text) as { user: { user_id: string; wabas: string }; initial_password: string };
+    expect(user.wabas).toBe('all');
+    expect(initial_password).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    expect((await call(`/api/users/${user.user_id}/revoke`, { wabas: ['1001'] })).status).toBe(409);
+    expect(JSON.parse((await call(`/api/users/${user.user_id}/revoke`, { wabas: 'all' })).text).wabas).toBe('');
+    expect(JSON.parse((await call(`/api/users/${user.user_id}/grant`, { wabas: ['1001', '1003'] })).text).wabas).toBe('1001,1003');
+    expect(JSON.parse((await call(`/api/users/${user.user_id}/revoke`, { wabas: ['1003'] })).text).wabas).toBe('1001');
+    const listed = (JSON.parse((await call('/api/users')).text) as Array<{ email: string; wabas: string }>).find((u) => u.email === 'dani@example.com');
+    expect(listed?.wabas).toBe('1001');
+    const changes = await rows<{ action: string }>(ctx.wh, `SELECT action FROM {{db}}.access_audit_v1 WHERE actor = 'admin#1' AND params_json LIKE {id:String} ORDER BY at, seq`, { id: `%${user.user_id}%` });
+    expect(changes.map((c) => c.action)).toEqual(['identity.user_add', 'identity.user_revoke', 'identity.user_grant', 'identity.user_revoke']);
+  });
+});
