@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiToken, Role } from './config.ts';
 import type { AppDeps } from './deps.ts';
+import { isServiceToken } from './identity/service-tokens.ts';
 
 export const SESSION_COOKIE = 'wa_session';
 
@@ -64,24 +65,68 @@ export function findPrincipal(tokens: readonly ApiToken[], presented: string | u
   return found;
 }
 
-export function presentedToken(req: Request): string | undefined {
+/** The bearer token of the Authorization header, if any. */
+export function bearerToken(req: Request): string | undefined {
   const h = req.headers.authorization;
-  if (h?.startsWith('Bearer ')) return h.slice(7).trim();
+  return h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+}
+
+/** The session cookie's value; '' when it is there but cannot be decoded (answered 401, not 500). */
+export function sessionCookie(req: Request): string | undefined {
   const cookie = req.headers.cookie;
   if (!cookie) return undefined;
   for (const part of cookie.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === SESSION_COOKIE) return decodeURIComponent(v.join('='));
+    if (k !== SESSION_COOKIE) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      return '';
+    }
   }
   return undefined;
 }
 
-/** Who is asking: the one place a request's credentials are turned into a principal. */
+/** A bearer token, else the session cookie. */
+export function presentedToken(req: Request): string | undefined {
+  return bearerToken(req) ?? sessionCookie(req);
+}
+
+/**
+ * Who is asking: the one place a request's credentials are turned into a principal. A bearer token
+ * is a service token (`wat_…`) or an API_TOKENS token; a cookie is a server-side session.
+ */
 export async function authenticate(deps: AppDeps, req: Request): Promise<Principal | undefined> {
   if (req.principal) return req.principal;
-  const principal = findPrincipal(deps.config.apiTokens, presentedToken(req));
+  const principal = await principalOf(deps, req);
   if (principal) req.principal = principal;
   return principal;
+}
+
+async function principalOf(deps: AppDeps, req: Request): Promise<Principal | undefined> {
+  const bearer = bearerToken(req);
+  if (bearer !== undefined) {
+    if (deps.identity && isServiceToken(bearer)) return deps.identity.tokens.principal(bearer);
+    return findPrincipal(deps.config.apiTokens, bearer);
+  }
+  const session = sessionCookie(req);
+  if (!session || !deps.identity) return undefined;
+  return deps.identity.sessionPrincipal(session);
+}
+
+/**
+ * Whether a principal may call a route of `role`: admin always; the auditor reads (GET, answered
+ * as JSON) every report and the audit, and never exports, erases or changes anything; `scraper`
+ * only reads /metrics.
+ */
+export function mayCall(p: Principal, role: Role, call: { change: boolean; export: boolean }): boolean {
+  if (hasRole(p, role)) return true;
+  return p.roles.includes('auditor') && role !== 'scraper' && !call.change && !call.export;
+}
+
+/** The access audit's record of how a person signed in (nothing for an API_TOKENS token: its actor says it). */
+export function signInOf(p: Principal | SystemActor): Record<string, unknown> {
+  return 'method' in p && p.method !== 'token' ? { signed_in: p.method, mfa: p.mfa } : {};
 }
 
 /** 401 without a valid credential, 403 when the principal has none of `roles` (admin always passes). */

@@ -14,6 +14,7 @@ import { createFollowDispatcher } from '../reports/follow.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
 import type { AppDeps } from './deps.ts';
 import { droppedThisProcess } from '../reports/compliance/arrivals.ts';
+import { identityCli } from './identity/cli.ts';
 
 /**
  * `wa-analytics <command>`: serve, migrate, replay, jobs, simulate, and the commands each report
@@ -107,6 +108,7 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   for (const m of MODULES) m.cli?.(program, openDeps);
+  identityCli(program, openDeps);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -10,7 +10,9 @@ import { z } from 'zod';
  * Parsed once in the composition root and passed down; nothing else reads process.env.
  */
 
-export const ROLES = ['admin', 'manager', 'finance', 'privacy'] as const;
+// `auditor` reads the audit and reports but never exports, erases or changes anything; `scraper`
+// may only read /metrics (a monitoring system's service token).
+export const ROLES = ['admin', 'manager', 'finance', 'privacy', 'auditor', 'scraper'] as const;
 export type Role = (typeof ROLES)[number];
 
 const interval = z.tuple([z.string().regex(/^\d\d:\d\d$/), z.string().regex(/^\d\d:\d\d$/)]);
@@ -37,6 +39,22 @@ export const tenantSchema = z.object({
     .default([]),
 });
 
+/**
+ * Single sign-on: how the IdP's claims become roles and WABA scopes, and what counts as MFA. A group
+ * (or role claim value) not in `groups` gives nothing; a person with no mapped role gets no access.
+ */
+export const oidcMappingSchema = z.object({
+  groups_claim: z.string().default('groups'),
+  groups: z.record(z.string(), z.object({ roles: z.array(z.enum(ROLES)).default([]), wabas: z.union([z.literal('all'), z.array(z.string().regex(/^\d{1,20}$/))]).default('all') })).default({}),
+  require_mfa: z.boolean().default(true),
+  /** `amr` values any one of which asserts a second factor (RFC 8176). */
+  mfa_amr: z.array(z.string()).default(['mfa', 'otp', 'hwk', 'swk', 'sc', 'fpt', 'face']),
+  /** `acr` values that assert it too. */
+  mfa_acr: z.array(z.string()).default([]),
+  scopes: z.array(z.string()).default(['openid', 'email', 'profile']),
+});
+export type OidcMapping = z.infer<typeof oidcMappingSchema>;
+
 /** Sections owned by the report modules stay open records here; each module validates its own part. */
 export const fileConfigSchema = z
   .object({
@@ -46,6 +64,7 @@ export const fileConfigSchema = z
     billing: z.record(z.string(), z.unknown()).default({}),
     privacy: z.record(z.string(), z.unknown()).default({}),
     alerts: z.record(z.string(), z.unknown()).default({}),
+    identity: z.object({ oidc: oidcMappingSchema.default(oidcMappingSchema.parse({})) }).default({ oidc: oidcMappingSchema.parse({}) }),
   })
   .passthrough();
 
@@ -91,6 +110,19 @@ const envSchema = z.object({
   AUDIT_ANCHOR_FILE: z.string().optional(),
   AUDIT_ANCHOR_URL: z.string().url().optional(),
   AUDIT_ANCHOR_SECRET: z.string().min(16).optional(),
+  // Single sign-on; unset: local accounts (password + TOTP).
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  OIDC_REDIRECT_URL: z.string().url().optional(),
+  // Sessions end after this long without a request, and this long after sign-in whatever happens.
+  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
+  SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
+  // A proxy in front terminates TLS and says so in X-Forwarded-Proto: cookies are then Secure.
+  TRUST_PROXY: z.enum(['on', 'off']).default('off'),
+  // /metrics needs a token with the `scraper` (or admin) role; `open` serves it to anyone who can
+  // reach the port (a listener only the monitoring network sees).
+  METRICS_ACCESS: z.enum(['token', 'open']).default('token'),
 });
 
 export interface ApiToken {
@@ -121,6 +153,7 @@ export interface Config {
   /** This process's writer id in the access audit: one hash chain per instance. */
   instanceId: string;
   audit: AuditSettings;
+  identity: IdentitySettings;
   file: FileConfig;
 }
 
@@ -132,6 +165,14 @@ export interface AuditSettings {
   /** Append-only file of chain heads, outside the warehouse folder, for the operator to ship away. */
   anchorFile: string;
   webhook?: { url: string; secret: string };
+}
+
+export interface IdentitySettings {
+  oidc?: { issuer: string; clientId: string; clientSecret: string; redirectUrl: string };
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  trustProxy: boolean;
+  metricsAccess: 'token' | 'open';
 }
 
 export interface IngestSettings {
@@ -261,6 +302,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Host and process id: unique among the processes running at once, stable for a container's life.
     instanceId: e.INSTANCE_ID ?? `${hostname()}:${process.pid}`,
     audit: auditSettings(e, dataDir),
+    identity: {
+      ...(oidcSettings(e)),
+      sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+      sessionMaxMs: e.SESSION_MAX_HOURS * 3600_000,
+      trustProxy: e.TRUST_PROXY === 'on',
+      metricsAccess: e.METRICS_ACCESS,
+    },
     file: loadFileConfig(e.CONFIG_FILE),
   };
+}
+
+/** All four OIDC variables, or none. */
+function oidcSettings(e: z.infer<typeof envSchema>): Pick<IdentitySettings, 'oidc'> {
+  const set = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET, e.OIDC_REDIRECT_URL].filter((v) => v !== undefined && v !== '');
+  if (set.length === 0) return {};
+  if (set.length < 4) throw new ConfigError('OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_REDIRECT_URL go together: set all four or none');
+  return { oidc: { issuer: e.OIDC_ISSUER!, clientId: e.OIDC_CLIENT_ID!, clientSecret: e.OIDC_CLIENT_SECRET!, redirectUrl: e.OIDC_REDIRECT_URL! } };
 }

@@ -5,6 +5,7 @@ import type { Pseudonymizer } from './pseudonym.ts';
 import type { ItemRows } from '../warehouse/tables.ts';
 import type { AuditKey } from './audit-key.ts';
 import type { AnchorPublisher } from './audit-anchor.ts';
+import type { Identity } from './identity/index.ts';
 
 /** One entry of the access audit: who did what, with parameters already free of raw identifiers. */
 export interface AuditEntry {
@@ -33,6 +34,8 @@ export interface AppDeps {
   pseudonyms: Pseudonymizer;
   /** The clock, injectable so live reports and jobs can be tested at a fixed instant. */
   now(): Date;
+  /** People, sessions and service tokens (absent: only API_TOKENS sign anyone in). */
+  identity?: Identity;
   /** Files on this instance's disk that hold personal data outside the warehouse (erasure clears them). */
   fileStores?: FileStore[];
 }

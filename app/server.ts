@@ -17,6 +17,7 @@ import { snapshotStore } from '../dashboards/snapshots.ts';
 import { createAccessAudit } from './audit.ts';
 import { createAnchorPublisher } from './audit-anchor.ts';
 import { auditKey as createAuditKey } from './audit-key.ts';
+import { createIdentity } from './identity/index.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
 import { registerRetentionMetrics } from '../reports/compliance/arrivals.ts';
 import { createJobMetrics, startScheduler } from '../reports/scheduler.ts';
@@ -48,6 +49,7 @@ export async function buildDeps(config: Config, warehouse: Warehouse, log: Logge
     pseudonyms: createPseudonymizer(config.piiKey),
     now,
     fileStores: [snapshotStore(config.dataDir)],
+    identity: createIdentity(config, warehouse, () => now()),
   };
   return { deps, modules: [...MODULES] };
 }
@@ -123,6 +125,7 @@ export async function startService(
     }
     app(req, res);
   });
+  if (config.apiTokens.length > 0) log.warn({ tokens: config.apiTokens.length }, 'API_TOKENS is deprecated: give people accounts (`wa-analytics users add`) and API clients service tokens (`wa-analytics tokens add`)');
   if (config.appSecrets.length === 0) log.warn('WHATSAPP_APP_SECRET is not set: every webhook POST will be refused');
   const jobs = modules.flatMap((mod) => mod.jobs?.(deps) ?? []);
   const scheduler = (opts.scheduler ?? config.jobs) ? startScheduler(jobs, log.child({ component: 'jobs' }), deps.now, createJobMetrics(metrics.registry)) : undefined;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import type { ServiceModule } from '../app/modules.ts';
 import type { AppDeps } from '../app/deps.ts';
-import { auditWho, type Principal } from '../app/auth.ts';
+import { auditWho, signInOf, type Principal } from '../app/auth.ts';
 import { assets } from './assets.ts';
 import { allowed, signedIn, viewerOf, wantsHtml } from './access.ts';
 import { mayView, scopeRefusal, tenantsInScope } from './source.ts';
@@ -82,7 +82,7 @@ async function orBadQuery<T>(req: Request, res: Response, deps: AppDeps, princip
 }
 
 function audit(deps: AppDeps, p: Principal, action: string, params: Record<string, unknown>, exportSha256?: string): Promise<void> {
-  return deps.audit.record({ ...auditWho(p), action, params: { ...params, ...scopeAudit(p.wabas) }, ...(exportSha256 ? { exportSha256 } : {}) });
+  return deps.audit.record({ ...auditWho(p), action, params: { ...params, ...scopeAudit(p.wabas), ...signInOf(p) }, ...(exportSha256 ? { exportSha256 } : {}) });
 }
 
 function routes(router: Router, deps: AppDeps): void {

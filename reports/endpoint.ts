@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
-import { auditRole, authenticate, hasRole, type Principal } from '../app/auth.ts';
+import { auditRole, authenticate, mayCall, signInOf, type Principal } from '../app/auth.ts';
 import type { Role } from '../app/config.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { asHttpError, badParameter, HttpError } from '../app/http-error.ts';
@@ -207,16 +207,20 @@ async function serve(deps: AppDeps, r: AnyReportRoute, req: Request, res: Respon
 }
 
 function record(deps: AppDeps, r: AnyReportRoute, principal: Principal, reply: Reply): Promise<void> {
-  const params = { ...reply.audit, ...scopeAudit(principal.wabas) };
+  const params = { ...reply.audit, ...scopeAudit(principal.wabas), ...signInOf(principal) };
   return deps.audit.record({ actor: principal.actor, role: auditRole(principal), action: r.action, params, rows: reply.rows, exportSha256: reply.sha256 });
 }
 
 async function answer(deps: AppDeps, r: AnyReportRoute, req: Request, res: Response, input: ParamInput): Promise<Reply> {
-  if (!hasRole(input.principal, r.role)) throw new HttpError(403, `role ${auditRole(input.principal)} may not use this route`);
+  const change = (r.method ?? 'get') !== 'get';
+  const refused = () => new HttpError(403, `role ${auditRole(input.principal)} may not use this route`);
+  if (!mayCall(input.principal, r.role, { change, export: false })) throw refused();
   if (r.wabas === 'all') requireAllWabas(input.principal.wabas, `${r.method === 'post' ? 'POST' : 'GET'} ${r.path}`);
   // A filter naming a WABA outside the scope is refused rather than answered empty.
   requireInScope(input.principal.wabas, wabaIdsOf(input.query.waba_id));
   const format = r.columns ? (r.format ?? formatParam)(input.query) : undefined;
+  // An auditor reads reports; a file in another format is an export.
+  if (format !== undefined && format !== 'json' && !mayCall(input.principal, r.role, { change, export: true })) throw refused();
   const params = r.params ? r.params(input) : input.query;
   const out = await r.run({ deps, principal: input.principal, params, req, now: input.now });
   const audit = { ...(r.audit ? r.audit(params) : plainQuery(input.query)), ...(out.audit ?? {}) };

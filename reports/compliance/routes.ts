@@ -9,6 +9,7 @@ import type { ColumnSpec } from '../format.ts';
 import { dateTimeSchema, instantSchema } from '../range.ts';
 import { erasureRequests } from '../../warehouse/queries/compliance/erasure.ts';
 import { auditEntries, auditVerifications } from '../../warehouse/queries/audit.ts';
+import { auditByPerson } from '../../warehouse/queries/identity.ts';
 import { privacyConfig } from './config.ts';
 import { consentInputSchema, consentLedger, consentStatuses, marketingReport, recordConsent } from './consent.ts';
 import { CROSS_BORDER_COLUMNS, crossBorder } from './crossborder.ts';
@@ -81,6 +82,10 @@ const AUDIT_COLUMNS = columns(
   ['seq', 'at', 'actor', 'role', 'action', 'params_json', 'rows_returned', 'export_sha256', 'prev_hash', 'entry_hash'],
   (n) => (n === 'seq' ? 'UInt64' : n === 'rows_returned' ? 'Nullable(UInt64)' : 'String'),
 );
+const PERSON_COLUMNS = columns(
+  ['actor', 'email', 'display_name', 'sign_in_methods', 'sign_ins', 'sign_ins_without_mfa', 'failed_sign_ins', 'lockouts', 'sessions_ended', 'report_runs', 'refused', 'first_at', 'last_at'],
+  (n) => (/^(sign_ins|sign_ins_without_mfa|failed_sign_ins|lockouts|sessions_ended|report_runs|refused)$/.test(n) ? 'UInt64' : 'String'),
+);
 const VERIFICATION_COLUMNS = columns(
   ['verified_at', 'verified_by', 'entries_checked', 'to_seq', 'head_hash', 'anchors_checked', 'anchored_seq', 'anchored_hash', 'result', 'first_break_seq', 'reason', 'verifier_version'],
   (n) => (/^(entries_checked|to_seq|anchors_checked)$/.test(n) ? 'UInt64' : /seq$/.test(n) ? 'Nullable(UInt64)' : 'String'),
@@ -134,6 +139,10 @@ export function complianceRoutes(deps: AppDeps): AnyReportRoute[] {
     report('/api/compliance/audit', 'access_audit', {
       columns: AUDIT_COLUMNS, params: rangeOf, query: rangeSchema, audit: rangeAudit,
       run: async ({ params: { from, to } }) => ({ rows: await auditEntries(wh, { from: chTime(from), to: chTime(to) }) }),
+    }),
+    report('/api/compliance/audit/people', 'access_audit_by_person', {
+      columns: PERSON_COLUMNS, params: rangeOf, audit: rangeAudit,
+      run: async ({ params: { from, to } }) => ({ rows: await auditByPerson(wh, { from: chTime(from), to: chTime(to) }) }),
     }),
     report('/api/compliance/audit/verifications', 'audit_verifications', { columns: VERIFICATION_COLUMNS, run: async () => ({ rows: await auditVerifications(wh, {}) }) }),
     route({

@@ -28,6 +28,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     PII_KEY: 'test-pii-key',
     LOG_LEVEL: 'silent',
     JOBS: 'off',
+    // The suite reads /metrics without a token; test/app/identity-*.test.ts checks the default (token).
+    METRICS_ACCESS: 'open',
     ...env,
   });
 }

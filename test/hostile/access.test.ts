@@ -27,7 +27,8 @@ function allowed(path: string): Role[] | 'public' | 'any' {
   if (path === '/api/labels' || path.startsWith('/api/reports/csat') || path.startsWith('/api/reports/agents')) return ['manager'];
   if (path.startsWith('/api/reports/labels/billing')) return ['finance'];
   if (path.startsWith('/api/reports/labels/')) return ['manager'];
-  if (path === '/dashboards' || path === '/api/openapi.json') return 'any';
+  if (path === '/dashboards' || path === '/api/openapi.json' || path === '/api/me') return 'any';
+  if (path.startsWith('/api/users') || path.startsWith('/api/service-tokens')) return [];
   if (path.startsWith('/dashboards/managers')) return ['manager'];
   if (path.startsWith('/dashboards/finance')) return ['finance'];
   if (path.startsWith('/dashboards/privacy')) return ['privacy'];
