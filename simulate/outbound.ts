@@ -62,11 +62,10 @@ export function sendMessage(world: World, chat: Chat, T0: number, spec: OutSpec)
     conversation = d.conversation;
     pricedCategory = d.category;
     if (d.model === 'CBP' && d.opened) world.truth.cbpConversation(wabaId, local.month, d.category, d.billable, d.opened.freeTier);
-    // Meta charges on delivery: a message that fails is never charged, even after a priced `sent`.
-    if (d.model === 'PMP' && fail.kind === 'none') {
-      const shown = plan.filter((s) => s.status === 'delivered' || s.status === 'read').map((s) => s.ts);
-      const chargeAt = shown.length ? Math.min(...shown) : T;
-      world.truth.pmpMessage(wabaId, waba.clock.month(chargeAt), marketOf(waId), d.category, d.type!, d.billable);
+    // Meta charges on delivery: a message never delivered (failed, or a priced `sent` alone) is not charged.
+    const shown = plan.filter((s) => s.status === 'delivered' || s.status === 'read').map((s) => s.ts);
+    if (d.model === 'PMP' && shown.length > 0) {
+      world.truth.pmpMessage(wabaId, waba.clock.month(Math.min(...shown)), marketOf(waId), d.category, d.type!, d.billable);
     }
   }
 
