@@ -4,6 +4,7 @@ import type { AppDeps, Follower, Job } from './deps.ts';
 import billing from '../reports/billing/module.ts';
 import compliance from '../reports/compliance/module.ts';
 import sla from '../reports/sla/module.ts';
+import templates from '../reports/templates/module.ts';
 import dashboards from '../dashboards/module.ts';
 
 /**
@@ -25,4 +26,4 @@ export interface ServiceModule {
 }
 
 /** Every module of the service, in the order their routes are mounted. */
-export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla];
+export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, templates];

@@ -45,8 +45,8 @@ export type ReportAnswer =
 export interface ReportRoute<P = Query> {
   method?: 'get' | 'post';
   path: string;
-  /** Who may call it (admin always may). */
-  role: Role;
+  /** Who may call it (admin always may); a list when several roles share a report. */
+  role: Role | readonly Role[];
   /** The access audit action: `<module>.<report>`. */
   action: string;
   /** The route answers rows in these columns (json, csv, arrow or parquet, by `format`). */
@@ -175,7 +175,7 @@ function record(deps: AppDeps, r: AnyReportRoute, principal: Principal, reply: R
 
 async function answer(deps: AppDeps, r: AnyReportRoute, req: Request, res: Response, input: ParamInput): Promise<Reply> {
   const role = input.principal.role;
-  if (role !== 'admin' && role !== r.role) throw new HttpError(403, `role ${role} may not use this route`);
+  if (role !== 'admin' && !(typeof r.role === 'string' ? [r.role] : r.role).includes(role)) throw new HttpError(403, `role ${role} may not use this route`);
   const format = r.columns ? (r.format ?? formatParam)(input.query) : undefined;
   const params = r.params ? r.params(input) : input.query;
   const out = await r.run({ deps, principal: input.principal, params, req, now: input.now });

@@ -1,0 +1,53 @@
+import type { AppDeps } from '../../app/deps.ts';
+import { TEMPLATE_FIELDS, templateChanges, type TemplateChange } from '../../warehouse/queries/templates/history.ts';
+import { templateCells } from '../../warehouse/queries/templates/report.ts';
+import { insertSendLog } from '../../warehouse/queries/templates/send-log.ts';
+import { Tenants } from '../billing/config.ts';
+import { readRateBook } from '../billing/rate-cards.ts';
+import { templatesConfig, type TemplatesConfig } from './config.ts';
+import type { RangeParams, TemplateParams } from './params.ts';
+import { templateRows, type TemplateRow } from './performance.ts';
+import { parseSendLog, sendLogRows } from './send-log.ts';
+
+/**
+ * The template reports as operations shared by the HTTP routes and the CLI: checked parameters in,
+ * rows out. They read the stored webhooks as they are, so a template event is in them as soon as
+ * its batch is loaded.
+ */
+export class TemplateReports {
+  readonly tenants: Tenants;
+  readonly cfg: TemplatesConfig;
+
+  constructor(readonly deps: AppDeps) {
+    this.tenants = new Tenants(deps.config.file.tenants);
+    this.cfg = templatesConfig(deps.config);
+  }
+
+  zoneOf = (waba: string): string => this.tenants.of(waba).zone;
+
+  async performance(p: TemplateParams): Promise<TemplateRow[]> {
+    const wh = this.deps.warehouse;
+    const cells = await templateCells(wh, {
+      from_ms: p.from_ms,
+      to_ms: p.to_ms,
+      tz: p.tz,
+      wabas: p.waba ? [p.waba] : [],
+      reply_window_s: Math.round(this.cfg.reply_window_hours * 3600),
+      optout_window_s: Math.round(this.cfg.optout_window_hours * 3600),
+      stop_words: this.cfg.stop_keywords,
+    });
+    const currencies = [...new Set(cells.map((c) => this.tenants.of(c.waba_id).currency))];
+    const book = await readRateBook(wh, currencies);
+    return templateRows(cells, p.groupBy, { book, currencyOf: (w) => this.tenants.of(w).currency });
+  }
+
+  history(p: RangeParams): Promise<TemplateChange[]> {
+    return templateChanges(this.deps.warehouse, { waba: p.waba ?? '', from_ms: p.from_ms, to_ms: p.to_ms, fields: [...TEMPLATE_FIELDS] });
+  }
+
+  async importSendLog(text: string, waba: string | undefined): Promise<{ import_id: string; rows: number }> {
+    const { entries, importId } = parseSendLog(text, waba);
+    await insertSendLog(this.deps.warehouse, sendLogRows(entries, importId, this.deps.now().getTime()));
+    return { import_id: importId, rows: entries.length };
+  }
+}
