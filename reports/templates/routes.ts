@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import type { Role } from '../../app/config.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { HttpError } from '../../app/http-error.ts';
+import { adRowSchema } from '../../warehouse/queries/templates/ads.ts';
 import { templateChangeSchema } from '../../warehouse/queries/templates/history.ts';
 import { CsvError } from '../billing/csv-table.ts';
 import { mountReports, route, type AnyReportRoute } from '../endpoint.ts';
@@ -12,13 +13,19 @@ import { TemplateReports } from './service.ts';
 
 /**
  * GET /api/reports/templates (performance and cost), /api/reports/templates/history (status,
- * quality and category changes) and POST /api/templates/send-log — for managers, finance and admins.
+ * quality and category changes), /api/reports/ads (click-to-WhatsApp ads) and POST
+ * /api/templates/send-log — for managers, finance and admins.
  * Every call, answered or refused, is in the access audit as `templates.<report>`.
  */
 
 const ROLES: readonly Role[] = ['manager', 'finance'];
 const HISTORY_COLUMNS: ColumnSpec[] = Object.keys(templateChangeSchema.shape).map((name) => ({ name, type: 'String' }));
-const HISTORY_PARAMS = new Set(['from', 'to', 'tz', 'waba_id', 'format']);
+const RANGE_PARAMS = new Set(['from', 'to', 'tz', 'waba_id', 'format']);
+const TEXT = new Set(['waba_id', 'source_id', 'source_type', 'headline']);
+const AD_COLUMNS: ColumnSpec[] = Object.keys(adRowSchema.shape).map((name) => ({
+  name,
+  type: TEXT.has(name) ? 'String' : name.startsWith('frt_') ? 'Nullable(Float64)' : name === 'answer_rate' ? 'Float64' : 'UInt64',
+}));
 
 const rangeAudit = (p: RangeParams) => ({ from: new Date(p.from_ms).toISOString(), to: new Date(p.to_ms).toISOString(), tz: p.tz, waba_id: p.waba ?? '' });
 
@@ -36,10 +43,17 @@ export function templateRoutes(deps: AppDeps): AnyReportRoute[] {
     }),
     route({
       path: '/api/reports/templates/history', role: ROLES, action: 'templates.history', format: formatParam, columns: HISTORY_COLUMNS,
-      params: ({ query, now }): RangeParams => rangeParams(query, reports.zoneOf, now, HISTORY_PARAMS),
+      params: ({ query, now }): RangeParams => rangeParams(query, reports.zoneOf, now, RANGE_PARAMS),
       audit: rangeAudit,
       filename: () => 'template-history',
       run: async ({ params }) => ({ rows: await reports.history(params) }),
+    }),
+    route({
+      path: '/api/reports/ads', role: ROLES, action: 'templates.ads', format: formatParam, columns: AD_COLUMNS,
+      params: ({ query, now }): RangeParams => rangeParams(query, reports.zoneOf, now, RANGE_PARAMS),
+      audit: rangeAudit,
+      filename: () => 'ads',
+      run: async ({ params }) => ({ rows: await reports.ads(params) }),
     }),
     route({
       method: 'post', path: '/api/templates/send-log', role: ROLES, action: 'templates.send_log_import', before: [logBody],

@@ -1,4 +1,5 @@
 import type { AppDeps } from '../../app/deps.ts';
+import { adRows, type AdRow } from '../../warehouse/queries/templates/ads.ts';
 import { TEMPLATE_FIELDS, templateChanges, type TemplateChange } from '../../warehouse/queries/templates/history.ts';
 import { templateCells } from '../../warehouse/queries/templates/report.ts';
 import { insertSendLog } from '../../warehouse/queries/templates/send-log.ts';
@@ -43,6 +44,12 @@ export class TemplateReports {
 
   history(p: RangeParams): Promise<TemplateChange[]> {
     return templateChanges(this.deps.warehouse, { waba: p.waba ?? '', from_ms: p.from_ms, to_ms: p.to_ms, fields: [...TEMPLATE_FIELDS] });
+  }
+
+  /** Ads by the referrals first seen in the range; a referral answered within the reply window counts as answered. */
+  ads(p: RangeParams): Promise<AdRow[]> {
+    const answer_window_s = Math.round(this.cfg.reply_window_hours * 3600);
+    return adRows(this.deps.warehouse, { from_ms: p.from_ms, to_ms: p.to_ms, wabas: p.waba ? [p.waba] : [], answer_window_s });
   }
 
   async importSendLog(text: string, waba: string | undefined): Promise<{ import_id: string; rows: number }> {
