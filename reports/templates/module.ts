@@ -1,4 +1,5 @@
 import type { ServiceModule } from '../../app/modules.ts';
+import { templatesCli } from './cli.ts';
 import { mountTemplateRoutes } from './routes.ts';
 
 /**
@@ -8,4 +9,5 @@ import { mountTemplateRoutes } from './routes.ts';
 export default {
   name: 'templates',
   routes: mountTemplateRoutes,
+  cli: templatesCli,
 } satisfies ServiceModule;

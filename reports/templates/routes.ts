@@ -19,10 +19,10 @@ import { TemplateReports } from './service.ts';
  */
 
 const ROLES: readonly Role[] = ['manager', 'finance'];
-const HISTORY_COLUMNS: ColumnSpec[] = Object.keys(templateChangeSchema.shape).map((name) => ({ name, type: 'String' }));
+export const HISTORY_COLUMNS: ColumnSpec[] = Object.keys(templateChangeSchema.shape).map((name) => ({ name, type: 'String' }));
 const RANGE_PARAMS = new Set(['from', 'to', 'tz', 'waba_id', 'format']);
 const TEXT = new Set(['waba_id', 'source_id', 'source_type', 'headline']);
-const AD_COLUMNS: ColumnSpec[] = Object.keys(adRowSchema.shape).map((name) => ({
+export const AD_COLUMNS: ColumnSpec[] = Object.keys(adRowSchema.shape).map((name) => ({
   name,
   type: TEXT.has(name) ? 'String' : name.startsWith('frt_') ? 'Nullable(Float64)' : name === 'answer_rate' ? 'Float64' : 'UInt64',
 }));
