@@ -9,11 +9,12 @@ import { mountReports, route, type AnyReportRoute } from '../endpoint.ts';
 import type { ColumnSpec } from '../format.ts';
 import { formatParam, rangeParams, templateParams, type RangeParams, type TemplateParams } from './params.ts';
 import { templateColumns } from './performance.ts';
+import { RISK_ROWS } from './risk.ts';
 import { TemplateReports } from './service.ts';
 
 /**
  * GET /api/reports/templates (performance and cost), /api/reports/templates/history (status,
- * quality and category changes), /api/reports/ads (click-to-WhatsApp ads) and POST
+ * quality and category changes), /templates/risk (quality risk), /api/reports/ads (click-to-WhatsApp ads) and POST
  * /api/templates/send-log — for managers, finance and admins.
  * Every call, answered or refused, is in the access audit as `templates.<report>`.
  */
@@ -47,6 +48,13 @@ export function templateRoutes(deps: AppDeps): AnyReportRoute[] {
       audit: rangeAudit,
       filename: () => 'template-history',
       run: async ({ params }) => ({ rows: await reports.history(params) }),
+    }),
+    route({
+      path: '/api/reports/templates/risk', role: ROLES, action: 'templates.risk', format: formatParam, columns: RISK_ROWS.specs,
+      params: ({ query, now }): RangeParams => rangeParams(query, reports.zoneOf, now, RANGE_PARAMS),
+      audit: rangeAudit,
+      filename: () => 'template-risk',
+      run: async ({ params }) => ({ rows: await reports.risk(params) }),
     }),
     route({
       path: '/api/reports/ads', role: ROLES, action: 'templates.ads', format: formatParam, columns: AD_COLUMNS,

@@ -8,7 +8,10 @@ import { readRateBook } from '../billing/rate-cards.ts';
 import { templatesConfig, type TemplatesConfig } from './config.ts';
 import type { RangeParams, TemplateParams } from './params.ts';
 import { templateRows, type TemplateRow } from './performance.ts';
+import { riskRows, type RiskRow } from './risk.ts';
 import { parseSendLog, sendLogRows } from './send-log.ts';
+
+const EARLIEST = Date.UTC(2000, 0, 1);
 
 /**
  * The template reports as operations shared by the HTTP routes and the CLI: checked parameters in,
@@ -44,6 +47,17 @@ export class TemplateReports {
 
   history(p: RangeParams): Promise<TemplateChange[]> {
     return templateChanges(this.deps.warehouse, { waba: p.waba ?? '', from_ms: p.from_ms, to_ms: p.to_ms, fields: [...TEMPLATE_FIELDS] });
+  }
+
+  /** Quality risk: the range against the window of the same length before it, beside the latest rating and status. */
+  async risk(p: RangeParams): Promise<RiskRow[]> {
+    const span = p.to_ms - p.from_ms;
+    const [current, previous, changes] = [
+      await this.performance({ ...p, groupBy: [] }),
+      await this.performance({ ...p, from_ms: p.from_ms - span, to_ms: p.from_ms, groupBy: [] }),
+      await this.history({ ...p, from_ms: EARLIEST, to_ms: p.to_ms }),
+    ];
+    return riskRows(current, previous, changes);
   }
 
   /** Ads by the referrals first seen in the range; a referral answered within the reply window counts as answered. */

@@ -158,6 +158,20 @@ describe('GET /api/reports/templates/history', () => {
   });
 });
 
+describe('GET /api/reports/templates/risk', () => {
+  it('puts the paused template first, with its rates, counts and latest rating; August had nothing', async () => {
+    const r = await getJson(ctx.svc, `/api/reports/templates/risk?from=2025-09-01&to=2025-09-30&waba_id=${W}`, 'finance');
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.rows.map((x) => [x.template, x.language, x.risk, x.quality, x.status])).toEqual([
+      ['promo', 'pt_BR', 'high', 'YELLOW', 'PAUSED'],
+      ['news', 'en_US', 'ok', '', ''],
+      ['order_update', 'en_US', 'ok', '', ''],
+    ]);
+    // failures 2 of the 6 whose fate is known (4 delivered + 2 failed); opt-outs 2 of 4 delivered
+    expect(r.body.rows[0]).toMatchObject({ failed: 2, failure_rate: 0.333333, opted_out: 2, optout_rate: 0.5, sent_before: 0, failure_rate_before: null, status_since: '2025-09-14T00:00:00.000Z' });
+  });
+});
+
 describe('POST /api/templates/send-log', () => {
   it('refuses a log with rows at fault, naming each line, and loads nothing', async () => {
     const r = await http(`${ctx.svc.url()}/api/templates/send-log?waba_id=${W}`, {
