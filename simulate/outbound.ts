@@ -15,11 +15,10 @@ function failMode(world: World, chat: Chat, spec: OutSpec, marketing: boolean): 
   if (marketing && chat.waba.metaStopped.has(chat.waId)) {
     return r.chance(0.1) ? { kind: 'after_sent', code: 131050 } : { kind: 'immediate', code: 131050 };
   }
-  // Meta's per-user marketing limit (131049): a marketing template the user got too many of.
-  if (marketing && r.chance(0.03)) return { kind: 'after_sent', code: 131049 };
   if (spec.reliable) return { kind: 'none' };
   if (r.chance(0.004)) return { kind: 'immediate', code: 131026 };
-  if (r.chance(0.008)) return { kind: 'after_sent', code: 131026 };
+  // A marketing template failing after `sent` is Meta's per-user marketing limit (131049).
+  if (r.chance(0.008)) return { kind: 'after_sent', code: marketing ? 131049 : 131026 };
   return { kind: 'none' };
 }
 
