@@ -54,7 +54,8 @@ const SENDS = `
       countIf(${HAS_PRICING}) > 0 AS priced,
       argMinIf(pricing_category, (status = 'sent', ts), pricing_category != '') AS priced_category
     FROM {{db}}.statuses_v1
-    WHERE ${IN_WABAS} AND wamid != '' AND ts >= ${FROM} AND ts < ${TO} + ${LATER}
+    -- From a little before the range, so a send whose first status is before it is not taken for one in it.
+    WHERE ${IN_WABAS} AND wamid != '' AND ts >= ${FROM} - INTERVAL 3 DAY AND ts < ${TO} + ${LATER}
     GROUP BY waba_id, wamid
     HAVING first_ts >= ${FROM} AND first_ts < ${TO}
   ) AS s
