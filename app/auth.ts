@@ -119,9 +119,10 @@ async function principalOf(deps: AppDeps, req: Request): Promise<Principal | und
  * as JSON) every report and the audit, and never exports, erases or changes anything; `scraper`
  * only reads /metrics.
  */
-export function mayCall(p: Principal, role: Role, call: { change: boolean; export: boolean }): boolean {
-  if (hasRole(p, role)) return true;
-  return p.roles.includes('auditor') && role !== 'scraper' && !call.change && !call.export;
+export function mayCall(p: Principal, role: Role | readonly Role[], call: { change: boolean; export: boolean }): boolean {
+  const roles: readonly Role[] = typeof role === 'string' ? [role] : role;
+  if (roles.some((r) => hasRole(p, r))) return true;
+  return p.roles.includes('auditor') && !roles.includes('scraper') && !call.change && !call.export;
 }
 
 /** The access audit's record of how a person signed in (nothing for an API_TOKENS token: its actor says it). */

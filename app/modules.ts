@@ -7,6 +7,7 @@ import compliance from '../reports/compliance/module.ts';
 import csat from '../reports/csat/module.ts';
 import labels from '../reports/labels/module.ts';
 import sla from '../reports/sla/module.ts';
+import templates from '../reports/templates/module.ts';
 import dashboards from '../dashboards/module.ts';
 import apiDocs from './api-docs.ts';
 import alerts from '../reports/alerts/module.ts';
@@ -30,4 +31,4 @@ export interface ServiceModule {
 }
 
 /** Every module of the service, in the order their routes are mounted (the API description last: it lists the others'). */
-export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, labels, csat, agents, alerts, apiDocs];
+export const MODULES: readonly ServiceModule[] = [dashboards, billing, compliance, sla, templates, labels, csat, agents, alerts, apiDocs];

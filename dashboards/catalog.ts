@@ -23,6 +23,11 @@ import { auditChainChart } from './charts/privacy/audit-chain.ts';
 import { loadManagers, type ManagersData } from './sources/managers.ts';
 import { loadFinance, type FinanceData } from './sources/finance.ts';
 import { loadPrivacy, type PrivacyData } from './sources/privacy.ts';
+import { templateFunnelChart } from './charts/templates/funnel.ts';
+import { qualityTimelineChart } from './charts/templates/quality-timeline.ts';
+import { templateCostChart } from './charts/templates/cost.ts';
+import { adsChart } from './charts/templates/ads.ts';
+import { loadTemplates, type TemplatesData } from './sources/templates.ts';
 import { bind, type Dashboard } from './source.ts';
 
 export const managersDashboard: Dashboard<ManagersData> = {
@@ -85,9 +90,25 @@ export const privacyDashboard: Dashboard<PrivacyData> = {
   ],
 };
 
+export const templatesDashboard: Dashboard<TemplatesData> = {
+  id: 'templates',
+  title: 'Templates and campaigns',
+  summary: 'What each template and campaign achieves and costs, its quality timeline, and the conversations ads bring.',
+  roles: ['manager', 'finance'],
+  filters: ['waba'],
+  load: loadTemplates,
+  unavailable: (d) => d.unavailable,
+  charts: [
+    bind(templateFunnelChart, (d: TemplatesData) => d.funnel),
+    bind(qualityTimelineChart, (d: TemplatesData) => d.quality),
+    bind(templateCostChart, (d: TemplatesData) => d.cost),
+    bind(adsChart, (d: TemplatesData) => d.ads),
+  ],
+};
+
 /** Every dashboard, in menu order (each has its own data type, hence `any` here). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const DASHBOARDS: ReadonlyArray<Dashboard<any>> = [managersDashboard, financeDashboard, privacyDashboard];
+export const DASHBOARDS: ReadonlyArray<Dashboard<any>> = [managersDashboard, financeDashboard, privacyDashboard, templatesDashboard];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function findDashboard(id: string): Dashboard<any> | undefined {

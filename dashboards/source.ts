@@ -40,7 +40,7 @@ export type FilterName = 'waba' | 'phone' | 'team' | 'label';
 
 /** One audience's dashboard: who may open it, which filters it takes, how it reads its reports. */
 export interface Dashboard<D = unknown> {
-  id: 'managers' | 'finance' | 'privacy';
+  id: 'managers' | 'finance' | 'privacy' | 'templates';
   title: string;
   summary: string;
   /** Roles allowed besides admin. */

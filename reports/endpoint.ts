@@ -47,8 +47,8 @@ export type ReportAnswer =
 export interface ReportRoute<P = Query> {
   method?: 'get' | 'post';
   path: string;
-  /** Who may call it (admin always may). */
-  role: Role;
+  /** Who may call it (admin always may); a list when several roles share a report. */
+  role: Role | readonly Role[];
   /**
    * `all`: only a principal who may see every WABA may call it (operations on a person or on the
    * whole store, which no WABA scope can bound); others 403. Default: any scope, the run passes the
@@ -113,7 +113,7 @@ export function reportDoc(r: AnyReportRoute): ApiRouteDoc {
     method: r.method ?? 'get',
     path: r.path,
     summary: r.summary ?? r.action,
-    access: { roles: [r.role] },
+    access: { roles: typeof r.role === 'string' ? [r.role] : r.role },
     ...(r.wabas ? { wabas: r.wabas } : {}),
     ...(query ? { query } : {}),
     ...(r.body ? { body: r.body } : {}),

@@ -17,7 +17,8 @@ function failMode(world: World, chat: Chat, spec: OutSpec, marketing: boolean): 
   }
   if (spec.reliable) return { kind: 'none' };
   if (r.chance(0.004)) return { kind: 'immediate', code: 131026 };
-  if (r.chance(0.008)) return { kind: 'after_sent', code: 131026 };
+  // A marketing template failing after `sent` is Meta's per-user marketing limit (131049).
+  if (r.chance(0.008)) return { kind: 'after_sent', code: marketing ? 131049 : 131026 };
   return { kind: 'none' };
 }
 
@@ -47,13 +48,18 @@ export function sendMessage(world: World, chat: Chat, T0: number, spec: OutSpec)
   const fail = failMode(world, chat, spec, marketingIntent);
   const plan = planStatuses(r, T, fail, chat.customer, spec.engaged);
   const refused = fail.kind === 'immediate';
-  const tag = spec.src === null ? undefined : `v1;src=${spec.src};ag=${spec.agent};tm=${spec.team}`;
+  // Templates are named in the tag (tp/tl, cp for campaigns), except those of a shipping system and
+  // the survey tool that cannot tag: untagged template sends.
+  const named = spec.template !== undefined && !UNTAGGED.has(spec.template.purpose);
+  const templateTag = named ? `;tp=${spec.template!.name};tl=${spec.template!.language}${spec.src === 'c' ? `;cp=${spec.agent}` : ''}` : '';
+  const tag = spec.src === null ? undefined : `v1;src=${spec.src};ag=${spec.agent};tm=${spec.team}${templateTag}`;
   const waId = chat.waId;
   const wabaId = waba.spec.waba_id;
 
   let pricing: Json | undefined;
   let conversation: { id: string; origin: string; expiration: number } | undefined;
   let pricedCategory: string | null = null;
+  let pricedModel: string | null = null;
   if (!refused) {
     const local = waba.clock.local(T);
     const intlFrom = category === 'authentication' ? waba.spec.authInternational[chat.customer.country] : undefined;
@@ -61,14 +67,16 @@ export function sendMessage(world: World, chat: Chat, T0: number, spec: OutSpec)
     pricing = d.pricing;
     conversation = d.conversation;
     pricedCategory = d.category;
+    pricedModel = d.model;
     if (d.model === 'CBP' && d.opened) world.truth.cbpConversation(wabaId, local.month, d.category, d.billable, d.opened.freeTier);
-    // Meta charges on delivery: a message that fails is never charged, even after a priced `sent`.
-    if (d.model === 'PMP' && fail.kind === 'none') {
-      const shown = plan.filter((s) => s.status === 'delivered' || s.status === 'read').map((s) => s.ts);
-      const chargeAt = shown.length ? Math.min(...shown) : T;
-      world.truth.pmpMessage(wabaId, waba.clock.month(chargeAt), marketOf(waId), d.category, d.type!, d.billable);
+    // Meta charges on delivery: a message never delivered (failed, or a priced `sent` alone) is not charged.
+    const shown = plan.filter((s) => s.status === 'delivered' || s.status === 'read').map((s) => s.ts);
+    if (d.model === 'PMP' && shown.length > 0) {
+      world.truth.pmpMessage(wabaId, waba.clock.month(Math.min(...shown)), marketOf(waId), d.category, d.type!, d.billable);
     }
   }
+
+  if (spec.template) templateTruth(world, wabaId, spec, named && spec.src !== null, plan, fail, pricedCategory, pricedModel);
 
   const at = postingTimes(world, chat, plan);
   plan.forEach((s, i) => {
@@ -96,6 +104,28 @@ export function sendMessage(world: World, chat: Chat, T0: number, spec: OutSpec)
   world.count(`outbound.${spec.src ?? 'untagged'}`);
   if (failed) world.count(`failed.${fail.code}`);
   return { wamid, T, failed, refused };
+}
+
+const FREE_FORM = new Set(['service', 'user_initiated', 'referral_conversion']);
+const UNTAGGED = new Set(['order_shipped', 'survey']);
+
+/**
+ * A template send's outcome for the templates report's truth (docs/TRUTH.md). A send Meta refused
+ * outright has only a `failed` status, without tag or pricing: nobody can tell it was a template.
+ * An untagged send is seen as a template only when Meta priced it in a template category.
+ */
+function templateTruth(world: World, wabaId: string, spec: OutSpec, tagged: boolean, plan: PlannedStatus[], fail: FailMode, category: string | null, model: string | null): void {
+  if (fail.kind === 'immediate') return;
+  if (!tagged && (category === null || FREE_FORM.has(category))) return;
+  const delivered = plan.some((s) => s.status === 'delivered' || s.status === 'read');
+  world.truth.templateSend(wabaId, tagged ? spec.template!.name : '', tagged ? spec.template!.language : '', tagged && spec.src === 'c' ? spec.agent : '', {
+    accepted: true,
+    delivered,
+    read: plan.some((s) => s.status === 'read'),
+    priced: true,
+    failedCode: fail.kind === 'none' ? null : fail.code,
+    charged: model === 'PMP' && delivered,
+  });
 }
 
 /** A reply typed in the WhatsApp Business app, delivered as `smb_message_echoes` (human). */

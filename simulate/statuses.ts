@@ -53,6 +53,7 @@ export const ERRORS: Record<number, { title: string; details: string }> = {
   131047: { title: 'Re-engagement message', details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.' },
   131050: { title: 'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.', details: 'The recipient has stopped marketing messages from this business.' },
   131026: { title: 'Message undeliverable', details: 'Message Undeliverable.' },
+  131049: { title: 'This message was not delivered to maintain healthy ecosystem engagement.', details: 'In order to maintain a healthy ecosystem engagement, the message failed to be delivered.' },
 };
 
 export interface StatusExtras {

@@ -63,11 +63,38 @@ export interface SubjectRecord {
   events: Record<string, number>;
 }
 
+/** Template sends per WABA × template × language × campaign (untagged ones under template ''). */
+export interface TemplatesRecord {
+  kind: 'templates';
+  waba_id: string;
+  template: string;
+  language: string;
+  campaign: string;
+  sent: number;
+  delivered: number;
+  read: number;
+  failed: number;
+  failed_131049: number;
+  failed_131050: number;
+  sent_not_delivered: number;
+  charged: number;
+}
+
+export interface TemplateOutcome {
+  accepted: boolean;
+  delivered: boolean;
+  read: boolean;
+  priced: boolean;
+  failedCode: number | null;
+  charged: boolean;
+}
+
 export type TruthRecord =
   | { kind: 'config'; [k: string]: unknown }
   | WaitRecord
   | ConversationsRecord
   | ChargesRecord
+  | TemplatesRecord
   | OptoutEventRecord
   | OptoutViolationRecord
   | SubjectRecord
@@ -95,6 +122,7 @@ interface Subject {
 export class Truth {
   private conv = new Map<string, ConversationsRecord>();
   private charges = new Map<string, ChargesRecord>();
+  private templates = new Map<string, TemplatesRecord>();
   private ledger = new Map<string, LedgerEvent[]>();
   private subjects = new Map<string, Subject>();
 
@@ -135,6 +163,23 @@ export class Truth {
     }
     c.count++;
     if (billable) c.billable_count++;
+  }
+
+  templateSend(waba: string, template: string, language: string, campaign: string, o: TemplateOutcome): void {
+    const key = `${waba}|${template}|${language}|${campaign}`;
+    let r = this.templates.get(key);
+    if (!r) {
+      r = { kind: 'templates', waba_id: waba, template, language, campaign, sent: 0, delivered: 0, read: 0, failed: 0, failed_131049: 0, failed_131050: 0, sent_not_delivered: 0, charged: 0 };
+      this.templates.set(key, r);
+    }
+    if (o.accepted) r.sent++;
+    if (o.delivered) r.delivered++;
+    if (o.read) r.read++;
+    if (o.failedCode !== null) r.failed++;
+    if (o.failedCode === 131049) r.failed_131049++;
+    if (o.failedCode === 131050) r.failed_131050++;
+    if (o.priced && !o.delivered) r.sent_not_delivered++;
+    if (o.charged) r.charged++;
   }
 
   optout(waba: string, waId: string, at: number, action: 'stop' | 'resume', source: OptoutSource): void {
@@ -192,6 +237,7 @@ export class Truth {
     const byKey = <T>(m: Map<string, T>) => [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, v]) => v);
     for (const r of byKey(this.conv)) this.sink(r);
     for (const r of byKey(this.charges)) this.sink(r);
+    for (const r of byKey(this.templates)) this.sink(r);
     for (const [waId, s] of [...this.subjects.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const rec: SubjectRecord = {
         kind: 'subject', wa_id: waId, waba_ids: [...s.wabas].sort(), body_count: s.bodies,

@@ -18,11 +18,10 @@ export interface FactContext {
 export const period = (waba: string, month: string) => `${waba}|${month}`;
 
 /**
- * A charged message (NBP or PMP): once per wamid that carries pricing, charged at its earliest
- * delivered/read (else sent) in the WABA's zone. Meta charges on delivery, so a message with a
- * `failed` status is never a charge — whether Meta refused it outright (no pricing at all) or it
- * failed after a priced `sent` (docs/BILLING.md, "Definitions").
- * Returns null when the wamid is not a charged message and never was one.
+ * A charged message (NBP or PMP): once per wamid that carries pricing and has a delivered or read
+ * status, charged at the earliest of those in the WABA's zone. Meta charges on delivery: a priced
+ * `sent` alone (never delivered, or failed afterwards) is not a charge (docs/BILLING.md, "Charged
+ * message"). Returns null when the wamid is not a charged message and never was one.
  */
 export function messageFact(s: MessageSummary, ctx: FactContext): MessageFactRow | null {
   const chargeMs = s.delivered_ms ?? s.sent_ms ?? s.first_ms;
@@ -33,7 +32,7 @@ export function messageFact(s: MessageSummary, ctx: FactContext): MessageFactRow
     date,
     ctx.eras ?? PRICING_ERAS,
   );
-  const isCharge = s.has_pricing === 1 && s.failed !== 1 && pricing.model !== 'CBP';
+  const isCharge = s.has_pricing === 1 && s.delivered_ms !== null && pricing.model !== 'CBP';
   if (!isCharge && !s.old_month) return null;
   return {
     waba_id: s.waba_id,

@@ -86,7 +86,7 @@ describe('bad input', () => {
   });
 
   it('a WABA seen only in webhooks (no configuration) is known, with UTC months', async () => {
-    await postAll(ctx.svc, [statusBody('777', 'pn7', pmpMessage('wamid.x', '5511987650001', '2025-08-31T23:30:00Z', { category: 'marketing', type: 'regular' }, []))]);
+    await postAll(ctx.svc, [statusBody('777', 'pn7', pmpMessage('wamid.x', '5511987650001', '2025-08-31T23:30:00Z', { category: 'marketing', type: 'regular' }, [{ status: 'delivered', at: '2025-08-31T23:30:02Z', priced: true }]))]);
     await refresh(ctx.svc);
     const r = await getJson(ctx.svc, '/api/reports/conversations?month=2025-08&waba_id=777');
     expect(r.status).toBe(200);

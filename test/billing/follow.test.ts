@@ -51,30 +51,34 @@ const counts = () =>
   );
 
 describe('billing follower', () => {
-  it('charges a message in the month of its delivery as statuses arrive, and ignores a re-delivery', async () => {
-    const first = await follow([statusBody(WABA, PHONE, [sent!])]);
-    expect(first).toEqual({ messages: 1, conversations: 0, periods: [`${WABA}|2025-09`] });
+  it('charges a message when its delivery arrives, moves it with an earlier late delivery, and ignores a re-delivery', async () => {
+    // A priced `sent` alone is not a charge: nothing to write, no period touched.
+    expect(await follow([statusBody(WABA, PHONE, [sent!])])).toEqual({ messages: 0, conversations: 0, periods: [] });
+    expect(await fact()).toEqual([]);
+
+    // `read` arrives first (Meta posted `delivered` late): charged in October.
+    const read = { wamid: 'wamid.m1', status: 'read' as const, at: '2025-10-01T00:05:00Z', recipient: BR };
+    expect(await follow([statusBody(WABA, PHONE, [read])])).toEqual({ messages: 1, conversations: 0, periods: [`${WABA}|2025-10`] });
     expect(await fact()).toEqual([
-      { month: '2025-09', day: '2025-09-30', charge_ts: '2025-09-30 23:59:00.000', category: 'marketing', billable: 1, counted: 1, market: 'Brazil' },
-    ]);
-    expect((await counts()).filter((c) => c.kind === 'message')).toEqual([
-      { month: '2025-09', kind: 'message', category: 'marketing', market: 'Brazil', count: 1, billable_count: 1 },
+      { month: '2025-10', day: '2025-10-01', charge_ts: '2025-10-01 00:05:00.000', category: 'marketing', billable: 1, counted: 1, market: 'Brazil' },
     ]);
 
-    const second = await follow([statusBody(WABA, PHONE, [delivered!])]);
+    // The earlier `delivered` (still 30 September, UTC WABA) moves the charge to September.
+    const earlier = { ...delivered!, at: '2025-09-30T23:59:40Z' };
+    const second = await follow([statusBody(WABA, PHONE, [earlier])]);
     expect(second).toEqual({ messages: 1, conversations: 0, periods: [`${WABA}|2025-09`, `${WABA}|2025-10`] });
     expect(await fact()).toEqual([
-      { month: '2025-10', day: '2025-10-01', charge_ts: '2025-10-01 00:01:00.000', category: 'marketing', billable: 1, counted: 1, market: 'Brazil' },
+      { month: '2025-09', day: '2025-09-30', charge_ts: '2025-09-30 23:59:40.000', category: 'marketing', billable: 1, counted: 1, market: 'Brazil' },
     ]);
     const after = await counts();
     expect(after.filter((c) => c.kind === 'message')).toEqual([
-      { month: '2025-10', kind: 'message', category: 'marketing', market: 'Brazil', count: 1, billable_count: 1 },
+      { month: '2025-09', kind: 'message', category: 'marketing', market: 'Brazil', count: 1, billable_count: 1 },
     ]);
 
     // A re-delivery is received later, so the fact's version moves on; what it says does not.
-    await follow([statusBody(WABA, PHONE, [delivered!])]);
+    await follow([statusBody(WABA, PHONE, [earlier])]);
     expect(await fact()).toEqual([
-      { month: '2025-10', day: '2025-10-01', charge_ts: '2025-10-01 00:01:00.000', category: 'marketing', billable: 1, counted: 1, market: 'Brazil' },
+      { month: '2025-09', day: '2025-09-30', charge_ts: '2025-09-30 23:59:40.000', category: 'marketing', billable: 1, counted: 1, market: 'Brazil' },
     ]);
     expect(await counts()).toEqual(after);
   });

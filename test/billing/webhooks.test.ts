@@ -35,6 +35,8 @@ describe('per-message pricing (PMP)', () => {
     ...pmpMessage('wamid.m3b', '447700900033', '2025-08-06T11:00:00Z', { category: 'marketing', type: 'regular', billable: true }, [
       { status: 'failed', at: '2025-08-06T11:05:00Z' },
     ]),
+    // priced `sent` never followed by delivered/read (the phone is gone): not delivered, not charged
+    ...pmpMessage('wamid.m3d', '447700900035', '2025-08-06T11:30:00Z', { category: 'marketing', type: 'regular', billable: true }, []),
     // delivered to a market the rate card below has no price for: charged, reported as unpriced
     ...pmpMessage('wamid.m3c', '447700900034', '2025-08-06T12:00:00Z', { category: 'marketing', type: 'regular', billable: true }, [
       { status: 'delivered', at: '2025-08-06T12:00:03Z', priced: true },
@@ -210,11 +212,12 @@ describe('the facts job', () => {
     expect(Number(facts[0]!.n)).toBe(1);
   });
 
-  it('moves a message to the month of its delivery when the delivery arrives later', async () => {
+  it('charges a message only once its delivery arrives, in the month of the delivery', async () => {
     const sent = pmpMessage('wamid.late', '5511987650001', '2025-08-31T23:50:00Z', { category: 'marketing', type: 'regular', billable: true }, []);
     await postAll(ctx.svc, [statusBody(WABA_UTC, PHONE_UTC, sent)]);
     await refresh(ctx.svc);
-    expect((await getJson(ctx.svc, `/api/reports/conversations?month=2025-08&waba_id=${WABA_UTC}`)).body.rows.map((x) => x.count)).toEqual([1]);
+    // a priced `sent` alone is not a charge (not delivered)
+    expect((await getJson(ctx.svc, `/api/reports/conversations?month=2025-08&waba_id=${WABA_UTC}`)).body.rows).toEqual([]);
     await postAll(ctx.svc, [statusBody(WABA_UTC, PHONE_UTC, [{ wamid: 'wamid.late', status: 'delivered', at: '2025-09-01T00:05:00Z', recipient: '5511987650001', pricing: { pricing_model: 'PMP', category: 'marketing', type: 'regular', billable: true } }])]);
     await refresh(ctx.svc);
     expect((await getJson(ctx.svc, `/api/reports/conversations?month=2025-08&waba_id=${WABA_UTC}`)).body.rows).toEqual([]);

@@ -46,16 +46,16 @@ describe('who may see what', () => {
   });
 
   it.each([
-    ['manager', ['managers']],
-    ['finance', ['finance']],
+    ['manager', ['managers', 'templates']],
+    ['finance', ['finance', 'templates']],
     ['privacy', ['privacy']],
-    ['admin', ['managers', 'finance', 'privacy']],
+    ['admin', ['managers', 'finance', 'privacy', 'templates']],
   ] as const)('%s: the index lists %j and the other dashboards answer 403', async (role, mine) => {
     const index = await get('/dashboards', { ...html, ...authHeader(role) });
     expect(index.status).toBe(200);
     const listed = [...index.text.matchAll(/<li data-dashboard="(\w+)"/g)].map((m) => m[1]);
     expect(listed).toEqual(mine);
-    for (const d of ['managers', 'finance', 'privacy']) {
+    for (const d of ['managers', 'finance', 'privacy', 'templates']) {
       const page = await get(`/dashboards/${d}`, { ...html, ...authHeader(role) });
       const data = await get(`/dashboards/${d}/data`, authHeader(role));
       const expected = (mine as readonly string[]).includes(d) ? 200 : 403;
@@ -172,7 +172,7 @@ describe('snapshots', () => {
   it('the nightly job writes every dashboard to DATA_DIR/snapshots/<day>/', async () => {
     const job = service.jobs.find((j) => j.name === 'dashboards.snapshots')!;
     await job.run(NOW);
-    for (const d of ['managers', 'finance', 'privacy']) {
+    for (const d of ['managers', 'finance', 'privacy', 'templates']) {
       const file = join(TEST_DATA_DIR, 'snapshots', '2025-03-12', `${d}.html`);
       expect(existsSync(file)).toBe(true);
       expect(readFileSync(file, 'utf8')).toContain('id="snapshot-data"');
@@ -182,6 +182,7 @@ describe('snapshots', () => {
       ['system', 'managers'],
       ['system', 'finance'],
       ['system', 'privacy'],
+      ['system', 'templates'],
     ]);
   });
 });

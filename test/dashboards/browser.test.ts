@@ -23,6 +23,7 @@ const CHARTS = {
   managers: ['first-response', 'next-response', 'attainment', 'hour-of-week', 'waiting-now', 'window-closing', 'agents', 'teams', 'csat', 'bot-vs-human', 'time-to-read'],
   finance: ['daily-by-category', 'free-tier', 'forecast', 'cost-by-market', 'volume-tier', 'reconciliation'],
   privacy: ['retention', 'rights-requests', 'consent', 'access-audit', 'audit-chain'],
+  templates: ['template-funnel', 'template-quality', 'template-cost', 'ads'],
 } as const;
 type DashboardId = keyof typeof CHARTS;
 
@@ -57,10 +58,10 @@ afterAll(async () => {
 });
 
 describe.each([
-  ['manager', ['managers']],
-  ['finance', ['finance']],
+  ['manager', ['managers', 'templates']],
+  ['finance', ['finance', 'templates']],
   ['privacy', ['privacy']],
-  ['admin', ['managers', 'finance', 'privacy']],
+  ['admin', ['managers', 'finance', 'privacy', 'templates']],
 ] as const)('signed in as %s', (role, mine) => {
   it(`sees ${mine.join(', ')} drawn, and no other dashboard`, async () => {
     const w = await watchedPage(browser);

@@ -111,6 +111,25 @@ export const inputs = {
     { seq: 3, at: '2025-03-10T10:05:00Z', actor: 'privacy#4', role: 'privacy', action: 'compliance.dsar' },
   ],
   'audit-chain': { ok: true, entries: 3, verified_at: '2025-03-12T12:00:00Z', first_broken_seq: null, reason: null },
+  'template-funnel': [
+    { template: 'promo · pt_BR', sent: 6, delivered: 4, read: 1, replied: 2, clicked: 1 },
+    { template: 'order_update · en_US', sent: 2, delivered: 2, read: 0, replied: 1, clicked: 0 },
+    { template: '(untagged)', sent: 0, delivered: 0, read: 0, replied: 0, clicked: 0 },
+  ],
+  'template-quality': [
+    { at: '2025-03-10T00:00:00.000Z', template: 'promo · pt_BR', kind: 'quality', value: 'YELLOW' },
+    { at: '2025-03-11T00:00:00.000Z', template: 'promo · pt_BR', kind: 'status', value: 'PAUSED' },
+    { at: '2025-03-11T06:00:00.000Z', template: 'news · en_US', kind: 'category', value: 'UTILITY' },
+  ],
+  'template-cost': [
+    { template: 'promo · pt_BR', campaign: 'bf', cost: 0.25, currency: 'USD', charged: 4 },
+    { template: 'promo · pt_BR', campaign: '', cost: 0.0625, currency: 'USD', charged: 1 },
+    { template: 'order_update · en_US', campaign: '', cost: 0, currency: 'USD', charged: 0 },
+  ],
+  ads: [
+    { source_id: '120200001', source_type: 'ad', headline: 'Black Friday', referrals: 4, answered: 3, frt_p50_s: 120, free_entry_point_messages: 4 },
+    { source_id: '120200002', source_type: 'post', headline: '', referrals: 1, answered: 0, frt_p50_s: null, free_entry_point_messages: 0 },
+  ],
 } as const;
 
 /** What each chart receives when its report has nothing. */

@@ -108,6 +108,13 @@ describe('marks drawn from hand-made inputs', () => {
     ['retention', { rect: 5 }],
     // 09:15 and 09:45 share an hour; 10:05 is another.
     ['access-audit', { rect: 2 }],
+    // Two templates with sends, five steps each; the untagged row sent nothing and draws no bars.
+    ['template-funnel', { rect: 10 }],
+    ['template-quality', { symbol: 3 }],
+    // order_update cost nothing and is left out.
+    ['template-cost', { rect: 2 }],
+    // Header plus two ads, six columns each.
+    ['ads', { text: 18 }],
   ];
   it.each(cases)('%s', async (id, expected) => {
     const chart = charts.find((c) => c.id === id)!;

@@ -161,15 +161,15 @@ export function market(waId: string): string {
   return MARKETS.find(([p]) => waId.startsWith(p))?.[1] ?? 'OTHER';
 }
 
-/** PMP: one charge per wamid with PMP pricing and no failure, month of its first delivered/read (else sent). */
+/** PMP: one charge per wamid with PMP pricing that was delivered (delivered/read), month of its first delivered/read. */
 export function recomputePmp(p: Parsed, zones: Map<string, string>): Map<string, { count: number; billable: number }> {
   const out = new Map<string, { count: number; billable: number }>();
   for (const o of p.outbound.values()) {
     if (o.pricing?.pricing_model !== 'PMP') continue;
     if (o.statuses.some((s) => s.status === 'failed')) continue;
     const shown = o.statuses.filter((s) => s.status === 'delivered' || s.status === 'read').map((s) => s.ts);
-    const at = shown.length ? Math.min(...shown) : o.statuses.find((s) => s.status === 'sent')!.ts;
-    const key = `${o.waba}|${monthIn(zones.get(o.waba)!, at)}|${market(o.waId)}|${o.pricing.category}|${o.pricing.type}`;
+    if (shown.length === 0) continue;
+    const key = `${o.waba}|${monthIn(zones.get(o.waba)!, Math.min(...shown))}|${market(o.waId)}|${o.pricing.category}|${o.pricing.type}`;
     const r = out.get(key) ?? { count: 0, billable: 0 };
     r.count++;
     if (o.pricing.type === 'regular') r.billable++;

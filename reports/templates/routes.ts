@@ -1,0 +1,89 @@
+import express, { type Router } from 'express';
+import type { Role } from '../../app/config.ts';
+import type { AppDeps } from '../../app/deps.ts';
+import { HttpError } from '../../app/http-error.ts';
+import { adRowSchema } from '../../warehouse/queries/templates/ads.ts';
+import { templateChangeSchema } from '../../warehouse/queries/templates/history.ts';
+import { CsvError } from '../billing/csv-table.ts';
+import { mountReports, route, type AnyReportRoute } from '../endpoint.ts';
+import type { ColumnSpec } from '../format.ts';
+import { formatParam, rangeParams, templateParams, type RangeParams, type TemplateParams } from './params.ts';
+import { templateColumns } from './performance.ts';
+import { RISK_ROWS } from './risk.ts';
+import { TemplateReports } from './service.ts';
+
+/**
+ * GET /api/reports/templates (performance and cost), /api/reports/templates/history (status,
+ * quality and category changes), /templates/risk (quality risk), /api/reports/ads (click-to-WhatsApp ads) and POST
+ * /api/templates/send-log — for managers, finance and admins.
+ * Every call, answered or refused, is in the access audit as `templates.<report>`.
+ */
+
+const ROLES: readonly Role[] = ['manager', 'finance'];
+export const HISTORY_COLUMNS: ColumnSpec[] = Object.keys(templateChangeSchema.shape).map((name) => ({ name, type: 'String' }));
+const RANGE_PARAMS = new Set(['from', 'to', 'tz', 'waba_id', 'format']);
+const TEXT = new Set(['waba_id', 'source_id', 'source_type', 'headline']);
+export const AD_COLUMNS: ColumnSpec[] = Object.keys(adRowSchema.shape).map((name) => ({
+  name,
+  type: TEXT.has(name) ? 'String' : name.startsWith('frt_') ? 'Nullable(Float64)' : name === 'answer_rate' ? 'Float64' : 'UInt64',
+}));
+
+const rangeAudit = (p: RangeParams) => ({ from: new Date(p.from_ms).toISOString(), to: new Date(p.to_ms).toISOString(), tz: p.tz, waba_id: p.waba ?? '' });
+
+export function templateRoutes(deps: AppDeps): AnyReportRoute[] {
+  const reports = new TemplateReports(deps);
+  const logBody = express.text({ type: ['text/csv', 'text/plain', 'application/csv', 'application/json'], limit: '50mb' });
+  return [
+    route({
+      path: '/api/reports/templates', role: ROLES, action: 'templates.performance', format: formatParam,
+      params: ({ query, now, principal }): TemplateParams => templateParams(query, reports.zoneOf, now, principal.wabas),
+      audit: (p) => ({ ...rangeAudit(p), group_by: p.groupBy.join(',') }),
+      columns: (p) => templateColumns(p.groupBy),
+      filename: () => 'templates',
+      run: async ({ params }) => ({ rows: await reports.performance(params) }),
+    }),
+    route({
+      path: '/api/reports/templates/history', role: ROLES, action: 'templates.history', format: formatParam, columns: HISTORY_COLUMNS,
+      params: ({ query, now, principal }): RangeParams => rangeParams(query, reports.zoneOf, now, principal.wabas, RANGE_PARAMS),
+      audit: rangeAudit,
+      filename: () => 'template-history',
+      run: async ({ params }) => ({ rows: await reports.history(params) }),
+    }),
+    route({
+      path: '/api/reports/templates/risk', role: ROLES, action: 'templates.risk', format: formatParam, columns: RISK_ROWS.specs,
+      params: ({ query, now, principal }): RangeParams => rangeParams(query, reports.zoneOf, now, principal.wabas, RANGE_PARAMS),
+      audit: rangeAudit,
+      filename: () => 'template-risk',
+      run: async ({ params }) => ({ rows: await reports.risk(params) }),
+    }),
+    route({
+      path: '/api/reports/ads', role: ROLES, action: 'templates.ads', format: formatParam, columns: AD_COLUMNS,
+      params: ({ query, now, principal }): RangeParams => rangeParams(query, reports.zoneOf, now, principal.wabas, RANGE_PARAMS),
+      audit: rangeAudit,
+      filename: () => 'ads',
+      run: async ({ params }) => ({ rows: await reports.ads(params) }),
+    }),
+    route({
+      method: 'post', path: '/api/templates/send-log', role: ROLES, action: 'templates.send_log_import', before: [logBody],
+      params: ({ query, body }) => {
+        if (typeof body !== 'string' || body.trim() === '') throw new HttpError(400, 'send the send log as text/csv or application/json');
+        const waba = typeof query.waba_id === 'string' && query.waba_id !== '' ? query.waba_id : undefined;
+        return { text: body, waba };
+      },
+      audit: (p) => ({ waba_id: p.waba ?? '' }),
+      run: async ({ params }) => {
+        try {
+          const result = await reports.importSendLog(params.text, params.waba);
+          return { json: result, status: 201, rows: result.rows, audit: { import_id: result.import_id } };
+        } catch (e) {
+          if (e instanceof CsvError) throw new HttpError(400, e.message.slice(0, 2000), { body: { problems: e.problems } });
+          throw e;
+        }
+      },
+    }),
+  ];
+}
+
+export function mountTemplateRoutes(router: Router, deps: AppDeps): void {
+  mountReports(router, deps, templateRoutes(deps));
+}

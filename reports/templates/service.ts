@@ -1,0 +1,84 @@
+import type { AppDeps } from '../../app/deps.ts';
+import { adRows, type AdRow } from '../../warehouse/queries/templates/ads.ts';
+import { TEMPLATE_FIELDS, templateChanges, type TemplateChange } from '../../warehouse/queries/templates/history.ts';
+import { templateCells } from '../../warehouse/queries/templates/report.ts';
+import { insertSendLog } from '../../warehouse/queries/templates/send-log.ts';
+import { Tenants } from '../billing/config.ts';
+import { readRateBook } from '../billing/rate-cards.ts';
+import { templatesConfig, type TemplatesConfig } from './config.ts';
+import type { RangeParams, TemplateParams } from './params.ts';
+import { templateRows, type TemplateRow } from './performance.ts';
+import { riskRows, type RiskRow } from './risk.ts';
+import { parseSendLog, sendLogRows } from './send-log.ts';
+
+const EARLIEST = Date.UTC(2000, 0, 1);
+
+/**
+ * The WABAs a report reads (`[]`: every one): the one asked for (the endpoint refuses one outside
+ * the scope), else the caller's scope. A scope of no WABA reads none.
+ */
+export function wabasOf(p: RangeParams): string[] {
+  if (p.waba) return [p.waba];
+  if (p.scope === 'all') return [];
+  return p.scope.length > 0 ? [...p.scope] : ['\u0000none'];
+}
+
+/**
+ * The template reports as operations shared by the HTTP routes and the CLI: checked parameters in,
+ * rows out. They read the stored webhooks as they are, so a template event is in them as soon as
+ * its batch is loaded.
+ */
+export class TemplateReports {
+  readonly tenants: Tenants;
+  readonly cfg: TemplatesConfig;
+
+  constructor(readonly deps: AppDeps) {
+    this.tenants = new Tenants(deps.config.file.tenants);
+    this.cfg = templatesConfig(deps.config);
+  }
+
+  zoneOf = (waba: string): string => this.tenants.of(waba).zone;
+
+  async performance(p: TemplateParams): Promise<TemplateRow[]> {
+    const wh = this.deps.warehouse;
+    const cells = await templateCells(wh, {
+      from_ms: p.from_ms,
+      to_ms: p.to_ms,
+      tz: p.tz,
+      wabas: wabasOf(p),
+      reply_window_s: Math.round(this.cfg.reply_window_hours * 3600),
+      optout_window_s: Math.round(this.cfg.optout_window_hours * 3600),
+      stop_words: this.cfg.stop_keywords,
+    });
+    const currencies = [...new Set(cells.map((c) => this.tenants.of(c.waba_id).currency))];
+    const book = await readRateBook(wh, currencies);
+    return templateRows(cells, p.groupBy, { book, currencyOf: (w) => this.tenants.of(w).currency });
+  }
+
+  history(p: RangeParams): Promise<TemplateChange[]> {
+    return templateChanges(this.deps.warehouse, { wabas: wabasOf(p), from_ms: p.from_ms, to_ms: p.to_ms, fields: [...TEMPLATE_FIELDS] });
+  }
+
+  /** Quality risk: the range against the window of the same length before it, beside the latest rating and status. */
+  async risk(p: RangeParams): Promise<RiskRow[]> {
+    const span = p.to_ms - p.from_ms;
+    const [current, previous, changes] = [
+      await this.performance({ ...p, groupBy: [] }),
+      await this.performance({ ...p, from_ms: p.from_ms - span, to_ms: p.from_ms, groupBy: [] }),
+      await this.history({ ...p, from_ms: EARLIEST, to_ms: p.to_ms }),
+    ];
+    return riskRows(current, previous, changes);
+  }
+
+  /** Ads by the referrals first seen in the range; a referral answered within the reply window counts as answered. */
+  ads(p: RangeParams): Promise<AdRow[]> {
+    const answer_window_s = Math.round(this.cfg.reply_window_hours * 3600);
+    return adRows(this.deps.warehouse, { from_ms: p.from_ms, to_ms: p.to_ms, wabas: wabasOf(p), answer_window_s });
+  }
+
+  async importSendLog(text: string, waba: string | undefined): Promise<{ import_id: string; rows: number }> {
+    const { entries, importId } = parseSendLog(text, waba);
+    await insertSendLog(this.deps.warehouse, sendLogRows(entries, importId, this.deps.now().getTime()));
+    return { import_id: importId, rows: entries.length };
+  }
+}

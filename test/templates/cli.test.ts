@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** The CLI in a child process with its own data directory (chDB binds one directory per process). */
+
+const dir = mkdtempSync(join(tmpdir(), 'wa-templates-cli-'));
+const env = { ...process.env, DATA_DIR: join(dir, 'data'), PII_KEY: 'cli-test', LOG_LEVEL: 'silent', JOBS: 'off' };
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/wa-analytics.mjs', ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('wa-analytics templates and report templates', () => {
+  it('loads a send log, refuses a bad one naming its lines, and runs the reports', () => {
+    const log = join(dir, 'log.csv');
+    writeFileSync(log, 'wamid,template,language,campaign\nwamid.1,order_update,en_US,\nwamid.2,promo,pt_BR,bf\n');
+    const ok = cli('templates', 'import-send-log', log, '--waba-id', '111');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^loaded 2 send-log rows \(import [0-9a-f]{12}\)$/m);
+
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'wamid,template\nwamid.3,\n');
+    const refused = cli('templates', 'import-send-log', bad, '--waba-id', '111');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('line 2: no template');
+
+    const report = cli('report', 'templates', '--from', '2025-09-01', '--to', '2025-09-30', '--group-by', 'campaign');
+    expect(report.status, report.stderr).toBe(0);
+    expect(report.stdout.split('\n')[0]).toBe(
+      'waba_id,campaign,template,language,category,sent,delivered,read,replied,clicked,failed,failed_131049,failed_131050,opted_out,sent_not_delivered,charged,billable,unpriced,cost,currency,untagged,from_send_log,delivery_rate,read_rate,reply_rate,click_rate,optout_rate',
+    );
+    const badRange = cli('report', 'ads', '--from', '2025-09-31');
+    expect(badRange.status).toBe(2);
+    expect(badRange.stderr).toContain('from:');
+  }, 480_000);
+});
