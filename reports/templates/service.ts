@@ -1,7 +1,7 @@
 import type { AppDeps } from '../../app/deps.ts';
 import { adRows, type AdRow } from '../../warehouse/queries/templates/ads.ts';
 import { TEMPLATE_FIELDS, templateChanges, type TemplateChange } from '../../warehouse/queries/templates/history.ts';
-import { templateCells } from '../../warehouse/queries/templates/report.ts';
+import { chargeCandidates, chargedFacts, templateCells, type TemplateCell } from '../../warehouse/queries/templates/report.ts';
 import { insertSendLog } from '../../warehouse/queries/templates/send-log.ts';
 import { Tenants } from '../billing/config.ts';
 import { readRateBook } from '../billing/rate-cards.ts';
@@ -12,6 +12,8 @@ import { riskRows, type RiskRow } from './risk.ts';
 import { parseSendLog, sendLogRows } from './send-log.ts';
 
 const EARLIEST = Date.UTC(2000, 0, 1);
+// Keys per fact lookup: bounded, since query parameters travel in the request URL.
+const KEYS_PER_LOOKUP = 2_000;
 
 /**
  * The WABAs a report reads (`[]`: every one): the one asked for (the endpoint refuses one outside
@@ -50,9 +52,40 @@ export class TemplateReports {
       optout_window_s: Math.round(this.cfg.optout_window_hours * 3600),
       stop_words: this.cfg.stop_keywords,
     });
+    cells.push(...(await this.chargeCells({ from_ms: p.from_ms, to_ms: p.to_ms, tz: p.tz, wabas: wabasOf(p) })));
     const currencies = [...new Set(cells.map((c) => this.tenants.of(c.waba_id).currency))];
     const book = await readRateBook(wh, currencies);
     return templateRows(cells, p.groupBy, { book, currencyOf: (w) => this.tenants.of(w).currency });
+  }
+
+  /**
+   * What Meta charged for the range's sends, as cells with only `charged` counted: facts name a
+   * message by its keyed substitute (computed here, where the key is), so the delivered priced sends
+   * are keyed and their facts read a page of keys at a time.
+   */
+  private async chargeCells(r: { from_ms: number; to_ms: number; tz: string; wabas: string[] }): Promise<TemplateCell[]> {
+    const wh = this.deps.warehouse;
+    const sends = await chargeCandidates(wh, r);
+    const byKey = new Map(sends.map((s) => [`${s.waba_id}\0${this.deps.pseudonyms.message(s.wamid)}`, s]));
+    const keys = [...new Set([...byKey.keys()].map((k) => k.slice(k.indexOf('\0') + 1)))];
+    const cells = new Map<string, TemplateCell>();
+    for (let i = 0; i < keys.length; i += KEYS_PER_LOOKUP) {
+      for (const f of await chargedFacts(wh, { wabas: r.wabas, keys: keys.slice(i, i + KEYS_PER_LOOKUP) })) {
+        const s = byKey.get(`${f.waba_id}\0${f.message_key}`);
+        if (!s) continue;
+        const cell: TemplateCell = {
+          waba_id: s.waba_id, day: s.day, template: s.template, language: s.language, campaign: s.campaign, attribution: s.attribution,
+          category: f.category, charge_day: f.day, market: f.market, billable: f.billable,
+          sent: 0, delivered: 0, read: 0, replied: 0, clicked: 0, failed: 0, failed_131049: 0, failed_131050: 0, opted_out: 0,
+          sent_not_delivered: 0, charged: 0,
+        };
+        const k = [cell.waba_id, cell.day, cell.template, cell.language, cell.campaign, cell.attribution, cell.category, cell.charge_day, cell.market, cell.billable].join('\0');
+        const c = cells.get(k) ?? cell;
+        c.charged += 1;
+        cells.set(k, c);
+      }
+    }
+    return [...cells.values()];
   }
 
   history(p: RangeParams): Promise<TemplateChange[]> {

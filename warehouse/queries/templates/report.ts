@@ -17,6 +17,9 @@ import { defineQuery } from '../../query.ts';
  * - `opted_out`: a `user_preferences` stop or a STOP keyword within `optout_window_s` after it,
  *   before any later template send to the same customer.
  * - Charged and its market and category come from the billing facts (docs/BILLING.md, the charge rule).
+ *   Facts name a message by its keyed substitute, which SQL cannot compute: the cells here hold the
+ *   funnel only; `chargeCandidates` lists the delivered priced sends, the caller keys them and reads
+ *   their facts with `chargedFacts`, a page of keys at a time.
  */
 
 const num = z.coerce.number();
@@ -29,6 +32,9 @@ const FROM = `fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')`;
 const TO = `fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')`;
 // Statuses and replies of a send can come later than the range's end.
 const LATER = `INTERVAL 30 DAY`;
+
+// The priced category as the billing facts spell it (docs/BILLING.md, "Categories").
+const CATEGORY = `replaceAll(lower(s.priced_category), '_international', '-international')`;
 
 /** One row per template send (wamid) first seen in the range. */
 const SENDS = `
@@ -128,25 +134,19 @@ export const templateCells = defineQuery({
   sql: `WITH sends AS (${SENDS}), inbound AS (${INBOUND}), followed AS (${FOLLOWED})
         SELECT s.waba_id AS waba_id, toString(toDate(s.first_ts, {tz:String})) AS day, s.template AS template, s.language AS language,
                s.campaign AS campaign, s.attribution AS attribution,
-               if(f.counted = 1, f.category, replaceAll(lower(s.priced_category), '_international', '-international')) AS category,
-               if(f.counted = 1, toString(f.day), '') AS charge_day, if(f.counted = 1, f.market, '') AS market,
-               if(f.counted = 1, f.billable, 0) AS billable,
+               ${CATEGORY} AS category, '' AS charge_day, '' AS market, toUInt8(0) AS billable,
                countIf(s.accepted) AS sent, countIf(s.delivered_ts > toDateTime64(0, 3, 'UTC')) AS delivered, countIf(s.is_read) AS read,
                countIf(x.replies > 0) AS replied, countIf(x.clicks > 0) AS clicked,
                countIf(s.is_failed) AS failed, countIf(s.is_failed AND s.fail_code = 131049) AS failed_131049,
                countIf(s.is_failed AND s.fail_code = 131050) AS failed_131050,
                sum(x.optouts) AS opted_out,
                countIf(s.priced AND s.delivered_ts = toDateTime64(0, 3, 'UTC')) AS sent_not_delivered,
-               countIf(f.counted = 1) AS charged
+               toUInt64(0) AS charged
         FROM sends AS s
         LEFT JOIN (
           SELECT waba_id, wamid, countIf(kind = 'reply') AS replies, countIf(kind = 'click') AS clicks, countIf(kind = 'optout') AS optouts
           FROM followed GROUP BY waba_id, wamid
         ) AS x ON s.waba_id = x.waba_id AND s.wamid = x.wamid
-        LEFT JOIN (
-          SELECT waba_id, wamid, counted, category, day, market, billable FROM {{db}}.billing_messages_v1 FINAL
-          WHERE ${IN_WABAS} AND counted = 1 AND (waba_id, wamid) IN (SELECT waba_id, wamid FROM sends)
-        ) AS f ON s.waba_id = f.waba_id AND s.wamid = f.wamid
         GROUP BY waba_id, day, template, language, campaign, attribution, category, charge_day, market, billable
         ORDER BY waba_id, day, template, language, campaign, category, charge_day, market, billable
         SETTINGS join_use_nulls = 0`,
@@ -161,5 +161,35 @@ export const templateCells = defineQuery({
     stop_words: z.array(z.string()),
   }),
   row: templateCellSchema,
+  format: 'compact',
+});
+
+const rangeParams = z.object({ from_ms: z.number().int(), to_ms: z.number().int(), tz: z.string(), wabas: z.array(z.string()) });
+
+/** Template sends in the range that may have been charged (priced and delivered), with their cell's send dimensions. */
+export const chargeCandidates = defineQuery({
+  name: 'templates.report.charge_candidates',
+  sql: `WITH sends AS (${SENDS})
+        SELECT s.waba_id AS waba_id, s.wamid AS wamid, toString(toDate(s.first_ts, {tz:String})) AS day, s.template AS template,
+               s.language AS language, s.campaign AS campaign, s.attribution AS attribution, ${CATEGORY} AS category
+        FROM sends AS s
+        WHERE s.priced AND s.delivered_ts > toDateTime64(0, 3, 'UTC')
+        SETTINGS join_use_nulls = 0`,
+  params: rangeParams,
+  row: z.object({
+    waba_id: z.string(), wamid: z.string(), day: z.string(), template: z.string(), language: z.string(), campaign: z.string(),
+    attribution: z.string(), category: z.string(),
+  }),
+  format: 'compact',
+});
+
+/** The charged message facts of the given keyed substitutes (billing_messages_v1.wamid). */
+export const chargedFacts = defineQuery({
+  name: 'templates.report.charged_facts',
+  sql: `SELECT waba_id, wamid AS message_key, category, toString(day) AS day, market, billable
+        FROM {{db}}.billing_messages_v1 FINAL
+        WHERE ${IN_WABAS} AND counted = 1 AND wamid IN {keys:Array(String)}`,
+  params: z.object({ wabas: z.array(z.string()), keys: z.array(z.string()) }),
+  row: z.object({ waba_id: z.string(), message_key: z.string(), category: z.string(), day: z.string(), market: z.string(), billable: num }),
   format: 'compact',
 });
