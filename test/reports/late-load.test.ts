@@ -39,6 +39,15 @@ describe('the scheduled jobs after a late load', () => {
         receivedAt,
         signatureValid: true,
       });
+      // Charged once delivered (docs/BILLING.md, the charge rule).
+      await ingest.append({
+        body: Buffer.from(JSON.stringify(statuses({
+          id: 'wamid.LATE2', status: 'delivered', timestamp: ts, recipient_id: '5511955550001',
+          pricing: { billable: true, pricing_model: 'PMP', category: 'marketing', type: 'regular' },
+        }))),
+        receivedAt,
+        signatureValid: true,
+      });
       await ingest.settle();
     } finally {
       await ingest.close();
