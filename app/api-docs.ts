@@ -14,7 +14,7 @@ const JSON_ = 'application/json';
 
 export const SERVICE_ROUTES: readonly ApiRouteDoc[] = [
   { method: 'get', path: '/healthz', summary: 'health: warehouse reachable, ingest accepting, loader state', access: 'public', answers: [JSON_] },
-  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', access: 'public', answers: ['text/plain'] },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics (a scraper or admin credential unless METRICS_ACCESS=open)', access: { roles: ['scraper'] }, answers: ['text/plain'] },
   { method: 'get', path: '/login', summary: 'the sign-in page', access: 'public', answers: [HTML] },
   {
     method: 'post', path: '/login', summary: 'sign in with an API token (sets the session cookie)', access: 'public', answers: [HTML], status: 303,

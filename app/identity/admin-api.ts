@@ -4,6 +4,7 @@ import { authenticate, requireRole, type Principal } from '../auth.ts';
 import { ROLES } from '../config.ts';
 import type { AppDeps } from '../deps.ts';
 import { parseWith } from '../../reports/endpoint.ts';
+import { documentRoutes, type ApiRouteDoc } from '../openapi.ts';
 import { issueServiceToken, revokeServiceToken, tokenView } from './admin.ts';
 import { addUser, grant, listUsers, resetCredentials, revoke, setStatus, viewOf } from './users.ts';
 
@@ -22,7 +23,28 @@ const newToken = z.object({ name: z.string(), roles: roles.min(1), wabas: scope.
 
 const by = (req: Request): Principal => req.principal!;
 
+const JSON_ = 'application/json';
+const ADMIN = { roles: ['admin' as const] };
+const userChange = (what: string, summary: string): ApiRouteDoc =>
+  ({ method: 'post', path: `/api/users/:user/${what}`, summary, access: ADMIN, wabas: 'all', answers: [JSON_] });
+
+/** The admin API as the OpenAPI document describes it. */
+const DOCS: readonly ApiRouteDoc[] = [
+  { method: 'get', path: '/api/me', summary: 'who the credential is: actor, roles, WABA scope, sign-in method, MFA', access: 'signed-in', answers: [JSON_] },
+  { method: 'get', path: '/api/users', summary: 'people with their roles, WABA scopes and status', access: ADMIN, wabas: 'all', answers: [JSON_] },
+  { method: 'post', path: '/api/users', summary: 'add a person (a local account answers its one-time password once)', access: ADMIN, wabas: 'all', answers: [JSON_], status: 201, body: { contentType: JSON_, schema: newUser } },
+  { ...userChange('grant', 'add roles and/or set the WABA scope'), body: { contentType: JSON_, schema: change } },
+  { ...userChange('revoke', "remove roles (ends the person's sessions)"), body: { contentType: JSON_, schema: change } },
+  userChange('disable', "disable the person (ends their sessions)"),
+  userChange('enable', 'enable the person again'),
+  userChange('reset', 'new one-time password; TOTP enrolled again (ends their sessions)'),
+  { method: 'get', path: '/api/service-tokens', summary: 'service tokens (never the token itself)', access: ADMIN, wabas: 'all', answers: [JSON_] },
+  { method: 'post', path: '/api/service-tokens', summary: 'issue a service token (in the answer once, stored hashed)', access: ADMIN, wabas: 'all', answers: [JSON_], status: 201, body: { contentType: JSON_, schema: newToken } },
+  { method: 'post', path: '/api/service-tokens/:token/revoke', summary: 'revoke a service token', access: ADMIN, wabas: 'all', answers: [JSON_] },
+];
+
 export function identityRoutes(router: Router, deps: AppDeps): void {
+  documentRoutes(router, DOCS);
   const admin = requireRole(deps, 'admin');
   // Who the caller is, as the service sees them (any credential).
   router.get('/api/me', async (req, res) => {

@@ -6,7 +6,7 @@ import { userByLogin, type UserRow } from '../../warehouse/queries/identity.ts';
 import { clientAddress, startSession } from './cookies.ts';
 import { TOKEN_SUBJECT } from './index.ts';
 import { randomSecret, sha256, verifyPassword } from './secrets.ts';
-import { looksLikeRecoveryCode, newRecoveryCodes, newTotpSecret, otpauthUri, qrDataUrl, recoveryDigest, totpMatches } from './totp.ts';
+import { looksLikeRecoveryCode, newRecoveryCodes, newTotpSecret, otpauthUri, qrDataUrl, recoveryDigest, totpStep, UsedSteps } from './totp.ts';
 import { findUser, normalEmail, saveUser } from './users.ts';
 
 /**
@@ -32,6 +32,7 @@ const field = (b: Form, k: string) => (typeof b[k] === 'string' ? (b[k] as strin
 export function createLocalLogin(deps: AppDeps, sso: boolean) {
   const id = deps.identity!;
   const pending = new Map<string, Pending>();
+  const usedSteps = new UsedSteps();
   const now = () => deps.now().getTime();
   const log = deps.log.child({ component: 'sign-in' });
 
@@ -82,10 +83,12 @@ export function createLocalLogin(deps: AppDeps, sso: boolean) {
       return void res.status(401).type('html').send(loginPage('That enrolment has expired: sign in again.', { sso }));
     }
     if (tooMany(req, res, p.userId)) return;
-    if (!totpMatches(p.secret, code.trim(), deps.now())) {
+    const step = totpStep(p.secret, code.trim(), deps.now());
+    if (step === null) {
       await failed(req, res, 'wrong enrolment code', p.userId, 401);
       return;
     }
+    usedSteps.take(p.userId, step);
     pending.delete(ticket);
     const user = await findUser(deps, p.userId);
     if (!user || user.status !== 'active') return failed(req, res, 'account not active', p.userId);
@@ -112,7 +115,11 @@ export function createLocalLogin(deps: AppDeps, sso: boolean) {
       return;
     }
     const c = code.trim();
-    if (totpMatches(user.totp_secret, c, deps.now())) return signedIn(req, res, user, {});
+    const step = totpStep(user.totp_secret, c, deps.now());
+    if (step !== null) {
+      if (usedSteps.take(user.user_id, step)) return signedIn(req, res, user, {});
+      return failed(req, res, 'code already used', account);
+    }
     if (looksLikeRecoveryCode(c)) {
       const d = recoveryDigest(c);
       if (user.recovery_codes.includes(d)) {

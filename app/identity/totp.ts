@@ -17,8 +17,30 @@ export function newTotpSecret(): string {
 
 /** Accepts the code of the current period or the one next to it (clock drift of a phone). */
 export function totpMatches(secret: string, code: string, at: Date): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
-  return totp(secret, 'x').validate({ token: code, timestamp: at.getTime(), window: 1 }) !== null;
+  return totpStep(secret, code, at) !== null;
+}
+
+/** The 30 s time step a matching code belongs to, or null when it matches none near `at`. */
+export function totpStep(secret: string, code: string, at: Date): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const delta = totp(secret, 'x').validate({ token: code, timestamp: at.getTime(), window: 1 });
+  return delta === null ? null : Math.floor(at.getTime() / 30_000) + delta;
+}
+
+/**
+ * RFC 6238 §5.2: a code accepted once is not accepted again. The last accepted time step per
+ * account; a code of that step or an earlier one is refused (a code seen over a shoulder or in a
+ * proxy's log cannot be replayed within its window). Kept per process: sign-ins of one account
+ * reach the instance that holds its throttle.
+ */
+export class UsedSteps {
+  private readonly last = new Map<string, number>();
+  /** Whether the step is new for the account; records it if so. */
+  take(account: string, step: number): boolean {
+    if (step <= (this.last.get(account) ?? -1)) return false;
+    this.last.set(account, step);
+    return true;
+  }
 }
 
 /** The code an authenticator app shows at `at` (tests, and nothing else, need it). */

@@ -48,6 +48,8 @@ export function agentRoutes(): AnyReportRoute[] {
     route({
       path: '/api/reports/agents',
       role: 'manager',
+      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
+      wabas: 'all',
       action: 'agents.performance',
       params: ({ query, now }) => parsePerformanceParams(query, now),
       audit,
@@ -67,6 +69,8 @@ export function agentRoutes(): AnyReportRoute[] {
     route({
       path: '/api/reports/agents/waits',
       role: 'manager',
+      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
+      wabas: 'all',
       action: 'agents.waits',
       params: ({ query, now }) => {
         const name = text(query, 'name');
@@ -91,6 +95,8 @@ export function agentRoutes(): AnyReportRoute[] {
     route({
       path: '/api/reports/agents/resolution',
       role: 'manager',
+      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
+      wabas: 'all',
       action: 'agents.resolution',
       params: ({ query, now, deps }) => parseResolutionParams(query, now, slaSettings(deps.config.file).idleMs),
       audit: (p) => ({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), tz: p.tz, period: p.period, family: p.family, idle_hours: p.idle_ms / 3_600_000, waba_id: p.waba_ids }),

@@ -30,14 +30,14 @@ function conflicts<T>(work: () => Promise<T>): Promise<T> {
 export function alertRoutes(engine: AlertEngine): AnyReportRoute[] {
   return [
     route({
-      path: '/api/alerts/rules', role: 'admin', action: 'alerts.rules',
+      path: '/api/alerts/rules', role: 'admin', wabas: 'all', action: 'alerts.rules',
       run: async () => {
         const rules = (await engine.rules()).map((l) => ({ ...l.rule, source: l.source }));
         return { json: { rules }, rows: rules.length };
       },
     }),
     route({
-      method: 'post', path: '/api/alerts/rules', role: 'admin', action: 'alerts.rule_save',
+      method: 'post', path: '/api/alerts/rules', role: 'admin', wabas: 'all', action: 'alerts.rule_save',
       params: ({ body }) => {
         const parsed = ruleSchema.safeParse(body);
         if (!parsed.success) throw new HttpError(400, `rule: ${z.prettifyError(parsed.error)}`, { body: { parameter: 'rule' } });
@@ -50,7 +50,7 @@ export function alertRoutes(engine: AlertEngine): AnyReportRoute[] {
       },
     }),
     route({
-      method: 'post', path: '/api/alerts/rules/:id/delete', role: 'admin', action: 'alerts.rule_delete',
+      method: 'post', path: '/api/alerts/rules/:id/delete', role: 'admin', wabas: 'all', action: 'alerts.rule_delete',
       params: ({ path }) => ({ id: text(path.id) }),
       run: async ({ deps, params, principal, now }) => {
         const removed = await conflicts(() => deleteRule(deps.warehouse, engine.config, params.id, principal.actor, now.getTime()));
@@ -59,7 +59,7 @@ export function alertRoutes(engine: AlertEngine): AnyReportRoute[] {
       },
     }),
     route({
-      method: 'post', path: '/api/alerts/rules/:id/test', role: 'admin', action: 'alerts.test',
+      method: 'post', path: '/api/alerts/rules/:id/test', role: 'admin', wabas: 'all', action: 'alerts.test',
       params: ({ path }) => ({ id: text(path.id) }),
       run: async ({ params }) => {
         const sent = await engine.test(params.id);
@@ -68,11 +68,11 @@ export function alertRoutes(engine: AlertEngine): AnyReportRoute[] {
       },
     }),
     route({
-      method: 'post', path: '/api/alerts/evaluate', role: 'admin', action: 'alerts.evaluate',
+      method: 'post', path: '/api/alerts/evaluate', role: 'admin', wabas: 'all', action: 'alerts.evaluate',
       run: async () => ({ json: await engine.evaluate() }),
     }),
     route({
-      path: '/api/alerts/firings', role: 'admin', action: 'alerts.firings',
+      path: '/api/alerts/firings', role: 'admin', wabas: 'all', action: 'alerts.firings',
       params: ({ query }) => ({ rule_id: text(query.rule), limit: limitOf(query) }),
       run: async ({ deps, params }) => {
         const rows = await firingHistory(deps.warehouse, { rule_id: params.rule_id, scoped: false, wabas: [], row_limit: params.limit });
@@ -81,7 +81,7 @@ export function alertRoutes(engine: AlertEngine): AnyReportRoute[] {
       },
     }),
     route({
-      path: '/api/alerts/deliveries', role: 'admin', action: 'alerts.deliveries',
+      path: '/api/alerts/deliveries', role: 'admin', wabas: 'all', action: 'alerts.deliveries',
       params: ({ query }) => ({ rule_id: text(query.rule), firing_id: text(query.firing), limit: limitOf(query) }),
       run: async ({ deps, params }) => {
         const rows = await deliveryHistory(deps.warehouse, { ...params, row_limit: params.limit });

@@ -8,6 +8,8 @@ export function csatRoutes(): AnyReportRoute[] {
     route({
       path: '/api/reports/csat',
       role: 'manager',
+      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
+      wabas: 'all',
       action: 'csat.report',
       params: ({ query, now }) => parseCsatParams(query, now),
       audit: (p) => ({

@@ -39,6 +39,8 @@ export function labelRoutes(): AnyReportRoute[] {
       method: 'post',
       path: '/api/labels',
       role: 'manager',
+      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
+      wabas: 'all',
       action: 'labels.record',
       params: ({ body }) => parseLabelBody(body),
       audit: (events) => ({ events: events.length }),
@@ -50,6 +52,8 @@ export function labelRoutes(): AnyReportRoute[] {
     route({
       path: '/api/reports/labels/timeline',
       role: 'manager',
+      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
+      wabas: 'all',
       action: 'labels.timeline',
       params: ({ query, now }) => parseTimelineParams(query, now),
       audit: rangeAudit,
@@ -60,6 +64,8 @@ export function labelRoutes(): AnyReportRoute[] {
     route({
       path: '/api/reports/labels/journey',
       role: 'manager',
+      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
+      wabas: 'all',
       action: 'labels.journey',
       params: ({ query, now }) => ({ ...parseTimelineParams(query, now), ...parseJourneyLabels(query) }),
       audit: (p) => ({ ...rangeAudit(p), from_label: p.from_label, to_label: p.to_label }),

@@ -49,6 +49,20 @@ describe('local account', () => {
     expect(await rows(ctx.wh, 'SELECT * FROM {{db}}.sessions_v1 WHERE id_hash = {id:String}', { id })).toEqual([]);
   });
 
+  it('takes a TOTP code once: the enrolment code, or a code used to sign in, is refused when replayed in its window', async () => {
+    const p = await enrolledPerson(ctx.svc, clock, 'jo@example.com', ['manager']);
+    const enrolled = totpCode(p.enrolment.secret, clock.at());
+    expect((await postLogin(ctx.svc, { email: p.email, password: p.password, code: enrolled })).status).toBe(401);
+    clock.advance(30_000);
+    const next = totpCode(p.enrolment.secret, clock.at());
+    expect(next).not.toBe(enrolled);
+    expect((await postLogin(ctx.svc, { email: p.email, password: p.password, code: next })).status).toBe(303);
+    clock.advance(10_000);
+    expect((await postLogin(ctx.svc, { email: p.email, password: p.password, code: next })).status).toBe(401);
+    const failures = (await audited('identity.sign_in_failed')).filter((r) => r.actor === p.userId).map((r) => JSON.parse(r.params_json).reason);
+    expect(failures).toEqual(['code already used', 'code already used']);
+  });
+
   it('refuses a wrong code and a missing one, and takes each recovery code once', async () => {
     const p = await enrolledPerson(ctx.svc, clock, 'bruno@example.com', ['finance']);
     const right = totpCode(p.enrolment.secret, clock.at());
@@ -118,6 +132,7 @@ describe('sessions', () => {
     const revoked = await http(`${ctx.svc.url()}/api/users/${q.email}/revoke`, { method: 'POST', headers: { ...authHeader('admin'), 'Content-Type': 'application/json' }, body: '{"roles":["finance"]}' });
     expect(JSON.parse(revoked.text).roles).toBe('manager');
     expect((await me(q.cookie)).status).toBe(401);
+    clock.advance(30_000);
     const back = await postLogin(ctx.svc, { email: q.email, password: q.password, code: totpCode(q.enrolment.secret, clock.at()) });
     expect(JSON.parse((await me(cookieOf(back))).text).roles).toEqual(['manager']);
   });

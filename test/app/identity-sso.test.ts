@@ -57,7 +57,7 @@ describe('single sign-on', () => {
   it('signs in a person whose IdP asserts MFA, with the roles and WABAs of their groups', async () => {
     const w = await signInAs('ana');
     await w.page.waitForURL(`${svc.url()}/dashboards`, { waitUntil: 'commit' });
-    expect(await w.page.locator('li[data-dashboard]').evaluateAll((els) => els.map((e) => e.getAttribute('data-dashboard')))).toEqual(['managers']);
+    expect(await w.page.locator('li[data-dashboard]').evaluateAll((els) => els.map((e) => e.getAttribute('data-dashboard')))).toEqual(['managers', 'templates']);
     const who = await me(w);
     expect(who.status).toBe(200);
     expect(who.body).toMatchObject({ roles: ['manager'], wabas: ['1001'], method: 'sso', mfa: true });

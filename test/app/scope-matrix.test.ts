@@ -85,14 +85,24 @@ interface Who {
 const WHO: Who[] = [...ROLES.map((role) => ({ role, scoped: false, token: TEST_TOKENS[role] })), ...ROLES.map((role) => ({ role, scoped: true, token: SCOPED[role] }))];
 
 /** Who may call a path, by hand from the access rules (DESIGN.md "Access"; compliance needs every WABA). */
-function rule(path: string, method: string): { role: Role | 'any'; allWabas: boolean; filter?: string } {
-  if (path === '/api/openapi.json' || path === '/dashboards') return { role: 'any', allWabas: false };
+function rule(path: string, method: string): { role: Role | readonly Role[] | 'any'; allWabas: boolean; filter?: string } {
+  if (path === '/api/openapi.json' || path === '/dashboards' || path === '/api/me') return { role: 'any', allWabas: false };
+  // People and service tokens: administration of the whole service.
+  if (path.startsWith('/api/users') || path.startsWith('/api/service-tokens')) return { role: 'admin', allWabas: true };
+  // Alert rules, firings and deliveries span every WABA: administration too.
+  if (path.startsWith('/api/alerts/')) return { role: 'admin', allWabas: true };
+  // Templates, campaigns and ads: managers and finance, within the scope.
+  if (/^\/api\/(reports\/(templates|ads)|templates\/)/.test(path)) return { role: ['manager', 'finance'], allWabas: false, filter: 'waba_id' };
+  // Charges by label read within the scope; the other label, CSAT and agent reports need every WABA for now.
+  if (path.startsWith('/api/reports/labels/billing')) return { role: 'finance', allWabas: false, filter: 'waba_id' };
+  if (path === '/api/labels' || /^\/api\/reports\/(labels|csat|agents)/.test(path)) return { role: 'manager', allWabas: true, filter: 'waba_id' };
   if (path.startsWith('/api/reports/sla')) return { role: 'manager', allWabas: false, filter: 'waba_id' };
   // A rate card prices every WABA: loading one needs every WABA; the list of cards holds no WABA's data.
   if (/^\/api\/(reports\/(conversations|charges|forecast|reconciliation)|billing\/)/.test(path)) return { role: 'finance', allWabas: path === '/api/billing/rate-cards' && method === 'post', filter: 'waba_id' };
   // A fixed document, not stored data.
   if (path === '/api/compliance/portability/schema') return { role: 'privacy', allWabas: false };
   if (path.startsWith('/api/compliance')) return { role: 'privacy', allWabas: true, filter: 'waba_id' };
+  if (path.startsWith('/dashboards/templates')) return { role: ['manager', 'finance'], allWabas: false, filter: 'waba' };
   const d = /^\/dashboards\/(managers|finance|privacy)/.exec(path);
   if (d) return { role: d[1] === 'managers' ? 'manager' : (d[1] as Role), allWabas: d[1] === 'privacy', filter: 'waba' };
   throw new Error(`no access rule written for ${path}`);
@@ -104,12 +114,16 @@ function concretePaths(doc: ApiRouteDoc): string[] {
   return DASHBOARDS.map((d) => doc.path.replace(':dashboard', d.id).replace(':picture', `${d.charts[0]!.chart.id}.svg`));
 }
 
-const EXTRA: Record<string, string> = { '/api/reports/forecast/accuracy': 'month=2025-08', '/api/reports/reconciliation': 'month=2025-08' };
+const EXTRA: Record<string, string> = {
+  '/api/reports/forecast/accuracy': 'month=2025-08', '/api/reports/reconciliation': 'month=2025-08', '/api/reports/labels/billing': 'month=2025-08',
+  '/api/reports/labels/journey': 'from_label=new&to_label=order%2Fpaid', '/api/reports/agents/waits': 'name=ana',
+};
 
 function expectedStatus(path: string, method: string, who: Who | undefined, filter: 'none' | 'A' | 'B'): number {
   if (!who) return 401;
   const r = rule(path, method);
-  if (r.role !== 'any' && who.role !== 'admin' && who.role !== r.role) return 403;
+  const roles: readonly string[] = r.role === 'any' ? [] : typeof r.role === 'string' ? [r.role] : r.role;
+  if (r.role !== 'any' && who.role !== 'admin' && !roles.includes(who.role)) return 403;
   if (who.scoped && r.allWabas) return 403;
   if (who.scoped && filter === 'B') return 403;
   return method === 'get' ? 200 : 0;
@@ -205,8 +219,8 @@ describe('what a WABA-A principal is answered', () => {
       const r = await http(`${ctx.svc.url()}/dashboards`, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/html' } });
       return [...r.text.matchAll(/<li data-dashboard="(\w+)"/g)].map((m) => m[1]);
     };
-    expect(await listed(SCOPED.admin)).toEqual(['managers', 'finance']);
-    expect(await listed(TEST_TOKENS.admin)).toEqual(['managers', 'finance', 'privacy']);
+    expect(await listed(SCOPED.admin)).toEqual(['managers', 'finance', 'templates']);
+    expect(await listed(TEST_TOKENS.admin)).toEqual(['managers', 'finance', 'privacy', 'templates']);
     expect(await listed(SCOPED.privacy)).toEqual([]);
   });
 

@@ -29,6 +29,7 @@ function allowed(path: string): Role[] | 'public' | 'any' {
   if (path.startsWith('/api/reports/labels/')) return ['manager'];
   if (path === '/dashboards' || path === '/api/openapi.json' || path === '/api/me') return 'any';
   if (path.startsWith('/api/users') || path.startsWith('/api/service-tokens')) return [];
+  if (/^\/api\/(reports\/(templates|ads)|templates\/)/.test(path) || path.startsWith('/dashboards/templates')) return ['manager', 'finance'];
   if (path.startsWith('/dashboards/managers')) return ['manager'];
   if (path.startsWith('/dashboards/finance')) return ['finance'];
   if (path.startsWith('/dashboards/privacy')) return ['privacy'];

@@ -68,8 +68,8 @@ const status = z.strictObject({
     origin: z.strictObject({ type: z.enum([...CBP_CATEGORIES.filter((c) => c !== 'authentication-international'), 'authentication_international']) }),
   }).optional(),
   pricing: pricing.optional(),
-  biz_opaque_callback_data: z.string().regex(/^v1;src=[hbacn];ag=[^;]+;tm=[^;]+$/).optional(),
-  errors: z.array(z.strictObject({ code: z.union([z.literal(131047), z.literal(131050), z.literal(131026)]), title: z.string(), message: z.string(), error_data: z.strictObject({ details: z.string() }), href: z.string().url() })).optional(),
+  biz_opaque_callback_data: z.string().regex(/^v1;src=[hbacn];ag=[^;]+;tm=[^;]+(;(tp|tl|cp|lb|cs)=[^;]+)*$/).optional(),
+  errors: z.array(z.strictObject({ code: z.union([z.literal(131047), z.literal(131049), z.literal(131050), z.literal(131026)]), title: z.string(), message: z.string(), error_data: z.strictObject({ details: z.string() }), href: z.string().url() })).optional(),
 }).refine((s) => (s.errors !== undefined) === (s.status === 'failed'), 'errors exactly on failed')
   .refine((s) => s.conversation?.expiration_timestamp === undefined || s.status === 'sent', 'expiration only on sent')
   .refine((s) => (s.conversation === undefined) || s.pricing !== undefined, 'conversation comes with pricing');
