@@ -85,23 +85,26 @@ export function deleteTargetRows(wh: Warehouse, t: SubjectTableSpec, requestId: 
   return deleteTargets(wh, {}, { t, method, requestId });
 }
 
+/** A stored raw body as read back (to be stored again, rewritten). */
+export const rawRowSchema = z.object({
+  received_at: z.string().transform((s) => Date.parse(s.replace(' ', 'T') + 'Z')),
+  body_sha256: z.string(),
+  body: z.string(),
+  signature_valid: z.boolean(),
+  verdict: z.string(),
+  reason: z.string(),
+  waba_ids: z.array(z.string()),
+  subject_ids: z.array(z.string()),
+  item_count: z.coerce.number(),
+  unknown_count: z.coerce.number(),
+});
+
 export const rawRowsOfSubjects = defineQuery({
   name: 'compliance.raw_rows_of_subjects',
   sql: `SELECT received_at, body_sha256, body, signature_valid, verdict, reason, waba_ids, subject_ids, item_count, unknown_count
         FROM {{db}}.${RAW_TABLE} FINAL WHERE hasAny(subject_ids, {ids:Array(String)})`,
   params: z.object({ ids: z.array(z.string()) }),
-  row: z.object({
-    received_at: z.string().transform((s) => Date.parse(s.replace(' ', 'T') + 'Z')),
-    body_sha256: z.string(),
-    body: z.string(),
-    signature_valid: z.boolean(),
-    verdict: z.string(),
-    reason: z.string(),
-    waba_ids: z.array(z.string()),
-    subject_ids: z.array(z.string()),
-    item_count: z.coerce.number(),
-    unknown_count: z.coerce.number(),
-  }),
+  row: rawRowSchema,
   connection: 'jobs',
 });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineCommand, defineQuery } from '../../query.ts';
 import { localDatabase } from '../../migrate.ts';
+import { rawRowSchema } from './erasure-set.ts';
 
 /**
  * Free-text search for a person in rows no subject key points at: quarantined bodies, error texts,
@@ -150,19 +151,7 @@ export const rawVersionsBySha = defineQuery({
                toString(cityHash64(body)) AS body_hash
         FROM {{db}}.raw_webhooks_v1 WHERE body_sha256 IN {shas:Array(String)}`,
   params: z.object({ shas: z.array(z.string()) }),
-  row: z.object({
-    received_at: z.string().transform((s) => Date.parse(s.replace(' ', 'T') + 'Z')),
-    body_sha256: z.string(),
-    body: z.string(),
-    signature_valid: z.boolean(),
-    verdict: z.string(),
-    reason: z.string(),
-    waba_ids: z.array(z.string()),
-    subject_ids: z.array(z.string()),
-    item_count: z.coerce.number(),
-    unknown_count: z.coerce.number(),
-    body_hash: z.string(),
-  }),
+  row: rawRowSchema.extend({ body_hash: z.string() }),
   connection: 'jobs',
 });
 
