@@ -15,12 +15,10 @@ export function newTotpSecret(): string {
   return new Secret({ size: 20 }).base32;
 }
 
-/** Accepts the code of the current period or the one next to it (clock drift of a phone). */
-export function totpMatches(secret: string, code: string, at: Date): boolean {
-  return totpStep(secret, code, at) !== null;
-}
-
-/** The 30 s time step a matching code belongs to, or null when it matches none near `at`. */
+/**
+ * The 30 s time step a matching code belongs to, or null when it matches none: the code of the
+ * current period or the one next to it is accepted (clock drift of a phone).
+ */
 export function totpStep(secret: string, code: string, at: Date): number | null {
   if (!/^\d{6}$/.test(code)) return null;
   const delta = totp(secret, 'x').validate({ token: code, timestamp: at.getTime(), window: 1 });

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../app/server.ts';
-import { generateSync, simulationConfig, type SimOptions } from '../../simulate/engine.ts';
+import { simulationConfig, type SimOptions } from '../../simulate/engine.ts';
 import { MARKET_NAMES, type MarketKey } from '../../simulate/markets.ts';
 import type { ChargesRecord, ConversationsRecord, TruthRecord } from '../../simulate/truth.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
+import { loadGenerated } from '../helpers/ingest.ts';
 import { startTestService } from '../helpers/service.ts';
 import { openTestWarehouse, truncateAll } from '../helpers/warehouse.ts';
 import { getJson, refresh } from './setup.ts';
@@ -39,20 +40,7 @@ afterAll(async () => {
   await wh?.close();
 });
 
-async function load(sim: SimOptions): Promise<TruthRecord[]> {
-  const truth: TruthRecord[] = [];
-  let pending: Promise<void>[] = [];
-  for (const p of generateSync({ ...sim, onTruth: (r) => truth.push(r) })) {
-    pending.push(service.ingest.append({ body: Buffer.from(p.body), receivedAt: Date.now(), signatureValid: true }));
-    if (pending.length >= 500) {
-      await Promise.all(pending);
-      pending = [];
-    }
-  }
-  await Promise.all(pending);
-  await service.settle();
-  return truth;
-}
+const load = (sim: SimOptions): Promise<TruthRecord[]> => loadGenerated(service, sim);
 
 type Row = Record<string, unknown>;
 

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import JSZip from 'jszip';
-import type { Service } from '../../app/server.ts';
-import type { Warehouse } from '../../warehouse/client.ts';
 import { subjectScreen } from '../../reports/compliance/suppression.ts';
-import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
-import { authHeader, http, postSigned, startTestService } from '../helpers/service.ts';
+import { rows, truncateAll } from '../helpers/warehouse.ts';
+import { authHeader, http, postSigned, useTestService } from '../helpers/service.ts';
 import { DORA, DORA_NAME, DORA_TEXTS, DORA_WRITTEN, ELI, ELI_NAME, ELI_TEXTS, NOT_JSON, TRACE_BODIES } from './trace-fixtures.ts';
 import { scanFor } from './scan.ts';
 
@@ -15,32 +13,22 @@ import { scanFor } from './scan.ts';
  * in any table, a re-delivery stores nothing of her, and the echo answers her wait.
  */
 
-let wh: Warehouse;
-let svc: Service;
-
-beforeAll(async () => {
-  wh = await openTestWarehouse();
-  svc = await startTestService(wh);
-});
-afterAll(async () => {
-  await svc?.stop();
-  await wh?.close();
-});
+const ctx = useTestService();
 
 async function deliverAll(): Promise<void> {
-  for (const b of Object.values(TRACE_BODIES)) expect((await postSigned(svc, JSON.stringify(b))).status).toBe(200);
-  for (const t of Object.values(NOT_JSON)) expect((await postSigned(svc, t)).status).toBe(400);
-  await svc.settle();
+  for (const b of Object.values(TRACE_BODIES)) expect((await postSigned(ctx.svc, JSON.stringify(b))).status).toBe(200);
+  for (const t of Object.values(NOT_JSON)) expect((await postSigned(ctx.svc, t)).status).toBe(400);
+  await ctx.svc.settle();
 }
 
 beforeEach(async () => {
-  await truncateAll(wh);
-  await subjectScreen(wh, svc.deps.pseudonyms).refresh();
+  await truncateAll(ctx.wh);
+  await subjectScreen(ctx.wh, ctx.svc.deps.pseudonyms).refresh();
   await deliverAll();
 });
 
 const post = (path: string, body: unknown) =>
-  http(`${svc.url()}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...authHeader('privacy') }, body: JSON.stringify(body) });
+  http(`${ctx.svc.url()}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...authHeader('privacy') }, body: JSON.stringify(body) });
 
 /** Everything that names Dora: her ids, her number as written, her name and what only she wrote. */
 const DORA_TRACES = [DORA, DORA_WRITTEN, '98765-0011', DORA_NAME, ...DORA_TEXTS, 'Claro, qual tamanho?', 'wacid.D1'];
@@ -48,7 +36,7 @@ const DORA_TRACES = [DORA, DORA_WRITTEN, '98765-0011', DORA_NAME, ...DORA_TEXTS,
 describe('records naming a person outside the known fields', () => {
   it('are keyed to her at ingest: raw bodies, management values, errors, unknown items, group statuses, the echo', async () => {
     const keyed = async (table: string) =>
-      Number((await rows<{ n: string }>(wh, `SELECT count() AS n FROM {{db}}.${table} FINAL WHERE has(subject_ids, {d:String})`, { d: DORA }))[0]!.n);
+      Number((await rows<{ n: string }>(ctx.wh, `SELECT count() AS n FROM {{db}}.${table} FINAL WHERE has(subject_ids, {d:String})`, { d: DORA }))[0]!.n);
     // Truth: history, contact sync, call, group status, error, unknown field, echo, inbound, and the
     // quarantined body quoting her number.
     expect(await keyed('raw_webhooks_v1')).toBe(9);
@@ -56,21 +44,21 @@ describe('records naming a person outside the known fields', () => {
     expect(await keyed('management_events_v1')).toBe(4);
     expect(await keyed('webhook_errors_v1')).toBe(1);
     expect(await keyed('unknown_items_v1')).toBe(1);
-    const [status] = await rows<{ recipient_participant_id: string }>(wh, `SELECT recipient_participant_id FROM {{db}}.statuses_v1 FINAL WHERE wamid = 'wamid.G1' AND status = 'delivered' ORDER BY ts LIMIT 1`);
+    const [status] = await rows<{ recipient_participant_id: string }>(ctx.wh, `SELECT recipient_participant_id FROM {{db}}.statuses_v1 FINAL WHERE wamid = 'wamid.G1' AND status = 'delivered' ORDER BY ts LIMIT 1`);
     expect(status!.recipient_participant_id).toBe(DORA);
-    const echo = await rows<{ to_wa_id: string; from_number: string }>(wh, `SELECT to_wa_id, from_number FROM {{db}}.message_echoes_v1 FINAL`);
+    const echo = await rows<{ to_wa_id: string; from_number: string }>(ctx.wh, `SELECT to_wa_id, from_number FROM {{db}}.message_echoes_v1 FINAL`);
     expect(echo).toEqual([{ to_wa_id: DORA, from_number: '15550783881' }]);
     // The raw body keeps the number as Meta wrote it.
-    const raw = await rows<{ body: string }>(wh, `SELECT body FROM {{db}}.raw_webhooks_v1 FINAL WHERE position(body, 'wamid.E9') > 0`);
+    const raw = await rows<{ body: string }>(ctx.wh, `SELECT body FROM {{db}}.raw_webhooks_v1 FINAL WHERE position(body, 'wamid.E9') > 0`);
     expect(raw[0]!.body).toContain(`"to":"+${DORA}"`);
     // Eli's history thread and synced contact are rows of their own, keyed to him only.
-    const eli = await rows<{ field: string; subject_ids: string[] }>(wh, `SELECT field, subject_ids FROM {{db}}.management_events_v1 FINAL WHERE has(subject_ids, {e:String}) ORDER BY field`, { e: ELI });
+    const eli = await rows<{ field: string; subject_ids: string[] }>(ctx.wh, `SELECT field, subject_ids FROM {{db}}.management_events_v1 FINAL WHERE has(subject_ids, {e:String}) ORDER BY field`, { e: ELI });
     expect(eli).toEqual([{ field: 'history', subject_ids: [ELI] }, { field: 'smb_app_state_sync', subject_ids: [ELI] }]);
   });
 
   it('the echo written with a plus sign answers her wait (10:00 → 10:10, 600 s)', async () => {
     const waits = await rows<{ family: string; started_at: string; responded_at: string | null; response_seconds: number | null }>(
-      wh,
+      ctx.wh,
       `SELECT family, toString(started_at) AS started_at, toString(responded_at) AS responded_at, response_seconds FROM {{db}}.sla_waits_v1 FINAL WHERE wa_id = {d:String} ORDER BY family`,
       { d: DORA },
     );
@@ -102,7 +90,7 @@ describe('records naming a person outside the known fields', () => {
   });
 
   it('leave no trace in any table after erasure, and the receipt is completed', async () => {
-    expect((await scanFor(wh, DORA_TRACES)).length).toBeGreaterThan(0);
+    expect((await scanFor(ctx.wh, DORA_TRACES)).length).toBeGreaterThan(0);
     const r = await post('/api/compliance/erasure', { wa_id: DORA, legal_ground: 'LGPD 18 VI' });
     expect(r.status).toBe(200);
     const receipt = JSON.parse(r.text);
@@ -116,25 +104,25 @@ describe('records naming a person outside the known fields', () => {
     expect(t['raw_webhooks_v1 (text search)']).toMatchObject({ rows_before: 2, rows_after: 0, rows_after_physical: 0 });
     expect(t['raw_webhooks_v1 (text search, bodies kept for others)']).toMatchObject({ rows_before: 1, rows_after: 0 });
 
-    expect(await scanFor(wh, DORA_TRACES)).toEqual([]);
+    expect(await scanFor(ctx.wh, DORA_TRACES)).toEqual([]);
     // Eli keeps his history thread, his synced contact and his group status, in the typed rows and the raw bodies.
-    const eli = await scanFor(wh, [ELI_TEXTS[0]!, ELI_NAME]);
+    const eli = await scanFor(ctx.wh, [ELI_TEXTS[0]!, ELI_NAME]);
     expect(new Set(eli.map((h) => h.table))).toEqual(new Set(['management_events_v1', 'raw_webhooks_v1', 'messages_v1', 'contacts_v1']));
     // The body batched with Eli's message keeps it exactly, without the note quoting her.
-    const [batched] = await rows<{ body: string }>(wh, `SELECT body FROM {{db}}.raw_webhooks_v1 FINAL WHERE position(body, 'wamid.L1') > 0`);
+    const [batched] = await rows<{ body: string }>(ctx.wh, `SELECT body FROM {{db}}.raw_webhooks_v1 FINAL WHERE position(body, 'wamid.L1') > 0`);
     expect(JSON.parse(batched!.body).entry[0].changes).toEqual([(TRACE_BODIES.batched.entry as any)[0].changes[0]]);
-    expect(await rows(wh, `SELECT status FROM {{db}}.statuses_v1 FINAL WHERE recipient_participant_id = {e:String}`, { e: ELI })).toEqual([{ status: 'delivered' }]);
+    expect(await rows(ctx.wh, `SELECT status FROM {{db}}.statuses_v1 FINAL WHERE recipient_participant_id = {e:String}`, { e: ELI })).toEqual([{ status: 'delivered' }]);
   });
 
   it('a re-delivery of every body stores nothing of her (the name-only quarantine aside: names are not on the list)', async () => {
     expect(JSON.parse((await post('/api/compliance/erasure', { wa_id: DORA, legal_ground: 'LGPD 18 VI' })).text).status).toBe('completed');
-    for (const b of Object.values(TRACE_BODIES)) expect((await postSigned(svc, JSON.stringify(b))).status).toBe(200);
-    expect((await postSigned(svc, NOT_JSON.number)).status).toBe(400);
-    await svc.settle();
-    expect(await scanFor(wh, DORA_TRACES)).toEqual([]);
-    const [q] = await rows<{ body: string; reason: string }>(wh, `SELECT body, reason FROM {{db}}.raw_webhooks_v1 WHERE verdict = 'not_json'`);
+    for (const b of Object.values(TRACE_BODIES)) expect((await postSigned(ctx.svc, JSON.stringify(b))).status).toBe(200);
+    expect((await postSigned(ctx.svc, NOT_JSON.number)).status).toBe(400);
+    await ctx.svc.settle();
+    expect(await scanFor(ctx.wh, DORA_TRACES)).toEqual([]);
+    const [q] = await rows<{ body: string; reason: string }>(ctx.wh, `SELECT body, reason FROM {{db}}.raw_webhooks_v1 WHERE verdict = 'not_json'`);
     expect(q).toEqual({ body: '', reason: 'not JSON; names an erased subject: not stored' });
     // Eli's items of the same bodies are stored as before.
-    expect((await scanFor(wh, [ELI_TEXTS[0]!])).length).toBeGreaterThan(0);
+    expect((await scanFor(ctx.wh, [ELI_TEXTS[0]!])).length).toBeGreaterThan(0);
   });
 });

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../app/server.ts';
-import { generateSync, simulationConfig, type SimOptions } from '../../simulate/engine.ts';
+import { simulationConfig, type SimOptions } from '../../simulate/engine.ts';
 import type { TemplatesRecord, TruthRecord } from '../../simulate/truth.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { getJson, refresh } from '../billing/setup.ts';
+import { loadGenerated } from '../helpers/ingest.ts';
 import { startTestService } from '../helpers/service.ts';
 import { openTestWarehouse, truncateAll } from '../helpers/warehouse.ts';
 
@@ -33,20 +34,7 @@ afterAll(async () => {
   await wh?.close();
 });
 
-async function load(sim: SimOptions): Promise<TruthRecord[]> {
-  const truth: TruthRecord[] = [];
-  let pending: Promise<void>[] = [];
-  for (const p of generateSync({ ...sim, onTruth: (r) => truth.push(r) })) {
-    pending.push(service.ingest.append({ body: Buffer.from(p.body), receivedAt: Date.now(), signatureValid: true }));
-    if (pending.length >= 500) {
-      await Promise.all(pending);
-      pending = [];
-    }
-  }
-  await Promise.all(pending);
-  await service.settle();
-  return truth;
-}
+const load = (sim: SimOptions): Promise<TruthRecord[]> => loadGenerated(service, sim);
 
 const key = (r: { waba_id: unknown; template: unknown; language: unknown; campaign: unknown }) => `${r.waba_id}|${r.template}|${r.language}|${r.campaign}`;
 
