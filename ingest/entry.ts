@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { normalizeBody } from './normalize.ts';
 import { jsonDepth } from './json-depth.ts';
 import { idsInText } from './subject-ids.ts';
+import { traceText } from './body-filter.ts';
 
 /** Meta's bodies nest about ten levels; anything far deeper is not a webhook. */
 export const MAX_JSON_DEPTH = 64;
@@ -43,7 +44,7 @@ export function buildEntry(body: Buffer, receivedAt: number, signatureValid: boo
   // The key stays the delivered body's SHA-256, so Meta's re-deliveries still collapse onto it.
   const screened = screen ? screen(parsed, n.subjectIds, text) : undefined;
   if (screened !== undefined) n = normalizeBody(screened, { bodySha256, receivedAt });
-  Object.assign(raw, { waba_ids: n.wabaIds, subject_ids: n.subjectIds, item_count: n.itemCount, unknown_count: n.unknownCount });
+  Object.assign(raw, { waba_ids: n.wabaIds, subject_ids: n.subjectIds, item_count: n.itemCount, unknown_count: n.unknownCount, trace_text: traceText(screened ?? parsed) });
   if (screened !== undefined) Object.assign(raw, { body: JSON.stringify(screened), verdict: 'redacted', reason: 'items of an erased subject were not stored' });
   else if (n.unknownCount > 0) Object.assign(raw, { verdict: 'unknown_shape', reason: `${n.unknownCount} unknown item(s)` });
   return { raw, rows: n.rows };
@@ -56,7 +57,8 @@ export function buildEntry(body: Buffer, receivedAt: number, signatureValid: boo
 function quarantine(raw: RawWebhookRow, text: string, why: string, screen?: BodyScreen): RawWebhookRow {
   const ids = idsInText(text);
   if (screen && ids.length > 0 && screen(null, ids) !== undefined) {
-    return { ...raw, body: '', verdict: 'not_json', reason: 'not JSON; names an erased subject: not stored' };
+    return { ...raw, body: '', trace_text: '', verdict: 'not_json', reason: 'not JSON; names an erased subject: not stored' };
   }
-  return { ...raw, verdict: 'not_json', reason: `not JSON: ${why}`, subject_ids: ids };
+  // The whole text is searched for a person quoted in it: nothing in it is a known field.
+  return { ...raw, trace_text: text, verdict: 'not_json', reason: `not JSON: ${why}`, subject_ids: ids };
 }

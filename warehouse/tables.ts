@@ -12,6 +12,8 @@ export const RAW_WEBHOOK = {
   received_at: 0,
   body_sha256: '',
   body: '',
+  /** The body's parts no known field assigns to a person (ingest/body-filter.ts `traceText`). */
+  trace_text: '',
   signature_valid: true,
   verdict: 'ok' as 'ok' | 'unknown_shape' | 'not_json' | 'redacted',
   reason: '',

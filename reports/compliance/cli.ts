@@ -10,6 +10,7 @@ import { eraseSubject, ErasureRefused } from './erasure.ts';
 import { runRetention } from './jobs.ts';
 import { applyRetention, retentionStatus } from './retention-run.ts';
 import { parseSubjectId, type SubjectId } from './subject.ts';
+import { backfillTraceText } from './trace-backfill.ts';
 import { runAuditVerification } from './verify.ts';
 
 /**
@@ -71,6 +72,17 @@ export function addCommands(program: Command, open: Open): void {
           console.error(e.message);
           process.exitCode = 3;
         }
+      });
+    });
+
+  program
+    .command('backfill-trace-text')
+    .description('give raw bodies stored before version 0313 their trace text, so the search for a quoted person reads a few bytes a body')
+    .option('--merge', 'merge each partition afterwards, so the old versions go at once')
+    .action(async (opts: { merge?: boolean }) => {
+      await withDeps(open, async (deps) => {
+        const r = await backfillTraceText(deps, { merge: opts.merge ?? false });
+        console.log(`stored again with trace text: ${r.stored}; left as they were: ${r.skipped}; partitions merged: ${r.partitions}`);
       });
     });
 

@@ -8,7 +8,7 @@ import {
 } from '../../warehouse/queries/compliance/erasure-set.ts';
 import { countSubjectRows, type SubjectTableSpec } from '../../warehouse/queries/compliance/subjects.ts';
 import { RAW_TABLE, type RawWebhookRow } from '../../warehouse/tables.ts';
-import { withoutSubjects } from './body-filter.ts';
+import { traceText, withoutSubjects } from '../../ingest/body-filter.ts';
 import { privacyConfig } from './config.ts';
 import { removeOldCopies } from './erasure-copies.ts';
 import { eraseFiles, type ErasureFileEvidence } from './erasure-files.ts';
@@ -243,6 +243,7 @@ async function rewriteSharedBodies(deps: AppDeps, ids: string[], requestId: stri
       ...r,
       verdict: 'redacted',
       body: JSON.stringify(kept.body),
+      trace_text: traceText(kept.body),
       item_count: kept.items,
       subject_ids: r.subject_ids.filter((id) => !mine.has(id)),
       reason: `items of an erased subject removed (${requestId})`,

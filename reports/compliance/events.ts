@@ -1,5 +1,5 @@
 import { toCsv } from '../format.ts';
-import { onlySubjects } from './body-filter.ts';
+import { onlySubjects } from '../../ingest/body-filter.ts';
 
 /**
  * One line of an access export per stored row: common columns an officer can read across tables

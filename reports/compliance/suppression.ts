@@ -4,7 +4,7 @@ import type { Pseudonymizer } from '../../app/pseudonym.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { suppressedSubjects } from '../../warehouse/queries/compliance/erasure.ts';
 import { idsInText } from '../../ingest/subject-ids.ts';
-import { withoutQuoting, withoutSubjects } from './body-filter.ts';
+import { withoutQuoting, withoutSubjects } from '../../ingest/body-filter.ts';
 
 /**
  * The erasure suppression list at ingest. Meta re-delivers webhooks for up to 7 days and a user

@@ -8,7 +8,7 @@ import {
   countTraceRows, deleteRawVersions, deleteTraceRows, rawBodiesQuoting, rawVersionsBySha, selectTraceRows, traceCondition, type TraceNeedles, type TraceTableSpec,
 } from '../../warehouse/queries/compliance/traces.ts';
 import { RAW_TABLE } from '../../warehouse/tables.ts';
-import { unnamedParts, withoutQuoting, withoutSubjects } from './body-filter.ts';
+import { traceText, unnamedParts, withoutQuoting, withoutSubjects } from '../../ingest/body-filter.ts';
 import { localDatabase } from '../../warehouse/migrate.ts';
 import { isSubjectKey, keyShape } from './classification.ts';
 import { classifyColumns } from './subject-tables.ts';
@@ -38,7 +38,7 @@ export async function traceTables(wh: Warehouse): Promise<TraceTableSpec[]> {
     if (!shape) continue;
     let t = byTable.get(c.table);
     if (!t) {
-      t = { table: c.table, text: [], arrays: [], keys: [], sortingKey: sorting.get(c.table) ?? '' };
+      t = { table: c.table, text: [], arrays: [], keys: [], sortingKey: sorting.get(c.table) ?? '', prewhere: /MergeTree$|^Distributed$/.test(c.engine) };
       byTable.set(c.table, t);
     }
     if (c.classification && isSubjectKey(c.classification)) t.keys.push({ column: c.name, shape });
@@ -189,7 +189,7 @@ async function eraseSharedBodyTraces(wh: Warehouse, needles: TraceNeedles): Prom
   const versions = (await rawVersionsBySha(wh, { shas: [...kept.keys()] })).filter((v) => quotes(v.body));
   const rewritten = [...new Map(versions.map((v) => [v.body_sha256, v])).values()].map(({ body_hash: _h, ...v }) => {
     const body = kept.get(v.body_sha256);
-    return { ...v, verdict: 'redacted' as const, body: JSON.stringify(body), item_count: withoutSubjects(body, []).items, reason: 'parts quoting an erased subject removed' };
+    return { ...v, verdict: 'redacted' as const, body: JSON.stringify(body), trace_text: traceText(body), item_count: withoutSubjects(body, []).items, reason: 'parts quoting an erased subject removed' };
   });
   await insertRewrittenBodies(wh, rewritten);
   await deleteRawVersions(wh, versions);

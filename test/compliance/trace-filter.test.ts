@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { onlySubjects, unnamedParts, withoutQuoting, withoutSubjects } from '../../reports/compliance/body-filter.ts';
+import { onlySubjects, traceText, unnamedParts, withoutQuoting, withoutSubjects } from '../../ingest/body-filter.ts';
+import { inbound, statuses, templateEvent } from './fixtures.ts';
 import { namesIn, traceNeedles } from '../../reports/compliance/traces.ts';
 import { idsInText } from '../../ingest/subject-ids.ts';
-import { DORA, ELI, TRACE_BODIES } from './trace-fixtures.ts';
+import { DORA, DORA_NAME, DORA_TEXTS, ELI, TRACE_BODIES } from './trace-fixtures.ts';
 
 /** The body filter of erasure, export and the suppression screen on the shapes beyond messages. */
 
@@ -75,5 +76,47 @@ describe('what the text search looks for', () => {
       ]],
     ]);
     expect(namesIn(rows)).toEqual(['Dora A. Alves', 'Dora Alves', 'Dorinha', 'dora.a']);
+  });
+});
+
+describe('trace text: the parts the search for a quoted person reads', () => {
+  const leaves = (v: unknown, out: string[] = []): string[] => {
+    if (typeof v === 'string' || typeof v === 'number') out.push(String(v));
+    else if (Array.isArray(v)) for (const x of v) leaves(x, out);
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) leaves(x, out);
+    return out;
+  };
+  const bodies: Record<string, unknown> = {
+    ...Object.fromEntries(Object.entries(TRACE_BODIES).filter(([, b]) => typeof b !== 'string')),
+    ordinary: inbound({ from: DORA, id: 'wamid.O1', at: '2026-10-20T10:00:00Z', text: 'Oi', name: DORA_NAME }),
+    statuses: statuses({ id: 'wamid.S1', to: ELI, status: 'delivered', at: '2026-10-20T10:00:00Z' }),
+    template: templateEvent('2026-10-20T10:00:00Z'),
+    notEnvelope: { note: `ligar ${DORA}` },
+  };
+
+  // Soundness: whenever erasure would remove a part of a body for quoting a text, that text is in
+  // the body's trace text — so a search of the trace text alone finds every body erasure must change.
+  for (const [name, body] of Object.entries(bodies)) {
+    it(`${name}: every text whose quote would be removed is in the trace text`, () => {
+      const trace = traceText(body);
+      let removable = 0;
+      for (const needle of new Set(leaves(body))) {
+        if (needle.length < 2) continue;
+        const changed = JSON.stringify(withoutQuoting(body, (json) => json.includes(needle))) !== JSON.stringify(body);
+        if (changed) {
+          removable++;
+          expect(trace, `${name}: ${needle}`).toContain(needle);
+        }
+      }
+      if (name === 'unknownText' || name === 'notEnvelope' || name === 'batched') expect(removable).toBeGreaterThan(0);
+    });
+  }
+
+  it('an ordinary message or status body leaves its people’s content out of the trace text', () => {
+    for (const b of [bodies.ordinary, bodies.statuses]) {
+      const trace = traceText(b);
+      for (const who of [DORA, ELI, DORA_NAME, 'Oi', 'wamid.O1', 'wamid.S1']) expect(trace).not.toContain(who);
+    }
+    expect(traceText(TRACE_BODIES.unknownText)).toContain(DORA_TEXTS[4]);
   });
 });

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import JSZip from 'jszip';
 import { subjectScreen } from '../../reports/compliance/suppression.ts';
+import { backfillTraceText } from '../../reports/compliance/trace-backfill.ts';
 import { rows, truncateAll } from '../helpers/warehouse.ts';
 import { authHeader, http, postSigned, useTestService } from '../helpers/service.ts';
 import { DORA, DORA_NAME, DORA_TEXTS, DORA_WRITTEN, ELI, ELI_NAME, ELI_TEXTS, NOT_JSON, TRACE_BODIES } from './trace-fixtures.ts';
@@ -124,5 +125,42 @@ describe('records naming a person outside the known fields', () => {
     expect(q).toEqual({ body: '', reason: 'not JSON; names an erased subject: not stored' });
     // Eli's items of the same bodies are stored as before.
     expect((await scanFor(ctx.wh, [ELI_TEXTS[0]!])).length).toBeGreaterThan(0);
+  });
+});
+
+describe('bodies stored before they had a trace text', () => {
+  /** Stores every raw body again without its trace text, as rows written before migration 0313 read. */
+  async function asBeforeTraceText(): Promise<void> {
+    const cols = 'received_at, body_sha256, body, signature_valid, verdict, reason, waba_ids, subject_ids, item_count, unknown_count';
+    await ctx.wh.writer.command({ query: `INSERT INTO ${ctx.wh.database}.raw_webhooks_v1 (${cols}) SELECT ${cols} FROM ${ctx.wh.database}.raw_webhooks_v1 FINAL` });
+    await ctx.wh.writer.command({ query: `OPTIMIZE TABLE ${ctx.wh.database}.raw_webhooks_v1 FINAL` });
+  }
+  const withoutOwnTrace = async () =>
+    Number((await rows<{ n: string }>(ctx.wh, `SELECT count() AS n FROM {{db}}.raw_webhooks_v1 WHERE trace_text = body AND verdict != 'not_json'`))[0]!.n);
+
+  it('are still erased whole (their whole body is searched), then get their trace text from the backfill', async () => {
+    await asBeforeTraceText();
+    // 13 JSON bodies were delivered (the two not-JSON ones are quarantined apart).
+    expect(await withoutOwnTrace()).toBe(Object.keys(TRACE_BODIES).length);
+    const r = await backfillTraceText(ctx.svc.deps, { merge: true });
+    expect(r).toMatchObject({ stored: Object.keys(TRACE_BODIES).length, skipped: 0 });
+    expect(await withoutOwnTrace()).toBe(0);
+    const [note] = await rows<{ trace_text: string }>(ctx.wh, `SELECT trace_text FROM {{db}}.raw_webhooks_v1 FINAL WHERE position(body, 'crm_note') > 0 AND NOT position(body, 'wamid.L1') > 0`);
+    expect(note!.trace_text).toContain(DORA_TEXTS[4]);
+    const receipt = JSON.parse((await post('/api/compliance/erasure', { wa_id: DORA, legal_ground: 'LGPD 18 VI' })).text);
+    expect(receipt.status).toBe('completed');
+    expect(await scanFor(ctx.wh, DORA_TRACES)).toEqual([]);
+  });
+
+  it('a body naming an erased subject is not stored again by the backfill', async () => {
+    expect(JSON.parse((await post('/api/compliance/erasure', { wa_id: DORA, legal_ground: 'LGPD 18 VI' })).text).status).toBe('completed');
+    // A copy that slipped past the erasure (as from another instance): the backfill must leave it.
+    await ctx.wh.writer.command({
+      query: `INSERT INTO ${ctx.wh.database}.raw_webhooks_v1 (received_at, body_sha256, body, subject_ids, item_count) VALUES (now64(3), 'slipped', {b:String}, [{d:String}], 1)`,
+      query_params: { b: JSON.stringify(TRACE_BODIES.inbound), d: DORA },
+    });
+    const r = await backfillTraceText(ctx.svc.deps);
+    expect(r.skipped).toBeGreaterThanOrEqual(1);
+    expect(await rows(ctx.wh, `SELECT toString(count()) AS n FROM {{db}}.raw_webhooks_v1 WHERE body_sha256 = 'slipped'`)).toEqual([{ n: '1' }]);
   });
 });

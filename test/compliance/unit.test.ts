@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { parseClassification, isSubjectKey, keyShape } from '../../reports/compliance/classification.ts';
-import { onlySubjects, withoutSubjects } from '../../reports/compliance/body-filter.ts';
+import { onlySubjects, withoutSubjects } from '../../ingest/body-filter.ts';
 import { dueAt, registerRow } from '../../reports/compliance/rights.ts';
 import { consentState, marketingSummary, tagPattern } from '../../reports/compliance/consent.ts';
 import { parseTableTtl, retentionState, ttlMatches, type RetentionPolicy } from '../../reports/compliance/retention.ts';

@@ -23,6 +23,8 @@ export interface TraceTableSpec {
   keys: Array<{ column: string; shape: 'scalar' | 'array' }>;
   /** The table's sort key expression (`system.tables.sorting_key`), the identity of a row. */
   sortingKey: string;
+  /** Whether its engine reads in two steps (PREWHERE: MergeTree family, Distributed in front of it). */
+  prewhere: boolean;
 }
 
 export interface TraceNeedles {
@@ -59,11 +61,23 @@ function textMatch(expr: string): string {
   return `(multiSearchAny(${expr}, {needles:Array(String)}) OR arrayExists((p, a) -> position(${expr}, a) > 0 AND match(${expr}, p), {patterns:Array(String)}, {anchors:Array(String)}))`;
 }
 
-/** The WHERE condition of a trace: some searched column holds a needle, and no key names anyone. */
-export function traceCondition(t: TraceTableSpec): string {
+function textCondition(t: TraceTableSpec): string {
   const parts = [...t.text.map((c) => textMatch(`toString(${ident(c)})`)), ...t.arrays.map((c) => `arrayExists(x -> ${textMatch('x')}, ${ident(c)})`)];
   if (parts.length === 0) throw new Error(`table ${t.table} has no text column to search`);
-  return `(${parts.join(' OR ')}) AND ${keyless(t)}`;
+  return `(${parts.join(' OR ')})`;
+}
+
+/** The WHERE condition of a trace: some searched column holds a needle, and no key names anyone. */
+export function traceCondition(t: TraceTableSpec): string {
+  return `${textCondition(t)} AND ${keyless(t)}`;
+}
+
+/**
+ * The same condition for a read: the keys first (PREWHERE), so text columns are read only for the
+ * few rows that name nobody — not every body of the raw table.
+ */
+function traceFilter(t: TraceTableSpec): string {
+  return t.prewhere ? `PREWHERE ${keyless(t)} WHERE ${textCondition(t)}` : `WHERE ${traceCondition(t)}`;
 }
 
 /** The identity of a row, without its content: a hash of the sort key (or of the row when it has none). */
@@ -78,7 +92,7 @@ const needleParams = z.object({ needles: z.array(z.string()), patterns: z.array(
 const traceRows = defineQuery({
   name: 'compliance.trace_rows',
   sql: (o: { t: TraceTableSpec; physical: boolean }, wh) =>
-    `SELECT * FROM ${table(wh, o.t.table)} WHERE ${traceCondition(o.t)}${o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''}`,
+    `SELECT * FROM ${table(wh, o.t.table)} ${traceFilter(o.t)}${o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''}`,
   params: needleParams,
   row: z.record(z.string(), z.unknown()),
   connection: 'jobs',
@@ -92,7 +106,7 @@ export function selectTraceRows(wh: Warehouse, t: TraceTableSpec, n: TraceNeedle
 const countTraces = defineQuery({
   name: 'compliance.count_traces',
   sql: (o: { t: TraceTableSpec; physical: boolean }, wh) =>
-    `SELECT count() AS n FROM ${table(wh, o.t.table)} WHERE ${traceCondition(o.t)}${o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''}`,
+    `SELECT count() AS n FROM ${table(wh, o.t.table)} ${traceFilter(o.t)}${o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''}`,
   params: needleParams,
   row: z.object({ n: z.coerce.number() }),
   connection: 'jobs',
@@ -106,7 +120,7 @@ export async function countTraceRows(wh: Warehouse, t: TraceTableSpec, n: TraceN
 
 const traceIdentities = defineQuery({
   name: 'compliance.trace_identities',
-  sql: (t: TraceTableSpec, wh) => `SELECT DISTINCT toString(${rowIdentity(t)}) AS h FROM ${table(wh, t.table)} WHERE ${traceCondition(t)} SETTINGS apply_deleted_mask = 0`,
+  sql: (t: TraceTableSpec, wh) => `SELECT DISTINCT toString(${rowIdentity(t)}) AS h FROM ${table(wh, t.table)} ${traceFilter(t)} SETTINGS apply_deleted_mask = 0`,
   params: needleParams,
   row: z.object({ h: z.string() }),
   connection: 'jobs',
@@ -132,13 +146,14 @@ export async function deleteTraceRows(wh: Warehouse, t: TraceTableSpec, n: Trace
 }
 
 /**
- * Raw bodies that name other people (kept for them) and whose text holds a needle somewhere: the
- * caller decides whether it is in a part naming nobody (a trace) or in what the others wrote.
+ * Raw bodies that name other people (kept for them) and hold a needle in a part no known field
+ * assigns to a person (`trace_text`, a few bytes a body): the caller reads the body and removes
+ * those parts. The body itself is read only for the bodies found.
  */
 export const rawBodiesQuoting = defineQuery({
   name: 'compliance.raw_bodies_quoting',
   sql: `SELECT DISTINCT body_sha256, body, item_count FROM {{db}}.raw_webhooks_v1
-        WHERE notEmpty(subject_ids) AND NOT hasAny(subject_ids, {ids:Array(String)}) AND ${textMatch('body')} SETTINGS apply_deleted_mask = 0`,
+        PREWHERE notEmpty(subject_ids) AND NOT hasAny(subject_ids, {ids:Array(String)}) AND ${textMatch('trace_text')} SETTINGS apply_deleted_mask = 0`,
   params: needleParams.extend({ ids: z.array(z.string()) }),
   row: z.object({ body_sha256: z.string(), body: z.string(), item_count: z.coerce.number() }),
   connection: 'jobs',
