@@ -142,7 +142,13 @@ export const privacyConfigSchema = z.object({
       marketing_tag: z.string().regex(/^[a-z_]+=[A-Za-z0-9_-]+$/).default('src=c'),
     })
     .prefault({}),
-  erasure: z.object({ method: z.enum(['mutation', 'lightweight']).default('mutation') }).prefault({}),
+  erasure: z
+    .object({
+      method: z.enum(['mutation', 'lightweight']).default('mutation'),
+      /** Lightweight erasures are purged from disk together once the oldest has waited this long. */
+      purge_minutes: z.number().int().min(1).max(1440).default(15),
+    })
+    .prefault({}),
   audit: z.object({ anchor_file: z.string().optional() }).prefault({}),
 });
 

@@ -11,6 +11,7 @@ import { RAW_TABLE, type RawWebhookRow } from '../../warehouse/tables.ts';
 import { traceText, withoutSubjects } from '../../ingest/body-filter.ts';
 import { privacyConfig } from './config.ts';
 import { removeOldCopies } from './erasure-copies.ts';
+import { purgeDueAt } from './purge.ts';
 import { eraseFiles, type ErasureFileEvidence } from './erasure-files.ts';
 import { activeHolds, subjectIdentifiers } from './holds.ts';
 import { findRequest, openRequest, settleRequest } from './rights.ts';
@@ -131,7 +132,9 @@ export async function eraseSubject(
 
   const clean = evidence.every((e) => e.rows_after === 0) && files.every((f) => f.found_after === 0);
   const purged = evidence.every((e) => e.rows_after_physical === 0 && e.inactive_copies_after === 0);
-  const purgeDue = evidence.reduce<string | null>((at, e) => (e.copies_gone_by && (!at || e.copies_gone_by > at) ? e.copies_gone_by : at), null);
+  // Masked rows (a lightweight DELETE) go with the next purge (reports/compliance/purge.ts); left copies when the engine removes them.
+  const masked = evidence.some((e) => e.rows_after_physical > 0) ? purgeDueAt(deps, deps.now()) : null;
+  const purgeDue = evidence.reduce<string | null>((at, e) => (e.copies_gone_by && (!at || e.copies_gone_by > at) ? e.copies_gone_by : at), masked);
   const body: Omit<ErasureReceipt, 'receipt_sha256'> = {
     request_id: requestId,
     rights_request_id: rights?.request_id ?? '',

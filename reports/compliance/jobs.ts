@@ -8,6 +8,7 @@ import { privacyConfig } from './config.ts';
 import { crossBorder } from './crossborder.ts';
 import { eraseSubject } from './erasure.ts';
 import { holdsReport } from './holds.ts';
+import { purgeErased } from './purge.ts';
 import { inventory, ropaRows } from './inventory.ts';
 import { sha256 } from './package.ts';
 import { applyRetention, purgeContent, retentionStatus } from './retention-run.ts';
@@ -86,6 +87,15 @@ export function complianceJobs(deps: AppDeps): Job[] {
           { changed: r.applied.changed, failed: r.applied.failed.length, purged: r.purged, re_erased: r.reErased, breaches: r.status.filter((s) => s.status === 'BREACH').length },
           'retention enforced',
         );
+      },
+    },
+    {
+      // Checks every minute; rewrites parts only once the oldest lightweight erasure has waited purge_minutes.
+      name: 'compliance.erasure_purge',
+      schedule: '0 * * * * *',
+      async run() {
+        const r = await purgeErased(deps);
+        if (r.purged.length > 0 || r.left.length > 0) log.child({ job: 'compliance.erasure_purge' }).info({ purged: r.purged.length, tables: r.tables, left: r.left }, 'erased rows purged from disk');
       },
     },
     {

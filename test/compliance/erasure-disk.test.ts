@@ -7,7 +7,7 @@ import { expireSnapshots, writeSnapshots } from '../../dashboards/snapshots.ts';
 import { replay } from '../../ingest/replay.ts';
 import { openTestIngest } from '../helpers/ingest.ts';
 import { TEST_DATA_DIR, rows, truncateAll } from '../helpers/warehouse.ts';
-import { scanFor } from './scan.ts';
+import { filesContaining, scanFor } from './scan.ts';
 import { authHeader, http, postSigned, useTestService } from '../helpers/service.ts';
 import { echo, inbound, statuses } from './fixtures.ts';
 
@@ -39,29 +39,6 @@ function bodies() {
     // Filler from someone else, so the log rolls over several segments.
     ...Array.from({ length: 12 }, (_, i) => inbound({ from: EDU, id: `wamid.F${i}`, at: hoursAgo(1), text: `mensagem ${i} ${'x'.repeat(400)}` })),
   ];
-}
-
-/** Every file under a folder that contains one of the needles, with the needle found. */
-function filesContaining(dir: string, needles: readonly string[]): Array<{ file: string; needle: string }> {
-  const hits: Array<{ file: string; needle: string }> = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue; // removed while walking (a merge finished)
-      }
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile()) {
-        const buf = readFileSync(p);
-        for (const n of needles) if (buf.includes(Buffer.from(n, 'utf8'))) hits.push({ file: p, needle: n });
-      }
-    }
-  };
-  walk(dir);
-  return hits;
 }
 
 beforeEach(async () => {

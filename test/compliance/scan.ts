@@ -1,4 +1,6 @@
 import type { Warehouse } from '../../warehouse/client.ts';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { rows } from '../helpers/warehouse.ts';
 
 /**
@@ -25,5 +27,28 @@ export async function scanFor(wh: Warehouse, needles: readonly string[]): Promis
       if (k > 0) hits.push({ table, column: n, rows: k });
     });
   }
+  return hits;
+}
+
+/** Every file under a folder that contains one of the needles, with the needle found. */
+export function filesContaining(dir: string, needles: readonly string[]): Array<{ file: string; needle: string }> {
+  const hits: Array<{ file: string; needle: string }> = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      let st;
+      try {
+        st = statSync(p);
+      } catch {
+        continue; // removed while walking (a merge finished)
+      }
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile()) {
+        const buf = readFileSync(p);
+        for (const n of needles) if (buf.includes(Buffer.from(n, 'utf8'))) hits.push({ file: p, needle: n });
+      }
+    }
+  };
+  walk(dir);
   return hits;
 }
