@@ -8,11 +8,15 @@ import type { Logger } from '../app/logger.ts';
  * busy second costs one derivation per follower, not one per batch; followers run independently, so
  * a slow one delays only itself.
  *
+ * A follower whose calls are bounded says when work is left (`more`): it is called again at once,
+ * with whatever batches came meanwhile, and its batches count as followed only when none is left.
+ *
  * A failed call is logged (follower name and batch count only: no row data) and counted, and its
  * batches are handed again with the next call, up to `maxAttempts` calls in all. A follower is
  * idempotent and rebuilds what a batch touched from the stored rows, so a retry is exact; the
- * bound keeps a warehouse outage from piling batches up in memory. Batches given up on are left to
- * the scheduled jobs, which rescan everything received since their watermark and so derive them too.
+ * bound keeps a warehouse outage from piling batches up in memory. Batches given up on (or dropped
+ * while the follower is behind) are handed to its `dropped`, then left to the scheduled jobs, which
+ * rescan everything received since their watermark and so derive them too.
  */
 
 export interface FollowDispatcher {
@@ -45,6 +49,8 @@ interface Lane {
   /** Batches of a failed call, with the calls they have been in. */
   retry: { batches: LoadedBatch[]; attempts: number };
   running: Promise<void> | undefined;
+  /** The last call left work: call again, with no new batches if none came. */
+  more: boolean;
   /** Batches notified, and how many of them a finished call has covered. */
   notified: number;
   done: number;
@@ -57,12 +63,12 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
   const maxQueuedRows = opts.maxQueuedRows ?? 500_000;
   const metrics = followMetrics(registry);
   const lanes: Lane[] = followers.map((follower) => ({
-    follower, queue: [], queuedRows: 0, retry: { batches: [], attempts: 0 }, running: undefined, notified: 0, done: 0, waiters: [],
+    follower, queue: [], queuedRows: 0, retry: { batches: [], attempts: 0 }, running: undefined, more: false, notified: 0, done: 0, waiters: [],
   }));
   let stopped = false;
 
   async function drain(lane: Lane): Promise<void> {
-    while (lane.queue.length > 0) {
+    while (lane.queue.length > 0 || lane.more) {
       const fresh = lane.queue.splice(0);
       lane.queuedRows = 0;
       const upto = lane.notified;
@@ -74,23 +80,29 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
       if (before.length > 0) await Promise.all(before.map((l) => until(l, l.notified)));
       const stop = metrics.seconds.startTimer({ follower: name });
       try {
-        await lane.follower.follow(batches);
+        const r = await lane.follower.follow(batches);
         stop();
+        lane.more = r?.more === true;
         lane.retry = { batches: [], attempts: 0 };
         metrics.batches.inc({ follower: name }, batches.length);
         if (batches.length > 1) metrics.coalesced.inc({ follower: name }, batches.length - 1);
       } catch (e) {
         stop();
+        // Work left by an earlier call waits for the next batch, as the failed ones do: no spinning.
+        lane.more = false;
         metrics.failures.inc({ follower: name });
         const keep = attempts < maxAttempts;
         log.error({ follower: name, batches: batches.length, attempts, err: e }, keep ? 'follower failed; retrying with the next batch' : 'follower failed; left to the scheduled job');
         if (keep) lane.retry = { batches, attempts };
         else {
           metrics.abandoned.inc({ follower: name }, batches.length);
+          lane.follower.dropped?.(batches);
           lane.retry = { batches: [], attempts: 0 };
+          lane.more = false;
         }
       }
-      lane.done = upto;
+      // Batches count as followed once no work of theirs is left.
+      if (!lane.more) lane.done = upto;
       lane.waiters = lane.waiters.filter((w) => (w.target <= lane.done ? (w.resolve(), false) : true));
     }
   }
@@ -119,7 +131,9 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
         lane.notified++;
         let dropped = 0;
         while (lane.queuedRows > maxQueuedRows && lane.queue.length > 1) {
-          lane.queuedRows -= rowsOf(lane.queue.shift()!);
+          const batch = lane.queue.shift()!;
+          lane.queuedRows -= rowsOf(batch);
+          lane.follower.dropped?.([batch]);
           dropped++;
         }
         if (dropped) {
