@@ -44,6 +44,10 @@ export interface FollowOptions {
 interface Lane {
   follower: Follower;
   queue: LoadedBatch[];
+  /** When each batch in `queue` was notified (stored), for the lag metric. */
+  queuedAt: number[];
+  /** When each batch taken into a call not yet finished was notified. */
+  inCall: number[];
   /** Item rows in `queue`. */
   queuedRows: number;
   /** Batches of a failed call, with the calls they have been in. */
@@ -63,13 +67,14 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
   const maxQueuedRows = opts.maxQueuedRows ?? 500_000;
   const metrics = followMetrics(registry);
   const lanes: Lane[] = followers.map((follower) => ({
-    follower, queue: [], queuedRows: 0, retry: { batches: [], attempts: 0 }, running: undefined, more: false, notified: 0, done: 0, waiters: [],
+    follower, queue: [], queuedAt: [], inCall: [], queuedRows: 0, retry: { batches: [], attempts: 0 }, running: undefined, more: false, notified: 0, done: 0, waiters: [],
   }));
   let stopped = false;
 
   async function drain(lane: Lane): Promise<void> {
     while (lane.queue.length > 0 || lane.more) {
       const fresh = lane.queue.splice(0);
+      lane.inCall.push(...lane.queuedAt.splice(0));
       lane.queuedRows = 0;
       const upto = lane.notified;
       const batches = [...lane.retry.batches, ...fresh];
@@ -84,6 +89,10 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
         stop();
         lane.more = r?.more === true;
         lane.retry = { batches: [], attempts: 0 };
+        if (!lane.more) {
+          const now = performance.now();
+          for (const t of lane.inCall.splice(0)) metrics.lag.observe({ follower: name }, (now - t) / 1000);
+        }
         metrics.batches.inc({ follower: name }, batches.length);
         if (batches.length > 1) metrics.coalesced.inc({ follower: name }, batches.length - 1);
       } catch (e) {
@@ -97,6 +106,7 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
         else {
           metrics.abandoned.inc({ follower: name }, batches.length);
           lane.follower.dropped?.(batches);
+          lane.inCall = [];
           lane.retry = { batches: [], attempts: 0 };
           lane.more = false;
         }
@@ -127,11 +137,13 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
       const size = rowsOf(batch);
       for (const lane of lanes) {
         lane.queue.push(batch);
+        lane.queuedAt.push(performance.now());
         lane.queuedRows += size;
         lane.notified++;
         let dropped = 0;
         while (lane.queuedRows > maxQueuedRows && lane.queue.length > 1) {
           const batch = lane.queue.shift()!;
+          lane.queuedAt.shift();
           lane.queuedRows -= rowsOf(batch);
           lane.follower.dropped?.([batch]);
           dropped++;
@@ -172,6 +184,10 @@ function followMetrics(registry: Registry) {
     batches: reuse('wa_follow_batches_total', () => new Counter({ name: 'wa_follow_batches_total', help: 'Loaded batches followed, by follower', labelNames, registers })),
     coalesced: reuse('wa_follow_batches_coalesced_total', () => new Counter({
       name: 'wa_follow_batches_coalesced_total', help: 'Batches that shared a follower call with an earlier one (calls saved)', labelNames, registers,
+    })),
+    lag: reuse('wa_follow_lag_seconds', () => new Histogram({
+      name: 'wa_follow_lag_seconds', help: 'Time from a batch stored (notified) to the end of the follower call that finished it',
+      labelNames, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120], registers,
     })),
     failures: reuse('wa_follow_failures_total', () => new Counter({ name: 'wa_follow_failures_total', help: 'Follower calls that failed', labelNames, registers })),
     abandoned: reuse('wa_follow_batches_abandoned_total', () => new Counter({

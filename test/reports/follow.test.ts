@@ -209,9 +209,13 @@ describe('follow dispatcher', () => {
         return { more: left-- > 0 };
       },
     };
-    const d = createFollowDispatcher([follower], logSink().log);
+    const registry = new Registry();
+    const d = createFollowDispatcher([follower], logSink().log, { registry });
     d.notify(batch(1));
     await d.settled();
     expect(calls).toEqual([[1], [], []]);
+    // Its lag (stored → followed) is observed once, when the last call finished it.
+    const lag = (await registry.getMetricsAsJSON()).find((m) => m.name === 'wa_follow_lag_seconds');
+    expect(lag?.values.find((v) => v.metricName === 'wa_follow_lag_seconds_count' && v.labels.follower === 'bounded')?.value).toBe(1);
   });
 });
