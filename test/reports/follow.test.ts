@@ -216,6 +216,6 @@ describe('follow dispatcher', () => {
     expect(calls).toEqual([[1], [], []]);
     // Its lag (stored → followed) is observed once, when the last call finished it.
     const lag = (await registry.getMetricsAsJSON()).find((m) => m.name === 'wa_follow_lag_seconds');
-    expect(lag?.values.find((v) => v.metricName === 'wa_follow_lag_seconds_count' && v.labels.follower === 'bounded')?.value).toBe(1);
+    expect(lag?.values.find((v) => (v as { metricName?: string }).metricName === 'wa_follow_lag_seconds_count' && v.labels.follower === 'bounded')?.value).toBe(1);
   });
 });
