@@ -174,6 +174,23 @@ describe('SLA follower, carried state', () => {
     await expectEqualsFull();
   });
 
+  it('a carried state the store no longer agrees with (another process followed the chat) is not used', async () => {
+    const E = '5511900000205';
+    await follow([ask(E, 0)]);
+    // A second process (its own state) loads an earlier message of the chat: the open wait now starts at 08:30.
+    const other = slaFollowState(settings);
+    await follow([customerMessage(E, 'wamid.E.early', iso(T0 - 30 * MIN))], settings, other);
+    // This process's state still holds the 09:00 wait open; the store holds the 08:30 one.
+    const r = await follow([answer(E, 0)]);
+    expect(r.carried).toBe(0);
+    for (const family of ['human', 'any']) {
+      expect((await waits(E, family)).map(view)).toEqual([
+        ['first', 1, ts(T0 - 30 * MIN), ts(T0 - 30 * MIN), ts(T0), ts(answered(0)), 31 * 60, null],
+      ]);
+    }
+    await expectEqualsFull();
+  });
+
   it('keeps at most carried_chats chats, and more chats than that stay exact', async () => {
     const small = loadSlaSettings(fileConfigSchema.parse({ sla: { follow: { carried_chats: 2 } } }));
     const st = slaFollowState(small);
