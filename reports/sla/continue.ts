@@ -88,8 +88,13 @@ function planOf(chat: TouchedChat, state: CarriedChat, rows: readonly ChatEventF
     if (!m) continue; // an outbound message that only failed: no time, no part in any wait
     const known = state.recent.get(m.wamid);
     if (m.at > P) {
-      // New, unless it has rows at or before P (a message that moved past P): not folded twice.
-      if (known || r.first <= P) return undefined;
+      // Folded in already and no activity: a failed send (it does not move P). Otherwise new, unless
+      // it has rows at or before P (a message that moved past P): nothing is folded twice.
+      if (known) {
+        if (known.shape === messageShape(m)) continue;
+        return undefined;
+      }
+      if (r.first <= P) return undefined;
       plan.fresh.push(m);
       plan.recent.set(m.wamid, { shape: messageShape(m), at: m.at, answered: [] });
       continue;

@@ -174,6 +174,24 @@ describe('SLA follower, carried state', () => {
     await expectEqualsFull();
   });
 
+  it('a failed send after the carried point is folded in once, and read again changes nothing', async () => {
+    const F = '5511900000206';
+    await follow([ask(F, 0)]);
+    // A reply that failed: no activity, not an answer; the wait stays open.
+    const failed = await follow([
+      messageStatus(F, 'wamid.F.x', 'sent', iso(T0 + 2 * MIN), { tag: human('ana') }),
+      messageStatus(F, 'wamid.F.x', 'failed', iso(T0 + 3 * MIN)),
+    ]);
+    expect(failed).toMatchObject({ carried: 1, events: 1 });
+    expect((await waits(F)).map(view)).toEqual(expected(1, false, 0));
+    // The answer at 09:05: the failed send is read again (it has rows after the carried point) and
+    // is known; the chat goes on from its state.
+    const r = await follow([messageStatus(F, 'wamid.F.r', 'sent', iso(T0 + 5 * MIN), { tag: human('ana') })]);
+    expect(r).toMatchObject({ carried: 1, events: 2 });
+    for (const family of ['human', 'any']) expect((await waits(F, family)).map(view)).toEqual([['first', 1, ts(T0), ts(T0), ts(T0), ts(T0 + 5 * MIN), 300, null]]);
+    await expectEqualsFull();
+  });
+
   it('a carried state the store no longer agrees with (another process followed the chat) is not used', async () => {
     const E = '5511900000205';
     await follow([ask(E, 0)]);
