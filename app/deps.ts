@@ -74,5 +74,8 @@ export interface Follower {
   name: string;
   /** Followers whose calls for the same batches finish before this one's starts (it reads what they derive). */
   after?: readonly string[];
-  follow(batches: LoadedBatch[]): Promise<void>;
+  /** `more`: work is left (a bounded call); the dispatcher calls again before the batches count as followed. */
+  follow(batches: LoadedBatch[]): Promise<void | { more: boolean }>;
+  /** Batches that will not be followed (left to the scheduled job): drop what was derived from earlier ones. */
+  dropped?(batches: readonly LoadedBatch[]): void;
 }

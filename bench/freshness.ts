@@ -4,7 +4,8 @@
  * conversations (`/api/reports/conversations`) and the managers dashboard's data — idle, then under
  * sustained signed load at a fixed rate (by default half of the rate the service takes at
  * concurrency 32, measured first in the same run). The service runs with its scheduled jobs off, so
- * what is seen is what the loads' derivations made visible.
+ * what is seen is what the loads' derivations made visible. Beside them, the SLA follower's lag (from
+ * a batch stored to its waits written, `wa_follow_lag_seconds`) over each phase.
  *
  *   npm run bench:freshness -- [--probes 30] [--rate N] [--seconds-load 5]
  */
@@ -13,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
+import { followLag, lagBetween } from './follow-lag.ts';
 import { freePort, opt, pct, startProcess, stopProcess, waitFor, waitLoaded } from './lib.ts';
 
 const SECRET = 'bench-secret';
@@ -116,7 +118,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'wa-bench-fresh-'));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const service = startProcess(['bin/wa-analytics.mjs', 'serve'], {
-  DATA_DIR: dataDir, PORT: String(port), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'error', JOBS: 'off', API_TOKENS: `admin:${TOKEN}`,
+  DATA_DIR: dataDir, PORT: String(port), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'error', JOBS: 'off', API_TOKENS: `admin:${TOKEN}`, METRICS_ACCESS: 'open',
 });
 try {
   await waitFor(`${base}/healthz`);
@@ -129,7 +131,9 @@ try {
   console.log('\n| load | report | probes | p50 ms | p99 ms | max ms |');
   console.log('|---|---|---|---|---|---|');
   const idle: Probe[] = [];
+  const idleFrom = await followLag(base);
   for (let k = 0; k < probes; k++) idle.push(await probe(base, k, 'idle'));
+  const loadFrom = await followLag(base);
   summary('idle', idle);
   const loaded: Probe[] = [];
   // Probes run while the load runs; the load restarts until every probe is done.
@@ -149,6 +153,10 @@ try {
   done = true;
   const results = await load;
   summary(`${rate} req/s`, loaded);
+  const lags = [['idle', lagBetween(idleFrom, loadFrom)], [`${rate} req/s`, lagBetween(loadFrom, await followLag(base))]] as const;
+  console.log('\n| load | SLA follower: batches | lag p50 s | lag p99 s |');
+  console.log('|---|---|---|---|');
+  for (const [label, l] of lags) console.log(`| ${label} | ${l.batches} | ${l.p50} | ${l.p99} |`);
   const non2xx = results.reduce((n, r) => n + r.non2xx, 0);
   const p99 = Math.max(...results.map((r) => r.latency.p99));
   console.log(`\nsustained load: ${results.reduce((n, r) => n + r.requests.total, 0)} requests, non-2xx ${non2xx}, ack p99 ${p99} ms`);

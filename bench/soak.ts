@@ -1,7 +1,9 @@
 /**
  * Sustained load: a fixed rate of signed POSTs for a fixed time against the real service; prints,
  * per window, the rate achieved, p99 acknowledgement latency, the service's RSS and the largest ingest
- * backlog seen (bytes and age of the oldest body not yet loaded). RSS and the backlog must stay flat.
+ * backlog seen (bytes and age of the oldest body not yet loaded), and the SLA follower's lag (from a
+ * batch stored to its waits written, p50/p99 of the batches followed in the window, as bucket
+ * bounds of `wa_follow_lag_seconds`). RSS, the backlog and the lag must stay flat.
  *
  *   npm run bench:soak -- [--rate 500] [--seconds 120] [--window 10]
  */
@@ -10,6 +12,7 @@ import { request, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
+import { followLag, lagBetween, type LagReading } from './follow-lag.ts';
 import { backlog, freePort, opt, pct, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
 
 const SECRET = 'bench-secret';
@@ -19,7 +22,7 @@ const windowS = Number(opt('window', '10'));
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wa-bench-soak-'));
 const port = await freePort();
-const service = startProcess(['bin/wa-analytics.mjs', 'serve'], { DATA_DIR: dataDir, PORT: String(port), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'error', JOBS: 'off', API_TOKENS: '' });
+const service = startProcess(['bin/wa-analytics.mjs', 'serve'], { DATA_DIR: dataDir, PORT: String(port), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'error', JOBS: 'off', API_TOKENS: '', METRICS_ACCESS: 'open' });
 await waitFor(`http://127.0.0.1:${port}/healthz`);
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -43,14 +46,14 @@ function post(): Promise<{ ms: number; status: number }> {
   });
 }
 
-interface Window { ok: number; failed: number; latencies: number[]; rss: number; backlogBytes: number; backlogAge: number }
+interface Window { ok: number; failed: number; latencies: number[]; rss: number; backlogBytes: number; backlogAge: number; lag?: LagReading }
 const windows: Window[] = [];
 const start = performance.now();
 const pending = new Set<Promise<void>>();
 let next = start;
 console.log(`soak: ${rate} req/s for ${seconds} s, windows of ${windowS} s`);
-console.log('| t (s) | acked/s | failed | p50 ms | p99 ms | RSS MiB | backlog KiB | backlog age s |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| t (s) | acked/s | failed | p50 ms | p99 ms | RSS MiB | backlog KiB | backlog age s | follower batches | lag p50 s | lag p99 s |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 // The backlog, sampled once a second from the service's health answer.
 let sampling = true;
 const sampler = (async () => {
@@ -62,6 +65,8 @@ const sampler = (async () => {
       win.backlogBytes = Math.max(win.backlogBytes, b.bytes);
       win.backlogAge = Math.max(win.backlogAge, b.ageSeconds);
     }
+    // The last reading in a window; the window's lag is what was followed since the one before.
+    win.lag = (await followLag(`http://127.0.0.1:${port}`)) ?? win.lag;
     await new Promise((r) => setTimeout(r, 1000));
   }
 })();
@@ -90,7 +95,8 @@ await sampler;
 for (let w = 0; w < windows.length; w++) {
   const win = windows[w]!;
   const l = win.latencies.sort((a, b) => a - b);
-  console.log(`| ${(w + 1) * windowS} | ${(win.ok / windowS).toFixed(0)} | ${win.failed} | ${pct(l, 0.5).toFixed(1)} | ${pct(l, 0.99).toFixed(1)} | ${win.rss.toFixed(0)} | ${(win.backlogBytes / 1024).toFixed(0)} | ${win.backlogAge.toFixed(1)} |`);
+  const lag = lagBetween(windows[w - 1]?.lag, win.lag);
+  console.log(`| ${(w + 1) * windowS} | ${(win.ok / windowS).toFixed(0)} | ${win.failed} | ${pct(l, 0.5).toFixed(1)} | ${pct(l, 0.99).toFixed(1)} | ${win.rss.toFixed(0)} | ${(win.backlogBytes / 1024).toFixed(0)} | ${win.backlogAge.toFixed(1)} | ${lag.batches} | ${lag.p50} | ${lag.p99} |`);
 }
 const steady = windows.slice(1).map((w) => w.rss).filter((r) => r > 0);
 if (steady.length >= 2) {

@@ -8,11 +8,15 @@ import type { Logger } from '../app/logger.ts';
  * busy second costs one derivation per follower, not one per batch; followers run independently, so
  * a slow one delays only itself.
  *
+ * A follower whose calls are bounded says when work is left (`more`): it is called again at once,
+ * with whatever batches came meanwhile, and its batches count as followed only when none is left.
+ *
  * A failed call is logged (follower name and batch count only: no row data) and counted, and its
  * batches are handed again with the next call, up to `maxAttempts` calls in all. A follower is
  * idempotent and rebuilds what a batch touched from the stored rows, so a retry is exact; the
- * bound keeps a warehouse outage from piling batches up in memory. Batches given up on are left to
- * the scheduled jobs, which rescan everything received since their watermark and so derive them too.
+ * bound keeps a warehouse outage from piling batches up in memory. Batches given up on (or dropped
+ * while the follower is behind) are handed to its `dropped`, then left to the scheduled jobs, which
+ * rescan everything received since their watermark and so derive them too.
  */
 
 export interface FollowDispatcher {
@@ -40,11 +44,17 @@ export interface FollowOptions {
 interface Lane {
   follower: Follower;
   queue: LoadedBatch[];
+  /** When each batch in `queue` was notified (stored), for the lag metric. */
+  queuedAt: number[];
+  /** When each batch taken into a call not yet finished was notified. */
+  inCall: number[];
   /** Item rows in `queue`. */
   queuedRows: number;
   /** Batches of a failed call, with the calls they have been in. */
   retry: { batches: LoadedBatch[]; attempts: number };
   running: Promise<void> | undefined;
+  /** The last call left work: call again, with no new batches if none came. */
+  more: boolean;
   /** Batches notified, and how many of them a finished call has covered. */
   notified: number;
   done: number;
@@ -57,13 +67,14 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
   const maxQueuedRows = opts.maxQueuedRows ?? 500_000;
   const metrics = followMetrics(registry);
   const lanes: Lane[] = followers.map((follower) => ({
-    follower, queue: [], queuedRows: 0, retry: { batches: [], attempts: 0 }, running: undefined, notified: 0, done: 0, waiters: [],
+    follower, queue: [], queuedAt: [], inCall: [], queuedRows: 0, retry: { batches: [], attempts: 0 }, running: undefined, more: false, notified: 0, done: 0, waiters: [],
   }));
   let stopped = false;
 
   async function drain(lane: Lane): Promise<void> {
-    while (lane.queue.length > 0) {
+    while (lane.queue.length > 0 || lane.more) {
       const fresh = lane.queue.splice(0);
+      lane.inCall.push(...lane.queuedAt.splice(0));
       lane.queuedRows = 0;
       const upto = lane.notified;
       const batches = [...lane.retry.batches, ...fresh];
@@ -74,23 +85,34 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
       if (before.length > 0) await Promise.all(before.map((l) => until(l, l.notified)));
       const stop = metrics.seconds.startTimer({ follower: name });
       try {
-        await lane.follower.follow(batches);
+        const r = await lane.follower.follow(batches);
         stop();
+        lane.more = r?.more === true;
         lane.retry = { batches: [], attempts: 0 };
+        if (!lane.more) {
+          const now = performance.now();
+          for (const t of lane.inCall.splice(0)) metrics.lag.observe({ follower: name }, (now - t) / 1000);
+        }
         metrics.batches.inc({ follower: name }, batches.length);
         if (batches.length > 1) metrics.coalesced.inc({ follower: name }, batches.length - 1);
       } catch (e) {
         stop();
+        // Work left by an earlier call waits for the next batch, as the failed ones do: no spinning.
+        lane.more = false;
         metrics.failures.inc({ follower: name });
         const keep = attempts < maxAttempts;
         log.error({ follower: name, batches: batches.length, attempts, err: e }, keep ? 'follower failed; retrying with the next batch' : 'follower failed; left to the scheduled job');
         if (keep) lane.retry = { batches, attempts };
         else {
           metrics.abandoned.inc({ follower: name }, batches.length);
+          lane.follower.dropped?.(batches);
+          lane.inCall = [];
           lane.retry = { batches: [], attempts: 0 };
+          lane.more = false;
         }
       }
-      lane.done = upto;
+      // Batches count as followed once no work of theirs is left.
+      if (!lane.more) lane.done = upto;
       lane.waiters = lane.waiters.filter((w) => (w.target <= lane.done ? (w.resolve(), false) : true));
     }
   }
@@ -115,11 +137,15 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
       const size = rowsOf(batch);
       for (const lane of lanes) {
         lane.queue.push(batch);
+        lane.queuedAt.push(performance.now());
         lane.queuedRows += size;
         lane.notified++;
         let dropped = 0;
         while (lane.queuedRows > maxQueuedRows && lane.queue.length > 1) {
-          lane.queuedRows -= rowsOf(lane.queue.shift()!);
+          const batch = lane.queue.shift()!;
+          lane.queuedAt.shift();
+          lane.queuedRows -= rowsOf(batch);
+          lane.follower.dropped?.([batch]);
           dropped++;
         }
         if (dropped) {
@@ -158,6 +184,10 @@ function followMetrics(registry: Registry) {
     batches: reuse('wa_follow_batches_total', () => new Counter({ name: 'wa_follow_batches_total', help: 'Loaded batches followed, by follower', labelNames, registers })),
     coalesced: reuse('wa_follow_batches_coalesced_total', () => new Counter({
       name: 'wa_follow_batches_coalesced_total', help: 'Batches that shared a follower call with an earlier one (calls saved)', labelNames, registers,
+    })),
+    lag: reuse('wa_follow_lag_seconds', () => new Histogram({
+      name: 'wa_follow_lag_seconds', help: 'Time from a batch stored (notified) to the end of the follower call that finished it',
+      labelNames, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120], registers,
     })),
     failures: reuse('wa_follow_failures_total', () => new Counter({ name: 'wa_follow_failures_total', help: 'Follower calls that failed', labelNames, registers })),
     abandoned: reuse('wa_follow_batches_abandoned_total', () => new Counter({

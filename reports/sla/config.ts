@@ -66,6 +66,21 @@ export const slaConfigSchema = z.object({
       batch_chats: z.number().int().positive().default(5000),
     })
     .default({ schedule: '0 */5 * * * *', settle_seconds: 5, batch_chats: 5000 }),
+  /** Bounds of the follower that derives the waits after each load (reports/sla/follow.ts). */
+  follow: z
+    .object({
+      /** Chats whose state is kept in memory between calls (least recently used out first); 0: none. */
+      carried_chats: z.number().int().nonnegative().default(10_000),
+      /** Chats read by one query. */
+      chats_per_query: z.number().int().positive().default(1000),
+      /** Chats one call takes on; the rest wait for the next call. */
+      chats_per_call: z.number().int().positive().default(10_000),
+      /** Messages one call reads before it leaves the remaining chats to the next call. */
+      events_per_call: z.number().int().positive().default(200_000),
+      /** Chats that may wait for a later call; past it the oldest are left to the scheduled job. */
+      pending_chats: z.number().int().positive().default(200_000),
+    })
+    .default({ carried_chats: 10_000, chats_per_query: 1000, chats_per_call: 10_000, events_per_call: 200_000, pending_chats: 200_000 }),
 });
 
 export type SlaTarget = z.output<typeof targetSchema>;
@@ -82,6 +97,7 @@ export interface SlaSettings {
   maxExportRows: number;
   policies: PolicyVersion[];
   job: z.output<typeof slaConfigSchema>['job'];
+  follow: z.output<typeof slaConfigSchema>['follow'];
   /** Calendar of a phone number (else its tenant's); undefined = business time equals calendar time. */
   calendarFor(wabaId: string, phoneNumberId: string): BusinessCalendar | undefined;
   /** The business's zone for bucketing days, weeks and months. */
@@ -139,6 +155,7 @@ export function loadSlaSettings(file: FileConfig): SlaSettings {
     maxExportRows: sla.max_export_rows,
     policies,
     job: sla.job,
+    follow: sla.follow,
     calendarFor: (waba, phone) => byPhone.get(`${waba}\0${phone}`) ?? byTenant.get(waba),
     zoneFor: (waba) => (waba ? zones.get(waba) : undefined) ?? onlyZone,
     fingerprint,

@@ -16,7 +16,7 @@ export default {
     return [slaJob(deps, slaSettings(deps.config.file))];
   },
   followers(deps) {
-    return [slaFollower(deps.warehouse, slaSettings(deps.config.file))];
+    return [slaFollower(deps.warehouse, slaSettings(deps.config.file), deps.log)];
   },
   cli(program, open) {
     addSlaCli(program, open);

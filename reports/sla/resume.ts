@@ -1,7 +1,7 @@
 import type { StoredWaitState } from '../../warehouse/queries/sla/follow.ts';
 import type { Family } from './classify.ts';
 import { isQualifyingInbound } from './classify.ts';
-import { byTime, chatWaits, type ChatMessage, type Wait, type WaitKind } from './waits.ts';
+import { byTime, chatWaitsFrom, startCursor, type ChatMessage, type Wait, type WaitCursor, type WaitKind } from './waits.ts';
 
 /**
  * Recomputing one chat from the thread that holds its earliest new event. Pure: given the chat's
@@ -28,7 +28,11 @@ export interface ResumeInput {
 }
 
 export type Resumed =
-  | { kind: 'waits'; at: number; waits: Wait[] }
+  /**
+   * `cursor`: where the computation stands after the chat's last message read, for the next call to
+   * go on from; undefined when the team there is not known from what was read.
+   */
+  | { kind: 'waits'; at: number; waits: Wait[]; cursor: WaitCursor | undefined }
   /**
    * Read from `before` on: enough when `exact` (the start of what was missing is known), else a
    * lower bound to go beyond; `whole` when reading the whole chat is the better bet.
@@ -47,10 +51,10 @@ export function resumeChat(input: ResumeInput): Resumed {
   if (at === undefined) return { kind: 'further', before: from - idleMs };
   const before = ordered.filter((m) => m.at < at);
   const carried = input.stored.filter((w) => w.started_at < at && (w.responded_at === null || w.responded_at >= at)).map((w) => carry(w, before, input, at));
-  const waits = chatWaits(
+  const { waits, cursor } = chatWaitsFrom(
     ordered.filter((m) => m.at >= at),
     idleMs,
-    { ownerTeam: ownerTeamAt(at, before, input), open: carried },
+    startCursor({ ownerTeam: ownerTeamAt(at, before, input), open: carried }),
   );
   const unknown = waits.find((w) => w.ownerTeam === UNKNOWN_TEAM || w.lastInboundAt === UNKNOWN_TIME);
   if (unknown) {
@@ -61,7 +65,7 @@ export function resumeChat(input: ResumeInput): Resumed {
     const latest = latestStartBefore(input.stored, at);
     return latest === undefined ? { kind: 'further', before: 0, whole: true } : { kind: 'further', before: latest, exact: true };
   }
-  return { kind: 'waits', at, waits };
+  return { kind: 'waits', at, waits, cursor: cursor.ownerTeam === UNKNOWN_TEAM ? undefined : cursor };
 }
 
 /** The start of the thread holding the last message before `changedFrom`; undefined when not read. */

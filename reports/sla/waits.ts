@@ -85,14 +85,45 @@ export interface ChatWaitsStart {
   open: Wait[];
 }
 
+/**
+ * Where a computation stands after its last message: enough to go on with later messages alone
+ * (the follower carries it from one call to the next, reports/sla/carried.ts).
+ */
+export interface WaitCursor {
+  /** The thread of the last message; undefined before the first. */
+  thread: Thread | undefined;
+  /** Time of the last message (chat activity). */
+  lastAt: number | undefined;
+  ownerTeam: string;
+  open: Partial<Record<Family, Wait>>;
+}
+
 export function chatWaits(messages: readonly ChatMessage[], idleMs: number, start?: ChatWaitsStart): Wait[] {
-  const ordered = messages.filter((m) => m.dir === 'in' || !m.failed).sort(byTime);
-  const waits: Wait[] = [...(start?.open ?? [])];
+  return chatWaitsFrom(messages, idleMs, startCursor(start)).waits;
+}
+
+export function startCursor(start?: ChatWaitsStart): WaitCursor {
   const open: Partial<Record<Family, Wait>> = {};
   for (const w of start?.open ?? []) open[w.family] = w;
-  let thread: Thread | undefined;
-  let lastAt: number | undefined;
-  let ownerTeam = start?.ownerTeam ?? '';
+  return { thread: undefined, lastAt: undefined, ownerTeam: start?.ownerTeam ?? '', open };
+}
+
+/**
+ * The waits of `messages` (all after the cursor's last one) continuing from `cursor`: the waits open
+ * at the cursor first, then those the messages open. Returns the cursor after the last message; the
+ * one passed in is left as it was.
+ */
+export function chatWaitsFrom(messages: readonly ChatMessage[], idleMs: number, from: WaitCursor): { waits: Wait[]; cursor: WaitCursor } {
+  const ordered = messages.filter((m) => m.dir === 'in' || !m.failed).sort(byTime);
+  const open: Partial<Record<Family, Wait>> = {};
+  const waits: Wait[] = [];
+  for (const family of FAMILIES) {
+    const w = from.open[family];
+    if (w) waits.push((open[family] = { ...w }));
+  }
+  let thread = from.thread && { ...from.thread, waitsStarted: { ...from.thread.waitsStarted } };
+  let lastAt = from.lastAt;
+  let ownerTeam = from.ownerTeam;
   for (const m of ordered) {
     if (!thread || lastAt === undefined || m.at - lastAt >= idleMs) {
       thread = { startedAt: m.at, initiator: m.dir === 'in' ? 'customer' : 'business', entryPoint: 'direct', waitsStarted: { human: 0, any: 0 } };
@@ -127,5 +158,8 @@ export function chatWaits(messages: readonly ChatMessage[], idleMs: number, star
       if (m.team) ownerTeam = m.team;
     }
   }
-  return waits;
+  // The cursor holds copies: the waits returned are the caller's to keep.
+  const still: Partial<Record<Family, Wait>> = {};
+  for (const family of FAMILIES) if (open[family]) still[family] = { ...open[family] };
+  return { waits, cursor: { thread: thread && { ...thread, waitsStarted: { ...thread.waitsStarted } }, lastAt, ownerTeam, open: still } };
 }

@@ -177,4 +177,45 @@ describe('follow dispatcher', () => {
     await stopped;
     expect(f.calls).toEqual([[1], [2]]);
   });
+
+  it('tells a follower which batches it will not follow: dropped while behind, and given up on', async () => {
+    const first = gate();
+    const dropped: number[] = [];
+    const f = recording('d', async (i) => {
+      if (i === 0) await first.opened;
+      if (i >= 2) throw new Error('down');
+    });
+    f.follower.dropped = (batches) => dropped.push(...batches.map((b) => b.receivedFrom));
+    const d = createFollowDispatcher([f.follower], logSink().log, { maxQueuedRows: 2, maxAttempts: 1 });
+    d.notify(batch(1));
+    await f.started(0);
+    for (const n of [2, 3, 4]) d.notify(batch(n));
+    first.open();
+    await d.settled();
+    expect(dropped).toEqual([2]);
+    d.notify(batch(5));
+    await d.settled();
+    expect(f.calls).toEqual([[1], [3, 4], [5]]);
+    expect(dropped).toEqual([2, 5]);
+  });
+
+  it('calls a follower again while it says work is left, and only then counts its batches followed', async () => {
+    const calls: number[][] = [];
+    let left = 2;
+    const follower: Follower = {
+      name: 'bounded',
+      async follow(batches) {
+        calls.push(batches.map((b) => b.receivedFrom));
+        return { more: left-- > 0 };
+      },
+    };
+    const registry = new Registry();
+    const d = createFollowDispatcher([follower], logSink().log, { registry });
+    d.notify(batch(1));
+    await d.settled();
+    expect(calls).toEqual([[1], [], []]);
+    // Its lag (stored → followed) is observed once, when the last call finished it.
+    const lag = (await registry.getMetricsAsJSON()).find((m) => m.name === 'wa_follow_lag_seconds');
+    expect(lag?.values.find((v) => (v as { metricName?: string }).metricName === 'wa_follow_lag_seconds_count' && v.labels.follower === 'bounded')?.value).toBe(1);
+  });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fileConfigSchema } from '../../app/config.ts';
 import { loadSlaSettings } from '../../reports/sla/config.ts';
-import { followWaits } from '../../reports/sla/follow.ts';
+import { followWaits, slaFollowState, type SlaFollowState } from '../../reports/sla/follow.ts';
 import { refreshWaits } from '../../reports/sla/job.ts';
 import { chatEventsFrom } from '../../warehouse/queries/sla/follow.ts';
 import { PHONE_ID, WABA } from '../fixtures/meta.ts';
@@ -18,6 +18,8 @@ const settings = loadSlaSettings(fileConfigSchema.parse({}));
 const human = (ag: string) => `v1;src=h;ag=${ag};tm=care`;
 let wh: Warehouse;
 let received = Date.parse('2024-03-10T00:00:00Z');
+/** What the follower carries between calls, as one running service does; new for each test. */
+let state: SlaFollowState;
 
 beforeAll(async () => {
   wh = await openTestWarehouse();
@@ -27,11 +29,12 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await truncateAll(wh);
+  state = slaFollowState(settings);
 });
 
 async function follow(bodies: string[]) {
   received += 60_000;
-  return followWaits(wh, settings, [await storeBatch(wh, bodies, received)]);
+  return followWaits(wh, settings, [await storeBatch(wh, bodies, received)], state);
 }
 
 interface WaitRow {

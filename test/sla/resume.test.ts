@@ -38,7 +38,9 @@ function stored(waits: readonly Wait[]): StoredWaitState[] {
   return waits.map((w) => ({
     waba_id: 'w', phone_number_id: 'p', wa_id: 'c', wait_id: `${w.family}|${w.startWamid}`, family: w.family, kind: w.kind, seq: w.seq,
     thread_started_at: w.threadStartedAt, initiator: w.initiator, entry_point: w.entryPoint, owner_team: w.ownerTeam,
-    start_wamid: w.startWamid, started_at: w.startedAt, last_inbound_at: w.lastInboundAt, responded_at: w.response?.at ?? null, content_hash: '',
+    start_wamid: w.startWamid, started_at: w.startedAt, last_inbound_at: w.lastInboundAt, responded_at: w.response?.at ?? null,
+    response_wamid: w.response?.wamid ?? '', responder: w.response?.sender ?? '', agent: w.response?.agent ?? '', team: w.response?.team ?? '',
+    response_template: w.response?.template ?? false, content_hash: '',
   }));
 }
 
