@@ -25,7 +25,8 @@ SELECT ${{
   quantilesExactIf(0.5, 0.9)(resolution_seconds, closed AND answered) AS q
 FROM (
   SELECT waba_id, phone_number_id, wa_id, thread_started_at,
-    argMax(responded_at, started_at) AS last_answer,
+    -- In a tuple, so that an unanswered last wait gives NULL (argMax alone skips NULL answers).
+    argMax(tuple(responded_at), started_at).1 AS last_answer,
     last_answer IS NOT NULL AS answered,
     max(greatest(last_inbound_at, coalesce(responded_at, last_inbound_at))) AS last_activity,
     toUnixTimestamp64Milli(last_activity) + {idle_ms:Int64} <= {now:Int64} AS closed,
