@@ -30,7 +30,8 @@ const PERFORMANCE_COLUMNS = (p: PerformanceParams) => [
   { name: 'p50_seconds', type: 'Nullable(Float64)' }, { name: 'p90_seconds', type: 'Nullable(Float64)' },
   ...['achieved', 'breached'].map((name) => ({ name, type: 'UInt64' })),
   { name: 'attainment_pct', type: 'Nullable(Float64)' },
-  ...['window_missed', 'late_template_replies', 'chats'].map((name) => ({ name, type: 'UInt64' })),
+  ...['window_missed', 'late_template_replies', 'chats', 'handoffs'].map((name) => ({ name, type: 'UInt64' })),
+  { name: 'p50_after_handoff_seconds', type: 'Nullable(Float64)' }, { name: 'p90_after_handoff_seconds', type: 'Nullable(Float64)' },
   { name: 'drill_down', type: 'String' },
 ];
 
@@ -62,6 +63,8 @@ export function agentRoutes(): AnyReportRoute[] {
           p50_seconds: r.answered ? r.q[0] ?? null : null, p90_seconds: r.answered ? r.q[1] ?? null : null,
           achieved: r.achieved, breached: r.breached, attainment_pct: r.achieved + r.breached ? (100 * r.achieved) / (r.achieved + r.breached) : null,
           window_missed: r.window_missed, late_template_replies: r.late_template_replies, chats: r.chats,
+          handoffs: r.handoffs, p50_after_handoff_seconds: r.handoffs ? r.after_handoff_q[0] ?? null : null,
+          p90_after_handoff_seconds: r.handoffs ? r.after_handoff_q[1] ?? null : null,
           drill_down: drillDownQuery(p, r.who),
         })),
       }),

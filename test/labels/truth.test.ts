@@ -89,8 +89,11 @@ describe('labels, CSAT and agents against the generator truth', () => {
     const cells = (of('agents') as AgentsRecord[]).filter((c) => c.group_by === group);
     expect(cells.length).toBeGreaterThan(3);
     const api = await rows(`/api/reports/agents?${RANGE}&family=human&group_by=${group}`);
-    const shape = (r: Row) => [r[group], r.waits, r.answered, r.first_waits, r.next_waits, r.reply_waits, r.p50_seconds, r.p90_seconds, r.chats];
-    expect(api.map(shape)).toEqual(cells.map((c) => [c.name, c.answered, c.answered, c.first_waits, c.next_waits, c.reply_waits, c.p50_seconds, c.p90_seconds, c.chats]));
+    expect(cells.reduce((n, c) => n + c.handoffs, 0)).toBeGreaterThan(5);
+    const shape = (r: Row) => [r[group], r.waits, r.answered, r.first_waits, r.next_waits, r.reply_waits, r.p50_seconds, r.p90_seconds, r.chats,
+      r.handoffs, r.p50_after_handoff_seconds, r.p90_after_handoff_seconds];
+    expect(api.map(shape)).toEqual(cells.map((c) => [c.name, c.answered, c.answered, c.first_waits, c.next_waits, c.reply_waits, c.p50_seconds, c.p90_seconds, c.chats,
+      c.handoffs, c.p50_after_handoff_seconds, c.p90_after_handoff_seconds]));
   });
 
   it('closes threads silent for the idle time at the end of the data: resolved or still waiting', async () => {
