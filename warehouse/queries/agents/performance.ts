@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
+import { inScope, scopeParams } from '../../scope.ts';
 import { labelCondition, labelParams } from '../labels/intervals.ts';
 
 /**
@@ -23,13 +24,13 @@ SELECT h.wait_id AS wait_id, toNullable(max(b.responded_at)) AS handoff_at
 FROM (
   SELECT wait_id, waba_id, phone_number_id, wa_id, started_at, assumeNotNull(responded_at) AS answered_at
   FROM {{db}}.sla_waits_v1 FINAL
-  WHERE family = 'human' AND responded_at IS NOT NULL
+  WHERE family = 'human' AND responded_at IS NOT NULL AND ${inScope()}
     AND started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
 ) AS h
 INNER JOIN (
   SELECT waba_id, phone_number_id, wa_id, assumeNotNull(responded_at) AS responded_at
   FROM {{db}}.sla_waits_v1 FINAL
-  WHERE family = 'any' AND responder = 'bot' AND responded_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
+  WHERE family = 'any' AND responder = 'bot' AND responded_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ${inScope()}
 ) AS b ON h.waba_id = b.waba_id AND h.phone_number_id = b.phone_number_id AND h.wa_id = b.wa_id
 WHERE b.responded_at >= h.started_at AND b.responded_at < h.answered_at
 GROUP BY h.wait_id`;
@@ -50,6 +51,7 @@ const baseParams = z.object({
   to: z.number(),
   waba_ids: z.array(z.string()),
   ...labelParams,
+  ...scopeParams.shape,
 });
 export type PerformanceFilter = z.input<typeof baseParams>;
 
@@ -57,7 +59,7 @@ const WAITS = (credit: Credit, handoffs = false) => `
 FROM {{db}}.sla_waits_v1 ${handoffs ? `AS w FINAL LEFT JOIN (${HANDOFFS}) AS ho ON ho.wait_id = w.wait_id` : 'FINAL'}
 WHERE family = {family:String}
   AND started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-  AND (empty({waba_ids:Array(String)}) OR has({waba_ids:Array(String)}, waba_id))
+  AND (empty({waba_ids:Array(String)}) OR has({waba_ids:Array(String)}, waba_id)) AND ${inScope()}
   ${credit === 'answered' ? 'AND responded_at IS NOT NULL' : ''}
   AND ${labelCondition('wait_id', `SELECT wait_id AS item_id, waba_id, wa_id, started_at AS at FROM {{db}}.sla_waits_v1 FINAL WHERE family = {family:String}
       AND started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`)}`;
