@@ -137,6 +137,7 @@ function humanReply(world: World, chat: Chat): void {
 function afterAnswer(world: World, chat: Chat, T: number): void {
   const waba = chat.waba;
   const r = waba.rng;
+  world.truth.csat.afterHumanAnswer(world, chat, T);
   if (chat.lastTurn === 'thanks') {
     chat.turnsLeft = 0;
     return;

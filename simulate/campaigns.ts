@@ -4,7 +4,7 @@ import { customerDelay, customerTurn } from './customers.ts';
 import { sendMessage, userPreference } from './outbound.ts';
 import type { Customer } from './people.ts';
 import type { TemplateSpec } from './tenants.ts';
-import { DAY, type Chat, type WabaState, type World } from './world.ts';
+import { DAY, type Chat, type OutSpec, type WabaState, type World } from './world.ts';
 
 const H = 3600;
 
@@ -55,8 +55,8 @@ function preferenceChange(world: World, chat: Chat): void {
   });
 }
 
-function notification(world: World, chat: Chat, template: TemplateSpec, agent: string, team: string, engaged = false) {
-  return sendMessage(world, chat, world.now, { template, src: 'n', agent, team, engaged });
+function notification(world: World, chat: Chat, template: TemplateSpec, agent: string, team: string, engaged = false, extra: Partial<OutSpec> = {}) {
+  return sendMessage(world, chat, world.now, { template, src: 'n', agent, team, engaged, ...extra });
 }
 
 /** An opening hour (local) on a day `days` after t, for notifications sent by batch jobs. */
@@ -71,7 +71,11 @@ export function orderUpdates(world: World, chat: Chat, t: number): void {
   const waba = chat.waba;
   const r = waba.rng;
   const send = (template: TemplateSpec, replyChance: number) => {
-    const res = notification(world, chat, template, 'order-updates', 'ops');
+    // The order system labels the customer with the order's stage; its survey tool tags `cs=`.
+    const extra = template.purpose === 'survey'
+      ? world.truth.csat.surveySpec(world, chat, template.name)
+      : world.truth.labels.orderSpec(template.purpose, chat.key.waba_id, chat.waId);
+    const res = notification(world, chat, template, 'order-updates', 'ops', false, extra);
     if (!res.failed && r.chance(replyChance)) world.at(res.T + customerDelay(r) + r.range(60, 2 * H), waba, () => customerTurn(world, chat, world.now, 'follow'));
   };
   world.at(t + r.range(600, 2 * H), waba, () => send(waba.template('order_confirmed'), 0.02));

@@ -80,6 +80,8 @@ export function* generateSync(o: SimOptions): Generator<Posting> {
     new Delivery(Rng.derive(opts.seed, 'delivery'), { batchSize: opts.batchSize, duplicateRate: opts.duplicateRate, secret: o.secret }, (body, items) => {
       truth.body(body, items);
     }), truth);
+  // Resolution is read at the end of the data: known before any thread is closed.
+  truth.resolution.now = Math.max(...world.wabas.map((w) => w.endT));
 
   sink({
     kind: 'config',

@@ -2,6 +2,7 @@
 // and failures), a reply typed in the WhatsApp Business app (an echo), preference changes and
 // management events. Each one reports its facts to the truth as it is decided.
 import { marketOf } from './markets.ts';
+import type { Rng } from './prng.ts';
 import type { Json } from './inbound.ts';
 import { planStatuses, statusObject, type FailMode, type PlannedStatus } from './statuses.ts';
 import type { ResponderClass } from './waits.ts';
@@ -10,7 +11,7 @@ import { DAY, type Chat, type OutResult, type OutSpec, type WabaState, type Worl
 const CLASS: Record<string, ResponderClass | null> = { h: 'human', b: 'bot', a: 'automation', c: null, n: null };
 
 function failMode(world: World, chat: Chat, spec: OutSpec, marketing: boolean): FailMode {
-  const r = chat.waba.rng;
+  const r = spec.rng ?? chat.waba.rng;
   if (spec.forceFail !== undefined) return { kind: 'immediate', code: spec.forceFail };
   if (marketing && chat.waba.metaStopped.has(chat.waId)) {
     return r.chance(0.1) ? { kind: 'after_sent', code: 131050 } : { kind: 'immediate', code: 131050 };
@@ -23,8 +24,7 @@ function failMode(world: World, chat: Chat, spec: OutSpec, marketing: boolean): 
 }
 
 /** Posting times: each status a little after it happened; now and then `sent` after `delivered`. */
-function postingTimes(world: World, chat: Chat, plan: PlannedStatus[]): number[] {
-  const r = chat.waba.rng;
+function postingTimes(world: World, chat: Chat, plan: PlannedStatus[], r: Rng): number[] {
   const at = plan.map((s) => s.ts * 1000 + world.latencyMs(r));
   const idx = (name: string) => plan.findIndex((s) => s.status === name);
   const sent = idx('sent');
@@ -38,7 +38,7 @@ function postingTimes(world: World, chat: Chat, plan: PlannedStatus[]): number[]
 
 export function sendMessage(world: World, chat: Chat, T0: number, spec: OutSpec): OutResult {
   const waba = chat.waba;
-  const r = waba.rng;
+  const r = spec.rng ?? waba.rng;
   // One business message per chat per second keeps the order of responses unambiguous.
   const T = Math.max(T0, chat.lastOutSec + 1);
   chat.lastOutSec = T;
@@ -48,11 +48,12 @@ export function sendMessage(world: World, chat: Chat, T0: number, spec: OutSpec)
   const fail = failMode(world, chat, spec, marketingIntent);
   const plan = planStatuses(r, T, fail, chat.customer, spec.engaged);
   const refused = fail.kind === 'immediate';
+  spec.onPlan?.(wamid, plan);
   // Templates are named in the tag (tp/tl, cp for campaigns), except those of a shipping system and
   // the survey tool that cannot tag: untagged template sends.
   const named = spec.template !== undefined && !UNTAGGED.has(spec.template.purpose);
   const templateTag = named ? `;tp=${spec.template!.name};tl=${spec.template!.language}${spec.src === 'c' ? `;cp=${spec.agent}` : ''}` : '';
-  const tag = spec.src === null ? undefined : `v1;src=${spec.src};ag=${spec.agent};tm=${spec.team}${templateTag}`;
+  const tag = spec.src === null ? undefined : `v1;src=${spec.src};ag=${spec.agent};tm=${spec.team}${templateTag}${spec.tagExtra ?? ''}`;
   const waId = chat.waId;
   const wabaId = waba.spec.waba_id;
 
@@ -78,7 +79,7 @@ export function sendMessage(world: World, chat: Chat, T0: number, spec: OutSpec)
 
   if (spec.template) templateTruth(world, wabaId, spec, named && spec.src !== null, plan, fail, pricedCategory, pricedModel);
 
-  const at = postingTimes(world, chat, plan);
+  const at = postingTimes(world, chat, plan, r);
   plan.forEach((s, i) => {
     const obj = statusObject(wamid, s, waId, { conversation, pricing, tag, errorCode: fail.kind === 'none' ? undefined : fail.code });
     world.delivery.push({ t: at[i]!, kind: 'status', waba: wabaId, field: 'messages', pnid: chat.pn.phone_number_id, display: chat.pn.display_phone_number, obj, subjects: [waId] });

@@ -3,6 +3,10 @@
 import { createHash } from 'node:crypto';
 import type { WaitRecord } from './waits.ts';
 import { MARKET_NAMES, type MarketKey } from './markets.ts';
+import { AgentTruth, type AgentsRecord } from './agents.ts';
+import { CsatTruth, type CsatRecord } from './csat.ts';
+import { LabelTruth, type LabelDayRecord, type LabelJourneyRecord } from './labels.ts';
+import { ResolutionTruth, type ResolutionRecord } from './resolution.ts';
 
 export type OptoutSource = 'keyword' | 'user_preferences' | 'error_131050';
 
@@ -98,6 +102,11 @@ export type TruthRecord =
   | OptoutEventRecord
   | OptoutViolationRecord
   | SubjectRecord
+  | LabelDayRecord
+  | LabelJourneyRecord
+  | CsatRecord
+  | AgentsRecord
+  | ResolutionRecord
   | { kind: 'management'; waba_id: string; field: string; event: string; at: number; [k: string]: unknown }
   | { kind: 'summary'; [k: string]: unknown };
 
@@ -125,10 +134,19 @@ export class Truth {
   private templates = new Map<string, TemplatesRecord>();
   private ledger = new Map<string, LedgerEvent[]>();
   private subjects = new Map<string, Subject>();
+  readonly labels = new LabelTruth();
+  readonly csat = new CsatTruth();
+  readonly agents = new AgentTruth();
+  readonly resolution = new ResolutionTruth();
 
   constructor(private readonly sink: TruthSink, private readonly listBodies: boolean) {}
 
   emit(record: TruthRecord): void {
+    if (record.kind === 'wait') {
+      this.csat.observeWait(record);
+      this.agents.observeWait(record);
+      this.resolution.observeWait(record);
+    }
     this.sink(record);
   }
 
@@ -238,6 +256,7 @@ export class Truth {
     for (const r of byKey(this.conv)) this.sink(r);
     for (const r of byKey(this.charges)) this.sink(r);
     for (const r of byKey(this.templates)) this.sink(r);
+    for (const r of [...this.labels.records(), ...this.csat.records(), ...this.agents.records(), ...this.resolution.records()]) this.sink(r);
     for (const [waId, s] of [...this.subjects.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const rec: SubjectRecord = {
         kind: 'subject', wa_id: waId, waba_ids: [...s.wabas].sort(), body_count: s.bodies,

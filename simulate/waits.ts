@@ -32,10 +32,13 @@ export interface WaitRecord extends ChatKey {
   team: string | null;
   response_seconds: number | null;
   business_response_seconds: number | null;
+  /** The last qualifying customer message while the wait was open (up to its response). */
+  last_inbound: number;
 }
 
 interface OpenWait {
   start: number;
+  lastIn: number;
   threadStart: number;
   initiator: 'customer' | 'business';
   seq: number;
@@ -102,8 +105,9 @@ export class ChatWaits {
     for (const family of FAMILIES) {
       const w = this.open[family];
       if (f.dir === 'in') {
+        if (f.qualifying && w) w.lastIn = f.t;
         if (f.qualifying && !w) {
-          this.open[family] = { start: f.t, threadStart: this.threadStart, initiator: this.initiator, seq: ++this.threadWaits[family] };
+          this.open[family] = { start: f.t, lastIn: f.t, threadStart: this.threadStart, initiator: this.initiator, seq: ++this.threadWaits[family] };
         }
       } else if (w && counts(family, f.responder) && f.t >= w.start) {
         this.emit(this.record(family, w, f));
@@ -129,6 +133,7 @@ export class ChatWaits {
       team: r ? r.team : null,
       response_seconds: r ? r.t - w.start : null,
       business_response_seconds: r ? this.calendar.businessSeconds(w.start, r.t) : null,
+      last_inbound: w.lastIn,
     };
   }
 }

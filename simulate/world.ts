@@ -8,6 +8,7 @@ import { IdFactory } from './ids.ts';
 import { makeCustomer, type Customer } from './people.ts';
 import { ChatPricing, PricingBook } from './pricing.ts';
 import { Rng } from './prng.ts';
+import type { PlannedStatus } from './statuses.ts';
 import type { Json } from './inbound.ts';
 import { calendarOf, yearsBetween, type PhoneSpec, type TemplateSpec, type WabaSpec } from './tenants.ts';
 import { Truth, type OptoutSource } from './truth.ts';
@@ -114,6 +115,12 @@ export interface OutSpec {
   engaged: boolean;
   /** Random failures are off for this send (used for automated acknowledgements). */
   reliable?: boolean;
+  /** Draw this send's randomness from another stream (behaviours added later keep the WABA's stream as it was). */
+  rng?: Rng;
+  /** More keys for the callback tag (`;lb=…`, `;cs=…`), after the usual ones. */
+  tagExtra?: string;
+  /** Told the message's planned statuses (labels and surveys take effect at its `sent`). */
+  onPlan?: (wamid: string, plan: PlannedStatus[]) => void;
 }
 
 export interface OutResult {
@@ -171,8 +178,9 @@ export class World {
     return r.chance(0.01) ? r.range(10_000, 300_000) : r.range(150, 2500);
   }
 
-  inbound(chat: Chat, t: number, obj: Json, opts: { qualifying: boolean; contact?: boolean; subjects?: string[] }): void {
-    const r = chat.waba.rng;
+  inbound(chat: Chat, t: number, obj: Json, opts: { qualifying: boolean; contact?: boolean; subjects?: string[]; rng?: Rng }): void {
+    // Behaviours with their own PRNG stream pass it, so the WABA's stream draws what it drew before.
+    const r = opts.rng ?? chat.waba.rng;
     const pn = chat.pn;
     this.push({
       t: t * 1000 + this.latencyMs(r), kind: 'message', waba: chat.key.waba_id, field: 'messages', pnid: pn.phone_number_id, display: pn.display_phone_number,

@@ -133,7 +133,7 @@ async function csatByAgent(ctx: SourceContext): Promise<CsatRow[]> {
   const q: Record<string, string> = { from: query.from, to: query.to, period: 'none', group_by: 'agent' };
   if (query.waba) q.waba_id = query.waba;
   if (query.label) q.label = query.label;
-  const rows = await runCsatReport(ctx.deps, parseCsatParams(q, ctx.now));
+  const rows = await runCsatReport(ctx.deps, parseCsatParams(q, ctx.now), ctx.viewer.wabas);
   return rows
     .map((r) => ({ agent: str(r.agent), surveys: count(r.surveys_sent), responses: count(r.responses), satisfied: count(r.score_4) + count(r.score_5), meanScore: num(r.mean_score) }))
     .sort((a, b) => b.surveys - a.surveys || a.agent.localeCompare(b.agent));

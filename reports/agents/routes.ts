@@ -4,6 +4,7 @@ import { route, type AnyReportRoute } from '../endpoint.ts';
 import { performanceRows, waitsOf } from '../../warehouse/queries/agents/performance.ts';
 import { resolutionRows } from '../../warehouse/queries/agents/resolution.ts';
 import { slaSettings } from '../sla/settings.ts';
+import { scopeOf } from '../../warehouse/scope.ts';
 import { text } from '../labels/params.ts';
 import { drillDownQuery, parsePerformanceParams, parseResolutionParams, type PerformanceParams } from './params.ts';
 
@@ -30,7 +31,8 @@ const PERFORMANCE_COLUMNS = (p: PerformanceParams) => [
   { name: 'p50_seconds', type: 'Nullable(Float64)' }, { name: 'p90_seconds', type: 'Nullable(Float64)' },
   ...['achieved', 'breached'].map((name) => ({ name, type: 'UInt64' })),
   { name: 'attainment_pct', type: 'Nullable(Float64)' },
-  ...['window_missed', 'late_template_replies', 'chats'].map((name) => ({ name, type: 'UInt64' })),
+  ...['window_missed', 'late_template_replies', 'chats', 'handoffs'].map((name) => ({ name, type: 'UInt64' })),
+  { name: 'p50_after_handoff_seconds', type: 'Nullable(Float64)' }, { name: 'p90_after_handoff_seconds', type: 'Nullable(Float64)' },
   { name: 'drill_down', type: 'String' },
 ];
 
@@ -48,20 +50,20 @@ export function agentRoutes(): AnyReportRoute[] {
     route({
       path: '/api/reports/agents',
       role: 'manager',
-      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
-      wabas: 'all',
       action: 'agents.performance',
       params: ({ query, now }) => parsePerformanceParams(query, now),
       audit,
       columns: PERFORMANCE_COLUMNS,
       filename: (p) => `${p.who}-performance`,
-      run: async ({ deps, params: p, now }) => ({
-        rows: (await performanceRows(deps.warehouse, { ...p, now: now.getTime() }, p.who, p.credit)).map((r) => ({
+      run: async ({ deps, params: p, now, principal }) => ({
+        rows: (await performanceRows(deps.warehouse, { ...p, ...scopeOf(principal.wabas), now: now.getTime() }, p.who, p.credit)).map((r) => ({
           [p.who]: r.who, credit: p.credit, waits: r.waits, answered: r.answered, first_waits: r.first_waits, next_waits: r.next_waits, reply_waits: r.reply_waits,
           share_of_answered_pct: r.answered ? r.share_of_answered_pct : null,
           p50_seconds: r.answered ? r.q[0] ?? null : null, p90_seconds: r.answered ? r.q[1] ?? null : null,
           achieved: r.achieved, breached: r.breached, attainment_pct: r.achieved + r.breached ? (100 * r.achieved) / (r.achieved + r.breached) : null,
           window_missed: r.window_missed, late_template_replies: r.late_template_replies, chats: r.chats,
+          handoffs: r.handoffs, p50_after_handoff_seconds: r.handoffs ? r.after_handoff_q[0] ?? null : null,
+          p90_after_handoff_seconds: r.handoffs ? r.after_handoff_q[1] ?? null : null,
           drill_down: drillDownQuery(p, r.who),
         })),
       }),
@@ -69,8 +71,6 @@ export function agentRoutes(): AnyReportRoute[] {
     route({
       path: '/api/reports/agents/waits',
       role: 'manager',
-      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
-      wabas: 'all',
       action: 'agents.waits',
       params: ({ query, now }) => {
         const name = text(query, 'name');
@@ -81,7 +81,7 @@ export function agentRoutes(): AnyReportRoute[] {
       columns: DRILL_COLUMNS,
       filename: (p) => `${p.who}-waits`,
       run: async ({ deps, params: p, principal }) => {
-        const rows = await waitsOf(deps.warehouse, { ...p, row_limit: MAX_DRILL_ROWS + 1 }, p.who, p.credit);
+        const rows = await waitsOf(deps.warehouse, { ...p, ...scopeOf(principal.wabas), row_limit: MAX_DRILL_ROWS + 1 }, p.who, p.credit);
         if (rows.length > MAX_DRILL_ROWS) throw badParameter('to', `more than ${MAX_DRILL_ROWS} waits: narrow the range`);
         const personal = seesPersonalData(principal);
         const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -95,15 +95,13 @@ export function agentRoutes(): AnyReportRoute[] {
     route({
       path: '/api/reports/agents/resolution',
       role: 'manager',
-      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
-      wabas: 'all',
       action: 'agents.resolution',
       params: ({ query, now, deps }) => parseResolutionParams(query, now, slaSettings(deps.config.file).idleMs),
       audit: (p) => ({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), tz: p.tz, period: p.period, family: p.family, idle_hours: p.idle_ms / 3_600_000, waba_id: p.waba_ids }),
       columns: RESOLUTION_COLUMNS,
       filename: () => 'resolution',
-      run: async ({ deps, params: p, now }) => ({
-        rows: (await resolutionRows(deps.warehouse, { ...p, now: now.getTime() }, p.period)).map((r) => {
+      run: async ({ deps, params: p, now, principal }) => ({
+        rows: (await resolutionRows(deps.warehouse, { ...p, ...scopeOf(principal.wabas), now: now.getTime() }, p.period)).map((r) => {
           const closed = r.resolved + r.closed_waiting;
           return {
             period: r.period, threads: r.threads, open_threads: r.open_threads, resolved: r.resolved, closed_waiting: r.closed_waiting,

@@ -2,6 +2,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import type { ColumnSpec } from '../format.ts';
 import { csatCells, type CsatCell } from '../../warehouse/queries/csat/ratings.ts';
 import type { CsatParams } from './params.ts';
+import { scopeOf, type WabaScopeInput } from '../../warehouse/scope.ts';
 
 /**
  * CSAT cells as the report shows them: the score distribution (1–5), CSAT % (share of answers
@@ -40,6 +41,6 @@ export function csatRow(c: CsatCell, p: CsatParams): Record<string, unknown> {
 }
 
 /** The report's rows for checked parameters (the route, and the managers' dashboard). */
-export async function runCsatReport(deps: AppDeps, p: CsatParams): Promise<Record<string, unknown>[]> {
-  return (await csatCells(deps.warehouse, p, p.period, p.groupBy)).map((c) => csatRow(c, p));
+export async function runCsatReport(deps: AppDeps, p: CsatParams, scope: WabaScopeInput): Promise<Record<string, unknown>[]> {
+  return (await csatCells(deps.warehouse, { ...p, ...scopeOf(scope) }, p.period, p.groupBy)).map((c) => csatRow(c, p));
 }

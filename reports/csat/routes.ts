@@ -8,8 +8,6 @@ export function csatRoutes(): AnyReportRoute[] {
     route({
       path: '/api/reports/csat',
       role: 'manager',
-      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
-      wabas: 'all',
       action: 'csat.report',
       params: ({ query, now }) => parseCsatParams(query, now),
       audit: (p) => ({
@@ -18,7 +16,7 @@ export function csatRoutes(): AnyReportRoute[] {
       }),
       columns: (p) => csatColumns(p),
       filename: () => 'csat',
-      run: async ({ deps, params }) => ({ rows: await runCsatReport(deps, params) }),
+      run: async ({ deps, params, principal }) => ({ rows: await runCsatReport(deps, params, principal.wabas) }),
     }),
   ];
 }

@@ -1,6 +1,7 @@
 import { route, type AnyReportRoute } from '../endpoint.ts';
 import { timelineRows, journeyFigures } from '../../warehouse/queries/labels/timeline.ts';
 import { parseLabelBody } from './input.ts';
+import { requireAllWabas, requireInScope } from '../scope.ts';
 import { billingByLabel } from '../../warehouse/queries/labels/billing.ts';
 import { scopeOf } from '../../warehouse/scope.ts';
 import { parseJourneyLabels, parseLabelBillingParams, parseTimelineParams, type TimelineParams } from './params.ts';
@@ -39,10 +40,14 @@ export function labelRoutes(): AnyReportRoute[] {
       method: 'post',
       path: '/api/labels',
       role: 'manager',
-      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
-      wabas: 'all',
       action: 'labels.record',
-      params: ({ body }) => parseLabelBody(body),
+      params: ({ body, principal }) => {
+        const events = parseLabelBody(body);
+        // A label without a WABA holds in every WABA: only a caller who sees every WABA may set one.
+        if (events.some((e) => e.waba_id === undefined)) requireAllWabas(principal.wabas, 'a label without waba_id');
+        requireInScope(principal.wabas, events.map((e) => e.waba_id!));
+        return events;
+      },
       audit: (events) => ({ events: events.length }),
       run: async ({ deps, params }) => {
         const out = await recordLabels(deps, params, 'api');
@@ -52,27 +57,23 @@ export function labelRoutes(): AnyReportRoute[] {
     route({
       path: '/api/reports/labels/timeline',
       role: 'manager',
-      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
-      wabas: 'all',
       action: 'labels.timeline',
       params: ({ query, now }) => parseTimelineParams(query, now),
       audit: rangeAudit,
       columns: TIMELINE_COLUMNS,
       filename: () => 'label-timeline',
-      run: async ({ deps, params }) => ({ rows: await timelineRows(deps.warehouse, params, params.period) }),
+      run: async ({ deps, params, principal }) => ({ rows: await timelineRows(deps.warehouse, { ...params, ...scopeOf(principal.wabas) }, params.period) }),
     }),
     route({
       path: '/api/reports/labels/journey',
       role: 'manager',
-      // Not bounded by a WABA scope yet: only a principal who sees every WABA may call it.
-      wabas: 'all',
       action: 'labels.journey',
       params: ({ query, now }) => ({ ...parseTimelineParams(query, now), ...parseJourneyLabels(query) }),
       audit: (p) => ({ ...rangeAudit(p), from_label: p.from_label, to_label: p.to_label }),
       columns: JOURNEY_COLUMNS,
       filename: () => 'label-journey',
-      run: async ({ deps, params }) => {
-        const f = await journeyFigures(deps.warehouse, params);
+      run: async ({ deps, params, principal }) => {
+        const f = await journeyFigures(deps.warehouse, { ...params, ...scopeOf(principal.wabas) });
         const reached = f.customers_reached > 0;
         return {
           rows: [{

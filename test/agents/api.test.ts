@@ -38,6 +38,18 @@ async function report(query: string, path = '/api/reports/agents'): Promise<Arra
 
 const RANGE = 'from=2024-03-07&to=2024-03-07';
 
+// Bot→human handoffs (Wednesday 6 March 2024): H1 writes 14:00:00, the bot answers 14:00:03, H1
+// picks "agent" 14:01:00, the bot hands off 14:01:02, ana answers 14:06:00: a handoff, 298 s after
+// it (the human wait: 360 s). H2 writes 15:00:00 and bo answers 15:04:00 with no bot: no handoff.
+// H3: the bot answers 16:00:02 a message of 16:00:00; H3 writes again 17:00:00 and ana answers
+// 17:02:00: the bot answered before this wait started, so no handoff (and the 16:00 human wait is
+// the one ana's 17:02 answer ends: a handoff of 17:02 − 16:00:02 = 3718 s).
+const H1 = '5511900000305';
+const H2 = '5511900000306';
+const H3 = '5511900000307';
+const t6 = (hms: string) => `2024-03-06T${hms}Z`;
+const BOT = 'v1;src=b;ag=bot1;tm=care';
+
 beforeAll(async () => {
   await truncateAll(ctx.wh);
   const bodies = [
@@ -51,6 +63,17 @@ beforeAll(async () => {
     customerMessage(K3, 'wamid.K3a', at('09:30')),
     messageStatus(K3, 'wamid.Q5', 'sent', at('09:35'), { tag: 'v1;src=h;ag=bo;tm=care' }),
     customerMessage(K4, 'wamid.K4a', at('11:00')),
+    customerMessage(H1, 'wamid.H1a', t6('14:00:00')),
+    messageStatus(H1, 'wamid.HB1', 'sent', t6('14:00:03'), { tag: BOT }),
+    customerMessage(H1, 'wamid.H1b', t6('14:01:00')),
+    messageStatus(H1, 'wamid.HB2', 'sent', t6('14:01:02'), { tag: BOT }),
+    messageStatus(H1, 'wamid.HA1', 'sent', t6('14:06:00'), { tag: 'v1;src=h;ag=ana;tm=care' }),
+    customerMessage(H2, 'wamid.H2a', t6('15:00:00')),
+    messageStatus(H2, 'wamid.HA2', 'sent', t6('15:04:00'), { tag: 'v1;src=h;ag=bo;tm=care' }),
+    customerMessage(H3, 'wamid.H3a', t6('16:00:00')),
+    messageStatus(H3, 'wamid.HB3', 'sent', t6('16:00:02'), { tag: BOT }),
+    customerMessage(H3, 'wamid.H3b', t6('17:00:00')),
+    messageStatus(H3, 'wamid.HA3', 'sent', t6('17:02:00'), { tag: 'v1;src=h;ag=ana;tm=care' }),
   ];
   for (const b of bodies) expect((await postSigned(ctx.svc, b)).status).toBe(200);
 });
@@ -85,6 +108,19 @@ describe('agent and team performance', () => {
     ]);
     const ana = await report('', String(rows.find((r) => r.agent === 'ana')!.drill_down));
     expect(ana.map((w) => [w.kind, w.response_seconds, w.sla_status])).toEqual([['first', 300, 'achieved'], ['next', 1200, 'breached']]);
+  });
+
+  it('counts bot→human handoffs and the time the customer waited after them', async () => {
+    const handoffs = (rows: Array<Record<string, unknown>>, key: string) =>
+      rows.map((r) => [r[key], r.answered, r.handoffs, r.p50_after_handoff_seconds, r.p90_after_handoff_seconds]);
+    const DAY6 = 'from=2024-03-06&to=2024-03-06';
+    // ana: H1 (298 s after the handoff) and H3 (one human wait from 16:00 to 17:02, the bot's 16:00:02 answer inside it).
+    expect(handoffs(await report(DAY6), 'agent')).toEqual([['ana', 2, 2, 3718, 3718], ['bo', 1, 0, null, null]]);
+    expect(handoffs(await report(`${DAY6}&group_by=team`), 'team')).toEqual([['care', 3, 2, 3718, 3718]]);
+    // The bot's answer ends the wait in the `any` family (H1 twice, H3 once): no handoff there.
+    expect(handoffs(await report(`${DAY6}&family=any`), 'agent')).toEqual([['ana', 1, 0, null, null], ['bo', 1, 0, null, null], ['bot1', 3, 0, null, null]]);
+    // The 7 March chats had no bot.
+    expect((await report(RANGE)).map((r) => r.handoffs)).toEqual([0, 0, 0]);
   });
 
   it('refuses owner credit by agent, and a drill-down without a name', async () => {

@@ -93,9 +93,9 @@ function rule(path: string, method: string): { role: Role | readonly Role[] | 'a
   if (path.startsWith('/api/alerts/')) return { role: 'admin', allWabas: true };
   // Templates, campaigns and ads: managers and finance, within the scope.
   if (/^\/api\/(reports\/(templates|ads)|templates\/)/.test(path)) return { role: ['manager', 'finance'], allWabas: false, filter: 'waba_id' };
-  // Charges by label read within the scope; the other label, CSAT and agent reports need every WABA for now.
+  // Label, CSAT and agent reports read within the scope (charges by label are finance's).
   if (path.startsWith('/api/reports/labels/billing')) return { role: 'finance', allWabas: false, filter: 'waba_id' };
-  if (path === '/api/labels' || /^\/api\/reports\/(labels|csat|agents)/.test(path)) return { role: 'manager', allWabas: true, filter: 'waba_id' };
+  if (path === '/api/labels' || /^\/api\/reports\/(labels|csat|agents)/.test(path)) return { role: 'manager', allWabas: false, filter: 'waba_id' };
   if (path.startsWith('/api/reports/sla')) return { role: 'manager', allWabas: false, filter: 'waba_id' };
   // A rate card prices every WABA: loading one needs every WABA; the list of cards holds no WABA's data.
   if (/^\/api\/(reports\/(conversations|charges|forecast|reconciliation)|billing\/)/.test(path)) return { role: 'finance', allWabas: path === '/api/billing/rate-cards' && method === 'post', filter: 'waba_id' };
@@ -250,6 +250,36 @@ describe('what a WABA-A principal is answered', () => {
     const r = await http(`${ctx.svc.url()}/api/reports/reconciliation`, { method: 'POST', headers: { Authorization: `Bearer ${SCOPED.finance}`, 'Content-Type': 'application/json' }, body: JSON.stringify(saved) });
     expect(r.status, r.text).toBe(403);
     expect(await rows(ctx.wh, `SELECT 1 FROM {{db}}.billing_meta_analytics_v1`)).toEqual([]);
+  });
+
+  it("agents and resolution: A's one answered wait and thread (two for every WABA)", async () => {
+    const range = 'from=2025-08-10&to=2025-08-10';
+    const mine = await json(`/api/reports/agents?${range}`, SCOPED.manager);
+    expect(mine.rows.map((r) => [r.agent, r.answered, r.chats])).toEqual([['ana', 1, 1]]);
+    expect((await json(`/api/reports/agents?${range}`, TEST_TOKENS.manager)).rows.map((r) => [r.agent, r.answered])).toEqual([['ana', 2]]);
+    const drill = await json(String(mine.rows[0]!.drill_down), SCOPED.manager);
+    expect(drill.rows.map((r) => r.waba_id)).toEqual([A.waba]);
+    const threads = (r: Rows) => r.rows.reduce((n, x) => n + Number(x.threads), 0);
+    expect(threads(await json(`/api/reports/agents/resolution?${range}&period=none`, SCOPED.manager))).toBe(1);
+    expect(threads(await json(`/api/reports/agents/resolution?${range}&period=none`, TEST_TOKENS.manager))).toBe(2);
+  });
+
+  it("labels: a WABA-A principal labels A's customers only, and its timeline counts only A's labels", async () => {
+    const post = (token: string, events: unknown) => http(`${ctx.svc.url()}/api/labels`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(events),
+    });
+    const event = (t: typeof A, waba?: string) => ({ wa_id: t.customer, label: 'vip', action: 'add', at: '2025-08-10T09:00:00Z', ...(waba ? { waba_id: waba } : {}) });
+    expect((await post(SCOPED.manager, [event(A, A.waba), event(B, B.waba)])).status).toBe(403);
+    expect((await post(SCOPED.manager, event(A))).status).toBe(403);
+    expect((await post(SCOPED.manager, event(A, A.waba))).status).toBe(201);
+    expect((await post(TEST_TOKENS.manager, [event(B, B.waba), event(B)])).status).toBe(201);
+    const added = (r: Rows) => r.rows.reduce((n, x) => n + Number(x.added), 0);
+    const range = 'from=2025-08-10&to=2025-08-10';
+    // A sees its own label; every WABA sees A's, B's and the one without a WABA.
+    expect(added(await json(`/api/reports/labels/timeline?${range}`, SCOPED.manager))).toBe(1);
+    expect(added(await json(`/api/reports/labels/timeline?${range}`, TEST_TOKENS.manager))).toBe(3);
+    const journey = await json(`/api/reports/labels/journey?${range}&from_label=vip&to_label=vip`, SCOPED.manager);
+    expect(journey.rows.map((r) => r.customers_started)).toEqual([1]);
   });
 
   it('a refusal for a WABA outside the scope is in the access audit with the scope', async () => {

@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // The TTLs of this policy must not outlive the test in this worker's warehouse.
-  if (wh) for (const t of ['raw_webhooks_v1', 'messages_v1', 'statuses_v1', 'message_echoes_v1', 'user_preferences_v1', 'contacts_v1', 'webhook_errors_v1', 'unknown_items_v1', 'consent_events_v1', 'compliance_snapshots_v1']) await removeTableTtl(wh, t).catch(() => undefined);
+  if (wh) for (const t of ['raw_webhooks_v1', 'messages_v1', 'statuses_v1', 'message_echoes_v1', 'user_preferences_v1', 'contacts_v1', 'webhook_errors_v1', 'unknown_items_v1', 'consent_events_v1', 'compliance_snapshots_v1', 'label_events_v1']) await removeTableTtl(wh, t).catch(() => undefined);
   await svc?.stop();
   await wh?.close();
 });
@@ -81,6 +81,21 @@ describe('retention', () => {
     expect(left.map((r) => r.wa_id)).toEqual([RECENT, HELD, FRESH].sort());
     expect(await status('messages_v1')).toMatchObject({ rows_total: 3, rows_past_policy: 1, rows_held_past_policy: 1 });
     expect(await status('raw_webhooks_v1')).toMatchObject({ rows_past_policy: 1, rows_held_past_policy: 1, status: 'OK' });
+  });
+
+  it('keeps label events as long as items: an older one is not kept, except under a hold', async () => {
+    const event = (waId: string, age: number, label: string) => ({
+      waba_id: '', wa_id: waId, label, action: 'add', at: NOW - age * 86_400_000, source: 'shop', origin: 'api', ref: '', recorded_at: NOW,
+    });
+    // The policy's TTL is on the table since the first apply: a row already past it is not kept.
+    await wh.writer.insert({ table: `${wh.database}.label_events_v1`, values: [event(OLD, 10, 'order/paid'), event(HELD, 10, 'vip'), event(FRESH, 0, 'vip')], format: 'JSONEachRow' });
+    await materializeTtl(wh, 'label_events_v1');
+    expect((await rows<{ wa_id: string }>(wh, `SELECT wa_id FROM {{db}}.label_events_v1 ORDER BY wa_id`)).map((r) => r.wa_id)).toEqual([HELD, FRESH].sort());
+    const st = await status('label_events_v1');
+    expect(st).toMatchObject({ policy_days: 5, time_column: 'at', ttl_matches_policy: true, rows_total: 2, rows_past_policy: 1, rows_held_past_policy: 1, status: 'OK' });
+    expect(st.ttl_configured).toMatch(/toIntervalDay\(5\)/);
+    // The hold test below counts what the hold keeps of the ingest tables only.
+    await wh.writer.command({ query: `TRUNCATE TABLE ${wh.database}.label_events_v1` });
   });
 
   it('purges content past the content policy except under a hold, and then reports OK', async () => {

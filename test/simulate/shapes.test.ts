@@ -18,7 +18,8 @@ const referral = z.strictObject({
 });
 
 const message = z.discriminatedUnion('type', [
-  z.strictObject({ ...base, type: z.literal('text'), text: z.strictObject({ body: z.string().min(1) }), referral: referral.optional() }),
+  // A text may reply to a business message (a survey's comment): Meta adds the quoted message as context.
+  z.strictObject({ ...base, type: z.literal('text'), text: z.strictObject({ body: z.string().min(1) }), referral: referral.optional(), context: replyContext.optional() }),
   z.strictObject({ ...base, type: z.literal('image'), image: media({ caption: z.string().optional() }), context: z.strictObject({ forwarded: z.literal(true) }).optional() }),
   z.strictObject({ ...base, type: z.literal('video'), video: media({ caption: z.string().optional() }) }),
   z.strictObject({ ...base, type: z.literal('audio'), audio: media({ voice: z.boolean() }) }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
+import { inScope, scopeParams } from '../../scope.ts';
 
 /**
  * Resolution and idle close, per thread of the stored waits (one family). A thread's last activity
@@ -25,7 +26,8 @@ SELECT ${{
   quantilesExactIf(0.5, 0.9)(resolution_seconds, closed AND answered) AS q
 FROM (
   SELECT waba_id, phone_number_id, wa_id, thread_started_at,
-    argMax(responded_at, started_at) AS last_answer,
+    -- In a tuple, so that an unanswered last wait gives NULL (argMax alone skips NULL answers).
+    argMax(tuple(responded_at), started_at).1 AS last_answer,
     last_answer IS NOT NULL AS answered,
     max(greatest(last_inbound_at, coalesce(responded_at, last_inbound_at))) AS last_activity,
     toUnixTimestamp64Milli(last_activity) + {idle_ms:Int64} <= {now:Int64} AS closed,
@@ -33,7 +35,7 @@ FROM (
   FROM {{db}}.sla_waits_v1 FINAL
   WHERE family = {family:String}
     AND thread_started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND thread_started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-    AND (empty({waba_ids:Array(String)}) OR has({waba_ids:Array(String)}, waba_id))
+    AND (empty({waba_ids:Array(String)}) OR has({waba_ids:Array(String)}, waba_id)) AND ${inScope()}
   GROUP BY waba_id, phone_number_id, wa_id, thread_started_at
 )
 GROUP BY period
@@ -41,6 +43,7 @@ ORDER BY period`,
   params: z.object({
     family: z.string(), from: z.number(), to: z.number(), tz: z.string(), now: z.number(), idle_ms: z.number().int(),
     waba_ids: z.array(z.string()),
+    ...scopeParams.shape,
   }),
   row: z.object({
     period: z.string(), threads: z.coerce.number(), open_threads: z.coerce.number(), resolved: z.coerce.number(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
+import { inScope, scopeParams } from '../../scope.ts';
 import { labelCondition, labelGroups, labelParams } from '../labels/intervals.ts';
 
 /**
@@ -24,7 +25,7 @@ SELECT wamid AS survey_wamid, waba_id, phone_number_id,
   trimBoth(any(extract(biz_opaque_callback_data, ${SURVEY_TAG}))) AS survey
 FROM {{db}}.statuses_v1
 WHERE status = 'sent' AND match(biz_opaque_callback_data, ${SURVEY_TAG})
-  AND (empty({waba_ids:Array(String)}) OR has({waba_ids:Array(String)}, waba_id))
+  AND (empty({waba_ids:Array(String)}) OR has({waba_ids:Array(String)}, waba_id)) AND ${inScope()}
 GROUP BY wamid, waba_id, phone_number_id
 HAVING sent_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND sent_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
 
@@ -46,7 +47,7 @@ SELECT s.survey_wamid AS survey_wamid, s.waba_id AS waba_id, s.wa_id AS wa_id, s
 FROM (${SURVEYS}) AS s
 ASOF LEFT JOIN (
   SELECT waba_id, phone_number_id, wa_id, assumeNotNull(responded_at) AS answered_at, agent, team
-  FROM {{db}}.sla_waits_v1 FINAL WHERE family = 'human' AND responded_at IS NOT NULL
+  FROM {{db}}.sla_waits_v1 FINAL WHERE family = 'human' AND responded_at IS NOT NULL AND ${inScope()}
 ) AS w ON s.waba_id = w.waba_id AND s.phone_number_id = w.phone_number_id AND s.wa_id = w.wa_id AND s.sent_at >= w.answered_at
 LEFT JOIN (${ANSWERS}) AS a ON a.survey_wamid = s.survey_wamid`;
 
@@ -69,6 +70,7 @@ const params = z.object({
   tz: z.string(),
   waba_ids: z.array(z.string()),
   ...labelParams,
+  ...scopeParams.shape,
 });
 export type CsatFilter = z.input<typeof params>;
 

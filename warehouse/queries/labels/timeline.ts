@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
+import { inScope, scopeParams } from '../../scope.ts';
 import { labelParams, matchesAsked } from './intervals.ts';
 
 /**
@@ -22,10 +23,17 @@ const rangeParams = z.object({
   tz: z.string(),
   waba_ids: z.array(z.string()),
   ...labelParams,
+  ...scopeParams.shape,
 });
 
+/**
+ * The caller's WABAs only. A label sent without a WABA is about the customer in every WABA, so it
+ * is counted only for a caller who sees every WABA (it may be about customers of WABAs others may not see).
+ */
+const SCOPED = `(({scope_all:Bool} AND waba_id = '') OR ${inScope()})`;
+
 const IN_RANGE = `at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-  AND (empty({waba_ids:Array(String)}) OR waba_id = '' OR has({waba_ids:Array(String)}, waba_id))`;
+  AND (empty({waba_ids:Array(String)}) OR waba_id = '' OR has({waba_ids:Array(String)}, waba_id)) AND ${SCOPED}`;
 
 const timeline = defineQuery({
   name: 'labels.timeline',
@@ -70,7 +78,7 @@ FROM (
   ) AS a
   -- A customer without the second label joins nothing: its b.at is the zero time, before first_at.
   LEFT JOIN (
-    SELECT wa_id, at FROM {{db}}.label_events_v1 FINAL WHERE action = 'add' AND ${under('to_label')}
+    SELECT wa_id, at FROM {{db}}.label_events_v1 FINAL WHERE action = 'add' AND ${under('to_label')} AND ${SCOPED}
   ) AS b ON a.wa_id = b.wa_id
   GROUP BY a.wa_id, a.first_at
 )`,
