@@ -71,14 +71,12 @@ async function probe(base: string, k: number, tag: string): Promise<Probe> {
   const live = await visibleAfter(() => post(base, inbound), async () => rowsOf(await getJson(base, `/api/reports/sla/live?list=waiting_now&waba_id=${PROBE_WABA}`)).some((r) => r.contact === waId));
   const waits = await visibleAfter(async () => 200, async () => rowsOf(await getJson(base, `/api/reports/sla/waits?from=${day}&to=${day}&waba_id=${PROBE_WABA}`)).some((r) => r.contact === waId));
   const dashboard = await visibleAfter(async () => 200, async () => JSON.stringify(await getJson(base, `/dashboards/managers/data?waba=${PROBE_WABA}`)).includes(waId));
-  // A new charged message: the month's conversations count goes up by one.
+  // A new charged message (charged once delivered, docs/BILLING.md): the month's conversations count goes up by one.
   const count = async () => rowsOf(await getJson(base, `/api/reports/conversations?month=${month}`)).reduce((n, r) => n + Number(r.count ?? 0), 0);
   const before = await count();
+  const pricing = { billable: true, pricing_model: 'PMP', category: 'marketing', type: 'regular' };
   const status = envelope({
-    statuses: [{
-      id: `wamid.FRESH.OUT.${tag}.${k}`, status: 'sent', timestamp: ts, recipient_id: waId,
-      pricing: { billable: true, pricing_model: 'PMP', category: 'marketing', type: 'regular' },
-    }],
+    statuses: (['sent', 'delivered'] as const).map((s) => ({ id: `wamid.FRESH.OUT.${tag}.${k}`, status: s, timestamp: ts, recipient_id: waId, pricing })),
   }, PROBE_WABA);
   const conversations = await visibleAfter(() => post(base, status), async () => (await count()) > before);
   return { live, waits: live + waits, conversations, dashboard: live + dashboard };
