@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { z } from 'zod';
 import type { Role } from '../../app/config.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { HttpError } from '../../app/http-error.ts';
@@ -10,12 +11,13 @@ import type { ColumnSpec } from '../format.ts';
 import { formatParam, rangeParams, templateParams, type RangeParams, type TemplateParams } from './params.ts';
 import { templateColumns } from './performance.ts';
 import { RISK_ROWS } from './risk.ts';
+import { ConversionError, conversionBodySchema } from './conversions.ts';
 import { TemplateReports } from './service.ts';
 
 /**
  * GET /api/reports/templates (performance and cost), /api/reports/templates/history (status,
  * quality and category changes), /templates/risk (quality risk), /api/reports/ads (click-to-WhatsApp ads) and POST
- * /api/templates/send-log — for managers, finance and admins.
+ * /api/templates/send-log — for managers, finance and admins; POST /api/ads/conversions for service tokens and admins.
  * Every call, answered or refused, is in the access audit as `templates.<report>`.
  */
 
@@ -62,6 +64,31 @@ export function templateRoutes(deps: AppDeps): AnyReportRoute[] {
       audit: rangeAudit,
       filename: () => 'ads',
       run: async ({ params }) => ({ rows: await reports.ads(params) }),
+    }),
+    route({
+      method: 'post', path: '/api/ads/conversions', role: ['manager'], action: 'templates.ad_conversions',
+      summary: 'Record ad conversions (by click id or contact): service tokens and admins; all or nothing',
+      query: z.object({ waba_id: z.string().optional().describe('the WABA of items without one') }),
+      body: { contentType: 'application/json', schema: conversionBodySchema },
+      answers: { status: 201 },
+      params: ({ query, body, principal }) => {
+        // Outcomes come from the business's systems, not from a person at the dashboard.
+        if (principal.method !== 'service' && !principal.roles.includes('admin')) throw new HttpError(403, 'conversions are posted with a service token (or by an admin)');
+        // The app's JSON parser (up to 1 MB) has read the body.
+        if (body === undefined || (typeof body === 'string' && body.trim() === '')) throw new HttpError(400, 'send the conversions as application/json');
+        const waba = typeof query.waba_id === 'string' && query.waba_id !== '' ? query.waba_id : undefined;
+        return { body: body as unknown, waba, scope: principal.wabas };
+      },
+      audit: (p) => ({ waba_id: p.waba ?? '' }),
+      run: async ({ params }) => {
+        try {
+          const result = await reports.recordConversions(params.body, params.waba, params.scope);
+          return { json: result, status: 201, rows: result.stored };
+        } catch (e) {
+          if (e instanceof ConversionError) throw new HttpError(400, e.message, { body: { problems: e.problems } });
+          throw e;
+        }
+      },
     }),
     route({
       method: 'post', path: '/api/templates/send-log', role: ROLES, action: 'templates.send_log_import', before: [logBody],

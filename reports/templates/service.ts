@@ -3,6 +3,10 @@ import { adRows, type AdRow } from '../../warehouse/queries/templates/ads.ts';
 import { TEMPLATE_FIELDS, templateChanges, type TemplateChange } from '../../warehouse/queries/templates/history.ts';
 import { chargeCandidates, chargedFacts, templateCells, type TemplateCell } from '../../warehouse/queries/templates/report.ts';
 import { insertSendLog } from '../../warehouse/queries/templates/send-log.ts';
+import { contactReferrals, insertConversions } from '../../warehouse/queries/templates/conversions.ts';
+import type { WabaScopeInput } from '../../warehouse/scope.ts';
+import { requireInScope } from '../scope.ts';
+import { parseConversions, tieToClicks } from './conversions.ts';
 import { Tenants } from '../billing/config.ts';
 import { readRateBook } from '../billing/rate-cards.ts';
 import { templatesConfig, type TemplatesConfig } from './config.ts';
@@ -107,6 +111,26 @@ export class TemplateReports {
   ads(p: RangeParams): Promise<AdRow[]> {
     const answer_window_s = Math.round(this.cfg.reply_window_hours * 3600);
     return adRows(this.deps.warehouse, { from_ms: p.from_ms, to_ms: p.to_ms, wabas: wabasOf(p), answer_window_s });
+  }
+
+  /**
+   * Stores reported ad conversions: all or none (ConversionError lists every problem; a WABA outside
+   * the caller's scope is a 403). One given by contact is tied to that customer's latest referral.
+   */
+  async recordConversions(body: unknown, waba: string | undefined, scope: WabaScopeInput): Promise<{ stored: number; by_click: number; by_contact: number }> {
+    const now = this.deps.now().getTime();
+    const items = parseConversions(body, waba, now);
+    requireInScope(scope, [...new Set(items.map((i) => i.waba_id))]);
+    const byContact = items.filter((i) => i.wa_id !== null);
+    const referrals = byContact.length === 0 ? [] : await contactReferrals(this.deps.warehouse, {
+      wabas: [...new Set(byContact.map((i) => i.waba_id))], wa_ids: [...new Set(byContact.map((i) => i.wa_id!))],
+    });
+    const tied = tieToClicks(items, referrals);
+    await insertConversions(this.deps.warehouse, tied.map((i) => ({
+      waba_id: i.waba_id, event_id: i.event_id, ctwa_clid: i.ctwa_clid, matched_by: i.matched_by, event: i.event,
+      at: i.at_ms, value: i.value, currency: i.currency, posted_at: now,
+    })));
+    return { stored: tied.length, by_click: tied.length - byContact.length, by_contact: byContact.length };
   }
 
   async importSendLog(text: string, waba: string | undefined): Promise<{ import_id: string; rows: number }> {

@@ -6,9 +6,10 @@ import type { Service } from '../../app/server.ts';
 import { simulationConfig, type SimOptions } from '../../simulate/engine.ts';
 import type { AdRecord, TemplatesRecord, TruthRecord } from '../../simulate/truth.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
+import type { AdConversionRecord } from '../../simulate/ads.ts';
 import { getJson, refresh } from '../billing/setup.ts';
+import { authHeader, http, startTestService } from '../helpers/service.ts';
 import { loadGenerated } from '../helpers/ingest.ts';
-import { startTestService } from '../helpers/service.ts';
 import { openTestWarehouse, truncateAll } from '../helpers/warehouse.ts';
 
 /**
@@ -21,7 +22,7 @@ import { openTestWarehouse, truncateAll } from '../helpers/warehouse.ts';
 
 const SIM: SimOptions = { seed: 15, start: '2025-09-29', days: 4, scale: 40 };
 const COUNTS = ['sent', 'delivered', 'read', 'replied', 'clicked', 'opted_out', 'failed', 'failed_131049', 'failed_131050', 'sent_not_delivered', 'charged'] as const;
-const AD_FIELDS = ['referrals', 'customers', 'answered', 'frt_p50_s', 'frt_p90_s', 'free_entry_point_messages'] as const;
+const AD_FIELDS = ['referrals', 'customers', 'answered', 'frt_p50_s', 'frt_p90_s', 'free_entry_point_messages', 'conversions'] as const;
 const TEMPLATE_FIELDS = new Set(['message_template_status_update', 'message_template_quality_update', 'template_category_update']);
 const RANGE = 'from=2025-09-27&to=2025-10-05&tz=UTC';
 
@@ -76,8 +77,20 @@ describe('generator truth', () => {
 });
 
 describe('generator truth: ads and history', () => {
-  it('matches every ad: referrals, customers, answered, first response time, free-entry-point messages', async () => {
+  it('matches every ad: referrals, customers, answered, first response time, free-entry-point messages, reported conversions', async () => {
+    const conversions = all.filter((r): r is AdConversionRecord => r.kind === 'ad_conversion');
+    expect(conversions.some((c) => c.wa_id !== null) && conversions.some((c) => c.ctwa_clid !== null)).toBe(true);
+    const items = conversions.map((c) => ({
+      waba_id: c.waba_id, event_id: c.event_id, event: c.event, at: c.at,
+      ...(c.ctwa_clid !== null ? { ctwa_clid: c.ctwa_clid } : { wa_id: c.wa_id }), ...(c.value !== null ? { value: c.value } : {}),
+    }));
+    // Posted twice: a repeated event_id is the same conversion.
+    for (const batch of [items, items.slice(0, 5)]) {
+      const posted = await http(`${service.url()}/api/ads/conversions`, { method: 'POST', headers: { ...authHeader('admin'), 'Content-Type': 'application/json' }, body: JSON.stringify({ conversions: batch }) });
+      expect(posted.status, posted.text).toBe(201);
+    }
     const truth = all.filter((r): r is AdRecord => r.kind === 'ad');
+    expect(truth.some((a) => a.conversions > 0)).toBe(true);
     expect(truth.length).toBeGreaterThan(1);
     expect(truth.some((a) => a.answered > 0 && a.free_entry_point_messages > 0)).toBe(true);
     const pick = (r: Record<string, unknown>) => [`${r.waba_id}|${r.source_id}|${r.source_type}`, Object.fromEntries(AD_FIELDS.map((f) => [f, r[f]]))] as const;

@@ -4,7 +4,7 @@ import { COMPLIANCE_SNAPSHOTS, CONSENT_EVENTS, ERASURE_REQUESTS, ERASURE_SUPPRES
 import { LABEL_EVENTS } from './labels.ts';
 import { SLA_JOB_STATE, SLA_WAITS } from './sla.ts';
 import { ALERT_DELIVERIES, ALERT_FIRINGS, ALERT_RULE_STATE, ALERT_RULES } from './alerts.ts';
-import { TEMPLATE_SEND_LOG } from './templates.ts';
+import { AD_CONVERSIONS, TEMPLATE_SEND_LOG } from './templates.ts';
 
 /** Every derived table declared in code; the schema test compares each with `system.columns`. */
 export const DECLARED_TABLES: readonly TableDef[] = [
@@ -13,5 +13,5 @@ export const DECLARED_TABLES: readonly TableDef[] = [
   LEGAL_HOLDS, ERASURE_SUPPRESSION, ERASURE_REQUESTS, CONSENT_EVENTS, RIGHTS_REQUESTS, COMPLIANCE_SNAPSHOTS, RETENTION_DROPPED,
   LABEL_EVENTS,
   ALERT_RULES, ALERT_RULE_STATE, ALERT_FIRINGS, ALERT_DELIVERIES,
-  TEMPLATE_SEND_LOG,
+  TEMPLATE_SEND_LOG, AD_CONVERSIONS,
 ];

@@ -1,6 +1,6 @@
 import { c, defineTable, type RowOf } from './columns.ts';
 
-/** The templates module's tables (migration 0400). */
+/** The templates module's tables (migrations 0400, 0401). */
 
 export const TEMPLATE_SEND_LOG = defineTable('template_send_log_v1', {
   waba_id: c.string,
@@ -12,3 +12,17 @@ export const TEMPLATE_SEND_LOG = defineTable('template_send_log_v1', {
   imported_at: c.time,
 });
 export type SendLogRow = RowOf<typeof TEMPLATE_SEND_LOG>;
+
+/** Reported ad conversions (migration 0401), each tied to a click id. */
+export const AD_CONVERSIONS = defineTable('ad_conversions_v1', {
+  waba_id: c.string,
+  event_id: c.string,
+  ctwa_clid: c.string,
+  matched_by: c.oneOf(c.lowString, ['click', 'contact']),
+  event: c.lowString,
+  at: c.time,
+  value: c.nullable(c.float64),
+  currency: c.lowString,
+  posted_at: c.time,
+});
+export type AdConversionRow = RowOf<typeof AD_CONVERSIONS>;
