@@ -17,7 +17,8 @@ import { TemplateReports } from './service.ts';
 /**
  * GET /api/reports/templates (performance and cost), /api/reports/templates/history (status,
  * quality and category changes), /templates/risk (quality risk), /api/reports/ads (click-to-WhatsApp ads) and POST
- * /api/templates/send-log — for managers, finance and admins; POST /api/ads/conversions for service tokens and admins.
+ * /api/templates/send-log — for managers, finance and admins; POST /api/ads/conversions for service tokens and admins;
+ * POST /api/templates/catalog for admins.
  * Every call, answered or refused, is in the access audit as `templates.<report>`.
  */
 
@@ -86,6 +87,30 @@ export function templateRoutes(deps: AppDeps): AnyReportRoute[] {
           return { json: result, status: 201, rows: result.stored };
         } catch (e) {
           if (e instanceof ConversionError) throw new HttpError(400, e.message, { body: { problems: e.problems } });
+          throw e;
+        }
+      },
+    }),
+    route({
+      method: 'post', path: '/api/templates/catalog', role: 'admin', action: 'templates.catalog_import',
+      summary: 'Load a saved Graph API message_templates response (names, languages, categories, status, quality) for one WABA',
+      query: z.object({ waba_id: z.string().describe('the WABA the response is of') }),
+      body: { contentType: 'application/json' },
+      answers: { status: 201 },
+      params: ({ query, body }) => {
+        const waba = typeof query.waba_id === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(query.waba_id) ? query.waba_id : undefined;
+        if (!waba) throw new HttpError(400, 'give the WABA as waba_id', { body: { parameter: 'waba_id' } });
+        // The app's JSON parser has read the body; its bytes are hashed as they are written again.
+        if (body === undefined || (typeof body === 'string' && body.trim() === '')) throw new HttpError(400, 'send the response as application/json');
+        return { text: typeof body === 'string' ? body : JSON.stringify(body), waba };
+      },
+      audit: (p) => ({ waba_id: p.waba }),
+      run: async ({ params }) => {
+        try {
+          const result = await reports.importCatalog(params.text, params.waba);
+          return { json: result, status: 201, rows: result.templates, audit: { import_id: result.import_id } };
+        } catch (e) {
+          if (e instanceof CsvError) throw new HttpError(400, e.message.slice(0, 2000), { body: { problems: e.problems } });
           throw e;
         }
       },

@@ -7,6 +7,8 @@ import { contactReferrals, insertConversions } from '../../warehouse/queries/tem
 import type { WabaScopeInput } from '../../warehouse/scope.ts';
 import { requireInScope } from '../scope.ts';
 import { parseConversions, tieToClicks } from './conversions.ts';
+import { catalogCategories, catalogChanges, insertCatalog } from '../../warehouse/queries/templates/catalog.ts';
+import { catalogRows, parseCatalog } from './catalog.ts';
 import { Tenants } from '../billing/config.ts';
 import { readRateBook } from '../billing/rate-cards.ts';
 import { templatesConfig, type TemplatesConfig } from './config.ts';
@@ -59,7 +61,14 @@ export class TemplateReports {
     cells.push(...(await this.chargeCells({ from_ms: p.from_ms, to_ms: p.to_ms, tz: p.tz, wabas: wabasOf(p) })));
     const currencies = [...new Set(cells.map((c) => this.tenants.of(c.waba_id).currency))];
     const book = await readRateBook(wh, currencies);
-    return templateRows(cells, p.groupBy, { book, currencyOf: (w) => this.tenants.of(w).currency });
+    return this.withCatalogCategories(templateRows(cells, p.groupBy, { book, currencyOf: (w) => this.tenants.of(w).currency }), wabasOf(p));
+  }
+
+  /** A template whose sends carry no pricing at all takes its category from the imported catalogue. */
+  private async withCatalogCategories(rows: TemplateRow[], wabas: string[]): Promise<TemplateRow[]> {
+    if (!rows.some((r) => r.category === '' && r.template !== '')) return rows;
+    const known = new Map((await catalogCategories(this.deps.warehouse, { wabas })).map((c) => [`${c.waba_id}\0${c.name}\0${c.language}`, c.category]));
+    return rows.map((r) => (r.category === '' && r.template !== '' ? { ...r, category: known.get(`${r.waba_id}\0${r.template}\0${r.language}`) ?? '' } : r));
   }
 
   /**
@@ -92,8 +101,20 @@ export class TemplateReports {
     return [...cells.values()];
   }
 
-  history(p: RangeParams): Promise<TemplateChange[]> {
-    return templateChanges(this.deps.warehouse, { wabas: wabasOf(p), from_ms: p.from_ms, to_ms: p.to_ms, fields: [...TEMPLATE_FIELDS] });
+  /** The webhooks' changes, and the imported catalogue's word where no webhook of that kind said anything (in Meta's order). */
+  async history(p: RangeParams): Promise<TemplateChange[]> {
+    const r = { wabas: wabasOf(p), from_ms: p.from_ms, to_ms: p.to_ms };
+    const [changes, catalogue] = [await templateChanges(this.deps.warehouse, { ...r, fields: [...TEMPLATE_FIELDS] }), await catalogChanges(this.deps.warehouse, r)];
+    if (catalogue.length === 0) return changes;
+    const order = (x: TemplateChange) => `${x.waba_id}\0${x.at}\0${x.template_id}\0${x.field}\0${x.event}`;
+    return [...changes, ...catalogue].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  }
+
+  /** Loads a saved `message_templates` response for one WABA (CsvError lists every problem; nothing loaded then). */
+  async importCatalog(text: string, waba: string): Promise<{ import_id: string; templates: number }> {
+    const { entries, importId } = parseCatalog(text);
+    await insertCatalog(this.deps.warehouse, catalogRows(entries, waba, importId, this.deps.now().getTime()));
+    return { import_id: importId, templates: entries.length };
   }
 
   /** Quality risk: the range against the window of the same length before it, beside the latest rating and status. */

@@ -28,6 +28,17 @@ describe('wa-analytics templates and report templates', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain('line 2: no template');
 
+    const catalogue = join(dir, 'catalogue.json');
+    writeFileSync(catalogue, JSON.stringify({ data: [{ name: 'promo', language: 'pt_BR', status: 'APPROVED', category: 'MARKETING', id: '9', quality_score: { score: 'GREEN' } }] }));
+    const loaded = cli('templates', 'import-catalog', catalogue, '--waba-id', '111');
+    expect(loaded.status, loaded.stderr).toBe(0);
+    expect(loaded.stdout).toMatch(/^loaded 1 templates \(import [0-9a-f]{12}\)$/m);
+    const history = cli('report', 'template-history');
+    expect(history.status, history.stderr).toBe(0);
+    // columns: waba_id,at,field,template_id,template,language,event,previous,value,reason
+    const rows = history.stdout.split('\n').filter((l) => l.includes(',catalogue,')).map((l) => l.split(','));
+    expect(rows.map((c) => [c[4], c[6], c[8]])).toEqual([['promo', 'category', 'MARKETING'], ['promo', 'quality', 'GREEN'], ['promo', 'status', 'APPROVED']]);
+
     const report = cli('report', 'templates', '--from', '2025-09-01', '--to', '2025-09-30', '--group-by', 'campaign');
     expect(report.status, report.stderr).toBe(0);
     expect(report.stdout.split('\n')[0]).toBe(

@@ -1,6 +1,6 @@
 import { c, defineTable, type RowOf } from './columns.ts';
 
-/** The templates module's tables (migrations 0400, 0401). */
+/** The templates module's tables (migrations 0400–0402). */
 
 export const TEMPLATE_SEND_LOG = defineTable('template_send_log_v1', {
   waba_id: c.string,
@@ -26,3 +26,18 @@ export const AD_CONVERSIONS = defineTable('ad_conversions_v1', {
   posted_at: c.time,
 });
 export type AdConversionRow = RowOf<typeof AD_CONVERSIONS>;
+
+/** The imported template catalogue (migration 0402). */
+export const TEMPLATE_CATALOG = defineTable('template_catalog_v1', {
+  waba_id: c.string,
+  template_id: c.string,
+  name: c.string,
+  language: c.lowString,
+  category: c.lowString,
+  status: c.lowString,
+  quality: c.lowString,
+  rejected_reason: c.string,
+  import_id: c.string,
+  imported_at: c.time,
+});
+export type CatalogRow = RowOf<typeof TEMPLATE_CATALOG>;
