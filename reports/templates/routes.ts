@@ -12,6 +12,8 @@ import { formatParam, rangeParams, templateParams, type RangeParams, type Templa
 import { templateColumns } from './performance.ts';
 import { RISK_ROWS } from './risk.ts';
 import { ConversionError, conversionBodySchema } from './conversions.ts';
+import { RECONCILIATION_ROWS } from './analytics.ts';
+import { ParamError } from '../sla/params.ts';
 import { TemplateReports } from './service.ts';
 
 /**
@@ -87,6 +89,42 @@ export function templateRoutes(deps: AppDeps): AnyReportRoute[] {
           return { json: result, status: 201, rows: result.stored };
         } catch (e) {
           if (e instanceof ConversionError) throw new HttpError(400, e.message, { body: { problems: e.problems } });
+          throw e;
+        }
+      },
+    }),
+    route({
+      path: '/api/reports/templates/reconciliation', role: ROLES, action: 'templates.reconciliation', format: formatParam, columns: RECONCILIATION_ROWS.specs,
+      summary: "Meta's template_analytics (imported) beside ours, per template and UTC day, with the differences",
+      params: ({ query, now, principal }) => {
+        const only = query.only_differences;
+        if (only !== undefined && only !== 'true' && only !== 'false') throw new ParamError('only_differences', 'true or false');
+        const { only_differences: _, ...rest } = query;
+        return { ...rangeParams({ ...rest, tz: 'UTC' }, reports.zoneOf, now, principal.wabas, RANGE_PARAMS), only: only === 'true' };
+      },
+      audit: (p) => ({ ...rangeAudit(p), only_differences: p.only }),
+      filename: () => 'template-reconciliation',
+      run: async ({ params }) => ({ rows: await reports.reconciliation(params, params.only) }),
+    }),
+    route({
+      method: 'post', path: '/api/templates/analytics', role: 'admin', action: 'templates.analytics_import',
+      summary: 'Load a saved Graph API template_analytics response (DAILY) for one WABA, for the reconciliation',
+      query: z.object({ waba_id: z.string().describe('the WABA the response is of') }),
+      body: { contentType: 'application/json' },
+      answers: { status: 201 },
+      params: ({ query, body }) => {
+        const waba = typeof query.waba_id === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(query.waba_id) ? query.waba_id : undefined;
+        if (!waba) throw new HttpError(400, 'give the WABA as waba_id', { body: { parameter: 'waba_id' } });
+        if (body === undefined || (typeof body === 'string' && body.trim() === '')) throw new HttpError(400, 'send the response as application/json');
+        return { text: typeof body === 'string' ? body : JSON.stringify(body), waba };
+      },
+      audit: (p) => ({ waba_id: p.waba }),
+      run: async ({ params }) => {
+        try {
+          const result = await reports.importAnalytics(params.text, params.waba);
+          return { json: result, status: 201, rows: result.data_points, audit: { import_id: result.import_id } };
+        } catch (e) {
+          if (e instanceof CsvError) throw new HttpError(400, e.message.slice(0, 2000), { body: { problems: e.problems } });
           throw e;
         }
       },

@@ -9,6 +9,8 @@ import { requireInScope } from '../scope.ts';
 import { parseConversions, tieToClicks } from './conversions.ts';
 import { catalogCategories, catalogChanges, insertCatalog } from '../../warehouse/queries/templates/catalog.ts';
 import { catalogRows, parseCatalog } from './catalog.ts';
+import { analyticsPoints, insertAnalytics, templateNames } from '../../warehouse/queries/templates/analytics.ts';
+import { analyticsRows, parseAnalytics, reconcile, type OurDay, type ReconciliationRow } from './analytics.ts';
 import { Tenants } from '../billing/config.ts';
 import { readRateBook } from '../billing/rate-cards.ts';
 import { templatesConfig, type TemplatesConfig } from './config.ts';
@@ -108,6 +110,30 @@ export class TemplateReports {
     if (catalogue.length === 0) return changes;
     const order = (x: TemplateChange) => `${x.waba_id}\0${x.at}\0${x.template_id}\0${x.field}\0${x.event}`;
     return [...changes, ...catalogue].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  }
+
+  /** Loads a saved `template_analytics` response for one WABA (CsvError lists every problem; nothing loaded then). */
+  async importAnalytics(text: string, waba: string): Promise<{ import_id: string; data_points: number }> {
+    const { points, importId } = parseAnalytics(text);
+    await insertAnalytics(this.deps.warehouse, analyticsRows(points, waba, importId, this.deps.now().getTime()));
+    return { import_id: importId, data_points: points.length };
+  }
+
+  /** Meta's template_analytics beside ours, per template id and UTC day. */
+  async reconciliation(p: RangeParams, onlyDifferences: boolean): Promise<ReconciliationRow[]> {
+    const wabas = wabasOf(p);
+    const utc = { ...p, tz: 'UTC' };
+    const meta = (await analyticsPoints(this.deps.warehouse, { wabas, from_ms: p.from_ms, to_ms: p.to_ms })).map(({ day_text, ...m }) => ({ ...m, day: day_text }));
+    const names = await templateNames(this.deps.warehouse, { wabas });
+    const days = new Map<string, OurDay>();
+    for (const r of await this.performance({ ...utc, groupBy: ['day'] })) {
+      if (r.template === '') continue;
+      const k = `${r.waba_id}\0${r.day}\0${r.template}\0${r.language}`;
+      const d = days.get(k) ?? { waba_id: r.waba_id, day: r.day, template: r.template, language: r.language, sent: 0, delivered: 0, read: 0, clicked: 0, cost: 0 };
+      for (const f of ['sent', 'delivered', 'read', 'clicked', 'cost'] as const) d[f] += r[f];
+      days.set(k, d);
+    }
+    return reconcile(meta, [...days.values()], names, onlyDifferences);
   }
 
   /** Loads a saved `message_templates` response for one WABA (CsvError lists every problem; nothing loaded then). */

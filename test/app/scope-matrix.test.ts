@@ -94,7 +94,7 @@ function rule(path: string, method: string): { role: Role | readonly Role[] | 'a
   // Ad conversions come from service tokens (and admins): other API tokens are refused, within the scope.
   if (path === '/api/ads/conversions') return { role: 'admin', allWabas: false, filter: 'waba_id' };
   // The template catalogue is loaded by admins, for a WABA within their scope.
-  if (path === '/api/templates/catalog') return { role: 'admin', allWabas: false, filter: 'waba_id' };
+  if (path === '/api/templates/catalog' || path === '/api/templates/analytics') return { role: 'admin', allWabas: false, filter: 'waba_id' };
   // Templates, campaigns and ads: managers and finance, within the scope.
   if (/^\/api\/(reports\/(templates|ads)|templates\/)/.test(path)) return { role: ['manager', 'finance'], allWabas: false, filter: 'waba_id' };
   // Charges by label read within the scope; the other label, CSAT and agent reports need every WABA for now.

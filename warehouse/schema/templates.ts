@@ -1,6 +1,6 @@
 import { c, defineTable, type RowOf } from './columns.ts';
 
-/** The templates module's tables (migrations 0400–0402). */
+/** The templates module's tables (migrations 0400–0403). */
 
 export const TEMPLATE_SEND_LOG = defineTable('template_send_log_v1', {
   waba_id: c.string,
@@ -41,3 +41,18 @@ export const TEMPLATE_CATALOG = defineTable('template_catalog_v1', {
   imported_at: c.time,
 });
 export type CatalogRow = RowOf<typeof TEMPLATE_CATALOG>;
+
+/** Meta's template_analytics data points (migration 0403). */
+export const TEMPLATE_ANALYTICS = defineTable('template_analytics_v1', {
+  waba_id: c.string,
+  template_id: c.string,
+  day: c.date,
+  sent: c.uint64,
+  delivered: c.uint64,
+  read: c.uint64,
+  clicked: c.uint64,
+  amount_spent: c.nullable(c.float64),
+  import_id: c.string,
+  imported_at: c.time,
+});
+export type AnalyticsRow = RowOf<typeof TEMPLATE_ANALYTICS>;
