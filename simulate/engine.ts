@@ -6,6 +6,7 @@ import { planDay } from './planner.ts';
 import { Rng } from './prng.ts';
 import { DEFAULT_WABAS, configFile, type WabaSpec } from './tenants.ts';
 import { STOP_KEYWORDS } from './texts.ts';
+import { TEMPLATE_RULES } from './templates.ts';
 import { Truth, type TruthRecord, type TruthSink } from './truth.ts';
 import { World } from './world.ts';
 import { addDays } from './zone.ts';
@@ -60,10 +61,14 @@ export function resolveOptions(o: SimOptions): ResolvedOptions {
   return { seed: String(o.seed), start: o.start, end: addDays(o.start, days - 1), days, scale, duplicateRate, batchSize, freeTier: o.freeTier ?? 1000 };
 }
 
-/** The CONFIG_FILE (tenants and calendars) matching a simulation. */
+/** The CONFIG_FILE (tenants and calendars, and the template rules the truth applies) matching a simulation. */
 export function simulationConfig(o: SimOptions) {
   const r = resolveOptions(o);
-  return configFile(o.wabas ?? DEFAULT_WABAS, r.start, r.end);
+  return withTemplateRules(configFile(o.wabas ?? DEFAULT_WABAS, r.start, r.end));
+}
+
+function withTemplateRules<T extends object>(file: T) {
+  return { ...file, templates: { ...TEMPLATE_RULES, stop_keywords: [...STOP_KEYWORDS] } };
 }
 
 const DRAIN_EVERY = 60; // seconds of simulated time between two looks at the posting queue
@@ -87,7 +92,7 @@ export function* generateSync(o: SimOptions): Generator<Posting> {
     kind: 'config',
     version: 1,
     options: { ...opts, wabas: specs.map((s) => s.waba_id), subject_bodies: o.subjectBodies ?? false },
-    config: configFile(specs, opts.start, opts.end),
+    config: withTemplateRules(configFile(specs, opts.start, opts.end)),
     markets: MARKET_NAMES,
     stop_keywords: [...STOP_KEYWORDS],
   } satisfies TruthRecord);
@@ -118,6 +123,8 @@ export function* generateSync(o: SimOptions): Generator<Posting> {
   for (const waba of world.wabas) for (const chat of waba.chats.values()) chat.waits.finish();
   for (const p of world.delivery.drain(Number.POSITIVE_INFINITY)) yield track(p);
 
+  world.followUps.finish();
+  world.ads.finish(sink);
   truth.finish({
     bodies: world.delivery.bodies,
     duplicates: world.delivery.duplicates,

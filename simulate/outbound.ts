@@ -6,6 +6,7 @@ import type { Rng } from './prng.ts';
 import type { Json } from './inbound.ts';
 import { planStatuses, statusObject, type FailMode, type PlannedStatus } from './statuses.ts';
 import type { ResponderClass } from './waits.ts';
+import type { TemplatesRecord } from './truth.ts';
 import { DAY, type Chat, type OutResult, type OutSpec, type WabaState, type World } from './world.ts';
 
 const CLASS: Record<string, ResponderClass | null> = { h: 'human', b: 'bot', a: 'automation', c: null, n: null };
@@ -69,6 +70,7 @@ export function sendMessage(world: World, chat: Chat, T0: number, spec: OutSpec)
     conversation = d.conversation;
     pricedCategory = d.category;
     pricedModel = d.model;
+    world.ads.outbound(wabaId, chat.pn.phone_number_id, waId, T, d.type === 'free_entry_point' || (d.model === 'CBP' && d.category === 'referral_conversion'));
     if (d.model === 'CBP' && d.opened) world.truth.cbpConversation(wabaId, local.month, d.category, d.billable, d.opened.freeTier);
     // Meta charges on delivery: a message never delivered (failed, or a priced `sent` alone) is not charged.
     const shown = plan.filter((s) => s.status === 'delivered' || s.status === 'read').map((s) => s.ts);
@@ -77,7 +79,12 @@ export function sendMessage(world: World, chat: Chat, T0: number, spec: OutSpec)
     }
   }
 
-  if (spec.template) templateTruth(world, wabaId, spec, named && spec.src !== null, plan, fail, pricedCategory, pricedModel);
+  if (refused) world.ads.outbound(wabaId, chat.pn.phone_number_id, waId, T, false);
+  const rec = spec.template ? templateTruth(world, wabaId, spec, named && spec.src !== null, plan, fail, pricedCategory, pricedModel) : null;
+  if (rec) {
+    const shown = plan.filter((s) => s.status === 'delivered' || s.status === 'read').map((s) => s.ts);
+    world.followUps.send(wabaId, chat.pn.phone_number_id, waId, wamid, T, shown.length > 0 ? Math.min(...shown) : null, rec, world.now);
+  }
 
   const at = postingTimes(world, chat, plan, r);
   plan.forEach((s, i) => {
@@ -115,11 +122,11 @@ const UNTAGGED = new Set(['order_shipped', 'survey']);
  * outright has only a `failed` status, without tag or pricing: nobody can tell it was a template.
  * An untagged send is seen as a template only when Meta priced it in a template category.
  */
-function templateTruth(world: World, wabaId: string, spec: OutSpec, tagged: boolean, plan: PlannedStatus[], fail: FailMode, category: string | null, model: string | null): void {
-  if (fail.kind === 'immediate') return;
-  if (!tagged && (category === null || FREE_FORM.has(category))) return;
+function templateTruth(world: World, wabaId: string, spec: OutSpec, tagged: boolean, plan: PlannedStatus[], fail: FailMode, category: string | null, model: string | null): TemplatesRecord | null {
+  if (fail.kind === 'immediate') return null;
+  if (!tagged && (category === null || FREE_FORM.has(category))) return null;
   const delivered = plan.some((s) => s.status === 'delivered' || s.status === 'read');
-  world.truth.templateSend(wabaId, tagged ? spec.template!.name : '', tagged ? spec.template!.language : '', tagged && spec.src === 'c' ? spec.agent : '', {
+  return world.truth.templateSend(wabaId, tagged ? spec.template!.name : '', tagged ? spec.template!.language : '', tagged && spec.src === 'c' ? spec.agent : '', {
     accepted: true,
     delivered,
     read: plan.some((s) => s.status === 'read'),
@@ -157,6 +164,7 @@ export function userPreference(world: World, chat: Chat, t: number, value: 'stop
   });
   world.count('items.user_preference');
   world.optout(waba, chat.waId, t, value, 'user_preferences');
+  if (value === 'stop') world.followUps.preferenceStop(waba.spec.waba_id, chat.waId, t, world.now);
   if (value === 'stop') {
     waba.metaStopped.add(chat.waId);
     if (!waba.crmOptouts.has(chat.waId)) waba.crmOptouts.set(chat.waId, t + DAY);
@@ -166,9 +174,13 @@ export function userPreference(world: World, chat: Chat, t: number, value: 'stop
   }
 }
 
-/** A management webhook (template, quality, account events): its own POST with integer entry.time. */
-export function management(world: World, waba: WabaState, t: number, field: string, value: Json): void {
-  world.delivery.push({ t: t * 1000 + world.latencyMs(waba.rng), kind: 'management', waba: waba.spec.waba_id, field, obj: value, subjects: [], entryTime: t });
+/**
+ * A management webhook (template, quality, account events): its own POST with integer entry.time.
+ * `r` draws its posting delay (default the WABA's stream).
+ */
+export function management(world: World, waba: WabaState, t: number, field: string, value: Json, r: Rng = waba.rng): void {
+  world.delivery.push({ t: t * 1000 + world.latencyMs(r), kind: 'management', waba: waba.spec.waba_id, field, obj: value, subjects: [], entryTime: t });
   world.count('items.management');
-  world.truth.emit({ kind: 'management', waba_id: waba.spec.waba_id, field, event: String(value.event ?? value.new_quality_score ?? value.new_category ?? ''), at: t });
+  world.truth.emit({ kind: 'management', waba_id: waba.spec.waba_id, field, event: String(value.event ?? value.new_quality_score ?? value.new_category ?? ''), at: t,
+    template: String(value.message_template_name ?? ''), language: String(value.message_template_language ?? '') });
 }

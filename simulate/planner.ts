@@ -3,6 +3,7 @@
 import { orderUpdates, otp, runCampaign } from './campaigns.ts';
 import { startSession } from './customers.ts';
 import { management } from './outbound.ts';
+import { templateLifecycle } from './templates.ts';
 import { hashSeed } from './prng.ts';
 import type { TemplateSpec } from './tenants.ts';
 import type { WabaState, World } from './world.ts';
@@ -131,6 +132,10 @@ function managementEvents(world: World, waba: WabaState, date: string, index: nu
       previous_category: 'UTILITY', new_category: 'MARKETING',
     });
     world.at(t + 86_400, waba, () => waba.templateCategory.set(survey.name, 'marketing'));
+  }
+  if (o.days >= 3 && index === Math.floor(o.days * 0.6)) {
+    templateLifecycle(world.seed, waba.spec.waba_id, date, waba.clock.midnight(date), { followUp: waba.template('follow_up'), promo: waba.promo },
+      (t, field, value, rng) => management(world, waba, t, field, value, rng));
   }
   if (date.endsWith('-01') && date >= '2025-10-01') {
     const t = waba.clock.midnight(date) + r.range(0, 3600);

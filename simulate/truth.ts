@@ -7,6 +7,7 @@ import { AgentTruth, type AgentsRecord } from './agents.ts';
 import { CsatTruth, type CsatRecord } from './csat.ts';
 import { LabelTruth, type LabelDayRecord, type LabelJourneyRecord } from './labels.ts';
 import { ResolutionTruth, type ResolutionRecord } from './resolution.ts';
+import type { AdConversionRecord } from './ads.ts';
 
 export type OptoutSource = 'keyword' | 'user_preferences' | 'error_131050';
 
@@ -82,6 +83,25 @@ export interface TemplatesRecord {
   failed_131050: number;
   sent_not_delivered: number;
   charged: number;
+  /** Sends answered (quoted, or the next message within the reply window after delivery), clicked, followed by an opt-out. */
+  replied: number;
+  clicked: number;
+  opted_out: number;
+}
+
+/** Per click-to-WhatsApp ad (`source_id`) of a WABA (docs/TRUTH.md, `ad`). */
+export interface AdRecord {
+  kind: 'ad';
+  waba_id: string;
+  source_id: string;
+  source_type: string;
+  referrals: number;
+  customers: number;
+  answered: number;
+  frt_p50_s: number | null;
+  frt_p90_s: number | null;
+  free_entry_point_messages: number;
+  conversions: number;
 }
 
 export interface TemplateOutcome {
@@ -107,6 +127,8 @@ export type TruthRecord =
   | CsatRecord
   | AgentsRecord
   | ResolutionRecord
+  | AdRecord
+  | AdConversionRecord
   | { kind: 'management'; waba_id: string; field: string; event: string; at: number; [k: string]: unknown }
   | { kind: 'summary'; [k: string]: unknown };
 
@@ -183,11 +205,11 @@ export class Truth {
     if (billable) c.billable_count++;
   }
 
-  templateSend(waba: string, template: string, language: string, campaign: string, o: TemplateOutcome): void {
+  templateSend(waba: string, template: string, language: string, campaign: string, o: TemplateOutcome): TemplatesRecord {
     const key = `${waba}|${template}|${language}|${campaign}`;
     let r = this.templates.get(key);
     if (!r) {
-      r = { kind: 'templates', waba_id: waba, template, language, campaign, sent: 0, delivered: 0, read: 0, failed: 0, failed_131049: 0, failed_131050: 0, sent_not_delivered: 0, charged: 0 };
+      r = { kind: 'templates', waba_id: waba, template, language, campaign, sent: 0, delivered: 0, read: 0, failed: 0, failed_131049: 0, failed_131050: 0, sent_not_delivered: 0, charged: 0, replied: 0, clicked: 0, opted_out: 0 };
       this.templates.set(key, r);
     }
     if (o.accepted) r.sent++;
@@ -198,6 +220,7 @@ export class Truth {
     if (o.failedCode === 131050) r.failed_131050++;
     if (o.priced && !o.delivered) r.sent_not_delivered++;
     if (o.charged) r.charged++;
+    return r;
   }
 
   optout(waba: string, waId: string, at: number, action: 'stop' | 'resume', source: OptoutSource): void {

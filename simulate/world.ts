@@ -16,6 +16,8 @@ import { isStopKeyword } from './texts.ts';
 import { ChatWaits, type ChatKey } from './waits.ts';
 import type { TurnKind } from './customers.ts';
 import { ZoneClock, addDays } from './zone.ts';
+import { TemplateFollowUps } from './templates.ts';
+import { AdsTruth } from './ads.ts';
 
 export const DAY = 86_400;
 
@@ -137,6 +139,9 @@ export class World {
   readonly rng: Rng;
   readonly delivery: Delivery;
   readonly truth: Truth;
+  /** What followed template sends, and ads (their own truth, settled at the end of the run). */
+  readonly followUps = new TemplateFollowUps();
+  readonly ads: AdsTruth;
   now = 0;
   private seq = 0;
   private factSeq = 0;
@@ -147,6 +152,7 @@ export class World {
     this.ids = new IdFactory(Rng.derive(seed, 'ids'));
     this.wabas = specs.map((s, i) => new WabaState(s, i, seed, start, end, freeTier, poolSize, this.ids));
     this.truth = truth;
+    this.ads = new AdsTruth(seed);
     this.delivery = delivery(this);
   }
 
@@ -182,6 +188,7 @@ export class World {
     // Behaviours with their own PRNG stream pass it, so the WABA's stream draws what it drew before.
     const r = opts.rng ?? chat.waba.rng;
     const pn = chat.pn;
+    if (obj.referral) this.ads.referral(chat.key.waba_id, pn.phone_number_id, chat.waId, t, obj.referral as Json);
     this.push({
       t: t * 1000 + this.latencyMs(r), kind: 'message', waba: chat.key.waba_id, field: 'messages', pnid: pn.phone_number_id, display: pn.display_phone_number,
       obj, ...(opts.contact === false ? {} : { contact: { name: chat.customer.name, waId: chat.waId } }),
@@ -191,6 +198,7 @@ export class World {
     chat.waits.add({ dir: 'in', t, seq: this.nextFactSeq(), wamid: String(obj.id), qualifying: opts.qualifying }, this.now);
     this.count(`inbound.${String(obj.type)}`);
     const body = obj.type === 'text' ? String((obj.text as Json).body) : null;
+    this.followUps.inbound(chat.key.waba_id, pn.phone_number_id, chat.waId, t, obj, body !== null && isStopKeyword(body), this.now);
     if (body !== null && isStopKeyword(body)) {
       this.optout(chat.waba, chat.waId, t, 'stop', 'keyword');
       // The CRM suppresses the number only after someone processes the STOP.

@@ -11,7 +11,8 @@ import { AD_COLUMNS, HISTORY_COLUMNS } from './routes.ts';
 import { TemplateReports } from './service.ts';
 
 /**
- * CLI: `report templates|template-history|ads` and `templates import-send-log <file>`. Reports print
+ * CLI: `report templates|template-history|ads`, `templates import-send-log <file>` and
+ * `templates import-catalog <file> --waba-id <id>`. Reports print
  * CSV to stdout unless --format/--out say otherwise; each run is in the access audit (actor `cli`).
  */
 
@@ -90,7 +91,16 @@ export function templatesCli(program: Command, open: Open): void {
       await output(deps, o, await r.ads(rangeParams(query(o), r.zoneOf, deps.now(), 'all')), AD_COLUMNS, 'templates.ads');
     }));
 
-  const templates = program.command('templates').description('template send logs');
+  const templates = program.command('templates').description('template send logs and catalogue');
+  templates
+    .command('import-catalog <file>')
+    .description('load a saved Graph API message_templates response (JSON) of one WABA: names, languages, categories, status, quality')
+    .requiredOption('--waba-id <id>', 'the WABA the response is of')
+    .action((file: string, o: { wabaId: string }) => withReports(open, async (r, deps) => {
+      const result = await r.importCatalog(readFileSync(file, 'utf8'), o.wabaId);
+      await deps.audit.record({ actor: 'cli', role: 'system', action: 'templates.catalog_import', params: { waba_id: o.wabaId, import_id: result.import_id }, rows: result.templates });
+      console.log(`loaded ${result.templates} templates (import ${result.import_id.slice(0, 12)})`);
+    }));
   templates
     .command('import-send-log <file>')
     .description('load a send log (CSV or JSON: wamid, template, language, campaign) for untagged senders')

@@ -73,8 +73,10 @@ export function riskRows(current: readonly TemplateRow[], previous: readonly Tem
   for (const ch of [...changes].sort((a, b) => a.at.localeCompare(b.at))) {
     const k = key(ch);
     const l = latest.get(k) ?? { quality: '', quality_since: '', status: '', status_since: '' };
-    if (ch.field === 'message_template_quality_update' && ch.value) Object.assign(l, { quality: ch.value.toUpperCase(), quality_since: ch.at });
-    if (ch.field === 'message_template_status_update' && ch.value) Object.assign(l, { status: ch.value.toUpperCase(), status_since: ch.at });
+    // The imported catalogue speaks only for what no webhook of that kind ever said.
+    const catalogue = ch.field === 'catalogue';
+    if ((ch.field === 'message_template_quality_update' || (catalogue && ch.event === 'quality')) && ch.value) Object.assign(l, { quality: ch.value.toUpperCase(), quality_since: ch.at });
+    if ((ch.field === 'message_template_status_update' || (catalogue && ch.event === 'status')) && ch.value) Object.assign(l, { status: ch.value.toUpperCase(), status_since: ch.at });
     latest.set(k, l);
   }
   const keys = new Set([...now.keys(), ...[...latest.keys()].filter((k) => now.has(k) || before.has(k))]);

@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { z } from 'zod';
 import type { Role } from '../../app/config.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { HttpError } from '../../app/http-error.ts';
@@ -10,12 +11,16 @@ import type { ColumnSpec } from '../format.ts';
 import { formatParam, rangeParams, templateParams, type RangeParams, type TemplateParams } from './params.ts';
 import { templateColumns } from './performance.ts';
 import { RISK_ROWS } from './risk.ts';
+import { ConversionError, conversionBodySchema } from './conversions.ts';
+import { RECONCILIATION_ROWS } from './analytics.ts';
+import { ParamError } from '../sla/params.ts';
 import { TemplateReports } from './service.ts';
 
 /**
  * GET /api/reports/templates (performance and cost), /api/reports/templates/history (status,
  * quality and category changes), /templates/risk (quality risk), /api/reports/ads (click-to-WhatsApp ads) and POST
- * /api/templates/send-log — for managers, finance and admins.
+ * /api/templates/send-log — for managers, finance and admins; POST /api/ads/conversions for service tokens and admins;
+ * POST /api/templates/catalog for admins.
  * Every call, answered or refused, is in the access audit as `templates.<report>`.
  */
 
@@ -62,6 +67,91 @@ export function templateRoutes(deps: AppDeps): AnyReportRoute[] {
       audit: rangeAudit,
       filename: () => 'ads',
       run: async ({ params }) => ({ rows: await reports.ads(params) }),
+    }),
+    route({
+      method: 'post', path: '/api/ads/conversions', role: ['manager'], action: 'templates.ad_conversions',
+      summary: 'Record ad conversions (by click id or contact): service tokens and admins; all or nothing',
+      query: z.object({ waba_id: z.string().optional().describe('the WABA of items without one') }),
+      body: { contentType: 'application/json', schema: conversionBodySchema },
+      answers: { status: 201 },
+      params: ({ query, body, principal }) => {
+        // Outcomes come from the business's systems, not from a person at the dashboard.
+        if (principal.method !== 'service' && !principal.roles.includes('admin')) throw new HttpError(403, 'conversions are posted with a service token (or by an admin)');
+        // The app's JSON parser (up to 1 MB) has read the body.
+        if (body === undefined || (typeof body === 'string' && body.trim() === '')) throw new HttpError(400, 'send the conversions as application/json');
+        const waba = typeof query.waba_id === 'string' && query.waba_id !== '' ? query.waba_id : undefined;
+        return { body: body as unknown, waba, scope: principal.wabas };
+      },
+      audit: (p) => ({ waba_id: p.waba ?? '' }),
+      run: async ({ params }) => {
+        try {
+          const result = await reports.recordConversions(params.body, params.waba, params.scope);
+          return { json: result, status: 201, rows: result.stored };
+        } catch (e) {
+          if (e instanceof ConversionError) throw new HttpError(400, e.message, { body: { problems: e.problems } });
+          throw e;
+        }
+      },
+    }),
+    route({
+      path: '/api/reports/templates/reconciliation', role: ROLES, action: 'templates.reconciliation', format: formatParam, columns: RECONCILIATION_ROWS.specs,
+      summary: "Meta's template_analytics (imported) beside ours, per template and UTC day, with the differences",
+      params: ({ query, now, principal }) => {
+        const only = query.only_differences;
+        if (only !== undefined && only !== 'true' && only !== 'false') throw new ParamError('only_differences', 'true or false');
+        const { only_differences: _, ...rest } = query;
+        return { ...rangeParams({ ...rest, tz: 'UTC' }, reports.zoneOf, now, principal.wabas, RANGE_PARAMS), only: only === 'true' };
+      },
+      audit: (p) => ({ ...rangeAudit(p), only_differences: p.only }),
+      filename: () => 'template-reconciliation',
+      run: async ({ params }) => ({ rows: await reports.reconciliation(params, params.only) }),
+    }),
+    route({
+      method: 'post', path: '/api/templates/analytics', role: 'admin', action: 'templates.analytics_import',
+      summary: 'Load a saved Graph API template_analytics response (DAILY) for one WABA, for the reconciliation',
+      query: z.object({ waba_id: z.string().describe('the WABA the response is of') }),
+      body: { contentType: 'application/json' },
+      answers: { status: 201 },
+      params: ({ query, body }) => {
+        const waba = typeof query.waba_id === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(query.waba_id) ? query.waba_id : undefined;
+        if (!waba) throw new HttpError(400, 'give the WABA as waba_id', { body: { parameter: 'waba_id' } });
+        if (body === undefined || (typeof body === 'string' && body.trim() === '')) throw new HttpError(400, 'send the response as application/json');
+        return { text: typeof body === 'string' ? body : JSON.stringify(body), waba };
+      },
+      audit: (p) => ({ waba_id: p.waba }),
+      run: async ({ params }) => {
+        try {
+          const result = await reports.importAnalytics(params.text, params.waba);
+          return { json: result, status: 201, rows: result.data_points, audit: { import_id: result.import_id } };
+        } catch (e) {
+          if (e instanceof CsvError) throw new HttpError(400, e.message.slice(0, 2000), { body: { problems: e.problems } });
+          throw e;
+        }
+      },
+    }),
+    route({
+      method: 'post', path: '/api/templates/catalog', role: 'admin', action: 'templates.catalog_import',
+      summary: 'Load a saved Graph API message_templates response (names, languages, categories, status, quality) for one WABA',
+      query: z.object({ waba_id: z.string().describe('the WABA the response is of') }),
+      body: { contentType: 'application/json' },
+      answers: { status: 201 },
+      params: ({ query, body }) => {
+        const waba = typeof query.waba_id === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(query.waba_id) ? query.waba_id : undefined;
+        if (!waba) throw new HttpError(400, 'give the WABA as waba_id', { body: { parameter: 'waba_id' } });
+        // The app's JSON parser has read the body; its bytes are hashed as they are written again.
+        if (body === undefined || (typeof body === 'string' && body.trim() === '')) throw new HttpError(400, 'send the response as application/json');
+        return { text: typeof body === 'string' ? body : JSON.stringify(body), waba };
+      },
+      audit: (p) => ({ waba_id: p.waba }),
+      run: async ({ params }) => {
+        try {
+          const result = await reports.importCatalog(params.text, params.waba);
+          return { json: result, status: 201, rows: result.templates, audit: { import_id: result.import_id } };
+        } catch (e) {
+          if (e instanceof CsvError) throw new HttpError(400, e.message.slice(0, 2000), { body: { problems: e.problems } });
+          throw e;
+        }
+      },
     }),
     route({
       method: 'post', path: '/api/templates/send-log', role: ROLES, action: 'templates.send_log_import', before: [logBody],

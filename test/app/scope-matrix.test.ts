@@ -91,6 +91,10 @@ function rule(path: string, method: string): { role: Role | readonly Role[] | 'a
   if (path.startsWith('/api/users') || path.startsWith('/api/service-tokens')) return { role: 'admin', allWabas: true };
   // Alert rules, firings and deliveries span every WABA: administration too.
   if (path.startsWith('/api/alerts/')) return { role: 'admin', allWabas: true };
+  // Ad conversions come from service tokens (and admins): other API tokens are refused, within the scope.
+  if (path === '/api/ads/conversions') return { role: 'admin', allWabas: false, filter: 'waba_id' };
+  // The template catalogue is loaded by admins, for a WABA within their scope.
+  if (path === '/api/templates/catalog' || path === '/api/templates/analytics') return { role: 'admin', allWabas: false, filter: 'waba_id' };
   // Templates, campaigns and ads: managers and finance, within the scope.
   if (/^\/api\/(reports\/(templates|ads)|templates\/)/.test(path)) return { role: ['manager', 'finance'], allWabas: false, filter: 'waba_id' };
   // Label, CSAT and agent reports read within the scope (charges by label are finance's).

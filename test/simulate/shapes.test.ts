@@ -12,7 +12,7 @@ const replyContext = z.strictObject({ from: digits, id: wamid });
 const base = { from: digits, id: wamid, timestamp: ts };
 const media = (extra: z.ZodRawShape) => z.strictObject({ mime_type: z.string(), sha256: z.string(), id: digits, url: z.string().url().optional(), ...extra });
 const referral = z.strictObject({
-  source_url: z.string().url(), source_id: digits, source_type: z.literal('ad'), body: z.string(), headline: z.string(),
+  source_url: z.string().url(), source_id: digits, source_type: z.enum(['ad', 'post']), body: z.string(), headline: z.string(),
   media_type: z.enum(['image', 'video']), image_url: z.string().url().optional(), video_url: z.string().url().optional(),
   thumbnail_url: z.string().url().optional(), ctwa_clid: z.string(),
 });
@@ -99,7 +99,12 @@ const change = z.discriminatedUnion('field', [
   }),
   z.strictObject({
     field: z.literal('message_template_status_update'),
-    value: z.strictObject({ event: z.enum(['APPROVED', 'REJECTED']), message_template_id: z.number().int(), message_template_name: z.string(), message_template_language: z.string(), reason: z.string(), message_template_category: z.string() }),
+    value: z.strictObject({
+      event: z.enum(['APPROVED', 'REJECTED', 'PAUSED', 'REINSTATED', 'DISABLED']), message_template_id: z.number().int(), message_template_name: z.string(),
+      message_template_language: z.string(), reason: z.string(), message_template_category: z.string(),
+      other_info: z.strictObject({ title: z.string(), description: z.string() }).optional(),
+      disable_info: z.strictObject({ disable_date: z.string() }).optional(),
+    }),
   }),
   z.strictObject({
     field: z.literal('message_template_quality_update'),

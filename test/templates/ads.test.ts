@@ -48,8 +48,8 @@ describe('GET /api/reports/ads', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.rows).toEqual([
       // gaps 60, 120, 600 s: median 120, p90 the largest; free-entry-point: o1, o2, o3, o4
-      { waba_id: W, source_id: '120200001', source_type: 'ad', headline: 'Black Friday', referrals: 4, customers: 3, answered: 3, answer_rate: 0.75, frt_p50_s: 120, frt_p90_s: 600, free_entry_point_messages: 4 },
-      { waba_id: W, source_id: '120200002', source_type: 'post', headline: 'Novidades', referrals: 1, customers: 1, answered: 0, answer_rate: 0, frt_p50_s: null, frt_p90_s: null, free_entry_point_messages: 0 },
+      { waba_id: W, source_id: '120200001', source_type: 'ad', headline: 'Black Friday', referrals: 4, customers: 3, answered: 3, answer_rate: 0.75, frt_p50_s: 120, frt_p90_s: 600, free_entry_point_messages: 4, conversions: 0 },
+      { waba_id: W, source_id: '120200002', source_type: 'post', headline: 'Novidades', referrals: 1, customers: 1, answered: 0, answer_rate: 0, frt_p50_s: null, frt_p90_s: null, free_entry_point_messages: 0, conversions: 0 },
     ]);
   });
 });

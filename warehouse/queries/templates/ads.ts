@@ -7,6 +7,7 @@ import { defineQuery } from '../../query.ts';
  * earliest status) after it, within `answer_window_s`; first response time = that gap. Free-entry-
  * point messages are those Meta priced `free_entry_point` (or CBP `referral_conversion`) to a
  * customer within 72 h after the ad's referral (the latest referral before each message).
+ * Conversions: the outcomes the business reported for the referrals' click ids.
  */
 
 const num = z.coerce.number();
@@ -41,6 +42,7 @@ export const adRowSchema = z.object({
   frt_p50_s: num.nullable(),
   frt_p90_s: num.nullable(),
   free_entry_point_messages: num,
+  conversions: num,
 });
 export type AdRow = z.infer<typeof adRowSchema>;
 
@@ -52,7 +54,7 @@ export const adRows = defineQuery({
                countIf(a.ok = 1) AS answered, round(answered / referrals, 6) AS answer_rate,
                if(answered > 0, quantileExactIf(0.5)(a.gap_ms / 1000, a.ok = 1), NULL) AS frt_p50_s,
                if(answered > 0, quantileExactIf(0.9)(a.gap_ms / 1000, a.ok = 1), NULL) AS frt_p90_s,
-               sum(f.n) AS free_entry_point_messages
+               sum(f.n) AS free_entry_point_messages, sum(c.n) AS conversions
         FROM referrals AS r
         LEFT JOIN (
           SELECT x.waba_id AS waba_id, x.wamid AS wamid, toUInt8(1) AS ok,
@@ -68,6 +70,10 @@ export const adRows = defineQuery({
           WHERE o.first_ts <= x.ts + INTERVAL 72 HOUR
           GROUP BY waba_id, wamid
         ) AS f ON r.waba_id = f.waba_id AND r.wamid = f.wamid
+        LEFT JOIN (
+          SELECT waba_id, ctwa_clid, count() AS n FROM {{db}}.ad_conversions_v1 FINAL
+          WHERE ${IN_WABAS} AND ctwa_clid != '' GROUP BY waba_id, ctwa_clid
+        ) AS c ON r.waba_id = c.waba_id AND r.ctwa_clid = c.ctwa_clid
         GROUP BY waba_id, source_id
         ORDER BY waba_id, source_id
         SETTINGS join_use_nulls = 0`,

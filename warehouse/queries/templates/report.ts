@@ -15,7 +15,7 @@ import { defineQuery } from '../../query.ts';
  *   template send.
  * - `clicked`: a quick-reply button (or interactive reply) quoting it.
  * - `opted_out`: a `user_preferences` stop or a STOP keyword within `optout_window_s` after it,
- *   before any later template send to the same customer.
+ *   before any later template send to the same customer (a send is counted once, however many follow).
  * - Charged and its market and category come from the billing facts (docs/BILLING.md, the charge rule).
  *   Facts name a message by its keyed substitute, which SQL cannot compute: the cells here hold the
  *   funnel only; `chargeCandidates` lists the delivered priced sends, the caller keys them and reads
@@ -139,7 +139,7 @@ export const templateCells = defineQuery({
                countIf(x.replies > 0) AS replied, countIf(x.clicks > 0) AS clicked,
                countIf(s.is_failed) AS failed, countIf(s.is_failed AND s.fail_code = 131049) AS failed_131049,
                countIf(s.is_failed AND s.fail_code = 131050) AS failed_131050,
-               sum(x.optouts) AS opted_out,
+               countIf(x.optouts > 0) AS opted_out,
                countIf(s.priced AND s.delivered_ts = toDateTime64(0, 3, 'UTC')) AS sent_not_delivered,
                toUInt64(0) AS charged
         FROM sends AS s
