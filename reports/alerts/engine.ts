@@ -4,7 +4,9 @@ import type { Logger } from '../../app/logger.ts';
 import { insertFirings, ruleStates, writeRuleStates } from '../../warehouse/queries/alerts/store.ts';
 import { BusinessCalendar } from '../sla/calendar.ts';
 import { channelsOf, createMailer } from './channels.ts';
-import { auditChainItems, warehouseItems } from './conditions/service.ts';
+import { auditChainItems, backlogItems, warehouseItems } from './conditions/service.ts';
+import { spendItems } from './conditions/spend.ts';
+import { templateItems } from './conditions/templates.ts';
 import { financeItems, type ForecastCache } from './conditions/finance.ts';
 import { privacyItems } from './conditions/privacy.ts';
 import { slaItems, type LiveCache } from './conditions/sla.ts';
@@ -26,7 +28,7 @@ import { EMPTY_STATE, step, type AlertItem, type RuleState } from './state.ts';
  */
 
 /** Rules whose condition a load can change; the others wait for the scheduled evaluation. */
-export const followsLoads = (rule: AlertRule) => rule.kind.startsWith('sla_');
+export const followsLoads = (rule: AlertRule) => rule.kind.startsWith('sla_') || rule.kind.startsWith('template_');
 
 export interface EvaluationSummary {
   rules: number;
@@ -89,6 +91,14 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
         return warehouseItems(deps.warehouse);
       case 'audit_chain_broken':
         return auditChainItems(deps);
+      case 'ingest_backlog':
+        return backlogItems(deps, rule.max_age_seconds, now);
+      case 'spend_rise':
+        return spendItems(rule, deps, now);
+      case 'template_paused':
+      case 'template_quality':
+      case 'template_recategorised':
+        return templateItems(rule, deps, now);
       case 'forecast_over_budget':
       case 'free_tier_running_out':
         return financeItems(rule, deps, now, cache.forecast);
