@@ -46,6 +46,8 @@ const common = {
   roles: z.array(z.enum(ROLES)).optional(),
   /** Only these recipients (still filtered by role and scope). */
   recipients: z.array(z.string()).optional(),
+  /** Person accounts too: active users with one of these roles, by e-mail, each within its own WABA scope (narrowed to `wabas`). */
+  people: z.object({ roles: z.array(z.enum(ROLES)).min(1), wabas: z.array(z.string()).min(1).optional() }).optional(),
   /** Least time between two firing messages of the rule; what starts meanwhile waits for the next. */
   cooldown_minutes: z.number().nonnegative().default(0),
   quiet: quietSchema.optional(),
@@ -104,6 +106,8 @@ const scheduleSchema = z.object({
 
 export const alertsConfigSchema = z.object({
   dashboard_url: z.string().default('http://127.0.0.1:3000'),
+  /** Evaluate rules even with no recipient here (rules that name person accounts only). */
+  enabled: z.boolean().optional(),
   smtp: z
     .object({
       host: z.string(),

@@ -15,6 +15,7 @@ import { createDeliverer, type Deliverer } from './delivery.ts';
 import { buildMessage, type AlertMessage, type MessageState } from './message.ts';
 import { isQuiet } from './quiet.ts';
 import { runSchedules } from './scheduled.ts';
+import { peopleOf } from './people.ts';
 import { listRules, type ListedRule } from './rule-store.ts';
 import { EMPTY_STATE, step, type AlertItem, type RuleState } from './state.ts';
 
@@ -38,6 +39,8 @@ export interface EvaluationSummary {
 
 export interface AlertEngine {
   readonly config: AlertsConfig;
+  /** Whether the evaluation jobs and follower run (someone can be told). */
+  readonly active: boolean;
   rules(): Promise<ListedRule[]>;
   evaluate(opts?: { loadsOnly?: boolean }): Promise<EvaluationSummary>;
   /** Sends a test message of a rule to its recipients; undefined when there is no such rule. */
@@ -75,6 +78,8 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   let stateVersion = 0;
   let tail: Promise<unknown> = Promise.resolve();
   const recipientOf = (id: string) => config.recipients.find((r) => r.id === id)!;
+  /** Whether anyone can be told: recipients here, or rules that name person accounts. */
+  const active = config.enabled ?? (config.recipients.length > 0 || config.rules.some((r) => r.people));
 
   async function loadStates(): Promise<Map<string, RuleState>> {
     if (states) return states;
@@ -113,7 +118,9 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   /** One message per recipient with items in scope; each recorded as a firing, then handed to its channels. */
   async function route(rule: AlertRule, state: MessageState, items: readonly AlertItem[], at: number): Promise<AlertMessage[]> {
     const sent: AlertMessage[] = [];
-    for (const r of audienceOf(rule, config.recipients)) {
+    // Person accounts are read now, so a user disabled or narrowed a moment ago gets nothing.
+    const people = await peopleOf(deps, rule);
+    for (const r of [...audienceOf(rule, config.recipients), ...people]) {
       const mine = state === 'test' ? [] : inScope(r, items);
       if (state !== 'test' && mine.length === 0) continue;
       const message = buildMessage(rule, state, mine, { firingId: randomUUID(), at, dashboardUrl: config.dashboard_url, recipient: r.id });
@@ -183,6 +190,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
 
   return {
     config,
+    active,
     rules: () => listRules(deps.warehouse, config),
     evaluate: (opts = {}) => serial(() => evaluateNow(opts.loadsOnly ?? false)),
     test: (ruleId) =>
