@@ -91,6 +91,8 @@ function rule(path: string, method: string): { role: Role | readonly Role[] | 'a
   if (path.startsWith('/api/users') || path.startsWith('/api/service-tokens')) return { role: 'admin', allWabas: true };
   // Alert rules, firings and deliveries span every WABA: administration too.
   if (path.startsWith('/api/alerts/')) return { role: 'admin', allWabas: true };
+  // The firing history: the roles alerts are for, within the scope.
+  if (path === '/api/reports/alerts') return { role: ['manager', 'finance', 'privacy'], allWabas: false, filter: 'waba_id' };
   // Templates, campaigns and ads: managers and finance, within the scope.
   if (/^\/api\/(reports\/(templates|ads)|templates\/)/.test(path)) return { role: ['manager', 'finance'], allWabas: false, filter: 'waba_id' };
   // Charges by label read within the scope; the other label, CSAT and agent reports need every WABA for now.

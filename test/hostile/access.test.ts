@@ -24,6 +24,7 @@ function allowed(path: string): Role[] | 'public' | 'any' {
   if (/^\/api\/reports\/(conversations|charges|forecast|reconciliation)/.test(path) || path.startsWith('/api/billing/')) return ['finance'];
   if (path.startsWith('/api/compliance/')) return ['privacy'];
   if (path.startsWith('/api/alerts/')) return [];
+  if (path === '/api/reports/alerts') return ['manager', 'finance', 'privacy'];
   if (path === '/api/labels' || path.startsWith('/api/reports/csat') || path.startsWith('/api/reports/agents')) return ['manager'];
   if (path.startsWith('/api/reports/labels/billing')) return ['finance'];
   if (path.startsWith('/api/reports/labels/')) return ['manager'];

@@ -49,3 +49,22 @@ export const deliveryHistory = defineQuery({
     at: z.coerce.number(), outcome: z.string(), status_code: z.coerce.number(), error: z.string(),
   }),
 });
+
+/**
+ * Firings and resolutions of some rules, newest first, for a viewer: within a WABA scope (`scoped`:
+ * only messages whose WABAs are all in `wabas`; service-wide ones need every WABA), optionally of one
+ * WABA, since an instant.
+ */
+export const visibleFirings = defineQuery({
+  name: 'alerts.visible_firings',
+  sql: `SELECT firing_id, rule_id, state, ${ms('at')}, waba_ids, items, payload_json FROM {{db}}.alert_firings_v1
+        WHERE has({rule_ids:Array(String)}, rule_id) AND state IN ('firing', 'resolved')
+          AND at >= fromUnixTimestamp64Milli({since_ms:Int64}, 'UTC')
+          AND (NOT {scoped:Bool} OR (notEmpty(waba_ids) AND hasAll({wabas:Array(String)}, waba_ids)))
+          AND (empty({waba:String}) OR has(waba_ids, {waba:String}))
+        ORDER BY at DESC, firing_id LIMIT {row_limit:UInt32}`,
+  params: z.object({ rule_ids: z.array(z.string()), since_ms: z.number().int(), scoped: z.boolean(), wabas: z.array(z.string()), waba: z.string(), row_limit: z.number().int() }),
+  row: z.object({
+    firing_id: z.string(), rule_id: z.string(), state: z.string(), at: z.coerce.number(), waba_ids: z.array(z.string()), items: z.coerce.number(), payload_json: z.string(),
+  }),
+});
