@@ -2,7 +2,6 @@ import type { Principal } from '../../app/auth.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { visibleFirings } from '../../warehouse/queries/alerts/store.ts';
 import { defaultRoles, type AlertRule } from './config.ts';
-import type { AlertEngine } from './engine.ts';
 import type { AlertMessage } from './message.ts';
 
 /**
@@ -29,15 +28,15 @@ export function audienceRoles(rule: AlertRule): string[] {
 
 export async function firingsFor(
   deps: AppDeps,
-  engine: AlertEngine,
+  rules: readonly AlertRule[],
   viewer: Pick<Principal, 'roles' | 'wabas'>,
   opts: { waba?: string; sinceMs: number; limit: number },
 ): Promise<FiringView[]> {
   const admin = viewer.roles.includes('admin');
-  const rules = (await engine.rules()).map((l) => l.rule).filter((r) => admin || audienceRoles(r).some((role) => (viewer.roles as readonly string[]).includes(role)));
-  if (rules.length === 0) return [];
+  const mine = rules.filter((r) => admin || audienceRoles(r).some((role) => (viewer.roles as readonly string[]).includes(role)));
+  if (mine.length === 0) return [];
   const rows = await visibleFirings(deps.warehouse, {
-    rule_ids: rules.map((r) => r.id), since_ms: opts.sinceMs, scoped: viewer.wabas !== 'all', wabas: viewer.wabas === 'all' ? [] : [...viewer.wabas],
+    rule_ids: mine.map((r) => r.id), since_ms: opts.sinceMs, scoped: viewer.wabas !== 'all', wabas: viewer.wabas === 'all' ? [] : [...viewer.wabas],
     waba: opts.waba ?? '', row_limit: opts.limit * 4,
   });
   const seen = new Set<string>();

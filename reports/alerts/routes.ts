@@ -47,7 +47,8 @@ export function alertRoutes(engine: AlertEngine): AnyReportRoute[] {
         return { waba: text(query.waba_id), days, limit: limitOf(query) };
       },
       run: async ({ deps, params, principal, now }) => {
-        const firings = await firingsFor(deps, engine, principal, { waba: params.waba, sinceMs: now.getTime() - params.days * DAY_MS, limit: params.limit });
+        const rules = (await engine.rules()).map((l) => l.rule);
+        const firings = await firingsFor(deps, rules, principal, { waba: params.waba, sinceMs: now.getTime() - params.days * DAY_MS, limit: params.limit });
         return { json: { firings }, rows: firings.length };
       },
     }),

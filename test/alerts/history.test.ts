@@ -89,8 +89,8 @@ describe('the firing history for managers, finance and privacy', () => {
   });
 
   it('a viewer scoped to one WABA sees only that WABA’s firings', async () => {
-    const engine = alertEngine(svc.deps);
-    const asOf = (wabas: string[]) => firingsFor(svc.deps, engine, { roles: ['manager'], wabas }, { sinceMs: 0, limit: 100 }).then(brief);
+    const rules = (await alertEngine(svc.deps).rules()).map((l) => l.rule);
+    const asOf = (wabas: string[]) => firingsFor(svc.deps, rules, { roles: ['manager'], wabas }, { sinceMs: 0, limit: 100 }).then(brief);
     expect(await asOf([A])).toEqual([['recat', 'firing', ['otp_a']], ['paused', 'firing', ['news_a']]]);
     expect(await asOf([B])).toEqual([['paused', 'firing', ['news_b']]]);
     expect(await asOf(['999'])).toEqual([]);
