@@ -106,6 +106,8 @@ const scheduleSchema = z.object({
 
 export const alertsConfigSchema = z.object({
   dashboard_url: z.string().default('http://127.0.0.1:3000'),
+  /** An instance not heard from for this long is gone: the live ones share its rules (docs/SCALING.md). */
+  liveness_seconds: z.number().positive().default(120),
   /** Evaluate rules even with no recipient here (rules that name person accounts only). */
   enabled: z.boolean().optional(),
   smtp: z

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
-import { insertFirings, ruleStates, writeRuleStates } from '../../warehouse/queries/alerts/store.ts';
+import { insertFirings, liveInstances, ruleStateOf, ruleStates, writeInstanceSeen, writeRuleStates } from '../../warehouse/queries/alerts/store.ts';
+import { ownerOf } from './owners.ts';
 import { BusinessCalendar } from '../sla/calendar.ts';
 import { channelsOf, createMailer } from './channels.ts';
 import { auditChainItems, backlogItems, warehouseItems } from './conditions/service.ts';
@@ -81,6 +82,45 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   /** Whether anyone can be told: recipients here, or rules that name person accounts. */
   const active = config.enabled ?? (config.recipients.length > 0 || config.rules.some((r) => r.people));
 
+  const self = deps.config.instanceId;
+  /** Rules and schedules this instance owned at its last evaluation (one taken over is read afresh). */
+  const held = new Set<string>();
+
+  /**
+   * Says this instance is alive and answers which keys it owns among the live instances. Without the
+   * warehouse every instance evaluates everything (the unreachable warehouse is told by each).
+   */
+  async function ownership(now: number): Promise<(key: string) => boolean> {
+    try {
+      await writeInstanceSeen(deps.warehouse, [{ instance_id: self, seen_at: now }]);
+      const live = (await liveInstances(deps.warehouse, { since_ms: now - config.liveness_seconds * 1000 })).map((r) => r.instance_id);
+      if (!live.includes(self)) live.push(self);
+      return (key) => ownerOf(key, live) === self;
+    } catch (e) {
+      log.warn({ err: e }, 'instance heartbeat failed; evaluating every rule here');
+      return () => true;
+    }
+  }
+
+  /** A rule (or schedule) just taken over from another instance: its state as that one left it. */
+  async function takeOver(key: string): Promise<void> {
+    const [row] = await ruleStateOf(deps.warehouse, { rule_id: key });
+    if (key.startsWith(SCHEDULE)) {
+      if (row) lastSent.set(key.slice(SCHEDULE.length), (JSON.parse(row.state_json) as { occurrence: number }).occurrence);
+      return;
+    }
+    states!.set(key, row ? { ...(JSON.parse(row.state_json) as Omit<RuleState, 'lastFiredAt'>), lastFiredAt: row.last_fired_at } : EMPTY_STATE);
+  }
+
+  /** The keys this instance owns now; those it did not hold before are read afresh unless all state was just read. */
+  async function claim(keys: readonly string[], now: number, fresh: boolean): Promise<Set<string>> {
+    const mine = await ownership(now);
+    const owned = new Set(keys.filter(mine));
+    for (const k of owned) if (!fresh && !held.has(k)) await takeOver(k);
+    for (const k of keys) if (owned.has(k)) held.add(k); else held.delete(k);
+    return owned;
+  }
+
   async function loadStates(): Promise<Map<string, RuleState>> {
     if (states) return states;
     const rows = await ruleStates(deps.warehouse, {});
@@ -154,12 +194,16 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     const now = deps.now().getTime();
     // With the warehouse down, rules still run (one of them says so): from the state held in memory,
     // or an empty one, and with the CONFIG_FILE rules alone.
+    const fresh = states === undefined;
     const known = await loadStates().catch((e: unknown) => {
       log.warn({ err: e }, 'rule state unreadable; evaluating from the state held in memory');
       return (states ??= new Map());
     });
     const listed = await listRules(deps.warehouse, config).catch(() => config.rules.map((rule): ListedRule => ({ rule, source: 'config' })));
-    const rules = listed.map((l) => l.rule).filter((r) => !loadsOnly || followsLoads(r));
+    const candidates = listed.map((l) => l.rule).filter((r) => !loadsOnly || followsLoads(r));
+    // Several instances on one warehouse: each rule is evaluated and told by one of them.
+    const owned = await claim(candidates.map((r) => r.id), now, fresh).catch(() => new Set(candidates.map((r) => r.id)));
+    const rules = candidates.filter((r) => owned.has(r.id));
     const cache = { live: new Map() as LiveCache, forecast: {} as ForecastCache };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     for (const rule of rules) {
@@ -201,9 +245,12 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
       }),
     deliverScheduled: () =>
       serial(async () => {
+        const fresh = states === undefined;
         await loadStates();
+        const owned = await claim(config.schedules.map((s) => SCHEDULE + s.id), deps.now().getTime(), fresh).catch(() => undefined);
+        const mine = owned ? { ...config, schedules: config.schedules.filter((s) => owned.has(SCHEDULE + s.id)) } : config;
         const persistOccurrence = (id: string, occurrence: number) => writeState(SCHEDULE + id, JSON.stringify({ occurrence }), null);
-        return runSchedules({ deps, config, mailer, deliverer, lastSent, persist: persistOccurrence, record: (m) => record(m, recipientOf(m.recipient), []) }, deps.now());
+        return runSchedules({ deps, config: mine, mailer, deliverer, lastSent, persist: persistOccurrence, record: (m) => record(m, recipientOf(m.recipient), []) }, deps.now());
       }),
     idle: () => deliverer.idle(),
   };

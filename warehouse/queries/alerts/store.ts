@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineInsert, defineQuery } from '../../query.ts';
-import { ALERT_DELIVERIES, ALERT_FIRINGS, ALERT_RULE_STATE, ALERT_RULES } from '../../schema/alerts.ts';
+import { ALERT_DELIVERIES, ALERT_FIRINGS, ALERT_INSTANCES, ALERT_RULE_STATE, ALERT_RULES } from '../../schema/alerts.ts';
 
 /** The alerts module's reads and writes: stored rules, rule state, firings and the delivery log. */
 
@@ -67,4 +67,22 @@ export const visibleFirings = defineQuery({
   row: z.object({
     firing_id: z.string(), rule_id: z.string(), state: z.string(), at: z.coerce.number(), waba_ids: z.array(z.string()), items: z.coerce.number(), payload_json: z.string(),
   }),
+});
+
+export const writeInstanceSeen = defineInsert({ name: 'alerts.instance_seen', table: ALERT_INSTANCES.name, row: ALERT_INSTANCES.row });
+
+/** Instances alive since an instant (their last heartbeat at or after it). */
+export const liveInstances = defineQuery({
+  name: 'alerts.live_instances',
+  sql: `SELECT instance_id FROM {{db}}.alert_instances_v1 FINAL WHERE seen_at >= fromUnixTimestamp64Milli({since_ms:Int64}, 'UTC') ORDER BY instance_id`,
+  params: z.object({ since_ms: z.number().int() }),
+  row: z.object({ instance_id: z.string() }),
+});
+
+/** One rule's stored state (a rule taken over from another instance is read afresh). */
+export const ruleStateOf = defineQuery({
+  name: 'alerts.rule_state_of',
+  sql: `SELECT rule_id, state_json, ${ms('last_fired_at')} FROM {{db}}.alert_rule_state_v1 FINAL WHERE rule_id = {rule_id:String}`,
+  params: z.object({ rule_id: z.string() }),
+  row: z.object({ rule_id: z.string(), state_json: z.string(), last_fired_at: z.coerce.number().nullable() }),
 });
