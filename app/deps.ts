@@ -36,6 +36,8 @@ export interface AppDeps {
   now(): Date;
   /** People, sessions and service tokens (absent: only API_TOKENS sign anyone in). */
   identity?: Identity;
+  /** This instance's ingest backlog at an instant (absent outside a running service). */
+  ingestBacklog?(now: number): { backlog_bytes: number; backlog_age_seconds: number };
   /** Files on this instance's disk that hold personal data outside the warehouse (erasure clears them). */
   fileStores?: FileStore[];
 }

@@ -103,6 +103,7 @@ export async function startService(
   });
   // Erasure also clears this instance's ingest log (its kept segments hold raw bodies).
   deps.fileStores = [...(deps.fileStores ?? []), ingestLogStore(ingest)];
+  deps.ingestBacklog = (now) => ingest.loader.status(now);
   const webhook = createWebhookReceiver({ appSecrets: config.appSecrets, verifyToken: config.verifyToken, ingestLog: ingest.log, metrics, log });
   const app = createHttpApp(deps, modules, metrics, ingest);
   let active = 0;

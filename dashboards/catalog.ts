@@ -28,15 +28,17 @@ import { qualityTimelineChart } from './charts/templates/quality-timeline.ts';
 import { templateCostChart } from './charts/templates/cost.ts';
 import { adsChart } from './charts/templates/ads.ts';
 import { loadTemplates, type TemplatesData } from './sources/templates.ts';
+import { alertFiringsChart } from './charts/alerts/firings.ts';
+import { withAlerts, type AlertsPanelData } from './sources/alerts.ts';
 import { bind, type Dashboard } from './source.ts';
 
-export const managersDashboard: Dashboard<ManagersData> = {
+export const managersDashboard: Dashboard<ManagersData & AlertsPanelData> = {
   id: 'managers',
   title: 'Support response times',
   summary: 'How fast we answer, SLA attainment, who is waiting now and which chats are about to leave the 24-hour window.',
   roles: ['manager'],
   filters: ['waba', 'phone', 'team', 'label'],
-  load: loadManagers,
+  load: withAlerts(loadManagers, 'alerts-managers'),
   options: (d) => ({ teams: [...new Set(d.teams.map((t) => t.name).filter(Boolean))].sort() }),
   charts: [
     bind(firstResponseChart, (d: ManagersData) => d.firstResponse),
@@ -50,16 +52,17 @@ export const managersDashboard: Dashboard<ManagersData> = {
     bind(csatChart, (d: ManagersData) => d.csat),
     bind(botVsHumanChart, (d: ManagersData) => d.responders),
     bind(timeToReadChart, (d: ManagersData) => d.timeToRead),
+    bind(alertFiringsChart('managers'), (d: AlertsPanelData) => d.alerts),
   ],
 };
 
-export const financeDashboard: Dashboard<FinanceData> = {
+export const financeDashboard: Dashboard<FinanceData & AlertsPanelData> = {
   id: 'finance',
   title: 'Conversations and charges',
   summary: 'Conversations and charged messages by category, the free tier, the month-end forecast, cost by market and reconciliation with Meta.',
   roles: ['finance'],
   filters: ['waba', 'phone'],
-  load: loadFinance,
+  load: withAlerts(loadFinance, 'alerts-finance'),
   unavailable: (d) => d.unavailable,
   charts: [
     bind(dailyByCategoryChart, (d: FinanceData) => d.daily),
@@ -68,10 +71,11 @@ export const financeDashboard: Dashboard<FinanceData> = {
     bind(costByMarketChart, (d: FinanceData) => d.costByMarket),
     bind(volumeTierChart, (d: FinanceData) => d.volumeTier),
     bind(reconciliationChart, (d: FinanceData) => d.reconciliation),
+    bind(alertFiringsChart('finance'), (d: AlertsPanelData) => d.alerts),
   ],
 };
 
-export const privacyDashboard: Dashboard<PrivacyData> = {
+export const privacyDashboard: Dashboard<PrivacyData & AlertsPanelData> = {
   id: 'privacy',
   title: 'Privacy and retention',
   summary: 'Retention per table, rights requests against their due dates, consent and opt-outs with violations, and who looked at what.',
@@ -79,7 +83,7 @@ export const privacyDashboard: Dashboard<PrivacyData> = {
   // The access audit, retention and rights requests are about the whole store (as the compliance API).
   wabas: 'all',
   filters: ['waba', 'phone'],
-  load: loadPrivacy,
+  load: withAlerts(loadPrivacy, 'alerts-privacy'),
   unavailable: (d) => d.unavailable,
   charts: [
     bind(retentionChart, (d: PrivacyData) => d.retention),
@@ -87,6 +91,7 @@ export const privacyDashboard: Dashboard<PrivacyData> = {
     bind(consentChart, (d: PrivacyData) => d.consent),
     bind(accessAuditChart, (d: PrivacyData) => d.accessAudit),
     bind(auditChainChart, (d: PrivacyData) => d.auditChain),
+    bind(alertFiringsChart('privacy'), (d: AlertsPanelData) => d.alerts),
   ],
 };
 

@@ -27,9 +27,10 @@ const ids = z.array(z.string()).default([]);
 const hhmm = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'expected HH:MM');
 const zone = z.string().refine(isValidZone, { message: 'expected an IANA time zone' });
 
+/** Labels (reports/labels) narrow rules on waits: waits whose customer held any (or all) of them when the wait started. */
 export const scopeSchema = z
-  .object({ wabas: ids, phone_numbers: ids, teams: ids })
-  .default({ wabas: [], phone_numbers: [], teams: [] });
+  .object({ wabas: ids, phone_numbers: ids, teams: ids, labels: ids, label_match: z.enum(['any', 'all']).default('any') })
+  .default({ wabas: [], phone_numbers: [], teams: [], labels: [], label_match: 'any' });
 
 /** Quiet hours: a daily window in a zone, or every hour the business calendar is closed. */
 export const quietSchema = z.union([
@@ -45,6 +46,8 @@ const common = {
   roles: z.array(z.enum(ROLES)).optional(),
   /** Only these recipients (still filtered by role and scope). */
   recipients: z.array(z.string()).optional(),
+  /** Person accounts too: active users with one of these roles, by e-mail, each within its own WABA scope (narrowed to `wabas`). */
+  people: z.object({ roles: z.array(z.enum(ROLES)).min(1), wabas: z.array(z.string()).min(1).optional() }).optional(),
   /** Least time between two firing messages of the rule; what starts meanwhile waits for the next. */
   cooldown_minutes: z.number().nonnegative().default(0),
   quiet: quietSchema.optional(),
@@ -62,9 +65,17 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   z.object({ ...common, kind: z.literal('sla_window_closing'), within_minutes: z.number().positive() }),
   z.object({ ...common, kind: z.literal('forecast_over_budget'), budget: z.number().nonnegative(), level: z.enum(['forecast', 'low', 'high']).default('forecast') }),
   z.object({ ...common, kind: z.literal('free_tier_running_out'), within_days: z.number().nonnegative() }),
+  /** The last `days` complete local days against the `days` before them, per WABA; `min_amount` keeps small sums quiet. */
+  z.object({ ...common, kind: z.literal('spend_rise'), rise_percent: z.number().positive(), days: z.number().int().min(1).max(31).default(7), min_amount: z.number().nonnegative().default(0) }),
+  z.object({ ...common, kind: z.literal('template_paused'), statuses: z.array(z.string().regex(/^[A-Z_]{1,40}$/)).min(1).default(['PAUSED']) }),
+  /** `RED`: templates rated RED; `YELLOW`: rated YELLOW or RED. */
+  z.object({ ...common, kind: z.literal('template_quality'), quality: z.enum(['RED', 'YELLOW']).default('RED') }),
+  /** A category change is announced while it is younger than `within_hours`, then resolved. */
+  z.object({ ...common, kind: z.literal('template_recategorised'), within_hours: z.number().positive().default(24) }),
   z.object({ ...common, kind: z.literal('rights_request_due'), days_before: z.number().nonnegative() }),
   z.object({ ...common, kind: z.literal('retention_breach') }),
   z.object({ ...common, kind: z.literal('warehouse_unreachable') }),
+  z.object({ ...common, kind: z.literal('ingest_backlog'), max_age_seconds: z.number().positive() }),
   z.object({ ...common, kind: z.literal('audit_chain_broken') }),
 ]);
 
@@ -95,6 +106,10 @@ const scheduleSchema = z.object({
 
 export const alertsConfigSchema = z.object({
   dashboard_url: z.string().default('http://127.0.0.1:3000'),
+  /** An instance not heard from for this long is gone: the live ones share its rules (docs/SCALING.md). */
+  liveness_seconds: z.number().positive().default(120),
+  /** Evaluate rules even with no recipient here (rules that name person accounts only). */
+  enabled: z.boolean().optional(),
   smtp: z
     .object({
       host: z.string(),
@@ -126,7 +141,8 @@ export type Schedule = z.output<typeof scheduleSchema>;
 /** The role a rule's report belongs to: who hears about it unless the rule says otherwise. */
 export function defaultRoles(kind: RuleKind): Role[] {
   if (kind.startsWith('sla_')) return ['manager'];
-  if (kind === 'forecast_over_budget' || kind === 'free_tier_running_out') return ['finance'];
+  if (kind === 'forecast_over_budget' || kind === 'free_tier_running_out' || kind === 'spend_rise') return ['finance'];
+  if (kind.startsWith('template_')) return ['manager', 'finance'];
   if (kind === 'audit_chain_broken' || kind === 'rights_request_due' || kind === 'retention_breach') return ['privacy'];
   return ['admin'];
 }

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
-import { insertFirings, ruleStates, writeRuleStates } from '../../warehouse/queries/alerts/store.ts';
+import { insertFirings, liveInstances, ruleStateOf, ruleStates, writeInstanceSeen, writeRuleStates } from '../../warehouse/queries/alerts/store.ts';
+import { ownerOf } from './owners.ts';
 import { BusinessCalendar } from '../sla/calendar.ts';
 import { channelsOf, createMailer } from './channels.ts';
-import { auditChainItems, warehouseItems } from './conditions/service.ts';
+import { auditChainItems, backlogItems, warehouseItems } from './conditions/service.ts';
+import { spendItems } from './conditions/spend.ts';
+import { templateItems } from './conditions/templates.ts';
 import { financeItems, type ForecastCache } from './conditions/finance.ts';
 import { privacyItems } from './conditions/privacy.ts';
 import { slaItems, type LiveCache } from './conditions/sla.ts';
@@ -13,6 +16,7 @@ import { createDeliverer, type Deliverer } from './delivery.ts';
 import { buildMessage, type AlertMessage, type MessageState } from './message.ts';
 import { isQuiet } from './quiet.ts';
 import { runSchedules } from './scheduled.ts';
+import { peopleOf } from './people.ts';
 import { listRules, type ListedRule } from './rule-store.ts';
 import { EMPTY_STATE, step, type AlertItem, type RuleState } from './state.ts';
 
@@ -26,7 +30,7 @@ import { EMPTY_STATE, step, type AlertItem, type RuleState } from './state.ts';
  */
 
 /** Rules whose condition a load can change; the others wait for the scheduled evaluation. */
-export const followsLoads = (rule: AlertRule) => rule.kind.startsWith('sla_');
+export const followsLoads = (rule: AlertRule) => rule.kind.startsWith('sla_') || rule.kind.startsWith('template_');
 
 export interface EvaluationSummary {
   rules: number;
@@ -36,6 +40,8 @@ export interface EvaluationSummary {
 
 export interface AlertEngine {
   readonly config: AlertsConfig;
+  /** Whether the evaluation jobs and follower run (someone can be told). */
+  readonly active: boolean;
   rules(): Promise<ListedRule[]>;
   evaluate(opts?: { loadsOnly?: boolean }): Promise<EvaluationSummary>;
   /** Sends a test message of a rule to its recipients; undefined when there is no such rule. */
@@ -73,6 +79,47 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   let stateVersion = 0;
   let tail: Promise<unknown> = Promise.resolve();
   const recipientOf = (id: string) => config.recipients.find((r) => r.id === id)!;
+  /** Whether anyone can be told: recipients here, or rules that name person accounts. */
+  const active = config.enabled ?? (config.recipients.length > 0 || config.rules.some((r) => r.people));
+
+  const self = deps.config.instanceId;
+  /** Rules and schedules this instance owned at its last evaluation (one taken over is read afresh). */
+  const held = new Set<string>();
+
+  /**
+   * Says this instance is alive and answers which keys it owns among the live instances. Without the
+   * warehouse every instance evaluates everything (the unreachable warehouse is told by each).
+   */
+  async function ownership(now: number): Promise<(key: string) => boolean> {
+    try {
+      await writeInstanceSeen(deps.warehouse, [{ instance_id: self, seen_at: now }]);
+      const live = (await liveInstances(deps.warehouse, { since_ms: now - config.liveness_seconds * 1000 })).map((r) => r.instance_id);
+      if (!live.includes(self)) live.push(self);
+      return (key) => ownerOf(key, live) === self;
+    } catch (e) {
+      log.warn({ err: e }, 'instance heartbeat failed; evaluating every rule here');
+      return () => true;
+    }
+  }
+
+  /** A rule (or schedule) just taken over from another instance: its state as that one left it. */
+  async function takeOver(key: string): Promise<void> {
+    const [row] = await ruleStateOf(deps.warehouse, { rule_id: key });
+    if (key.startsWith(SCHEDULE)) {
+      if (row) lastSent.set(key.slice(SCHEDULE.length), (JSON.parse(row.state_json) as { occurrence: number }).occurrence);
+      return;
+    }
+    states!.set(key, row ? { ...(JSON.parse(row.state_json) as Omit<RuleState, 'lastFiredAt'>), lastFiredAt: row.last_fired_at } : EMPTY_STATE);
+  }
+
+  /** The keys this instance owns now; those it did not hold before are read afresh unless all state was just read. */
+  async function claim(keys: readonly string[], now: number, fresh: boolean): Promise<Set<string>> {
+    const mine = await ownership(now);
+    const owned = new Set(keys.filter(mine));
+    for (const k of owned) if (!fresh && !held.has(k)) await takeOver(k);
+    for (const k of keys) if (owned.has(k)) held.add(k); else held.delete(k);
+    return owned;
+  }
 
   async function loadStates(): Promise<Map<string, RuleState>> {
     if (states) return states;
@@ -89,6 +136,14 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
         return warehouseItems(deps.warehouse);
       case 'audit_chain_broken':
         return auditChainItems(deps);
+      case 'ingest_backlog':
+        return backlogItems(deps, rule.max_age_seconds, now);
+      case 'spend_rise':
+        return spendItems(rule, deps, now);
+      case 'template_paused':
+      case 'template_quality':
+      case 'template_recategorised':
+        return templateItems(rule, deps, now);
       case 'forecast_over_budget':
       case 'free_tier_running_out':
         return financeItems(rule, deps, now, cache.forecast);
@@ -103,7 +158,9 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   /** One message per recipient with items in scope; each recorded as a firing, then handed to its channels. */
   async function route(rule: AlertRule, state: MessageState, items: readonly AlertItem[], at: number): Promise<AlertMessage[]> {
     const sent: AlertMessage[] = [];
-    for (const r of audienceOf(rule, config.recipients)) {
+    // Person accounts are read now, so a user disabled or narrowed a moment ago gets nothing.
+    const people = await peopleOf(deps, rule);
+    for (const r of [...audienceOf(rule, config.recipients), ...people]) {
       const mine = state === 'test' ? [] : inScope(r, items);
       if (state !== 'test' && mine.length === 0) continue;
       const message = buildMessage(rule, state, mine, { firingId: randomUUID(), at, dashboardUrl: config.dashboard_url, recipient: r.id });
@@ -137,12 +194,16 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     const now = deps.now().getTime();
     // With the warehouse down, rules still run (one of them says so): from the state held in memory,
     // or an empty one, and with the CONFIG_FILE rules alone.
+    const fresh = states === undefined;
     const known = await loadStates().catch((e: unknown) => {
       log.warn({ err: e }, 'rule state unreadable; evaluating from the state held in memory');
       return (states ??= new Map());
     });
     const listed = await listRules(deps.warehouse, config).catch(() => config.rules.map((rule): ListedRule => ({ rule, source: 'config' })));
-    const rules = listed.map((l) => l.rule).filter((r) => !loadsOnly || followsLoads(r));
+    const candidates = listed.map((l) => l.rule).filter((r) => !loadsOnly || followsLoads(r));
+    // Several instances on one warehouse: each rule is evaluated and told by one of them.
+    const owned = await claim(candidates.map((r) => r.id), now, fresh).catch(() => new Set(candidates.map((r) => r.id)));
+    const rules = candidates.filter((r) => owned.has(r.id));
     const cache = { live: new Map() as LiveCache, forecast: {} as ForecastCache };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     for (const rule of rules) {
@@ -173,6 +234,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
 
   return {
     config,
+    active,
     rules: () => listRules(deps.warehouse, config),
     evaluate: (opts = {}) => serial(() => evaluateNow(opts.loadsOnly ?? false)),
     test: (ruleId) =>
@@ -183,9 +245,12 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
       }),
     deliverScheduled: () =>
       serial(async () => {
+        const fresh = states === undefined;
         await loadStates();
+        const owned = await claim(config.schedules.map((s) => SCHEDULE + s.id), deps.now().getTime(), fresh).catch(() => undefined);
+        const mine = owned ? { ...config, schedules: config.schedules.filter((s) => owned.has(SCHEDULE + s.id)) } : config;
         const persistOccurrence = (id: string, occurrence: number) => writeState(SCHEDULE + id, JSON.stringify({ occurrence }), null);
-        return runSchedules({ deps, config, mailer, deliverer, lastSent, persist: persistOccurrence, record: (m) => record(m, recipientOf(m.recipient), []) }, deps.now());
+        return runSchedules({ deps, config: mine, mailer, deliverer, lastSent, persist: persistOccurrence, record: (m) => record(m, recipientOf(m.recipient), []) }, deps.now());
       }),
     idle: () => deliverer.idle(),
   };

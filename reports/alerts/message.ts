@@ -31,9 +31,14 @@ const TITLES: Record<RuleKind, string> = {
   sla_window_closing: '24-hour windows closing unanswered',
   forecast_over_budget: 'Month-end forecast over budget',
   free_tier_running_out: 'Free tier running out',
+  spend_rise: 'Spend rising week on week',
+  template_paused: 'Templates paused',
+  template_quality: 'Template quality low',
+  template_recategorised: 'Templates re-categorised',
   rights_request_due: 'Rights requests near their legal due date',
   retention_breach: 'Retention policy breached',
   warehouse_unreachable: 'Warehouse unreachable',
+  ingest_backlog: 'Ingest backlog growing old',
   audit_chain_broken: 'Access-audit chain broken',
 };
 
@@ -44,9 +49,14 @@ const DASHBOARD: Record<RuleKind, string> = {
   sla_window_closing: '/dashboards/managers',
   forecast_over_budget: '/dashboards/finance',
   free_tier_running_out: '/dashboards/finance',
+  spend_rise: '/dashboards/finance',
+  template_paused: '/dashboards/templates',
+  template_quality: '/dashboards/templates',
+  template_recategorised: '/dashboards/templates',
   rights_request_due: '/dashboards/privacy',
   retention_breach: '/dashboards/privacy',
   warehouse_unreachable: '/healthz',
+  ingest_backlog: '/healthz',
   audit_chain_broken: '/dashboards/privacy',
 };
 

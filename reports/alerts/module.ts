@@ -30,8 +30,8 @@ export default {
   },
   jobs(deps) {
     const engine = alertEngine(deps);
-    // Recipients exist only in CONFIG_FILE: without them there is no one to tell.
-    if (engine.config.recipients.length === 0) return [];
+    // Without recipients here or rules naming person accounts there is no one to tell.
+    if (!engine.active) return [];
     return [
       { name: 'alerts.evaluate', schedule: engine.config.schedule, run: async () => void (await engine.evaluate()) },
       // Every minute: a schedule names a minute of its recipient's local time ("Monday 08:00").
@@ -40,7 +40,7 @@ export default {
   },
   followers(deps) {
     const engine = alertEngine(deps);
-    if (engine.config.recipients.length === 0) return [];
+    if (!engine.active) return [];
     return [{ name: 'alerts.evaluate', after: [SLA_FOLLOWER], follow: async () => void (await engine.evaluate({ loadsOnly: true })) }];
   },
   cli(program, open) {

@@ -6,10 +6,12 @@ import { deliveryHistory, firingHistory } from '../../warehouse/queries/alerts/s
 import { mountReports, route, type AnyReportRoute } from '../endpoint.ts';
 import { ruleSchema } from './config.ts';
 import type { AlertEngine } from './engine.ts';
+import { firingsFor } from './history.ts';
 import { deleteRule, RuleConflict, saveRule } from './rule-store.ts';
 
 /**
- * /api/alerts, for admins: the rules (from CONFIG_FILE and stored), adding and removing stored
+ * /api/reports/alerts: the firing history a manager, finance or privacy officer may read (their
+ * rules, their WABAs). /api/alerts, for admins: the rules (from CONFIG_FILE and stored), adding and removing stored
  * rules, a test message of a rule, an evaluation on demand, and the history of firings and
  * deliveries. Every call is in the access audit as `alerts.<action>`.
  */
@@ -27,8 +29,29 @@ function conflicts<T>(work: () => Promise<T>): Promise<T> {
   });
 }
 
+const DAY_MS = 86_400_000;
+const historyQuery = z.object({
+  waba_id: z.string().optional().describe('one WABA of your scope'),
+  days: z.string().optional().describe('how many days back (default 7, at most 90)'),
+  limit: z.string().optional().describe('at most this many messages (default 100)'),
+});
+
 export function alertRoutes(engine: AlertEngine): AnyReportRoute[] {
   return [
+    route({
+      path: '/api/reports/alerts', role: ['manager', 'finance', 'privacy'], action: 'alerts.history', query: historyQuery,
+      summary: 'firings and resolutions of the rules whose audience includes your role, for the WABAs in your scope',
+      params: ({ query }) => {
+        const days = Number(query.days ?? 7);
+        if (!Number.isInteger(days) || days < 1 || days > 90) throw new HttpError(400, 'days: an integer from 1 to 90', { body: { parameter: 'days' } });
+        return { waba: text(query.waba_id), days, limit: limitOf(query) };
+      },
+      run: async ({ deps, params, principal, now }) => {
+        const rules = (await engine.rules()).map((l) => l.rule);
+        const firings = await firingsFor(deps, rules, principal, { waba: params.waba, sinceMs: now.getTime() - params.days * DAY_MS, limit: params.limit });
+        return { json: { firings }, rows: firings.length };
+      },
+    }),
     route({
       path: '/api/alerts/rules', role: 'admin', wabas: 'all', action: 'alerts.rules',
       run: async () => {

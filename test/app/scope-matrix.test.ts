@@ -95,6 +95,8 @@ function rule(path: string, method: string): { role: Role | readonly Role[] | 'a
   if (path === '/api/ads/conversions') return { role: 'admin', allWabas: false, filter: 'waba_id' };
   // The template catalogue is loaded by admins, for a WABA within their scope.
   if (path === '/api/templates/catalog' || path === '/api/templates/analytics') return { role: 'admin', allWabas: false, filter: 'waba_id' };
+  // The firing history: the roles alerts are for, within the scope.
+  if (path === '/api/reports/alerts') return { role: ['manager', 'finance', 'privacy'], allWabas: false, filter: 'waba_id' };
   // Templates, campaigns and ads: managers and finance, within the scope.
   if (/^\/api\/(reports\/(templates|ads)|templates\/)/.test(path)) return { role: ['manager', 'finance'], allWabas: false, filter: 'waba_id' };
   // Label, CSAT and agent reports read within the scope (charges by label are finance's).

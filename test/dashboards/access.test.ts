@@ -131,7 +131,8 @@ describe('pages', () => {
   it('says what each chart waits for when there is no data yet', async () => {
     const r = await get('/dashboards/managers/data', authHeader('manager'));
     const payload = JSON.parse(r.text) as { charts: Array<{ id: string; empty: boolean; message: string }> };
-    expect(payload.charts).toHaveLength(11);
+    // Eleven SLA charts and the alerts panel.
+    expect(payload.charts).toHaveLength(12);
     expect(payload.charts.every((c) => c.empty && c.message.length > 10)).toBe(true);
   });
 });
@@ -165,7 +166,8 @@ describe('snapshots', () => {
     for (const s of scripts) expect(csp).toContain(`'sha256-${createHash('sha256').update(s).digest('base64')}'`);
     const data = JSON.parse(/<script type="application\/json" id="snapshot-data">([\s\S]*?)<\/script>/.exec(r.text)![1]!);
     expect(data.query).toEqual({ from: '2025-03-01', to: '2025-03-12' });
-    expect(data.charts).toHaveLength(5);
+    // Five privacy charts and the alerts panel.
+    expect(data.charts).toHaveLength(6);
     expect(await audited('dashboards.snapshot')).toHaveLength(1);
   });
 

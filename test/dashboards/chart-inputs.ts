@@ -130,7 +130,16 @@ export const inputs = {
     { source_id: '120200001', source_type: 'ad', headline: 'Black Friday', referrals: 4, answered: 3, frt_p50_s: 120, free_entry_point_messages: 4 },
     { source_id: '120200002', source_type: 'post', headline: '', referrals: 1, answered: 0, frt_p50_s: null, free_entry_point_messages: 0 },
   ],
+  ...alertPanels([
+    { at: '2025-03-12T11:58:00.000Z', rule_id: 'breached', title: 'Waits past their SLA due time', state: 'firing', count: 3, waba_ids: '1022' },
+    { at: '2025-03-12T09:00:00.000Z', rule_id: 'chain', title: 'Access-audit chain broken', state: 'resolved', count: 1, waba_ids: '' },
+  ]),
 } as const;
+
+/** The alerts panel is on three dashboards under three ids, with the same rows. */
+function alertPanels<R>(rows: R): { 'alerts-managers': R; 'alerts-finance': R; 'alerts-privacy': R } {
+  return { 'alerts-managers': rows, 'alerts-finance': rows, 'alerts-privacy': rows };
+}
 
 /** What each chart receives when its report has nothing. */
 export const emptyInputs: Record<string, unknown> = {

@@ -26,6 +26,7 @@ function allowed(path: string): Role[] | 'public' | 'any' {
   if (path.startsWith('/api/alerts/')) return [];
   // Ad conversions: service tokens and admins (these API tokens are not service tokens).
   if (path === '/api/ads/conversions' || path === '/api/templates/catalog' || path === '/api/templates/analytics') return [];
+  if (path === '/api/reports/alerts') return ['manager', 'finance', 'privacy'];
   if (path === '/api/labels' || path.startsWith('/api/reports/csat') || path.startsWith('/api/reports/agents')) return ['manager'];
   if (path.startsWith('/api/reports/labels/billing')) return ['finance'];
   if (path.startsWith('/api/reports/labels/')) return ['manager'];

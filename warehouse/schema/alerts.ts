@@ -1,6 +1,6 @@
 import { c, defineTable, type RowOf } from './columns.ts';
 
-/** The alerts module's tables (migration 0500). */
+/** The alerts module's tables (migrations 0500, 0501). */
 
 export const ALERT_RULES = defineTable('alert_rules_v1', {
   rule_id: c.string,
@@ -42,3 +42,10 @@ export const ALERT_DELIVERIES = defineTable('alert_deliveries_v1', {
   error: c.string,
 });
 export type AlertDeliveryRow = RowOf<typeof ALERT_DELIVERIES>;
+
+/** Instances evaluating alerts and when each was last alive (migration 0501). */
+export const ALERT_INSTANCES = defineTable('alert_instances_v1', {
+  instance_id: c.string,
+  seen_at: c.time,
+});
+export type AlertInstanceRow = RowOf<typeof ALERT_INSTANCES>;

@@ -4,11 +4,18 @@ import { privacyConfig } from '../../compliance/config.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
 import type { AlertItem } from '../state.ts';
 
-/** Rules on the service itself: the warehouse not answering, an access-audit chain that no longer verifies. */
+/** Rules on the service itself: the warehouse not answering, an old ingest backlog, an access-audit chain that no longer verifies. */
 
 export async function warehouseItems(wh: Warehouse): Promise<AlertItem[]> {
   const reachable = await wh.ping().catch(() => false);
   return reachable ? [] : [{ key: 'warehouse', waba_id: '', rank: 0, detail: { warehouse: wh.mode, reachable: 'no' } }];
+}
+
+/** How far behind the warehouse this instance's ingest log is (the figures /healthz shows). */
+export function backlogItems(deps: AppDeps, maxAgeSeconds: number, now: number): AlertItem[] {
+  const b = deps.ingestBacklog?.(now);
+  if (!b || b.backlog_age_seconds <= maxAgeSeconds) return [];
+  return [{ key: 'ingest', waba_id: '', rank: b.backlog_age_seconds, detail: { backlog_age_seconds: b.backlog_age_seconds, backlog_bytes: b.backlog_bytes } }];
 }
 
 export async function auditChainItems(deps: AppDeps): Promise<AlertItem[]> {

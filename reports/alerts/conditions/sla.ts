@@ -28,7 +28,7 @@ function live(wh: Warehouse, rule: SlaRule, now: number, cache: LiveCache): Prom
   if (!rows) {
     rows = liveRows(wh, {
       family: rule.family, from: 0, to: now, now, tz: 'UTC', waba_ids: rule.scope.wabas, phone_number_ids: rule.scope.phone_numbers,
-      teams: rule.scope.teams, agents: [], responders: [], kinds: [], ...ALL_WABAS,
+      teams: rule.scope.teams, agents: [], responders: [], kinds: [], labels: rule.scope.labels, label_match: rule.scope.label_match, ...ALL_WABAS,
     }, closing, MAX_ROWS);
     cache.set(key, rows);
   }

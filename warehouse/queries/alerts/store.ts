@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineInsert, defineQuery } from '../../query.ts';
-import { ALERT_DELIVERIES, ALERT_FIRINGS, ALERT_RULE_STATE, ALERT_RULES } from '../../schema/alerts.ts';
+import { ALERT_DELIVERIES, ALERT_FIRINGS, ALERT_INSTANCES, ALERT_RULE_STATE, ALERT_RULES } from '../../schema/alerts.ts';
 
 /** The alerts module's reads and writes: stored rules, rule state, firings and the delivery log. */
 
@@ -48,4 +48,41 @@ export const deliveryHistory = defineQuery({
     firing_id: z.string(), rule_id: z.string(), recipient_id: z.string(), channel: z.string(), attempt: z.coerce.number(),
     at: z.coerce.number(), outcome: z.string(), status_code: z.coerce.number(), error: z.string(),
   }),
+});
+
+/**
+ * Firings and resolutions of some rules, newest first, for a viewer: within a WABA scope (`scoped`:
+ * only messages whose WABAs are all in `wabas`; service-wide ones need every WABA), optionally of one
+ * WABA, since an instant.
+ */
+export const visibleFirings = defineQuery({
+  name: 'alerts.visible_firings',
+  sql: `SELECT firing_id, rule_id, state, ${ms('at')}, waba_ids, items, payload_json FROM {{db}}.alert_firings_v1
+        WHERE has({rule_ids:Array(String)}, rule_id) AND state IN ('firing', 'resolved')
+          AND at >= fromUnixTimestamp64Milli({since_ms:Int64}, 'UTC')
+          AND (NOT {scoped:Bool} OR (notEmpty(waba_ids) AND hasAll({wabas:Array(String)}, waba_ids)))
+          AND (empty({waba:String}) OR has(waba_ids, {waba:String}))
+        ORDER BY at DESC, firing_id LIMIT {row_limit:UInt32}`,
+  params: z.object({ rule_ids: z.array(z.string()), since_ms: z.number().int(), scoped: z.boolean(), wabas: z.array(z.string()), waba: z.string(), row_limit: z.number().int() }),
+  row: z.object({
+    firing_id: z.string(), rule_id: z.string(), state: z.string(), at: z.coerce.number(), waba_ids: z.array(z.string()), items: z.coerce.number(), payload_json: z.string(),
+  }),
+});
+
+export const writeInstanceSeen = defineInsert({ name: 'alerts.instance_seen', table: ALERT_INSTANCES.name, row: ALERT_INSTANCES.row });
+
+/** Instances alive since an instant (their last heartbeat at or after it). */
+export const liveInstances = defineQuery({
+  name: 'alerts.live_instances',
+  sql: `SELECT instance_id FROM {{db}}.alert_instances_v1 FINAL WHERE seen_at >= fromUnixTimestamp64Milli({since_ms:Int64}, 'UTC') ORDER BY instance_id`,
+  params: z.object({ since_ms: z.number().int() }),
+  row: z.object({ instance_id: z.string() }),
+});
+
+/** One rule's stored state (a rule taken over from another instance is read afresh). */
+export const ruleStateOf = defineQuery({
+  name: 'alerts.rule_state_of',
+  sql: `SELECT rule_id, state_json, ${ms('last_fired_at')} FROM {{db}}.alert_rule_state_v1 FINAL WHERE rule_id = {rule_id:String}`,
+  params: z.object({ rule_id: z.string() }),
+  row: z.object({ rule_id: z.string(), state_json: z.string(), last_fired_at: z.coerce.number().nullable() }),
 });

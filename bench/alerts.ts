@@ -1,0 +1,181 @@
+/**
+ * Alerts benchmark, two figures the issue sets:
+ *  (a) latency: an alert reaches its channel ≤ 5 s after its condition becomes true in the data. A
+ *      service runs on a fresh DATA_DIR (in a child process) with one rule, "anyone waiting" per WABA
+ *      (`sla_waiting_now`, max_count 0), and a webhook recipient: an HTTP receiver in the same
+ *      process. Each probe POSTs a signed customer message of a new WABA and times its arrival at
+ *      the receiver (signal → load → SLA follower → alert follower → signed webhook); p50/p99.
+ *  (b) cost: evaluating 1,000 rules over a store (`--store <dir>`, bench/store.ts) in one cycle, a
+ *      first (cold, every firing sent) and then warm cycles (median), ≤ 1 s a cycle.
+ * Prints a markdown table.
+ *
+ *   node bin/run-ts.mjs bench/alerts.ts --store <dir> [--probes 20] [--rules 1000] [--runs 5]
+ */
+import { spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../app/config.ts';
+import { createLogger } from '../app/logger.ts';
+import { buildDeps, startService } from '../app/server.ts';
+import { createAlertEngine } from '../reports/alerts/engine.ts';
+import { alertEngine } from '../reports/alerts/module.ts';
+import { openWarehouse } from '../warehouse/client.ts';
+import { migrate } from '../warehouse/migrate.ts';
+import { readStore, storeConfig } from './store.ts';
+import { median, opt, pct, timed } from './lib.ts';
+
+const SECRET = 'bench-secret';
+const HOOK_SECRET = 'bench-hook-secret-0123456789';
+
+/** A receiver standing in for the webhook channel: resolves each probe's wait when its WABA's alert arrives. */
+async function receiver(): Promise<{ url: string; arrival(waba: string): Promise<number>; close(): Promise<void> }> {
+  const waiting = new Map<string, (at: number) => void>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const at = performance.now();
+      res.writeHead(200).end('ok');
+      const m = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { state: string; items: Array<{ waba_id?: string }> };
+      if (m.state !== 'firing') return;
+      for (const i of m.items) if (i.waba_id) waiting.get(i.waba_id)?.(at);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    arrival: (waba) => new Promise((resolve) => waiting.set(waba, resolve)),
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+/** Child (a): probes on a fresh service. */
+async function latencyPhase(probes: number): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'wa-bench-alerts-'));
+  const hooks = await receiver();
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({
+    sla: { policies: [{ effective_from: '2020-01-01', rules: [{ name: 'all', frt: { minutes: 10 } }] }] },
+    alerts: {
+      recipients: [{ id: 'ops', role: 'manager', wabas: 'all', webhook: { url: `${hooks.url}/ops`, secret: HOOK_SECRET } }],
+      rules: [{ id: 'anyone-waiting', kind: 'sla_waiting_now', max_count: 0 }],
+    },
+  }));
+  const config = loadConfig({ ...process.env, DATA_DIR: join(dir, 'data'), CONFIG_FILE: join(dir, 'config.json'), WHATSAPP_APP_SECRET: SECRET, PII_KEY: 'bench', LOG_LEVEL: 'warn', JOBS: 'off', PORT: '0' });
+  const svc = await startService(config, { scheduler: false });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < probes; i++) {
+      const waba = String(9_100_000_000_000 + i);
+      const waId = String(5511_900_000_000 + i);
+      const body = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [{ id: waba, changes: [{ field: 'messages', value: {
+          messaging_product: 'whatsapp', metadata: { display_phone_number: '15550000000', phone_number_id: `p${i}` },
+          contacts: [{ profile: { name: 'Cliente' }, wa_id: waId }],
+          messages: [{ from: waId, id: `wamid.bench.${i}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Olá' } }],
+        } }] }],
+      });
+      const arrived = hooks.arrival(waba);
+      const t0 = performance.now();
+      const r = await fetch(`${svc.url()}/webhook`, {
+        method: 'POST', body, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': 'sha256=' + createHmac('sha256', SECRET).update(body).digest('hex') },
+      });
+      if (r.status !== 200) throw new Error(`webhook answered ${r.status}`);
+      times.push((await arrived) - t0);
+    }
+  } finally {
+    // The last delivery's log and audit rows are written after the receiver answered.
+    await alertEngine(svc.deps).idle();
+    await svc.stop();
+    await hooks.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return { probes, p50_ms: Math.round(pct(sorted, 0.5)), p99_ms: Math.round(pct(sorted, 0.99)), max_ms: Math.round(sorted.at(-1)!) };
+}
+
+/** 1,000 rules of every kind, spread over the store's WABAs (SLA rules the most, as a deployment would have). */
+function manyRules(n: number, wabas: readonly string[]): unknown[] {
+  const one = (i: number) => {
+    const scope = { wabas: i % 3 === 0 ? [] : [wabas[i % wabas.length]!] };
+    const id = `r${i}`;
+    switch (i % 10) {
+      case 0: case 1: case 2: return { id, kind: 'sla_at_risk', percent: 50 + (i % 50), scope };
+      case 3: case 4: return { id, kind: 'sla_breached', scope, family: i % 2 ? 'human' : 'any' };
+      case 5: return { id, kind: 'sla_waiting_now', max_count: i % 20, scope };
+      case 6: return { id, kind: 'sla_window_closing', within_minutes: 60 * (1 + (i % 4)), scope };
+      case 7: return { id, kind: 'forecast_over_budget', budget: 10 * i, scope };
+      case 8: return { id, kind: 'template_quality', quality: 'YELLOW', scope };
+      default: return { id, kind: 'free_tier_running_out', within_days: 3, scope };
+    }
+  };
+  return Array.from({ length: n }, (_, i) => one(i));
+}
+
+/** Child (b): evaluation cycles of many rules over the store. */
+async function rulesPhase(store: string, n: number, runs: number): Promise<Record<string, number>> {
+  const config = storeConfig(store);
+  const wh = await openWarehouse(config);
+  await migrate(wh);
+  const hooks = await receiver();
+  const info = readStore(store);
+  // The store's last simulated instant: its waits are as live as they were then.
+  const end = new Date(Date.parse(info.sim.start + 'T00:00:00Z') + (info.sim.days ?? 7) * 86_400_000);
+  const { deps } = await buildDeps(config, wh, createLogger('bench', 'warn'), () => end);
+  const wabas = config.file.tenants.map((t) => t.waba_id);
+  const file = {
+    ...config.file,
+    alerts: {
+      retry: { attempts: 1, backoff_ms: 1 },
+      recipients: [{ id: 'ops', role: 'admin', wabas: 'all', webhook: { url: `${hooks.url}/ops`, secret: HOOK_SECRET } }],
+      rules: manyRules(n, wabas.length ? wabas : ['none']),
+    },
+  };
+  const engine = createAlertEngine({ ...deps, config: { ...config, file } });
+  const [first, coldMs] = await timed(() => engine.evaluate());
+  await engine.idle();
+  const warm: number[] = [];
+  let failed = first.failed.length;
+  for (let i = 0; i < runs; i++) {
+    const [s, t] = await timed(() => engine.evaluate());
+    failed += s.failed.length;
+    warm.push(t);
+  }
+  await engine.idle();
+  await hooks.close();
+  await wh.close();
+  return { rules: first.rules, events: info.events, first_cycle_ms: coldMs, first_cycle_messages: first.messages, warm_cycle_ms: median(warm), failed_rules: failed };
+}
+
+function child(phase: string, extra: string[]): Record<string, number> {
+  const r = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/alerts.ts', '--phase', phase, ...extra], { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`${phase} phase failed (${r.status})`);
+  return JSON.parse(r.stdout.toString().trim().split('\n').pop()!) as Record<string, number>;
+}
+
+async function main(): Promise<void> {
+  const phase = opt('phase', '');
+  const probes = Number(opt('probes', '20'));
+  const rules = Number(opt('rules', '1000'));
+  const runs = Number(opt('runs', '5'));
+  const store = opt('store', '');
+  if (phase === 'latency') return void console.log(JSON.stringify(await latencyPhase(probes)));
+  if (phase === 'rules') return void console.log(JSON.stringify(await rulesPhase(store, rules, runs)));
+  if (!store) throw new Error('give --store <dir> (a store built by bench/store.ts)');
+  const lat = child('latency', ['--probes', String(probes)]);
+  const cost = child('rules', ['--store', store, '--rules', String(rules), '--runs', String(runs)]);
+  console.log(`\n## Alerts (${new Date().toISOString().slice(0, 10)}, store ${store}: ${cost.events} events)\n`);
+  console.log('| measure | value | target |');
+  console.log('|---|---|---|');
+  console.log(`| condition true → webhook arrives, p50 over ${lat.probes} probes | ${lat.p50_ms} ms | |`);
+  console.log(`| … p99 (max ${lat.max_ms} ms) | ${lat.p99_ms} ms | ≤ 5000 ms |`);
+  console.log(`| ${cost.rules} rules, first cycle (${cost.first_cycle_messages} messages sent) | ${cost.first_cycle_ms} ms | |`);
+  console.log(`| ${cost.rules} rules, a cycle (median of ${runs}) | ${cost.warm_cycle_ms} ms | ≤ 1000 ms |`);
+  if (cost.failed_rules) console.log(`\n${cost.failed_rules} rule evaluations failed (see the log).`);
+}
+
+await main();

@@ -1,0 +1,51 @@
+import type { AppDeps } from '../../../app/deps.ts';
+import { BillingReports } from '../../billing/service.ts';
+import { addDays } from '../../billing/zone.ts';
+import type { ChargeRow } from '../../billing/charges.ts';
+import type { AlertRule } from '../config.ts';
+import type { AlertItem } from '../state.ts';
+
+/**
+ * Finance rule on the charges report: a WABA's spend over the last `days` complete local days
+ * against the `days` before them, by the charges report's daily amounts. Complete days only, so a
+ * morning's partial day is never compared with a whole one. A WABA with nothing spent before has no
+ * rise to measure (a first spend is not a percentage) and is left out.
+ */
+
+type SpendRule = Extract<AlertRule, { kind: 'spend_rise' }>;
+
+/** The two windows of local dates, oldest first: [previous start, current start, current end). */
+export function spendWindows(today: string, days: number): { previous: [string, string]; current: [string, string] } {
+  const currentStart = addDays(today, -days);
+  return { previous: [addDays(currentStart, -days), currentStart], current: [currentStart, today] };
+}
+
+const within = (d: string, [from, to]: [string, string]) => d >= from && d < to;
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+export async function spendItems(rule: SpendRule, deps: AppDeps, now: number): Promise<AlertItem[]> {
+  const billing = new BillingReports(deps);
+  const wabas = (await billing.wabas('all')).filter((w) => rule.scope.wabas.length === 0 || rule.scope.wabas.includes(w));
+  const items: AlertItem[] = [];
+  for (const waba of wabas) {
+    const today = billing.env.tenants.calendarOf(waba).date(now);
+    const w = spendWindows(today, rule.days);
+    const months = [...new Set([w.previous[0].slice(0, 7), addDays(today, -1).slice(0, 7)])];
+    const rows: ChargeRow[] = [];
+    for (const month of months) rows.push(...(await billing.charges({ scope: 'all', waba, month, groupBy: ['category', 'market', 'tier', 'day'] })));
+    const sum = (win: [string, string]) => rows.filter((r) => within(r.day, win)).reduce((s, r) => s + r.amount, 0);
+    const previous = sum(w.previous);
+    const current = sum(w.current);
+    if (previous <= 0 || current < rule.min_amount) continue;
+    const rise = (100 * (current - previous)) / previous;
+    if (rise <= rule.rise_percent) continue;
+    items.push({
+      key: waba, waba_id: waba, rank: rise,
+      detail: {
+        waba_id: waba, currency: rows[0]?.currency ?? '', from: w.current[0], to: addDays(w.current[1], -1),
+        spend: round4(current), previous_spend: round4(previous), rise_percent: Math.round(rise * 10) / 10,
+      },
+    });
+  }
+  return items;
+}

@@ -1,0 +1,52 @@
+import type { AppDeps } from '../../../app/deps.ts';
+import { TemplateReports } from '../../templates/service.ts';
+import type { TemplateChange } from '../../../warehouse/queries/templates/history.ts';
+import type { AlertRule } from '../config.ts';
+import type { AlertItem } from '../state.ts';
+
+/**
+ * Template rules on the templates report's history (Meta's template webhooks): a template whose
+ * latest status is one of the rule's (PAUSED by default), whose latest quality rating is RED (or
+ * YELLOW and worse), or whose category changed recently. The history is read as loaded, so the
+ * alert follower sees a template event in the cycle of the batch that brought it.
+ */
+
+type TemplateRule = Extract<AlertRule, { kind: `template_${string}` }>;
+
+const STATUS = 'message_template_status_update';
+const QUALITY = 'message_template_quality_update';
+const CATEGORY = 'template_category_update';
+const HOUR_MS = 3_600_000;
+
+const templateKey = (c: TemplateChange) => `${c.waba_id}:${c.template_id}`;
+
+function describe(c: TemplateChange, extra: Record<string, string>): AlertItem['detail'] {
+  return { waba_id: c.waba_id, template_id: c.template_id, template: c.template, language: c.language, changed_at: c.at, ...extra };
+}
+
+/** The latest change of a field per template (rows come ordered by time). */
+function latest(changes: readonly TemplateChange[], field: string): TemplateChange[] {
+  const last = new Map<string, TemplateChange>();
+  for (const c of changes) if (c.field === field) last.set(templateKey(c), c);
+  return [...last.values()];
+}
+
+export async function templateItems(rule: TemplateRule, deps: AppDeps, now: number): Promise<AlertItem[]> {
+  const scope = rule.scope.wabas.length > 0 ? rule.scope.wabas : 'all';
+  const since = rule.kind === 'template_recategorised' ? now - rule.within_hours * HOUR_MS : 0;
+  const changes = await new TemplateReports(deps).history({ from_ms: since, to_ms: now + 1, tz: 'UTC', scope });
+  const item = (c: TemplateChange, extra: Record<string, string>): AlertItem => ({
+    key: templateKey(c), waba_id: c.waba_id, rank: Date.parse(c.at), detail: describe(c, extra),
+  });
+  switch (rule.kind) {
+    case 'template_paused':
+      return latest(changes, STATUS).filter((c) => rule.statuses.includes(c.value)).map((c) => item(c, { status: c.value, reason: c.reason }));
+    case 'template_quality': {
+      const bad = rule.quality === 'RED' ? ['RED'] : ['RED', 'YELLOW'];
+      return latest(changes, QUALITY).filter((c) => bad.includes(c.value)).map((c) => item(c, { quality: c.value }));
+    }
+    case 'template_recategorised':
+      // Each change its own item: a second change of the same template is announced too.
+      return changes.filter((c) => c.field === CATEGORY).map((c) => ({ ...item(c, { previous_category: c.previous, category: c.value }), key: `${templateKey(c)}:${c.at}` }));
+  }
+}

@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Service } from '../../app/server.ts';
+import { createAlertEngine } from '../../reports/alerts/engine.ts';
+import { alertEngine } from '../../reports/alerts/module.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { pmpMessage, statusBody, type StatusSpec } from '../billing/bodies.ts';
+import { PHONE_BR, PHONE_UTC, WABA_BR, WABA_UTC, postAll, refresh } from '../billing/setup.ts';
+import { authHeader, http, startTestService } from '../helpers/service.ts';
+import { openTestWarehouse, truncateAll } from '../helpers/warehouse.ts';
+import { startHttpReceiver } from './receivers.ts';
+
+// Spend week on week, at an injected clock of Wednesday 2025-08-20 12:00 UTC. Marketing templates to
+// Brazil cost USD 0.0625 each (a rate card uploaded from 2025-07-01). The last 7 complete days are
+// 08-13…08-19, the 7 before them 08-06…08-12:
+//   WABA UTC: 10 on 08-05 (before both), 2 in 08-06…12 (0.125), 3 in 08-13…19 (0.1875): +50 % > 40 %
+//   WABA BR:  2 and 2 (no rise), and 5 today (an incomplete day, not counted)
+// Ingest backlog: the rule reads this instance's loader figures (those /healthz shows).
+
+const T = Date.parse('2025-08-20T12:00:00Z');
+let clock = T;
+let wh: Warehouse;
+let svc: Service;
+let hooks: Awaited<ReturnType<typeof startHttpReceiver>>;
+const tmp = mkdtempSync(join(tmpdir(), 'wa-alerts-spend-'));
+
+beforeAll(async () => {
+  wh = await openTestWarehouse();
+  await truncateAll(wh);
+  hooks = await startHttpReceiver();
+  const hook = (path: string) => ({ url: `${hooks.url}/${path}`, secret: `secret-of-${path}-0123456789` });
+  writeFileSync(join(tmp, 'config.json'), JSON.stringify({
+    tenants: [
+      { waba_id: WABA_BR, name: 'Loja BR', time_zone: 'America/Sao_Paulo', currency: 'USD', phone_numbers: [{ phone_number_id: PHONE_BR }] },
+      { waba_id: WABA_UTC, name: 'Global', time_zone: 'UTC', currency: 'USD', phone_numbers: [{ phone_number_id: PHONE_UTC }] },
+    ],
+    alerts: {
+      retry: { attempts: 1, backoff_ms: 1 },
+      recipients: [
+        { id: 'fin', role: 'finance', wabas: 'all', webhook: hook('fin') },
+        { id: 'fin-br', role: 'finance', wabas: [WABA_BR], webhook: hook('fin-br') },
+        { id: 'ops', role: 'admin', wabas: 'all', webhook: hook('ops') },
+      ],
+      rules: [
+        { id: 'spend', kind: 'spend_rise', rise_percent: 40 },
+        { id: 'backlog', kind: 'ingest_backlog', max_age_seconds: 300 },
+      ],
+    },
+  }));
+  svc = await startTestService(wh, { CONFIG_FILE: join(tmp, 'config.json') }, { now: () => new Date(clock) });
+});
+
+afterAll(async () => {
+  await svc?.stop();
+  await hooks?.close();
+  await wh?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Payload {
+  rule_id: string;
+  state: string;
+  items: Array<Record<string, unknown>>;
+}
+const said = (path: string) => hooks.all.filter((h) => h.path === `/${path}`).map((h) => JSON.parse(h.body) as Payload);
+const evaluate = async () => {
+  await alertEngine(svc.deps).evaluate();
+  await alertEngine(svc.deps).idle();
+};
+
+let n = 0;
+/** `count` delivered marketing templates to Brazil on a date (at 12:00 UTC). */
+function marketing(date: string, count: number): StatusSpec[] {
+  return Array.from({ length: count }, () => {
+    const id = `wamid.m${n++}`;
+    return pmpMessage(id, '5511987650001', `${date}T12:00:00Z`, { category: 'marketing', type: 'regular', billable: true }, [{ status: 'delivered', at: `${date}T12:00:05Z`, priced: true }]);
+  }).flat();
+}
+
+describe('spend this week against last', () => {
+  it('a rise over the threshold goes to finance of that WABA; a WABA without a rise says nothing', async () => {
+    const card = ['Market,Currency,Marketing,Utility,Authentication,Authentication-International,Service', 'Brazil,USD,0.0625,0.0068,0.0315,,0'].join('\n');
+    const upload = await http(`${svc.url()}/api/billing/rate-cards?currency=USD&effective_from=2025-07-01`, {
+      method: 'POST', headers: { ...authHeader('finance'), 'Content-Type': 'text/csv' }, body: card,
+    });
+    expect(upload.status).toBe(201);
+    await postAll(svc, [
+      statusBody(WABA_UTC, PHONE_UTC, [...marketing('2025-08-05', 10), ...marketing('2025-08-07', 1), ...marketing('2025-08-12', 1), ...marketing('2025-08-13', 2), ...marketing('2025-08-19', 1)]),
+      statusBody(WABA_BR, PHONE_BR, [...marketing('2025-08-08', 2), ...marketing('2025-08-15', 2), ...marketing('2025-08-20', 5)]),
+    ]);
+    await refresh(svc);
+    await evaluate();
+    expect(said('fin').map((p) => [p.rule_id, p.state, p.items])).toEqual([
+      ['spend', 'firing', [{ waba_id: WABA_UTC, currency: 'USD', from: '2025-08-13', to: '2025-08-19', spend: 0.1875, previous_spend: 0.125, rise_percent: 50 }]],
+    ]);
+    expect(said('fin-br')).toEqual([]);
+    await evaluate();
+    expect(said('fin')).toHaveLength(1);
+  });
+});
+
+describe('ingest backlog age', () => {
+  // The service hands the rule its loader's own figures (/healthz shows the same)…
+  it('reads the running loader: nothing waiting now', () => {
+    expect(svc.deps.ingestBacklog!(clock)).toEqual({ ...svc.ingest.loader.status(clock) });
+    expect(svc.deps.ingestBacklog!(clock)).toMatchObject({ backlog_bytes: 0, backlog_age_seconds: 0 });
+  });
+
+  // …and the rule is checked over a loader that stopped loading at R (a held backlog of 623 bytes):
+  // under 300 s nothing, past it one firing, once loaded one resolution.
+  it('fires when the oldest body waiting is older than the limit, and resolves once loaded', async () => {
+    const R = T;
+    let backlog = 623;
+    const engine = createAlertEngine({
+      ...svc.deps,
+      ingestBacklog: (now) => ({ backlog_bytes: backlog, backlog_age_seconds: backlog > 0 ? (now - R) / 1000 : 0 }),
+    });
+    const run = async (at: number) => {
+      clock = at;
+      await engine.evaluate();
+      await engine.idle();
+    };
+    const before = said('ops').length;
+    await run(R + 300_000);
+    expect(said('ops').slice(before)).toEqual([]);
+    await run(R + 301_000);
+    await run(R + 400_000);
+    expect(said('ops').slice(before).map((p) => [p.rule_id, p.state, p.items])).toEqual([['backlog', 'firing', [{ backlog_age_seconds: 301, backlog_bytes: 623 }]]]);
+    backlog = 0;
+    await run(R + 500_000);
+    expect(said('ops').slice(before).map((p) => [p.rule_id, p.state])).toEqual([['backlog', 'firing'], ['backlog', 'resolved']]);
+    expect(said('fin-br').filter((p) => p.rule_id === 'backlog')).toEqual([]);
+  });
+});
