@@ -184,7 +184,7 @@ describe('WABA scope matrix', () => {
     }
     expect(wrong).toEqual([]);
     expect(answered).toBeGreaterThan(20);
-  }, 300_000);
+  }, 900_000);
 });
 
 type Rows = { rows: Array<Record<string, unknown>> };
