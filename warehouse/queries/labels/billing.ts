@@ -15,13 +15,13 @@ import { labelCondition, labelGroups, labelParams } from './intervals.ts';
 
 const MONTH = `month = {month:String} AND counted = 1 AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()}`;
 
-const messageItems = `
+export const messageItems = `
 SELECT f.wamid AS item_id, f.waba_id AS waba_id, s.wa_id AS wa_id, f.charge_ts AS at
 FROM (SELECT wamid, waba_id, charge_ts FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}) AS f
 INNER JOIN (SELECT p.1 AS wamid, p.2 AS wa_id FROM (SELECT arrayJoin(arrayZip({keys:Array(String)}, {key_wa_ids:Array(String)})) AS p)) AS s
   ON s.wamid = f.wamid`;
 
-const conversationItems = `
+export const conversationItems = `
 SELECT c.conversation_id AS item_id, c.waba_id AS waba_id, s.wa_id AS wa_id, c.first_ts AS at
 FROM (SELECT conversation_id, waba_id, first_ts FROM {{db}}.billing_conversations_v1 FINAL WHERE ${MONTH}) AS c
 INNER JOIN (SELECT conversation_id, any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa_id FROM {{db}}.statuses_v1
@@ -31,7 +31,7 @@ INNER JOIN (SELECT conversation_id, any(if(recipient_id != '', recipient_id, rec
  * With asked labels, rows under none of them are left out (and with `all`, rows without every one);
  * without, they are the '' label.
  */
-const ASKED_ONLY = `(empty({labels:Array(String)}) OR label != '')`;
+export const ASKED_ONLY = `(empty({labels:Array(String)}) OR label != '')`;
 
 const byLabel = defineQuery({
   name: 'labels.billing_counts',
@@ -79,6 +79,15 @@ export async function billingByLabel(
   f: { month: string; waba?: string; labels: string[]; label_match: 'any' | 'all' } & ScopeParams,
   messageKey: (wamid: string) => string,
 ): Promise<LabelBillingRow[]> {
+  return byLabel(wh, { ...f, ...(await messageCustomers(wh, f, messageKey)) });
+}
+
+/** The labelled customers' messages around a month as the keys the facts hold (`keys`, `key_wa_ids` of `messageItems`). */
+export async function messageCustomers(
+  wh: Warehouse,
+  f: { month: string; waba?: string } & ScopeParams,
+  messageKey: (wamid: string) => string,
+): Promise<{ keys: string[]; key_wa_ids: string[] }> {
   const labelled = await labelledMessages(wh, { month: f.month, waba: f.waba ?? '', scope_all: f.scope_all, scope_wabas: f.scope_wabas });
-  return byLabel(wh, { ...f, keys: labelled.map((m) => messageKey(m.wamid)), key_wa_ids: labelled.map((m) => m.wa_id) });
+  return { keys: labelled.map((m) => messageKey(m.wamid)), key_wa_ids: labelled.map((m) => m.wa_id) };
 }
