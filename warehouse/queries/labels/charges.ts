@@ -3,8 +3,8 @@ import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
 import { PERIOD_CONVERSATIONS, PERIOD_MESSAGES, periodParams, type PeriodParams } from '../billing/rollup.ts';
-import { ASKED_ONLY, conversationItems, messageCustomers, messageItems } from './billing.ts';
-import { labelCondition, labelGroups, labelParams } from './intervals.ts';
+import { conversationItems, messageCustomers, messageItems } from './billing.ts';
+import { labelParams, labelRows } from './intervals.ts';
 
 /**
  * One (WABA, month) period's charged messages and conversations at the rollup's daily grain, split by
@@ -18,20 +18,20 @@ const DIMS = `waba_id, month, toString(day) AS day, pricing_model, category, mar
 const GROUP = `label, waba_id, month, day, pricing_model, category, market, type, phone_number_id, tier`;
 
 const sql = (grouped: boolean) => {
-  const messages = grouped ? labelGroups('m', 'wamid', messageItems) : `AS m`;
-  const conversations = grouped ? labelGroups('c', 'conversation_id', conversationItems) : `AS c`;
+  const messages = labelRows('m', 'wamid', messageItems, grouped);
+  const conversations = labelRows('c', 'conversation_id', conversationItems, grouped);
   const label = grouped ? 'label, ' : `'' AS label, `;
   return `SELECT * FROM (
 SELECT ${label}'message' AS kind, ${DIMS}, tier, type,
   count() AS count, countIf(billable = 1) AS billable_count, countIf(billable = 0) AS free_count, toUInt64(0) AS free_tier_used
-FROM (${PERIOD_MESSAGES}) ${messages}
-WHERE ${inScope()} AND ${grouped ? ASKED_ONLY : '1'} AND ${labelCondition('wamid', messageItems)}
+FROM (${PERIOD_MESSAGES}) ${messages.join}
+WHERE ${inScope()} AND ${messages.labelled}
 GROUP BY ${GROUP}
 UNION ALL
 SELECT ${label}'conversation' AS kind, ${DIMS}, '' AS tier, '' AS type,
   count() AS count, countIf(paid = 1) AS billable_count, countIf(paid = 0) AS free_count, countIf(paid = 0 AND draws_on_free_tier = 1) AS free_tier_used
-FROM (${PERIOD_CONVERSATIONS}) ${conversations}
-WHERE ${inScope()} AND ${grouped ? ASKED_ONLY : '1'} AND ${labelCondition('conversation_id', conversationItems)}
+FROM (${PERIOD_CONVERSATIONS}) ${conversations.join}
+WHERE ${inScope()} AND ${conversations.labelled}
 GROUP BY ${GROUP}
 ) ORDER BY label, kind, day`;
 };
