@@ -119,3 +119,23 @@ describe('conversations by label', () => {
     expect(r.status).toBe(400);
   });
 });
+
+describe('finance dashboard by label', () => {
+  const charts = async (q: string) => {
+    const r = await getJson<{ charts: Array<{ id: string; spec: { data?: { values?: Array<Record<string, unknown>> } } }> }>(ctx.svc, `/dashboards/finance/data?from=2025-08-01&to=2025-08-31&waba=${WABA_UTC}${q}`);
+    expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(200);
+    return Object.fromEntries(r.body.charts.map((c) => [c.id, c.spec.data?.values ?? []]));
+  };
+
+  const daily = (rows: Array<Record<string, unknown>> | undefined) => (rows ?? []).map((r) => `${r.day}|${r.category}|${r.count}|${r.billable}`);
+
+  it('narrows the daily and market charts to what was charged under the label', async () => {
+    expect(daily((await charts(''))['daily-by-category'])).toEqual([
+      '2025-08-05|marketing|1|1', '2025-08-12|marketing|2|2', '2025-08-15|service|1|0', '2025-08-15|utility|2|2', '2025-08-25|marketing|1|1',
+    ]);
+    const paid = await charts('&label=order/paid');
+    expect(daily(paid['daily-by-category'])).toEqual(['2025-08-12|marketing|1|1', '2025-08-15|service|1|0', '2025-08-15|utility|1|1']);
+    // Cents: 0.0625 and 0.0068 (a2, a3), as the chart rounds.
+    expect((paid['cost-by-market'] ?? []).map((r) => `${r.market}|${r.category}|${r.count}|${r.cost}`)).toEqual(['Brazil|marketing|1|0.06', 'Brazil|utility|1|0.01']);
+  });
+});
