@@ -1,5 +1,5 @@
 /**
- * Label benchmark: the label-filtered SLA and charges reports over a benchmark store
+ * Label benchmark: the label-filtered SLA, charges-by-label and charges reports over a benchmark store
  * (bench/store.ts; its generated traffic labels customers through the order system's `lb=` tags,
  * docs/TRUTH.md), warm: one cold run, then the median and p95 of N warm runs each, as a markdown
  * table. The issue's goal: ≤ 0.5 s warm at 10 M events.
@@ -14,6 +14,7 @@ import { encode } from '../reports/format.ts';
 import { parseReportParams, type ReportKind } from '../reports/sla/params.ts';
 import { runReport } from '../reports/sla/report.ts';
 import { slaSettings } from '../reports/sla/settings.ts';
+import { BillingReports } from '../reports/billing/service.ts';
 import { billingByLabel } from '../warehouse/queries/labels/billing.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { scopeOf } from '../warehouse/scope.ts';
@@ -64,6 +65,12 @@ async function main(): Promise<void> {
   await measure(`SLA aggregates, label=${label}/paid,${label}/shipped (all)`, sla('aggregates', { period: 'none', group_by: 'kind', label: `${label}/paid,${label}/shipped`, label_match: 'all' }));
   await measure(`charges by label ${month}, label=${label}`, charges([label]));
   await measure(`charges by label ${month}, every label`, charges([]));
+  // The charges report itself, filtered and grouped by label (facts read per WABA, priced).
+  const reports = new BillingReports(deps);
+  const report = (labels: string[], grouped: boolean) => async () =>
+    (await reports.labelledCharges({ scope: 'all', month, groupBy: ['category'], label: { labels, label_match: 'any', grouped } })).length;
+  await measure(`charges report ${month}, label=${label}`, report([label], false));
+  await measure(`charges report ${month}, group_by=label,category`, report([], true));
   await wh.close();
 
   console.log(`store ${store}: ${info.events} events, seed ${String(info.sim.seed)}, ${info.sim.days} days from ${info.sim.start}, scale ${info.sim.scale}; ${runs} warm runs\n`);

@@ -61,7 +61,7 @@ export const financeDashboard: Dashboard<FinanceData & AlertsPanelData> = {
   title: 'Conversations and charges',
   summary: 'Conversations and charged messages by category, the free tier, the month-end forecast, cost by market and reconciliation with Meta.',
   roles: ['finance'],
-  filters: ['waba', 'phone'],
+  filters: ['waba', 'phone', 'label'],
   load: withAlerts(loadFinance, 'alerts-finance'),
   unavailable: (d) => d.unavailable,
   charts: [

@@ -1,5 +1,5 @@
 import { BillingReports, BillingRequestError } from '../../reports/billing/service.ts';
-import type { ChargeRow } from '../../reports/billing/charges.ts';
+import type { ChargeDimension, ChargeRow } from '../../reports/billing/charges.ts';
 import type { ForecastRow } from '../../reports/billing/forecast-report.ts';
 import { eraAt } from '../../reports/billing/rules.ts';
 import type { AppDeps } from '../../app/deps.ts';
@@ -84,16 +84,24 @@ export async function loadFinance(ctx: SourceContext): Promise<FinanceData> {
   const scope = ctx.viewer.wabas;
   try {
     // One charges call per month, by day × category × market × phone: every range chart comes from it.
+    const groupBy: ChargeDimension[] = ['day', 'category', 'market', 'phone_number_id'];
     const charges = await attempt(ctx, status, 'billing.charges', ['daily-by-category', 'cost-by-market', 'free-tier', 'forecast'], [] as ChargeRow[], async () => {
       const rows: ChargeRow[] = [];
-      for (const month of months) rows.push(...(await reports.charges({ scope, month, waba: q.waba, groupBy: ['day', 'category', 'market', 'phone_number_id'] })));
+      for (const month of months) rows.push(...(await reports.charges({ scope, month, waba: q.waba, groupBy })));
+      return rows;
+    });
+    // A label filter (docs/LABELS.md) narrows the volume charts; the free tier and the forecast stay the WABA's bill.
+    const label = q.label ? { labels: q.label.split(',').map((l) => l.trim()).filter(Boolean), label_match: 'any' as const, grouped: false } : undefined;
+    const labelled = !label ? charges : await attempt(ctx, status, 'billing.charges', ['daily-by-category', 'cost-by-market'], [] as ChargeRow[], async () => {
+      const rows: ChargeRow[] = [];
+      for (const month of months) rows.push(...(await reports.labelledCharges({ scope, month, waba: q.waba, groupBy, label })));
       return rows;
     });
     const forecastRows = await attempt(ctx, status, 'billing.forecast', ['forecast', 'free-tier'], [] as ForecastRow[], () =>
       reports.forecast({ scope, month: current, waba: q.waba, ...(q.to < today ? { asOf: q.to } : {}) }),
     );
     const counts = await attempt(ctx, status, 'billing.conversations', ['volume-tier'], [] as Awaited<ReturnType<BillingReports['conversations']>>, () =>
-      reports.conversations({ scope, month: current, waba: q.waba }),
+      label ? reports.labelledConversations({ scope, month: current, waba: q.waba, label }) : reports.conversations({ scope, month: current, waba: q.waba }),
     );
     const reconciliation = await attempt(ctx, status, 'billing.reconciliation', ['reconciliation'], [] as Awaited<ReturnType<BillingReports['reconciliation']>>, async () => {
       const rows = [];
@@ -101,7 +109,7 @@ export async function loadFinance(ctx: SourceContext): Promise<FinanceData> {
       return rows;
     });
 
-    const ranged = charges.filter((r) => inRange(r.day) && onPhone(r));
+    const ranged = labelled.filter((r) => inRange(r.day) && onPhone(r));
     const daily = new Map<string, DailyCategoryRow>();
     const cost = new Map<string, MarketCostRow>();
     for (const r of ranged) {

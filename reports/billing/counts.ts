@@ -43,9 +43,13 @@ export const CONVERSATION_COLUMNS: ColumnSpec[] = [
   { name: 'volume_tier', type: 'String' },
 ];
 
-export function conversationCounts(counts: readonly MonthCount[], eras: readonly PricingEra[] = PRICING_ERAS): ConversationCountRow[] {
+/**
+ * `periodCounts`: the rows whose free-tier use is the WABA's for the month (the whole period's,
+ * also when `counts` are a labelled subset of it): the free tier left is the WABA's, not a label's.
+ */
+export function conversationCounts(counts: readonly MonthCount[], eras: readonly PricingEra[] = PRICING_ERAS, periodCounts: readonly MonthCount[] = counts): ConversationCountRow[] {
   const usedByPeriod = new Map<string, number>();
-  for (const c of counts) {
+  for (const c of periodCounts) {
     if (c.kind === 'conversation') usedByPeriod.set(`${c.waba_id}\0${c.month}`, (usedByPeriod.get(`${c.waba_id}\0${c.month}`) ?? 0) + c.free_tier_used);
   }
   return counts
@@ -67,4 +71,34 @@ export function conversationCounts(counts: readonly MonthCount[], eras: readonly
         a.waba_id.localeCompare(b.waba_id) || a.month.localeCompare(b.month) || a.pricing_model.localeCompare(b.pricing_model) ||
         a.category.localeCompare(b.category) || a.market.localeCompare(b.market) || a.type.localeCompare(b.type),
     );
+}
+
+type DailyCount = Pick<MonthCount, 'waba_id' | 'month' | 'kind' | 'pricing_model' | 'category' | 'market' | 'type' | 'count' | 'billable_count' | 'free_count' | 'free_tier_used'> & { day: string; tier: string };
+
+/**
+ * Daily rows summed to the conversations report's grain (as the month_counts query does): market and
+ * type for messages only, the volume tier of the last day that had one.
+ */
+export function monthCountsOf(daily: readonly DailyCount[]): MonthCount[] {
+  const out = new Map<string, MonthCount & { tierDay: string }>();
+  for (const d of daily) {
+    const msg = d.kind === 'message';
+    const market = msg ? d.market : '';
+    const type = msg ? d.type : '';
+    const key = [d.waba_id, d.month, d.kind, d.pricing_model, d.category, market, type].join('\0');
+    let acc = out.get(key);
+    if (!acc) {
+      acc = { waba_id: d.waba_id, month: d.month, kind: d.kind, pricing_model: d.pricing_model, category: d.category, market, type, count: 0, billable_count: 0, free_count: 0, free_tier_used: 0, volume_tier: '', tierDay: '' };
+      out.set(key, acc);
+    }
+    acc.count += d.count;
+    acc.billable_count += d.billable_count;
+    acc.free_count += d.free_count;
+    acc.free_tier_used += d.free_tier_used;
+    if (d.tier !== '' && d.day > acc.tierDay) {
+      acc.volume_tier = d.tier;
+      acc.tierDay = d.day;
+    }
+  }
+  return [...out.values()].map(({ tierDay: _, ...c }) => c);
 }

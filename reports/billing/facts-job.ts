@@ -4,7 +4,7 @@ import {
   billingJobState, conversationSummaries, type ConversationSummary, type MessageSummary, factPeriods, insertConversationFacts, insertMessageFacts, messageSummaries,
   saveBillingJobState, tierEvents, touchedConversationsPageEnd, touchedMessagesPageEnd, touchedTierMonths,
 } from '../../warehouse/queries/billing/facts.ts';
-import { explicitFreeTierUse, rollUpPeriod } from '../../warehouse/queries/billing/rollup.ts';
+import { explicitFreeTierUse, rollUpPeriod, type PeriodParams } from '../../warehouse/queries/billing/rollup.ts';
 import { billingConfig, Tenants, type BillingConfig } from './config.ts';
 import { changedFacts, conversationFact, messageFact, period, touchedPeriods, type FactContext } from './facts.ts';
 import { backfillLedger } from './ledger.ts';
@@ -137,10 +137,15 @@ async function eachPage(wh: Warehouse, from: number, to: number, limit: number, 
 
 /** Recomputes one period of the rollup, with the month's volume tiers and free tier. */
 export async function rollUp(env: BillingEnv, waba: string, month: string): Promise<void> {
+  await rollUpPeriod(env.wh, await periodInputs(env, waba, month));
+}
+
+/** A period's volume tiers and the free tier left for conversations the payloads did not mark. */
+export async function periodInputs(env: BillingEnv, waba: string, month: string): Promise<PeriodParams> {
   const limit = freeTierLimit(month);
   const used = limit === null ? 0 : ((await explicitFreeTierUse(env.wh, { waba, month }))[0]?.used ?? 0);
   const tiers = volumeTiers(await tierEvents(env.wh, { wabas: env.tenants.portfolioOf(waba), month }), env.markets);
-  await rollUpPeriod(env.wh, {
+  return {
     waba,
     month,
     free_left: Math.max(0, (limit ?? 0) - used),
@@ -148,7 +153,7 @@ export async function rollUp(env: BillingEnv, waba: string, month: string): Prom
     tier_markets: tiers.map((t) => t.market),
     tier_since_ms: tiers.map((t) => t.sinceMs),
     tiers: tiers.map((t) => t.tier),
-  });
+  };
 }
 
 export interface VolumeTier {

@@ -3,6 +3,8 @@ import { BOUNDS_TEXT, yearInBounds } from '../range.ts';
 import { CHARGE_DIMENSIONS, type ChargeDimension } from './charges.ts';
 import { BillingRequestError } from './service.ts';
 import { isDate, isMonth } from './zone.ts';
+import { parseLabelFilter } from '../labels/params.ts';
+import type { LabelledPeriodFilter } from '../../warehouse/queries/labels/charges.ts';
 
 /** Query parameters of the billing routes and CLI options, checked with errors that name them. */
 
@@ -45,14 +47,37 @@ export function formatParam(q: Query): ExportFormat {
   return f as ExportFormat;
 }
 
-export function groupByParam(q: Query): ChargeDimension[] | undefined {
+/**
+ * `label=` / `label_match=` (reports/labels/params.ts) and `label` in `group_by`: undefined when
+ * neither is asked, so the report reads its rollup as before.
+ */
+export function labelParam(q: Query): LabelledPeriodFilter | undefined {
+  const f = parseLabelFilter(q);
+  const grouped = (one(q, 'group_by') ?? '').split(',').some((d) => d.trim() === 'label');
+  return f.labels.length > 0 || grouped ? { ...f, grouped } : undefined;
+}
+
+/** The conversations report groups by nothing but `label`. */
+export function conversationGroupParam(q: Query): void {
   const g = one(q, 'group_by');
+  if (g !== undefined && g !== '' && g !== 'none' && g.trim() !== 'label') throw new BillingRequestError(400, 'group_by takes label; or none');
+}
+
+export function groupByParam(q: Query): ChargeDimension[] | undefined {
+  const g = withoutLabel(one(q, 'group_by'));
   if (g === undefined) return undefined;
   if (g === '' || g === 'none') return [];
   const dims = g.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = dims.filter((d) => !(CHARGE_DIMENSIONS as readonly string[]).includes(d));
   if (bad.length) throw new BillingRequestError(400, `group_by takes ${CHARGE_DIMENSIONS.join(',')}; unknown: ${bad.join(',').slice(0, 60)}`);
   return dims as ChargeDimension[];
+}
+
+/** `group_by` without its `label` (the label grouping is not a rollup dimension): `group_by=label` alone groups by label only. */
+function withoutLabel(g: string | undefined): string | undefined {
+  if (g === undefined) return undefined;
+  const dims = g.split(',').map((s) => s.trim());
+  return dims.includes('label') ? dims.filter((d) => d !== 'label' && d !== '').join(',') : g;
 }
 
 export function flagParam(q: Query, name: string): boolean {

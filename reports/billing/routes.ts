@@ -8,7 +8,8 @@ import { CHARGE_COLUMNS } from './charges.ts';
 import { CONVERSATION_COLUMNS } from './counts.ts';
 import { CsvError } from './csv-table.ts';
 import { FORECAST_COLUMNS } from './forecast-report.ts';
-import { currencyParam, dateParam, flagParam, formatParam, groupByParam, monthParam, wabaParam } from './params.ts';
+import { conversationGroupParam, currencyParam, dateParam, flagParam, formatParam, groupByParam, labelParam, monthParam, wabaParam } from './params.ts';
+import type { LabelledPeriodFilter } from '../../warehouse/queries/labels/charges.ts';
 import { AnalyticsFormatError, RECONCILIATION_COLUMNS } from './reconciliation.ts';
 import { BillingRequestError, BillingReports } from './service.ts';
 
@@ -44,6 +45,15 @@ const MONTH = z.string().optional().describe("YYYY-MM, each WABA's local month; 
 const monthQuery = z.object({ month: MONTH, waba_id: WABA });
 const requiredMonth = z.object({ month: z.string().describe('YYYY-MM'), waba_id: WABA });
 
+const LABEL_QUERY = {
+  label: z.string().optional().describe('comma list of labels (docs/LABELS.md): only what was charged while its customer had one (label_match=all: every one)'),
+  label_match: z.enum(['any', 'all']).optional(),
+};
+
+/** `group_by=label` adds the label column first. */
+const withLabel = (columns: ColumnSpec[], label: LabelledPeriodFilter | undefined): ColumnSpec[] =>
+  label?.grouped ? [{ name: 'label', type: 'String' }, ...columns] : columns;
+
 const month = (q: Query, required = false) => ({ month: monthParam(q, required), waba: wabaParam(q) });
 
 /** A billing report: its format errors in billing's words. */
@@ -55,16 +65,24 @@ export function billingRoutes(deps: AppDeps): AnyReportRoute[] {
   const current = (p: { month?: string }) => p.month ?? 'current';
   return [
     report({
-      path: '/api/reports/conversations', role: 'finance', action: 'billing.conversations', columns: CONVERSATION_COLUMNS,
-      summary: 'conversations and charged messages per category, against the free tier', query: monthQuery,
-      params: ({ query }) => month(query), filename: (p) => `conversations-${current(p)}`,
-      run: async ({ params, principal }) => ({ rows: await reports.conversations({ ...params, scope: principal.wabas }) }),
+      path: '/api/reports/conversations', role: 'finance', action: 'billing.conversations', columns: (p) => withLabel(CONVERSATION_COLUMNS, p.label),
+      summary: 'conversations and charged messages per category, against the free tier', query: monthQuery.extend({ ...LABEL_QUERY, group_by: z.string().optional().describe('label; or none') }),
+      params: ({ query }) => {
+        conversationGroupParam(query);
+        return { ...month(query), label: labelParam(query) };
+      },
+      filename: (p) => `conversations-${current(p)}`,
+      run: async ({ params: { label, ...params }, principal }) => ({
+        rows: label ? await reports.labelledConversations({ ...params, label, scope: principal.wabas }) : await reports.conversations({ ...params, scope: principal.wabas }),
+      }),
     }),
     report({
-      path: '/api/reports/charges', role: 'finance', action: 'billing.charges', columns: CHARGE_COLUMNS,
-      summary: 'charges by the rate card in force', query: monthQuery.extend({ group_by: z.string().optional().describe('comma list of category, market, phone_number_id, tier, day; or none') }),
-      params: ({ query }) => ({ ...month(query), groupBy: groupByParam(query) }), filename: (p) => `charges-${current(p)}`,
-      run: async ({ params, principal }) => ({ rows: await reports.charges({ ...params, scope: principal.wabas }) }),
+      path: '/api/reports/charges', role: 'finance', action: 'billing.charges', columns: (p) => withLabel(CHARGE_COLUMNS, p.label),
+      summary: 'charges by the rate card in force', query: monthQuery.extend({ ...LABEL_QUERY, group_by: z.string().optional().describe('comma list of category, market, phone_number_id, tier, day, label; or none') }),
+      params: ({ query }) => ({ ...month(query), groupBy: groupByParam(query), label: labelParam(query) }), filename: (p) => `charges-${current(p)}`,
+      run: async ({ params: { label, ...params }, principal }) => ({
+        rows: label ? await reports.labelledCharges({ ...params, label, scope: principal.wabas }) : await reports.charges({ ...params, scope: principal.wabas }),
+      }),
     }),
     report({
       path: '/api/reports/forecast', role: 'finance', action: 'billing.forecast', columns: FORECAST_COLUMNS,

@@ -5,8 +5,9 @@ import { forecastSnapshots, insertForecastSnapshots, type ForecastSnapshotRow } 
 import { insertMetaAnalytics, metaAnalyticsDays } from '../../warehouse/queries/billing/reconciliation.ts';
 import { chargeInputs, dailyTotals, monthCounts, monthTotals, rolledUpWabas, wabaSeen } from '../../warehouse/queries/billing/reports.ts';
 import { charges, type ChargeContext, type ChargeDimension, type ChargeRow } from './charges.ts';
-import { conversationCounts, type ConversationCountRow } from './counts.ts';
-import { billingEnv, type BillingEnv } from './facts-job.ts';
+import { conversationCounts, monthCountsOf, type ConversationCountRow } from './counts.ts';
+import { billingEnv, periodInputs, type BillingEnv } from './facts-job.ts';
+import { labelledPeriodRows, type LabelledDailyRow, type LabelledPeriodFilter } from '../../warehouse/queries/labels/charges.ts';
 import { forecastRows, monthsNeeded, type ForecastOptions, type ForecastRow } from './forecast-report.ts';
 import { listRateCards, loadRateCard, readRateBook, type LoadedCard } from './rate-cards.ts';
 import { parseMetaAnalytics, reconcile, type ReconciliationRow } from './reconciliation.ts';
@@ -105,6 +106,34 @@ export class BillingReports {
     const byPhone = p.groupBy === undefined || p.groupBy.includes('phone_number_id');
     const rows = await this.ofMonths(wabas, p.month, (months) => chargeInputs(this.env.wh, { ...scopeOf(p.scope), months, waba: p.waba ?? '', by_phone: byPhone }));
     return charges(rows, await this.chargeContext(wabas), p.groupBy);
+  }
+
+  /**
+   * A label filter or `group_by=label` on the conversations and charges reports: each WABA's period
+   * read from its facts by label (the rollup has no labels), priced and counted by the same code as
+   * the unlabelled reports. Rows per label ('' when not grouped by label).
+   */
+  private async labelledDaily(p: Scoped & { month?: string; waba?: string; label: LabelledPeriodFilter }): Promise<{ wabas: string[]; rows: LabelledDailyRow[] }> {
+    const wabas = await this.wabas(p.scope, p.waba);
+    const rows: LabelledDailyRow[] = [];
+    for (const [waba, month] of this.monthsOf(wabas, p.month)) {
+      const period = await periodInputs(this.env, waba, month);
+      rows.push(...(await labelledPeriodRows(this.env.wh, period, { ...p.label, ...scopeOf(p.scope) }, this.env.messageKey)));
+    }
+    return { wabas, rows };
+  }
+
+  async labelledConversations(p: Scoped & { month?: string; waba?: string; label: LabelledPeriodFilter }): Promise<Array<ConversationCountRow & { label?: string }>> {
+    const { wabas, rows } = await this.labelledDaily(p);
+    if (wabas.length === 0) return [];
+    const whole = await this.ofMonths(wabas, p.month, (months) => monthCounts(this.env.wh, { ...scopeOf(p.scope), months, waba: p.waba ?? '' }));
+    return byLabel(rows).flatMap(([label, daily]) => conversationCounts(monthCountsOf(daily), undefined, whole).map((r) => labelled(label, r, p.label.grouped)));
+  }
+
+  async labelledCharges(p: Scoped & { month?: string; waba?: string; groupBy?: ChargeDimension[]; label: LabelledPeriodFilter }): Promise<Array<ChargeRow & { label?: string }>> {
+    const { wabas, rows } = await this.labelledDaily(p);
+    const ctx = await this.chargeContext(wabas);
+    return byLabel(rows).flatMap(([label, daily]) => charges(daily, ctx, p.groupBy).map((r) => labelled(label, r, p.label.grouped)));
   }
 
   /** Forecast per WABA: as of a local date (a snapshot at that midnight) or now (live, today counted). */
@@ -217,4 +246,18 @@ export class BillingReports {
   listRateCards() {
     return listRateCards(this.env.wh);
   }
+}
+
+/** A row with its label first when grouped by label; ungrouped rows look like the unfiltered report's. */
+const labelled = <R extends object>(label: string, row: R, grouped: boolean): R & { label?: string } => (grouped ? { label, ...row } : row);
+
+/** Rows split by their label, labels in order. */
+function byLabel(rows: readonly LabelledDailyRow[]): Array<[string, LabelledDailyRow[]]> {
+  const out = new Map<string, LabelledDailyRow[]>();
+  for (const r of rows) {
+    const list = out.get(r.label);
+    if (list) list.push(r);
+    else out.set(r.label, [r]);
+  }
+  return [...out.entries()].sort(([a], [b]) => a.localeCompare(b));
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
-import { labelCondition, labelGroups, labelParams } from './intervals.ts';
+import { labelParams, labelRows } from './intervals.ts';
 
 /**
  * Charged messages and conversations of a month by the labels their customer had when they were
@@ -15,35 +15,44 @@ import { labelCondition, labelGroups, labelParams } from './intervals.ts';
 
 const MONTH = `month = {month:String} AND counted = 1 AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()}`;
 
-const messageItems = `
+/**
+ * Statuses that can name a charge of the month (partitions by month): a conversation's first status
+ * is in the WABA's local month (within 14 h of the UTC one); a message is charged within days of its
+ * first status.
+ */
+const AROUND_MONTH = `ts >= toDateTime64({month:String} || '-01', 3, 'UTC') - INTERVAL 31 DAY AND ts < toDateTime64({month:String} || '-01', 3, 'UTC') + INTERVAL 62 DAY`;
+
+export const messageItems = `
 SELECT f.wamid AS item_id, f.waba_id AS waba_id, s.wa_id AS wa_id, f.charge_ts AS at
 FROM (SELECT wamid, waba_id, charge_ts FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}) AS f
 INNER JOIN (SELECT p.1 AS wamid, p.2 AS wa_id FROM (SELECT arrayJoin(arrayZip({keys:Array(String)}, {key_wa_ids:Array(String)})) AS p)) AS s
   ON s.wamid = f.wamid`;
 
-const conversationItems = `
+export const conversationItems = `
 SELECT c.conversation_id AS item_id, c.waba_id AS waba_id, s.wa_id AS wa_id, c.first_ts AS at
 FROM (SELECT conversation_id, waba_id, first_ts FROM {{db}}.billing_conversations_v1 FINAL WHERE ${MONTH}) AS c
 INNER JOIN (SELECT conversation_id, any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa_id FROM {{db}}.statuses_v1
-            WHERE conversation_id != '' AND ({waba:String} = '' OR waba_id = {waba:String}) GROUP BY conversation_id) AS s ON s.conversation_id = c.conversation_id`;
+            WHERE conversation_id != '' AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()} AND ${AROUND_MONTH}
+            GROUP BY conversation_id) AS s ON s.conversation_id = c.conversation_id`;
 
 /**
  * With asked labels, rows under none of them are left out (and with `all`, rows without every one);
- * without, they are the '' label.
+ * without, they are the '' label (`labelRows`).
  */
-const ASKED_ONLY = `(empty({labels:Array(String)}) OR label != '')`;
+const messageRows = labelRows('m', 'wamid', messageItems);
+const conversationRows = labelRows('c', 'conversation_id', conversationItems);
 
 const byLabel = defineQuery({
   name: 'labels.billing_counts',
   sql: `SELECT * FROM (
 SELECT label, 'message' AS kind, pricing_model, category, count() AS count, countIf(billable = 1) AS billable_count, countIf(billable = 0) AS free_count
-FROM (SELECT wamid, pricing_model, category, billable FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}) ${labelGroups('m', 'wamid', messageItems)}
-WHERE ${ASKED_ONLY} AND ${labelCondition('wamid', messageItems)}
+FROM (SELECT wamid, pricing_model, category, billable FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}) ${messageRows.join}
+WHERE ${messageRows.labelled}
 GROUP BY label, kind, pricing_model, category
 UNION ALL
 SELECT label, 'conversation' AS kind, pricing_model, category, count() AS count, countIf(billable = 1) AS billable_count, countIf(billable = 0) AS free_count
-FROM (SELECT conversation_id, pricing_model, category, billable FROM {{db}}.billing_conversations_v1 FINAL WHERE ${MONTH}) ${labelGroups('c', 'conversation_id', conversationItems)}
-WHERE ${ASKED_ONLY} AND ${labelCondition('conversation_id', conversationItems)}
+FROM (SELECT conversation_id, pricing_model, category, billable FROM {{db}}.billing_conversations_v1 FINAL WHERE ${MONTH}) ${conversationRows.join}
+WHERE ${conversationRows.labelled}
 GROUP BY label, kind, pricing_model, category
 ) ORDER BY label, kind, pricing_model, category`,
   params: z.object({ month: z.string(), waba: z.string().default(''), keys: z.array(z.string()), key_wa_ids: z.array(z.string()), ...labelParams, ...scopeParams.shape }),
@@ -62,7 +71,7 @@ const labelledMessages = defineQuery({
 SELECT wamid, any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa_id
 FROM {{db}}.statuses_v1
 WHERE wamid != '' AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()}
-  AND ts >= toDateTime64({month:String} || '-01', 3, 'UTC') - INTERVAL 31 DAY AND ts < toDateTime64({month:String} || '-01', 3, 'UTC') + INTERVAL 62 DAY
+  AND ${AROUND_MONTH}
   AND if(recipient_id != '', recipient_id, recipient_user_id) IN (SELECT wa_id FROM {{db}}.label_events_v1)
 GROUP BY wamid`,
   params: z.object({ month: z.string(), waba: z.string().default(''), ...scopeParams.shape }),
@@ -79,6 +88,15 @@ export async function billingByLabel(
   f: { month: string; waba?: string; labels: string[]; label_match: 'any' | 'all' } & ScopeParams,
   messageKey: (wamid: string) => string,
 ): Promise<LabelBillingRow[]> {
+  return byLabel(wh, { ...f, ...(await messageCustomers(wh, f, messageKey)) });
+}
+
+/** The labelled customers' messages around a month as the keys the facts hold (`keys`, `key_wa_ids` of `messageItems`). */
+export async function messageCustomers(
+  wh: Warehouse,
+  f: { month: string; waba?: string } & ScopeParams,
+  messageKey: (wamid: string) => string,
+): Promise<{ keys: string[]; key_wa_ids: string[] }> {
   const labelled = await labelledMessages(wh, { month: f.month, waba: f.waba ?? '', scope_all: f.scope_all, scope_wabas: f.scope_wabas });
-  return byLabel(wh, { ...f, keys: labelled.map((m) => messageKey(m.wamid)), key_wa_ids: labelled.map((m) => m.wa_id) });
+  return { keys: labelled.map((m) => messageKey(m.wamid)), key_wa_ids: labelled.map((m) => m.wa_id) };
 }

@@ -15,13 +15,13 @@ export const labelParams = {
 };
 
 /** Ranges start at an `add` and end at the label's next event, or far in the future. */
-const intervals = (onlyAsked: boolean) => `
+const intervals = (onlyAsked: boolean | 'when-asked') => `
 SELECT waba_id, wa_id, label, at AS valid_from, valid_to FROM (
   SELECT waba_id, wa_id, label, action, at,
     leadInFrame(at, 1, toDateTime64('2200-01-01 00:00:00', 3, 'UTC'))
       OVER (PARTITION BY waba_id, wa_id, label ORDER BY at, action ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS valid_to
   FROM {{db}}.label_events_v1 FINAL
-  ${onlyAsked ? `WHERE notEmpty({labels:Array(String)}) AND ${matchesAsked('label')}` : ''}
+  ${onlyAsked === 'when-asked' ? `WHERE empty({labels:Array(String)}) OR ${matchesAsked('label')}` : onlyAsked ? `WHERE notEmpty({labels:Array(String)}) AND ${matchesAsked('label')}` : ''}
 ) WHERE action = 'add' AND valid_to > valid_from`;
 
 /** Whether a stored label (an expression) is one of the asked labels or below one of them. */
@@ -34,7 +34,7 @@ export function matchesAsked(label: string): string {
  * with the labels in force at its `at` (items without any are left out). A label without a WABA
  * holds in every WABA.
  */
-export function labelsInForce(items: string, onlyAsked: boolean): string {
+export function labelsInForce(items: string, onlyAsked: boolean | 'when-asked'): string {
   return `
 SELECT x.item_id AS item_id, groupUniqArray(i.label) AS labels
 FROM (${items}) AS x
@@ -62,4 +62,18 @@ export function labelGroups(alias: string, idColumn: string, items: string): str
   return `AS ${alias} LEFT JOIN (${labelsInForce(items, false)}) AS lb ON ${alias}.${idColumn} = lb.item_id
 ARRAY JOIN if(empty(arrayFilter(l -> empty({labels:Array(String)}) OR ${matchesAsked('l')}, lb.labels)), [''],
   arrayFilter(l -> empty({labels:Array(String)}) OR ${matchesAsked('l')}, lb.labels)) AS label`;
+}
+
+/**
+ * `labelGroups` and `labelCondition` in one join (the items and the label ranges read once): the
+ * rows repeated per label, and the condition `labelled` (put it in the WHERE) that keeps, with asked
+ * labels, only rows whose labels match them. Without asked labels every row stays ('' without one).
+ * `repeat` false: each row once (the condition only).
+ */
+export function labelRows(alias: string, idColumn: string, items: string, repeat = true): { join: string; labelled: string } {
+  return {
+    join: `AS ${alias} LEFT JOIN (SELECT item_id, labels, ${MATCH} AS matched FROM (${labelsInForce(items, 'when-asked')})) AS lb ON ${alias}.${idColumn} = lb.item_id
+${repeat ? `ARRAY JOIN if(empty(lb.labels), [''], lb.labels) AS label` : ''}`,
+    labelled: `(empty({labels:Array(String)}) OR lb.matched = 1)`,
+  };
 }
