@@ -29,6 +29,21 @@ export interface CarriedChat {
   /** Latest receipt and items seen: the version of rows written from here on. */
   received: number;
   rows: number;
+  /**
+   * The chat's latest wait as stored (key and content hash): the store must still hold it, else its
+   * waits were removed (retention, erasure, a rebuild) and the chat is read back from its thread start.
+   */
+  latest: { key: string; hash: string; startedAt: number } | null;
+}
+
+/** The latest of some wait records (by start), as `CarriedChat.latest` holds it; `prior` when none is later. */
+export function latestWait(
+  records: ReadonlyArray<{ wait_id: string; started_at: number; content_hash: string }>,
+  prior: CarriedChat['latest'] = null,
+): CarriedChat['latest'] {
+  let out = prior;
+  for (const r of records) if (!out || r.started_at >= out.startedAt) out = { key: openWaitKey(r), hash: r.content_hash, startedAt: r.started_at };
+  return out;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Warehouse } from '../../warehouse/client.ts';
 import { chatEventsFrom, storedWaitsFrom, type ChatEventFromRow, type StoredWaitState } from '../../warehouse/queries/sla/follow.ts';
-import { latestRecent, messageShape, openWaitKey, type CarriedChat, type RecentMessage } from './carried.ts';
+import { latestRecent, latestWait, messageShape, openWaitKey, type CarriedChat, type RecentMessage } from './carried.ts';
 import type { Family } from './classify.ts';
 import type { SlaSettings } from './config.ts';
 import { chatKey, toChatMessage } from './messages.ts';
@@ -81,6 +81,7 @@ function planOf(chat: TouchedChat, state: CarriedChat, rows: readonly ChatEventF
   const P = state.cursor.lastAt;
   const plan: Plan = { chat, state, fresh: [], replies: new Map(), recent: new Map(state.recent), received: state.received, rows: state.rows, lower: P + 1 };
   for (const w of Object.values(state.cursor.open)) plan.lower = Math.min(plan.lower, w.startedAt);
+  if (state.latest) plan.lower = Math.min(plan.lower, state.latest.startedAt);
   for (const r of rows) {
     plan.received = Math.max(plan.received, r.received);
     plan.rows += r.rows;
@@ -122,6 +123,9 @@ function finish(plan: Plan, stored: readonly StoredWaitState[], settings: SlaSet
   // The store must hold as open exactly the waits the carried state has open.
   const open = stored.filter((s) => s.responded_at === null);
   if (open.length !== state.open.size || open.some((s) => state.open.get(openWaitKey(s)) !== s.content_hash)) return undefined;
+  // And still the latest wait it carried (gone: waits removed by retention, erasure or a rebuild).
+  const latest = state.latest;
+  if (latest && !stored.some((s) => openWaitKey(s) === latest.key && s.content_hash === latest.hash)) return undefined;
   const replied: Wait[] = [];
   const scope: StoredWaitState[] = [];
   for (const s of stored) {
@@ -148,6 +152,7 @@ function finish(plan: Plan, stored: readonly StoredWaitState[], settings: SlaSet
     open: new Map(records.filter((r) => r.responded_at === null).map((r) => [openWaitKey(r), r.content_hash])),
     received: plan.received,
     rows: plan.rows,
+    latest: latestWait(records, state.latest),
   };
   return { records, scope, version, state: next };
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../../app/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import type { ChatId } from '../../warehouse/queries/sla/events.ts';
 import { chatEventsFrom, storedWaitStates, type ChatEventFromRow, type StoredWaitState } from '../../warehouse/queries/sla/follow.ts';
-import { CarriedChats, latestRecent, messageShape, openWaitKey, type CarriedChat, type RecentMessage } from './carried.ts';
+import { CarriedChats, latestRecent, latestWait, messageShape, openWaitKey, type CarriedChat, type RecentMessage } from './carried.ts';
 import type { SlaSettings } from './config.ts';
 import { continueChats } from './continue.ts';
 import { writeWaitChanges } from './job.ts';
@@ -229,6 +229,7 @@ function carriedOf(
     open: new Map(records.filter((r) => r.responded_at === null).map((r) => [openWaitKey(r), r.content_hash])),
     received,
     rows,
+    latest: latestWait(records),
   };
 }
 

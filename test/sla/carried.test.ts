@@ -174,6 +174,18 @@ describe('SLA follower, carried state', () => {
     await expectEqualsFull();
   });
 
+  it('waits removed from the store (retention, erasure, a rebuild) send the chat back to its thread start', async () => {
+    const D = '5511900000207';
+    await follow([ask(D, 0)]);
+    await follow([answer(D, 0)]);
+    // The store is emptied and the same events are loaded again, as a rebuild or replay does.
+    await truncateAll(wh);
+    const again = await follow([ask(D, 0), answer(D, 0)]);
+    expect(again.carried).toBe(0);
+    expect((await waits(D)).map(view)).toEqual(expected(1, true, 0));
+    await expectEqualsFull();
+  });
+
   it('a failed send after the carried point is folded in once, and read again changes nothing', async () => {
     const F = '5511900000206';
     await follow([ask(F, 0)]);
