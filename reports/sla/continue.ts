@@ -3,7 +3,7 @@ import { chatEventsFrom, storedWaitsFrom, type ChatEventFromRow, type StoredWait
 import { latestRecent, latestWait, messageShape, openWaitKey, type CarriedChat, type RecentMessage } from './carried.ts';
 import type { Family } from './classify.ts';
 import type { SlaSettings } from './config.ts';
-import { chatKey, toChatMessage } from './messages.ts';
+import { byChat, chatKey, toChatMessage } from './messages.ts';
 import { chatVersion, recordsOf, type WaitRecord } from './records.ts';
 import { chatWaitsFrom, type ChatMessage, type OutboundMessage, type Wait, type WaitKind } from './waits.ts';
 import type { TouchedChat } from './touched.ts';
@@ -51,7 +51,7 @@ interface Plan {
 export async function continueChats(wh: Warehouse, settings: SlaSettings, items: ReadonlyArray<{ chat: TouchedChat; state: CarriedChat }>): Promise<Continued> {
   const out: Continued = { records: [], scope: [], versions: new Map(), states: new Map(), events: 0, fallback: [] };
   if (items.length === 0) return out;
-  const read = byKey(await chatEventsFrom(wh, items.map(({ chat, state }) => ({ ...chat, from: Math.min(state.cursor.lastAt + 1, chat.earliest) }))));
+  const read = byChat(await chatEventsFrom(wh, items.map(({ chat, state }) => ({ ...chat, from: Math.min(state.cursor.lastAt + 1, chat.earliest) }))));
   const plans: Plan[] = [];
   for (const item of items) {
     const rows = read.get(chatKey(item.chat)) ?? [];
@@ -60,7 +60,7 @@ export async function continueChats(wh: Warehouse, settings: SlaSettings, items:
     if (plan) plans.push(plan);
     else out.fallback.push(item.chat);
   }
-  const stored = byKey(await storedWaitsFrom(wh, plans.map((p) => ({ ...p.chat, from: p.lower }))));
+  const stored = byChat(await storedWaitsFrom(wh, plans.map((p) => ({ ...p.chat, from: p.lower }))));
   for (const plan of plans) {
     const key = chatKey(plan.chat);
     const done = finish(plan, stored.get(key) ?? [], settings);
@@ -166,13 +166,3 @@ function storedWait(s: StoredWaitState, reply: OutboundMessage): Wait {
   };
 }
 
-function byKey<T extends { waba_id: string; phone_number_id: string; wa_id: string }>(rows: readonly T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const r of rows) {
-    const key = chatKey(r);
-    const list = out.get(key);
-    if (list) list.push(r);
-    else out.set(key, [r]);
-  }
-  return out;
-}

@@ -1,13 +1,12 @@
 import type { Follower, LoadedBatch } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
-import type { ChatId } from '../../warehouse/queries/sla/events.ts';
 import { chatEventsFrom, storedWaitStates, type ChatEventFromRow, type StoredWaitState } from '../../warehouse/queries/sla/follow.ts';
 import { CarriedChats, latestRecent, latestWait, messageShape, openWaitKey, type CarriedChat, type RecentMessage } from './carried.ts';
 import type { SlaSettings } from './config.ts';
 import { continueChats } from './continue.ts';
 import { writeWaitChanges } from './job.ts';
-import { chatKey, toChatMessage } from './messages.ts';
+import { byChat, chatKey, toChatMessage } from './messages.ts';
 import { chatVersion, recordsOf, type WaitRecord } from './records.ts';
 import { resumeChat } from './resume.ts';
 import { mergeTouched, touchedChatsOf, type TouchedChat } from './touched.ts';
@@ -247,13 +246,3 @@ function messagesOf(rows: readonly ChatEventFromRow[]): ChatMessage[] {
   return rows.flatMap((r) => toChatMessage(r) ?? []);
 }
 
-function byChat<T extends ChatId>(rows: readonly T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const r of rows) {
-    const key = chatKey(r);
-    const list = out.get(key);
-    if (list) list.push(r);
-    else out.set(key, [r]);
-  }
-  return out;
-}

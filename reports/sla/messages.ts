@@ -54,3 +54,15 @@ export function groupByChat(rows: readonly ChatEventRow[]): ChatInput[] {
 export function chatKey(c: ChatId): string {
   return `${c.waba_id}\0${c.phone_number_id}\0${c.wa_id}`;
 }
+
+/** Rows grouped by their chat. */
+export function byChat<T extends ChatId>(rows: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const key = chatKey(r);
+    const list = out.get(key);
+    if (list) list.push(r);
+    else out.set(key, [r]);
+  }
+  return out;
+}
