@@ -106,51 +106,20 @@ export function templateRoutes(deps: AppDeps): AnyReportRoute[] {
       filename: () => 'template-reconciliation',
       run: async ({ params }) => ({ rows: await reports.reconciliation(params, params.only) }),
     }),
-    route({
-      method: 'post', path: '/api/templates/analytics', role: 'admin', action: 'templates.analytics_import',
+    savedResponseImport({
+      path: '/api/templates/analytics', action: 'templates.analytics_import',
       summary: 'Load a saved Graph API template_analytics response (DAILY) for one WABA, for the reconciliation',
-      query: z.object({ waba_id: z.string().describe('the WABA the response is of') }),
-      body: { contentType: 'application/json' },
-      answers: { status: 201 },
-      params: ({ query, body }) => {
-        const waba = typeof query.waba_id === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(query.waba_id) ? query.waba_id : undefined;
-        if (!waba) throw new HttpError(400, 'give the WABA as waba_id', { body: { parameter: 'waba_id' } });
-        if (body === undefined || (typeof body === 'string' && body.trim() === '')) throw new HttpError(400, 'send the response as application/json');
-        return { text: typeof body === 'string' ? body : JSON.stringify(body), waba };
-      },
-      audit: (p) => ({ waba_id: p.waba }),
-      run: async ({ params }) => {
-        try {
-          const result = await reports.importAnalytics(params.text, params.waba);
-          return { json: result, status: 201, rows: result.data_points, audit: { import_id: result.import_id } };
-        } catch (e) {
-          if (e instanceof CsvError) throw new HttpError(400, e.message.slice(0, 2000), { body: { problems: e.problems } });
-          throw e;
-        }
+      load: async (text, waba) => {
+        const r = await reports.importAnalytics(text, waba);
+        return { json: r, rows: r.data_points, importId: r.import_id };
       },
     }),
-    route({
-      method: 'post', path: '/api/templates/catalog', role: 'admin', action: 'templates.catalog_import',
+    savedResponseImport({
+      path: '/api/templates/catalog', action: 'templates.catalog_import',
       summary: 'Load a saved Graph API message_templates response (names, languages, categories, status, quality) for one WABA',
-      query: z.object({ waba_id: z.string().describe('the WABA the response is of') }),
-      body: { contentType: 'application/json' },
-      answers: { status: 201 },
-      params: ({ query, body }) => {
-        const waba = typeof query.waba_id === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(query.waba_id) ? query.waba_id : undefined;
-        if (!waba) throw new HttpError(400, 'give the WABA as waba_id', { body: { parameter: 'waba_id' } });
-        // The app's JSON parser has read the body; its bytes are hashed as they are written again.
-        if (body === undefined || (typeof body === 'string' && body.trim() === '')) throw new HttpError(400, 'send the response as application/json');
-        return { text: typeof body === 'string' ? body : JSON.stringify(body), waba };
-      },
-      audit: (p) => ({ waba_id: p.waba }),
-      run: async ({ params }) => {
-        try {
-          const result = await reports.importCatalog(params.text, params.waba);
-          return { json: result, status: 201, rows: result.templates, audit: { import_id: result.import_id } };
-        } catch (e) {
-          if (e instanceof CsvError) throw new HttpError(400, e.message.slice(0, 2000), { body: { problems: e.problems } });
-          throw e;
-        }
+      load: async (text, waba) => {
+        const r = await reports.importCatalog(text, waba);
+        return { json: r, rows: r.templates, importId: r.import_id };
       },
     }),
     route({
@@ -176,4 +145,35 @@ export function templateRoutes(deps: AppDeps): AnyReportRoute[] {
 
 export function mountTemplateRoutes(router: Router, deps: AppDeps): void {
   mountReports(router, deps, templateRoutes(deps));
+}
+
+/**
+ * An admin route loading a saved Graph API response (JSON) for one WABA: the body as text (the app's
+ * JSON parser has read it; its bytes are hashed as they are written again), 201 with what was loaded.
+ */
+function savedResponseImport(
+  o: { path: string; action: string; summary: string; load: (text: string, waba: string) => Promise<{ json: unknown; rows: number; importId: string }> },
+) {
+  return route({
+    method: 'post', path: o.path, role: 'admin', action: o.action, summary: o.summary,
+    query: z.object({ waba_id: z.string().describe('the WABA the response is of') }),
+    body: { contentType: 'application/json' },
+    answers: { status: 201 },
+    params: ({ query, body }) => {
+      const waba = typeof query.waba_id === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(query.waba_id) ? query.waba_id : undefined;
+      if (!waba) throw new HttpError(400, 'give the WABA as waba_id', { body: { parameter: 'waba_id' } });
+      if (body === undefined || (typeof body === 'string' && body.trim() === '')) throw new HttpError(400, 'send the response as application/json');
+      return { text: typeof body === 'string' ? body : JSON.stringify(body), waba };
+    },
+    audit: (p) => ({ waba_id: p.waba }),
+    run: async ({ params }) => {
+      try {
+        const r = await o.load(params.text, params.waba);
+        return { json: r.json, status: 201, rows: r.rows, audit: { import_id: r.importId } };
+      } catch (e) {
+        if (e instanceof CsvError) throw new HttpError(400, e.message.slice(0, 2000), { body: { problems: e.problems } });
+        throw e;
+      }
+    },
+  });
 }
