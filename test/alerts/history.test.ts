@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../app/server.ts';
 import { firingsFor } from '../../reports/alerts/history.ts';
 import { alertEngine } from '../../reports/alerts/module.ts';
-import type { Warehouse } from '../../warehouse/client.ts';
-import { authHeader, http, postSigned, startTestService, type TEST_TOKENS } from '../helpers/service.ts';
-import { openTestWarehouse, truncateAll } from '../helpers/warehouse.ts';
+import { authHeader, http, postSigned, type TEST_TOKENS } from '../helpers/service.ts';
 import { templateEventBody } from '../templates/bodies.ts';
 import { startHttpReceiver } from './receivers.ts';
+import { startAlertService } from './service.ts';
 
 // The firing history for non-admins. Rules: `paused` (templates; audience manager and finance by
 // default), `recat` (templates re-categorised; managers only), `chain` (privacy). Recipients: a
@@ -25,17 +21,12 @@ const T = Date.parse('2026-03-02T12:00:00Z');
 const A = '100000000000011';
 const B = '100000000000012';
 let clock = T;
-let wh: Warehouse;
 let svc: Service;
 let hooks: Awaited<ReturnType<typeof startHttpReceiver>>;
-const tmp = mkdtempSync(join(tmpdir(), 'wa-alerts-history-'));
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  wh = await openTestWarehouse();
-  await truncateAll(wh);
-  hooks = await startHttpReceiver();
-  const hook = (path: string) => ({ url: `${hooks.url}/${path}`, secret: `secret-of-${path}-0123456789` });
-  writeFileSync(join(tmp, 'config.json'), JSON.stringify({
+  ({ svc, hooks, stop } = await startAlertService((hook) => ({
     alerts: {
       recipients: [
         { id: 'mgr-a', role: 'manager', wabas: [A], webhook: hook('mgr-a') },
@@ -48,8 +39,7 @@ beforeAll(async () => {
         { id: 'chain', kind: 'audit_chain_broken' },
       ],
     },
-  }));
-  svc = await startTestService(wh, { CONFIG_FILE: join(tmp, 'config.json') }, { now: () => new Date(clock) });
+  }), () => clock));
   const tpl = (waba: string, id: number, name: string) => ({ message_template_id: id, message_template_name: name, message_template_language: 'en_US' });
   const steps = [
     templateEventBody(A, '2026-03-02T11:00:00Z', 'message_template_status_update', { event: 'PAUSED', ...tpl(A, 701, 'news_a') }),
@@ -64,12 +54,7 @@ beforeAll(async () => {
   await alertEngine(svc.deps).idle();
 });
 
-afterAll(async () => {
-  await svc?.stop();
-  await hooks?.close();
-  await wh?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => stop?.());
 
 type Listed = Array<[string, string, unknown[]]>;
 const brief = (firings: Array<{ rule_id: string; state: string; items: Array<Record<string, unknown>> }>): Listed => firings.map((f) => [f.rule_id, f.state, f.items.map((i) => i.template)]);

@@ -5,16 +5,16 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addAlertsCli } from '../../reports/alerts/cli.ts';
 import type { Service } from '../../app/server.ts';
-import { alertEngine } from '../../reports/alerts/module.ts';
 import { openRequest } from '../../reports/compliance/rights.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { statusBody, type StatusSpec } from '../billing/bodies.ts';
 import { PHONE_BR, WABA_BR, WABA_UTC, postAll, refresh } from '../billing/setup.ts';
-import { freePort, startTestService } from '../helpers/service.ts';
+import { freePort } from '../helpers/service.ts';
 import { createAlertEngine } from '../../reports/alerts/engine.ts';
 import { openWarehouse } from '../../warehouse/client.ts';
-import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
+import { rows } from '../helpers/warehouse.ts';
 import { startHttpReceiver } from './receivers.ts';
+import { evaluateAlerts, saidTo, startAlertService } from './service.ts';
 
 // Finance and privacy rules, each recipient a webhook of a real HTTP receiver, at an injected clock
 // (2024-03-10 12:00 UTC):
@@ -32,14 +32,13 @@ let clock = T;
 let wh: Warehouse;
 let svc: Service;
 let hooks: Awaited<ReturnType<typeof startHttpReceiver>>;
+
+let stop: () => Promise<void>;
+/** Files the CLI tests write (rules to add). */
 const tmp = mkdtempSync(join(tmpdir(), 'wa-alerts-svc-'));
 
 beforeAll(async () => {
-  wh = await openTestWarehouse();
-  await truncateAll(wh);
-  hooks = await startHttpReceiver();
-  const hook = (path: string) => ({ url: `${hooks.url}/${path}`, secret: `secret-of-${path}-0123456789` });
-  writeFileSync(join(tmp, 'config.json'), JSON.stringify({
+  ({ wh, svc, hooks, stop } = await startAlertService((hook) => ({
     tenants: [
       { waba_id: WABA_BR, name: 'Loja BR', time_zone: 'America/Sao_Paulo', phone_numbers: [{ phone_number_id: PHONE_BR }] },
       { waba_id: WABA_UTC, name: 'Global', time_zone: 'UTC' },
@@ -57,14 +56,11 @@ beforeAll(async () => {
         { id: 'chain', kind: 'audit_chain_broken' },
       ],
     },
-  }));
-  svc = await startTestService(wh, { CONFIG_FILE: join(tmp, 'config.json') }, { now: () => new Date(clock) });
+  }), () => clock));
 });
 
 afterAll(async () => {
-  await svc?.stop();
-  await hooks?.close();
-  await wh?.close();
+  await stop?.();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -74,11 +70,8 @@ interface Payload {
   count: number;
   items: Array<Record<string, unknown>>;
 }
-const said = (path: string) => hooks.all.filter((h) => h.path === `/${path}`).map((h) => JSON.parse(h.body) as Payload);
-const evaluate = async () => {
-  await alertEngine(svc.deps).evaluate();
-  await alertEngine(svc.deps).idle();
-};
+const said = (path: string) => saidTo<Payload>(hooks, path);
+const evaluate = () => evaluateAlerts(svc);
 const request = (daysAgo: number) =>
   openRequest(svc.deps, { type: 'access', subjectHash: 'a'.repeat(64), jurisdiction: 'lgpd', receivedAt: new Date(clock - daysAgo * DAY), handledBy: 'dpo' });
 

@@ -1,16 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../app/server.ts';
 import { createAlertEngine } from '../../reports/alerts/engine.ts';
-import { alertEngine } from '../../reports/alerts/module.ts';
-import type { Warehouse } from '../../warehouse/client.ts';
 import { pmpMessage, statusBody, type StatusSpec } from '../billing/bodies.ts';
 import { PHONE_BR, PHONE_UTC, WABA_BR, WABA_UTC, postAll, refresh } from '../billing/setup.ts';
-import { authHeader, http, startTestService } from '../helpers/service.ts';
-import { openTestWarehouse, truncateAll } from '../helpers/warehouse.ts';
+import { authHeader, http } from '../helpers/service.ts';
 import { startHttpReceiver } from './receivers.ts';
+import { evaluateAlerts, saidTo, startAlertService } from './service.ts';
 
 // Spend week on week, at an injected clock of Wednesday 2025-08-20 12:00 UTC. Marketing templates to
 // Brazil cost USD 0.0625 each (a rate card uploaded from 2025-07-01). The last 7 complete days are
@@ -21,17 +16,13 @@ import { startHttpReceiver } from './receivers.ts';
 
 const T = Date.parse('2025-08-20T12:00:00Z');
 let clock = T;
-let wh: Warehouse;
 let svc: Service;
 let hooks: Awaited<ReturnType<typeof startHttpReceiver>>;
-const tmp = mkdtempSync(join(tmpdir(), 'wa-alerts-spend-'));
+
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  wh = await openTestWarehouse();
-  await truncateAll(wh);
-  hooks = await startHttpReceiver();
-  const hook = (path: string) => ({ url: `${hooks.url}/${path}`, secret: `secret-of-${path}-0123456789` });
-  writeFileSync(join(tmp, 'config.json'), JSON.stringify({
+  ({ svc, hooks, stop } = await startAlertService((hook) => ({
     tenants: [
       { waba_id: WABA_BR, name: 'Loja BR', time_zone: 'America/Sao_Paulo', currency: 'USD', phone_numbers: [{ phone_number_id: PHONE_BR }] },
       { waba_id: WABA_UTC, name: 'Global', time_zone: 'UTC', currency: 'USD', phone_numbers: [{ phone_number_id: PHONE_UTC }] },
@@ -48,27 +39,18 @@ beforeAll(async () => {
         { id: 'backlog', kind: 'ingest_backlog', max_age_seconds: 300 },
       ],
     },
-  }));
-  svc = await startTestService(wh, { CONFIG_FILE: join(tmp, 'config.json') }, { now: () => new Date(clock) });
+  }), () => clock));
 });
 
-afterAll(async () => {
-  await svc?.stop();
-  await hooks?.close();
-  await wh?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => stop?.());
 
 interface Payload {
   rule_id: string;
   state: string;
   items: Array<Record<string, unknown>>;
 }
-const said = (path: string) => hooks.all.filter((h) => h.path === `/${path}`).map((h) => JSON.parse(h.body) as Payload);
-const evaluate = async () => {
-  await alertEngine(svc.deps).evaluate();
-  await alertEngine(svc.deps).idle();
-};
+const said = (path: string) => saidTo<Payload>(hooks, path);
+const evaluate = () => evaluateAlerts(svc);
 
 let n = 0;
 /** `count` delivered marketing templates to Brazil on a date (at 12:00 UTC). */

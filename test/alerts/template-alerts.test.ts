@@ -1,17 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../app/server.ts';
 import { recordLabels } from '../../reports/labels/record.ts';
 import { alertEngine } from '../../reports/alerts/module.ts';
-import type { Warehouse } from '../../warehouse/client.ts';
 import { DISPLAY, PHONE_ID, WABA } from '../fixtures/meta.ts';
-import { postSigned, startTestService } from '../helpers/service.ts';
-import { openTestWarehouse, truncateAll } from '../helpers/warehouse.ts';
+import { postSigned } from '../helpers/service.ts';
 import { templateEventBody } from '../templates/bodies.ts';
 import { startHttpReceiver } from './receivers.ts';
+import { saidTo, startAlertService } from './service.ts';
 
 // Template rules and a rule scoped by label, at an injected clock T = 2026-03-02 12:00 UTC. Template
 // events arrive as signed webhooks and the alert is handed to its channel in the follower cycle of
@@ -26,18 +22,14 @@ import { startHttpReceiver } from './receivers.ts';
 const T = Date.parse('2026-03-02T12:00:00Z');
 const OTHER_WABA = '200000000000009';
 let clock = T;
-let wh: Warehouse;
 let svc: Service;
 let hooks: Awaited<ReturnType<typeof startHttpReceiver>>;
-const tmp = mkdtempSync(join(tmpdir(), 'wa-alerts-tpl-'));
 const iso = (minutes: number) => new Date(T + minutes * 60_000).toISOString();
 
+let stop: () => Promise<void>;
+
 beforeAll(async () => {
-  wh = await openTestWarehouse();
-  await truncateAll(wh);
-  hooks = await startHttpReceiver();
-  const hook = (path: string) => ({ url: `${hooks.url}/${path}`, secret: `secret-of-${path}-0123456789` });
-  writeFileSync(join(tmp, 'config.json'), JSON.stringify({
+  ({ svc, hooks, stop } = await startAlertService((hook) => ({
     sla: { policies: [{ effective_from: '2026-01-01', rules: [{ name: 'standard', frt: { minutes: 10 } }] }] },
     alerts: {
       recipients: [
@@ -52,23 +44,17 @@ beforeAll(async () => {
         { id: 'all-breached', kind: 'sla_breached' },
       ],
     },
-  }));
-  svc = await startTestService(wh, { CONFIG_FILE: join(tmp, 'config.json') }, { now: () => new Date(clock) });
+  }), () => clock));
 });
 
-afterAll(async () => {
-  await svc?.stop();
-  await hooks?.close();
-  await wh?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => stop?.());
 
 interface Payload {
   rule_id: string;
   state: string;
   items: Array<Record<string, unknown>>;
 }
-const said = (path: string) => hooks.all.filter((h) => h.path === `/${path}`).map((h) => JSON.parse(h.body) as Payload);
+const said = (path: string) => saidTo<Payload>(hooks, path);
 /** Posts signed bodies; resolves once they are loaded, followed (alerts included) and delivered. */
 async function post(...bodies: string[]): Promise<void> {
   for (const b of bodies) expect((await postSigned(svc, b)).status).toBe(200);
