@@ -8,7 +8,7 @@
 import { createLogger } from '../app/logger.ts';
 import { startService } from '../app/server.ts';
 import { openWarehouse } from '../warehouse/client.ts';
-import { register } from 'prom-client';
+import { queryDuration } from '../warehouse/metrics.ts';
 import { opt, ms } from './lib.ts';
 import { storeConfig, STORE_TOKEN } from './store.ts';
 
@@ -17,8 +17,8 @@ const DASHBOARDS = opt('dashboards', 'managers,finance,privacy').split(',');
 
 async function sums(): Promise<Map<string, { s: number; n: number }>> {
   const out = new Map<string, { s: number; n: number }>();
-  const m = (await register.getMetricsAsJSON()).find((x) => x.name === 'wa_warehouse_query_seconds');
-  for (const v of (m?.values ?? []) as Array<{ metricName?: string; labels: Record<string, string>; value: number }>) {
+  // The histogram itself: the service registers it in its own registry, not prom-client's global one.
+  for (const v of (await queryDuration.get()).values as Array<{ metricName?: string; labels: Record<string, string>; value: number }>) {
     const q = String(v.labels.query);
     const e = out.get(q) ?? { s: 0, n: 0 };
     if (v.metricName?.endsWith('_sum')) e.s += v.value;

@@ -1,6 +1,6 @@
 import { collectAnchors, verifyAuditChains, type AuditVerdict } from '../../app/audit-verify.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
-import { consentLedger, marketingReport } from '../../reports/compliance/consent.ts';
+import { consentLedger, marketingViolationCounts } from '../../reports/compliance/consent.ts';
 import { retentionStatus, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
 import { register, chTime } from '../../reports/compliance/rights.ts';
 import { auditEntries } from '../../warehouse/queries/audit.ts';
@@ -36,14 +36,14 @@ export function retentionRow(r: RetentionStatusRow, now: Date): RetentionRow {
   };
 }
 
-/** Counts per UTC day and key. */
-function perDay<T>(items: readonly T[], day: (t: T) => string, key: (t: T) => string): Array<{ day: string; key: string; n: number }> {
+/** Counts per UTC day and key (an item counts `weight` times: 1, or a count it carries). */
+function perDay<T>(items: readonly T[], day: (t: T) => string, key: (t: T) => string, weight: (t: T) => number = () => 1): Array<{ day: string; key: string; n: number }> {
   const m = new Map<string, { day: string; key: string; n: number }>();
   for (const it of items) {
     const d = day(it);
     const k = key(it);
     const e = m.get(`${d}|${k}`) ?? { day: d, key: k, n: 0 };
-    e.n++;
+    e.n += weight(it);
     m.set(`${d}|${k}`, e);
   }
   return [...m.values()].sort((a, b) => a.day.localeCompare(b.day) || a.key.localeCompare(b.key));
@@ -65,8 +65,8 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
   const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now));
   const requests = await attempt(ctx, status, 'compliance.requests', ['rights-requests'], [] as Awaited<ReturnType<typeof register>>, () => register(deps, from, to));
   const ledger = await attempt(ctx, status, 'compliance.consent', ['consent'], [] as Awaited<ReturnType<typeof consentLedger>>, () => consentLedger(deps, from, to));
-  const marketing = await attempt(ctx, status, 'compliance.marketing', ['consent'], { violations: [] } as unknown as Awaited<ReturnType<typeof marketingReport>>, () =>
-    marketingReport(deps, from, to),
+  const marketing = await attempt(ctx, status, 'compliance.marketing', ['consent'], [] as Awaited<ReturnType<typeof marketingViolationCounts>>, () =>
+    marketingViolationCounts(deps, from, to),
   );
   const audit = await attempt(ctx, status, 'compliance.audit', ['access-audit'], [] as Awaited<ReturnType<typeof auditEntries>>, () =>
     auditEntries(deps.warehouse, { from: chTime(from), to: chTime(to) }),
@@ -76,7 +76,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
   );
 
   const brokenChain = chain.chains.find((c) => !c.ok);
-  const violations = marketing.violations.filter((v) => (!q.waba || v.waba_id === q.waba) && (!q.phone || v.business_phone_number_id === q.phone));
+  const violations = marketing.filter((v) => (!q.waba || v.waba_id === q.waba) && (!q.phone || v.phone_number_id === q.phone));
   return {
     ...status,
     retention: retention.map((r) => retentionRow(r, now)),
@@ -91,7 +91,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
     })),
     consent: {
       events: perDay(ledger, (e) => new Date(e.ts).toISOString().slice(0, 10), (e) => e.action).map((e) => ({ day: e.day, action: e.key, n: e.n })),
-      violations: perDay(violations, (v) => v.sent_at.slice(0, 10), (v) => v.violation_type).map((v) => ({ day: v.day, violation_type: v.key, n: v.n })),
+      violations: perDay(violations, (v) => v.day, (v) => v.violation, (v) => v.n).map((v) => ({ day: v.day, violation_type: v.key, n: v.n })),
     },
     accessAudit: audit.map((a) => ({ seq: a.seq, at: a.at, actor: a.actor, role: a.role, action: a.action })),
     auditChain: {

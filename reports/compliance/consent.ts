@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
 import { auditWho, type Principal } from '../../app/auth.ts';
-import { appendConsentEvents, consentEvents, marketingViolations, meta131050Count } from '../../warehouse/queries/compliance/consent.ts';
+import { appendConsentEvents, consentEvents, marketingViolations,
+  marketingViolationsPerDay, meta131050Count } from '../../warehouse/queries/compliance/consent.ts';
 import { dateTimeSchema } from '../range.ts';
 import { privacyConfig, type PrivacyConfig } from './config.ts';
 import { chTime } from './rights.ts';
@@ -129,16 +130,21 @@ export async function consentStatuses(deps: AppDeps, from: Date, to: Date): Prom
   return [...bySubject].map(([subject, evs]) => ({ subject, ...consentState(evs) }));
 }
 
-export async function marketingReport(deps: AppDeps, from: Date, to: Date, limit = 100_000) {
+/** What decides a marketing send's violation: keywords, marketing categories and tag, the range. */
+function judgedParams(deps: AppDeps, from: Date, to: Date) {
   const cfg = privacyConfig(deps.config.file);
-  const range = { from: chTime(from), to: chTime(to) };
-  const rows = await marketingViolations(deps.warehouse, {
-    ...keywordParams(cfg),
-    categories: cfg.consent.marketing_categories,
-    tag_re: tagPattern(cfg.consent.marketing_tag),
-    ...range,
-    limit,
-  });
+  return { ...keywordParams(cfg), categories: cfg.consent.marketing_categories, tag_re: tagPattern(cfg.consent.marketing_tag), from: chTime(from), to: chTime(to) };
+}
+
+/** Marketing violations per UTC day of the send, WABA, phone number and kind (the dashboard's chart). */
+export function marketingViolationCounts(deps: AppDeps, from: Date, to: Date) {
+  return marketingViolationsPerDay(deps.warehouse, judgedParams(deps, from, to));
+}
+
+export async function marketingReport(deps: AppDeps, from: Date, to: Date, limit = 100_000) {
+  const params = judgedParams(deps, from, to);
+  const range = { from: params.from, to: params.to };
+  const rows = await marketingViolations(deps.warehouse, { ...params, limit });
   const violations = rows.map((r) => ({
     message_id: r.wamid,
     sent_at: new Date(r.sent_at).toISOString(),

@@ -37,6 +37,8 @@ beforeAll(async () => {
   // P1: opted in, one fine send, then STOP, then two sends.
   await sent(P(1), 'wamid.M1', 1);
   await says(P(1), 'wamid.in1', 2, 'STOP');
+  // Meta delivers the STOP again (another body: the profile name changed): still one opt-out.
+  await postSigned(svc, JSON.stringify(inbound({ from: P(1), id: 'wamid.in1', at: at(2), text: 'STOP', name: 'Renamed' })));
   await sent(P(1), 'wamid.M2', 3);
   await sent(P(1), 'wamid.M3', 5);
   // P2: never opted in; a campaign send tagged src=c (priced as utility), and a plain utility send.
@@ -98,6 +100,18 @@ describe('marketing sent without opt-in or after opt-out', () => {
       meta_rejections_131050: 1,
       truncated: false,
     });
+  });
+
+  it('counts the same violations per day on the privacy dashboard', async () => {
+    const r = await api('/dashboards/privacy/data?from=2026-10-01&to=2026-10-01');
+    expect(r.status).toBe(200);
+    // Every send above is on 1 October (UTC): M2, M3, M5, M7, M8 after an opt-out; M4, M10 without opt-in.
+    const consent = (JSON.parse(r.text) as { charts: Array<{ id: string; spec: { layer: Array<{ data: { values: unknown[] } }> } }> }).charts.find((c) => c.id === 'consent')!;
+    // The red points: the chart's second layer.
+    expect(consent.spec.layer[1]!.data.values).toEqual([
+      { day: '2026-10-01', violation_type: 'AFTER_OPT_OUT', n: 5 },
+      { day: '2026-10-01', violation_type: 'NO_OPT_IN', n: 2 },
+    ]);
   });
 });
 
