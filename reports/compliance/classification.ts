@@ -10,7 +10,7 @@
  * - `cat` data category, `purpose` processing-activity ids (records of processing), `basis` a legal
  *   basis overriding the activity's, `src` the webhook field it comes from, `protection` (hmac…).
  * - `find=json` marks JSON text searched for a subject's quoted id in tables without a subject key;
- *   `find=none` keeps a `pii:direct` column out of subject searches (administrative copies).
+ *   `find=none` keeps a column out of subject searches (administrative copies, derived billing facts).
  *
  * A `pii:direct` column of category `identifier` (the default) is a subject key: access exports and
  * erasure find a person's rows through it, in every table of the database, whoever created it.

@@ -42,7 +42,7 @@ export async function traceTables(wh: Warehouse): Promise<TraceTableSpec[]> {
       byTable.set(c.table, t);
     }
     if (c.classification && isSubjectKey(c.classification)) t.keys.push({ column: c.name, shape });
-    // Legal-hold administration keeps ids on purpose (`find=none`); unclassified columns are searched.
+    // Legal-hold administration keeps ids on purpose, billing facts hold none (`find=none`); unclassified columns are searched.
     if (c.classification?.find === 'none') continue;
     (shape === 'scalar' ? t.text : t.arrays).push(c.name);
   }
