@@ -87,7 +87,9 @@ const JUDGED = `WITH
                    maxIf(st.conversation_origin_type, st.conversation_origin_type != '') AS origin_type,
                    maxIf(st.biz_opaque_callback_data, st.biz_opaque_callback_data != '') AS callback_data,
                    argMax(st.status, st.ts) AS delivery_status
-            FROM {{db}}.statuses_v1 AS st FINAL
+            -- Without FINAL: every per-message aggregate here (min, argMin, argMax by time, "any row
+            -- has") is the same whether Meta's duplicate deliveries are merged yet or not.
+            FROM {{db}}.statuses_v1 AS st
             WHERE st.ts >= {from:DateTime64(3)} AND st.ts < {to:DateTime64(3)}
               -- Only messages with a status that could make them marketing (a superset of the filter
               -- below): the month's other statuses are never grouped.
