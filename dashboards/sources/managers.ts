@@ -1,5 +1,6 @@
-import { runReport } from '../../reports/sla/report.ts';
-import { ParamError, parseReportParams, type ReportKind } from '../../reports/sla/params.ts';
+import { runAggregateSets, runReport } from '../../reports/sla/report.ts';
+import { ParamError, parseReportParams, type ReportKind, type ReportParams } from '../../reports/sla/params.ts';
+import type { AggregateShape } from '../../warehouse/queries/sla/reports.ts';
 import { slaSettings } from '../../reports/sla/settings.ts';
 import type { PercentileRow } from '../charts/percentiles.ts';
 import type { AttainmentRow } from '../charts/managers/attainment.ts';
@@ -39,7 +40,8 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' 
  * Asks the SLA report exactly as its API would be asked (same parameter names and checks), in
  * process: `from`/`to` are whole days in the tenant's zone, `family` human unless said otherwise.
  */
-async function sla(ctx: SourceContext, kind: ReportKind, extra: Record<string, string>): Promise<Row[]> {
+/** The SLA report's parameters for the dashboard's filters; a bad filter is the viewer's to change. */
+function slaParams(ctx: SourceContext, kind: ReportKind, extra: Record<string, string>): ReportParams {
   const { query } = ctx;
   const q: Record<string, string> = { from: query.from, to: query.to, ...extra };
   if (query.waba) q.waba_id = query.waba;
@@ -47,13 +49,21 @@ async function sla(ctx: SourceContext, kind: ReportKind, extra: Record<string, s
   if (query.team) q.team = query.team;
   if (query.label) q.label = query.label;
   try {
-    const params = parseReportParams(kind, q, slaSettings(ctx.deps.config.file), ctx.now, ctx.viewer.wabas);
-    return (await runReport(ctx.deps, kind, params, ctx.viewer.personal)).rows;
+    return parseReportParams(kind, q, slaSettings(ctx.deps.config.file), ctx.now, ctx.viewer.wabas);
   } catch (e) {
-    // Bad filters, and lists over sla.max_export_rows, are the viewer's to change.
     if (!(e instanceof ParamError)) throw e;
     const names: Record<string, string> = { waba_id: 'waba', phone_number_id: 'phone' };
     throw new QueryError(names[e.parameter] ?? e.parameter, e.message);
+  }
+}
+
+async function sla(ctx: SourceContext, kind: ReportKind, extra: Record<string, string>): Promise<Row[]> {
+  try {
+    return (await runReport(ctx.deps, kind, slaParams(ctx, kind, extra), ctx.viewer.personal)).rows;
+  } catch (e) {
+    // Lists over sla.max_export_rows are the viewer's to narrow.
+    if (!(e instanceof ParamError)) throw e;
+    throw new QueryError(e.parameter, e.message);
   }
 }
 
@@ -80,13 +90,17 @@ export function hourOfWeekRow(r: Row): HourOfWeekRow {
 
 export async function loadManagers(ctx: SourceContext): Promise<ManagersData> {
   // One after another: the embedded engine runs one query at a time per connection anyway.
-  const byKind = await sla(ctx, 'aggregates', { period: 'day', group_by: 'kind' });
-  const byPolicy = await sla(ctx, 'aggregates', { period: 'none', group_by: 'sla_policy' });
+  // The groupings over the same filters in one read of the waits.
+  const sets: AggregateShape[] = [
+    { period: 'day', dims: ['kind'] },
+    { period: 'none', dims: ['sla_policy'] },
+    { period: 'none', dims: ['agent'] },
+    { period: 'none', dims: ['team'] },
+    { period: 'day', dims: [] },
+  ];
+  const [byKind = [], byPolicy = [], byAgent = [], byTeam = [], overall = []] = (await runAggregateSets(ctx.deps, slaParams(ctx, 'aggregates', { period: 'day', group_by: '' }), sets)).map((r) => r.rows);
   const byHour = await sla(ctx, 'aggregates', { period: 'none', group_by: 'hour_of_week', kind: 'first,next' });
-  const byAgent = await sla(ctx, 'aggregates', { period: 'none', group_by: 'agent' });
-  const byTeam = await sla(ctx, 'aggregates', { period: 'none', group_by: 'team' });
   const byResponder = await sla(ctx, 'aggregates', { period: 'day', group_by: 'responder', family: 'any' });
-  const overall = await sla(ctx, 'aggregates', { period: 'day', group_by: '' });
   const live = await sla(ctx, 'live', {});
   const csat = await csatByAgent(ctx);
   const answered = (r: Row) => count(r.answered) > 0;

@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../app/deps.ts';
 import type { ColumnSpec } from '../format.ts';
-import { aggregateRows, breachRows, liveRows, waitRows, type StoredWaitRow } from '../../warehouse/queries/sla/reports.ts';
+import { aggregateRows, aggregateSetRows, breachRows, liveRows, waitRows, type AggregateShape, type StoredWaitRow } from '../../warehouse/queries/sla/reports.ts';
 import { SLA_WAITS } from '../../warehouse/schema/sla.ts';
 import { ParamError, type ReportKind, type ReportParams } from './params.ts';
 
@@ -149,6 +149,18 @@ function project(rows: Record<string, unknown>[], columns: ColumnSpec[]): Report
 export async function runReport(deps: AppDeps, kind: ReportKind, p: ReportParams, personal: boolean): Promise<ReportResult> {
   const result = await reportRows(deps, kind, p, personal);
   return project(result.rows, result.columns);
+}
+
+/**
+ * The aggregates report for several groupings (period and group_by) of the same filters, read
+ * once: per grouping, what `runReport(deps, 'aggregates', …)` gives with that period and group_by.
+ */
+export async function runAggregateSets(deps: AppDeps, p: ReportParams, sets: readonly AggregateShape[]): Promise<ReportResult[]> {
+  const cells = await aggregateSetRows(deps.warehouse, p, sets);
+  return sets.map((s, i) => {
+    const q = { ...p, period: s.period, groupBy: [...s.dims] };
+    return project(cells[i]!.map((r) => aggregateRow(r, q)), aggregateColumns(q));
+  });
 }
 
 async function reportRows(deps: AppDeps, kind: ReportKind, p: ReportParams, personal: boolean): Promise<ReportResult> {

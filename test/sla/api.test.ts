@@ -14,6 +14,8 @@ import { authHeader, http, postSigned, startTestService } from '../helpers/servi
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
 import { addSlaCli } from '../../reports/sla/cli.ts';
 import { refreshWaits } from '../../reports/sla/job.ts';
+import { parseReportParams } from '../../reports/sla/params.ts';
+import { runAggregateSets } from '../../reports/sla/report.ts';
 import { slaSettings } from '../../reports/sla/settings.ts';
 import { businessAppEcho, customerMessage, messageStatus } from './bodies.ts';
 
@@ -216,6 +218,24 @@ describe('SLA reports end to end', () => {
     // São Paulo local start times: B Mon 07:30, D 08:00, A1 08:50, A2 10:00, A3 12:00, C Tue 05:30.
     const { rows: agg } = await getJson(`/api/reports/sla?${RANGE}&period=none&group_by=hour_of_week`);
     expect(agg.map((r) => [r.hour_of_week, r.waits])).toEqual([[7, 1], [8, 2], [10, 1], [12, 1], [29, 1]]);
+  });
+
+  it('several groupings read at once give each grouping its hand-computed cells', async () => {
+    const p = parseReportParams('aggregates', { from: '2024-03-04', to: '2024-03-05', tz: 'America/Sao_Paulo' }, slaSettings(service.deps.config.file), NOW, 'all');
+    const [byKind, byDay, byHour] = await runAggregateSets(service.deps, p, [
+      { period: 'none', dims: ['kind'] },
+      { period: 'day', dims: [] },
+      { period: 'none', dims: ['hour_of_week'] },
+    ]);
+    // The same figures as the one-grouping tests above.
+    expect(byKind!.rows.map((r) => [r.period, r.kind, r.waits, r.answered, r.mean_seconds, r.p50_seconds, r.business_p50_seconds, r.achieved, r.breached, r.open])).toEqual([
+      ['', 'first', 3, 2, 3000, 4200, 1200, 2, 0, 1],
+      ['', 'next', 2, 2, 3900, 5400, 5400, 1, 1, 0],
+      ['', 'reply_to_business', 1, 0, null, null, null, 0, 1, 0],
+    ]);
+    expect(byDay!.rows.map((r) => [r.period, r.waits, 'kind' in r])).toEqual([['2024-03-04', 5, false], ['2024-03-05', 1, false]]);
+    expect(byHour!.rows.map((r) => [r.period, r.hour_of_week, r.waits])).toEqual([['', 7, 1], ['', 8, 2], ['', 10, 1], ['', 12, 1], ['', 29, 1]]);
+    expect(byKind!.columns.map((c) => c.name)).toContain('kind');
   });
 
   it('the CLI prints the same report to stdout', async () => {

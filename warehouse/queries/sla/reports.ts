@@ -186,14 +186,8 @@ export interface AggregateRow {
 
 const LEVELS = '0.5, 0.9, 0.95, 0.99';
 
-const aggregatesQuery = defineQuery({
-  name: 'sla.aggregates',
-  sql: (shape: { period: Period; dims: readonly Dimension[] }) => {
-    const keys = [`${PERIODS[shape.period]} AS period`, ...shape.dims.map((d) => `${DIMENSIONS[d]} AS ${d}`)];
-    const groupBy = ['period', ...shape.dims].join(', ');
-    return `
-SELECT ${keys.join(', ')},
-  count() AS waits,
+/** The figures of an aggregate cell, over the waits grouped into it. */
+const FIGURES = `  count() AS waits,
   countIf(responded_at IS NOT NULL) AS answered,
   countIf(responded_at IS NULL) AS unanswered,
   avgIf(response_seconds, responded_at IS NOT NULL) AS mean_seconds,
@@ -209,7 +203,16 @@ SELECT ${keys.join(', ')},
   countIf(late_template_reply) AS late_template_replies,
   countIf(time_to_read_seconds IS NOT NULL) AS replies_read,
   quantileExactIf(0.5)(assumeNotNull(time_to_deliver_seconds), time_to_deliver_seconds IS NOT NULL) AS p50_time_to_deliver_seconds,
-  quantileExactIf(0.5)(assumeNotNull(time_to_read_seconds), time_to_read_seconds IS NOT NULL) AS p50_time_to_read_seconds
+  quantileExactIf(0.5)(assumeNotNull(time_to_read_seconds), time_to_read_seconds IS NOT NULL) AS p50_time_to_read_seconds`;
+
+const aggregatesQuery = defineQuery({
+  name: 'sla.aggregates',
+  sql: (shape: { period: Period; dims: readonly Dimension[] }) => {
+    const keys = [`${PERIODS[shape.period]} AS period`, ...shape.dims.map((d) => `${DIMENSIONS[d]} AS ${d}`)];
+    const groupBy = ['period', ...shape.dims].join(', ');
+    return `
+SELECT ${keys.join(', ')},
+${FIGURES}
 FROM (${current(IN_RANGE)}) ${shape.dims.includes('label') ? labelGroups('cw', 'wait_id', labelledWaits(IN_RANGE)) : ''}
 GROUP BY ${groupBy}
 ORDER BY ${groupBy}`;
@@ -227,4 +230,69 @@ ORDER BY ${groupBy}`;
  */
 export function aggregateRows(wh: Warehouse, f: WaitFilter, period: Period, dims: readonly Dimension[]): Promise<AggregateRow[]> {
   return aggregatesQuery(wh, f, { period, dims });
+}
+
+/** One grouping of the aggregates: a period and dimensions (as `aggregateRows` takes them). */
+export interface AggregateShape {
+  period: Period;
+  dims: readonly Dimension[];
+}
+
+/** The keys of several groupings: each period and dimension once, in a fixed order. */
+function setKeys(sets: readonly AggregateShape[]): string[] {
+  const periods = (Object.keys(PERIODS) as Period[]).filter((p) => p !== 'none' && sets.some((s) => s.period === p)).map((p) => `period_${p}`);
+  const dims = (Object.keys(DIMENSIONS) as Dimension[]).filter((d) => sets.some((s) => s.dims.includes(d)));
+  return [...periods, ...dims];
+}
+
+function setMembers(s: AggregateShape): string[] {
+  return [...(s.period === 'none' ? [] : [`period_${s.period}`]), ...s.dims];
+}
+
+/** `grouping(keys)` of a set's rows: a bit per key, the first key highest, set where the key is not in the set. */
+export function groupingMask(sets: readonly AggregateShape[], s: AggregateShape): number {
+  const keys = setKeys(sets);
+  const members = setMembers(s);
+  return keys.reduce((m, k) => (m << 1) | (members.includes(k) ? 0 : 1), 0);
+}
+
+const aggregateSetsQuery = defineQuery({
+  name: 'sla.aggregate_sets',
+  sql: (shape: { sets: readonly AggregateShape[] }) => {
+    const keys = setKeys(shape.sets);
+    const exprs = keys.map((k) => (k.startsWith('period_') ? `${PERIODS[k.slice('period_'.length) as Period]} AS ${k}` : `${DIMENSIONS[k as Dimension]} AS ${k}`));
+    const sets = shape.sets.map((s) => `(${setMembers(s).join(', ')})`).join(', ');
+    return `
+SELECT ${[...exprs, `grouping(${keys.join(', ')}) AS grouping_mask`].join(', ')},
+${FIGURES}
+FROM (${current(IN_RANGE)})
+GROUP BY GROUPING SETS (${sets})
+ORDER BY grouping_mask, ${keys.join(', ')}`;
+  },
+  params: waitParams,
+  row: z.looseObject({ grouping_mask: z.coerce.number() }),
+  ...READ,
+});
+
+/**
+ * The aggregates of several groupings over the same filter in one read of the waits (GROUPING
+ * SETS): what a dashboard showing one filter several ways asks for. Per grouping, the rows
+ * `aggregateRows` gives for it, in its order. Not for `label` (a wait is in a cell per label).
+ */
+export async function aggregateSetRows(wh: Warehouse, f: WaitFilter, sets: readonly AggregateShape[]): Promise<AggregateRow[][]> {
+  if (sets.some((s) => s.dims.includes('label'))) throw new Error('aggregate sets do not group by label');
+  const distinct = sets.filter((s, i) => sets.findIndex((t) => setMembers(t).join() === setMembers(s).join()) === i);
+  // With no key at all (one cell), GROUPING SETS has nothing to group by: one plain aggregate.
+  if (setKeys(distinct).length === 0) return Promise.all(sets.map((s) => aggregateRows(wh, f, s.period, s.dims)));
+  const rows = await aggregateSetsQuery(wh, f, { sets: distinct });
+  return sets.map((s) => {
+    const mask = groupingMask(distinct, s);
+    return rows
+      .filter((r) => r.grouping_mask === mask)
+      .map(({ grouping_mask: _, ...r }) => {
+        const out: AggregateRow = { ...r, period: s.period === 'none' ? '' : String(r[`period_${s.period}`]) };
+        for (const k of Object.keys(r)) if (k.startsWith('period_') || (!s.dims.includes(k as Dimension) && k in DIMENSIONS)) delete out[k];
+        return out;
+      });
+  });
 }
