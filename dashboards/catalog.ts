@@ -100,7 +100,7 @@ export const templatesDashboard: Dashboard<TemplatesData> = {
   title: 'Templates and campaigns',
   summary: 'What each template and campaign achieves and costs, its quality timeline, and the conversations ads bring.',
   roles: ['manager', 'finance'],
-  filters: ['waba'],
+  filters: ['waba', 'label'],
   load: loadTemplates,
   unavailable: (d) => d.unavailable,
   charts: [

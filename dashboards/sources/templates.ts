@@ -70,8 +70,11 @@ export async function loadTemplates(ctx: SourceContext): Promise<TemplatesData> 
   const range: RangeParams = { from_ms: Date.parse(fromIso), to_ms: Date.parse(toIso), tz: 'UTC', ...(ctx.query.waba ? { waba: ctx.query.waba } : {}), scope: ctx.viewer.wabas };
   const r = templates(ctx.deps);
   const status: Unavailable = { unavailable: [] };
+  // A label filter (docs/LABELS.md) narrows the funnel and cost to sends whose customer had one of the labels then.
+  const labels = (ctx.query.label ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+  const label = labels.length > 0 ? { label: { labels, label_match: 'any' as const } } : {};
   const byCampaign = await attempt(ctx, status, 'templates.performance', ['template-funnel', 'template-cost'], [] as TemplateRow[], () =>
-    r.performance({ ...range, groupBy: ['campaign'] }),
+    r.performance({ ...range, groupBy: ['campaign'], ...label }),
   );
   const history = await attempt(ctx, status, 'templates.history', ['template-quality'], [] as TemplateChange[], () => r.history(range));
   const ads = await attempt(ctx, status, 'templates.ads', ['ads'], [] as AdTableRow[], () => r.ads(range));
