@@ -27,6 +27,7 @@ import { templateFunnelChart } from './charts/templates/funnel.ts';
 import { qualityTimelineChart } from './charts/templates/quality-timeline.ts';
 import { templateCostChart } from './charts/templates/cost.ts';
 import { adsChart } from './charts/templates/ads.ts';
+import { templateReconciliationChart } from './charts/templates/reconciliation.ts';
 import { loadTemplates, type TemplatesData } from './sources/templates.ts';
 import { alertFiringsChart } from './charts/alerts/firings.ts';
 import { withAlerts, type AlertsPanelData } from './sources/alerts.ts';
@@ -100,7 +101,7 @@ export const templatesDashboard: Dashboard<TemplatesData> = {
   title: 'Templates and campaigns',
   summary: 'What each template and campaign achieves and costs, its quality timeline, and the conversations ads bring.',
   roles: ['manager', 'finance'],
-  filters: ['waba'],
+  filters: ['waba', 'label'],
   load: loadTemplates,
   unavailable: (d) => d.unavailable,
   charts: [
@@ -108,6 +109,7 @@ export const templatesDashboard: Dashboard<TemplatesData> = {
     bind(qualityTimelineChart, (d: TemplatesData) => d.quality),
     bind(templateCostChart, (d: TemplatesData) => d.cost),
     bind(adsChart, (d: TemplatesData) => d.ads),
+    bind(templateReconciliationChart, (d: TemplatesData) => d.reconciliation),
   ],
 };
 

@@ -7,6 +7,7 @@ import type { AdTableRow } from '../charts/templates/ads.ts';
 import type { TemplateCostRow } from '../charts/templates/cost.ts';
 import type { FunnelRow } from '../charts/templates/funnel.ts';
 import type { QualityEventRow } from '../charts/templates/quality-timeline.ts';
+import type { TemplateReconciliationRow } from '../charts/templates/reconciliation.ts';
 import { rangeInstants } from '../query.ts';
 import { attempt, type SourceContext, type Unavailable } from '../source.ts';
 
@@ -16,6 +17,8 @@ export interface TemplatesData extends Unavailable {
   quality: QualityEventRow[];
   cost: TemplateCostRow[];
   ads: AdTableRow[];
+  /** Template days where Meta's imported analytics and ours differ. */
+  reconciliation: TemplateReconciliationRow[];
 }
 
 const reportsOf = new WeakMap<AppDeps, TemplateReports>();
@@ -70,10 +73,17 @@ export async function loadTemplates(ctx: SourceContext): Promise<TemplatesData> 
   const range: RangeParams = { from_ms: Date.parse(fromIso), to_ms: Date.parse(toIso), tz: 'UTC', ...(ctx.query.waba ? { waba: ctx.query.waba } : {}), scope: ctx.viewer.wabas };
   const r = templates(ctx.deps);
   const status: Unavailable = { unavailable: [] };
+  // A label filter (docs/LABELS.md) narrows the funnel and cost to sends whose customer had one of the labels then.
+  const labels = (ctx.query.label ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+  const label = labels.length > 0 ? { label: { labels, label_match: 'any' as const } } : {};
   const byCampaign = await attempt(ctx, status, 'templates.performance', ['template-funnel', 'template-cost'], [] as TemplateRow[], () =>
-    r.performance({ ...range, groupBy: ['campaign'] }),
+    r.performance({ ...range, groupBy: ['campaign'], ...label }),
   );
   const history = await attempt(ctx, status, 'templates.history', ['template-quality'], [] as TemplateChange[], () => r.history(range));
   const ads = await attempt(ctx, status, 'templates.ads', ['ads'], [] as AdTableRow[], () => r.ads(range));
-  return { unavailable: status.unavailable, funnel: funnelRows(byCampaign), quality: qualityRows(history), cost: costRows(byCampaign), ads };
+  // Meta's analytics have no label: the whole WABA's days, as the reconciliation report gives them.
+  const reconciliation = await attempt(ctx, status, 'templates.reconciliation', ['template-reconciliation'], [] as TemplateReconciliationRow[], () =>
+    r.reconciliation(range, true),
+  );
+  return { unavailable: status.unavailable, funnel: funnelRows(byCampaign), quality: qualityRows(history), cost: costRows(byCampaign), ads, reconciliation };
 }

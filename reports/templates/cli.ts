@@ -6,13 +6,14 @@ import { HttpError } from '../../app/http-error.ts';
 import { CsvError } from '../billing/csv-table.ts';
 import { encode, type ColumnSpec } from '../format.ts';
 import { formatParam, rangeParams, templateParams } from './params.ts';
+import { RECONCILIATION_ROWS } from './analytics.ts';
 import { templateColumns } from './performance.ts';
 import { AD_COLUMNS, HISTORY_COLUMNS } from './routes.ts';
 import { TemplateReports } from './service.ts';
 
 /**
- * CLI: `report templates|template-history|ads`, `templates import-send-log <file>` and
- * `templates import-catalog <file> --waba-id <id>`. Reports print
+ * CLI: `report templates|template-history|template-reconciliation|ads`, `templates import-send-log <file>`,
+ * `templates import-catalog <file> --waba-id <id>` and `templates import-analytics <file> --waba-id <id>`. Reports print
  * CSV to stdout unless --format/--out say otherwise; each run is in the access audit (actor `cli`).
  */
 
@@ -86,6 +87,12 @@ export function templatesCli(program: Command, open: Open): void {
     .action((o: Opts) => withReports(open, async (r, deps) => {
       await output(deps, o, await r.history(rangeParams(query(o), r.zoneOf, deps.now(), 'all')), HISTORY_COLUMNS, 'templates.history');
     }));
+  common(report.command('template-reconciliation').description("Meta's imported template_analytics beside ours, per template and UTC day"))
+    .option('--only-differences', 'leave out the days where Meta and we agree')
+    .action((o: Opts & { onlyDifferences?: boolean }) => withReports(open, async (r, deps) => {
+      const rows = await r.reconciliation(rangeParams({ ...query(o), tz: 'UTC' }, r.zoneOf, deps.now(), 'all'), o.onlyDifferences === true);
+      await output(deps, o, rows, RECONCILIATION_ROWS.specs, 'templates.reconciliation');
+    }));
   common(report.command('ads').description('click-to-WhatsApp ads: referrals, answers, first response time'))
     .action((o: Opts) => withReports(open, async (r, deps) => {
       await output(deps, o, await r.ads(rangeParams(query(o), r.zoneOf, deps.now(), 'all')), AD_COLUMNS, 'templates.ads');
@@ -100,6 +107,15 @@ export function templatesCli(program: Command, open: Open): void {
       const result = await r.importCatalog(readFileSync(file, 'utf8'), o.wabaId);
       await deps.audit.record({ actor: 'cli', role: 'system', action: 'templates.catalog_import', params: { waba_id: o.wabaId, import_id: result.import_id }, rows: result.templates });
       console.log(`loaded ${result.templates} templates (import ${result.import_id.slice(0, 12)})`);
+    }));
+  templates
+    .command('import-analytics <file>')
+    .description('load a saved Graph API template_analytics response (JSON) of one WABA: sent, delivered, read, clicked and cost per template and day')
+    .requiredOption('--waba-id <id>', 'the WABA the response is of')
+    .action((file: string, o: { wabaId: string }) => withReports(open, async (r, deps) => {
+      const result = await r.importAnalytics(readFileSync(file, 'utf8'), o.wabaId);
+      await deps.audit.record({ actor: 'cli', role: 'system', action: 'templates.analytics_import', params: { waba_id: o.wabaId, import_id: result.import_id }, rows: result.data_points });
+      console.log(`loaded ${result.data_points} data points (import ${result.import_id.slice(0, 12)})`);
     }));
   templates
     .command('import-send-log <file>')

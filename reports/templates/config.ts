@@ -12,8 +12,10 @@ export const templatesConfigSchema = z
     optout_window_hours: z.number().positive().max(24 * 30).default(72),
     /** Texts that mean "stop marketing" (compared upper-case, trimmed); default: the consent ledger's. */
     stop_keywords: z.array(z.string().min(1)).default([...DEFAULT_OPT_OUT_KEYWORDS]),
+    /** When the `templates.sends` job catches up behind the follower (node-cron, seconds allowed). */
+    sends_schedule: z.string().default('45 */5 * * * *'),
   })
-  .default({ reply_window_hours: 24, optout_window_hours: 72, stop_keywords: [...DEFAULT_OPT_OUT_KEYWORDS] });
+  .default({ reply_window_hours: 24, optout_window_hours: 72, stop_keywords: [...DEFAULT_OPT_OUT_KEYWORDS], sends_schedule: '45 */5 * * * *' });
 
 export type TemplatesConfig = z.infer<typeof templatesConfigSchema>;
 

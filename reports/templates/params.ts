@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { isZone } from '../billing/zone.ts';
 import { FORMATS, type ExportFormat } from '../format.ts';
 import { ParamError, parseBound } from '../sla/params.ts';
+import { parseLabelFilter, type LabelFilter } from '../labels/params.ts';
 
 /**
  * Query parameters of the template reports (and the CLI's options), checked once; a bad value is a
@@ -12,7 +13,7 @@ import { ParamError, parseBound } from '../sla/params.ts';
 
 type Query = Record<string, unknown>;
 
-export const GROUPINGS = ['day', 'campaign'] as const;
+export const GROUPINGS = ['day', 'campaign', 'label'] as const;
 export type Grouping = (typeof GROUPINGS)[number];
 
 export interface RangeParams {
@@ -26,6 +27,8 @@ export interface RangeParams {
 
 export interface TemplateParams extends RangeParams {
   groupBy: Grouping[];
+  /** Only sends whose customer had one of the labels (or all) at send time (docs/LABELS.md); none: every send. */
+  label?: LabelFilter;
 }
 
 const DEFAULT_DAYS = 30;
@@ -61,11 +64,14 @@ export function rangeParams(q: Query, zoneOf: (waba: string) => string, now: Dat
   return { from_ms: from, to_ms: to, tz, ...(waba ? { waba } : {}), scope };
 }
 
+const TEMPLATE_KNOWN = new Set([...KNOWN, 'label', 'label_match']);
+
 export function templateParams(q: Query, zoneOf: (waba: string) => string, now: Date, scope: WabaScopeInput): TemplateParams {
-  const range = rangeParams(q, zoneOf, now, scope);
+  const range = rangeParams(q, zoneOf, now, scope, TEMPLATE_KNOWN);
+  const label = parseLabelFilter(q);
   const g = text(q, 'group_by') ?? '';
   const groupBy = g.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = groupBy.filter((d) => !(GROUPINGS as readonly string[]).includes(d));
   if (bad.length) throw new ParamError('group_by', `takes ${GROUPINGS.join(',')}; unknown: ${bad.join(',').slice(0, 60)}`);
-  return { ...range, groupBy: [...new Set(groupBy)] as Grouping[] };
+  return { ...range, groupBy: [...new Set(groupBy)] as Grouping[], ...(label.labels.length > 0 ? { label } : {}) };
 }

@@ -1,6 +1,7 @@
 import type { TemplateCell } from '../../warehouse/queries/templates/report.ts';
 import { c, defineRows, type RowOf } from '../../warehouse/schema/columns.ts';
 import { fromNano, type RateBook } from '../billing/rate-book.ts';
+import type { ColumnSpec } from '../format.ts';
 import type { Grouping } from './params.ts';
 
 /**
@@ -39,11 +40,13 @@ export const TEMPLATE_ROWS = defineRows({
   click_rate: c.nullable(c.float64),
   optout_rate: c.nullable(c.float64),
 });
-export type TemplateRow = RowOf<typeof TEMPLATE_ROWS>;
+/** `label`: the customer's label at send time, only with group_by=label (a send under two labels counts in both). */
+export type TemplateRow = RowOf<typeof TEMPLATE_ROWS> & { label?: string };
 
-/** The export columns of a grouping: `day` and `campaign` only when grouped by them. */
-export function templateColumns(groupBy: readonly Grouping[]) {
-  return TEMPLATE_ROWS.specs.filter((s) => (s.name !== 'day' && s.name !== 'campaign') || groupBy.includes(s.name));
+/** The export columns of a grouping: `day` and `campaign` only when grouped by them; `label` first when grouped by it. */
+export function templateColumns(groupBy: readonly Grouping[]): ColumnSpec[] {
+  const columns = TEMPLATE_ROWS.specs.filter((s) => (s.name !== 'day' && s.name !== 'campaign') || groupBy.includes(s.name));
+  return groupBy.includes('label') ? [{ name: 'label', type: 'String' }, ...columns] : columns;
 }
 
 export interface CostContext {
@@ -80,7 +83,8 @@ function withCategories(cells: readonly TemplateCell[], groupKey: (c: TemplateCe
 export function templateRows(cells: readonly TemplateCell[], groupBy: readonly Grouping[], ctx: CostContext): TemplateRow[] {
   const byDay = groupBy.includes('day');
   const byCampaign = groupBy.includes('campaign');
-  const group = (c: TemplateCell) => [c.waba_id, byDay ? c.day : '', byCampaign ? c.campaign : '', c.template, c.language].join('\0');
+  const byLabel = groupBy.includes('label');
+  const group = (c: TemplateCell) => [byLabel ? c.label : '', c.waba_id, byDay ? c.day : '', byCampaign ? c.campaign : '', c.template, c.language].join('\0');
   const rows = new Map<string, TemplateRow & { nano: bigint }>();
   for (const cell of withCategories(cells, group)) {
     const day = byDay ? cell.day : '';
@@ -89,7 +93,7 @@ export function templateRows(cells: readonly TemplateCell[], groupBy: readonly G
     let r = rows.get(key);
     if (!r) {
       r = {
-        waba_id: cell.waba_id, day, campaign, template: cell.template, language: cell.language, category: cell.category,
+        ...(byLabel ? { label: cell.label } : {}), waba_id: cell.waba_id, day, campaign, template: cell.template, language: cell.language, category: cell.category,
         sent: 0, delivered: 0, read: 0, replied: 0, clicked: 0, failed: 0, failed_131049: 0, failed_131050: 0, opted_out: 0,
         sent_not_delivered: 0, charged: 0, billable: 0, unpriced: 0, cost: 0, currency: ctx.currencyOf(cell.waba_id),
         untagged: 0, from_send_log: 0, delivery_rate: null, read_rate: null, reply_rate: null, click_rate: null, optout_rate: null,

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../../app/deps.ts';
 import { adRows, type AdRow } from '../../warehouse/queries/templates/ads.ts';
 import { TEMPLATE_FIELDS, templateChanges, type TemplateChange } from '../../warehouse/queries/templates/history.ts';
-import { chargeCandidates, chargedFacts, templateCells, type TemplateCell } from '../../warehouse/queries/templates/report.ts';
+import { derivedCells, derivedChargeCells } from '../../warehouse/queries/templates/sends.ts';
 import { insertSendLog } from '../../warehouse/queries/templates/send-log.ts';
 import { contactReferrals, insertConversions } from '../../warehouse/queries/templates/conversions.ts';
 import type { WabaScopeInput } from '../../warehouse/scope.ts';
@@ -18,10 +18,9 @@ import type { RangeParams, TemplateParams } from './params.ts';
 import { templateRows, type TemplateRow } from './performance.ts';
 import { riskRows, type RiskRow } from './risk.ts';
 import { parseSendLog, sendLogRows } from './send-log.ts';
+import { customersOf, ensureSends, rebuildCustomers, sendsEnv, type SendsEnv } from './sends.ts';
 
 const EARLIEST = Date.UTC(2000, 0, 1);
-// Keys per fact lookup: bounded, since query parameters travel in the request URL.
-const KEYS_PER_LOOKUP = 2_000;
 
 /**
  * The WABAs a report reads (`[]`: every one): the one asked for (the endpoint refuses one outside
@@ -35,32 +34,29 @@ export function wabasOf(p: RangeParams): string[] {
 
 /**
  * The template reports as operations shared by the HTTP routes and the CLI: checked parameters in,
- * rows out. They read the stored webhooks as they are, so a template event is in them as soon as
- * its batch is loaded.
+ * rows out. The performance report sums the derived template sends (sends.ts), which the follower
+ * updates after each load, so a template event is in it as soon as its batch is followed; the
+ * history and ads read the stored webhooks as they are.
  */
 export class TemplateReports {
   readonly tenants: Tenants;
   readonly cfg: TemplatesConfig;
+  readonly sends: SendsEnv;
 
   constructor(readonly deps: AppDeps) {
     this.tenants = new Tenants(deps.config.file.tenants);
     this.cfg = templatesConfig(deps.config);
+    this.sends = sendsEnv(deps);
   }
 
   zoneOf = (waba: string): string => this.tenants.of(waba).zone;
 
   async performance(p: TemplateParams): Promise<TemplateRow[]> {
     const wh = this.deps.warehouse;
-    const cells = await templateCells(wh, {
-      from_ms: p.from_ms,
-      to_ms: p.to_ms,
-      tz: p.tz,
-      wabas: wabasOf(p),
-      reply_window_s: Math.round(this.cfg.reply_window_hours * 3600),
-      optout_window_s: Math.round(this.cfg.optout_window_hours * 3600),
-      stop_words: this.cfg.stop_keywords,
-    });
-    cells.push(...(await this.chargeCells({ from_ms: p.from_ms, to_ms: p.to_ms, tz: p.tz, wabas: wabasOf(p) })));
+    await ensureSends(this.sends);
+    const range = { from_ms: p.from_ms, to_ms: p.to_ms, tz: p.tz, wabas: wabasOf(p), labels: p.label?.labels ?? [], label_match: p.label?.label_match ?? 'any' };
+    const shape = { grouped: p.groupBy.includes('label'), filtered: (p.label?.labels.length ?? 0) > 0 };
+    const cells = [...(await derivedCells(wh, range, shape)), ...(await derivedChargeCells(wh, range, shape))];
     const currencies = [...new Set(cells.map((c) => this.tenants.of(c.waba_id).currency))];
     const book = await readRateBook(wh, currencies);
     return this.withCatalogCategories(templateRows(cells, p.groupBy, { book, currencyOf: (w) => this.tenants.of(w).currency }), wabasOf(p));
@@ -71,36 +67,6 @@ export class TemplateReports {
     if (!rows.some((r) => r.category === '' && r.template !== '')) return rows;
     const known = new Map((await catalogCategories(this.deps.warehouse, { wabas })).map((c) => [`${c.waba_id}\0${c.name}\0${c.language}`, c.category]));
     return rows.map((r) => (r.category === '' && r.template !== '' ? { ...r, category: known.get(`${r.waba_id}\0${r.template}\0${r.language}`) ?? '' } : r));
-  }
-
-  /**
-   * What Meta charged for the range's sends, as cells with only `charged` counted: facts name a
-   * message by its keyed substitute (computed here, where the key is), so the delivered priced sends
-   * are keyed and their facts read a page of keys at a time.
-   */
-  private async chargeCells(r: { from_ms: number; to_ms: number; tz: string; wabas: string[] }): Promise<TemplateCell[]> {
-    const wh = this.deps.warehouse;
-    const sends = await chargeCandidates(wh, r);
-    const byKey = new Map(sends.map((s) => [`${s.waba_id}\0${this.deps.pseudonyms.message(s.wamid)}`, s]));
-    const keys = [...new Set([...byKey.keys()].map((k) => k.slice(k.indexOf('\0') + 1)))];
-    const cells = new Map<string, TemplateCell>();
-    for (let i = 0; i < keys.length; i += KEYS_PER_LOOKUP) {
-      for (const f of await chargedFacts(wh, { wabas: r.wabas, keys: keys.slice(i, i + KEYS_PER_LOOKUP) })) {
-        const s = byKey.get(`${f.waba_id}\0${f.message_key}`);
-        if (!s) continue;
-        const cell: TemplateCell = {
-          waba_id: s.waba_id, day: s.day, template: s.template, language: s.language, campaign: s.campaign, attribution: s.attribution,
-          category: f.category, charge_day: f.day, market: f.market, billable: f.billable,
-          sent: 0, delivered: 0, read: 0, replied: 0, clicked: 0, failed: 0, failed_131049: 0, failed_131050: 0, opted_out: 0,
-          sent_not_delivered: 0, charged: 0,
-        };
-        const k = [cell.waba_id, cell.day, cell.template, cell.language, cell.campaign, cell.attribution, cell.category, cell.charge_day, cell.market, cell.billable].join('\0');
-        const c = cells.get(k) ?? cell;
-        c.charged += 1;
-        cells.set(k, c);
-      }
-    }
-    return [...cells.values()];
   }
 
   /** The webhooks' changes, and the imported catalogue's word where no webhook of that kind said anything (in Meta's order). */
@@ -183,6 +149,8 @@ export class TemplateReports {
   async importSendLog(text: string, waba: string | undefined): Promise<{ import_id: string; rows: number }> {
     const { entries, importId } = parseSendLog(text, waba);
     await insertSendLog(this.deps.warehouse, sendLogRows(entries, importId, this.deps.now().getTime()));
+    // The sends it names change attribution: their customers' derived sends are rebuilt now.
+    await rebuildCustomers(this.sends, await customersOf(this.sends, entries.map((e) => [e.waba_id, e.wamid] as const)));
     return { import_id: importId, rows: entries.length };
   }
 }

@@ -23,7 +23,7 @@ const CHARTS = {
   managers: ['first-response', 'next-response', 'attainment', 'hour-of-week', 'waiting-now', 'window-closing', 'agents', 'teams', 'csat', 'bot-vs-human', 'time-to-read', 'alerts-managers'],
   finance: ['daily-by-category', 'free-tier', 'forecast', 'cost-by-market', 'volume-tier', 'reconciliation', 'alerts-finance'],
   privacy: ['retention', 'rights-requests', 'consent', 'access-audit', 'audit-chain', 'alerts-privacy'],
-  templates: ['template-funnel', 'template-quality', 'template-cost', 'ads'],
+  templates: ['template-funnel', 'template-quality', 'template-cost', 'ads', 'template-reconciliation'],
 } as const;
 type DashboardId = keyof typeof CHARTS;
 

@@ -130,6 +130,10 @@ export const inputs = {
     { source_id: '120200001', source_type: 'ad', headline: 'Black Friday', referrals: 4, answered: 3, frt_p50_s: 120, free_entry_point_messages: 4 },
     { source_id: '120200002', source_type: 'post', headline: '', referrals: 1, answered: 0, frt_p50_s: null, free_entry_point_messages: 0 },
   ],
+  'template-reconciliation': [
+    { day: '2025-03-11', template: 'promo', language: 'pt_BR', template_id: '501', meta_sent: 6, sent: 5, meta_delivered: 4, delivered: 4, meta_read: 1, read: 1, meta_clicked: 0, clicked: 0, meta_cost: 0.3, cost: 0.25, status: 'differs' },
+    { day: '2025-03-10', template: '', language: '', template_id: '999', meta_sent: 2, sent: 0, meta_delivered: 2, delivered: 0, meta_read: 0, read: 0, meta_clicked: 0, clicked: 0, meta_cost: null, cost: 0, status: 'unknown_template' },
+  ],
   ...alertPanels([
     { at: '2025-03-12T11:58:00.000Z', rule_id: 'breached', title: 'Waits past their SLA due time', state: 'firing', count: 3, waba_ids: '1022' },
     { at: '2025-03-12T09:00:00.000Z', rule_id: 'chain', title: 'Access-audit chain broken', state: 'resolved', count: 1, waba_ids: '' },

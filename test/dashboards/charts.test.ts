@@ -115,6 +115,8 @@ describe('marks drawn from hand-made inputs', () => {
     ['template-cost', { rect: 2 }],
     // Header plus two ads, six columns each.
     ['ads', { text: 18 }],
+    // Header plus two template days, eight columns each.
+    ['template-reconciliation', { text: 24 }],
   ];
   it.each(cases)('%s', async (id, expected) => {
     const chart = charts.find((c) => c.id === id)!;

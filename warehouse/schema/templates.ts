@@ -56,3 +56,38 @@ export const TEMPLATE_ANALYTICS = defineTable('template_analytics_v1', {
   imported_at: c.time,
 });
 export type AnalyticsRow = RowOf<typeof TEMPLATE_ANALYTICS>;
+
+/** One row per template send with what followed it (migration 0410), kept by reports/templates/sends.ts. */
+export const TEMPLATE_SENDS = defineTable('template_sends_v1', {
+  waba_id: c.string,
+  wamid: c.string,
+  message_key: c.string,
+  phone_number_id: c.string,
+  wa_id: c.string,
+  first_ts: c.time,
+  delivered_ts: c.time,
+  accepted: c.uint8,
+  is_read: c.uint8,
+  is_failed: c.uint8,
+  fail_code: c.uint32,
+  priced: c.uint8,
+  priced_category: c.lowString,
+  template: c.string,
+  language: c.lowString,
+  campaign: c.string,
+  attribution: c.lowString,
+  replied: c.uint8,
+  clicked: c.uint8,
+  opted_out: c.uint8,
+  version: c.uint64,
+});
+export type TemplateSendRow = RowOf<typeof TEMPLATE_SENDS>;
+
+/** The sends job's state (migration 0410). */
+export const TEMPLATE_SENDS_STATE = defineTable('template_sends_state_v1', {
+  job: c.string,
+  fingerprint: c.string,
+  backfilled: c.uint8,
+  watermark_ms: c.uint64,
+  updated_at: c.time,
+});

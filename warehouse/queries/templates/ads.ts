@@ -22,13 +22,17 @@ const REFERRALS = `
   WHERE ${IN_WABAS} AND ts >= ${FROM} AND ts < ${TO} AND (referral_source_id != '' OR referral_ctwa_clid != '')
   LIMIT 1 BY waba_id, wamid`;
 
-// Outbound messages by their first status (statuses without FINAL: min and any are duplicate-safe).
+// Outbound messages by their first status (statuses without FINAL: min and any are duplicate-safe),
+// only to customers who came from an ad (every status of such a message is kept, so the same answer).
+const REFERRED = `(SELECT DISTINCT waba_id, wa_id FROM referrals)`;
 const OUTBOUND = `
   SELECT waba_id, phone_number_id, argMinIf(recipient_id, ts, recipient_id != '') AS wa_id, wamid, min(ts) AS first_ts,
          countIf(pricing_type = 'free_entry_point' OR (pricing_model = 'CBP' AND pricing_category = 'referral_conversion')) > 0 AS fep
   FROM {{db}}.statuses_v1
   WHERE ${IN_WABAS} AND ts >= ${FROM} AND ts < ${TO} + INTERVAL 4 DAY AND wamid != ''
-  GROUP BY waba_id, phone_number_id, wamid`;
+    AND (recipient_id = '' OR (waba_id, recipient_id) IN ${REFERRED})
+  GROUP BY waba_id, phone_number_id, wamid
+  HAVING (waba_id, wa_id) IN ${REFERRED}`;
 
 export const adRowSchema = z.object({
   waba_id: z.string(),

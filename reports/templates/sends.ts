@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { TupleParam } from '@clickhouse/client';
+import type { AppDeps, Follower, Job, LoadedBatch } from '../../app/deps.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import {
+  customersLoadedSince, customersOfWamids, derivedSends, insertTemplateSends, saveSendsState, sendsState, statusCount, type DerivedSend,
+} from '../../warehouse/queries/templates/sends.ts';
+import { templatesConfig, type TemplatesConfig } from './config.ts';
+
+/**
+ * The derived template sends (migration 0410): what the templates report sums. A customer's sends
+ * are rebuilt whole from every stored row of that customer, so a reply, click or opt-out arriving
+ * in a later batch updates the earlier send, and any rebuild is exact and idempotent.
+ *
+ * - The follower rebuilds the customers each loaded batch touched (statuses, customer messages,
+ *   opt-outs).
+ * - The `templates.sends` job is the safety net: customers with rows stored since its watermark;
+ *   and a full pass (every customer, a hash part at a time) when the table has never been filled
+ *   or the reply/opt-out settings changed. A report finding the table not filled runs that pass
+ *   first (`ensureSends`), so a store opened by this code reports the same numbers.
+ * - Rows carry the time their rebuild began reading as version: a slower rebuild that read older
+ *   rows never replaces a newer one.
+ */
+
+export const SENDS_JOB = 'templates.sends';
+/** Customers per rebuild query (the list travels as a parameter). */
+const CUSTOMERS_PER_QUERY = 2_000;
+/** Statuses per part of the full pass: bounds the rows one query returns. */
+const STATUSES_PER_PART = 1_500_000;
+/** Rows stored just before the watermark are looked at again (a load in flight at the last run). */
+const OVERLAP_MS = 5 * 60_000;
+
+export interface SendsEnv {
+  wh: Warehouse;
+  cfg: TemplatesConfig;
+  /** The keyed substitute that names a message in the billing facts. */
+  messageKey(wamid: string): string;
+}
+
+export function sendsEnv(deps: AppDeps): SendsEnv {
+  return { wh: deps.warehouse, cfg: templatesConfig(deps.config), messageKey: (w) => deps.pseudonyms.message(w) };
+}
+
+/** The settings the rows depend on: rows derived under others are rebuilt by a full pass. */
+export function fingerprint(cfg: TemplatesConfig): string {
+  const s = { r: cfg.reply_window_hours, o: cfg.optout_window_hours, k: [...cfg.stop_keywords].sort() };
+  return createHash('sha256').update(JSON.stringify(s)).digest('hex').slice(0, 16);
+}
+
+function rules(cfg: TemplatesConfig) {
+  return { reply_window_s: Math.round(cfg.reply_window_hours * 3600), optout_window_s: Math.round(cfg.optout_window_hours * 3600), stop_words: cfg.stop_keywords };
+}
+
+let lastVersion = 0;
+/** Microseconds since the epoch, strictly increasing within the process. */
+function versionNow(): number {
+  lastVersion = Math.max(lastVersion + 1, Date.now() * 1000);
+  return lastVersion;
+}
+
+async function store(env: SendsEnv, rows: readonly DerivedSend[], version: number): Promise<void> {
+  await insertTemplateSends(env.wh, rows.map((r) => ({ ...r, message_key: env.messageKey(r.wamid), version })));
+}
+
+/** Rebuilds every send of the given customers (WABA, wa_id). Returns the sends written. */
+export async function rebuildCustomers(env: SendsEnv, customers: ReadonlyArray<readonly [string, string]>): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < customers.length; i += CUSTOMERS_PER_QUERY) {
+    const page = customers.slice(i, i + CUSTOMERS_PER_QUERY).map((c) => new TupleParam([c[0], c[1]]));
+    const version = versionNow();
+    const rows = await derivedSends(env.wh, { customers: page, parts: 1, part: 0, ...rules(env.cfg) });
+    await store(env, rows, version);
+    n += rows.length;
+  }
+  return n;
+}
+
+/** Every customer's sends, a hash part at a time; then the table counts as filled under today's settings. */
+export async function fullPass(env: SendsEnv): Promise<number> {
+  // Rows are stamped `loaded_at` by the wall clock.
+  const started = Date.now();
+  const statuses = (await statusCount(env.wh, {}))[0]?.n ?? 0;
+  const parts = Math.max(1, Math.ceil(statuses / STATUSES_PER_PART));
+  let n = 0;
+  for (let part = 0; part < parts; part++) {
+    const version = versionNow();
+    const rows = await derivedSends(env.wh, { customers: [], parts, part, ...rules(env.cfg) });
+    await store(env, rows, version);
+    n += rows.length;
+  }
+  await saveSendsState(env.wh, [{ job: SENDS_JOB, fingerprint: fingerprint(env.cfg), backfilled: 1, watermark_ms: started, updated_at: Date.now() }]);
+  return n;
+}
+
+/** Whether the derived sends are filled under today's settings (else the report reads the raw tables). */
+export async function sendsReady(env: SendsEnv): Promise<boolean> {
+  const s = (await sendsState(env.wh, { job: SENDS_JOB }))[0];
+  return s !== undefined && s.backfilled === 1 && s.fingerprint === fingerprint(env.cfg);
+}
+
+/** The customers a batch touched; statuses that did not name their recipient are looked up by message. */
+export async function touchedCustomers(env: SendsEnv, batches: readonly LoadedBatch[]): Promise<Array<[string, string]>> {
+  const out = new Map<string, [string, string]>();
+  const add = (waba: string, waId: string) => out.set(`${waba}\0${waId}`, [waba, waId]);
+  const unnamed = new Map<string, [string, string]>();
+  for (const { rows } of batches) {
+    for (const s of rows.statuses) {
+      if (s.recipient_id) add(s.waba_id, s.recipient_id);
+      else if (s.wamid) unnamed.set(`${s.waba_id}\0${s.wamid}`, [s.waba_id, s.wamid]);
+    }
+    for (const m of rows.messages) if (m.wa_id) add(m.waba_id, m.wa_id);
+    for (const p of rows.preferences) if (p.wa_id) add(p.waba_id, p.wa_id);
+  }
+  for (const c of await customersOf(env, [...unnamed.values()])) add(c[0], c[1]);
+  return [...out.values()];
+}
+
+/** The customers of the given messages (WABA, wamid). */
+export async function customersOf(env: SendsEnv, wamids: ReadonlyArray<readonly [string, string]>): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < wamids.length; i += CUSTOMERS_PER_QUERY) {
+    const page = wamids.slice(i, i + CUSTOMERS_PER_QUERY).map((w) => new TupleParam([w[0], w[1]]));
+    for (const c of await customersOfWamids(env.wh, { wamids: page })) out.push([c.waba_id, c.wa_id]);
+  }
+  return out;
+}
+
+export function sendsFollower(env: SendsEnv): Follower {
+  return {
+    name: SENDS_JOB,
+    async follow(batches) {
+      await rebuildCustomers(env, await touchedCustomers(env, batches));
+    },
+  };
+}
+
+/**
+ * The job's run: a full pass when the table is not filled under today's settings, else the
+ * customers with rows stored since the watermark (what a failed or dropped follower call left).
+ */
+export async function runSends(env: SendsEnv): Promise<{ full: boolean; sends: number }> {
+  const state = (await sendsState(env.wh, { job: SENDS_JOB }))[0];
+  if (!state || state.backfilled !== 1 || state.fingerprint !== fingerprint(env.cfg)) return { full: true, sends: await fullPass(env) };
+  const started = Date.now();
+  const customers = (await customersLoadedSince(env.wh, { from_ms: Math.max(0, state.watermark_ms - OVERLAP_MS) })).map((c) => [c.waba_id, c.wa_id] as const);
+  const sends = await rebuildCustomers(env, customers);
+  await saveSendsState(env.wh, [{ job: SENDS_JOB, fingerprint: state.fingerprint, backfilled: 1, watermark_ms: started, updated_at: Date.now() }]);
+  return { full: false, sends };
+}
+
+/** One full pass at a time per process: the first report on an unfilled store starts it, later ones wait for it. */
+let filling: Promise<unknown> | undefined;
+export async function ensureSends(env: SendsEnv): Promise<void> {
+  if (await sendsReady(env)) return;
+  filling ??= fullPass(env).finally(() => (filling = undefined));
+  await filling;
+}
+
+export function sendsJob(deps: AppDeps, schedule: string): Job {
+  const env = sendsEnv(deps);
+  return {
+    name: SENDS_JOB,
+    schedule,
+    async run() {
+      await runSends(env);
+    },
+  };
+}
