@@ -5,7 +5,7 @@ import { slaSettings } from '../../reports/sla/settings.ts';
 import type { PercentileRow } from '../charts/percentiles.ts';
 import type { AttainmentRow } from '../charts/managers/attainment.ts';
 import type { HourOfWeekRow } from '../charts/managers/hour-of-week.ts';
-import type { WaitingRow } from '../charts/managers/waiting-now.ts';
+import { WAITING_LIMIT, type WaitingRow } from '../charts/managers/waiting-now.ts';
 import type { WindowClosingRow } from '../charts/managers/window-closing.ts';
 import type { ResponderRow } from '../charts/managers/responder-table.ts';
 import type { ResponderClassRow } from '../charts/managers/bot-vs-human.ts';
@@ -31,6 +31,9 @@ export interface ManagersData {
 }
 
 type Row = Record<string, unknown>;
+
+/** Rows of each live list the charts draw (the longest waits, the soonest closing windows). */
+const LIVE_TOP = WAITING_LIMIT;
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const count = (v: unknown): number => num(v) ?? 0;
@@ -101,7 +104,8 @@ export async function loadManagers(ctx: SourceContext): Promise<ManagersData> {
   const [byKind = [], byPolicy = [], byAgent = [], byTeam = [], overall = []] = (await runAggregateSets(ctx.deps, slaParams(ctx, 'aggregates', { period: 'day', group_by: '' }), sets)).map((r) => r.rows);
   const byHour = await sla(ctx, 'aggregates', { period: 'none', group_by: 'hour_of_week', kind: 'first,next' });
   const byResponder = await sla(ctx, 'aggregates', { period: 'day', group_by: 'responder', family: 'any' });
-  const live = await sla(ctx, 'live', {});
+  // The charts show the top of each live list: read only that, however many wait.
+  const live = (await runReport(ctx.deps, 'live', { ...slaParams(ctx, 'live', {}), perList: LIVE_TOP }, ctx.viewer.personal)).rows;
   const csat = await csatByAgent(ctx);
   const answered = (r: Row) => count(r.answered) > 0;
   return {

@@ -38,6 +38,8 @@ export interface ReportParams extends WaitFilter {
   lists: string[];
   /** Most rows a list report returns (`sla.max_export_rows`). */
   maxRows: number;
+  /** Live lists: only the first so many of each (longest waiting, soonest closing); all when unset. */
+  perList?: number;
 }
 
 /** The query parameters as the OpenAPI document describes them (parseReportParams checks them). */

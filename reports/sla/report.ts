@@ -184,7 +184,7 @@ async function reportRows(deps: AppDeps, kind: ReportKind, p: ReportParams, pers
     case 'breaches':
       return { rows: limited(await breachRows(wh, p, p.maxRows + 1)).map((r) => waitRow(r, contact, p.now)), columns: BREACH_COLUMNS };
     case 'live': {
-      const rows = limited(await liveRows(wh, p, CLOSING_MS, p.maxRows + 1)).filter((r) => p.lists.length === 0 || p.lists.includes(r.list ?? ''));
+      const rows = limited(await liveRows(wh, p, CLOSING_MS, p.maxRows + 1, p.perList)).filter((r) => p.lists.length === 0 || p.lists.includes(r.list ?? ''));
       return { rows: rows.map((r) => waitRow(r, contact, p.now)), columns: LIVE_COLUMNS };
     }
     case 'aggregates':

@@ -15,7 +15,7 @@ import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
 import { addSlaCli } from '../../reports/sla/cli.ts';
 import { refreshWaits } from '../../reports/sla/job.ts';
 import { parseReportParams } from '../../reports/sla/params.ts';
-import { runAggregateSets } from '../../reports/sla/report.ts';
+import { runAggregateSets, runReport } from '../../reports/sla/report.ts';
 import { slaSettings } from '../../reports/sla/settings.ts';
 import { businessAppEcho, customerMessage, messageStatus } from './bodies.ts';
 
@@ -271,6 +271,10 @@ describe('SLA reports end to end', () => {
       ['waiting_now', contactOf(C), 1800, 84600, 'open'],
       ['window_closing', contactOf(B), 81000, 5400, 'breached'],
     ]);
+    // The top of each list only (what the dashboard reads): the longest wait, the soonest window.
+    const p = { ...parseReportParams('live', {}, slaSettings(service.deps.config.file), NOW, 'all'), perList: 1 };
+    const top = (await runReport(service.deps, 'live', p, true)).rows;
+    expect(top.map((r) => [r.list, r.contact])).toEqual([['waiting_now', B], ['window_closing', B]]);
   });
 
   it('roles: manager and admin may read, finance may not, no token is refused; admin sees wa_id', async () => {

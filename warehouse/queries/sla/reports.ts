@@ -165,18 +165,20 @@ const liveQuery = defineQuery({
      FROM (${current(`responded_at IS NULL
        AND window_expires_at > fromUnixTimestamp64Milli({now:Int64}, 'UTC')
        AND window_expires_at <= fromUnixTimestamp64Milli({now:Int64} + {closing:Int64}, 'UTC')`)})
-     ) ORDER BY list, started_at, wait_id LIMIT {row_limit:UInt64}`,
-  params: limitedParams.extend({ closing: z.number().int() }),
+     ) ORDER BY list, if(list = 'window_closing', window_expires_at, started_at), wait_id
+       LIMIT {per_list:UInt64} BY list LIMIT {row_limit:UInt64}`,
+  params: limitedParams.extend({ closing: z.number().int(), per_list: z.number().int() }),
   row: waitRow,
   ...READ,
 });
 
 /**
- * Unanswered waits whatever their start: everyone waiting now, and those whose customer-service
- * window closes within `closingMs` (last customer message 20–24 h ago for 4 h).
+ * Unanswered waits whatever their start: everyone waiting now (longest first), and those whose
+ * customer-service window closes within `closingMs` (last customer message 20–24 h ago for 4 h;
+ * soonest first). `perList` keeps the first so many of each list (a dashboard's top of the list).
  */
-export function liveRows(wh: Warehouse, f: WaitFilter, closingMs: number, limit: number): Promise<StoredWaitRow[]> {
-  return liveQuery(wh, { ...f, closing: closingMs, row_limit: limit });
+export function liveRows(wh: Warehouse, f: WaitFilter, closingMs: number, limit: number, perList = limit): Promise<StoredWaitRow[]> {
+  return liveQuery(wh, { ...f, closing: closingMs, row_limit: limit, per_list: perList });
 }
 
 export interface AggregateRow {
