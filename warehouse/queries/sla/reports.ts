@@ -3,7 +3,7 @@ import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { SLA_WAITS } from '../../schema/sla.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
-import { labelCondition, labelGroups, labelParams } from '../labels/intervals.ts';
+import { labelParams, labelRows } from '../labels/intervals.ts';
 
 /**
  * The SLA reports' reads of `sla_waits_v1` (never of the event tables). What depends on the clock is
@@ -66,22 +66,39 @@ const FILTERS = [
 ].join(' AND ');
 
 /**
+ * How a read meets labels: `none` (no label asked, no grouping: no join at all), `filter` (only
+ * waits under the asked labels), `group` (each wait repeated under each of its labels as `label`,
+ * filtered too when labels are asked). Filter and grouping share one join of the label ranges.
+ */
+export type LabelUse = 'none' | 'filter' | 'group';
+
+/** How a filter (and a grouping by label) uses labels. */
+export function labelUse(f: Pick<WaitFilter, 'labels'>, grouped = false): LabelUse {
+  return grouped ? 'group' : (f.labels?.length ?? 0) > 0 ? 'filter' : 'none';
+}
+
+/**
  * Current waits of a family with the clock-dependent columns, filtered by `where` (conditions on
  * stored columns); `team` matches the responder's team or, while open, the owner's team.
  */
-const current = (where: string) => `
+const current = (where: string, labels: LabelUse) => {
+  const waits = `
 SELECT *,
   if(sla_status = 'open' AND due_at IS NOT NULL AND due_at <= fromUnixTimestamp64Milli({now:Int64}, 'UTC'), 'breached', sla_status) AS status_now,
   if(responded_at IS NULL, window_expires_at <= fromUnixTimestamp64Milli({now:Int64}, 'UTC'), NOT assumeNotNull(replied_in_window)) AS window_missed,
   responded_at IS NOT NULL AND NOT assumeNotNull(replied_in_window) AND response_template AS late_template_reply
 FROM {{db}}.sla_waits_v1 FINAL
 WHERE family = {family:String} AND ${FILTERS}
-  AND ${has('teams', 'if(responded_at IS NULL, owner_team, team)')} AND ${where}
-  AND ${labelCondition('wait_id', labelledWaits(where))}`;
+  AND ${has('teams', 'if(responded_at IS NULL, owner_team, team)')} AND ${where}`;
+  if (labels === 'none') return waits;
+  const l = labelRows('cw', 'wait_id', labelledWaits(where), labels === 'group');
+  return `SELECT cw.*${labels === 'group' ? ', label' : ''} FROM (${waits}) ${l.join} WHERE ${l.labelled}`;
+};
 
 /** The waits of a family matching `where`, as items for the label fragments (labels at the start). */
 const labelledWaits = (where: string) =>
-  `SELECT wait_id AS item_id, waba_id, wa_id, started_at AS at FROM {{db}}.sla_waits_v1 FINAL WHERE family = {family:String} AND ${where}`;
+  `SELECT wait_id AS item_id, waba_id, wa_id, started_at AS at FROM {{db}}.sla_waits_v1 FINAL
+WHERE family = {family:String} AND ${FILTERS} AND ${has('teams', 'if(responded_at IS NULL, owner_team, team)')} AND ${where}`;
 
 const IN_RANGE = `started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
 
@@ -129,7 +146,7 @@ const limitedParams = waitParams.extend({ row_limit: z.number().int() });
 
 const waitsQuery = defineQuery({
   name: 'sla.waits',
-  sql: `SELECT ${WAIT_COLUMNS} FROM (${current(IN_RANGE)}) ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
+  sql: (labels: LabelUse) => `SELECT ${WAIT_COLUMNS} FROM (${current(IN_RANGE, labels)}) ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
   params: limitedParams,
   row: waitRow,
   ...READ,
@@ -137,14 +154,14 @@ const waitsQuery = defineQuery({
 
 /** One row per wait started in the range. */
 export function waitRows(wh: Warehouse, f: WaitFilter, limit: number): Promise<StoredWaitRow[]> {
-  return waitsQuery(wh, { ...f, row_limit: limit });
+  return waitsQuery(wh, { ...f, row_limit: limit }, labelUse(f));
 }
 
 const breachesQuery = defineQuery({
   name: 'sla.breaches',
-  sql: `SELECT ${WAIT_COLUMNS},
+  sql: (labels: LabelUse) => `SELECT ${WAIT_COLUMNS},
        (coalesce(responded_at, {now:Int64}) - due_at) / 1000 AS overdue_seconds
-     FROM (${current(IN_RANGE)}) WHERE status_now = 'breached' ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
+     FROM (${current(IN_RANGE, labels)}) WHERE status_now = 'breached' ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
   params: limitedParams,
   row: waitRow,
   ...READ,
@@ -152,19 +169,19 @@ const breachesQuery = defineQuery({
 
 /** Waits started in the range that missed their deadline, answered late or still unanswered. */
 export function breachRows(wh: Warehouse, f: WaitFilter, limit: number): Promise<StoredWaitRow[]> {
-  return breachesQuery(wh, { ...f, row_limit: limit });
+  return breachesQuery(wh, { ...f, row_limit: limit }, labelUse(f));
 }
 
 const liveQuery = defineQuery({
   name: 'sla.live',
-  sql: `SELECT * FROM (
+  sql: (labels: LabelUse) => `SELECT * FROM (
      SELECT 'waiting_now' AS list, ${WAIT_COLUMNS}, ({now:Int64} - started_at) / 1000 AS elapsed_seconds
-     FROM (${current('responded_at IS NULL')})
+     FROM (${current('responded_at IS NULL', labels)})
      UNION ALL
      SELECT 'window_closing' AS list, ${WAIT_COLUMNS}, ({now:Int64} - started_at) / 1000 AS elapsed_seconds
      FROM (${current(`responded_at IS NULL
        AND window_expires_at > fromUnixTimestamp64Milli({now:Int64}, 'UTC')
-       AND window_expires_at <= fromUnixTimestamp64Milli({now:Int64} + {closing:Int64}, 'UTC')`)})
+       AND window_expires_at <= fromUnixTimestamp64Milli({now:Int64} + {closing:Int64}, 'UTC')`, labels)})
      ) ORDER BY list, started_at, wait_id LIMIT {row_limit:UInt64}`,
   params: limitedParams.extend({ closing: z.number().int() }),
   row: waitRow,
@@ -176,7 +193,7 @@ const liveQuery = defineQuery({
  * window closes within `closingMs` (last customer message 20–24 h ago for 4 h).
  */
 export function liveRows(wh: Warehouse, f: WaitFilter, closingMs: number, limit: number): Promise<StoredWaitRow[]> {
-  return liveQuery(wh, { ...f, closing: closingMs, row_limit: limit });
+  return liveQuery(wh, { ...f, closing: closingMs, row_limit: limit }, labelUse(f));
 }
 
 export interface AggregateRow {
@@ -188,7 +205,7 @@ const LEVELS = '0.5, 0.9, 0.95, 0.99';
 
 const aggregatesQuery = defineQuery({
   name: 'sla.aggregates',
-  sql: (shape: { period: Period; dims: readonly Dimension[] }) => {
+  sql: (shape: { period: Period; dims: readonly Dimension[]; labels: LabelUse }) => {
     const keys = [`${PERIODS[shape.period]} AS period`, ...shape.dims.map((d) => `${DIMENSIONS[d]} AS ${d}`)];
     const groupBy = ['period', ...shape.dims].join(', ');
     return `
@@ -210,7 +227,7 @@ SELECT ${keys.join(', ')},
   countIf(time_to_read_seconds IS NOT NULL) AS replies_read,
   quantileExactIf(0.5)(assumeNotNull(time_to_deliver_seconds), time_to_deliver_seconds IS NOT NULL) AS p50_time_to_deliver_seconds,
   quantileExactIf(0.5)(assumeNotNull(time_to_read_seconds), time_to_read_seconds IS NOT NULL) AS p50_time_to_read_seconds
-FROM (${current(IN_RANGE)}) ${shape.dims.includes('label') ? labelGroups('cw', 'wait_id', labelledWaits(IN_RANGE)) : ''}
+FROM (${current(IN_RANGE, shape.labels)})
 GROUP BY ${groupBy}
 ORDER BY ${groupBy}`;
   },
@@ -226,5 +243,5 @@ ORDER BY ${groupBy}`;
  * Grouping columns come from the fixed lists above.
  */
 export function aggregateRows(wh: Warehouse, f: WaitFilter, period: Period, dims: readonly Dimension[]): Promise<AggregateRow[]> {
-  return aggregatesQuery(wh, f, { period, dims });
+  return aggregatesQuery(wh, f, { period, dims, labels: labelUse(f, dims.includes('label')) });
 }
