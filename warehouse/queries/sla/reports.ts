@@ -3,7 +3,7 @@ import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { SLA_WAITS } from '../../schema/sla.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
-import { labelParams, labelRows } from '../labels/intervals.ts';
+import { labelledRows, labelParams } from '../labels/intervals.ts';
 
 /**
  * The SLA reports' reads of `sla_waits_v1` (never of the event tables). What depends on the clock is
@@ -90,15 +90,9 @@ SELECT *,
 FROM {{db}}.sla_waits_v1 FINAL
 WHERE family = {family:String} AND ${FILTERS}
   AND ${has('teams', 'if(responded_at IS NULL, owner_team, team)')} AND ${where}`;
-  if (labels === 'none') return waits;
-  const l = labelRows('cw', 'wait_id', labelledWaits(where), labels === 'group');
-  return `SELECT cw.*${labels === 'group' ? ', label' : ''} FROM (${waits}) ${l.join} WHERE ${l.labelled}`;
+  // A wait is under the labels in force when it started.
+  return labels === 'none' ? waits : labelledRows(waits, 'started_at', labels === 'group');
 };
-
-/** The waits of a family matching `where`, as items for the label fragments (labels at the start). */
-const labelledWaits = (where: string) =>
-  `SELECT wait_id AS item_id, waba_id, wa_id, started_at AS at FROM {{db}}.sla_waits_v1 FINAL
-WHERE family = {family:String} AND ${FILTERS} AND ${has('teams', 'if(responded_at IS NULL, owner_team, team)')} AND ${where}`;
 
 const IN_RANGE = `started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
 
