@@ -181,6 +181,24 @@ describe('agents and resolution by label', () => {
     expect(cells(await report(`${RANGE}&group_by=team&credit=owner&label=vip`), 'team').map((c) => [c[0], c[1], c[2]])).toEqual([['(no owner)', 2, 1], ['care', 1, 1]]);
   });
 
+  it('narrows the managers dashboard\'s agent and team tables to the chats under the label', async () => {
+    const tables = async (q: string) => {
+      const r = await http(`${ctx.svc.url()}/dashboards/managers/data?from=2024-03-07&to=2024-03-07${q}`, { headers: authHeader('manager') });
+      expect(r.status, r.text.slice(0, 300)).toBe(200);
+      const charts = (JSON.parse(r.text) as { charts: Array<{ id: string; spec: { data?: { values?: Array<{ row: number; column: string; text: string }> } } }> }).charts;
+      // Each table's body as `name:waits` per row.
+      const body = (id: string) => {
+        const cells = (charts.find((c) => c.id === id)?.spec.data?.values ?? []).filter((c) => c.row > 0);
+        const rows = [...new Set(cells.map((c) => c.row))];
+        return rows.map((n) => ['name', 'waits'].map((col) => cells.find((c) => c.row === n && c.column === col)?.text).join(':'));
+      };
+      return { agents: body('agents'), teams: body('teams') };
+    };
+    expect(await tables('')).toEqual({ agents: ['ana:2', 'bo:1'], teams: ['care:4'] });
+    expect(await tables('&label=vip')).toEqual({ agents: ['ana:2'], teams: ['care:2'] });
+    expect(await tables('&label=order')).toEqual({ agents: [], teams: [] });
+  });
+
   it('counts only the threads under the label when they started', async () => {
     const figures = (r: Record<string, unknown>) => [r.threads, r.open_threads, r.resolved, r.closed_waiting, r.closed_waiting_pct, r.p50_resolution_seconds, r.p90_resolution_seconds];
     // K1 resolved after 4800 s, K4 closed with the customer waiting.
