@@ -41,9 +41,10 @@ export function drillDownQuery(p: PerformanceParams, name: string): string {
   return `/api/reports/agents/waits?${q.toString()}`;
 }
 
-const RESOLUTION_KNOWN = new Set(['from', 'to', 'tz', 'period', 'family', 'idle_hours', 'waba_id', 'format']);
+const RESOLUTION_KNOWN = new Set(['from', 'to', 'tz', 'period', 'family', 'idle_hours', 'label', 'label_match', 'waba_id', 'format']);
 
-export interface ResolutionParams {
+/** `label`: threads under the labels in force when they started. */
+export interface ResolutionParams extends LabelFilter {
   from: number;
   to: number;
   tz: string;
@@ -66,5 +67,6 @@ export function parseResolutionParams(q: Record<string, unknown>, now: Date, def
   return {
     from, to, tz, waba_ids, family: oneOf(q, 'family', ['human', 'any'], 'human'),
     period: oneOf(q, 'period', ['day', 'week', 'month', 'none'], 'day'), idle_ms: Math.round(hours * 3_600_000),
+    ...parseLabelFilter(q),
   };
 }

@@ -97,7 +97,7 @@ export function agentRoutes(): AnyReportRoute[] {
       role: 'manager',
       action: 'agents.resolution',
       params: ({ query, now, deps }) => parseResolutionParams(query, now, slaSettings(deps.config.file).idleMs),
-      audit: (p) => ({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), tz: p.tz, period: p.period, family: p.family, idle_hours: p.idle_ms / 3_600_000, waba_id: p.waba_ids }),
+      audit: (p) => ({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), tz: p.tz, period: p.period, family: p.family, idle_hours: p.idle_ms / 3_600_000, label: p.labels, label_match: p.label_match, waba_id: p.waba_ids }),
       columns: RESOLUTION_COLUMNS,
       filename: () => 'resolution',
       run: async ({ deps, params: p, now, principal }) => ({

@@ -8,10 +8,14 @@ import { CONVERSATION_COLUMNS } from './counts.ts';
 import { CsvError } from './csv-table.ts';
 import { runFacts, billingEnv } from './facts-job.ts';
 import { FORECAST_COLUMNS } from './forecast-report.ts';
-import { dateParam, formatParam, groupByParam, monthParam } from './params.ts';
+import { conversationGroupParam, dateParam, formatParam, groupByParam, labelParam, monthParam } from './params.ts';
 import { RECONCILIATION_COLUMNS } from './reconciliation.ts';
-import { BillingRequestError, BillingReports } from './service.ts';
+import { withLabel } from './routes.ts';
+import { BillingReports } from './service.ts';
 import { cliScope, scopeAudit, ScopeError } from '../scope.ts';
+import { HttpError } from '../../app/http-error.ts';
+import { labelOptions, labelQuery, type LabelOpts } from '../labels/cli-options.ts';
+import type { LabelledPeriodFilter } from '../../warehouse/queries/labels/charges.ts';
 
 /**
  * CLI: `report conversations|charges|forecast|reconciliation`, `rate-card load|list`,
@@ -21,7 +25,7 @@ import { cliScope, scopeAudit, ScopeError } from '../scope.ts';
 
 type Open = () => Promise<{ deps: AppDeps; close(): Promise<void> }>;
 
-interface ReportOpts {
+interface ReportOpts extends LabelOpts {
   month?: string;
   wabaId?: string;
   format?: string;
@@ -37,7 +41,8 @@ async function withReports<T>(open: Open, fn: (r: BillingReports, deps: AppDeps)
   try {
     return await fn(new BillingReports(deps), deps);
   } catch (e) {
-    if (e instanceof BillingRequestError || e instanceof CsvError || e instanceof ScopeError) {
+    // Billing's own errors and the shared parameter parsers' (labels) are HttpErrors.
+    if (e instanceof HttpError || e instanceof CsvError || e instanceof ScopeError) {
       console.error(`error: ${e.message}`);
       if (e instanceof CsvError && e.problems.length > 1) for (const p of e.problems) console.error(`  ${p}`);
       process.exitCode = 2;
@@ -49,7 +54,7 @@ async function withReports<T>(open: Open, fn: (r: BillingReports, deps: AppDeps)
   }
 }
 
-async function output(deps: AppDeps, opts: ReportOpts, rows: readonly object[], columns: ColumnSpec[], action: string): Promise<void> {
+async function output(deps: AppDeps, opts: ReportOpts, rows: readonly object[], columns: ColumnSpec[], action: string, label?: LabelledPeriodFilter): Promise<void> {
   const format = formatParam({ format: opts.format ?? 'csv' });
   const bytes = await encode(deps.warehouse, rows as Record<string, unknown>[], columns, format);
   if (opts.out) writeFileSync(opts.out, bytes);
@@ -59,11 +64,17 @@ async function output(deps: AppDeps, opts: ReportOpts, rows: readonly object[], 
     actor: 'cli',
     role: 'system',
     action,
-    params: { month: opts.month, waba_id: opts.wabaId, format, group_by: opts.groupBy, as_of: opts.asOf, ...scopeAudit(cliScope(opts.wabaScope)) },
+    params: { month: opts.month, waba_id: opts.wabaId, format, group_by: opts.groupBy, as_of: opts.asOf, ...labelAudit(label), ...scopeAudit(cliScope(opts.wabaScope)) },
     rows: rows.length,
     exportSha256: createHash('sha256').update(bytes).digest('hex'),
   });
 }
+
+/** The label filter as the route records it (nothing without one). */
+const labelAudit = (l: LabelledPeriodFilter | undefined) => (l ? { label: l.labels.join(','), label_match: l.label_match } : {});
+
+/** The label options and `--group-by` as the HTTP query carries them, for the route's parsers. */
+const labelledQuery = (o: ReportOpts): Record<string, unknown> => ({ ...labelQuery(o), ...(o.groupBy !== undefined ? { group_by: o.groupBy } : {}) });
 
 const common = (c: Command) =>
   c
@@ -76,17 +87,25 @@ const common = (c: Command) =>
 export function billingCli(program: Command, open: Open): void {
   const report = program.commands.find((c) => c.name() === 'report') ?? program.command('report').description('run a report');
 
-  common(report.command('conversations').description('conversations (CBP) and charged messages (PMP) by category, against the free tier'))
+  labelOptions(common(report.command('conversations').description('conversations (CBP) and charged messages (PMP) by category, against the free tier')))
+    .option('--group-by <dims>', 'label; or none')
     .action((o: ReportOpts) => withReports(open, async (r, deps) => {
-      const rows = await r.conversations({ scope: cliScope(o.wabaScope), month: monthParam({ month: o.month }), waba: o.wabaId });
-      await output(deps, o, rows, CONVERSATION_COLUMNS, 'billing.conversations');
+      const q = labelledQuery(o);
+      conversationGroupParam(q);
+      const label = labelParam(q);
+      const p = { scope: cliScope(o.wabaScope), month: monthParam({ month: o.month }), waba: o.wabaId };
+      const rows = label ? await r.labelledConversations({ ...p, label }) : await r.conversations(p);
+      await output(deps, o, rows, withLabel(CONVERSATION_COLUMNS, label), 'billing.conversations', label);
     }));
 
-  common(report.command('charges').description('charges by month, category, market and phone number'))
-    .option('--group-by <dims>', 'category,market,phone_number_id,tier,day')
+  labelOptions(common(report.command('charges').description('charges by month, category, market and phone number')))
+    .option('--group-by <dims>', 'category,market,phone_number_id,tier,day,label')
     .action((o: ReportOpts) => withReports(open, async (r, deps) => {
-      const rows = await r.charges({ scope: cliScope(o.wabaScope), month: monthParam({ month: o.month }), waba: o.wabaId, groupBy: groupByParam({ group_by: o.groupBy }) });
-      await output(deps, o, rows, CHARGE_COLUMNS, 'billing.charges');
+      const q = labelledQuery(o);
+      const label = labelParam(q);
+      const p = { scope: cliScope(o.wabaScope), month: monthParam({ month: o.month }), waba: o.wabaId, groupBy: groupByParam(q) };
+      const rows = label ? await r.labelledCharges({ ...p, label }) : await r.charges(p);
+      await output(deps, o, rows, withLabel(CHARGE_COLUMNS, label), 'billing.charges', label);
     }));
 
   common(report.command('forecast').description('month-end forecast with an interval and the free tier run-out date'))

@@ -51,7 +51,7 @@ const LABEL_QUERY = {
 };
 
 /** `group_by=label` adds the label column first. */
-const withLabel = (columns: ColumnSpec[], label: LabelledPeriodFilter | undefined): ColumnSpec[] =>
+export const withLabel = (columns: ColumnSpec[], label: LabelledPeriodFilter | undefined): ColumnSpec[] =>
   label?.grouped ? [{ name: 'label', type: 'String' }, ...columns] : columns;
 
 const month = (q: Query, required = false) => ({ month: monthParam(q, required), waba: wabaParam(q) });

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import type { AppDeps } from '../../app/deps.ts';
+import { HttpError } from '../../app/http-error.ts';
 import { encode } from '../format.ts';
 import { slaSettings } from './settings.ts';
 import { refreshWaits } from './job.ts';
-import { auditParams, ParamError, parseReportParams, REPORT_KINDS, type ReportKind } from './params.ts';
+import { auditParams, parseReportParams, REPORT_KINDS, type ReportKind } from './params.ts';
 import { runReport } from './report.ts';
 import { cliScope, scopeAudit, ScopeError } from '../scope.ts';
+import { labelOptions, labelQuery, type LabelOpts } from '../labels/cli-options.ts';
 
 /**
  * `wa-analytics report sla [--kind waits|aggregates|breaches|live] [--from --to --tz --format …]`:
@@ -30,8 +32,6 @@ const OPTIONS: [flag: string, param: string, help: string][] = [
   ['--responder <classes>', 'responder', 'filter: human, bot, automation, unknown'],
   ['--wait-kind <kinds>', 'kind', 'filter: first, next, reply_to_business'],
   ['--list <lists>', 'list', 'live: waiting_now, window_closing'],
-  ['--label <labels>', 'label', 'filter: labels in force when the wait started, comma list (order matches order/paid)'],
-  ['--label-match <match>', 'label_match', 'any (default) | all of --label'],
 ];
 
 export function addSlaCli(program: Command, open: Open): void {
@@ -43,10 +43,12 @@ export function addSlaCli(program: Command, open: Open): void {
     .option('--refresh', 'bring the stored waits up to date first (as the scheduled job does)')
     .option('--waba-scope <ids>', "run on behalf of someone who may see only these WABAs (comma list): the report reads no other WABA's rows");
   for (const [flag, , help] of OPTIONS) sla.option(flag, help);
-  sla.action(async (opts: Record<string, string | boolean | undefined>) => {
+  // Labels in force when the wait started.
+  labelOptions(sla);
+  sla.action(async (opts: Record<string, string | boolean | undefined> & LabelOpts) => {
     const kind = String(opts.kind) as ReportKind;
     if (!REPORT_KINDS.includes(kind)) return fail(`--kind: expected ${REPORT_KINDS.join(', ')}`);
-    const query: Record<string, unknown> = {};
+    const query: Record<string, unknown> = labelQuery(opts);
     for (const [flag, param] of OPTIONS) {
       const key = flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
       if (typeof opts[key] === 'string') query[param] = opts[key];
@@ -62,7 +64,8 @@ export function addSlaCli(program: Command, open: Open): void {
         params = parseReportParams(kind, query, settings, deps.now(), scope);
         answer = await runReport(deps, kind, params, false);
       } catch (e) {
-        if (e instanceof ParamError || e instanceof ScopeError) return fail(e.message);
+        // The shared label parser's errors are HttpErrors too, as ParamError.
+        if (e instanceof HttpError || e instanceof ScopeError) return fail(e.message);
         throw e;
       }
       const { rows, columns } = answer;

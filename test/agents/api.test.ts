@@ -154,3 +154,58 @@ describe('resolution and idle close', () => {
     }
   });
 });
+
+describe('agents and resolution by label', () => {
+  // vip: K1 from 08:00 (before its waits), K4 from 10:00 (before its 11:00 wait), K3 from 09:40
+  // (after its thread and its wait started: not under it). order/paid: K2 08:00–08:30, removed
+  // before its wait. So label=vip keeps K1's two waits (ana) and K4's unanswered one.
+  beforeAll(async () => {
+    const r = await http(`${ctx.svc.url()}/api/labels`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', ...authHeader('manager') },
+      body: JSON.stringify([
+        { wa_id: K1, label: 'vip', action: 'add', at: at('08:00') },
+        { wa_id: K4, label: 'vip', action: 'add', at: at('10:00') },
+        { wa_id: K3, label: 'vip', action: 'add', at: at('09:40') },
+        { wa_id: K2, label: 'order/paid', action: 'add', at: at('08:00') },
+        { wa_id: K2, label: 'order/paid', action: 'remove', at: at('08:30') },
+      ]),
+    });
+    expect(r.status, r.text).toBe(201);
+  });
+
+  it('credits only the waits under the label when they started', async () => {
+    // ana answered every answered wait under vip: her share is 100 %.
+    expect(cells(await report(`${RANGE}&label=vip`), 'agent')).toEqual([['ana', 2, 2, 1, 1, 0, 100, 1200, 1200, 1, 1, 50, 1]]);
+    expect(await report(`${RANGE}&label=order`)).toEqual([]);
+    // Owner credit counts unanswered waits too: K1's first and K4's wait have no owner, K1's next is care's.
+    expect(cells(await report(`${RANGE}&group_by=team&credit=owner&label=vip`), 'team').map((c) => [c[0], c[1], c[2]])).toEqual([['(no owner)', 2, 1], ['care', 1, 1]]);
+  });
+
+  it('narrows the managers dashboard\'s agent and team tables to the chats under the label', async () => {
+    const tables = async (q: string) => {
+      const r = await http(`${ctx.svc.url()}/dashboards/managers/data?from=2024-03-07&to=2024-03-07${q}`, { headers: authHeader('manager') });
+      expect(r.status, r.text.slice(0, 300)).toBe(200);
+      const charts = (JSON.parse(r.text) as { charts: Array<{ id: string; spec: { data?: { values?: Array<{ row: number; column: string; text: string }> } } }> }).charts;
+      // Each table's body as `name:waits` per row.
+      const body = (id: string) => {
+        const cells = (charts.find((c) => c.id === id)?.spec.data?.values ?? []).filter((c) => c.row > 0);
+        const rows = [...new Set(cells.map((c) => c.row))];
+        return rows.map((n) => ['name', 'waits'].map((col) => cells.find((c) => c.row === n && c.column === col)?.text).join(':'));
+      };
+      return { agents: body('agents'), teams: body('teams') };
+    };
+    expect(await tables('')).toEqual({ agents: ['ana:2', 'bo:1'], teams: ['care:4'] });
+    expect(await tables('&label=vip')).toEqual({ agents: ['ana:2'], teams: ['care:2'] });
+    expect(await tables('&label=order')).toEqual({ agents: [], teams: [] });
+  });
+
+  it('counts only the threads under the label when they started', async () => {
+    const figures = (r: Record<string, unknown>) => [r.threads, r.open_threads, r.resolved, r.closed_waiting, r.closed_waiting_pct, r.p50_resolution_seconds, r.p90_resolution_seconds];
+    // K1 resolved after 4800 s, K4 closed with the customer waiting.
+    expect((await report(`${RANGE}&period=none&idle_hours=6&label=vip`, '/api/reports/agents/resolution')).map(figures)).toEqual([[2, 0, 1, 1, 50, 4800, 4800]]);
+    expect(await report(`${RANGE}&period=none&idle_hours=6&label=order`, '/api/reports/agents/resolution')).toEqual([]);
+    expect(await report(`${RANGE}&period=none&idle_hours=6&label=vip,order&label_match=all`, '/api/reports/agents/resolution')).toEqual([]);
+    const bad = await http(`${ctx.svc.url()}/api/reports/agents/resolution?label=a//b`, { headers: authHeader('manager') });
+    expect(bad.status).toBe(400);
+  });
+});

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { authHeader, http, postSigned, useTestService } from '../helpers/service.ts';
 import { rows, truncateAll } from '../helpers/warehouse.ts';
 import { customerMessage, messageStatus } from '../sla/bodies.ts';
+import { addSlaCli } from '../../reports/sla/cli.ts';
+import { runReportCli } from './run-cli.ts';
 
 // End to end: labels posted to the API and carried in callback tags, signed webhook bodies, the SLA
 // follower, and the reports sliced by label. Every figure below is worked out by hand from this
@@ -150,6 +152,34 @@ describe('SLA reports by label', () => {
     const r = await http(`${ctx.svc.url()}/api/reports/sla/waits?${RANGE}&label=a//b`, { headers: authHeader('manager') });
     expect(r.status).toBe(400);
     expect(JSON.parse(r.text).parameter).toBe('label');
+  });
+});
+
+describe('report sla --label', () => {
+  const sla = (...args: string[]) => runReportCli(addSlaCli, ctx.svc.deps, ['sla', '--from', '2024-03-04', '--to', '2024-03-04', '--tz', 'UTC', '--family', 'human', '--format', 'json', ...args]);
+  const contacts = async (...args: string[]) => {
+    const r = await sla('--kind', 'waits', ...args);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const who: Record<string, string> = { [P]: 'P', [Q]: 'Q', [R]: 'R', [S]: 'S' };
+    const name = (c: unknown) => Object.entries(who).find(([wa]) => ctx.svc.deps.pseudonyms.contact(wa) === c)?.[1] ?? String(c);
+    return (JSON.parse(r.stdout) as { rows: Array<Record<string, unknown>> }).rows.map((w) => `${name(w.contact)}${String(w.started_at).slice(11, 16)}`).sort();
+  };
+
+  it('filters by repeated --label options as the API does by a comma list, any or all of them', async () => {
+    expect(await contacts('--label', 'vip', '--label', 'order')).toEqual(['Q10:00', 'R13:00', 'S12:00']);
+    expect(await contacts('--label', 'vip,order')).toEqual(['Q10:00', 'R13:00', 'S12:00']);
+    expect(await contacts('--label', 'vip', '--label', 'order', '--label-match', 'all')).toEqual(['Q10:00']);
+    expect(await contacts('--label', 'order/new')).toEqual([]);
+  });
+
+  it('groups aggregates by label and refuses a malformed label naming it', async () => {
+    const r = await sla('--kind', 'aggregates', '--period', 'none', '--group-by', 'label', '--label', 'order');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { rows: Array<Record<string, unknown>> }).rows.map((c) => [c.label, c.waits])).toEqual([['order', 1], ['order/paid', 1]]);
+    const bad = await sla('--kind', 'waits', '--label', 'a//b');
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/^report sla: label: /);
+    expect(bad.stdout).toBe('');
   });
 });
 

@@ -3,6 +3,8 @@ import { authHeader, http, useTestService } from '../helpers/service.ts';
 import { truncateAll } from '../helpers/warehouse.ts';
 import { pmpMessage, statusBody, type StatusSpec } from '../billing/bodies.ts';
 import { PHONE_UTC, WABA_UTC, getJson, postAll, refresh, writeTenantConfig } from '../billing/setup.ts';
+import { billingCli } from '../../reports/billing/cli.ts';
+import { runReportCli } from './run-cli.ts';
 
 // The conversations and charges reports by label, worked out by hand. August 2025 (per-message
 // pricing, UTC months), WABA_UTC, the card below (USD):
@@ -117,6 +119,33 @@ describe('conversations by label', () => {
   it('refuses a grouping it does not have', async () => {
     const r = await getJson(ctx.svc, '/api/reports/conversations?month=2024-03&group_by=category');
     expect(r.status).toBe(400);
+  });
+});
+
+describe('report charges|conversations --label', () => {
+  const cli = (...args: string[]) => runReportCli(billingCli, ctx.svc.deps, [...args, '--waba-id', WABA_UTC, '--format', 'json']);
+  const rowsOf = async (...args: string[]) => {
+    const r = await cli(...args);
+    expect(r.exitCode, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as { rows: Row[] }).rows;
+  };
+
+  it('filters and groups the charges as the route does (the same figures as above)', async () => {
+    const one = (rows: Row[]) => rows.map((r) => `${'label' in r ? r.label : '-'}|${r.count}|${r.billable_count}|${r.free_count}|${r.amount}`);
+    expect(one(await rowsOf('charges', '--month', '2025-08', '--group-by', 'none', '--label', 'order/paid', '--label', 'vip'))).toEqual(['-|6|5|1|0.1439']);
+    expect(one(await rowsOf('charges', '--month', '2025-08', '--group-by', 'none', '--label', 'order/paid', '--label', 'vip', '--label-match', 'all'))).toEqual(['-|2|1|1|0.0068']);
+    expect((await rowsOf('charges', '--month', '2025-08', '--group-by', 'label,category', '--label', 'vip')).map((r) => `${r.label}|${r.category}|${r.count}|${r.amount}`))
+      .toEqual(['vip|marketing|2|0.0732', 'vip|service|1|0', 'vip|utility|2|0.0082']);
+  });
+
+  it('counts conversations by label and refuses a malformed label or grouping with exit code 2', async () => {
+    expect((await rowsOf('conversations', '--month', '2024-03', '--label', 'order/paid', '--group-by', 'label')).map((r) => [r.label, r.count, r.billable_count, r.free_count, r.free_tier_used]))
+      .toEqual([['order/paid', 6, 1, 5, 5]]);
+    const bad = await cli('charges', '--month', '2025-08', '--label', 'a//b');
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/^error: label: /);
+    const grouping = await cli('conversations', '--month', '2024-03', '--group-by', 'category');
+    expect(grouping.exitCode).toBe(2);
   });
 });
 

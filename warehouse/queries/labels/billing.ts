@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
-import { labelParams, labelRows } from './intervals.ts';
+import { labelParams, labelRows, matchesAsked } from './intervals.ts';
 
 /**
  * Charged messages and conversations of a month by the labels their customer had when they were
@@ -72,9 +72,10 @@ SELECT wamid, any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa
 FROM {{db}}.statuses_v1
 WHERE wamid != '' AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()}
   AND ${AROUND_MONTH}
-  AND if(recipient_id != '', recipient_id, recipient_user_id) IN (SELECT wa_id FROM {{db}}.label_events_v1)
+  AND if(recipient_id != '', recipient_id, recipient_user_id) IN (
+    SELECT wa_id FROM {{db}}.label_events_v1 WHERE empty({labels:Array(String)}) OR ${matchesAsked('label')})
 GROUP BY wamid`,
-  params: z.object({ month: z.string(), waba: z.string().default(''), ...scopeParams.shape }),
+  params: z.object({ month: z.string(), waba: z.string().default(''), labels: z.array(z.string()).default([]), ...scopeParams.shape }),
   row: z.object({ wamid: z.string(), wa_id: z.string() }),
   format: 'compact',
 });
@@ -91,12 +92,16 @@ export async function billingByLabel(
   return byLabel(wh, { ...f, ...(await messageCustomers(wh, f, messageKey)) });
 }
 
-/** The labelled customers' messages around a month as the keys the facts hold (`keys`, `key_wa_ids` of `messageItems`). */
+/**
+ * The labelled customers' messages around a month as the keys the facts hold (`keys`, `key_wa_ids`
+ * of `messageItems`). With asked labels, only customers who ever had one of them: no other can
+ * match, and every key is computed here and sent with the query.
+ */
 export async function messageCustomers(
   wh: Warehouse,
-  f: { month: string; waba?: string } & ScopeParams,
+  f: { month: string; waba?: string; labels?: string[] } & ScopeParams,
   messageKey: (wamid: string) => string,
 ): Promise<{ keys: string[]; key_wa_ids: string[] }> {
-  const labelled = await labelledMessages(wh, { month: f.month, waba: f.waba ?? '', scope_all: f.scope_all, scope_wabas: f.scope_wabas });
+  const labelled = await labelledMessages(wh, { month: f.month, waba: f.waba ?? '', labels: f.labels ?? [], scope_all: f.scope_all, scope_wabas: f.scope_wabas });
   return { keys: labelled.map((m) => messageKey(m.wamid)), key_wa_ids: labelled.map((m) => m.wa_id) };
 }

@@ -65,7 +65,7 @@ export async function labelledPeriodRows(
   f: LabelledPeriodFilter & ScopeParams,
   messageKey: (wamid: string) => string,
 ): Promise<LabelledDailyRow[]> {
-  const customers = await messageCustomers(wh, { month: period.month, waba: period.waba, scope_all: f.scope_all, scope_wabas: f.scope_wabas }, messageKey);
+  const customers = await messageCustomers(wh, { month: period.month, waba: period.waba, labels: f.labels, scope_all: f.scope_all, scope_wabas: f.scope_wabas }, messageKey);
   const { grouped, ...rest } = f;
   return labelledDaily(wh, { ...period, ...customers, ...rest }, grouped);
 }

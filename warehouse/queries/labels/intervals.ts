@@ -43,10 +43,11 @@ WHERE (i.waba_id = '' OR i.waba_id = x.waba_id) AND x.at >= i.valid_from AND x.a
 GROUP BY x.item_id`;
 }
 
-/** The item's labels hold every asked label (`all`) or one of them (`any`). */
-const MATCH = `if({label_match:String} = 'all',
-  arrayAll(r -> arrayExists(l -> l = r OR startsWith(l, concat(r, '/')), labels), {labels:Array(String)}),
-  arrayExists(r -> arrayExists(l -> l = r OR startsWith(l, concat(r, '/')), labels), {labels:Array(String)}))`;
+/** The item's labels (an array expression) hold every asked label (`all`) or one of them (`any`). */
+const matches = (labels: string) => `if({label_match:String} = 'all',
+  arrayAll(r -> arrayExists(l -> l = r OR startsWith(l, concat(r, '/')), ${labels}), {labels:Array(String)}),
+  arrayExists(r -> arrayExists(l -> l = r OR startsWith(l, concat(r, '/')), ${labels}), {labels:Array(String)}))`;
+const MATCH = matches('labels');
 
 /** A condition on `idColumn` of the outer query: true without asked labels, else the item matches. */
 export function labelCondition(idColumn: string, items: string): string {
@@ -76,4 +77,21 @@ export function labelRows(alias: string, idColumn: string, items: string, repeat
 ${repeat ? `ARRAY JOIN if(empty(lb.labels), [''], lb.labels) AS label` : ''}`,
     labelled: `(empty({labels:Array(String)}) OR lb.matched = 1)`,
   };
+}
+
+/**
+ * `labelRows` for a query whose rows carry the customer (`wa_id`), the WABA (`waba_id`) and the
+ * time (`at`) themselves: the rows are joined to one row per customer holding its label ranges
+ * (small: only the asked labels when some are asked) and each row's labels are picked from them,
+ * so the rows are read once and not grouped. Same rows and labels as `labelRows`.
+ * `rows` is a SELECT; the answer is a SELECT of its columns (with `label` when `repeat`).
+ */
+export function labelledRows(rows: string, at: string, repeat: boolean): string {
+  const held = `arrayDistinct(arrayFilter((l, w, f, t) -> (w = '' OR w = rw.waba_id) AND rw.${at} >= f AND rw.${at} < t, lr.ls, lr.ws, lr.fs, lr.ts))`;
+  return `SELECT * EXCEPT (item_labels)${repeat ? ', label' : ''} FROM (
+  SELECT rw.*, ${held} AS item_labels FROM (${rows}) AS rw
+  LEFT JOIN (SELECT wa_id, groupArray(label) AS ls, groupArray(waba_id) AS ws, groupArray(valid_from) AS fs, groupArray(valid_to) AS ts
+             FROM (${intervals('when-asked')}) GROUP BY wa_id) AS lr ON lr.wa_id = rw.wa_id
+) ${repeat ? `ARRAY JOIN if(empty(item_labels), [''], item_labels) AS label` : ''}
+WHERE empty({labels:Array(String)}) OR ${matches('item_labels')}`;
 }

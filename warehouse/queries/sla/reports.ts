@@ -3,7 +3,7 @@ import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { SLA_WAITS } from '../../schema/sla.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
-import { labelCondition, labelGroups, labelParams } from '../labels/intervals.ts';
+import { labelledRows, labelParams } from '../labels/intervals.ts';
 
 /**
  * The SLA reports' reads of `sla_waits_v1` (never of the event tables). What depends on the clock is
@@ -66,22 +66,33 @@ const FILTERS = [
 ].join(' AND ');
 
 /**
+ * How a read meets labels: `none` (no label asked, no grouping: no join at all), `filter` (only
+ * waits under the asked labels), `group` (each wait repeated under each of its labels as `label`,
+ * filtered too when labels are asked). Filter and grouping share one join of the label ranges.
+ */
+export type LabelUse = 'none' | 'filter' | 'group';
+
+/** How a filter (and a grouping by label) uses labels. */
+export function labelUse(f: Pick<WaitFilter, 'labels'>, grouped = false): LabelUse {
+  return grouped ? 'group' : (f.labels?.length ?? 0) > 0 ? 'filter' : 'none';
+}
+
+/**
  * Current waits of a family with the clock-dependent columns, filtered by `where` (conditions on
  * stored columns); `team` matches the responder's team or, while open, the owner's team.
  */
-const current = (where: string) => `
+const current = (where: string, labels: LabelUse) => {
+  const waits = `
 SELECT *,
   if(sla_status = 'open' AND due_at IS NOT NULL AND due_at <= fromUnixTimestamp64Milli({now:Int64}, 'UTC'), 'breached', sla_status) AS status_now,
   if(responded_at IS NULL, window_expires_at <= fromUnixTimestamp64Milli({now:Int64}, 'UTC'), NOT assumeNotNull(replied_in_window)) AS window_missed,
   responded_at IS NOT NULL AND NOT assumeNotNull(replied_in_window) AND response_template AS late_template_reply
 FROM {{db}}.sla_waits_v1 FINAL
 WHERE family = {family:String} AND ${FILTERS}
-  AND ${has('teams', 'if(responded_at IS NULL, owner_team, team)')} AND ${where}
-  AND ${labelCondition('wait_id', labelledWaits(where))}`;
-
-/** The waits of a family matching `where`, as items for the label fragments (labels at the start). */
-const labelledWaits = (where: string) =>
-  `SELECT wait_id AS item_id, waba_id, wa_id, started_at AS at FROM {{db}}.sla_waits_v1 FINAL WHERE family = {family:String} AND ${where}`;
+  AND ${has('teams', 'if(responded_at IS NULL, owner_team, team)')} AND ${where}`;
+  // A wait is under the labels in force when it started.
+  return labels === 'none' ? waits : labelledRows(waits, 'started_at', labels === 'group');
+};
 
 const IN_RANGE = `started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
 
@@ -129,7 +140,7 @@ const limitedParams = waitParams.extend({ row_limit: z.number().int() });
 
 const waitsQuery = defineQuery({
   name: 'sla.waits',
-  sql: `SELECT ${WAIT_COLUMNS} FROM (${current(IN_RANGE)}) ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
+  sql: (labels: LabelUse) => `SELECT ${WAIT_COLUMNS} FROM (${current(IN_RANGE, labels)}) ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
   params: limitedParams,
   row: waitRow,
   ...READ,
@@ -137,14 +148,14 @@ const waitsQuery = defineQuery({
 
 /** One row per wait started in the range. */
 export function waitRows(wh: Warehouse, f: WaitFilter, limit: number): Promise<StoredWaitRow[]> {
-  return waitsQuery(wh, { ...f, row_limit: limit });
+  return waitsQuery(wh, { ...f, row_limit: limit }, labelUse(f));
 }
 
 const breachesQuery = defineQuery({
   name: 'sla.breaches',
-  sql: `SELECT ${WAIT_COLUMNS},
+  sql: (labels: LabelUse) => `SELECT ${WAIT_COLUMNS},
        (coalesce(responded_at, {now:Int64}) - due_at) / 1000 AS overdue_seconds
-     FROM (${current(IN_RANGE)}) WHERE status_now = 'breached' ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
+     FROM (${current(IN_RANGE, labels)}) WHERE status_now = 'breached' ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
   params: limitedParams,
   row: waitRow,
   ...READ,
@@ -152,19 +163,19 @@ const breachesQuery = defineQuery({
 
 /** Waits started in the range that missed their deadline, answered late or still unanswered. */
 export function breachRows(wh: Warehouse, f: WaitFilter, limit: number): Promise<StoredWaitRow[]> {
-  return breachesQuery(wh, { ...f, row_limit: limit });
+  return breachesQuery(wh, { ...f, row_limit: limit }, labelUse(f));
 }
 
 const liveQuery = defineQuery({
   name: 'sla.live',
-  sql: `SELECT * FROM (
+  sql: (labels: LabelUse) => `SELECT * FROM (
      SELECT 'waiting_now' AS list, ${WAIT_COLUMNS}, ({now:Int64} - started_at) / 1000 AS elapsed_seconds
-     FROM (${current('responded_at IS NULL')})
+     FROM (${current('responded_at IS NULL', labels)})
      UNION ALL
      SELECT 'window_closing' AS list, ${WAIT_COLUMNS}, ({now:Int64} - started_at) / 1000 AS elapsed_seconds
      FROM (${current(`responded_at IS NULL
        AND window_expires_at > fromUnixTimestamp64Milli({now:Int64}, 'UTC')
-       AND window_expires_at <= fromUnixTimestamp64Milli({now:Int64} + {closing:Int64}, 'UTC')`)})
+       AND window_expires_at <= fromUnixTimestamp64Milli({now:Int64} + {closing:Int64}, 'UTC')`, labels)})
      ) ORDER BY list, if(list = 'window_closing', window_expires_at, started_at), wait_id
        LIMIT {per_list:UInt64} BY list LIMIT {row_limit:UInt64}`,
   params: limitedParams.extend({ closing: z.number().int(), per_list: z.number().int() }),
@@ -178,7 +189,7 @@ const liveQuery = defineQuery({
  * soonest first). `perList` keeps the first so many of each list (a dashboard's top of the list).
  */
 export function liveRows(wh: Warehouse, f: WaitFilter, closingMs: number, limit: number, perList = limit): Promise<StoredWaitRow[]> {
-  return liveQuery(wh, { ...f, closing: closingMs, row_limit: limit, per_list: perList });
+  return liveQuery(wh, { ...f, closing: closingMs, row_limit: limit, per_list: perList }, labelUse(f));
 }
 
 export interface AggregateRow {
@@ -209,13 +220,13 @@ const FIGURES = `  count() AS waits,
 
 const aggregatesQuery = defineQuery({
   name: 'sla.aggregates',
-  sql: (shape: { period: Period; dims: readonly Dimension[] }) => {
+  sql: (shape: { period: Period; dims: readonly Dimension[]; labels: LabelUse }) => {
     const keys = [`${PERIODS[shape.period]} AS period`, ...shape.dims.map((d) => `${DIMENSIONS[d]} AS ${d}`)];
     const groupBy = ['period', ...shape.dims].join(', ');
     return `
 SELECT ${keys.join(', ')},
 ${FIGURES}
-FROM (${current(IN_RANGE)}) ${shape.dims.includes('label') ? labelGroups('cw', 'wait_id', labelledWaits(IN_RANGE)) : ''}
+FROM (${current(IN_RANGE, shape.labels)})
 GROUP BY ${groupBy}
 ORDER BY ${groupBy}`;
   },
@@ -231,7 +242,7 @@ ORDER BY ${groupBy}`;
  * Grouping columns come from the fixed lists above.
  */
 export function aggregateRows(wh: Warehouse, f: WaitFilter, period: Period, dims: readonly Dimension[]): Promise<AggregateRow[]> {
-  return aggregatesQuery(wh, f, { period, dims });
+  return aggregatesQuery(wh, f, { period, dims, labels: labelUse(f, dims.includes('label')) });
 }
 
 /** One grouping of the aggregates: a period and dimensions (as `aggregateRows` takes them). */
@@ -260,14 +271,14 @@ export function groupingMask(sets: readonly AggregateShape[], s: AggregateShape)
 
 const aggregateSetsQuery = defineQuery({
   name: 'sla.aggregate_sets',
-  sql: (shape: { sets: readonly AggregateShape[] }) => {
+  sql: (shape: { sets: readonly AggregateShape[]; labels: LabelUse }) => {
     const keys = setKeys(shape.sets);
     const exprs = keys.map((k) => (k.startsWith('period_') ? `${PERIODS[k.slice('period_'.length) as Period]} AS ${k}` : `${DIMENSIONS[k as Dimension]} AS ${k}`));
     const sets = shape.sets.map((s) => `(${setMembers(s).join(', ')})`).join(', ');
     return `
 SELECT ${[...exprs, `grouping(${keys.join(', ')}) AS grouping_mask`].join(', ')},
 ${FIGURES}
-FROM (${current(IN_RANGE)})
+FROM (${current(IN_RANGE, shape.labels)})
 GROUP BY GROUPING SETS (${sets})
 ORDER BY grouping_mask, ${keys.join(', ')}`;
   },
@@ -286,7 +297,7 @@ export async function aggregateSetRows(wh: Warehouse, f: WaitFilter, sets: reado
   const distinct = sets.filter((s, i) => sets.findIndex((t) => setMembers(t).join() === setMembers(s).join()) === i);
   // With no key at all (one cell), GROUPING SETS has nothing to group by: one plain aggregate.
   if (setKeys(distinct).length === 0) return Promise.all(sets.map((s) => aggregateRows(wh, f, s.period, s.dims)));
-  const rows = await aggregateSetsQuery(wh, f, { sets: distinct });
+  const rows = await aggregateSetsQuery(wh, f, { sets: distinct, labels: labelUse(f) });
   return sets.map((s) => {
     const mask = groupingMask(distinct, s);
     return rows
