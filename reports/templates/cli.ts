@@ -10,6 +10,7 @@ import { RECONCILIATION_ROWS } from './analytics.ts';
 import { templateColumns } from './performance.ts';
 import { AD_COLUMNS, HISTORY_COLUMNS } from './routes.ts';
 import { TemplateReports } from './service.ts';
+import { labelOptions, labelQuery } from '../labels/cli-options.ts';
 
 /**
  * CLI: `report templates|template-history|template-reconciliation|ads`, `templates import-send-log <file>`,
@@ -27,6 +28,8 @@ interface Opts {
   groupBy?: string;
   format?: string;
   out?: string;
+  label?: string[];
+  labelMatch?: string;
 }
 
 async function withReports(open: Open, fn: (r: TemplateReports, deps: AppDeps) => Promise<void>): Promise<void> {
@@ -51,7 +54,7 @@ const query = (o: Opts, withGroup = false): Record<string, unknown> => {
   const q: Record<string, unknown> = {};
   for (const [k, v] of [['from', o.from], ['to', o.to], ['tz', o.tz], ['waba_id', o.wabaId], ['format', o.format]] as const) if (v !== undefined) q[k] = v;
   if (withGroup && o.groupBy !== undefined) q.group_by = o.groupBy;
-  return q;
+  return withGroup ? { ...q, ...labelQuery(o) } : q;
 };
 
 async function output(deps: AppDeps, o: Opts, rows: readonly object[], columns: readonly ColumnSpec[], action: string): Promise<void> {
@@ -61,7 +64,7 @@ async function output(deps: AppDeps, o: Opts, rows: readonly object[], columns: 
   else process.stdout.write(bytes);
   await deps.audit.record({
     actor: 'cli', role: 'system', action,
-    params: { from: o.from, to: o.to, tz: o.tz, waba_id: o.wabaId, group_by: o.groupBy, format },
+    params: { from: o.from, to: o.to, tz: o.tz, waba_id: o.wabaId, group_by: o.groupBy, ...labelQuery(o), format },
     rows: rows.length, exportSha256: createHash('sha256').update(bytes).digest('hex'),
   });
 }
@@ -77,8 +80,8 @@ const common = (c: Command) =>
 
 export function templatesCli(program: Command, open: Open): void {
   const report = program.commands.find((c) => c.name() === 'report') ?? program.command('report').description('run a report');
-  common(report.command('templates').description('per template × language × category: funnel, failures, opt-outs, charges and cost'))
-    .option('--group-by <dims>', 'day,campaign')
+  labelOptions(common(report.command('templates').description('per template × language × category: funnel, failures, opt-outs, charges and cost')))
+    .option('--group-by <dims>', 'day,campaign,label')
     .action((o: Opts) => withReports(open, async (r, deps) => {
       const p = templateParams(query(o, true), r.zoneOf, deps.now(), 'all');
       await output(deps, o, await r.performance(p), templateColumns(p.groupBy), 'templates.performance');

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PHONE_UTC, WABA_UTC, getJson, postAll, refresh, writeTenantConfig } from '../billing/setup.ts';
 import { authHeader, http, useTestService } from '../helpers/service.ts';
 import { truncateAll } from '../helpers/warehouse.ts';
+import { runReportCli } from '../labels/run-cli.ts';
+import { templatesCli } from '../../reports/templates/cli.ts';
 import { customerBody, delivered, statusesBody, TAG, text } from './bodies.ts';
 
 /**
@@ -90,6 +92,17 @@ describe('templates report by label', () => {
     expect(sentOf(await funnel(''))).toBe(5);
     expect(sentOf(await funnel('&label=vip'))).toBe(1);
     expect(sentOf(await funnel('&label=order/new,vip'))).toBe(2);
+  });
+
+  it('report templates --label on the CLI gives the same sends', async () => {
+    const cli = (...args: string[]) => runReportCli(templatesCli, ctx.svc.deps, ['templates', '--from', '2025-09-01', '--to', '2025-09-30', '--tz', 'UTC', '--format', 'json', ...args]);
+    const run = await cli('--label', 'vip', '--label', 'order/new');
+    expect(run.exitCode, run.stderr).toBe(0);
+    // Any of vip, order/new: a2, b2 (as the route above).
+    expect(totals(JSON.parse(run.stdout).rows)).toEqual({ sent: 2, delivered: 2, replied: 1, charged: 2 });
+    const bad = await cli('--label', 'a//b');
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/label/);
   });
 
   it('refuses a malformed label and an unknown label_match', async () => {
