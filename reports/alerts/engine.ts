@@ -50,6 +50,8 @@ export interface AlertEngine {
   deliverScheduled(): Promise<number>;
   /** Resolves once every message handed to a channel so far is delivered or given up. */
   idle(): Promise<void>;
+  /** For the service's stop: waits for an evaluation under way, then for every delivery it handed over (retries included). */
+  close(): Promise<void>;
 }
 
 /** Recipients of a rule: its roles (and its named recipients, when it names any). */
@@ -262,5 +264,9 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
         return runSchedules({ deps, config: mine, mailer, deliverer, lastSent, persist: persistOccurrence, record: (m) => record(m, recipientOf(m.recipient), []) }, deps.now());
       }),
     idle: () => deliverer.idle(),
+    close: async () => {
+      await tail;
+      await deliverer.idle();
+    },
   };
 }
