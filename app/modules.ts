@@ -26,6 +26,8 @@ export interface ServiceModule {
   jobs?(deps: AppDeps): Job[];
   /** Derivations run after each loaded ingest batch, on what it stored. */
   followers?(deps: AppDeps): Follower[];
+  /** Runs once when the service stops, after its jobs and followers, before the warehouse closes (work in flight ends here). */
+  stop?(deps: AppDeps): Promise<void> | void;
   /** Adds the module's commands to the CLI; `open` gives the dependencies when a command runs. */
   cli?(program: Command, open: () => Promise<{ deps: AppDeps; close(): Promise<void> }>): void;
 }

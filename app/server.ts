@@ -164,6 +164,7 @@ export async function startService(
         await ingest.close({ drainMs: 15_000 });
         await followers.stop();
         await scheduler?.stop();
+        for (const m of modules) await m.stop?.(deps);
         await closed;
         if (ownsWarehouse) await warehouse.close();
       })();

@@ -24,6 +24,7 @@ import { buildDeps, startService } from '../app/server.ts';
 import { createAlertEngine } from '../reports/alerts/engine.ts';
 import { alertEngine } from '../reports/alerts/module.ts';
 import { openWarehouse } from '../warehouse/client.ts';
+import { forgetOtherInstances, forgetRuleStates } from '../warehouse/queries/alerts/store.ts';
 import { migrate } from '../warehouse/migrate.ts';
 import { readStore, storeConfig } from './store.ts';
 import { median, opt, pct, timed } from './lib.ts';
@@ -98,11 +99,14 @@ async function latencyPhase(probes: number): Promise<Record<string, number>> {
   return { probes, p50_ms: Math.round(pct(sorted, 0.5)), p99_ms: Math.round(pct(sorted, 0.99)), max_ms: Math.round(sorted.at(-1)!) };
 }
 
+/** The bench's rule ids: their state is forgotten at each start, so the first cycle fires as on a new deployment. */
+const RULE_PREFIX = 'bench-r';
+
 /** 1,000 rules of every kind, spread over the store's WABAs (SLA rules the most, as a deployment would have). */
 function manyRules(n: number, wabas: readonly string[]): unknown[] {
   const one = (i: number) => {
     const scope = { wabas: i % 3 === 0 ? [] : [wabas[i % wabas.length]!] };
-    const id = `r${i}`;
+    const id = `${RULE_PREFIX}${i}`;
     switch (i % 10) {
       case 0: case 1: case 2: return { id, kind: 'sla_at_risk', percent: 50 + (i % 50), scope };
       case 3: case 4: return { id, kind: 'sla_breached', scope, family: i % 2 ? 'human' : 'any' };
@@ -118,7 +122,7 @@ function manyRules(n: number, wabas: readonly string[]): unknown[] {
 
 /** Child (b): evaluation cycles of many rules over the store. */
 async function rulesPhase(store: string, n: number, runs: number): Promise<Record<string, number>> {
-  const config = storeConfig(store);
+  const config = storeConfig(store, { INSTANCE_ID: 'bench-alerts' });
   const wh = await openWarehouse(config);
   await migrate(wh);
   const hooks = await receiver();
@@ -131,10 +135,14 @@ async function rulesPhase(store: string, n: number, runs: number): Promise<Recor
     ...config.file,
     alerts: {
       retry: { attempts: 1, backoff_ms: 1 },
-      recipients: [{ id: 'ops', role: 'admin', wabas: 'all', webhook: { url: `${hooks.url}/ops`, secret: HOOK_SECRET } }],
+      // The rules' own audiences (SLA: manager; forecast: finance; templates: both): an admin alone is told nothing.
+      recipients: (['manager', 'finance'] as const).map((role) => ({ id: role, role, wabas: 'all', webhook: { url: `${hooks.url}/${role}`, secret: HOOK_SECRET } })),
       rules: manyRules(n, wabas.length ? wabas : ['none']),
     },
   };
+  await forgetRuleStates(wh, { prefix: RULE_PREFIX });
+  // The clock stands at the store's end, so every earlier run's instance would look alive and own rules.
+  await forgetOtherInstances(wh, { keep: config.instanceId });
   const engine = createAlertEngine({ ...deps, config: { ...config, file } });
   const [first, coldMs] = await timed(() => engine.evaluate());
   await engine.idle();

@@ -7,10 +7,10 @@ import { BusinessCalendar } from '../sla/calendar.ts';
 import { channelsOf, createMailer } from './channels.ts';
 import { auditChainItems, backlogItems, warehouseItems } from './conditions/service.ts';
 import { spendItems } from './conditions/spend.ts';
-import { templateItems } from './conditions/templates.ts';
+import { templateCache, templateItems, type TemplateCache } from './conditions/templates.ts';
 import { financeItems, type ForecastCache } from './conditions/finance.ts';
 import { privacyItems } from './conditions/privacy.ts';
-import { slaItems, type LiveCache } from './conditions/sla.ts';
+import { liveCache, slaItems, type LiveCache } from './conditions/sla.ts';
 import { defaultRoles, loadAlertsConfig, type AlertRule, type AlertsConfig, type Recipient } from './config.ts';
 import { createDeliverer, type Deliverer } from './delivery.ts';
 import { buildMessage, type AlertMessage, type MessageState } from './message.ts';
@@ -18,7 +18,7 @@ import { isQuiet } from './quiet.ts';
 import { runSchedules } from './scheduled.ts';
 import { peopleOf } from './people.ts';
 import { listRules, type ListedRule } from './rule-store.ts';
-import { EMPTY_STATE, step, type AlertItem, type RuleState } from './state.ts';
+import { EMPTY_STATE, step, sameTracked, type AlertItem, type RuleState } from './state.ts';
 
 /**
  * Evaluates every rule on the report outputs and routes what changed: each rule's items now →
@@ -50,6 +50,8 @@ export interface AlertEngine {
   deliverScheduled(): Promise<number>;
   /** Resolves once every message handed to a channel so far is delivered or given up. */
   idle(): Promise<void>;
+  /** For the service's stop: waits for an evaluation under way, then for every delivery it handed over (retries included). */
+  close(): Promise<void>;
 }
 
 /** Recipients of a rule: its roles (and its named recipients, when it names any). */
@@ -66,6 +68,13 @@ export function inScope(r: Recipient, items: readonly AlertItem[]): AlertItem[] 
 }
 
 const SCHEDULE = 'schedule:';
+
+/** The reads of one evaluation, shared by the rules of a kind. */
+interface EvaluationCache {
+  live: LiveCache;
+  templates: TemplateCache;
+  forecast: ForecastCache;
+}
 
 export function createAlertEngine(deps: AppDeps): AlertEngine {
   const config = loadAlertsConfig(deps.config.file);
@@ -130,7 +139,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     return states;
   }
 
-  async function itemsOf(rule: AlertRule, now: number, cache: { live: LiveCache; forecast: ForecastCache }): Promise<AlertItem[]> {
+  async function itemsOf(rule: AlertRule, now: number, cache: EvaluationCache): Promise<AlertItem[]> {
     switch (rule.kind) {
       case 'warehouse_unreachable':
         return warehouseItems(deps.warehouse);
@@ -143,7 +152,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
       case 'template_paused':
       case 'template_quality':
       case 'template_recategorised':
-        return templateItems(rule, deps, now);
+        return templateItems(rule, deps, now, cache.templates);
       case 'forecast_over_budget':
       case 'free_tier_running_out':
         return financeItems(rule, deps, now, cache.forecast);
@@ -204,15 +213,17 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     // Several instances on one warehouse: each rule is evaluated and told by one of them.
     const owned = await claim(candidates.map((r) => r.id), now, fresh).catch(() => new Set(candidates.map((r) => r.id)));
     const rules = candidates.filter((r) => owned.has(r.id));
-    const cache = { live: new Map() as LiveCache, forecast: {} as ForecastCache };
+    // Each report is read once for the rules of its kind; each rule keeps its own scope's rows.
+    const cache: EvaluationCache = { live: liveCache(rules), templates: templateCache(rules), forecast: {} };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     for (const rule of rules) {
       try {
         const items = await itemsOf(rule, now, cache);
         const prev = known.get(rule.id) ?? EMPTY_STATE;
         const r = step(prev, items, now, { quiet: isQuiet(rule.quiet, now, calendars), cooldownMs: rule.cooldown_minutes * 60_000 });
-        if (JSON.stringify(r.state) !== JSON.stringify(prev)) {
-          known.set(rule.id, r.state);
+        known.set(rule.id, r.state);
+        // Stored when what is tracked changes, not at each new figure of it.
+        if (!sameTracked(r.state, prev)) {
           // Announced before it is sent: a crash in between loses a message rather than repeating it forever.
           await persist(rule.id, r.state).catch((e: unknown) => log.warn({ err: e, rule: rule.id }, 'rule state write failed'));
         }
@@ -253,5 +264,9 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
         return runSchedules({ deps, config: mine, mailer, deliverer, lastSent, persist: persistOccurrence, record: (m) => record(m, recipientOf(m.recipient), []) }, deps.now());
       }),
     idle: () => deliverer.idle(),
+    close: async () => {
+      await tail;
+      await deliverer.idle();
+    },
   };
 }

@@ -43,6 +43,10 @@ export default {
     if (!engine.active) return [];
     return [{ name: 'alerts.evaluate', after: [SLA_FOLLOWER], follow: async () => void (await engine.evaluate({ loadsOnly: true })) }];
   },
+  async stop(deps) {
+    // Deliveries in flight, and retries already scheduled, finish (delivered or given up) before the warehouse closes.
+    await engines.get(deps)?.close();
+  },
   cli(program, open) {
     addAlertsCli(program, open);
   },

@@ -53,9 +53,11 @@ export function step(prev: RuleState, current: readonly AlertItem[], now: number
     const old = prev.items[it.key] ?? resolving.get(it.key);
     // Back before its resolution went out: it was announced and is still announced.
     resolving.delete(it.key);
-    items[it.key] = { ...it, since: old?.since ?? now, notified: old?.notified ?? false };
+    // A literal, not a spread: rules over thousands of waits build one per wait each evaluation.
+    items[it.key] = { key: it.key, waba_id: it.waba_id, rank: it.rank, detail: it.detail, since: old?.since ?? now, notified: old?.notified ?? false };
   }
-  for (const [key, old] of Object.entries(prev.items)) {
+  for (const key in prev.items) {
+    const old = prev.items[key]!;
     if (!(key in items) && old.notified) resolving.set(key, old);
   }
   if (opts.quiet) return { state: { items, resolving: [...resolving.values()], lastFiredAt: prev.lastFiredAt }, fire: [], resolve: [] };
@@ -68,4 +70,23 @@ export function step(prev: RuleState, current: readonly AlertItem[], now: number
     fire: fire.map((f) => ({ ...f, notified: true })),
     resolve: [...resolving.values()].sort(worstFirst),
   };
+}
+
+/**
+ * Whether two states track the same: the same items, each announced or not since the same time, the
+ * same resolutions waiting, the same cooldown. Their figures are not compared: each evaluation reads
+ * them afresh (a wait's minutes change every cycle), so a state is stored when what is tracked
+ * changes, and a restart resolves an item with the figures last stored.
+ */
+export function sameTracked(a: RuleState, b: RuleState): boolean {
+  if (a.lastFiredAt !== b.lastFiredAt || a.resolving.length !== b.resolving.length) return false;
+  const keys = Object.keys(a.items);
+  if (keys.length !== Object.keys(b.items).length) return false;
+  for (const k of keys) {
+    const x = a.items[k]!;
+    const y = b.items[k];
+    if (!y || x.since !== y.since || x.notified !== y.notified) return false;
+  }
+  const resolving = new Set(a.resolving.map((i) => i.key));
+  return b.resolving.every((i) => resolving.has(i.key));
 }

@@ -31,10 +31,27 @@ function latest(changes: readonly TemplateChange[], field: string): TemplateChan
   return [...last.values()];
 }
 
-export async function templateItems(rule: TemplateRule, deps: AppDeps, now: number): Promise<AlertItem[]> {
-  const scope = rule.scope.wabas.length > 0 ? rule.scope.wabas : 'all';
+/**
+ * The template history of one evaluation: one read per start of the history asked (the whole history
+ * for status and quality, the last N hours per `within_hours` of recategorised rules), for the union
+ * of the rules' WABAs; each rule keeps its WABAs' changes.
+ */
+export interface TemplateCache {
+  wabas: readonly string[] | 'all';
+  reads: Map<number, Promise<TemplateChange[]>>;
+}
+
+export function templateCache(rules: readonly AlertRule[]): TemplateCache {
+  const scopes = rules.filter((r): r is TemplateRule => r.kind.startsWith('template_')).map((r) => r.scope.wabas);
+  return { wabas: scopes.some((w) => w.length === 0) ? 'all' : [...new Set(scopes.flat())].sort(), reads: new Map() };
+}
+
+export async function templateItems(rule: TemplateRule, deps: AppDeps, now: number, cache: TemplateCache = templateCache([rule])): Promise<AlertItem[]> {
   const since = rule.kind === 'template_recategorised' ? now - rule.within_hours * HOUR_MS : 0;
-  const changes = await new TemplateReports(deps).history({ from_ms: since, to_ms: now + 1, tz: 'UTC', scope });
+  let read = cache.reads.get(since);
+  if (!read) cache.reads.set(since, (read = new TemplateReports(deps).history({ from_ms: since, to_ms: now + 1, tz: 'UTC', scope: cache.wabas })));
+  const mine = rule.scope.wabas;
+  const changes = (await read).filter((c) => mine.length === 0 || mine.includes(c.waba_id));
   const item = (c: TemplateChange, extra: Record<string, string>): AlertItem => ({
     key: templateKey(c), waba_id: c.waba_id, rank: Date.parse(c.at), detail: describe(c, extra),
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineInsert, defineQuery } from '../../query.ts';
+import { defineCommand, defineInsert, defineQuery } from '../../query.ts';
 import { ALERT_DELIVERIES, ALERT_FIRINGS, ALERT_INSTANCES, ALERT_RULE_STATE, ALERT_RULES } from '../../schema/alerts.ts';
 
 /** The alerts module's reads and writes: stored rules, rule state, firings and the delivery log. */
@@ -23,6 +23,20 @@ export const ruleStates = defineQuery({
   sql: `SELECT rule_id, state_json, ${ms('last_fired_at')} FROM {{db}}.alert_rule_state_v1 FINAL`,
   params: z.object({}),
   row: z.object({ rule_id: z.string(), state_json: z.string(), last_fired_at: z.coerce.number().nullable() }),
+});
+
+/** Forgets the state of the rules whose ids start with a prefix (a benchmark's own rules, before it starts over). */
+export const forgetRuleStates = defineCommand({
+  name: 'alerts.forget_rule_states',
+  sql: `DELETE FROM {{db}}.alert_rule_state_v1 WHERE startsWith(rule_id, {prefix:String})`,
+  params: z.object({ prefix: z.string().min(1) }),
+});
+
+/** Forgets every instance but one (a benchmark at a standing clock, where every instance ever seen looks alive). */
+export const forgetOtherInstances = defineCommand({
+  name: 'alerts.forget_other_instances',
+  sql: `DELETE FROM {{db}}.alert_instances_v1 WHERE instance_id != {keep:String}`,
+  params: z.object({ keep: z.string().min(1) }),
 });
 
 /** Firings newest first, optionally of one rule, limited to WABAs (empty: all; global firings only then). */
