@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // The TTLs of this policy must not outlive the test in this worker's warehouse.
-  if (wh) for (const t of ['raw_webhooks_v1', 'messages_v1', 'statuses_v1', 'message_echoes_v1', 'user_preferences_v1', 'contacts_v1', 'webhook_errors_v1', 'unknown_items_v1', 'consent_events_v1', 'compliance_snapshots_v1', 'label_events_v1']) await removeTableTtl(wh, t).catch(() => undefined);
+  if (wh) for (const t of ['raw_webhooks_v1', 'messages_v1', 'statuses_v1', 'message_echoes_v1', 'user_preferences_v1', 'contacts_v1', 'webhook_errors_v1', 'unknown_items_v1', 'consent_events_v1', 'compliance_snapshots_v1', 'label_events_v1', 'template_sends_v1']) await removeTableTtl(wh, t).catch(() => undefined);
   await svc?.stop();
   await wh?.close();
 });
@@ -96,6 +96,15 @@ describe('retention', () => {
     expect(st.ttl_configured).toMatch(/toIntervalDay\(5\)/);
     // The hold test below counts what the hold keeps of the ingest tables only.
     await wh.writer.command({ query: `TRUNCATE TABLE ${wh.database}.label_events_v1` });
+  });
+
+  it('keeps template sends as long as items: an older one is not kept, except under a hold', async () => {
+    const send = (waId: string, age: number, wamid: string) => ({ waba_id: 'W', wamid, message_key: '', phone_number_id: 'P', wa_id: waId, first_ts: NOW - age * 86_400_000, delivered_ts: NOW - age * 86_400_000, template: 'promo', version: 1 });
+    await wh.writer.insert({ table: `${wh.database}.template_sends_v1`, values: [send(OLD, 10, 'wamid.o'), send(HELD, 10, 'wamid.h'), send(FRESH, 0, 'wamid.f')], format: 'JSONEachRow' });
+    await materializeTtl(wh, 'template_sends_v1');
+    expect((await rows<{ wa_id: string }>(wh, `SELECT wa_id FROM {{db}}.template_sends_v1 ORDER BY wa_id`)).map((r) => r.wa_id)).toEqual([HELD, FRESH].sort());
+    expect(await status('template_sends_v1')).toMatchObject({ policy_days: 5, time_column: 'first_ts', ttl_matches_policy: true, rows_total: 2, rows_past_policy: 1, rows_held_past_policy: 1, status: 'OK' });
+    await wh.writer.command({ query: `TRUNCATE TABLE ${wh.database}.template_sends_v1` });
   });
 
   it('purges content past the content policy except under a hold, and then reports OK', async () => {
