@@ -19,3 +19,10 @@ export const LABEL_EVENTS = defineTable('label_events_v1', {
   recorded_at: c.time,
 });
 export type LabelEventRow = RowOf<typeof LABEL_EVENTS>;
+
+/** The `labels.tags` job's watermark (migration 0601): statuses loaded since it are read again. */
+export const LABEL_TAGS_STATE = defineTable('label_tags_state_v1', {
+  job: c.string,
+  watermark_ms: c.uint64,
+  updated_at: c.time,
+});
