@@ -97,7 +97,7 @@ describe.each(RUNS)('incremental equals full: $name', ({ sim, filled }) => {
     writeFileSync(config, JSON.stringify({ ...simulationConfig(sim), sla: SLA }));
     service = await startTestService(wh, { CONFIG_FILE: config });
     const followers = MODULES.flatMap((m) => m.followers?.(service.deps) ?? []);
-    expect(followers.map((f) => f.name).sort()).toEqual(['billing.facts', 'compliance.retention_arrivals', 'labels.tags', 'sla.waits']);
+    expect(followers.map((f) => f.name).sort()).toEqual(['billing.facts', 'compliance.retention_arrivals', 'labels.tags', 'sla.waits', 'templates.sends']);
     const dispatcher = createFollowDispatcher(followers, service.deps.log, { registry });
 
     let received = Date.now();

@@ -14,7 +14,8 @@ import { customerMessage, messageStatus } from './bodies.ts';
 // (idle time 24 h, no calendars). The counts of messages read are checked against the number of
 // messages each batch brings, which the test knows by construction.
 
-const settings = loadSlaSettings(fileConfigSchema.parse({}));
+// The carried state is off by default (reports/sla/config.ts): these tests turn it on.
+const settings = loadSlaSettings(fileConfigSchema.parse({ sla: { follow: { carried_chats: 10_000 } } }));
 const human = (ag: string) => `v1;src=h;ag=${ag};tm=care`;
 const MIN = 60_000;
 const T0 = Date.parse('2024-03-04T09:00:00Z');
@@ -243,7 +244,7 @@ describe('SLA follower, carried state', () => {
   });
 
   it('a bounded call leaves the rest to the next call, and the dispatcher makes it', async () => {
-    const bounded = loadSlaSettings(fileConfigSchema.parse({ sla: { follow: { chats_per_call: 2, chats_per_query: 1, events_per_call: 1 } } }));
+    const bounded = loadSlaSettings(fileConfigSchema.parse({ sla: { follow: { carried_chats: 10_000, chats_per_call: 2, chats_per_query: 1, events_per_call: 1 } } }));
     const chats = ['5511900000221', '5511900000222', '5511900000223', '5511900000224', '5511900000225'];
     // One call takes one query (its first already reads the 1 message allowed): four chats left.
     const st = slaFollowState(bounded);
