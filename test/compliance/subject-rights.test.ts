@@ -115,7 +115,9 @@ describe('access export (DSAR)', () => {
     // the bodies were loaded.
     expect(byTable('sla_waits_v1').map((e) => `${e.record.start_wamid}:${e.record.family}`).sort()).toEqual(['wamid.A1:any', 'wamid.A1:human', 'wamid.A2:any', 'wamid.A2:human']);
     expect(byTable('label_events_v1').map((e) => e.record.label)).toEqual(['order/paid']);
-    expect(events).toHaveLength(18);
+    // The outbound message O1 was priced in a template category: her row of the template sends.
+    expect(byTable('template_sends_v1').map((e) => e.record.wamid)).toEqual(['wamid.O1']);
+    expect(events).toHaveLength(19);
 
     const everything = [...files.values()].map((b) => b.toString()).join('\n');
     for (const other of [BRUNO, CARLA, 'Bruno Lima', 'Carla Weber', 'wamid.B1', 'wamid.O2', 'wamid.C1', 'wamid.O3']) expect(everything).not.toContain(other);
