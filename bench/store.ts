@@ -35,6 +35,8 @@ import { ms, opt } from './lib.ts';
 export const ITEMS_PER_SCALE_DAY = 24.5;
 export const STORE_TOKEN = 'bench-admin-token';
 const SLICES = 10;
+/** Bodies between waits for the loader and the followers to catch up (see the load loop). */
+const SETTLE_EVERY = Number(opt('settle-every', '40000'));
 /** Rounds of people kept for the compliance benchmark (two of each kind a round). */
 const ROUNDS = 6;
 
@@ -149,10 +151,12 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
   let window: Promise<void>[] = [];
   const sla = { fullMs: 0, fullEvents: 0, incMs: 0, incEvents: 0, incChats: 0 };
   let eventsBefore = 0;
+  let unsettled = 0;
   const flush = async () => {
     await Promise.all(window);
     window = [];
     await service.settle();
+    unsettled = 0;
   };
   /** Ends a loading phase: everything committed, then the waits job as the scheduler would run it. */
   const endPhase = async () => {
@@ -182,7 +186,15 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
     }
     window.push(service.ingest.append({ body: Buffer.from(p.body), receivedAt: Date.now(), signatureValid: true }));
     bodies++;
-    if (window.length >= 4_000) await flush();
+    // Appends are awaited in windows (each fsynced), loads and followers are awaited every
+    // SETTLE_EVERY bodies only: generating and appending the next bodies overlaps the warehouse's
+    // work on the last ones, and a follower's queue stays well under its bound.
+    if (window.length >= 4_000) {
+      await Promise.all(window);
+      unsettled += window.length;
+      window = [];
+      if (unsettled >= SETTLE_EVERY) await flush();
+    }
   }
   while (phase < SLICES - 1) {
     await endPhase();
