@@ -69,13 +69,8 @@ export const slaConfigSchema = z.object({
   /** Bounds of the follower that derives the waits after each load (reports/sla/follow.ts). */
   follow: z
     .object({
-      /**
-       * Chats whose state is kept in memory between calls (least recently used out first); 0: none,
-       * the default: under duplicate and out-of-order storms the carried state can leave a stale wait
-       * (test/hostile/order-storm.test.ts failed about one run in three with it), so every chat is
-       * read back from its thread start until that is found.
-       */
-      carried_chats: z.number().int().nonnegative().default(0),
+      /** Chats whose state is kept in memory between calls (least recently used out first); 0: none. */
+      carried_chats: z.number().int().nonnegative().default(10_000),
       /** Chats read by one query. */
       chats_per_query: z.number().int().positive().default(1000),
       /** Chats one call takes on; the rest wait for the next call. */
@@ -85,7 +80,7 @@ export const slaConfigSchema = z.object({
       /** Chats that may wait for a later call; past it the oldest are left to the scheduled job. */
       pending_chats: z.number().int().positive().default(200_000),
     })
-    .default({ carried_chats: 0, chats_per_query: 1000, chats_per_call: 10_000, events_per_call: 200_000, pending_chats: 200_000 }),
+    .default({ carried_chats: 10_000, chats_per_query: 1000, chats_per_call: 10_000, events_per_call: 200_000, pending_chats: 200_000 }),
 });
 
 export type SlaTarget = z.output<typeof targetSchema>;

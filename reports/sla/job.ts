@@ -110,6 +110,19 @@ export async function recomputeChats(
  * for each stored wait of a recomputed chat (one in `versions`) that was not computed again.
  * `stored` must hold exactly the waits the computation covers.
  */
+/**
+ * The version a computation writes over a stored row it replaces. Versions order by the newest
+ * receipt (ms), then by a row count; two computations with the same newest receipt (bodies of one
+ * chat received in the same millisecond, loaded in different batches) count different spans, so
+ * the count cannot order them: the later computation, which has seen at least as much, goes one
+ * above. A row from a newer receipt is left to win.
+ */
+export function outrank(version: string, stored: string): string {
+  const mine = BigInt(version);
+  const theirs = BigInt(stored);
+  return theirs >> 20n === mine >> 20n && theirs >= mine ? (theirs + 1n).toString() : version;
+}
+
 export async function writeWaitChanges(
   wh: Warehouse,
   records: readonly WaitRecord[],
@@ -117,12 +130,17 @@ export async function writeWaitChanges(
   versions: ReadonlyMap<string, string>,
 ): Promise<{ written: number; deleted: number }> {
   const key = (r: { wait_id: string; started_at: number }) => `${r.wait_id}\0${r.started_at}`;
+  const outranking = new Map(versions);
+  for (const s of stored) {
+    const v = outranking.get(chatKey(s));
+    if (v !== undefined) outranking.set(chatKey(s), outrank(v, s.version));
+  }
   const before = new Map(stored.map((s) => [key(s), s.content_hash]));
-  const changed = records.filter((r) => before.get(key(r)) !== r.content_hash);
+  const changed = records.filter((r) => before.get(key(r)) !== r.content_hash).map((r) => ({ ...r, version: outranking.get(chatKey(r)) ?? r.version }));
   const live = new Set(records.map(key));
   const markers = stored
-    .filter((s) => !live.has(key(s)) && versions.has(chatKey(s)))
-    .map((s) => ({ wait_id: s.wait_id, waba_id: s.waba_id, family: s.family, started_at: s.started_at, phone_number_id: s.phone_number_id, wa_id: s.wa_id, version: versions.get(chatKey(s))!, is_deleted: 1 }));
+    .filter((s) => !live.has(key(s)) && outranking.has(chatKey(s)))
+    .map((s) => ({ wait_id: s.wait_id, waba_id: s.waba_id, family: s.family, started_at: s.started_at, phone_number_id: s.phone_number_id, wa_id: s.wa_id, version: outranking.get(chatKey(s))!, is_deleted: 1 }));
   if (changed.length || markers.length) await insertWaits(wh, [...changed, ...markers]);
   return { written: changed.length, deleted: markers.length };
 }

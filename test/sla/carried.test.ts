@@ -14,7 +14,7 @@ import { customerMessage, messageStatus } from './bodies.ts';
 // (idle time 24 h, no calendars). The counts of messages read are checked against the number of
 // messages each batch brings, which the test knows by construction.
 
-// The carried state is off by default (reports/sla/config.ts): these tests turn it on.
+// The carried state, said explicitly (it is on by default).
 const settings = loadSlaSettings(fileConfigSchema.parse({ sla: { follow: { carried_chats: 10_000 } } }));
 const human = (ag: string) => `v1;src=h;ag=${ag};tm=care`;
 const MIN = 60_000;

@@ -40,7 +40,7 @@ function stored(waits: readonly Wait[]): StoredWaitState[] {
     thread_started_at: w.threadStartedAt, initiator: w.initiator, entry_point: w.entryPoint, owner_team: w.ownerTeam,
     start_wamid: w.startWamid, started_at: w.startedAt, last_inbound_at: w.lastInboundAt, responded_at: w.response?.at ?? null,
     response_wamid: w.response?.wamid ?? '', responder: w.response?.sender ?? '', agent: w.response?.agent ?? '', team: w.response?.team ?? '',
-    response_template: w.response?.template ?? false, content_hash: '',
+    response_template: w.response?.template ?? false, content_hash: '', version: '0',
   }));
 }
 

@@ -67,7 +67,7 @@ const waitState = z.object({
   waba_id: z.string(), phone_number_id: z.string(), wa_id: z.string(), wait_id: z.string(), family: z.string(), kind: z.string(),
   seq: num, thread_started_at: num, initiator: z.string(), entry_point: z.string(), owner_team: z.string(), start_wamid: z.string(),
   started_at: num, last_inbound_at: num, responded_at: nullableNum, response_wamid: z.string(), responder: z.string(), agent: z.string(),
-  team: z.string(), response_template: z.coerce.boolean(), content_hash: z.string(),
+  team: z.string(), response_template: z.coerce.boolean(), content_hash: z.string(), version: z.string(),
 });
 
 export type StoredWaitState = z.infer<typeof waitState>;
@@ -75,7 +75,7 @@ export type StoredWaitState = z.infer<typeof waitState>;
 const WAIT_STATE_COLUMNS = `waba_id, phone_number_id, wa_id, wait_id, family, kind, seq, toUnixTimestamp64Milli(thread_started_at) AS thread_started_at,
        initiator, entry_point, owner_team, start_wamid, toUnixTimestamp64Milli(started_at) AS started_at,
        toUnixTimestamp64Milli(last_inbound_at) AS last_inbound_at, toUnixTimestamp64Milli(responded_at) AS responded_at,
-       response_wamid, responder, agent, team, response_template, toString(content_hash) AS content_hash`;
+       response_wamid, responder, agent, team, response_template, toString(content_hash) AS content_hash, toString(version) AS version`;
 
 // Every version of a wait has the same chat, so filtering on the chat before FINAL merges is exact.
 const storedWaitStatesQuery = defineQuery({

@@ -8,8 +8,11 @@ import { chatFilter, chatSelectionParams, chatSelectionSchema, type ChatSelectio
 
 export const WAITS_TABLE = SLA_WAITS.name;
 
-/** What the job needs of a stored wait: its sort key (for a deletion marker) and content hash. */
-const storedWait = SLA_WAITS.row.pick({ wait_id: true, waba_id: true, family: true, started_at: true, phone_number_id: true, wa_id: true, content_hash: true });
+/**
+ * What the job needs of a stored wait: its sort key (for a deletion marker), content hash and
+ * version (a new computation must outrank the rows it replaces).
+ */
+const storedWait = SLA_WAITS.row.pick({ wait_id: true, waba_id: true, family: true, started_at: true, phone_number_id: true, wa_id: true, content_hash: true, version: true });
 export type StoredWait = z.infer<typeof storedWait>;
 
 /**
@@ -25,7 +28,7 @@ export const insertWaits = defineInsert({
 
 const storedWaitsQuery = defineQuery({
   name: 'sla.stored_waits',
-  sql: (sel: ChatSelection) => `SELECT wait_id, waba_id, family, toUnixTimestamp64Milli(started_at) AS started_at, phone_number_id, wa_id, toString(content_hash) AS content_hash
+  sql: (sel: ChatSelection) => `SELECT wait_id, waba_id, family, toUnixTimestamp64Milli(started_at) AS started_at, phone_number_id, wa_id, toString(content_hash) AS content_hash, toString(version) AS version
     FROM {{db}}.${WAITS_TABLE} FINAL WHERE ${chatFilter(sel, 'waba_id, phone_number_id, wa_id')}`,
   params: chatSelectionSchema,
   row: storedWait,
