@@ -49,12 +49,16 @@ async function withReports(open: Open, fn: (r: TemplateReports, deps: AppDeps) =
   }
 }
 
-/** The options as the HTTP query would carry them (one parser for both). */
-const query = (o: Opts, withGroup = false): Record<string, unknown> => {
+/**
+ * The options as the HTTP query would carry them (one parser for both); `performance`: with the
+ * templates report's own (group_by, labels).
+ */
+const query = (o: Opts, performance = false): Record<string, unknown> => {
   const q: Record<string, unknown> = {};
   for (const [k, v] of [['from', o.from], ['to', o.to], ['tz', o.tz], ['waba_id', o.wabaId], ['format', o.format]] as const) if (v !== undefined) q[k] = v;
-  if (withGroup && o.groupBy !== undefined) q.group_by = o.groupBy;
-  return withGroup ? { ...q, ...labelQuery(o) } : q;
+  if (!performance) return q;
+  if (o.groupBy !== undefined) q.group_by = o.groupBy;
+  return { ...q, ...labelQuery(o) };
 };
 
 async function output(deps: AppDeps, o: Opts, rows: readonly object[], columns: readonly ColumnSpec[], action: string): Promise<void> {
