@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams } from '../../scope.ts';
+import { has } from '../sla/reports.ts';
 
 /**
  * Every unanswered wait of some families, for the alert rules of one evaluation together: one read
@@ -9,7 +10,6 @@ import { inScope, scopeParams } from '../../scope.ts';
  * computed by the rules from `now`). An empty filter list means every value.
  */
 
-const has = (param: string, column: string) => `(empty({${param}:Array(String)}) OR has({${param}:Array(String)}, ${column}))`;
 const ms = (col: string) => `toUnixTimestamp64Milli(${col}) AS ${col}`;
 
 export const openWaits = defineQuery({

@@ -54,7 +54,8 @@ export const DIMENSIONS = {
 export type Period = keyof typeof PERIODS;
 export type Dimension = keyof typeof DIMENSIONS;
 
-const has = (param: string, column: string) => `(empty({${param}:Array(String)}) OR has({${param}:Array(String)}, ${column}))`;
+/** `column` is one of the list parameter `param`; an empty list means every value. */
+export const has = (param: string, column: string) => `(empty({${param}:Array(String)}) OR has({${param}:Array(String)}, ${column}))`;
 
 const FILTERS = [
   inScope(),
