@@ -45,10 +45,10 @@ export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir
     const path = join(config.dataDir, 'clickhouse');
     mkdirSync(path, { recursive: true });
     // Loaded lazily so a server deployment never loads the embedded engine.
-    const { createChdbConnection } = await import('chdb/connection');
+    const { embeddedConnection } = await import('./embedded.ts');
     make = (name) =>
       createClient({
-        connection: createChdbConnection({ path }) as never,
+        connection: embeddedConnection(path) as never,
         application: `wa-analytics-${name}`,
         clickhouse_settings: COMMON_SETTINGS,
         log: QUIET,
@@ -72,7 +72,8 @@ export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir
   const jobs = make('jobs');
   // A server client already keeps a pool of HTTP connections; the embedded engine needs one connection
   // per parallel insert. One by default: parallel inserts on several embedded connections once left an
-  // insert that never returned (chDB 3.4.0, see docs/BENCHMARKS.md), so they are opt-in.
+  // insert that never returned (chDB 3.4.0, see docs/BENCHMARKS.md), and inserts now take turns
+  // (./embedded.ts), so more committers only let a commit's inserts queue on separate connections.
   const committers = ch.mode === 'embedded' ? Array.from({ length: config.committers ?? 1 }, (_, i) => make(`commit-${i}`)) : [writer];
   return {
     database: ch.database,
