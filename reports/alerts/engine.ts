@@ -18,7 +18,7 @@ import { isQuiet } from './quiet.ts';
 import { runSchedules } from './scheduled.ts';
 import { peopleOf } from './people.ts';
 import { listRules, type ListedRule } from './rule-store.ts';
-import { EMPTY_STATE, step, sameTracked, type AlertItem, type RuleState } from './state.ts';
+import { EMPTY_STATE, step, sameTracked, stateJson, stateOf, type AlertItem, type RuleState, type StepResult } from './state.ts';
 
 /**
  * Evaluates every rule on the report outputs and routes what changed: each rule's items now →
@@ -69,6 +69,22 @@ export function inScope(r: Recipient, items: readonly AlertItem[]): AlertItem[] 
 
 const SCHEDULE = 'schedule:';
 
+/** A message ready to go: its channels and its row of the firing history. */
+interface Outgoing {
+  message: AlertMessage;
+  channels: ReturnType<typeof channelsOf>;
+  firing: Parameters<typeof insertFirings>[1][number];
+}
+
+/** The firing-history row of a message to one recipient. */
+function firingRow(message: AlertMessage, r: Recipient, items: readonly AlertItem[]): Outgoing['firing'] {
+  const wabas = [...new Set(items.map((i) => i.waba_id).filter(Boolean))].sort();
+  return {
+    firing_id: message.firing_id, rule_id: message.rule_id, state: message.state, at: Date.parse(message.at), waba_ids: r.wabas === 'all' ? wabas : [...r.wabas],
+    items: items.length, payload_json: JSON.stringify(message),
+  };
+}
+
 /** The reads of one evaluation, shared by the rules of a kind. */
 interface EvaluationCache {
   live: LiveCache;
@@ -118,7 +134,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
       if (row) lastSent.set(key.slice(SCHEDULE.length), (JSON.parse(row.state_json) as { occurrence: number }).occurrence);
       return;
     }
-    states!.set(key, row ? { ...(JSON.parse(row.state_json) as Omit<RuleState, 'lastFiredAt'>), lastFiredAt: row.last_fired_at } : EMPTY_STATE);
+    states!.set(key, row ? stateOf(row.state_json, row.last_fired_at) : EMPTY_STATE);
   }
 
   /** The keys this instance owns now; those it did not hold before are read afresh unless all state was just read. */
@@ -135,7 +151,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     const rows = await ruleStates(deps.warehouse, {});
     // Rule ids have no ':', so schedule states never meet a rule's.
     for (const r of rows) if (r.rule_id.startsWith(SCHEDULE)) lastSent.set(r.rule_id.slice(SCHEDULE.length), (JSON.parse(r.state_json) as { occurrence: number }).occurrence);
-    states = new Map(rows.filter((r) => !r.rule_id.startsWith(SCHEDULE)).map((r) => [r.rule_id, { ...(JSON.parse(r.state_json) as Omit<RuleState, 'lastFiredAt'>), lastFiredAt: r.last_fired_at }]));
+    states = new Map(rows.filter((r) => !r.rule_id.startsWith(SCHEDULE)).map((r) => [r.rule_id, stateOf(r.state_json, r.last_fired_at)]));
     return states;
   }
 
@@ -164,39 +180,45 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     }
   }
 
-  /** One message per recipient with items in scope; each recorded as a firing, then handed to its channels. */
-  async function route(rule: AlertRule, state: MessageState, items: readonly AlertItem[], at: number): Promise<AlertMessage[]> {
-    const sent: AlertMessage[] = [];
+  /** One message per recipient with items in scope, each with its channels and its firing-history row. */
+  async function messagesOf(rule: AlertRule, state: MessageState, items: readonly AlertItem[], at: number): Promise<Outgoing[]> {
+    const out: Outgoing[] = [];
     // Person accounts are read now, so a user disabled or narrowed a moment ago gets nothing.
     const people = await peopleOf(deps, rule);
     for (const r of [...audienceOf(rule, config.recipients), ...people]) {
       const mine = state === 'test' ? [] : inScope(r, items);
       if (state !== 'test' && mine.length === 0) continue;
       const message = buildMessage(rule, state, mine, { firingId: randomUUID(), at, dashboardUrl: config.dashboard_url, recipient: r.id });
-      await record(message, r, mine);
-      deliverer.deliver(message, channelsOf(r, config, mailer));
-      sent.push(message);
+      out.push({ message, channels: channelsOf(r, config, mailer), firing: firingRow(message, r, mine) });
     }
-    return sent;
+    return out;
+  }
+
+  /** Recorded in the firing history (one insert for all), then handed to their channels. */
+  async function send(outgoing: readonly Outgoing[]): Promise<AlertMessage[]> {
+    if (outgoing.length === 0) return [];
+    await insertFirings(deps.warehouse, outgoing.map((o) => o.firing))
+      .catch((e: unknown) => log.warn({ err: e, rules: [...new Set(outgoing.map((o) => o.message.rule_id))].length }, 'firing history write failed'));
+    for (const o of outgoing) deliverer.deliver(o.message, o.channels);
+    return outgoing.map((o) => o.message);
+  }
+
+  async function route(rule: AlertRule, state: MessageState, items: readonly AlertItem[], at: number): Promise<AlertMessage[]> {
+    return send(await messagesOf(rule, state, items, at));
   }
 
   async function record(message: AlertMessage, r: Recipient, items: readonly AlertItem[]): Promise<void> {
-    const wabas = [...new Set(items.map((i) => i.waba_id).filter(Boolean))].sort();
-    await insertFirings(deps.warehouse, [{
-      firing_id: message.firing_id, rule_id: message.rule_id, state: message.state, at: Date.parse(message.at), waba_ids: r.wabas === 'all' ? wabas : [...r.wabas],
-      items: items.length, payload_json: JSON.stringify(message),
-    }]).catch((e: unknown) => log.warn({ err: e, rule: message.rule_id }, 'firing history write failed'));
+    await insertFirings(deps.warehouse, [firingRow(message, r, items)]).catch((e: unknown) => log.warn({ err: e, rule: message.rule_id }, 'firing history write failed'));
+  }
+
+  /** A strictly increasing version per row, so the newest state wins even when the injected clock stands still. */
+  function nextVersion(): number {
+    stateVersion = Math.max(Date.now(), stateVersion + 1);
+    return stateVersion;
   }
 
   async function writeState(ruleId: string, stateJson: string, lastFiredAt: number | null): Promise<void> {
-    // A strictly increasing version, so the newest state wins even when the injected clock stands still.
-    stateVersion = Math.max(Date.now(), stateVersion + 1);
-    await writeRuleStates(deps.warehouse, [{ rule_id: ruleId, state_json: stateJson, last_fired_at: lastFiredAt, updated_at: stateVersion }]);
-  }
-
-  function persist(ruleId: string, s: RuleState): Promise<void> {
-    const { lastFiredAt, ...rest } = s;
-    return writeState(ruleId, JSON.stringify(rest), lastFiredAt);
+    await writeRuleStates(deps.warehouse, [{ rule_id: ruleId, state_json: stateJson, last_fired_at: lastFiredAt, updated_at: nextVersion() }]);
   }
 
   async function evaluateNow(loadsOnly: boolean): Promise<EvaluationSummary> {
@@ -216,6 +238,9 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     // Each report is read once for the rules of its kind; each rule keeps its own scope's rows.
     const cache: EvaluationCache = { live: liveCache(rules), templates: templateCache(rules), forecast: {} };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
+    // Every rule first, then one write of the states that changed, then one of the firings, then the
+    // sends: a cycle that fires many rules costs two inserts, not two per rule.
+    const stepped: Array<{ rule: AlertRule; r: StepResult; store: boolean }> = [];
     for (const rule of rules) {
       try {
         const items = await itemsOf(rule, now, cache);
@@ -223,17 +248,26 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
         const r = step(prev, items, now, { quiet: isQuiet(rule.quiet, now, calendars), cooldownMs: rule.cooldown_minutes * 60_000 });
         known.set(rule.id, r.state);
         // Stored when what is tracked changes, not at each new figure of it.
-        if (!sameTracked(r.state, prev)) {
-          // Announced before it is sent: a crash in between loses a message rather than repeating it forever.
-          await persist(rule.id, r.state).catch((e: unknown) => log.warn({ err: e, rule: rule.id }, 'rule state write failed'));
-        }
-        if (r.fire.length) summary.messages += (await route(rule, 'firing', r.fire, now)).length;
-        if (r.resolve.length) summary.messages += (await route(rule, 'resolved', r.resolve, now)).length;
+        stepped.push({ rule, r, store: !sameTracked(r.state, prev) });
       } catch (e) {
         summary.failed.push(rule.id);
         log.error({ err: e, rule: rule.id }, 'alert rule evaluation failed');
       }
     }
+    // Announced before it is sent: a crash in between loses a message rather than repeating it forever.
+    const rows = stepped.filter((x) => x.store).map((x) => ({ rule_id: x.rule.id, state_json: stateJson(x.r.state), last_fired_at: x.r.state.lastFiredAt, updated_at: nextVersion() }));
+    if (rows.length) await writeRuleStates(deps.warehouse, rows).catch((e: unknown) => log.warn({ err: e, rules: rows.length }, 'rule state write failed'));
+    const outgoing: Outgoing[] = [];
+    for (const { rule, r } of stepped) {
+      try {
+        if (r.fire.length) outgoing.push(...(await messagesOf(rule, 'firing', r.fire, now)));
+        if (r.resolve.length) outgoing.push(...(await messagesOf(rule, 'resolved', r.resolve, now)));
+      } catch (e) {
+        summary.failed.push(rule.id);
+        log.error({ err: e, rule: rule.id }, 'alert rule evaluation failed');
+      }
+    }
+    summary.messages += (await send(outgoing)).length;
     return summary;
   }
 

@@ -27,14 +27,26 @@ export interface TrackedItem extends AlertItem {
 }
 
 export interface RuleState {
-  items: Record<string, TrackedItem>;
+  /** By item key (a Map: rules over thousands of waits look each one up every evaluation). */
+  items: Map<string, TrackedItem>;
   /** Announced items that stopped holding while messages were held. */
   resolving: TrackedItem[];
   /** When the rule last sent a firing message (its cooldown). */
   lastFiredAt: number | null;
 }
 
-export const EMPTY_STATE: RuleState = { items: {}, resolving: [], lastFiredAt: null };
+export const EMPTY_STATE: RuleState = { items: new Map(), resolving: [], lastFiredAt: null };
+
+/** The stored form of a state (its `lastFiredAt` is a column of its own): items as a JSON object. */
+export function stateJson(s: RuleState): string {
+  return JSON.stringify({ items: Object.fromEntries(s.items), resolving: s.resolving });
+}
+
+/** A state from its stored form. */
+export function stateOf(json: string, lastFiredAt: number | null): RuleState {
+  const stored = JSON.parse(json) as { items?: Record<string, TrackedItem>; resolving?: TrackedItem[] };
+  return { items: new Map(Object.entries(stored.items ?? {})), resolving: stored.resolving ?? [], lastFiredAt };
+}
 
 export interface StepResult {
   state: RuleState;
@@ -47,24 +59,24 @@ export interface StepResult {
 const worstFirst = (a: AlertItem, b: AlertItem) => b.rank - a.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 export function step(prev: RuleState, current: readonly AlertItem[], now: number, opts: { quiet: boolean; cooldownMs: number }): StepResult {
-  const items: Record<string, TrackedItem> = {};
+  const items = new Map<string, TrackedItem>();
   const resolving = new Map(prev.resolving.map((i) => [i.key, i]));
   for (const it of current) {
-    const old = prev.items[it.key] ?? resolving.get(it.key);
+    const old = prev.items.get(it.key) ?? (resolving.size > 0 ? resolving.get(it.key) : undefined);
     // Back before its resolution went out: it was announced and is still announced.
-    resolving.delete(it.key);
+    if (resolving.size > 0) resolving.delete(it.key);
     // A literal, not a spread: rules over thousands of waits build one per wait each evaluation.
-    items[it.key] = { key: it.key, waba_id: it.waba_id, rank: it.rank, detail: it.detail, since: old?.since ?? now, notified: old?.notified ?? false };
+    items.set(it.key, { key: it.key, waba_id: it.waba_id, rank: it.rank, detail: it.detail, since: old?.since ?? now, notified: old?.notified ?? false });
   }
-  for (const key in prev.items) {
-    const old = prev.items[key]!;
-    if (!(key in items) && old.notified) resolving.set(key, old);
-  }
+  for (const [key, old] of prev.items) if (old.notified && !items.has(key)) resolving.set(key, old);
   if (opts.quiet) return { state: { items, resolving: [...resolving.values()], lastFiredAt: prev.lastFiredAt }, fire: [], resolve: [] };
-  const pending = Object.values(items).filter((i) => !i.notified);
   const cooled = prev.lastFiredAt === null || now - prev.lastFiredAt >= opts.cooldownMs;
-  const fire = cooled ? pending.sort(worstFirst) : [];
-  for (const f of fire) items[f.key] = { ...f, notified: true };
+  const fire: TrackedItem[] = [];
+  if (cooled) {
+    for (const i of items.values()) if (!i.notified) fire.push(i);
+    fire.sort(worstFirst);
+  }
+  for (const f of fire) items.set(f.key, { ...f, notified: true });
   return {
     state: { items, resolving: [], lastFiredAt: fire.length > 0 ? now : prev.lastFiredAt },
     fire: fire.map((f) => ({ ...f, notified: true })),
@@ -80,11 +92,9 @@ export function step(prev: RuleState, current: readonly AlertItem[], now: number
  */
 export function sameTracked(a: RuleState, b: RuleState): boolean {
   if (a.lastFiredAt !== b.lastFiredAt || a.resolving.length !== b.resolving.length) return false;
-  const keys = Object.keys(a.items);
-  if (keys.length !== Object.keys(b.items).length) return false;
-  for (const k of keys) {
-    const x = a.items[k]!;
-    const y = b.items[k];
+  if (a.items.size !== b.items.size) return false;
+  for (const [k, x] of a.items) {
+    const y = b.items.get(k);
     if (!y || x.since !== y.since || x.notified !== y.notified) return false;
   }
   const resolving = new Set(a.resolving.map((i) => i.key));

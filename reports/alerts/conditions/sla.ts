@@ -31,6 +31,8 @@ export interface LiveCache {
   pooled: ReadonlySet<SlaRule>;
   pool?: Promise<OpenWait[]>;
   labelled: Map<string, Promise<StoredWaitRow[]>>;
+  /** The pooled waits of one family and scope: rules that share them filter the pool once. */
+  scoped: Map<string, OpenWait[]>;
   /** Pseudonymous contact ids of the evaluation, computed once per customer (a keyed hash each). */
   contacts: Map<string, string>;
   /** A wait as an item (the same for every rule that holds for it), built once per evaluation. */
@@ -40,7 +42,7 @@ export interface LiveCache {
 export const isSlaRule = (rule: AlertRule): rule is SlaRule => rule.kind.startsWith('sla_');
 
 export function liveCache(rules: readonly AlertRule[]): LiveCache {
-  return { pooled: new Set(rules.filter(isSlaRule).filter((r) => r.scope.labels.length === 0)), labelled: new Map(), contacts: new Map(), items: new Map() };
+  return { pooled: new Set(rules.filter(isSlaRule).filter((r) => r.scope.labels.length === 0)), labelled: new Map(), scoped: new Map(), contacts: new Map(), items: new Map() };
 }
 
 /** The union of the rules' values of one filter: none (every value) as soon as one rule has none. */
@@ -70,8 +72,13 @@ async function live(wh: Warehouse, rule: SlaRule, now: number, cache: LiveCache)
   const closingMs = rule.kind === 'sla_window_closing' ? Math.round(rule.within_minutes * 60_000) : 0;
   if (cache.pooled.has(rule)) {
     const s = rule.scope;
-    const waiting = (await pool(wh, cache)).filter((w) =>
-      w.family === rule.family && within(s.wabas, w.waba_id) && within(s.phone_numbers, w.phone_number_id) && within(s.teams, w.owner_team));
+    const all = await pool(wh, cache);
+    const key = JSON.stringify([rule.family, s.wabas, s.phone_numbers, s.teams]);
+    let waiting = cache.scoped.get(key);
+    if (!waiting) {
+      waiting = all.filter((w) => w.family === rule.family && within(s.wabas, w.waba_id) && within(s.phone_numbers, w.phone_number_id) && within(s.teams, w.owner_team));
+      cache.scoped.set(key, waiting);
+    }
     return { waiting, closing: waiting.filter((w) => w.window_expires_at > now && w.window_expires_at <= now + closingMs) };
   }
   const key = JSON.stringify([rule.family, rule.scope, closingMs]);
