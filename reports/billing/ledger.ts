@@ -1,5 +1,5 @@
 import type { StatusRow } from '../../warehouse/tables.ts';
-import { insertBillingStatuses, statusesLoadedIn, type BillingStatusRow } from '../../warehouse/queries/billing/ledger.ts';
+import { insertBillingStatuses, insertMessageCustomers, statusesLoadedIn, type BillingStatusRow, type MessageCustomerRow } from '../../warehouse/queries/billing/ledger.ts';
 import type { BillingEnv } from './facts-job.ts';
 
 /**
@@ -7,6 +7,9 @@ import type { BillingEnv } from './facts-job.ts';
  * (billing_statuses_v1), which keeps what a charge needs and nothing personal — the wamid replaced
  * by its keyed substitute, the recipient by its market — under the accounting retention. So a
  * status past the personal tables' retention on arrival (an old archive replayed) still counts.
+ *
+ * Beside it, who each keyed message went to (billing_message_customers_v1, personal: kept and erased
+ * like the statuses), so charges can be split by the customers' labels in the warehouse.
  */
 
 type StatusLike = Pick<StatusRow, 'waba_id' | 'phone_number_id' | 'wamid' | 'status' | 'ts' | 'recipient_id' | 'recipient_user_id'
@@ -37,17 +40,35 @@ export function ledgerRows(statuses: readonly StatusLike[], env: Pick<BillingEnv
   return out;
 }
 
-export async function recordLedger(env: BillingEnv, statuses: readonly StatusLike[], now = Date.now()): Promise<void> {
-  await insertBillingStatuses(env.wh, ledgerRows(statuses, env, now));
+/** Pure: one row per keyed message of the statuses sent to one customer (its earliest status time). */
+export function customerRows(statuses: readonly StatusLike[], env: Pick<BillingEnv, 'messageKey'>): MessageCustomerRow[] {
+  const byKey = new Map<string, MessageCustomerRow>();
+  for (const s of statuses) {
+    const waId = s.recipient_id || s.recipient_user_id;
+    if (!s.wamid || !waId) continue;
+    const key = `${s.waba_id}\0${s.wamid}`;
+    const had = byKey.get(key);
+    if (!had) byKey.set(key, { waba_id: s.waba_id, message_key: env.messageKey(s.wamid), wa_id: waId, ts: s.ts });
+    else if (s.ts < had.ts) had.ts = s.ts;
+  }
+  return [...byKey.values()];
+}
+
+/** What `recordLedger` writes: the accounting copy, who each message went to, or both. */
+export type LedgerParts = 'both' | 'customers';
+
+export async function recordLedger(env: BillingEnv, statuses: readonly StatusLike[], now = Date.now(), parts: LedgerParts = 'both'): Promise<void> {
+  if (parts === 'both') await insertBillingStatuses(env.wh, ledgerRows(statuses, env, now));
+  await insertMessageCustomers(env.wh, customerRows(statuses, env));
 }
 
 /** Copies the statuses stored in a window into the ledger (idempotent: rows collapse on their key). */
-export async function backfillLedger(env: BillingEnv, fromMs: number, toMs: number, pageSize = 50_000): Promise<number> {
+export async function backfillLedger(env: BillingEnv, fromMs: number, toMs: number, pageSize = 50_000, parts: LedgerParts = 'both'): Promise<number> {
   let after = { after_waba: '', after_wamid: '', after_status: '', after_ts: 0 };
   let copied = 0;
   for (;;) {
     const page = await statusesLoadedIn(env.wh, { from_ms: fromMs, to_ms: toMs, ...after, limit: pageSize });
-    await recordLedger(env, page);
+    await recordLedger(env, page, Date.now(), parts);
     copied += page.length;
     if (page.length < pageSize) return copied;
     const last = page.at(-1)!;

@@ -1,5 +1,5 @@
 import type { Logger } from '../../app/logger.ts';
-import { deleteUnkeyedMessageFacts, ledgerNeedsFill, unkeyedMessageFacts } from '../../warehouse/queries/billing/ledger.ts';
+import { customersNeedFill, deleteUnkeyedMessageFacts, ledgerNeedsFill, unkeyedMessageFacts } from '../../warehouse/queries/billing/ledger.ts';
 import { insertMessageFacts } from '../../warehouse/queries/billing/facts.ts';
 import type { BillingEnv } from './facts-job.ts';
 import { backfillLedger } from './ledger.ts';
@@ -7,10 +7,10 @@ import { backfillLedger } from './ledger.ts';
 /**
  * Brings a store from before billing records were keyed in line, once, at start: message facts
  * that still hold Meta's wamid get its keyed substitute (the old rows are then deleted by a
- * condition that names no id), and an empty accounting ledger is filled from the statuses stored.
- * Both are no-ops on a store already in line.
+ * condition that names no id), and an empty accounting ledger is filled from the statuses stored,
+ * as is an empty table of who each message went to. All are no-ops on a store already in line.
  */
-export async function rekeyBillingRecords(env: BillingEnv, log: Logger, now = Date.now()): Promise<{ rekeyed: number; copied: number }> {
+export async function rekeyBillingRecords(env: BillingEnv, log: Logger, now = Date.now()): Promise<{ rekeyed: number; copied: number; customers: number }> {
   let rekeyed = 0;
   let after = { after_waba: '', after_wamid: '' };
   for (;;) {
@@ -22,6 +22,10 @@ export async function rekeyBillingRecords(env: BillingEnv, log: Logger, now = Da
   }
   if (rekeyed > 0) await deleteUnkeyedMessageFacts(env.wh, {}, undefined);
   const copied = (await ledgerNeedsFill(env.wh, {}))[0]?.needed ? await backfillLedger(env, 0, now, env.cfg.facts.page_size) : 0;
-  if (rekeyed || copied) log.info({ rekeyed, copied }, 'billing records keyed: facts name messages by a keyed substitute, statuses copied to the accounting ledger');
-  return { rekeyed, copied };
+  // A ledger filled just now wrote the customers too.
+  const customers = !copied && (await customersNeedFill(env.wh, {}))[0]?.needed ? await backfillLedger(env, 0, now, env.cfg.facts.page_size, 'customers') : 0;
+  if (rekeyed || copied || customers) {
+    log.info({ rekeyed, copied, customers }, 'billing records keyed: facts name messages by a keyed substitute, statuses copied to the accounting ledger and to who each message went to');
+  }
+  return { rekeyed, copied, customers };
 }

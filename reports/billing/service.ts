@@ -118,7 +118,7 @@ export class BillingReports {
     const rows: LabelledDailyRow[] = [];
     for (const [waba, month] of this.monthsOf(wabas, p.month)) {
       const period = await periodInputs(this.env, waba, month);
-      rows.push(...(await labelledPeriodRows(this.env.wh, period, { ...p.label, ...scopeOf(p.scope) }, this.env.messageKey)));
+      rows.push(...(await labelledPeriodRows(this.env.wh, period, { ...p.label, ...scopeOf(p.scope) })));
     }
     return { wabas, rows };
   }

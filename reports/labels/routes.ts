@@ -91,7 +91,7 @@ export function labelRoutes(): AnyReportRoute[] {
       audit: (p) => ({ month: p.month, waba_id: p.waba, label: p.labels, label_match: p.label_match }),
       columns: BILLING_COLUMNS,
       filename: (p) => `labels-billing-${p.month}`,
-      run: async ({ deps, params, principal }) => ({ rows: await billingByLabel(deps.warehouse, { ...params, ...scopeOf(principal.wabas) }, (w) => deps.pseudonyms.message(w)) }),
+      run: async ({ deps, params, principal }) => ({ rows: await billingByLabel(deps.warehouse, { ...params, ...scopeOf(principal.wabas) }) }),
     }),
   ];
 }

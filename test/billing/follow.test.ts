@@ -104,6 +104,16 @@ describe('billing follower', () => {
     expect(await rows(wh, `SELECT status FROM {{db}}.billing_statuses_v1 FINAL ORDER BY status`)).toEqual([{ status: 'delivered' }, { status: 'read' }, { status: 'sent' }]);
     expect(await rows(wh, `SELECT wamid FROM {{db}}.billing_messages_v1 FINAL`)).toEqual([{ wamid: createPseudonymizer('test-pii-key').message('wamid.m1') }]);
     expect(await fact()).toEqual(before);
-    expect(await rekeyBillingRecords(env, createLogger('test', 'silent'))).toEqual({ rekeyed: 0, copied: 0 });
+    // Who the message went to, written with the copy: its recipient, at its first status.
+    const customers = `SELECT message_key, wa_id, toString(ts) AS ts FROM {{db}}.billing_message_customers_v1 FINAL`;
+    const m1 = { message_key: createPseudonymizer('test-pii-key').message('wamid.m1'), wa_id: BR, ts: '2025-09-30 23:59:00.000' };
+    expect(await rows(wh, customers)).toEqual([m1]);
+    expect(await rekeyBillingRecords(env, createLogger('test', 'silent'))).toEqual({ rekeyed: 0, copied: 0, customers: 0 });
+    // A store whose ledger predates the customers: they alone are filled.
+    await wh.writer.command({ query: `TRUNCATE TABLE ${wh.database}.billing_message_customers_v1` });
+    const again = await rekeyBillingRecords(env, createLogger('test', 'silent'));
+    expect(again).toMatchObject({ rekeyed: 0, copied: 0 });
+    expect(again.customers).toBeGreaterThanOrEqual(3);
+    expect(await rows(wh, customers)).toEqual([m1]);
   });
 });

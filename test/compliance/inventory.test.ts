@@ -133,7 +133,8 @@ describe('cross-border view', () => {
     // Brazil: two people; each in a raw body (one shared), a message and a contact row, and the wait
     // each message started (families human and any, derived after the load) → 2 + 2 + 2 + 4 rows.
     expect(row('BR')).toMatchObject({ subjects: 2, rows: 10, transfer: true, transfer_mechanism_lgpd: 'ANPD standard clauses', storage_country: 'US', country_approximate: true });
-    expect(row('DE')).toMatchObject({ subjects: 1, rows: 2, transfer: true, transfer_mechanism_gdpr: 'EU-US DPF (Art. 45)' });
+    // Germany: one person; a raw body, a status, and who the status's message went to (billing).
+    expect(row('DE')).toMatchObject({ subjects: 1, rows: 3, transfer: true, transfer_mechanism_gdpr: 'EU-US DPF (Art. 45)' });
     expect(r).toHaveLength(2);
     const audit = await rows<{ params_json: string }>(wh, `SELECT params_json FROM {{db}}.access_audit_v1 WHERE action = 'compliance.cross_border'`);
     expect(audit).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { createPseudonymizer } from '../../app/pseudonym.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -117,7 +118,9 @@ describe('access export (DSAR)', () => {
     expect(byTable('label_events_v1').map((e) => e.record.label)).toEqual(['order/paid']);
     // The outbound message O1 was priced in a template category: her row of the template sends.
     expect(byTable('template_sends_v1').map((e) => e.record.wamid)).toEqual(['wamid.O1']);
-    expect(events).toHaveLength(19);
+    // Who O1 went to, under the keyed substitute its billing fact holds (charges by label).
+    expect(byTable('billing_message_customers_v1').map((e) => [e.record.wa_id, e.record.message_key])).toEqual([[ANA, createPseudonymizer('test-pii-key').message('wamid.O1')]]);
+    expect(events).toHaveLength(20);
 
     const everything = [...files.values()].map((b) => b.toString()).join('\n');
     for (const other of [BRUNO, CARLA, 'Bruno Lima', 'Carla Weber', 'wamid.B1', 'wamid.O2', 'wamid.C1', 'wamid.O3']) expect(everything).not.toContain(other);

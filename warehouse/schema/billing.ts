@@ -55,6 +55,15 @@ export const BILLING_STATUSES = defineTable('billing_statuses_v1', {
 });
 export type BillingStatusRow = RowOf<typeof BILLING_STATUSES>;
 
+/** Who each keyed message went to (migration 0220): personal, kept and erased like the statuses. */
+export const BILLING_MESSAGE_CUSTOMERS = defineTable('billing_message_customers_v1', {
+  waba_id: c.string,
+  message_key: c.string,
+  wa_id: c.string,
+  ts: c.time,
+});
+export type MessageCustomerRow = RowOf<typeof BILLING_MESSAGE_CUSTOMERS>;
+
 export const BILLING_JOB_STATE = defineTable('billing_job_state_v1', {
   job: c.lowString,
   watermark: c.time,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand, defineInsert, defineQuery } from '../../query.ts';
 import { localDatabase } from '../../migrate.ts';
-import { BILLING_STATUSES, type BillingStatusRow } from '../../schema/billing.ts';
+import { BILLING_MESSAGE_CUSTOMERS, BILLING_STATUSES, type BillingStatusRow, type MessageCustomerRow } from '../../schema/billing.ts';
 
 /**
  * The accounting copy of statuses (billing_statuses_v1): written from every loaded batch, and
@@ -10,9 +10,12 @@ import { BILLING_STATUSES, type BillingStatusRow } from '../../schema/billing.ts
  * service, so no wamid and no key ever travel in SQL text.
  */
 
-export type { BillingStatusRow };
+export type { BillingStatusRow, MessageCustomerRow };
 
 export const insertBillingStatuses = defineInsert({ name: 'billing.ledger.insert', table: BILLING_STATUSES.name, row: BILLING_STATUSES.row, connection: 'jobs' });
+export const insertMessageCustomers = defineInsert({
+  name: 'billing.ledger.insert_customers', table: BILLING_MESSAGE_CUSTOMERS.name, row: BILLING_MESSAGE_CUSTOMERS.row, connection: 'jobs',
+});
 
 const num = z.coerce.number();
 
@@ -67,6 +70,15 @@ export const deleteUnkeyedMessageFacts = defineCommand({
 });
 
 /** Whether the ledger is empty while statuses exist (a store from before the ledger). */
+/** Whether the message customers were never written though statuses with a wamid are stored (a store from before them). */
+export const customersNeedFill = defineQuery({
+  name: 'billing.ledger.customers_need_fill',
+  sql: `SELECT (SELECT count() FROM {{db}}.billing_message_customers_v1) = 0 AND (SELECT count() FROM {{db}}.statuses_v1 WHERE wamid != '') > 0 AS needed`,
+  params: z.object({}),
+  row: z.object({ needed: z.coerce.boolean() }),
+  connection: 'jobs',
+});
+
 export const ledgerNeedsFill = defineQuery({
   name: 'billing.ledger.needs_fill',
   sql: `SELECT (SELECT count() FROM {{db}}.billing_statuses_v1) = 0 AND (SELECT count() FROM {{db}}.statuses_v1) > 0 AS needed`,

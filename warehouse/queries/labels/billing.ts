@@ -8,9 +8,10 @@ import { labelParams, labelRows, matchesAsked } from './intervals.ts';
  * Charged messages and conversations of a month by the labels their customer had when they were
  * charged (a message at its charge time, a conversation at its first status), read from the
  * billing facts; the customer of a fact is the recipient its statuses name. A message fact holds
- * only the keyed substitute of its wamid (facts outlive erasure), so the caller maps the labelled
- * customers' message keys to them (`keys`, `key_wa_ids`), computed where the key is. Counts only: the
- * volume tier and the free tier are the WABA's, not a label's, so amounts stay in the charges report.
+ * only the keyed substitute of its wamid (facts outlive erasure): its customer is found in
+ * billing_message_customers_v1, written with the accounting copy of each status under the same key.
+ * Counts only: the volume tier and the free tier are the WABA's, not a label's, so amounts stay in
+ * the charges report.
  */
 
 const MONTH = `month = {month:String} AND counted = 1 AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()}`;
@@ -22,11 +23,19 @@ const MONTH = `month = {month:String} AND counted = 1 AND ({waba:String} = '' OR
  */
 const AROUND_MONTH = `ts >= toDateTime64({month:String} || '-01', 3, 'UTC') - INTERVAL 31 DAY AND ts < toDateTime64({month:String} || '-01', 3, 'UTC') + INTERVAL 62 DAY`;
 
+/**
+ * Customers whose rows can carry a label: with asked labels, those who ever had one of them; else
+ * those who ever had any (a row of anyone else is under '' whatever the items say).
+ */
+const LABELLED_CUSTOMERS = `wa_id IN (SELECT wa_id FROM {{db}}.label_events_v1 WHERE empty({labels:Array(String)}) OR ${matchesAsked('label')})`;
+
 export const messageItems = `
-SELECT f.wamid AS item_id, f.waba_id AS waba_id, s.wa_id AS wa_id, f.charge_ts AS at
+SELECT f.wamid AS item_id, f.waba_id AS waba_id, s.customer AS wa_id, f.charge_ts AS at
 FROM (SELECT wamid, waba_id, charge_ts FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}) AS f
-INNER JOIN (SELECT p.1 AS wamid, p.2 AS wa_id FROM (SELECT arrayJoin(arrayZip({keys:Array(String)}, {key_wa_ids:Array(String)})) AS p)) AS s
-  ON s.wamid = f.wamid`;
+INNER JOIN (SELECT waba_id, message_key, any(wa_id) AS customer FROM {{db}}.billing_message_customers_v1
+            WHERE ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()} AND ${AROUND_MONTH} AND ${LABELLED_CUSTOMERS}
+            GROUP BY waba_id, message_key) AS s
+  ON s.waba_id = f.waba_id AND s.message_key = f.wamid`;
 
 export const conversationItems = `
 SELECT c.conversation_id AS item_id, c.waba_id AS waba_id, s.wa_id AS wa_id, c.first_ts AS at
@@ -55,7 +64,7 @@ FROM (SELECT conversation_id, pricing_model, category, billable FROM {{db}}.bill
 WHERE ${conversationRows.labelled}
 GROUP BY label, kind, pricing_model, category
 ) ORDER BY label, kind, pricing_model, category`,
-  params: z.object({ month: z.string(), waba: z.string().default(''), keys: z.array(z.string()), key_wa_ids: z.array(z.string()), ...labelParams, ...scopeParams.shape }),
+  params: z.object({ month: z.string(), waba: z.string().default(''), ...labelParams, ...scopeParams.shape }),
   row: z.object({
     label: z.string(), kind: z.string(), pricing_model: z.string(), category: z.string(),
     count: z.coerce.number(), billable_count: z.coerce.number(), free_count: z.coerce.number(),
@@ -65,43 +74,10 @@ GROUP BY label, kind, pricing_model, category
 
 export type LabelBillingRow = Awaited<ReturnType<typeof byLabel>>[number];
 
-const labelledMessages = defineQuery({
-  name: 'labels.labelled_messages',
-  sql: `
-SELECT wamid, any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa_id
-FROM {{db}}.statuses_v1
-WHERE wamid != '' AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()}
-  AND ${AROUND_MONTH}
-  AND if(recipient_id != '', recipient_id, recipient_user_id) IN (
-    SELECT wa_id FROM {{db}}.label_events_v1 WHERE empty({labels:Array(String)}) OR ${matchesAsked('label')})
-GROUP BY wamid`,
-  params: z.object({ month: z.string(), waba: z.string().default(''), labels: z.array(z.string()).default([]), ...scopeParams.shape }),
-  row: z.object({ wamid: z.string(), wa_id: z.string() }),
-  format: 'compact',
-});
-
-/**
- * The month's charged messages and conversations by label. `messageKey` is the keyed substitute the
- * facts hold (app/pseudonym.ts): messages of labelled customers around the month are mapped to it.
- */
-export async function billingByLabel(
+/** The month's charged messages and conversations by label. */
+export function billingByLabel(
   wh: Warehouse,
   f: { month: string; waba?: string; labels: string[]; label_match: 'any' | 'all' } & ScopeParams,
-  messageKey: (wamid: string) => string,
 ): Promise<LabelBillingRow[]> {
-  return byLabel(wh, { ...f, ...(await messageCustomers(wh, f, messageKey)) });
-}
-
-/**
- * The labelled customers' messages around a month as the keys the facts hold (`keys`, `key_wa_ids`
- * of `messageItems`). With asked labels, only customers who ever had one of them: no other can
- * match, and every key is computed here and sent with the query.
- */
-export async function messageCustomers(
-  wh: Warehouse,
-  f: { month: string; waba?: string; labels?: string[] } & ScopeParams,
-  messageKey: (wamid: string) => string,
-): Promise<{ keys: string[]; key_wa_ids: string[] }> {
-  const labelled = await labelledMessages(wh, { month: f.month, waba: f.waba ?? '', labels: f.labels ?? [], scope_all: f.scope_all, scope_wabas: f.scope_wabas });
-  return { keys: labelled.map((m) => messageKey(m.wamid)), key_wa_ids: labelled.map((m) => m.wa_id) };
+  return byLabel(wh, f);
 }

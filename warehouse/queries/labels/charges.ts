@@ -3,7 +3,7 @@ import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
 import { PERIOD_CONVERSATIONS, PERIOD_MESSAGES, periodParams, type PeriodParams } from '../billing/rollup.ts';
-import { conversationItems, messageCustomers, messageItems } from './billing.ts';
+import { conversationItems, messageItems } from './billing.ts';
 import { labelParams, labelRows } from './intervals.ts';
 
 /**
@@ -41,7 +41,7 @@ const num = z.coerce.number();
 const labelledDaily = defineQuery({
   name: 'labels.charge_daily',
   sql,
-  params: periodParams.extend({ keys: z.array(z.string()), key_wa_ids: z.array(z.string()), ...labelParams, ...scopeParams.shape }),
+  params: periodParams.extend({ ...labelParams, ...scopeParams.shape }),
   row: z.object({
     label: z.string(), kind: z.enum(['message', 'conversation']), waba_id: z.string(), month: z.string(), day: z.string(),
     pricing_model: z.string(), category: z.string(), market: z.string(), phone_number_id: z.string(), tier: z.string(), type: z.string(),
@@ -59,13 +59,7 @@ export interface LabelledPeriodFilter {
 }
 
 /** The period's daily rows by label; `period` from `periodInputs` (reports/billing/facts-job.ts). */
-export async function labelledPeriodRows(
-  wh: Warehouse,
-  period: PeriodParams,
-  f: LabelledPeriodFilter & ScopeParams,
-  messageKey: (wamid: string) => string,
-): Promise<LabelledDailyRow[]> {
-  const customers = await messageCustomers(wh, { month: period.month, waba: period.waba, labels: f.labels, scope_all: f.scope_all, scope_wabas: f.scope_wabas }, messageKey);
+export async function labelledPeriodRows(wh: Warehouse, period: PeriodParams, f: LabelledPeriodFilter & ScopeParams): Promise<LabelledDailyRow[]> {
   const { grouped, ...rest } = f;
-  return labelledDaily(wh, { ...period, ...customers, ...rest }, grouped);
+  return labelledDaily(wh, { ...period, ...rest }, grouped);
 }
