@@ -2,7 +2,7 @@ import type { AccessAudit, AuditEntry } from './deps.ts';
 import { sha256Hex, type AuditKey } from './audit-key.ts';
 import type { AnchorPublisher } from './audit-anchor.ts';
 import type { Warehouse } from '../warehouse/client.ts';
-import { appendAuditRow, lastAuditEntry, type AuditRow } from '../warehouse/queries/audit.ts';
+import { appendAuditRows, lastAuditEntry, type AuditRow } from '../warehouse/queries/audit.ts';
 
 /**
  * The access audit: append-only, one hash chain per writing instance. Every instance (API, jobs,
@@ -52,9 +52,14 @@ export interface AuditWriterOptions {
   anchors?: AnchorPublisher;
 }
 
+/** Entries appended by one insert at most (a burst of more goes in several). */
+const MAX_BATCH = 1000;
+
 /**
  * Appends keyed entries to the chain of `writer`, serialised in this process so each entry links to
- * the one before; when the queue empties (the end of a write burst) the head is anchored, so the
+ * the one before (entries that arrive while an append runs are chained and appended together by the
+ * next: a burst of deliveries costs a few inserts, not one each); when the queue empties (the end of
+ * a write burst) the head is anchored, so the
  * newest entries cannot be removed unnoticed. The head is read from the warehouse before every append, so a restart under the same
  * writer id continues its chain; if the warehouse's head is behind what this process wrote
  * (entries were removed), the chain goes on from the process's own head and the gap stays visible
@@ -64,43 +69,72 @@ export function createAccessAudit(wh: Warehouse, writer: string, opts: AuditWrit
   if (writer === '') throw new Error('an audit writer needs a non-empty id');
   const { key, anchors } = opts;
   let written: ChainHead | undefined;
-  let tail: Promise<unknown> = Promise.resolve();
-  let queued = 0;
+  /** Entries not yet appended, in call order. */
+  const waiting: Array<{ entry: AuditEntry; resolve(): void; reject(e: unknown): void }> = [];
+  let draining: Promise<void> | undefined;
   let sealed: Promise<void> | undefined;
   const ready = () => (sealed ??= (anchors?.sealLegacy(new Date()) ?? Promise.resolve()).catch((err) => {
     sealed = undefined;
     throw err;
   }));
-  return {
-    head: () => written,
-    ready,
-    record(entry: AuditEntry): Promise<void> {
-      queued++;
-      const job = tail.then(async () => {
+
+  /** Appends what is waiting: the entries queued while one insert runs go together in the next. */
+  async function drain(): Promise<void> {
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, MAX_BATCH);
+      let appended = false;
+      try {
         await ready();
         const [last] = await lastAuditEntry(wh, { writer });
         let prev = last ? { seq: last.seq, hash: last.entry_hash } : { seq: 0, hash: GENESIS };
         if (written && written.seq > prev.seq) prev = written;
-        const atMs = Date.now();
-        const row = {
-          writer,
-          seq: prev.seq + 1,
-          actor: entry.actor,
-          role: entry.role,
-          action: entry.action,
-          params_json: JSON.stringify(entry.params),
-          rows_returned: entry.rows ?? null,
-          export_sha256: entry.exportSha256 ?? '',
-          prev_hash: prev.hash,
-          key_id: key.id,
-        };
-        const hash = entryHash({ ...row, at: chTime(atMs) }, key);
-        await appendAuditRow(wh, { ...row, at: atMs, entry_hash: hash });
-        written = { writer, seq: row.seq, hash };
-        if (queued === 1 && anchors) await anchors.publish([{ kind: 'head', writer, seq: row.seq, entry_hash: hash }], new Date(atMs));
-      }).finally(() => queued--);
-      tail = job.catch(() => undefined);
-      return job;
+        const rows = batch.map(({ entry }) => {
+          const atMs = Date.now();
+          const row = {
+            writer,
+            seq: prev.seq + 1,
+            actor: entry.actor,
+            role: entry.role,
+            action: entry.action,
+            params_json: JSON.stringify(entry.params),
+            rows_returned: entry.rows ?? null,
+            export_sha256: entry.exportSha256 ?? '',
+            prev_hash: prev.hash,
+            key_id: key.id,
+          };
+          const hash = entryHash({ ...row, at: chTime(atMs) }, key);
+          prev = { seq: row.seq, hash };
+          return { ...row, at: atMs, entry_hash: hash };
+        });
+        await appendAuditRows(wh, rows);
+        appended = true;
+        written = { writer, seq: prev.seq, hash: prev.hash };
+        for (const b of batch.slice(0, -1)) b.resolve();
+        // The end of a write burst: its head is anchored (the last entry's caller hears how that went).
+        if (waiting.length === 0 && anchors) await anchors.publish([{ kind: 'head', writer, seq: prev.seq, entry_hash: prev.hash }], new Date(rows.at(-1)!.at));
+        batch.at(-1)!.resolve();
+      } catch (e) {
+        for (const b of appended ? batch.slice(-1) : batch) b.reject(e);
+      }
+    }
+  }
+
+  function kick(): void {
+    draining ??= drain().finally(() => {
+      draining = undefined;
+      // An entry queued between the loop's last check and this line still gets appended.
+      if (waiting.length > 0) kick();
+    });
+  }
+
+  return {
+    head: () => written,
+    ready,
+    record(entry: AuditEntry): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ entry, resolve, reject });
+        kick();
+      });
     },
   };
 }

@@ -30,12 +30,46 @@ export interface DeliveryOptions {
 
 export type DeliveryOutcome = 'delivered' | 'failed';
 
+/**
+ * One row at a time for the caller, in batches for the warehouse: rows handed over while an insert
+ * runs go together in the next (a burst of deliveries costs a few inserts, not one each). Each
+ * caller's promise settles with the insert that carried its row.
+ */
+export function coalescing<R>(write: (rows: R[]) => Promise<void>): (row: R) => Promise<void> {
+  const waiting: Array<{ row: R; resolve(): void; reject(e: unknown): void }> = [];
+  let draining: Promise<void> | undefined;
+  async function drain(): Promise<void> {
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0);
+      try {
+        await write(batch.map((b) => b.row));
+        for (const b of batch) b.resolve();
+      } catch (e) {
+        for (const b of batch) b.reject(e);
+      }
+    }
+  }
+  function kick(): void {
+    draining ??= drain().finally(() => {
+      draining = undefined;
+      // A row handed over between the loop's last check and this line still gets written.
+      if (waiting.length > 0) kick();
+    });
+  }
+  return (row) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ row, resolve, reject });
+      kick();
+    });
+}
+
 export function createDeliverer(opts: DeliveryOptions): Deliverer {
   const inFlight = new Set<Promise<void>>();
+  const writeAttempt = coalescing<AlertDeliveryRow>((rows) => insertDeliveries(opts.wh, rows));
 
   async function logAttempt(row: AlertDeliveryRow): Promise<void> {
     // The log must not stop a delivery: an unreachable warehouse is itself something to alert on.
-    await insertDeliveries(opts.wh, [row]).catch((e: unknown) => opts.log.warn({ err: e, rule: row.rule_id }, 'delivery log write failed'));
+    await writeAttempt(row).catch((e: unknown) => opts.log.warn({ err: e, rule: row.rule_id }, 'delivery log write failed'));
   }
 
   async function deliverOne(m: AlertMessage, channel: Channel): Promise<void> {

@@ -62,6 +62,20 @@ describe('access audit chain', () => {
     for (let i = 1; i < stored.length; i++) expect(stored[i]!.prev_hash).toBe(stored[i - 1]!.entry_hash);
   });
 
+  it('chains a burst of entries recorded at once in call order, each caller told when its entry is in', async () => {
+    const audit = writerOf(W);
+    const said: number[] = [];
+    await Promise.all(Array.from({ length: 40 }, (_, i) =>
+      audit.record({ actor: `privacy#${i + 1}`, role: 'privacy', action: 'compliance.x', params: { n: i + 1 }, rows: i + 1 }).then(() => said.push(i + 1))));
+    expect(said.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(await verifyAuditChain(W)).toMatchObject({ ok: true, entries: 40, head: { seq: 40 } });
+    const stored = await rows<{ seq: string; actor: string }>(wh, `SELECT seq, actor FROM {{db}}.access_audit_v1 ORDER BY seq`);
+    expect(stored.map((r) => `${r.seq}:${r.actor}`)).toEqual(Array.from({ length: 40 }, (_, i) => `${i + 1}:privacy#${i + 1}`));
+    // The head at the end of the burst is anchored outside the store.
+    const heads = readFileSync(anchorFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.kind === 'head');
+    expect(heads.at(-1)!.seq).toBe(40);
+  });
+
   it('names an edited entry', async () => {
     await chainOf(5);
     await sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE actor = 'someone-else' WHERE seq = 3`);

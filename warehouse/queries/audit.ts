@@ -65,8 +65,8 @@ export const auditHeads = defineQuery({
   connection: 'writer',
 });
 
-export async function appendAuditRow(wh: Warehouse, row: Omit<AuditRow, 'at'> & { at: number }): Promise<void> {
-  await wh.writer.insert({ table: `${wh.database}.access_audit_v1`, values: [row], format: 'JSONEachRow' });
+export async function appendAuditRows(wh: Warehouse, rows: ReadonlyArray<Omit<AuditRow, 'at'> & { at: number }>): Promise<void> {
+  await wh.writer.insert({ table: `${wh.database}.access_audit_v1`, values: [...rows], format: 'JSONEachRow' });
 }
 
 /** Anchors published so far, once per distinct content (the same head anchored twice is one check). */
