@@ -9,7 +9,7 @@
  *      first (cold, every firing sent) and then warm cycles (median), ≤ 1 s a cycle.
  * Prints a markdown table.
  *
- *   node bin/run-ts.mjs bench/alerts.ts --store <dir> [--probes 20] [--rules 1000] [--runs 5]
+ *   node bin/run-ts.mjs bench/alerts.ts --store <dir> [--probes 20] [--rules 1000] [--runs 5] [--advance-s 60]
  */
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -24,7 +24,7 @@ import { buildDeps, startService } from '../app/server.ts';
 import { createAlertEngine } from '../reports/alerts/engine.ts';
 import { alertEngine } from '../reports/alerts/module.ts';
 import { openWarehouse } from '../warehouse/client.ts';
-import { forgetOtherInstances, forgetRuleStates } from '../warehouse/queries/alerts/store.ts';
+import { forgetOtherInstances, forgetRuleItems, forgetRuleStates } from '../warehouse/queries/alerts/store.ts';
 import { migrate } from '../warehouse/migrate.ts';
 import { readStore, storeConfig } from './store.ts';
 import { median, opt, pct, timed } from './lib.ts';
@@ -121,7 +121,7 @@ function manyRules(n: number, wabas: readonly string[]): unknown[] {
 }
 
 /** Child (b): evaluation cycles of many rules over the store. */
-async function rulesPhase(store: string, n: number, runs: number): Promise<Record<string, number>> {
+async function rulesPhase(store: string, n: number, runs: number, advanceS: number): Promise<Record<string, number>> {
   const config = storeConfig(store, { INSTANCE_ID: 'bench-alerts' });
   const wh = await openWarehouse(config);
   await migrate(wh);
@@ -129,7 +129,10 @@ async function rulesPhase(store: string, n: number, runs: number): Promise<Recor
   const info = readStore(store);
   // The store's last simulated instant: its waits are as live as they were then.
   const end = new Date(Date.parse(info.sim.start + 'T00:00:00Z') + (info.sim.days ?? 7) * 86_400_000);
-  const { deps } = await buildDeps(config, wh, createLogger('bench', 'warn'), () => end);
+  // Warm cycles move the clock on by `advanceS` each (waits age, some pass a threshold: what a live
+  // deployment's cycles see), or not at all.
+  let clock = end.getTime();
+  const { deps } = await buildDeps(config, wh, createLogger('bench', 'warn'), () => new Date(clock));
   const wabas = config.file.tenants.map((t) => t.waba_id);
   const file = {
     ...config.file,
@@ -141,6 +144,7 @@ async function rulesPhase(store: string, n: number, runs: number): Promise<Recor
     },
   };
   await forgetRuleStates(wh, { prefix: RULE_PREFIX });
+  await forgetRuleItems(wh, { prefix: RULE_PREFIX });
   // The clock stands at the store's end, so every earlier run's instance would look alive and own rules.
   await forgetOtherInstances(wh, { keep: config.instanceId });
   const engine = createAlertEngine({ ...deps, config: { ...config, file } });
@@ -149,6 +153,7 @@ async function rulesPhase(store: string, n: number, runs: number): Promise<Recor
   const warm: number[] = [];
   let failed = first.failed.length;
   for (let i = 0; i < runs; i++) {
+    clock += advanceS * 1000;
     const [s, t] = await timed(() => engine.evaluate());
     failed += s.failed.length;
     warm.push(t);
@@ -172,10 +177,10 @@ async function main(): Promise<void> {
   const runs = Number(opt('runs', '5'));
   const store = opt('store', '');
   if (phase === 'latency') return void console.log(JSON.stringify(await latencyPhase(probes)));
-  if (phase === 'rules') return void console.log(JSON.stringify(await rulesPhase(store, rules, runs)));
+  if (phase === 'rules') return void console.log(JSON.stringify(await rulesPhase(store, rules, runs, Number(opt('advance-s', '0')))));
   if (!store) throw new Error('give --store <dir> (a store built by bench/store.ts)');
   const lat = child('latency', ['--probes', String(probes)]);
-  const cost = child('rules', ['--store', store, '--rules', String(rules), '--runs', String(runs)]);
+  const cost = child('rules', ['--store', store, '--rules', String(rules), '--runs', String(runs), '--advance-s', opt('advance-s', '0')]);
   console.log(`\n## Alerts (${new Date().toISOString().slice(0, 10)}, store ${store}: ${cost.events} events)\n`);
   console.log('| measure | value | target |');
   console.log('|---|---|---|');

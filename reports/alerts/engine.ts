@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
-import { insertFirings, liveInstances, ruleStateOf, ruleStates, writeInstanceSeen, writeRuleStates } from '../../warehouse/queries/alerts/store.ts';
+import { insertFirings, liveInstances, ruleItems, ruleItemsOf, ruleStateOf, ruleStates, writeInstanceSeen, writeRuleItems, writeRuleStates, type StoredRuleItem } from '../../warehouse/queries/alerts/store.ts';
 import { ownerOf } from './owners.ts';
 import { BusinessCalendar } from '../sla/calendar.ts';
 import { channelsOf, createMailer } from './channels.ts';
@@ -18,7 +18,7 @@ import { isQuiet } from './quiet.ts';
 import { runSchedules } from './scheduled.ts';
 import { peopleOf } from './people.ts';
 import { listRules, type ListedRule } from './rule-store.ts';
-import { EMPTY_STATE, step, sameTracked, stateJson, stateOf, type AlertItem, type RuleState, type StepResult } from './state.ts';
+import { EMPTY_STATE, itemChanges, itemJson, marksOf, step, stateOf, type AlertItem, type RuleState, type StepResult, type StoredMark } from './state.ts';
 
 /**
  * Evaluates every rule on the report outputs and routes what changed: each rule's items now →
@@ -68,6 +68,7 @@ export function inScope(r: Recipient, items: readonly AlertItem[]): AlertItem[] 
 }
 
 const SCHEDULE = 'schedule:';
+const NO_MARKS: ReadonlyMap<string, StoredMark> = new Map();
 
 /** A message ready to go: its channels and its row of the firing history. */
 interface Outgoing {
@@ -99,6 +100,10 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   const mailer = createMailer(config);
   const deliverer: Deliverer = createDeliverer({ wh: deps.warehouse, audit: deps.audit, log, attempts: config.retry.attempts, backoffMs: config.retry.backoff_ms });
   let states: Map<string, RuleState> | undefined;
+  /** Per rule, what alert_rule_items_v1 holds of its items (what a write is compared against). */
+  const marks = new Map<string, Map<string, StoredMark>>();
+  /** Per rule, what alert_rule_state_v1 holds: its last firing, and whether its items are still inside state_json. */
+  const stored = new Map<string, { lastFiredAt: number | null; legacy: boolean }>();
   /** The occurrence each schedule last sent (stored as rule state `schedule:<id>`). */
   const lastSent = new Map<string, number>();
   let stateVersion = 0;
@@ -134,7 +139,15 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
       if (row) lastSent.set(key.slice(SCHEDULE.length), (JSON.parse(row.state_json) as { occurrence: number }).occurrence);
       return;
     }
-    states!.set(key, row ? stateOf(row.state_json, row.last_fired_at) : EMPTY_STATE);
+    remember(key, row, await ruleItemsOf(deps.warehouse, { rule_id: key }));
+  }
+
+  /** A rule's state as stored: its row (if any) and its item rows. */
+  function remember(id: string, row: { state_json: string; last_fired_at: number | null } | undefined, items: readonly StoredRuleItem[]): void {
+    states!.set(id, row || items.length ? stateOf(items, row?.last_fired_at ?? null, row?.state_json) : EMPTY_STATE);
+    marks.set(id, marksOf(items));
+    if (row) stored.set(id, { lastFiredAt: row.last_fired_at, legacy: items.length === 0 && row.state_json !== '{}' });
+    else stored.delete(id);
   }
 
   /** The keys this instance owns now; those it did not hold before are read afresh unless all state was just read. */
@@ -151,7 +164,15 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     const rows = await ruleStates(deps.warehouse, {});
     // Rule ids have no ':', so schedule states never meet a rule's.
     for (const r of rows) if (r.rule_id.startsWith(SCHEDULE)) lastSent.set(r.rule_id.slice(SCHEDULE.length), (JSON.parse(r.state_json) as { occurrence: number }).occurrence);
-    states = new Map(rows.filter((r) => !r.rule_id.startsWith(SCHEDULE)).map((r) => [r.rule_id, stateOf(r.state_json, r.last_fired_at)]));
+    const items = new Map<string, StoredRuleItem[]>();
+    for (const it of await ruleItems(deps.warehouse, {})) {
+      const list = items.get(it.rule_id);
+      if (list) list.push(it);
+      else items.set(it.rule_id, [it]);
+    }
+    states = new Map();
+    const byId = new Map(rows.filter((r) => !r.rule_id.startsWith(SCHEDULE)).map((r) => [r.rule_id, r]));
+    for (const id of new Set([...byId.keys(), ...items.keys()])) remember(id, byId.get(id), items.get(id) ?? []);
     return states;
   }
 
@@ -221,6 +242,41 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     await writeRuleStates(deps.warehouse, [{ rule_id: ruleId, state_json: stateJson, last_fired_at: lastFiredAt, updated_at: nextVersion() }]);
   }
 
+  /**
+   * Writes what changed in what the rules track: the rows of items that started, stopped, were
+   * announced or had a resolution held (their figures are not compared: each evaluation reads them
+   * afresh, so a restart resolves an item with the figures last written), and the rule rows whose
+   * last firing changed. A failed write is tried again with the next evaluation's changes.
+   */
+  async function store(rules: ReadonlyArray<{ id: string; state: RuleState }>): Promise<void> {
+    const version = nextVersion();
+    const itemRows: Parameters<typeof writeRuleItems>[1][number][] = [];
+    const ruleRows: Parameters<typeof writeRuleStates>[1][number][] = [];
+    const nextMarks = new Map<string, Map<string, StoredMark>>();
+    for (const { id, state } of rules) {
+      const { changes, marks: next } = itemChanges(state, marks.get(id) ?? NO_MARKS);
+      if (changes.length) nextMarks.set(id, next);
+      for (const c of changes) {
+        itemRows.push({
+          rule_id: id, item_key: c.item.key, since: c.item.since, notified: c.item.notified ? 1 : 0, resolving: c.resolving ? 1 : 0,
+          item_json: c.removed ? '' : itemJson(c.item), removed: c.removed ? 1 : 0, updated_at: version,
+        });
+      }
+      const had = stored.get(id);
+      if (had ? had.legacy || had.lastFiredAt !== state.lastFiredAt : state.lastFiredAt !== null) {
+        ruleRows.push({ rule_id: id, state_json: '{}', last_fired_at: state.lastFiredAt, updated_at: version });
+      }
+    }
+    try {
+      if (itemRows.length) await writeRuleItems(deps.warehouse, itemRows);
+      for (const [id, m] of nextMarks) marks.set(id, m);
+      if (ruleRows.length) await writeRuleStates(deps.warehouse, ruleRows);
+      for (const r of ruleRows) stored.set(r.rule_id, { lastFiredAt: r.last_fired_at, legacy: false });
+    } catch (e) {
+      log.warn({ err: e, items: itemRows.length, rules: ruleRows.length }, 'rule state write failed');
+    }
+  }
+
   async function evaluateNow(loadsOnly: boolean): Promise<EvaluationSummary> {
     const now = deps.now().getTime();
     // With the warehouse down, rules still run (one of them says so): from the state held in memory,
@@ -238,25 +294,23 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     // Each report is read once for the rules of its kind; each rule keeps its own scope's rows.
     const cache: EvaluationCache = { live: liveCache(rules), templates: templateCache(rules), forecast: {} };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
-    // Every rule first, then one write of the states that changed, then one of the firings, then the
-    // sends: a cycle that fires many rules costs two inserts, not two per rule.
-    const stepped: Array<{ rule: AlertRule; r: StepResult; store: boolean }> = [];
+    // Every rule first, then one write of the items and rules that changed, then one of the firings,
+    // then the sends: a cycle that fires many rules costs a few inserts, not two per rule.
+    const stepped: Array<{ rule: AlertRule; r: StepResult }> = [];
     for (const rule of rules) {
       try {
         const items = await itemsOf(rule, now, cache);
         const prev = known.get(rule.id) ?? EMPTY_STATE;
         const r = step(prev, items, now, { quiet: isQuiet(rule.quiet, now, calendars), cooldownMs: rule.cooldown_minutes * 60_000 });
         known.set(rule.id, r.state);
-        // Stored when what is tracked changes, not at each new figure of it.
-        stepped.push({ rule, r, store: !sameTracked(r.state, prev) });
+        stepped.push({ rule, r });
       } catch (e) {
         summary.failed.push(rule.id);
         log.error({ err: e, rule: rule.id }, 'alert rule evaluation failed');
       }
     }
     // Announced before it is sent: a crash in between loses a message rather than repeating it forever.
-    const rows = stepped.filter((x) => x.store).map((x) => ({ rule_id: x.rule.id, state_json: stateJson(x.r.state), last_fired_at: x.r.state.lastFiredAt, updated_at: nextVersion() }));
-    if (rows.length) await writeRuleStates(deps.warehouse, rows).catch((e: unknown) => log.warn({ err: e, rules: rows.length }, 'rule state write failed'));
+    await store(stepped.map((x) => ({ id: x.rule.id, state: x.r.state })));
     const outgoing: Outgoing[] = [];
     for (const { rule, r } of stepped) {
       try {

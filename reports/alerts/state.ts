@@ -37,15 +37,77 @@ export interface RuleState {
 
 export const EMPTY_STATE: RuleState = { items: new Map(), resolving: [], lastFiredAt: null };
 
-/** The stored form of a state (its `lastFiredAt` is a column of its own): items as a JSON object. */
-export function stateJson(s: RuleState): string {
-  return JSON.stringify({ items: Object.fromEntries(s.items), resolving: s.resolving });
+/**
+ * What the store holds of each tracked item (alert_rule_items_v1): enough to tell whether an item
+ * changed in what is tracked. Its figures are not compared: each evaluation reads them afresh.
+ */
+export interface StoredMark {
+  since: number;
+  notified: boolean;
+  resolving: boolean;
 }
 
-/** A state from its stored form. */
-export function stateOf(json: string, lastFiredAt: number | null): RuleState {
-  const stored = JSON.parse(json) as { items?: Record<string, TrackedItem>; resolving?: TrackedItem[] };
-  return { items: new Map(Object.entries(stored.items ?? {})), resolving: stored.resolving ?? [], lastFiredAt };
+/** A row to write for one item: its tracked state and the item as it stands, or that it was forgotten. */
+export interface ItemChange {
+  item: TrackedItem;
+  resolving: boolean;
+  removed: boolean;
+}
+
+/**
+ * The item rows a state needs written over what the store holds (`stored`), and what the store holds
+ * once they are: items new or changed in since, announcement or held resolution, and items gone.
+ */
+export function itemChanges(s: RuleState, stored: ReadonlyMap<string, StoredMark>): { changes: ItemChange[]; marks: Map<string, StoredMark> } {
+  const marks = new Map<string, StoredMark>();
+  const changes: ItemChange[] = [];
+  const note = (item: TrackedItem, resolving: boolean) => {
+    const mark = { since: item.since, notified: item.notified, resolving };
+    marks.set(item.key, mark);
+    const had = stored.get(item.key);
+    if (!had || had.since !== mark.since || had.notified !== mark.notified || had.resolving !== resolving) changes.push({ item, resolving, removed: false });
+  };
+  for (const item of s.items.values()) note(item, false);
+  for (const item of s.resolving) note(item, true);
+  for (const [key, had] of stored) {
+    if (!marks.has(key)) changes.push({ item: { key, waba_id: '', rank: 0, detail: {}, since: had.since, notified: had.notified }, resolving: false, removed: true });
+  }
+  return { changes, marks };
+}
+
+/** A stored item's row → the item (its JSON holds waba_id, rank and detail). */
+export function trackedOf(row: { item_key: string; since: number; notified: number; item_json: string }): TrackedItem {
+  const it = JSON.parse(row.item_json) as Pick<AlertItem, 'waba_id' | 'rank' | 'detail'>;
+  return { key: row.item_key, waba_id: it.waba_id, rank: it.rank, detail: it.detail, since: row.since, notified: row.notified === 1 };
+}
+
+/** What an item row stores of the item besides its key and tracked state. */
+export function itemJson(item: AlertItem): string {
+  return JSON.stringify({ waba_id: item.waba_id, rank: item.rank, detail: item.detail });
+}
+
+/**
+ * A state from its stored rows: the items (and the held resolutions) a rule tracks, and its last
+ * firing. A state stored before items had rows of their own holds them in `legacyJson`.
+ */
+export function stateOf(rows: ReadonlyArray<{ item_key: string; since: number; notified: number; resolving: number; item_json: string }>, lastFiredAt: number | null, legacyJson = '{}'): RuleState {
+  if (rows.length === 0) {
+    const legacy = JSON.parse(legacyJson) as { items?: Record<string, TrackedItem>; resolving?: TrackedItem[] };
+    return { items: new Map(Object.entries(legacy.items ?? {})), resolving: legacy.resolving ?? [], lastFiredAt };
+  }
+  const items = new Map<string, TrackedItem>();
+  const resolving: TrackedItem[] = [];
+  for (const r of rows) {
+    const item = trackedOf(r);
+    if (r.resolving === 1) resolving.push(item);
+    else items.set(item.key, item);
+  }
+  return { items, resolving, lastFiredAt };
+}
+
+/** The marks of a state loaded from rows (a legacy state has none: all its items are written at its next store). */
+export function marksOf(rows: ReadonlyArray<{ item_key: string; since: number; notified: number; resolving: number }>): Map<string, StoredMark> {
+  return new Map(rows.map((r) => [r.item_key, { since: r.since, notified: r.notified === 1, resolving: r.resolving === 1 }]));
 }
 
 export interface StepResult {
@@ -82,21 +144,4 @@ export function step(prev: RuleState, current: readonly AlertItem[], now: number
     fire: fire.map((f) => ({ ...f, notified: true })),
     resolve: [...resolving.values()].sort(worstFirst),
   };
-}
-
-/**
- * Whether two states track the same: the same items, each announced or not since the same time, the
- * same resolutions waiting, the same cooldown. Their figures are not compared: each evaluation reads
- * them afresh (a wait's minutes change every cycle), so a state is stored when what is tracked
- * changes, and a restart resolves an item with the figures last stored.
- */
-export function sameTracked(a: RuleState, b: RuleState): boolean {
-  if (a.lastFiredAt !== b.lastFiredAt || a.resolving.length !== b.resolving.length) return false;
-  if (a.items.size !== b.items.size) return false;
-  for (const [k, x] of a.items) {
-    const y = b.items.get(k);
-    if (!y || x.since !== y.since || x.notified !== y.notified) return false;
-  }
-  const resolving = new Set(a.resolving.map((i) => i.key));
-  return b.resolving.every((i) => resolving.has(i.key));
 }

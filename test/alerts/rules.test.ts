@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { calendarSchema } from '../../app/config.ts';
 import { BusinessCalendar } from '../../reports/sla/calendar.ts';
 import { isQuiet } from '../../reports/alerts/quiet.ts';
-import { EMPTY_STATE, stateJson, stateOf, step, type AlertItem, type RuleState } from '../../reports/alerts/state.ts';
+import { EMPTY_STATE, itemChanges, itemJson, marksOf, stateOf, step, type AlertItem } from '../../reports/alerts/state.ts';
 import { audienceOf, inScope } from '../../reports/alerts/engine.ts';
 import { ruleSchema, type Recipient } from '../../reports/alerts/config.ts';
 
@@ -121,11 +121,26 @@ describe('firing and resolving', () => {
     expect(s4.state.items.get('a')!.since).toBe(0);
   });
 
-  it('survives a round trip through JSON (the stored state)', () => {
-    const s1 = step(EMPTY_STATE, [item('a')], 0, open);
-    const stored: RuleState = stateOf(stateJson(s1.state), s1.state.lastFiredAt);
-    expect(stored).toEqual(s1.state);
-    expect(step(stored, [], 1000, open).resolve.map((i) => i.key)).toEqual(['a']);
+  it('survives a round trip through its stored rows, which are written only for what changed', () => {
+    const s1 = step(EMPTY_STATE, [item('a'), item('b')], 0, open);
+    const s2 = step(s1.state, [item('a')], 1000, { quiet: true, cooldownMs: 0 }); // b stops: its resolution is held
+    const { changes } = itemChanges(s2.state, new Map());
+    const rows = changes.map((c) => ({ item_key: c.item.key, since: c.item.since, notified: c.item.notified ? 1 : 0, resolving: c.resolving ? 1 : 0, item_json: itemJson(c.item) }));
+    expect(rows.map((r) => [r.item_key, r.notified, r.resolving])).toEqual([['a', 1, 0], ['b', 1, 1]]);
+    const stored = stateOf(rows, s2.state.lastFiredAt);
+    expect(stored).toEqual(s2.state);
+    expect(step(stored, [], 2000, open).resolve.map((i) => i.key)).toEqual(['a', 'b']);
+    // Nothing tracked changed: nothing to write. A new item and a sent resolution: those rows alone.
+    expect(itemChanges(s2.state, marksOf(rows)).changes).toEqual([]);
+    const s3 = step(stored, [item('a', 5), item('c')], 2000, open);
+    expect(itemChanges(s3.state, marksOf(rows)).changes.map((c) => [c.item.key, c.removed, c.item.notified])).toEqual([['c', false, true], ['b', true, true]]);
+  });
+
+  it('reads a state stored before items had rows of their own', () => {
+    const legacy = JSON.stringify({ items: { a: { key: 'a', waba_id: 'W1', rank: 3, detail: { contact: 'c_a' }, since: 0, notified: true } }, resolving: [] });
+    const s = stateOf([], 7, legacy);
+    expect([...s.items.keys(), s.lastFiredAt]).toEqual(['a', 7]);
+    expect(step(s, [], 1000, open).resolve.map((i) => [i.key, i.detail.contact])).toEqual([['a', 'c_a']]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { c, defineTable, type RowOf } from './columns.ts';
 
-/** The alerts module's tables (migrations 0500, 0501). */
+/** The alerts module's tables (migrations 0500–0502). */
 
 export const ALERT_RULES = defineTable('alert_rules_v1', {
   rule_id: c.string,
@@ -18,6 +18,19 @@ export const ALERT_RULE_STATE = defineTable('alert_rule_state_v1', {
   updated_at: c.time,
 });
 export type AlertRuleStateRow = RowOf<typeof ALERT_RULE_STATE>;
+
+/** The items each rule tracks, a row per rule and item (migration 0502). */
+export const ALERT_RULE_ITEMS = defineTable('alert_rule_items_v1', {
+  rule_id: c.string,
+  item_key: c.string,
+  since: c.time,
+  notified: c.uint8,
+  resolving: c.uint8,
+  item_json: c.string,
+  removed: c.uint8,
+  updated_at: c.time,
+});
+export type AlertRuleItemRow = RowOf<typeof ALERT_RULE_ITEMS>;
 
 export const ALERT_FIRINGS = defineTable('alert_firings_v1', {
   firing_id: c.string,

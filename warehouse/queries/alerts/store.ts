@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { defineCommand, defineInsert, defineQuery } from '../../query.ts';
-import { ALERT_DELIVERIES, ALERT_FIRINGS, ALERT_INSTANCES, ALERT_RULE_STATE, ALERT_RULES } from '../../schema/alerts.ts';
+import { ALERT_DELIVERIES, ALERT_FIRINGS, ALERT_INSTANCES, ALERT_RULE_ITEMS, ALERT_RULE_STATE, ALERT_RULES } from '../../schema/alerts.ts';
 
 /** The alerts module's reads and writes: stored rules, rule state, firings and the delivery log. */
 
 export const upsertAlertRules = defineInsert({ name: 'alerts.upsert_rule', table: ALERT_RULES.name, row: ALERT_RULES.row });
 export const writeRuleStates = defineInsert({ name: 'alerts.write_rule_state', table: ALERT_RULE_STATE.name, row: ALERT_RULE_STATE.row });
+export const writeRuleItems = defineInsert({ name: 'alerts.write_rule_items', table: ALERT_RULE_ITEMS.name, row: ALERT_RULE_ITEMS.row });
 export const insertFirings = defineInsert({ name: 'alerts.insert_firing', table: ALERT_FIRINGS.name, row: ALERT_FIRINGS.row });
 export const insertDeliveries = defineInsert({ name: 'alerts.insert_delivery', table: ALERT_DELIVERIES.name, row: ALERT_DELIVERIES.row });
 
@@ -25,10 +26,39 @@ export const ruleStates = defineQuery({
   row: z.object({ rule_id: z.string(), state_json: z.string(), last_fired_at: z.coerce.number().nullable() }),
 });
 
+const itemRow = z.object({
+  rule_id: z.string(), item_key: z.string(), since: z.coerce.number(), notified: z.coerce.number(), resolving: z.coerce.number(), item_json: z.string(),
+});
+export type StoredRuleItem = z.infer<typeof itemRow>;
+const ITEM_COLUMNS = `rule_id, item_key, ${ms('since')}, notified, resolving, item_json`;
+
+/** The items every rule tracks (forgotten ones left out by FINAL). */
+export const ruleItems = defineQuery({
+  name: 'alerts.rule_items',
+  sql: `SELECT ${ITEM_COLUMNS} FROM {{db}}.alert_rule_items_v1 FINAL ORDER BY rule_id, item_key`,
+  params: z.object({}),
+  row: itemRow,
+});
+
+/** The items one rule tracks (a rule taken over from another instance). */
+export const ruleItemsOf = defineQuery({
+  name: 'alerts.rule_items_of',
+  sql: `SELECT ${ITEM_COLUMNS} FROM {{db}}.alert_rule_items_v1 FINAL WHERE rule_id = {rule_id:String} ORDER BY item_key`,
+  params: z.object({ rule_id: z.string() }),
+  row: itemRow,
+});
+
 /** Forgets the state of the rules whose ids start with a prefix (a benchmark's own rules, before it starts over). */
 export const forgetRuleStates = defineCommand({
   name: 'alerts.forget_rule_states',
   sql: `DELETE FROM {{db}}.alert_rule_state_v1 WHERE startsWith(rule_id, {prefix:String})`,
+  params: z.object({ prefix: z.string().min(1) }),
+});
+
+/** The same for their items. */
+export const forgetRuleItems = defineCommand({
+  name: 'alerts.forget_rule_items',
+  sql: `DELETE FROM {{db}}.alert_rule_items_v1 WHERE startsWith(rule_id, {prefix:String})`,
   params: z.object({ prefix: z.string().min(1) }),
 });
 
