@@ -55,18 +55,25 @@ const baseParams = z.object({
 });
 export type PerformanceFilter = z.input<typeof baseParams>;
 
-const WAITS = (credit: Credit, handoffs = false) => `
+/** A query's shape: who is credited, by what, and whether labels are asked (else no label ranges are read). */
+interface Shape {
+  who: Who;
+  credit: Credit;
+  labelled: boolean;
+}
+
+const WAITS = (credit: Credit, labelled: boolean, handoffs = false) => `
 FROM {{db}}.sla_waits_v1 ${handoffs ? `AS w FINAL LEFT JOIN (${HANDOFFS}) AS ho ON ho.wait_id = w.wait_id` : 'FINAL'}
 WHERE family = {family:String}
   AND started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
   AND (empty({waba_ids:Array(String)}) OR has({waba_ids:Array(String)}, waba_id)) AND ${inScope()}
   ${credit === 'answered' ? 'AND responded_at IS NOT NULL' : ''}
-  AND ${labelCondition('wait_id', `SELECT wait_id AS item_id, waba_id, wa_id, started_at AS at FROM {{db}}.sla_waits_v1 FINAL WHERE family = {family:String}
-      AND started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`)}`;
+  ${labelled ? `AND ${labelCondition('wait_id', `SELECT wait_id AS item_id, waba_id, wa_id, started_at AS at FROM {{db}}.sla_waits_v1 FINAL WHERE family = {family:String}
+      AND started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`)}` : ''}`;
 
 const performance = defineQuery({
   name: 'agents.performance',
-  sql: (shape: { who: Who; credit: Credit }) => `
+  sql: (shape: Shape) => `
 SELECT who, waits, answered, first_waits, next_waits, reply_waits, q, achieved, breached, window_missed, late_template_replies, chats,
   handoffs, after_handoff_q,
   100 * answered / sum(answered) OVER () AS share_of_answered_pct
@@ -85,7 +92,7 @@ FROM (
     uniqExact(waba_id, phone_number_id, wa_id) AS chats,
     countIf(handoff_at IS NOT NULL) AS handoffs,
     quantilesExactIf(0.5, 0.9)(dateDiff('millisecond', assumeNotNull(handoff_at), assumeNotNull(responded_at)) / 1000, handoff_at IS NOT NULL) AS after_handoff_q
-  ${WAITS(shape.credit, true)}
+  ${WAITS(shape.credit, shape.labelled, true)}
   GROUP BY who
 )
 ORDER BY who`,
@@ -102,16 +109,16 @@ ORDER BY who`,
 export type PerformanceRow = Awaited<ReturnType<typeof performance>>[number];
 
 export function performanceRows(wh: Warehouse, f: PerformanceFilter & { now: number }, who: Who, credit: Credit): Promise<PerformanceRow[]> {
-  return performance(wh, f, { who, credit });
+  return performance(wh, f, { who, credit, labelled: (f.labels ?? []).length > 0 });
 }
 
 const drill = defineQuery({
   name: 'agents.waits',
-  sql: (shape: { who: Who; credit: Credit }) => `
+  sql: (shape: Shape) => `
 SELECT wait_id, waba_id, phone_number_id, wa_id, kind, toUnixTimestamp64Milli(started_at) AS started_ms,
   if(responded_at IS NULL, NULL, toUnixTimestamp64Milli(assumeNotNull(responded_at))) AS responded_ms,
   response_seconds, responder, agent, team, owner_team, sla_status
-${WAITS(shape.credit)} AND ${creditKey(shape.who, shape.credit)} = {name:String}
+${WAITS(shape.credit, shape.labelled)} AND ${creditKey(shape.who, shape.credit)} = {name:String}
 ORDER BY started_at, wait_id
 LIMIT {row_limit:UInt64}`,
   params: baseParams.extend({ name: z.string(), row_limit: z.number().int() }),
@@ -127,5 +134,5 @@ export type DrillRow = Awaited<ReturnType<typeof drill>>[number];
 
 /** The waits behind one cell of the performance report (same range, filters and credit rule). */
 export function waitsOf(wh: Warehouse, f: PerformanceFilter & { name: string; row_limit: number }, who: Who, credit: Credit): Promise<DrillRow[]> {
-  return drill(wh, f, { who, credit });
+  return drill(wh, f, { who, credit, labelled: (f.labels ?? []).length > 0 });
 }
