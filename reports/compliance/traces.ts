@@ -5,7 +5,7 @@ import { catalogColumns, catalogTables, STORAGELESS_ENGINES } from '../../wareho
 import { selectSubjectRows, type SubjectTableSpec } from '../../warehouse/queries/compliance/subjects.ts';
 import { insertRewrittenBodies } from '../../warehouse/queries/compliance/erasure-set.ts';
 import {
-  countTraceRows, deleteRawVersions, deleteTraceRows, rawBodiesQuoting, rawVersionsBySha, selectTraceRows, traceCondition, type TraceNeedles, type TraceTableSpec,
+  countTraceRows, countTraceRowsEach, deleteRawVersions, deleteTraceRows, rawBodiesQuoting, rawVersionsBySha, selectTraceRows, traceCondition, type TraceNeedles, type TraceTableSpec,
 } from '../../warehouse/queries/compliance/traces.ts';
 import { RAW_TABLE } from '../../warehouse/tables.ts';
 import { traceText, unnamedParts, withoutQuoting, withoutSubjects } from '../../ingest/body-filter.ts';
@@ -133,7 +133,10 @@ async function sharedBodiesQuoting(wh: Warehouse, needles: TraceNeedles) {
 export async function traceRows(wh: Warehouse, needles: TraceNeedles): Promise<Map<string, Record<string, unknown>[]>> {
   const out = new Map<string, Record<string, unknown>[]>();
   if (needles.needles.length === 0) return out;
-  for (const t of await traceTables(wh)) {
+  const tables = await traceTables(wh);
+  const found = await countTraceRowsEach(wh, tables, needles);
+  for (const t of tables) {
+    if (!found.get(t.table)) continue;
     const rows = await selectTraceRows(wh, t, needles);
     if (rows.length > 0) out.set(t.table, rows);
   }
@@ -151,8 +154,10 @@ export async function eraseTraces(deps: AppDeps, needles: TraceNeedles): Promise
   const wh = deps.warehouse;
   const evidence: ErasureTableEvidence[] = [];
   let remaining = 0;
-  for (const t of await traceTables(wh)) {
-    const before = await countTraceRows(wh, t, needles, true);
+  const tables = await traceTables(wh);
+  const counted = await countTraceRowsEach(wh, tables, needles, true);
+  for (const t of tables) {
+    const before = counted.get(t.table) ?? 0;
     if (before > 0) await deleteTraceRows(wh, t, needles);
     const after = before > 0 ? await countTraceRows(wh, t, needles) : 0;
     const physical = before > 0 ? await countTraceRows(wh, t, needles, true) : 0;

@@ -112,6 +112,26 @@ const countTraces = defineQuery({
   connection: 'jobs',
 });
 
+const countTracesEach = defineQuery({
+  name: 'compliance.count_traces_each',
+  sql: (o: { tables: readonly TraceTableSpec[]; physical: boolean }, wh) =>
+    `SELECT t, n FROM (${o.tables.map((t) => `SELECT '${ident(t.table).slice(1, -1)}' AS t, count() AS n FROM ${table(wh, t.table)} ${traceFilter(t)}`).join('\nUNION ALL ')})` +
+    (o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''),
+  params: needleParams,
+  row: z.object({ t: z.string(), n: z.coerce.number() }),
+  connection: 'jobs',
+});
+
+/**
+ * The rows holding traces in each of the tables, in one query (the tables are searched side by side
+ * in the engine: one query costs less than one per table, most of which find nothing).
+ */
+export async function countTraceRowsEach(wh: Warehouse, tables: readonly TraceTableSpec[], n: TraceNeedles, physical = false): Promise<Map<string, number>> {
+  if (tables.length === 0 || (n.needles.length === 0 && n.patterns.length === 0)) return new Map(tables.map((t) => [t.table, 0]));
+  const rows = await countTracesEach(wh, n, { tables, physical });
+  return new Map(tables.map((t) => [t.table, rows.find((r) => r.t === t.table)?.n ?? 0]));
+}
+
 export async function countTraceRows(wh: Warehouse, t: TraceTableSpec, n: TraceNeedles, physical = false): Promise<number> {
   if (n.needles.length === 0 && n.patterns.length === 0) return 0;
   const [row] = await countTraces(wh, n, { t, physical });
