@@ -37,3 +37,31 @@ export function lagBetween(before: LagReading | undefined, after: LagReading | u
   };
   return { batches: n, p50: q(0.5), p99: q(0.99) };
 }
+
+/** A counter's value per follower, from `/metrics` text. */
+function perFollower(text: string, name: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const f = /follower="([^"]+)"/.exec(line)?.[1];
+    if (f) out.set(f, Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+/**
+ * Waits until every follower has followed (or left to its job) as many batches as the loader
+ * stored: what a load left is derived, not only loaded. Polls `/metrics`.
+ */
+export async function waitFollowed(base: string, timeoutMs = 300_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const text = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : ''), () => '');
+    const loaded = Number(/^wa_ingest_batch_bodies_count (\S+)$/m.exec(text)?.[1] ?? NaN);
+    const followed = perFollower(text, 'wa_follow_batches_total');
+    const abandoned = perFollower(text, 'wa_follow_batches_abandoned_total');
+    if (Number.isFinite(loaded) && followed.size > 0 && [...followed].every(([f, n]) => n + (abandoned.get(f) ?? 0) >= loaded)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${base}: the followers did not catch up with the loads`);
+}

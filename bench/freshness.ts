@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { followLag, lagBetween } from './follow-lag.ts';
+import { followLag, lagBetween, waitFollowed } from './follow-lag.ts';
 import { freePort, opt, pct, startProcess, stopProcess, waitFor, waitLoaded } from './lib.ts';
 
 const SECRET = 'bench-secret';
@@ -124,8 +124,10 @@ try {
   const max = await background(base, 0, 5, 10_000_000);
   const rate = Number(opt('rate', String(Math.round(max.requests.average / 2))));
   console.log(`maximum at 32 connections: ${max.requests.average.toFixed(0)} req/s; sustained load: ${rate} req/s`);
-  // Idle means idle: the warehouse has loaded what the maximum run left in the log.
+  // Idle means idle: the warehouse has loaded what the maximum run left in the log, and the
+  // followers have derived it (else the first idle probes wait behind that backlog).
   await waitLoaded(base);
+  await waitFollowed(base);
   console.log('\n| load | report | probes | p50 ms | p99 ms | max ms |');
   console.log('|---|---|---|---|---|---|');
   const idle: Probe[] = [];
