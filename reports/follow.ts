@@ -26,6 +26,8 @@ export interface FollowDispatcher {
   settled(): Promise<void>;
   /** Follows what is already queued, then takes no more batches. */
   stop(): Promise<void>;
+  /** Per follower: batches notified and followed, queued, and how long its current call has run (diagnostics). */
+  state(): Array<{ follower: string; notified: number; done: number; queued: number; call_ms: number | null }>;
 }
 
 export interface FollowOptions {
@@ -59,6 +61,8 @@ interface Lane {
   notified: number;
   done: number;
   waiters: Array<{ target: number; resolve(): void }>;
+  /** When the call under way began (performance.now()), if one is. */
+  callSince: number | undefined;
 }
 
 export function createFollowDispatcher(followers: Follower[], log: Logger, opts: FollowOptions = {}): FollowDispatcher {
@@ -67,7 +71,7 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
   const maxQueuedRows = opts.maxQueuedRows ?? 500_000;
   const metrics = followMetrics(registry);
   const lanes: Lane[] = followers.map((follower) => ({
-    follower, queue: [], queuedAt: [], inCall: [], queuedRows: 0, retry: { batches: [], attempts: 0 }, running: undefined, more: false, notified: 0, done: 0, waiters: [],
+    follower, queue: [], queuedAt: [], inCall: [], queuedRows: 0, retry: { batches: [], attempts: 0 }, running: undefined, more: false, notified: 0, done: 0, waiters: [], callSince: undefined,
   }));
   let stopped = false;
 
@@ -84,8 +88,10 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
       const before = lanes.filter((l) => lane.follower.after?.includes(l.follower.name));
       if (before.length > 0) await Promise.all(before.map((l) => until(l, l.notified)));
       const stop = metrics.seconds.startTimer({ follower: name });
+      lane.callSince = performance.now();
       try {
         const r = await lane.follower.follow(batches);
+        lane.callSince = undefined;
         stop();
         lane.more = r?.more === true;
         lane.retry = { batches: [], attempts: 0 };
@@ -96,6 +102,7 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
         metrics.batches.inc({ follower: name }, batches.length);
         if (batches.length > 1) metrics.coalesced.inc({ follower: name }, batches.length - 1);
       } catch (e) {
+        lane.callSince = undefined;
         stop();
         // Work left by an earlier call waits for the next batch, as the failed ones do: no spinning.
         lane.more = false;
@@ -161,6 +168,12 @@ export function createFollowDispatcher(followers: Follower[], log: Logger, opts:
     async stop() {
       stopped = true;
       await Promise.all(lanes.map((l) => until(l, l.notified)));
+    },
+    state() {
+      const now = performance.now();
+      return lanes.map((l) => ({
+        follower: l.follower.name, notified: l.notified, done: l.done, queued: l.queue.length, call_ms: l.callSince === undefined ? null : Math.round(now - l.callSince),
+      }));
     },
   };
 }

@@ -27,13 +27,33 @@ export function turns(): Gate {
   };
 }
 
+/** Inserts waiting for their turn, and the one running (its statement up to the column list, and since when). */
+const inserts = { waiting: 0, running: undefined as { what: string; since: number } | undefined };
+
+/** What the inserts of this process are doing now: for diagnosing an insert that does not return. */
+export function embeddedInserts(): { waiting: number; running?: { what: string; ms: number } } {
+  const r = inserts.running;
+  return { waiting: inserts.waiting, ...(r ? { running: { what: r.what, ms: Date.now() - r.since } } : {}) };
+}
+
 /** The connection with its `insert` calls through `gate`; everything else as it is. */
 export function insertsInTurn<C extends { insert(params: never): Promise<unknown> }>(conn: C, through: Gate): C {
+  const turn = (target: C, params: never) => {
+    inserts.waiting++;
+    return through(() => {
+      inserts.waiting--;
+      // The statement names the table and columns only; the rows travel apart.
+      inserts.running = { what: String((params as { query?: unknown }).query ?? '').split('(')[0]!.trim().slice(0, 120), since: Date.now() };
+      return target.insert(params).finally(() => {
+        inserts.running = undefined;
+      });
+    });
+  };
   return new Proxy(conn, {
     get(target, prop) {
       // Bound to the connection itself: its methods use private fields.
       const value = Reflect.get(target, prop, target) as unknown;
-      if (prop === 'insert') return (params: never) => through(() => target.insert(params));
+      if (prop === 'insert') return (params: never) => turn(target, params);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });

@@ -49,6 +49,22 @@ async function metric(registry: Registry, name: string, follower: string): Promi
 }
 
 describe('follow dispatcher', () => {
+  it('says, per follower, what is queued and whether a call is under way (for diagnosing a stuck one)', async () => {
+    const first = gate();
+    const f = recording('a', (i) => (i === 0 ? first.opened : Promise.resolve()));
+    const d = createFollowDispatcher([f.follower], logSink().log);
+    expect(d.state()).toEqual([{ follower: 'a', notified: 0, done: 0, queued: 0, call_ms: null }]);
+    d.notify(batch(1));
+    await f.started(0);
+    d.notify(batch(2));
+    const during = d.state()[0]!;
+    expect(during).toMatchObject({ follower: 'a', notified: 2, done: 0, queued: 1 });
+    expect(during.call_ms).toEqual(expect.any(Number));
+    first.open();
+    await d.settled();
+    expect(d.state()).toEqual([{ follower: 'a', notified: 2, done: 2, queued: 0, call_ms: null }]);
+  });
+
   it('hands batches notified during a call to the next call together', async () => {
     const first = gate();
     const f = recording('a', (i) => (i === 0 ? first.opened : Promise.resolve()));

@@ -7,6 +7,7 @@ import { MODULES } from '../../app/modules.ts';
 import type { Service } from '../../app/server.ts';
 import { billingEnv, runFacts } from '../../reports/billing/facts-job.ts';
 import { createFollowDispatcher } from '../../reports/follow.ts';
+import { embeddedInserts } from '../../warehouse/embedded.ts';
 import { refreshWaits } from '../../reports/sla/job.ts';
 import { slaSettings } from '../../reports/sla/settings.ts';
 import { simulationConfig, type SimOptions } from '../../simulate/engine.ts';
@@ -99,6 +100,11 @@ describe.each(RUNS)('incremental equals full: $name', ({ sim, filled }) => {
     const followers = MODULES.flatMap((m) => m.followers?.(service.deps) ?? []);
     expect(followers.map((f) => f.name).sort()).toEqual(['billing.facts', 'compliance.retention_arrivals', 'labels.tags', 'sla.waits', 'templates.sends']);
     const dispatcher = createFollowDispatcher(followers, service.deps.log, { registry });
+    // Diagnostics only (no assertion): a set-up that has not finished after 4 minutes (it takes under
+    // one) says where it stands, so a hang shows which follower call or insert did not return.
+    let phase = 'delivering';
+    const watchdog = setTimeout(() => console.error(`incremental: still ${phase} after 240 s`, JSON.stringify({ followers: dispatcher.state(), inserts: embeddedInserts() })), 240_000);
+    watchdog.unref();
 
     let received = Date.now();
     const batches = deliveries(generated.postings.map((p) => p.body), `${String(sim.seed)}-delivery`);
@@ -108,7 +114,9 @@ describe.each(RUNS)('incremental equals full: $name', ({ sim, filled }) => {
       // The loader does not wait for the followers; now and then the test lets them catch up.
       if (i % 4 === 3) await dispatcher.settled();
     }
+    phase = 'stopping the followers';
     await dispatcher.stop();
+    phase = 'recomputing in full';
     incremental = await snapshot();
 
     for (const t of DERIVED) await wh.writer.command({ query: `TRUNCATE TABLE ${wh.database}.${t}` });
@@ -116,6 +124,7 @@ describe.each(RUNS)('incremental equals full: $name', ({ sim, filled }) => {
     expect(r.mode).toBe('full');
     await runFacts(billingEnv(service.deps), new Date(received + 60_000), { rebuild: true });
     full = await snapshot();
+    clearTimeout(watchdog);
   }, 600_000);
 
   afterAll(async () => {
