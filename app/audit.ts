@@ -136,5 +136,8 @@ export function createAccessAudit(wh: Warehouse, writer: string, opts: AuditWrit
         kick();
       });
     },
+    async idle(): Promise<void> {
+      while (draining) await draining;
+    },
   };
 }

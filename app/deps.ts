@@ -20,6 +20,8 @@ export interface AuditEntry {
 
 export interface AccessAudit {
   record(entry: AuditEntry): Promise<void>;
+  /** Resolves once every entry recorded so far is appended (or failed): the service's stop waits for it. */
+  idle?(): Promise<void>;
 }
 
 /** What the composition root hands to every route module and job. */

@@ -165,6 +165,8 @@ export async function startService(
         await followers.stop();
         await scheduler?.stop();
         for (const m of modules) await m.stop?.(deps);
+        // Entries recorded while answering are appended before the warehouse goes (none left to land later).
+        await deps.audit.idle?.();
         await closed;
         if (ownsWarehouse) await warehouse.close();
       })();

@@ -76,6 +76,13 @@ describe('access audit chain', () => {
     expect(heads.at(-1)!.seq).toBe(40);
   });
 
+  it('says when every entry recorded so far is in (what a stopping service waits for)', async () => {
+    const audit = writerOf(W);
+    for (let i = 1; i <= 12; i++) void audit.record({ actor: `privacy#${i}`, role: 'privacy', action: 'compliance.x', params: {} });
+    await audit.idle();
+    expect(await verifyAuditChain(W)).toMatchObject({ ok: true, entries: 12, head: { seq: 12 } });
+  });
+
   it('names an edited entry', async () => {
     await chainOf(5);
     await sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE actor = 'someone-else' WHERE seq = 3`);
