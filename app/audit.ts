@@ -44,6 +44,8 @@ export interface ProcessAudit extends AccessAudit {
   head(): ChainHead | undefined;
   /** Seals the unkeyed legacy segment once (before the first keyed entry); verification awaits it. */
   ready(): Promise<void>;
+  /** Resolves once every entry recorded so far is appended (or failed). */
+  idle(): Promise<void>;
 }
 
 export interface AuditWriterOptions {
