@@ -73,7 +73,9 @@ export const deleteUnkeyedMessageFacts = defineCommand({
 /** Whether the message customers were never written though statuses with a wamid are stored (a store from before them). */
 export const customersNeedFill = defineQuery({
   name: 'billing.ledger.customers_need_fill',
-  sql: `SELECT (SELECT count() FROM {{db}}.billing_message_customers_v1) = 0 AND (SELECT count() FROM {{db}}.statuses_v1 WHERE wamid != '') > 0 AS needed`,
+  // Run at every start: the statuses are asked for one row, not counted.
+  sql: `SELECT (SELECT count() FROM {{db}}.billing_message_customers_v1) = 0
+          AND (SELECT count() FROM (SELECT 1 FROM {{db}}.statuses_v1 WHERE wamid != '' LIMIT 1)) > 0 AS needed`,
   params: z.object({}),
   row: z.object({ needed: z.coerce.boolean() }),
   connection: 'jobs',
