@@ -5,11 +5,11 @@ import { insertFirings, liveInstances, ruleItems, ruleItemsOf, ruleStateOf, rule
 import { ownerOf } from './owners.ts';
 import { BusinessCalendar } from '../sla/calendar.ts';
 import { channelsOf, createMailer } from './channels.ts';
-import { auditChainItems, backlogItems, warehouseItems } from './conditions/service.ts';
-import { spendItems } from './conditions/spend.ts';
+import { auditChainItems, backlogItems, warehouseItems, type ChainCache } from './conditions/service.ts';
+import { spendCache, spendItems, type SpendCache } from './conditions/spend.ts';
 import { templateCache, templateItems, type TemplateCache } from './conditions/templates.ts';
 import { financeItems, type ForecastCache } from './conditions/finance.ts';
-import { privacyItems } from './conditions/privacy.ts';
+import { privacyItems, type PrivacyCache } from './conditions/privacy.ts';
 import { liveCache, slaItems, type LiveCache } from './conditions/sla.ts';
 import { defaultRoles, loadAlertsConfig, type AlertRule, type AlertsConfig, type Recipient } from './config.ts';
 import { createDeliverer, type Deliverer } from './delivery.ts';
@@ -91,6 +91,9 @@ interface EvaluationCache {
   live: LiveCache;
   templates: TemplateCache;
   forecast: ForecastCache;
+  spend: SpendCache;
+  privacy: PrivacyCache;
+  chain: ChainCache;
 }
 
 export function createAlertEngine(deps: AppDeps): AlertEngine {
@@ -181,11 +184,11 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
       case 'warehouse_unreachable':
         return warehouseItems(deps.warehouse);
       case 'audit_chain_broken':
-        return auditChainItems(deps);
+        return auditChainItems(deps, cache.chain);
       case 'ingest_backlog':
         return backlogItems(deps, rule.max_age_seconds, now);
       case 'spend_rise':
-        return spendItems(rule, deps, now);
+        return spendItems(rule, deps, now, cache.spend);
       case 'template_paused':
       case 'template_quality':
       case 'template_recategorised':
@@ -195,7 +198,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
         return financeItems(rule, deps, now, cache.forecast);
       case 'rights_request_due':
       case 'retention_breach':
-        return privacyItems(rule, deps, now);
+        return privacyItems(rule, deps, now, cache.privacy);
       default:
         return slaItems(rule, deps.warehouse, deps.pseudonyms, now, cache.live);
     }
@@ -292,7 +295,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     const owned = await claim(candidates.map((r) => r.id), now, fresh).catch(() => new Set(candidates.map((r) => r.id)));
     const rules = candidates.filter((r) => owned.has(r.id));
     // Each report is read once for the rules of its kind; each rule keeps its own scope's rows.
-    const cache: EvaluationCache = { live: liveCache(rules), templates: templateCache(rules), forecast: {} };
+    const cache: EvaluationCache = { live: liveCache(rules), templates: templateCache(rules), forecast: {}, spend: spendCache(), privacy: {}, chain: {} };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     // Every rule first, then one write of the items and rules that changed, then one of the firings,
     // then the sends: a cycle that fires many rules costs a few inserts, not two per rule.

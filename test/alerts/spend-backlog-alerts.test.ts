@@ -5,6 +5,7 @@ import { PHONE_BR, PHONE_UTC, WABA_BR, WABA_UTC, postAll, refresh } from '../bil
 import { authHeader, http } from '../helpers/service.ts';
 import { startHttpReceiver } from './receivers.ts';
 import { evaluateAlerts, saidTo, startAlertService } from './service.ts';
+import { spendCache, spendItems } from '../../reports/alerts/conditions/spend.ts';
 
 // Spend week on week, at an injected clock of Wednesday 2025-08-20 12:00 UTC. Marketing templates to
 // Brazil cost USD 0.0625 each (a rate card uploaded from 2025-07-01). The last 7 complete days are
@@ -79,6 +80,40 @@ describe('spend this week against last', () => {
     expect(said('fin-br')).toEqual([]);
     await evaluate();
     expect(said('fin')).toHaveLength(1);
+  });
+
+  it('rules of the kind read each WABA\'s month once between them, and each keeps its own scope and window', async () => {
+    // Counts the report reads the rules make (the reader is the reports' connection).
+    const reader = svc.deps.warehouse.reader;
+    const query = reader.query.bind(reader);
+    let reads = 0;
+    reader.query = ((q: Parameters<typeof query>[0]) => (reads++, query(q))) as typeof reader.query;
+    try {
+      const rules = [
+        { id: 'a', kind: 'spend_rise', rise_percent: 40, days: 7, min_amount: 0, scope: { wabas: [] } },
+        { id: 'b', kind: 'spend_rise', rise_percent: 40, days: 7, min_amount: 0, scope: { wabas: [WABA_BR] } },
+        { id: 'c', kind: 'spend_rise', rise_percent: 10, days: 3, min_amount: 0, scope: { wabas: [WABA_UTC] } },
+      ] as const;
+      const alone = [];
+      reads = 0;
+      for (const r of rules) alone.push(await spendItems(r as never, svc.deps, clock));
+      const apart = reads;
+      reads = 0;
+      const cache = spendCache();
+      const shared = [];
+      for (const r of rules) shared.push(await spendItems(r as never, svc.deps, clock, cache));
+      expect(shared).toEqual(alone);
+      // The same items as hand-computed above: the week rule for UTC only, the 3-day rule (08-17…19
+      // 0.0625 against 08-14…16 0) has no spend before to rise from.
+      expect(shared.map((items) => items.map((i) => i.key))).toEqual([[WABA_UTC], [], []]);
+      // Apart: the WABA list per rule (3) and a month of charges per WABA per rule (4, k reads each).
+      // Shared: the list once and each WABA's month once (2).
+      const k = (apart - 3) / 4;
+      expect(Number.isInteger(k) && k > 0).toBe(true);
+      expect(reads).toBe(1 + 2 * k);
+    } finally {
+      reader.query = query;
+    }
   });
 });
 

@@ -15,9 +15,16 @@ type PrivacyRule = Extract<AlertRule, { kind: 'rights_request_due' | 'retention_
 
 const DAY_MS = 86_400_000;
 
-export async function privacyItems(rule: PrivacyRule, deps: AppDeps, now: number): Promise<AlertItem[]> {
+/** The reads of one evaluation shared by its privacy rules: the register and the retention status, once each. */
+export interface PrivacyCache {
+  register?: ReturnType<typeof register>;
+  retention?: ReturnType<typeof retentionStatus>;
+}
+
+export async function privacyItems(rule: PrivacyRule, deps: AppDeps, now: number, cache: PrivacyCache = {}): Promise<AlertItem[]> {
   if (rule.kind === 'rights_request_due') {
-    const open = (await register(deps, new Date(0), new Date(now + DAY_MS))).filter((r) => r.completed_at === null);
+    cache.register ??= register(deps, new Date(0), new Date(now + DAY_MS));
+    const open = (await cache.register).filter((r) => r.completed_at === null);
     return open
       .filter((r) => Date.parse(r.due_at) - now <= rule.days_before * DAY_MS)
       .map((r) => ({
@@ -28,7 +35,8 @@ export async function privacyItems(rule: PrivacyRule, deps: AppDeps, now: number
         },
       }));
   }
-  const status = await retentionStatus(deps.warehouse, privacyConfig(deps.config.file), new Date(now));
+  cache.retention ??= retentionStatus(deps.warehouse, privacyConfig(deps.config.file), new Date(now));
+  const status = await cache.retention;
   return status
     .filter((r) => r.status === 'BREACH')
     .map((r) => ({ key: r.table, waba_id: '', rank: r.rows_past_policy, detail: { table: r.table, policy_days: r.policy_days, rows_past_policy: r.rows_past_policy, reason: r.breach_reason } }));

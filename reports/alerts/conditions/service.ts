@@ -18,10 +18,18 @@ export function backlogItems(deps: AppDeps, maxAgeSeconds: number, now: number):
   return [{ key: 'ingest', waba_id: '', rank: b.backlog_age_seconds, detail: { backlog_age_seconds: b.backlog_age_seconds, backlog_bytes: b.backlog_bytes } }];
 }
 
-export async function auditChainItems(deps: AppDeps): Promise<AlertItem[]> {
+/** The verdict of one evaluation, shared by its audit-chain rules (verifying reads the whole chain). */
+export type ChainCache = { verdict?: ReturnType<typeof verifyAuditChains> };
+
+async function verdictOf(deps: AppDeps): ReturnType<typeof verifyAuditChains> {
   // The anchors outside the store too: a truncated or rewritten chain is detected by them.
   const anchors = await collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, privacyConfig(deps.config.file).audit.anchor_file], deps.audit);
-  const verdict = await verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors });
+  return verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors });
+}
+
+export async function auditChainItems(deps: AppDeps, cache: ChainCache = {}): Promise<AlertItem[]> {
+  cache.verdict ??= verdictOf(deps);
+  const verdict = await cache.verdict;
   return verdict.chains
     .filter((c) => !c.ok)
     .map((c) => ({

@@ -23,16 +23,31 @@ export function spendWindows(today: string, days: number): { previous: [string, 
 const within = (d: string, [from, to]: [string, string]) => d >= from && d < to;
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
-export async function spendItems(rule: SpendRule, deps: AppDeps, now: number): Promise<AlertItem[]> {
+/** The reads of one evaluation shared by its spend rules: the WABAs once, each WABA's month of daily charges once. */
+export interface SpendCache {
+  wabas?: Promise<string[]>;
+  months: Map<string, Promise<ChargeRow[]>>;
+}
+
+export const spendCache = (): SpendCache => ({ months: new Map() });
+
+export async function spendItems(rule: SpendRule, deps: AppDeps, now: number, cache: SpendCache = spendCache()): Promise<AlertItem[]> {
   const billing = new BillingReports(deps);
-  const wabas = (await billing.wabas('all')).filter((w) => rule.scope.wabas.length === 0 || rule.scope.wabas.includes(w));
+  cache.wabas ??= billing.wabas('all');
+  const wabas = (await cache.wabas).filter((w) => rule.scope.wabas.length === 0 || rule.scope.wabas.includes(w));
+  const monthOf = (waba: string, month: string): Promise<ChargeRow[]> => {
+    const key = `${waba}|${month}`;
+    let read = cache.months.get(key);
+    if (!read) cache.months.set(key, (read = billing.charges({ scope: 'all', waba, month, groupBy: ['category', 'market', 'tier', 'day'] })));
+    return read;
+  };
   const items: AlertItem[] = [];
   for (const waba of wabas) {
     const today = billing.env.tenants.calendarOf(waba).date(now);
     const w = spendWindows(today, rule.days);
     const months = [...new Set([w.previous[0].slice(0, 7), addDays(today, -1).slice(0, 7)])];
     const rows: ChargeRow[] = [];
-    for (const month of months) rows.push(...(await billing.charges({ scope: 'all', waba, month, groupBy: ['category', 'market', 'tier', 'day'] })));
+    for (const month of months) rows.push(...(await monthOf(waba, month)));
     const sum = (win: [string, string]) => rows.filter((r) => within(r.day, win)).reduce((s, r) => s + r.amount, 0);
     const previous = sum(w.previous);
     const current = sum(w.current);
