@@ -57,7 +57,11 @@ export async function buildDeps(config: Config, warehouse: Warehouse, log: Logge
 /** The composition root: config → warehouse → ingest + API → scheduler → listening server. */
 export async function startService(
   config: Config,
-  opts: { warehouse?: Warehouse; log?: Logger; scheduler?: boolean; now?: () => Date } = {},
+  opts: {
+    warehouse?: Warehouse; log?: Logger; scheduler?: boolean; now?: () => Date;
+    /** Derive after each load (default). Off for a bulk load whose derivations are left to the jobs. */
+    follow?: boolean;
+  } = {},
 ): Promise<Service> {
   const log = opts.log ?? createLogger('service', config.logLevel);
   const warehouse = opts.warehouse ?? (await openWarehouse(config));
@@ -89,7 +93,7 @@ export async function startService(
   registerRetentionMetrics(metrics.registry);
   const suppression = subjectScreen(warehouse, deps.pseudonyms, log);
   // Reports follow the loads: each stored batch updates the derived tables of what it touched.
-  const followers = createFollowDispatcher(modules.flatMap((m) => m.followers?.(deps) ?? []), log.child({ component: 'follow' }), { registry: metrics.registry });
+  const followers = createFollowDispatcher(opts.follow === false ? [] : modules.flatMap((m) => m.followers?.(deps) ?? []), log.child({ component: 'follow' }), { registry: metrics.registry });
   // Webhooks are acknowledged from the ingest log, so they are taken even while a server is still
   // unreachable; the loader starts once the warehouse is migrated.
   const ingest = await openIngest({
