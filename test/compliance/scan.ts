@@ -33,18 +33,34 @@ export async function scanFor(wh: Warehouse, needles: readonly string[]): Promis
 /** Every file under a folder that contains one of the needles, with the needle found. */
 export function filesContaining(dir: string, needles: readonly string[]): Array<{ file: string; needle: string }> {
   const hits: Array<{ file: string; needle: string }> = [];
+  // A merge may remove a part's folder or file between listing and reading it: what is gone holds nothing.
+  const gone = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
   const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch (e) {
+      if (gone(e)) return;
+      throw e;
+    }
+    for (const name of names) {
       const p = join(d, name);
       let st;
       try {
         st = statSync(p);
-      } catch {
-        continue; // removed while walking (a merge finished)
+      } catch (e) {
+        if (gone(e)) continue;
+        throw e;
       }
       if (st.isDirectory()) walk(p);
       else if (st.isFile()) {
-        const buf = readFileSync(p);
+        let buf: Buffer;
+        try {
+          buf = readFileSync(p);
+        } catch (e) {
+          if (gone(e)) continue;
+          throw e;
+        }
         for (const n of needles) if (buf.includes(Buffer.from(n, 'utf8'))) hits.push({ file: p, needle: n });
       }
     }
