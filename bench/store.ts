@@ -11,17 +11,16 @@
  * every job runs once; then the ingest tables are merged (a store at rest).
  *
  *   node bin/run-ts.mjs bench/store.ts --dir /var/tmp/wa-store [--events 10000000] [--days 28] [--seed bench-store] [--follow]
+ *   node bin/run-ts.mjs bench/store.ts --dir /var/tmp/wa-store --finish --start 2026-11-06 [--events …]   # a build stopped during its jobs
  *
  * Writes `<dir>/store.json` (what was loaded, how fast, and the people the compliance benchmark picks).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../app/config.ts';
-import { createLogger } from '../app/logger.ts';
-import { startService } from '../app/server.ts';
+import { createLogger, type Logger } from '../app/logger.ts';
+import { startService, type Service } from '../app/server.ts';
 import { BillingReports } from '../reports/billing/service.ts';
-import { billingEnv } from '../reports/billing/facts-job.ts';
-import { rekeyBillingRecords } from '../reports/billing/rekey.ts';
 import { openRequest } from '../reports/compliance/rights.ts';
 import { runAllOnce } from '../reports/scheduler.ts';
 import { refreshWaits } from '../reports/sla/job.ts';
@@ -141,6 +140,8 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
   // Without --follow the reports do not follow each load: the jobs derive what was loaded, as after
   // a bulk import (the same rows, each derivation being exact and idempotent; several times faster
   // at 10 M events, where a follower's rebuild of each touched customer grows with the history).
+  // The billing ledger the follower writes is copied by the facts job from the statuses loaded
+  // since its watermark (all of them, on its first run).
   const follow = process.argv.includes('--follow');
   const service = await startService(config, { warehouse: wh, log, scheduler: false, follow });
   const settings = slaSettings(config.file);
@@ -230,28 +231,7 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
   for (const [type, jurisdiction, ago] of [['access', 'lgpd', opts.days - 1], ['erasure', 'gdpr', 2]] as const) {
     await openRequest(service.deps, { type, jurisdiction, subjectHash: service.deps.pseudonyms.subject(`55119999${ago}`), receivedAt: new Date(Date.now() - ago * 86_400_000), handledBy: 'bench' });
   }
-  const jobsMs: Record<string, number> = {};
-  if (!follow) {
-    // What the billing follower writes with each load (the accounting copy of each status and who
-    // each message went to), filled from the stored statuses as on a store that predates them.
-    const t0 = performance.now();
-    await rekeyBillingRecords(billingEnv(service.deps), log);
-    jobsMs['billing.ledger'] = ms(t0);
-  }
-  // Snapshots last: they archive what the other jobs computed.
-  const ordered = [...service.jobs].sort((a, b) => Number(a.name.endsWith('snapshots')) - Number(b.name.endsWith('snapshots')));
-  for (const job of ordered) {
-    const t0 = performance.now();
-    const r = await runAllOnce([job], log, () => new Date(Date.now() + 60_000));
-    jobsMs[job.name] = ms(t0);
-    if (r.failed.length) throw new Error(`job ${job.name} failed`);
-    process.stderr.write(`store: job ${job.name} ${jobsMs[job.name]} ms\n`);
-  }
-
-  // A store at rest: merge what the load left, and wait for background merges.
-  const t0 = performance.now();
-  await mergeAtRest(wh);
-  const optimizeMs = ms(t0);
+  const { optimize_ms: optimizeMs = 0, ...jobsMs } = await runJobsAtRest(service, wh, log);
   await service.stop();
   await wh.close();
 
@@ -276,6 +256,56 @@ export async function buildStore(dir: string, opts: { events: number; days: numb
   return info;
 }
 
+/**
+ * Every job once, snapshots last (they archive what the others computed), then the store merged at
+ * rest. Answers each job's time and `optimize_ms`.
+ */
+async function runJobsAtRest(service: Service, wh: Warehouse, log: Logger): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const ordered = [...service.jobs].sort((a, b) => Number(a.name.endsWith('snapshots')) - Number(b.name.endsWith('snapshots')));
+  for (const job of ordered) {
+    const t0 = performance.now();
+    const r = await runAllOnce([job], log, () => new Date(Date.now() + 60_000));
+    out[job.name] = ms(t0);
+    if (r.failed.length) throw new Error(`job ${job.name} failed`);
+    process.stderr.write(`store: job ${job.name} ${out[job.name]} ms\n`);
+  }
+  const t0 = performance.now();
+  await mergeAtRest(wh);
+  out.optimize_ms = ms(t0);
+  return out;
+}
+
+/**
+ * Finishes a store whose build stopped after loading (the session ended during its jobs): every
+ * job (each goes on from its own watermark), the merge, and `store.json` with the people from the
+ * generator. `--start` must be the first simulated day of the build. The load's own figures are
+ * unknown here and written as 0.
+ */
+export async function finishStore(dir: string, opts: { events: number; days: number; seed: string; start: string }): Promise<StoreInfo> {
+  const scale = Math.max(1, Math.round(opts.events / (ITEMS_PER_SCALE_DAY * opts.days)));
+  const sim = { seed: opts.seed, start: opts.start, days: opts.days, scale };
+  const config = storeConfig(dir);
+  const log = createLogger('bench', 'warn');
+  const wh = await openWarehouse(config);
+  await migrate(wh);
+  const service = await startService(config, { warehouse: wh, log, scheduler: false, follow: false });
+  const { optimize_ms: optimizeMs = 0, ...jobsMs } = await runJobsAtRest(service, wh, log);
+  const total = (await eventTotals(wh, {}))[0]?.rows ?? 0;
+  await service.stop();
+  await wh.close();
+  const people: Person[] = [];
+  let bodies = 0;
+  for (const _ of generateSync({ ...sim, onTruth: collectPeople(people) })) bodies++;
+  const info: StoreInfo = {
+    sim, bodies, events: total, load_ms: 0, ingest_events_per_s: 0, sla_full_ms: 0, sla_full_events: 0, sla_full_events_per_s: 0,
+    sla_incremental_events: 0, sla_incremental_ms: 0, sla_incremental_chats: 0, sla_incremental_events_per_s: 0,
+    jobs_ms: jobsMs, optimize_ms: optimizeMs, ...rankPeople(people),
+  };
+  writeFileSync(join(dir, 'store.json'), JSON.stringify(info, null, 2));
+  return info;
+}
+
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bench/store.ts')) {
   const dir = opt('dir', '');
   if (!dir) throw new Error('--dir is required');
@@ -286,6 +316,11 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
     for (const _ of generateSync({ ...info.sim, onTruth: collectPeople(people) }));
     const { third_person: _old, ...rest } = info as StoreInfo & { third_person?: Person };
     writeFileSync(join(dir, 'store.json'), JSON.stringify({ ...rest, ...rankPeople(people) }, null, 2));
+    process.exit(0);
+  }
+  if (process.argv.includes('--finish')) {
+    const info = await finishStore(dir, { events: Number(opt('events', '10000000')), days: Number(opt('days', '28')), seed: opt('seed', 'bench-store'), start: opt('start', '') || day(-Number(opt('days', '28')) - 1) });
+    console.log(JSON.stringify({ ...info, people: undefined, median_people: undefined, third_people: undefined }, null, 2));
     process.exit(0);
   }
   const t0 = performance.now();
