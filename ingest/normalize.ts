@@ -292,7 +292,7 @@ function preferences(ctx: Ctx, waba: string, value: Obj, path: string): void {
  */
 function management(ctx: Ctx, waba: string, field: string, entryTime: number | null, value: Obj, path: string): void {
   const business = businessNumbers(value);
-  const keys = (PERSONAL_ITEM_KEYS[field] ?? []).filter((k) => Array.isArray(value[k]) && (value[k] as unknown[]).length > 0);
+  const keys = (Object.hasOwn(PERSONAL_ITEM_KEYS, field) ? PERSONAL_ITEM_KEYS[field]! : []).filter((k) => Array.isArray(value[k]) && (value[k] as unknown[]).length > 0);
   const rest: Obj = { ...value };
   for (const k of keys) delete rest[k];
   const contacts = arr(value.contacts);

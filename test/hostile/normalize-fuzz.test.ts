@@ -86,6 +86,20 @@ describe('normalizer under hostile input', () => {
     );
   });
 
+  // Found by the property above (seed 203267100): a field named like an Object property looked up
+  // the prototype's member as if it were a list of personal-item keys, and threw.
+  it('keeps a change whose field is named like an Object property, instead of throwing', () => {
+    const counts = (field: string) => {
+      const body = JSON.parse(JSON.stringify(envelope([{ field, value: { contacts: [{ wa_id: '5511900000001' }] } }], '1', 1700000000))) as unknown;
+      const n = normalizeBody(body, { bodySha256: 'x', receivedAt: 1 });
+      return [n.itemCount, n.unknownCount];
+    };
+    // Treated as any other field Meta may add: the same rows as a made-up name.
+    const plain = counts('some_new_field');
+    expect(plain[0]! + plain[1]!).toBeGreaterThan(0);
+    for (const field of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) expect(counts(field), field).toEqual(plain);
+  });
+
   it('reports how many inputs were tried', () => {
     console.log(`normalizer fuzz: ${tried} inputs tried`);
     expect(tried).toBeGreaterThanOrEqual(7000);
