@@ -64,7 +64,7 @@ export async function recordLedger(env: BillingEnv, statuses: readonly StatusLik
 
 /** Copies the statuses stored in a window into the ledger (idempotent: rows collapse on their key). */
 export async function backfillLedger(env: BillingEnv, fromMs: number, toMs: number, pageSize = 50_000, parts: LedgerParts = 'both'): Promise<number> {
-  let after = { after_waba: '', after_wamid: '', after_status: '', after_ts: 0 };
+  let after = { after_waba: '', after_phone: '', after_wamid: '', after_status: '', after_ts: 0 };
   let copied = 0;
   for (;;) {
     const page = await statusesLoadedIn(env.wh, { from_ms: fromMs, to_ms: toMs, ...after, limit: pageSize });
@@ -72,6 +72,6 @@ export async function backfillLedger(env: BillingEnv, fromMs: number, toMs: numb
     copied += page.length;
     if (page.length < pageSize) return copied;
     const last = page.at(-1)!;
-    after = { after_waba: last.waba_id, after_wamid: last.wamid, after_status: last.status, after_ts: last.ts };
+    after = { after_waba: last.waba_id, after_phone: last.phone_number_id, after_wamid: last.wamid, after_status: last.status, after_ts: last.ts };
   }
 }

@@ -212,6 +212,33 @@ describe('the facts job', () => {
     expect(Number(facts[0]!.n)).toBe(1);
   });
 
+  it('copies every stored status into an empty ledger, a few rows a page, across WABAs, numbers and messages', async () => {
+    // Two numbers under one WABA and a second WABA, several statuses per message: pages of 2 rows
+    // end inside a message, between numbers and between WABAs.
+    const br = (wamid: string, to: string, at: string) =>
+      pmpMessage(wamid, to, at, { category: 'marketing', type: 'regular', billable: true }, [{ status: 'delivered', at: at.replace(':00Z', ':05Z'), priced: true }, { status: 'read', at: at.replace(':00Z', ':30Z') }]);
+    await postAll(ctx.svc, [
+      statusBody(WABA_BR, PHONE_BR, [...br('wamid.p1', '5511987650001', '2025-08-04T12:00:00Z'), ...br('wamid.p2', '5511987650002', '2025-08-04T13:00:00Z')]),
+      statusBody(WABA_BR, '399', br('wamid.p3', '5511987650003', '2025-08-05T12:00:00Z')),
+      statusBody(WABA_UTC, PHONE_UTC, [...br('wamid.p4', '447700900004', '2025-08-06T12:00:00Z'), ...br('wamid.p1', '447700900001', '2025-08-06T14:00:00Z')]),
+    ]);
+    // A store from before the ledger: its statuses are there, the accounting copy is not.
+    for (const t of ['billing_statuses_v1', 'billing_message_customers_v1']) await ctx.wh.writer.command({ query: `TRUNCATE TABLE ${ctx.wh.database}.${t}` });
+    const { backfillLedger } = await import('../../reports/billing/ledger.ts');
+    const { billingEnv } = await import('../../reports/billing/facts-job.ts');
+    // 5 messages × sent, delivered, read.
+    expect(await backfillLedger(billingEnv(ctx.svc.deps), 0, Date.now() + 60_000, 2)).toBe(15);
+    const ledger = await rows<{ waba_id: string; phone_number_id: string; status: string; n: string }>(ctx.wh,
+      `SELECT waba_id, phone_number_id, status, count() AS n FROM {{db}}.billing_statuses_v1 FINAL GROUP BY ALL ORDER BY ALL`);
+    expect(ledger.map((r) => [r.waba_id, r.phone_number_id, r.status, Number(r.n)])).toEqual([
+      [WABA_BR, PHONE_BR, 'delivered', 2], [WABA_BR, PHONE_BR, 'read', 2], [WABA_BR, PHONE_BR, 'sent', 2],
+      [WABA_BR, '399', 'delivered', 1], [WABA_BR, '399', 'read', 1], [WABA_BR, '399', 'sent', 1],
+      [WABA_UTC, PHONE_UTC, 'delivered', 2], [WABA_UTC, PHONE_UTC, 'read', 2], [WABA_UTC, PHONE_UTC, 'sent', 2],
+    ]);
+    const customers = await rows<{ n: string }>(ctx.wh, `SELECT count() AS n FROM {{db}}.billing_message_customers_v1 FINAL`);
+    expect(Number(customers[0]!.n)).toBe(5);
+  });
+
   it('charges a message only once its delivery arrives, in the month of the delivery', async () => {
     const sent = pmpMessage('wamid.late', '5511987650001', '2025-08-31T23:50:00Z', { category: 'marketing', type: 'regular', billable: true }, []);
     await postAll(ctx.svc, [statusBody(WABA_UTC, PHONE_UTC, sent)]);
