@@ -116,4 +116,20 @@ describe('billing follower', () => {
     expect(again.customers).toBeGreaterThanOrEqual(3);
     expect(await rows(wh, customers)).toEqual([m1]);
   });
+
+  it('finishes at the next start a fill that stopped part-way (the ledger is no longer empty then)', async () => {
+    await wh.writer.command({ query: `TRUNCATE TABLE ${wh.database}.billing_statuses_v1` });
+    // A row a page, and the process dies while keying the second page.
+    let keyed = 0;
+    const dying: BillingEnv = {
+      ...env, cfg: { ...env.cfg, facts: { ...env.cfg.facts, page_size: 1 } },
+      messageKey: (wamid) => { if (++keyed > 1) throw new Error('stopped'); return env.messageKey(wamid); },
+    };
+    await expect(rekeyBillingRecords(dying, createLogger('test', 'silent'))).rejects.toThrow('stopped');
+    expect(await rows(wh, `SELECT status FROM {{db}}.billing_statuses_v1 FINAL`)).toHaveLength(1);
+    const next = await rekeyBillingRecords(env, createLogger('test', 'silent'));
+    expect(next.copied).toBeGreaterThanOrEqual(3);
+    expect(await rows(wh, `SELECT status FROM {{db}}.billing_statuses_v1 FINAL ORDER BY status`)).toEqual([{ status: 'delivered' }, { status: 'read' }, { status: 'sent' }]);
+    expect(await rekeyBillingRecords(env, createLogger('test', 'silent'))).toEqual({ rekeyed: 0, copied: 0, customers: 0 });
+  });
 });
