@@ -35,6 +35,8 @@ import { ms, opt } from './lib.ts';
 /** Items (messages, statuses, echoes) the generator makes per unit of scale per day, measured. */
 export const ITEMS_PER_SCALE_DAY = 24.5;
 export const STORE_TOKEN = 'bench-admin-token';
+/** The generator's scale that makes about `events` events over `days`. */
+const scaleFor = (opts: { events: number; days: number }) => Math.max(1, Math.round(opts.events / (ITEMS_PER_SCALE_DAY * opts.days)));
 const SLICES = 10;
 /** Bodies between waits for the loader and the followers to catch up (see the load loop). */
 const SETTLE_EVERY = Number(opt('settle-every', '40000'));
@@ -123,7 +125,7 @@ export async function mergeAtRest(wh: Warehouse): Promise<void> {
 
 export async function buildStore(dir: string, opts: { events: number; days: number; seed: string }): Promise<StoreInfo> {
   mkdirSync(join(dir, 'data'), { recursive: true });
-  const scale = Math.max(1, Math.round(opts.events / (ITEMS_PER_SCALE_DAY * opts.days)));
+  const scale = scaleFor(opts);
   const sim = { seed: opts.seed, start: day(-opts.days - 1), days: opts.days, scale };
   writeFileSync(
     join(dir, 'config.json'),
@@ -283,7 +285,7 @@ async function runJobsAtRest(service: Service, wh: Warehouse, log: Logger): Prom
  * unknown here and written as 0.
  */
 export async function finishStore(dir: string, opts: { events: number; days: number; seed: string; start: string }): Promise<StoreInfo> {
-  const scale = Math.max(1, Math.round(opts.events / (ITEMS_PER_SCALE_DAY * opts.days)));
+  const scale = scaleFor(opts);
   const sim = { seed: opts.seed, start: opts.start, days: opts.days, scale };
   const config = storeConfig(dir);
   const log = createLogger('bench', 'warn');

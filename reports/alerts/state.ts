@@ -76,7 +76,7 @@ export function itemChanges(s: RuleState, stored: ReadonlyMap<string, StoredMark
 }
 
 /** A stored item's row → the item (its JSON holds waba_id, rank and detail). */
-export function trackedOf(row: { item_key: string; since: number; notified: number; item_json: string }): TrackedItem {
+function trackedOf(row: { item_key: string; since: number; notified: number; item_json: string }): TrackedItem {
   const it = JSON.parse(row.item_json) as Pick<AlertItem, 'waba_id' | 'rank' | 'detail'>;
   return { key: row.item_key, waba_id: it.waba_id, rank: it.rank, detail: it.detail, since: row.since, notified: row.notified === 1 };
 }
