@@ -249,30 +249,39 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
    * Writes what changed in what the rules track: the rows of items that started, stopped, were
    * announced or had a resolution held (their figures are not compared: each evaluation reads them
    * afresh, so a restart resolves an item with the figures last written), and the rule rows whose
-   * last firing changed. A failed write is tried again with the next evaluation's changes.
+   * last firing changed. Item rows go out in inserts of at most `item_rows_per_insert`, rule by rule,
+   * so a cycle that starts millions of items (a first cycle over a large backlog) holds one insert's
+   * rows at a time. A rule's marks move on once all its rows are written; after a failed write the
+   * rest are tried again with the next evaluation's changes.
    */
   async function store(rules: ReadonlyArray<{ id: string; state: RuleState }>): Promise<void> {
     const version = nextVersion();
-    const itemRows: Parameters<typeof writeRuleItems>[1][number][] = [];
-    const ruleRows: Parameters<typeof writeRuleStates>[1][number][] = [];
-    const nextMarks = new Map<string, Map<string, StoredMark>>();
-    for (const { id, state } of rules) {
-      const { changes, marks: next } = itemChanges(state, marks.get(id) ?? NO_MARKS);
-      if (changes.length) nextMarks.set(id, next);
-      for (const c of changes) {
-        itemRows.push({
-          rule_id: id, item_key: c.item.key, since: c.item.since, notified: c.item.notified ? 1 : 0, resolving: c.resolving ? 1 : 0,
-          item_json: c.removed ? '' : itemJson(c.item), removed: c.removed ? 1 : 0, updated_at: version,
-        });
-      }
-      const had = stored.get(id);
-      if (had ? had.legacy || had.lastFiredAt !== state.lastFiredAt : state.lastFiredAt !== null) {
-        ruleRows.push({ rule_id: id, state_json: '{}', last_fired_at: state.lastFiredAt, updated_at: version });
-      }
-    }
-    try {
+    let itemRows: Parameters<typeof writeRuleItems>[1][number][] = [];
+    let written: Array<[string, Map<string, StoredMark>]> = [];
+    const flush = async () => {
       if (itemRows.length) await writeRuleItems(deps.warehouse, itemRows);
-      for (const [id, m] of nextMarks) marks.set(id, m);
+      for (const [id, m] of written) marks.set(id, m);
+      itemRows = [];
+      written = [];
+    };
+    const ruleRows: Parameters<typeof writeRuleStates>[1][number][] = [];
+    try {
+      for (const { id, state } of rules) {
+        const { changes, marks: next } = itemChanges(state, marks.get(id) ?? NO_MARKS);
+        for (const c of changes) {
+          itemRows.push({
+            rule_id: id, item_key: c.item.key, since: c.item.since, notified: c.item.notified ? 1 : 0, resolving: c.resolving ? 1 : 0,
+            item_json: c.removed ? '' : itemJson(c.item), removed: c.removed ? 1 : 0, updated_at: version,
+          });
+          if (itemRows.length >= config.item_rows_per_insert) await flush();
+        }
+        if (changes.length) written.push([id, next]);
+        const had = stored.get(id);
+        if (had ? had.legacy || had.lastFiredAt !== state.lastFiredAt : state.lastFiredAt !== null) {
+          ruleRows.push({ rule_id: id, state_json: '{}', last_fired_at: state.lastFiredAt, updated_at: version });
+        }
+      }
+      await flush();
       if (ruleRows.length) await writeRuleStates(deps.warehouse, ruleRows);
       for (const r of ruleRows) stored.set(r.rule_id, { lastFiredAt: r.last_fired_at, legacy: false });
     } catch (e) {

@@ -138,10 +138,16 @@ export function step(prev: RuleState, current: readonly AlertItem[], now: number
     for (const i of items.values()) if (!i.notified) fire.push(i);
     fire.sort(worstFirst);
   }
-  for (const f of fire) items.set(f.key, { ...f, notified: true });
+  // The announced copy serves both the state and the message: a first cycle over a large backlog fires millions.
+  for (let k = 0; k < fire.length; k++) {
+    const f = fire[k]!;
+    const announced = { key: f.key, waba_id: f.waba_id, rank: f.rank, detail: f.detail, since: f.since, notified: true };
+    items.set(f.key, announced);
+    fire[k] = announced;
+  }
   return {
     state: { items, resolving: [], lastFiredAt: fire.length > 0 ? now : prev.lastFiredAt },
-    fire: fire.map((f) => ({ ...f, notified: true })),
+    fire,
     resolve: [...resolving.values()].sort(worstFirst),
   };
 }

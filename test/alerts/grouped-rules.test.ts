@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../app/server.ts';
 import { DISPLAY, WABA } from '../fixtures/meta.ts';
 import { postSigned } from '../helpers/service.ts';
+import { rows } from '../helpers/warehouse.ts';
 import type { HttpReceiver } from './service.ts';
 import { evaluateAlerts, saidTo, startAlertService } from './service.ts';
 
@@ -77,6 +78,8 @@ beforeAll(async () => {
     sla: { policies: [{ effective_from: '2026-01-01', rules: [{ name: 'standard', frt: { minutes: 10 } }] }] },
     alerts: {
       retry: { attempts: 1, backoff_ms: 1 },
+      // Tracked items written two rows an insert: the 13 below take seven.
+      item_rows_per_insert: 2,
       recipients: RULES.map((r) => ({ id: r.id, role: 'manager', wabas: 'all', webhook: hook(r.id) })),
       rules: RULES.map((r) => ({ ...r, recipients: [r.id] })),
     },
@@ -124,9 +127,16 @@ describe('rules of one kind, read together', () => {
     }
   });
 
-  it('a second evaluation at the same instant says nothing new', async () => {
+  it('stores every tracked item once, in inserts of the configured size, and a second evaluation at the same instant says and writes nothing new', async () => {
+    // all50 4 + a85 2 + b99 1 + p1-55 2 + human65 2 + breachA 1 + queueB 1 (hand-counted above).
+    const items = `SELECT rule_id, count() AS n FROM {{db}}.alert_rule_items_v1 FINAL WHERE removed = 0 GROUP BY rule_id ORDER BY rule_id`;
+    const expected = [['a85', 2], ['all50', 4], ['b99', 1], ['breachA', 1], ['human65', 2], ['p1-55', 2], ['queueB', 1]];
+    expect((await rows<{ rule_id: string; n: string }>(svc.deps.warehouse, items)).map((r) => [r.rule_id, Number(r.n)])).toEqual(expected);
+    const versions = `SELECT count() AS n FROM {{db}}.alert_rule_items_v1`;
     const before = hooks.all.length;
+    const stored = Number((await rows<{ n: string }>(svc.deps.warehouse, versions))[0]!.n);
     await evaluateAlerts(svc);
     expect(hooks.all.length).toBe(before);
+    expect(Number((await rows<{ n: string }>(svc.deps.warehouse, versions))[0]!.n)).toBe(stored);
   });
 });
