@@ -243,15 +243,17 @@ export const derivedChargeCells = defineQuery({
                toUInt64(0) AS clicked, toUInt64(0) AS failed, toUInt64(0) AS failed_131049, toUInt64(0) AS failed_131050,
                toUInt64(0) AS opted_out, toUInt64(0) AS sent_not_delivered, count() AS charged
         FROM (
-          SELECT ${shape.grouped ? 'label' : "'' AS label"}, s.waba_id AS waba_id, s.message_key AS message_key, s.first_ts AS first_ts, s.template AS template,
-                 s.language AS language, s.campaign AS campaign, s.attribution AS attribution
+          SELECT ${shape.grouped ? 'label' : "'' AS label"}, s.waba_id AS waba_id, s.message_key AS message_key, cityHash64(s.message_key) AS key_hash,
+                 s.first_ts AS first_ts, s.template AS template, s.language AS language, s.campaign AS campaign, s.attribution AS attribution
           FROM ${r.from}
         ) AS s
         INNER JOIN (
-          SELECT waba_id, wamid, category, day, market, billable FROM {{db}}.billing_messages_v1 FINAL
-          WHERE ${IN_WABAS} AND counted = 1 AND (waba_id, wamid) IN (
-            SELECT waba_id, message_key FROM {{db}}.template_sends_v1 FINAL WHERE ${IN_RANGE}${where})
-        ) AS f ON s.waba_id = f.waba_id AND s.message_key = f.wamid
+          SELECT waba_id, wamid, cityHash64(wamid) AS key_hash, category, day, market, billable FROM {{db}}.billing_messages_v1 FINAL
+          WHERE ${IN_WABAS} AND counted = 1 AND cityHash64(waba_id, wamid) IN (
+            SELECT cityHash64(waba_id, message_key) FROM {{db}}.template_sends_v1 FINAL WHERE ${IN_RANGE}${where})
+        ) AS f ON s.waba_id = f.waba_id AND s.key_hash = f.key_hash
+        -- The hashes narrow and join (numbers, not 35-character keys: ×4 at 10 M events); the keys decide.
+        WHERE s.message_key = f.wamid
         GROUP BY label, waba_id, day, template, language, campaign, attribution, category, charge_day, market, billable`;
   },
   params: rangeParams,
