@@ -34,6 +34,9 @@ SELECT f.wamid AS item_id, f.waba_id AS waba_id, s.customer AS wa_id, f.charge_t
 FROM (SELECT wamid, waba_id, charge_ts FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}) AS f
 INNER JOIN (SELECT waba_id, message_key, any(wa_id) AS customer FROM {{db}}.billing_message_customers_v1
             WHERE ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()} AND ${AROUND_MONTH} AND ${LABELLED_CUSTOMERS}
+              -- Only the month's charged messages, by a hash of the key (a set of numbers, not of
+              -- long strings); the join below on the key decides.
+              AND cityHash64(message_key) IN (SELECT cityHash64(wamid) FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH})
             GROUP BY waba_id, message_key) AS s
   ON s.waba_id = f.waba_id AND s.message_key = f.wamid`;
 
