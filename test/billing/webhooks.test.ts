@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { rows, truncateAll } from '../helpers/warehouse.ts';
 import { useTestService } from '../helpers/service.ts';
+import { billingEnv } from '../../reports/billing/facts-job.ts';
+import { backfillLedger } from '../../reports/billing/ledger.ts';
 import { pmpMessage, statusBody, tierEventBody, type StatusSpec } from './bodies.ts';
 import { PHONE_BR, PHONE_UTC, WABA_BR, WABA_UTC, getJson, postAll, refresh, writeTenantConfig } from './setup.ts';
 
@@ -224,8 +226,6 @@ describe('the facts job', () => {
     ]);
     // A store from before the ledger: its statuses are there, the accounting copy is not.
     for (const t of ['billing_statuses_v1', 'billing_message_customers_v1']) await ctx.wh.writer.command({ query: `TRUNCATE TABLE ${ctx.wh.database}.${t}` });
-    const { backfillLedger } = await import('../../reports/billing/ledger.ts');
-    const { billingEnv } = await import('../../reports/billing/facts-job.ts');
     // 5 messages × sent, delivered, read.
     expect(await backfillLedger(billingEnv(ctx.svc.deps), 0, Date.now() + 60_000, 2)).toBe(15);
     const ledger = await rows<{ waba_id: string; phone_number_id: string; status: string; n: string }>(ctx.wh,

@@ -30,38 +30,27 @@ export async function scanFor(wh: Warehouse, needles: readonly string[]): Promis
   return hits;
 }
 
+/** A file-system read, or undefined when what it reads is gone: a merge may remove a part's folder or file between listing and reading it. */
+function present<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
 /** Every file under a folder that contains one of the needles, with the needle found. */
 export function filesContaining(dir: string, needles: readonly string[]): Array<{ file: string; needle: string }> {
   const hits: Array<{ file: string; needle: string }> = [];
-  // A merge may remove a part's folder or file between listing and reading it: what is gone holds nothing.
-  const gone = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
   const walk = (d: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch (e) {
-      if (gone(e)) return;
-      throw e;
-    }
-    for (const name of names) {
+    for (const name of present(() => readdirSync(d)) ?? []) {
       const p = join(d, name);
-      let st;
-      try {
-        st = statSync(p);
-      } catch (e) {
-        if (gone(e)) continue;
-        throw e;
-      }
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile()) {
-        let buf: Buffer;
-        try {
-          buf = readFileSync(p);
-        } catch (e) {
-          if (gone(e)) continue;
-          throw e;
-        }
-        for (const n of needles) if (buf.includes(Buffer.from(n, 'utf8'))) hits.push({ file: p, needle: n });
+      const st = present(() => statSync(p));
+      if (st?.isDirectory()) walk(p);
+      else if (st?.isFile()) {
+        const buf = present(() => readFileSync(p));
+        if (buf) for (const n of needles) if (buf.includes(Buffer.from(n, 'utf8'))) hits.push({ file: p, needle: n });
       }
     }
   };
