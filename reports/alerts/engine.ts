@@ -11,6 +11,7 @@ import { templateCache, templateItems, type TemplateCache } from './conditions/t
 import { financeItems, type ForecastCache } from './conditions/finance.ts';
 import { privacyItems, type PrivacyCache } from './conditions/privacy.ts';
 import { liveCache, slaItems, type LiveCache } from './conditions/sla.ts';
+import { createLadders, ladderChange, onLadder, type LadderChanges } from './conditions/ladders.ts';
 import { defaultRoles, loadAlertsConfig, type AlertRule, type AlertsConfig, type Recipient } from './config.ts';
 import { createDeliverer, type Deliverer } from './delivery.ts';
 import { buildMessage, type AlertMessage, type MessageState } from './message.ts';
@@ -18,7 +19,7 @@ import { isQuiet } from './quiet.ts';
 import { runSchedules } from './scheduled.ts';
 import { peopleOf } from './people.ts';
 import { listRules, type ListedRule } from './rule-store.ts';
-import { EMPTY_STATE, itemChanges, itemJson, marksOf, step, stateOf, type AlertItem, type RuleState, type StepResult, type StoredMark } from './state.ts';
+import { emptyState, step, stateOf, stepChanges, unsavedRows, type AlertItem, type RuleState, type StepResult } from './state.ts';
 
 /**
  * Evaluates every rule on the report outputs and routes what changed: each rule's items now →
@@ -68,7 +69,6 @@ export function inScope(r: Recipient, items: readonly AlertItem[]): AlertItem[] 
 }
 
 const SCHEDULE = 'schedule:';
-const NO_MARKS: ReadonlyMap<string, StoredMark> = new Map();
 
 /** A message ready to go: its channels and its row of the firing history. */
 interface Outgoing {
@@ -103,8 +103,8 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   const mailer = createMailer(config);
   const deliverer: Deliverer = createDeliverer({ wh: deps.warehouse, audit: deps.audit, log, attempts: config.retry.attempts, backoffMs: config.retry.backoff_ms });
   let states: Map<string, RuleState> | undefined;
-  /** Per rule, what alert_rule_items_v1 holds of its items (what a write is compared against). */
-  const marks = new Map<string, Map<string, StoredMark>>();
+  /** The SLA threshold rules' shared tracking of the waits, from one evaluation to the next. */
+  const ladders = createLadders();
   /** Per rule, what alert_rule_state_v1 holds: its last firing, and whether its items are still inside state_json. */
   const stored = new Map<string, { lastFiredAt: number | null; legacy: boolean }>();
   /** The occurrence each schedule last sent (stored as rule state `schedule:<id>`). */
@@ -147,8 +147,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
 
   /** A rule's state as stored: its row (if any) and its item rows. */
   function remember(id: string, row: { state_json: string; last_fired_at: number | null } | undefined, items: readonly StoredRuleItem[]): void {
-    states!.set(id, row || items.length ? stateOf(items, row?.last_fired_at ?? null, row?.state_json) : EMPTY_STATE);
-    marks.set(id, marksOf(items));
+    states!.set(id, row || items.length ? stateOf(items, row?.last_fired_at ?? null, row?.state_json) : emptyState());
     if (row) stored.set(id, { lastFiredAt: row.last_fired_at, legacy: items.length === 0 && row.state_json !== '{}' });
     else stored.delete(id);
   }
@@ -246,36 +245,34 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   }
 
   /**
-   * Writes what changed in what the rules track: the rows of items that started, stopped, were
-   * announced or had a resolution held (their figures are not compared: each evaluation reads them
-   * afresh, so a restart resolves an item with the figures last written), and the rule rows whose
-   * last firing changed. Item rows go out in inserts of at most `item_rows_per_insert`, rule by rule,
-   * so a cycle that starts millions of items (a first cycle over a large backlog) holds one insert's
-   * rows at a time. A rule's marks move on once all its rows are written; after a failed write the
-   * rest are tried again with the next evaluation's changes.
+   * Writes what changed in what the rules track: the rows of their unsaved items (started, stopped,
+   * announced, or a resolution held or sent; figures alone are not written, each evaluation reads
+   * them afresh, so a restart resolves an item with the figures last written), and the rule rows
+   * whose last firing changed. Item rows go out in inserts of at most `item_rows_per_insert`, rule by
+   * rule, so a cycle that starts millions of items (a first cycle over a large backlog) holds one
+   * insert's rows at a time. A rule's items count as saved once all its rows are written; after a
+   * failed write the rest are written with the next evaluation's.
    */
   async function store(rules: ReadonlyArray<{ id: string; state: RuleState }>): Promise<void> {
     const version = nextVersion();
     let itemRows: Parameters<typeof writeRuleItems>[1][number][] = [];
-    let written: Array<[string, Map<string, StoredMark>]> = [];
+    let written: RuleState[] = [];
     const flush = async () => {
       if (itemRows.length) await writeRuleItems(deps.warehouse, itemRows);
-      for (const [id, m] of written) marks.set(id, m);
+      for (const s of written) s.unsaved.clear();
       itemRows = [];
       written = [];
     };
     const ruleRows: Parameters<typeof writeRuleStates>[1][number][] = [];
     try {
       for (const { id, state } of rules) {
-        const { changes, marks: next } = itemChanges(state, marks.get(id) ?? NO_MARKS);
-        for (const c of changes) {
-          itemRows.push({
-            rule_id: id, item_key: c.item.key, since: c.item.since, notified: c.item.notified ? 1 : 0, resolving: c.resolving ? 1 : 0,
-            item_json: c.removed ? '' : itemJson(c.item), removed: c.removed ? 1 : 0, updated_at: version,
-          });
-          if (itemRows.length >= config.item_rows_per_insert) await flush();
+        if (state.unsaved.size > 0) {
+          for (const row of unsavedRows(state)) {
+            itemRows.push({ rule_id: id, ...row, updated_at: version });
+            if (itemRows.length >= config.item_rows_per_insert) await flush();
+          }
+          written.push(state);
         }
-        if (changes.length) written.push([id, next]);
         const had = stored.get(id);
         if (had ? had.legacy || had.lastFiredAt !== state.lastFiredAt : state.lastFiredAt !== null) {
           ruleRows.push({ rule_id: id, state_json: '{}', last_fired_at: state.lastFiredAt, updated_at: version });
@@ -309,18 +306,28 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     // Every rule first, then one write of the items and rules that changed, then one of the firings,
     // then the sends: a cycle that fires many rules costs a few inserts, not two per rule.
     const stepped: Array<{ rule: AlertRule; r: StepResult }> = [];
+    const stateOf = (id: string) => {
+      let state = known.get(id);
+      if (!state) known.set(id, (state = emptyState()));
+      return state;
+    };
+    const changes: LadderChanges = new Map();
     for (const rule of rules) {
       try {
-        const items = await itemsOf(rule, now, cache);
-        const prev = known.get(rule.id) ?? EMPTY_STATE;
-        const r = step(prev, items, now, { quiet: isQuiet(rule.quiet, now, calendars), cooldownMs: rule.cooldown_minutes * 60_000 });
-        known.set(rule.id, r.state);
+        const opts = { quiet: isQuiet(rule.quiet, now, calendars), cooldownMs: rule.cooldown_minutes * 60_000 };
+        let r: StepResult;
+        if (onLadder(rule, cache.live)) {
+          const change = await ladderChange(rule, rules, ladders, changes, { wh: deps.warehouse, pseudonyms: deps.pseudonyms, now, live: cache.live, stateOf });
+          r = 'all' in change ? step(stateOf(rule.id), change.all, now, opts) : stepChanges(stateOf(rule.id), change.started, change.stopped, now, opts);
+        } else r = step(stateOf(rule.id), await itemsOf(rule, now, cache), now, opts);
         stepped.push({ rule, r });
       } catch (e) {
         summary.failed.push(rule.id);
         log.error({ err: e, rule: rule.id }, 'alert rule evaluation failed');
       }
     }
+    // Ladders no rule of this evaluation stands on (rules changed or went to another instance) are dropped.
+    for (const key of ladders.byKey.keys()) if (!changes.has(key)) ladders.byKey.delete(key);
     // Announced before it is sent: a crash in between loses a message rather than repeating it forever.
     await store(stepped.map((x) => ({ id: x.rule.id, state: x.r.state })));
     const outgoing: Outgoing[] = [];

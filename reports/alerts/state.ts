@@ -4,7 +4,9 @@
  * (only if its start was announced); items starting together go out in one message. Cooldown holds
  * new firings until the rule's last firing message is old enough (they then go out together);
  * quiet hours hold every message, and an item that starts and stops inside them is never announced.
- * Pure: the caller brings the clock and whether it is quiet.
+ * Pure but for the state it is given, which it moves on in place: a thousand rules over tens of
+ * thousands of waits track millions of items, and an item that did not change costs a lookup and
+ * nothing allocated. The caller brings the clock and whether it is quiet.
  */
 
 /** One thing a rule's condition holds for: a wait, a WABA's queue, a broken audit chain. */
@@ -19,66 +21,48 @@ export interface AlertItem {
   detail: Record<string, string | number | null>;
 }
 
-export interface TrackedItem extends AlertItem {
+export interface TrackedItem {
+  /** The item as last seen (its figures are those of the last evaluation it held in). */
+  item: AlertItem;
   /** When the condition was first seen to hold (epoch ms). */
   since: number;
   /** Whether its firing has been sent. */
   notified: boolean;
+  /** The evaluation that last saw it hold (the rule's `cycle`). */
+  seen: number;
 }
 
 export interface RuleState {
   /** By item key (a Map: rules over thousands of waits look each one up every evaluation). */
   items: Map<string, TrackedItem>;
+  /** Items that started and are not announced yet (held by the cooldown or the quiet hours). */
+  pending: Map<string, TrackedItem>;
   /** Announced items that stopped holding while messages were held. */
-  resolving: TrackedItem[];
+  resolving: Map<string, TrackedItem>;
   /** When the rule last sent a firing message (its cooldown). */
   lastFiredAt: number | null;
+  /**
+   * Keys whose stored row (alert_rule_items_v1) is behind what is tracked: started, stopped,
+   * announced, or a resolution held or sent. Figures alone do not count: each evaluation reads them afresh.
+   */
+  unsaved: Set<string>;
+  /** Evaluations so far (what `seen` is compared with). */
+  cycle: number;
 }
 
-export const EMPTY_STATE: RuleState = { items: new Map(), resolving: [], lastFiredAt: null };
+export function emptyState(lastFiredAt: number | null = null): RuleState {
+  return { items: new Map(), pending: new Map(), resolving: new Map(), lastFiredAt, unsaved: new Set(), cycle: 0 };
+}
 
-/**
- * What the store holds of each tracked item (alert_rule_items_v1): enough to tell whether an item
- * changed in what is tracked. Its figures are not compared: each evaluation reads them afresh.
- */
-export interface StoredMark {
+/** A row to write for one unsaved item: its tracked state and the item as it stands, or that it was forgotten. */
+export interface ItemRow {
+  item_key: string;
   since: number;
-  notified: boolean;
-  resolving: boolean;
-}
-
-/** A row to write for one item: its tracked state and the item as it stands, or that it was forgotten. */
-export interface ItemChange {
-  item: TrackedItem;
-  resolving: boolean;
-  removed: boolean;
-}
-
-/**
- * The item rows a state needs written over what the store holds (`stored`), and what the store holds
- * once they are: items new or changed in since, announcement or held resolution, and items gone.
- */
-export function itemChanges(s: RuleState, stored: ReadonlyMap<string, StoredMark>): { changes: ItemChange[]; marks: Map<string, StoredMark> } {
-  const marks = new Map<string, StoredMark>();
-  const changes: ItemChange[] = [];
-  const note = (item: TrackedItem, resolving: boolean) => {
-    const mark = { since: item.since, notified: item.notified, resolving };
-    marks.set(item.key, mark);
-    const had = stored.get(item.key);
-    if (!had || had.since !== mark.since || had.notified !== mark.notified || had.resolving !== resolving) changes.push({ item, resolving, removed: false });
-  };
-  for (const item of s.items.values()) note(item, false);
-  for (const item of s.resolving) note(item, true);
-  for (const [key, had] of stored) {
-    if (!marks.has(key)) changes.push({ item: { key, waba_id: '', rank: 0, detail: {}, since: had.since, notified: had.notified }, resolving: false, removed: true });
-  }
-  return { changes, marks };
-}
-
-/** A stored item's row → the item (its JSON holds waba_id, rank and detail). */
-function trackedOf(row: { item_key: string; since: number; notified: number; item_json: string }): TrackedItem {
-  const it = JSON.parse(row.item_json) as Pick<AlertItem, 'waba_id' | 'rank' | 'detail'>;
-  return { key: row.item_key, waba_id: it.waba_id, rank: it.rank, detail: it.detail, since: row.since, notified: row.notified === 1 };
+  notified: 0 | 1;
+  resolving: 0 | 1;
+  /** The item besides its key and tracked state ('' when forgotten). */
+  item_json: string;
+  removed: 0 | 1;
 }
 
 /** What an item row stores of the item besides its key and tracked state. */
@@ -86,68 +70,143 @@ export function itemJson(item: AlertItem): string {
   return JSON.stringify({ waba_id: item.waba_id, rank: item.rank, detail: item.detail });
 }
 
-/**
- * A state from its stored rows: the items (and the held resolutions) a rule tracks, and its last
- * firing. A state stored before items had rows of their own holds them in `legacyJson`.
- */
-export function stateOf(rows: ReadonlyArray<{ item_key: string; since: number; notified: number; resolving: number; item_json: string }>, lastFiredAt: number | null, legacyJson = '{}'): RuleState {
-  if (rows.length === 0) {
-    const legacy = JSON.parse(legacyJson) as { items?: Record<string, TrackedItem>; resolving?: TrackedItem[] };
-    return { items: new Map(Object.entries(legacy.items ?? {})), resolving: legacy.resolving ?? [], lastFiredAt };
+/** The rows the store is behind by, one per unsaved key (a generator: a first cycle over a large backlog has millions). */
+export function* unsavedRows(s: RuleState): Generator<ItemRow> {
+  for (const key of s.unsaved) {
+    const held = s.items.get(key);
+    const resolving = held ? undefined : s.resolving.get(key);
+    const t = held ?? resolving;
+    yield t
+      ? { item_key: key, since: t.since, notified: t.notified ? 1 : 0, resolving: resolving ? 1 : 0, item_json: itemJson(t.item), removed: 0 }
+      : { item_key: key, since: 0, notified: 0, resolving: 0, item_json: '', removed: 1 };
   }
-  const items = new Map<string, TrackedItem>();
-  const resolving: TrackedItem[] = [];
-  for (const r of rows) {
-    const item = trackedOf(r);
-    if (r.resolving === 1) resolving.push(item);
-    else items.set(item.key, item);
-  }
-  return { items, resolving, lastFiredAt };
 }
 
-/** The marks of a state loaded from rows (a legacy state has none: all its items are written at its next store). */
-export function marksOf(rows: ReadonlyArray<{ item_key: string; since: number; notified: number; resolving: number }>): Map<string, StoredMark> {
-  return new Map(rows.map((r) => [r.item_key, { since: r.since, notified: r.notified === 1, resolving: r.resolving === 1 }]));
+/** A stored item's row → the item (its JSON holds waba_id, rank and detail). */
+function trackedOf(row: { item_key: string; since: number; notified: number; item_json: string }): TrackedItem {
+  const it = JSON.parse(row.item_json) as Pick<AlertItem, 'waba_id' | 'rank' | 'detail'>;
+  return { item: { key: row.item_key, waba_id: it.waba_id, rank: it.rank, detail: it.detail }, since: row.since, notified: row.notified === 1, seen: 0 };
+}
+
+/**
+ * A state from its stored rows: the items (and the held resolutions) a rule tracks, and its last
+ * firing; nothing unsaved. A state stored before items had rows of their own holds them in
+ * `legacyJson`: all of them are unsaved.
+ */
+export function stateOf(rows: ReadonlyArray<{ item_key: string; since: number; notified: number; resolving: number; item_json: string }>, lastFiredAt: number | null, legacyJson = '{}'): RuleState {
+  const s = emptyState(lastFiredAt);
+  const track = (t: TrackedItem, resolving: boolean) => {
+    if (resolving) s.resolving.set(t.item.key, t);
+    else {
+      s.items.set(t.item.key, t);
+      if (!t.notified) s.pending.set(t.item.key, t);
+    }
+  };
+  if (rows.length === 0) {
+    type Legacy = AlertItem & { since: number; notified: boolean };
+    const legacy = JSON.parse(legacyJson) as { items?: Record<string, Legacy>; resolving?: Legacy[] };
+    const tracked = (l: Legacy): TrackedItem => ({ item: { key: l.key, waba_id: l.waba_id, rank: l.rank, detail: l.detail }, since: l.since, notified: l.notified, seen: 0 });
+    for (const l of Object.values(legacy.items ?? {})) track(tracked(l), false);
+    for (const l of legacy.resolving ?? []) track(tracked(l), true);
+    for (const key of [...s.items.keys(), ...s.resolving.keys()]) s.unsaved.add(key);
+    return s;
+  }
+  for (const r of rows) track(trackedOf(r), r.resolving === 1);
+  return s;
 }
 
 export interface StepResult {
   state: RuleState;
   /** Items to announce as started, worst first. */
-  fire: TrackedItem[];
+  fire: AlertItem[];
   /** Items to announce as resolved, worst first. */
-  resolve: TrackedItem[];
+  resolve: AlertItem[];
 }
 
 const worstFirst = (a: AlertItem, b: AlertItem) => b.rank - a.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+type StepOptions = { quiet: boolean; cooldownMs: number };
 
-export function step(prev: RuleState, current: readonly AlertItem[], now: number, opts: { quiet: boolean; cooldownMs: number }): StepResult {
-  const items = new Map<string, TrackedItem>();
-  const resolving = new Map(prev.resolving.map((i) => [i.key, i]));
-  for (const it of current) {
-    const old = prev.items.get(it.key) ?? (resolving.size > 0 ? resolving.get(it.key) : undefined);
+/** An item that holds now: tracked again if its resolution was held, else tracked as new. */
+function start(s: RuleState, it: AlertItem, now: number): TrackedItem {
+  let t = s.resolving.get(it.key);
+  if (t !== undefined) {
     // Back before its resolution went out: it was announced and is still announced.
-    if (resolving.size > 0) resolving.delete(it.key);
-    // A literal, not a spread: rules over thousands of waits build one per wait each evaluation.
-    items.set(it.key, { key: it.key, waba_id: it.waba_id, rank: it.rank, detail: it.detail, since: old?.since ?? now, notified: old?.notified ?? false });
+    s.resolving.delete(it.key);
+    t.item = it;
+  } else {
+    t = { item: it, since: now, notified: false, seen: 0 };
+    s.pending.set(it.key, t);
   }
-  for (const [key, old] of prev.items) if (old.notified && !items.has(key)) resolving.set(key, old);
-  if (opts.quiet) return { state: { items, resolving: [...resolving.values()], lastFiredAt: prev.lastFiredAt }, fire: [], resolve: [] };
-  const cooled = prev.lastFiredAt === null || now - prev.lastFiredAt >= opts.cooldownMs;
-  const fire: TrackedItem[] = [];
-  if (cooled) {
-    for (const i of items.values()) if (!i.notified) fire.push(i);
+  s.items.set(it.key, t);
+  s.unsaved.add(it.key);
+  return t;
+}
+
+/** An item that no longer holds: its resolution is due if it was announced, else it is forgotten. */
+function stop(s: RuleState, key: string, t: TrackedItem): void {
+  s.items.delete(key);
+  s.unsaved.add(key);
+  if (t.notified) s.resolving.set(key, t);
+  else s.pending.delete(key);
+}
+
+/** Moves a rule's state on to the items holding `now` (in place) and answers what to announce. */
+export function step(s: RuleState, current: readonly AlertItem[], now: number, opts: StepOptions): StepResult {
+  const cycle = ++s.cycle;
+  const before = s.items.size;
+  let kept = 0;
+  for (const it of current) {
+    let t = s.items.get(it.key);
+    if (t === undefined) t = start(s, it, now);
+    else if (t.seen !== cycle) kept++;
+    // Its figures as they stand now (the item, not a copy).
+    t.item = it;
+    t.seen = cycle;
+  }
+  // Every item tracked before was seen again: none stopped, and the sweep is skipped.
+  if (kept < before) for (const [key, t] of s.items) if (t.seen !== cycle) stop(s, key, t);
+  return announce(s, now, opts);
+}
+
+/**
+ * The same move from what changed alone: the items that started holding since the last evaluation
+ * and the keys of those that stopped (what a rule's shared tracking of the waits tells it, so the
+ * items that hold still cost nothing). The items it tracks are those it was told of: their figures
+ * move on with them.
+ */
+export function stepChanges(s: RuleState, started: readonly AlertItem[], stopped: readonly string[], now: number, opts: StepOptions): StepResult {
+  ++s.cycle;
+  for (const it of started) {
+    const t = s.items.get(it.key);
+    if (t === undefined) start(s, it, now);
+    else t.item = it;
+  }
+  for (const key of stopped) {
+    const t = s.items.get(key);
+    if (t !== undefined) stop(s, key, t);
+  }
+  return announce(s, now, opts);
+}
+
+/** What goes out now: new items unless the cooldown or quiet hours hold them, and held resolutions unless quiet. */
+function announce(s: RuleState, now: number, opts: StepOptions): StepResult {
+  if (opts.quiet) return { state: s, fire: [], resolve: [] };
+  const fire: AlertItem[] = [];
+  if (s.pending.size > 0 && (s.lastFiredAt === null || now - s.lastFiredAt >= opts.cooldownMs)) {
+    for (const [key, t] of s.pending) {
+      t.notified = true;
+      s.unsaved.add(key);
+      fire.push(t.item);
+    }
+    s.pending.clear();
     fire.sort(worstFirst);
+    s.lastFiredAt = now;
   }
-  // The announced copy serves both the state and the message: a first cycle over a large backlog fires millions.
-  for (let k = 0; k < fire.length; k++) {
-    const f = fire[k]!;
-    const announced = { key: f.key, waba_id: f.waba_id, rank: f.rank, detail: f.detail, since: f.since, notified: true };
-    items.set(f.key, announced);
-    fire[k] = announced;
+  const resolve: AlertItem[] = [];
+  for (const [key, t] of s.resolving) {
+    s.unsaved.add(key);
+    resolve.push(t.item);
   }
-  return {
-    state: { items, resolving: [], lastFiredAt: fire.length > 0 ? now : prev.lastFiredAt },
-    fire,
-    resolve: [...resolving.values()].sort(worstFirst),
-  };
+  s.resolving.clear();
+  return { state: s, fire, resolve: resolve.sort(worstFirst) };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { calendarSchema } from '../../app/config.ts';
 import { BusinessCalendar } from '../../reports/sla/calendar.ts';
 import { isQuiet } from '../../reports/alerts/quiet.ts';
-import { EMPTY_STATE, itemChanges, itemJson, marksOf, stateOf, step, type AlertItem } from '../../reports/alerts/state.ts';
+import { emptyState, stateOf, step, unsavedRows, type AlertItem } from '../../reports/alerts/state.ts';
 import { audienceOf, inScope } from '../../reports/alerts/engine.ts';
 import { ruleSchema, type Recipient } from '../../reports/alerts/config.ts';
 
@@ -59,7 +59,7 @@ describe('firing and resolving', () => {
 
   it('fires once when items start, together, worst first; resolves once when they stop', () => {
     const t = at('2026-03-02T12:00:00Z');
-    const s1 = step(EMPTY_STATE, [item('a', 5), item('b', 9)], t, open);
+    const s1 = step(emptyState(), [item('a', 5), item('b', 9)], t, open);
     expect(keys(s1.fire)).toEqual(['b', 'a']);
     expect(s1.resolve).toEqual([]);
     const s2 = step(s1.state, [item('a', 6), item('b', 10)], t + 60_000, open);
@@ -71,13 +71,14 @@ describe('firing and resolving', () => {
     expect(s3.resolve[0]!.detail).toEqual({ contact: 'c_a' });
     const s4 = step(s3.state, [], t + 180_000, open);
     expect(keys(s4.resolve)).toEqual(['b']);
-    expect(step(s4.state, [], t + 240_000, open)).toEqual({ state: { ...EMPTY_STATE, lastFiredAt: t }, fire: [], resolve: [] });
+    const s5 = step(s4.state, [], t + 240_000, open);
+    expect([s5.fire, s5.resolve, s5.state.items.size, s5.state.resolving.size, s5.state.lastFiredAt]).toEqual([[], [], 0, 0, t]);
   });
 
   it('cooldown holds new firings and sends them together when it has passed', () => {
     const t = at('2026-03-02T12:00:00Z');
     const cool = { quiet: false, cooldownMs: 10 * 60_000 };
-    const s1 = step(EMPTY_STATE, [item('a')], t, cool);
+    const s1 = step(emptyState(), [item('a')], t, cool);
     expect(keys(s1.fire)).toEqual(['a']);
     const s2 = step(s1.state, [item('a'), item('b')], t + 60_000, cool); // 1 min later: held
     expect(s2.fire).toEqual([]);
@@ -94,7 +95,7 @@ describe('firing and resolving', () => {
   it('an item held by the cooldown that stops holding is never announced', () => {
     const t = 0;
     const cool = { quiet: false, cooldownMs: 600_000 };
-    const s1 = step(EMPTY_STATE, [item('a')], t, cool);
+    const s1 = step(emptyState(), [item('a')], t, cool);
     const s2 = step(s1.state, [item('a'), item('b')], t + 1000, cool);
     const s3 = step(s2.state, [item('a')], t + 2000, cool);
     expect([s2.fire, s3.fire, s3.resolve]).toEqual([[], [], []]);
@@ -102,7 +103,7 @@ describe('firing and resolving', () => {
 
   it('quiet hours hold everything; what started and stopped inside them is never announced', () => {
     const quiet = { quiet: true, cooldownMs: 0 };
-    const s1 = step(EMPTY_STATE, [item('a')], 0, open); // announced before the quiet hours
+    const s1 = step(emptyState(), [item('a')], 0, open); // announced before the quiet hours
     const s2 = step(s1.state, [item('b'), item('c')], 1000, quiet); // a stops, b and c start: held
     expect([s2.fire, s2.resolve]).toEqual([[], []]);
     const s3 = step(s2.state, [item('c')], 2000, quiet); // b stops again inside the quiet hours
@@ -113,7 +114,7 @@ describe('firing and resolving', () => {
   });
 
   it('an announced item that stops and starts again inside the quiet hours says nothing', () => {
-    const s1 = step(EMPTY_STATE, [item('a')], 0, open);
+    const s1 = step(emptyState(), [item('a')], 0, open);
     const s2 = step(s1.state, [], 1000, { quiet: true, cooldownMs: 0 });
     const s3 = step(s2.state, [item('a')], 2000, { quiet: true, cooldownMs: 0 });
     const s4 = step(s3.state, [item('a')], 3000, open);
@@ -121,25 +122,48 @@ describe('firing and resolving', () => {
     expect(s4.state.items.get('a')!.since).toBe(0);
   });
 
+  it('an item that stops while as many others start, or while another shows up twice, is resolved', () => {
+    const s = emptyState();
+    step(s, [item('a'), item('b')], 0, open);
+    expect(keys(step(s, [item('b'), item('c')], 1000, open).resolve)).toEqual(['a']);
+    expect(keys(step(s, [item('c'), item('c')], 2000, open).resolve)).toEqual(['b']);
+    expect([...s.items.keys()]).toEqual(['c']);
+  });
+
   it('survives a round trip through its stored rows, which are written only for what changed', () => {
-    const s1 = step(EMPTY_STATE, [item('a'), item('b')], 0, open);
-    const s2 = step(s1.state, [item('a')], 1000, { quiet: true, cooldownMs: 0 }); // b stops: its resolution is held
-    const { changes } = itemChanges(s2.state, new Map());
-    const rows = changes.map((c) => ({ item_key: c.item.key, since: c.item.since, notified: c.item.notified ? 1 : 0, resolving: c.resolving ? 1 : 0, item_json: itemJson(c.item) }));
-    expect(rows.map((r) => [r.item_key, r.notified, r.resolving])).toEqual([['a', 1, 0], ['b', 1, 1]]);
-    const stored = stateOf(rows, s2.state.lastFiredAt);
-    expect(stored).toEqual(s2.state);
-    expect(step(stored, [], 2000, open).resolve.map((i) => i.key)).toEqual(['a', 'b']);
-    // Nothing tracked changed: nothing to write. A new item and a sent resolution: those rows alone.
-    expect(itemChanges(s2.state, marksOf(rows)).changes).toEqual([]);
-    const s3 = step(stored, [item('a', 5), item('c')], 2000, open);
-    expect(itemChanges(s3.state, marksOf(rows)).changes.map((c) => [c.item.key, c.removed, c.item.notified])).toEqual([['c', false, true], ['b', true, true]]);
+    const quiet = { quiet: true, cooldownMs: 0 };
+    const s = emptyState();
+    step(s, [item('a'), item('b')], 0, open);
+    step(s, [item('a')], 1000, quiet); // b stops: its resolution is held
+    const rows = [...unsavedRows(s)];
+    expect(rows.map((r) => [r.item_key, r.notified, r.resolving, r.removed])).toEqual([['a', 1, 0, 0], ['b', 1, 1, 0]]);
+    expect(JSON.parse(rows[0]!.item_json)).toEqual({ waba_id: 'W1', rank: 0, detail: { contact: 'c_a' } });
+    s.unsaved.clear(); // written
+    // Only figures changed: nothing to write.
+    step(s, [item('a', 5)], 1500, quiet);
+    expect(s.unsaved.size).toBe(0);
+    const stored = stateOf(rows, s.lastFiredAt);
+    expect([[...stored.items.keys()], [...stored.resolving.keys()], stored.pending.size, stored.lastFiredAt, stored.unsaved.size]).toEqual([['a'], ['b'], 0, 0, 0]);
+    expect(step(stateOf(rows, 0), [], 2000, open).resolve.map((i) => i.key)).toEqual(['a', 'b']);
+    // A new item and a sent resolution: those rows alone.
+    const r = step(stored, [item('a', 5), item('c')], 2000, open);
+    expect([keys(r.fire), keys(r.resolve)]).toEqual([['c'], ['b']]);
+    expect([...unsavedRows(stored)].map((x) => [x.item_key, x.removed, x.notified])).toEqual([['c', 0, 1], ['b', 1, 0]]);
+  });
+
+  it('keeps a started item that is not announced yet (held by the cooldown) across a round trip', () => {
+    const cool = { quiet: false, cooldownMs: 600_000 };
+    const s = emptyState();
+    step(s, [item('a')], 0, cool);
+    step(s, [item('a'), item('b')], 1000, cool); // b held
+    const stored = stateOf([...unsavedRows(s)], s.lastFiredAt);
+    expect(keys(step(stored, [item('a'), item('b')], 600_000, cool).fire)).toEqual(['b']);
   });
 
   it('reads a state stored before items had rows of their own', () => {
     const legacy = JSON.stringify({ items: { a: { key: 'a', waba_id: 'W1', rank: 3, detail: { contact: 'c_a' }, since: 0, notified: true } }, resolving: [] });
     const s = stateOf([], 7, legacy);
-    expect([...s.items.keys(), s.lastFiredAt]).toEqual(['a', 7]);
+    expect([...s.items.keys(), s.lastFiredAt, ...s.unsaved]).toEqual(['a', 7, 'a']);
     expect(step(s, [], 1000, open).resolve.map((i) => [i.key, i.detail.contact])).toEqual([['a', 'c_a']]);
   });
 });

@@ -20,7 +20,7 @@ const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms)
 const minutes = (ms: number) => Math.floor(ms / 60_000);
 
 /** What a rule reads of an unanswered wait (an open-waits row, or a live-list row for label rules). */
-type Wait = Pick<OpenWait, 'wait_id' | 'waba_id' | 'phone_number_id' | 'wa_id' | 'owner_team' | 'team' | 'kind' | 'started_at' | 'window_expires_at'> & { due_at?: number | null };
+export type Wait = Pick<OpenWait, 'wait_id' | 'waba_id' | 'phone_number_id' | 'wa_id' | 'owner_team' | 'team' | 'kind' | 'started_at' | 'window_expires_at'> & { due_at?: number | null };
 
 /**
  * The SLA reads of one evaluation: the unanswered waits of every rule without labels in one read (the
@@ -33,16 +33,16 @@ export interface LiveCache {
   labelled: Map<string, Promise<StoredWaitRow[]>>;
   /** The pooled waits of one family and scope: rules that share them filter the pool once. */
   scoped: Map<string, OpenWait[]>;
-  /** Pseudonymous contact ids of the evaluation, computed once per customer (a keyed hash each). */
-  contacts: Map<string, string>;
   /** A wait as an item (the same for every rule that holds for it), built once per evaluation. */
-  items: Map<string, AlertItem>;
+  items: Map<string, WaitItem>;
+  /** Waiting now per WABA, once per list of waits (rules of one family and scope share theirs). */
+  queues: WeakMap<readonly Wait[], Queue[]>;
 }
 
 export const isSlaRule = (rule: AlertRule): rule is SlaRule => rule.kind.startsWith('sla_');
 
 export function liveCache(rules: readonly AlertRule[]): LiveCache {
-  return { pooled: new Set(rules.filter(isSlaRule).filter((r) => r.scope.labels.length === 0)), labelled: new Map(), scoped: new Map(), contacts: new Map(), items: new Map() };
+  return { pooled: new Set(rules.filter(isSlaRule).filter((r) => r.scope.labels.length === 0)), labelled: new Map(), scoped: new Map(), items: new Map(), queues: new WeakMap() };
 }
 
 /** The union of the rules' values of one filter: none (every value) as soon as one rule has none. */
@@ -67,19 +67,25 @@ function pool(wh: Warehouse, cache: LiveCache): Promise<OpenWait[]> {
 
 const within = (values: readonly string[], v: string) => values.length === 0 || values.includes(v);
 
-/** A rule's own rows: everyone waiting now in its scope, and those whose window closes within its minutes. */
-async function live(wh: Warehouse, rule: SlaRule, now: number, cache: LiveCache): Promise<{ waiting: Wait[]; closing: Wait[] }> {
+/** The pooled waits of a rule without labels: everyone waiting now in its family and scope. */
+export async function scopedWaits(wh: Warehouse, rule: SlaRule, cache: LiveCache): Promise<OpenWait[]> {
+  const s = rule.scope;
+  const all = await pool(wh, cache);
+  const key = JSON.stringify([rule.family, s.wabas, s.phone_numbers, s.teams]);
+  let waiting = cache.scoped.get(key);
+  if (!waiting) {
+    waiting = all.filter((w) => w.family === rule.family && within(s.wabas, w.waba_id) && within(s.phone_numbers, w.phone_number_id) && within(s.teams, w.owner_team));
+    cache.scoped.set(key, waiting);
+  }
+  return waiting;
+}
+
+/** A rule's own rows: everyone waiting now in its scope, and (when asked) those whose window closes within its minutes. */
+async function live(wh: Warehouse, rule: SlaRule, now: number, cache: LiveCache): Promise<{ waiting: Wait[]; closing: () => Wait[] }> {
   const closingMs = rule.kind === 'sla_window_closing' ? Math.round(rule.within_minutes * 60_000) : 0;
   if (cache.pooled.has(rule)) {
-    const s = rule.scope;
-    const all = await pool(wh, cache);
-    const key = JSON.stringify([rule.family, s.wabas, s.phone_numbers, s.teams]);
-    let waiting = cache.scoped.get(key);
-    if (!waiting) {
-      waiting = all.filter((w) => w.family === rule.family && within(s.wabas, w.waba_id) && within(s.phone_numbers, w.phone_number_id) && within(s.teams, w.owner_team));
-      cache.scoped.set(key, waiting);
-    }
-    return { waiting, closing: waiting.filter((w) => w.window_expires_at > now && w.window_expires_at <= now + closingMs) };
+    const waiting = await scopedWaits(wh, rule, cache);
+    return { waiting, closing: () => waiting.filter((w) => w.window_expires_at > now && w.window_expires_at <= now + closingMs) };
   }
   const key = JSON.stringify([rule.family, rule.scope, closingMs]);
   let rows = cache.labelled.get(key);
@@ -91,33 +97,61 @@ async function live(wh: Warehouse, rule: SlaRule, now: number, cache: LiveCache)
     cache.labelled.set(key, rows);
   }
   const read = await rows;
-  return { waiting: read.filter((r) => r.list === 'waiting_now'), closing: read.filter((r) => r.list === 'window_closing') };
+  return { waiting: read.filter((r) => r.list === 'waiting_now'), closing: () => read.filter((r) => r.list === 'window_closing') };
 }
 
-function waitItem(r: Wait, now: number, contact: (waId: string) => string, extra: Record<string, string | number | null> = {}): AlertItem {
+/** What a message shows of a wait, as of `now`. */
+function waitDetail(r: Wait, now: number, contact: string): AlertItem['detail'] {
   const due = r.due_at ?? null;
   const share = due !== null && due > r.started_at ? Math.floor((100 * (now - r.started_at)) / (due - r.started_at)) : null;
   return {
-    key: r.wait_id,
-    waba_id: r.waba_id,
-    rank: now - r.started_at,
-    detail: {
-      contact: contact(r.wa_id), waba_id: r.waba_id, phone_number_id: r.phone_number_id, team: r.owner_team || r.team, kind: r.kind,
-      started_at: iso(r.started_at), due_at: iso(due), waited_minutes: minutes(now - r.started_at), percent_of_due: share, ...extra,
-    },
+    contact, waba_id: r.waba_id, phone_number_id: r.phone_number_id, team: r.owner_team || r.team, kind: r.kind,
+    started_at: iso(r.started_at), due_at: iso(due), waited_minutes: minutes(now - r.started_at), percent_of_due: share,
   };
+}
+
+/**
+ * A wait as an item, kept from one evaluation to the next and moved on in place (`seen`): the rules
+ * tracking it hold this one object. Its detail (with the keyed contact id) is built when read: of
+ * the millions of items a thousand rules track, few are ever shown or written.
+ */
+export class WaitItem implements AlertItem {
+  readonly key: string;
+  waba_id: string;
+  rank: number;
+  #row: Wait;
+  #now: number;
+  #contact: string | undefined;
+  #detail: AlertItem['detail'] | undefined;
+
+  constructor(row: Wait, now: number, private readonly pseudonyms: Pseudonymizer) {
+    this.key = row.wait_id;
+    this.#row = row;
+    this.#now = now;
+    this.waba_id = row.waba_id;
+    this.rank = now - row.started_at;
+  }
+
+  /** The wait as read at `now`. */
+  seen(row: Wait, now: number): void {
+    this.#row = row;
+    this.#now = now;
+    this.waba_id = row.waba_id;
+    this.rank = now - row.started_at;
+    this.#detail = undefined;
+  }
+
+  get detail(): AlertItem['detail'] {
+    this.#contact ??= this.pseudonyms.contact(this.#row.wa_id);
+    return (this.#detail ??= waitDetail(this.#row, this.#now, this.#contact));
+  }
 }
 
 export async function slaItems(rule: SlaRule, wh: Warehouse, pseudonyms: Pseudonymizer, now: number, cache: LiveCache): Promise<AlertItem[]> {
   const { waiting, closing } = await live(wh, rule, now, cache);
-  const contact = (w: string) => {
-    let c = cache.contacts.get(w);
-    if (c === undefined) cache.contacts.set(w, (c = pseudonyms.contact(w)));
-    return c;
-  };
   const item = (r: Wait) => {
     let i = cache.items.get(r.wait_id);
-    if (i === undefined) cache.items.set(r.wait_id, (i = waitItem(r, now, contact)));
+    if (i === undefined) cache.items.set(r.wait_id, (i = new WaitItem(r, now, pseudonyms)));
     return i;
   };
   switch (rule.kind) {
@@ -129,9 +163,12 @@ export async function slaItems(rule: SlaRule, wh: Warehouse, pseudonyms: Pseudon
     case 'sla_breached':
       return waiting.filter((r) => r.due_at != null && r.due_at <= now).map(item);
     case 'sla_window_closing':
-      return closing.map((r) => ({ ...waitItem(r, now, contact, { window_expires_at: iso(r.window_expires_at), minutes_left: minutes(r.window_expires_at - now) }), rank: now - r.window_expires_at }));
+      return closing().map((r) => ({
+        key: r.wait_id, waba_id: r.waba_id, rank: now - r.window_expires_at,
+        detail: { ...item(r).detail, window_expires_at: iso(r.window_expires_at), minutes_left: minutes(r.window_expires_at - now) },
+      }));
     case 'sla_waiting_now':
-      return queues(waiting, now).filter((q) =>
+      return queuesOf(waiting, now, cache).filter((q) =>
         (rule.max_count !== undefined && q.waiting > rule.max_count) || (rule.max_oldest_minutes !== undefined && q.oldest_ms > rule.max_oldest_minutes * 60_000));
   }
 }
@@ -142,6 +179,12 @@ interface Queue extends AlertItem {
 }
 
 /** Waiting now per WABA (one item each, so a recipient sees only the queues of its WABAs). */
+function queuesOf(waiting: readonly Wait[], now: number, cache: LiveCache): Queue[] {
+  let q = cache.queues.get(waiting);
+  if (!q) cache.queues.set(waiting, (q = queues(waiting, now)));
+  return q;
+}
+
 function queues(waiting: readonly Wait[], now: number): Queue[] {
   const by = new Map<string, { n: number; oldest: number }>();
   for (const r of waiting) {
