@@ -53,7 +53,7 @@ describe('SLA threshold rules on a shared ladder', () => {
       const due = rnd() < 0.1 ? null : rnd() < 0.05 ? started_at : started_at + Math.floor((5 + rnd() * 30) * MIN);
       return { wait_id: `w${n++}`, family: 'any', waba_id: rnd() < 0.5 ? 'W1' : 'W2', phone_number_id: 'P', wa_id: `55${n}`, owner_team: '', team: '', kind: 'first', started_at, due_at: due, window_expires_at: started_at + 1440 * MIN };
     };
-    let told = { all: 0, changes: 0 };
+    const told = { all: 0, changes: 0 };
     let fired = 0;
     let resolved = 0;
     for (let cycle = 0; cycle < 40; cycle++) {
