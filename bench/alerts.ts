@@ -27,6 +27,7 @@ import { alertEngine } from '../reports/alerts/module.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { forgetOtherInstances, forgetRuleItems, forgetRuleStates } from '../warehouse/queries/alerts/store.ts';
 import { migrate } from '../warehouse/migrate.ts';
+import { queryDuration } from '../warehouse/metrics.ts';
 import { readStore, storeConfig } from './store.ts';
 import { median, opt, pct, timed } from './lib.ts';
 
@@ -56,7 +57,7 @@ async function receiver(): Promise<{ url: string; arrival(waba: string): Promise
 }
 
 /** Child (a): probes on a fresh service. */
-async function latencyPhase(probes: number): Promise<Record<string, number>> {
+async function latencyPhase(probes: number): Promise<Record<string, number | Record<string, number>>> {
   const dir = mkdtempSync(join(tmpdir(), 'wa-bench-alerts-'));
   const hooks = await receiver();
   writeFileSync(join(dir, 'config.json'), JSON.stringify({
@@ -130,7 +131,7 @@ function manyRules(n: number, wabas: readonly string[]): unknown[] {
 }
 
 /** Child (b): evaluation cycles of many rules over the store. */
-async function rulesPhase(store: string, n: number, runs: number, advanceS: number): Promise<Record<string, number>> {
+async function rulesPhase(store: string, n: number, runs: number, advanceS: number) {
   const config = storeConfig(store, { INSTANCE_ID: 'bench-alerts' });
   const wh = await openWarehouse(config);
   await migrate(wh);
@@ -161,6 +162,8 @@ async function rulesPhase(store: string, n: number, runs: number, advanceS: numb
   await engine.idle();
   const warm: number[] = [];
   let failed = first.failed.length;
+  // Where the warm cycles wait on the warehouse: each read and write's time per cycle, by name.
+  queryDuration.reset();
   for (let i = 0; i < runs; i++) {
     clock += advanceS * 1000;
     const [s, t] = await timed(() => engine.evaluate());
@@ -177,16 +180,20 @@ async function rulesPhase(store: string, n: number, runs: number, advanceS: numb
     followRules = s.rules;
     follow.push(t);
   }
+  const perCycle = Object.fromEntries((await queryDuration.get()).values
+    .filter((v) => v.metricName?.endsWith('_sum') && v.value > 0)
+    .sort((a, b) => b.value - a.value).slice(0, 8)
+    .map((v) => [String(v.labels.query), Math.round((1000 * v.value) / (2 * runs))]));
   await engine.idle();
   await hooks.close();
   await wh.close();
-  return { rules: first.rules, events: info.events, first_cycle_ms: coldMs, first_cycle_messages: first.messages, warm_cycle_ms: median(warm), follow_rules: followRules, follow_cycle_ms: median(follow), failed_rules: failed };
+  return { warehouse_ms_per_cycle: perCycle, rules: first.rules, events: info.events, first_cycle_ms: coldMs, first_cycle_messages: first.messages, warm_cycle_ms: median(warm), follow_rules: followRules, follow_cycle_ms: median(follow), failed_rules: failed };
 }
 
-function child(phase: string, extra: string[]): Record<string, number> {
+function child(phase: string, extra: string[]): Record<string, number | Record<string, number>> {
   const r = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/alerts.ts', '--phase', phase, ...extra], { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${phase} phase failed (${r.status})`);
-  return JSON.parse(r.stdout.toString().trim().split('\n').pop()!) as Record<string, number>;
+  return JSON.parse(r.stdout.toString().trim().split('\n').pop()!) as Record<string, number | Record<string, number>>;
 }
 
 async function main(): Promise<void> {
@@ -208,6 +215,7 @@ async function main(): Promise<void> {
   console.log(`| ${cost.rules} rules, first cycle (${cost.first_cycle_messages} messages sent) | ${cost.first_cycle_ms} ms | |`);
   console.log(`| ${cost.rules} rules, a cycle (median of ${runs}) | ${cost.warm_cycle_ms} ms | ≤ 1000 ms |`);
   console.log(`| the ${cost.follow_rules} of them evaluated after each load (SLA, templates), a cycle (median of ${runs}) | ${cost.follow_cycle_ms} ms | |`);
+  console.log(`\nWarehouse time of a warm cycle, by read or write (ms): ${JSON.stringify(cost.warehouse_ms_per_cycle)}`);
   if (cost.failed_rules) console.log(`\n${cost.failed_rules} rule evaluations failed (see the log).`);
 }
 

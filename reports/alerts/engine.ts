@@ -10,7 +10,7 @@ import { spendCache, spendItems, type SpendCache } from './conditions/spend.ts';
 import { templateCache, templateItems, type TemplateCache } from './conditions/templates.ts';
 import { financeItems, type ForecastCache } from './conditions/finance.ts';
 import { privacyItems, type PrivacyCache } from './conditions/privacy.ts';
-import { liveCache, slaItems, type LiveCache } from './conditions/sla.ts';
+import { liveCache, slaItems, type LiveCache, type PoolMemory } from './conditions/sla.ts';
 import { createLadders, ladderChange, onLadder, type LadderChanges } from './conditions/ladders.ts';
 import { defaultRoles, loadAlertsConfig, type AlertRule, type AlertsConfig, type Recipient } from './config.ts';
 import { createDeliverer, type Deliverer } from './delivery.ts';
@@ -105,6 +105,8 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   let states: Map<string, RuleState> | undefined;
   /** The SLA threshold rules' shared tracking of the waits, from one evaluation to the next. */
   const ladders = createLadders();
+  /** The open waits as last read (read again once the waits table changed). */
+  const waitsRead: PoolMemory = {};
   /** Per rule, what alert_rule_state_v1 holds: its last firing, and whether its items are still inside state_json. */
   const stored = new Map<string, { lastFiredAt: number | null; legacy: boolean }>();
   /** The occurrence each schedule last sent (stored as rule state `schedule:<id>`). */
@@ -301,7 +303,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     const owned = await claim(candidates.map((r) => r.id), now, fresh).catch(() => new Set(candidates.map((r) => r.id)));
     const rules = candidates.filter((r) => owned.has(r.id));
     // Each report is read once for the rules of its kind; each rule keeps its own scope's rows.
-    const cache: EvaluationCache = { live: liveCache(rules), templates: templateCache(rules), forecast: {}, spend: spendCache(), privacy: {}, chain: {} };
+    const cache: EvaluationCache = { live: liveCache(rules, waitsRead), templates: templateCache(rules), forecast: {}, spend: spendCache(), privacy: {}, chain: {} };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     // Every rule first, then one write of the items and rules that changed, then one of the firings,
     // then the sends: a cycle that fires many rules costs a few inserts, not two per rule.

@@ -2,7 +2,7 @@ import { ALL_WABAS } from '../../../warehouse/scope.ts';
 import type { Pseudonymizer } from '../../../app/pseudonym.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
 import { liveRows, type StoredWaitRow } from '../../../warehouse/queries/sla/reports.ts';
-import { openWaits, type OpenWait } from '../../../warehouse/queries/alerts/open-waits.ts';
+import { openWaits, waitsFingerprint, type OpenWait } from '../../../warehouse/queries/alerts/open-waits.ts';
 import type { AlertRule } from '../config.ts';
 import type { AlertItem } from '../state.ts';
 
@@ -30,6 +30,8 @@ export type Wait = Pick<OpenWait, 'wait_id' | 'waba_id' | 'phone_number_id' | 'w
 export interface LiveCache {
   pooled: ReadonlySet<SlaRule>;
   pool?: Promise<OpenWait[]>;
+  /** The last pool read, kept from one evaluation to the next. */
+  memory: PoolMemory;
   labelled: Map<string, Promise<StoredWaitRow[]>>;
   /** The pooled waits of one family and scope: rules that share them filter the pool once. */
   scoped: Map<string, OpenWait[]>;
@@ -41,8 +43,13 @@ export interface LiveCache {
 
 export const isSlaRule = (rule: AlertRule): rule is SlaRule => rule.kind.startsWith('sla_');
 
-export function liveCache(rules: readonly AlertRule[]): LiveCache {
-  return { pooled: new Set(rules.filter(isSlaRule).filter((r) => r.scope.labels.length === 0)), labelled: new Map(), scoped: new Map(), items: new Map(), queues: new WeakMap() };
+/** The open waits as last read, and what the waits table held then: read again only once it changed. */
+export interface PoolMemory {
+  last?: { params: string; fingerprint: string; rows: OpenWait[] };
+}
+
+export function liveCache(rules: readonly AlertRule[], memory: PoolMemory = {}): LiveCache {
+  return { memory, pooled: new Set(rules.filter(isSlaRule).filter((r) => r.scope.labels.length === 0)), labelled: new Map(), scoped: new Map(), items: new Map(), queues: new WeakMap() };
 }
 
 /** The union of the rules' values of one filter: none (every value) as soon as one rule has none. */
@@ -58,10 +65,20 @@ function union(rules: Iterable<SlaRule>, pick: (r: SlaRule) => readonly string[]
 
 function pool(wh: Warehouse, cache: LiveCache): Promise<OpenWait[]> {
   const rules = [...cache.pooled];
-  cache.pool ??= openWaits(wh, {
+  const params = {
     families: [...new Set(rules.map((r) => r.family))].sort(), waba_ids: union(rules, (r) => r.scope.wabas),
     phone_number_ids: union(rules, (r) => r.scope.phone_numbers), teams: union(rules, (r) => r.scope.teams), row_limit: MAX_ROWS, ...ALL_WABAS,
-  });
+  };
+  cache.pool ??= (async () => {
+    const key = JSON.stringify(params);
+    // Taken before the read: a write that lands during the read changes it, and the next evaluation reads again.
+    const fingerprint = await waitsFingerprint(wh);
+    const last = cache.memory.last;
+    if (fingerprint !== null && last?.params === key && last.fingerprint === fingerprint) return last.rows;
+    const rows = await openWaits(wh, params);
+    cache.memory.last = fingerprint === null ? undefined : { params: key, fingerprint, rows };
+    return rows;
+  })();
   return cache.pool;
 }
 
