@@ -13,6 +13,8 @@ import { anchorAuditHeads, collectAnchors, verifyAuditChain as verifyChainWith, 
 import { createAnchorPublisher } from '../../app/audit-anchor.ts';
 import { auditKey } from '../../app/audit-key.ts';
 import { createLogger } from '../../app/logger.ts';
+import { queryDuration } from '../../warehouse/metrics.ts';
+import type { ChainMemory } from '../../app/audit-verify.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
 import { authHeader, http, startTestService } from '../helpers/service.ts';
 
@@ -304,6 +306,40 @@ describe('access audit chain', () => {
     } finally {
       await svc.stop();
     }
+  });
+});
+
+describe('a verifier that goes on from its last pass', () => {
+  /** How many pages of entries have been read so far. */
+  const pages = async () => (await queryDuration.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.query === 'audit.entries_after' && v.labels.outcome === 'ok')?.value ?? 0;
+  const tampering: Array<[string, () => Promise<unknown>]> = [
+    ['an entry edited', () => sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE actor = 'someone-else' WHERE writer = '${W}' AND seq = 2`)],
+    ['an entry deleted', () => sql(`DELETE FROM {{db}}.access_audit_v1 WHERE writer = '${W}' AND seq = 3`)],
+    ['an entry stored twice', () => sql(`INSERT INTO {{db}}.access_audit_v1 SELECT * FROM {{db}}.access_audit_v1 WHERE writer = '${W}' AND seq = 2`)],
+    ['the table emptied', () => sql(`TRUNCATE TABLE {{db}}.access_audit_v1`)],
+  ];
+
+  it.each(tampering)('reads only what was appended, and names %s as a whole walk does', async (_what, tamper) => {
+    const audit = await chainOf(6);
+    const other = writerOf('api-2');
+    await other.record({ actor: 'admin#1', role: 'admin', action: 'compliance.y', params: {} });
+    const memory: ChainMemory = {};
+    const pass = async () => verifyChainsWith(wh, { key: KEY, anchors: await anchorsNow(), pageSize: 2, memory });
+    const first = await pass();
+    expect(first).toMatchObject({ ok: true, entries: 7 });
+
+    // Two entries appended: one page of two (and the empty one after it), not the whole chain again.
+    for (let i = 7; i <= 8; i++) await audit.record({ actor: `privacy#${i}`, role: 'privacy', action: 'compliance.x', params: {}, rows: i });
+    const before = await pages();
+    const second = await pass();
+    expect((await pages()) - before).toBe(2);
+    expect(second).toEqual(await verifyAuditChains({ anchors: await anchorsNow() }));
+    expect(second).toMatchObject({ ok: true, entries: 9 });
+
+    await tamper();
+    const third = await pass();
+    expect(third.ok).toBe(false);
+    expect(third).toEqual(await verifyAuditChains({ anchors: await anchorsNow() }));
   });
 });
 

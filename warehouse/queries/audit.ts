@@ -42,17 +42,49 @@ export const auditEntries = defineQuery({
 });
 
 /**
- * A page of entries of every chain in (writer, seq) order, after a key (or from the start). WITH TIES
- * keeps every row of the page's last key in the page, so the next page can start strictly after it
- * and an entry stored twice is never split between pages.
+ * SHA-256 of one entry's stored content, every column the chain check reads, each hashed on its
+ * own so no content can move from one column to the next unseen (hex, lower case).
+ */
+const ROW_DIGEST = `lower(hex(SHA256(arrayStringConcat(arrayMap(x -> SHA256(x), [writer, toString(seq), toString(at), actor, role, action, params_json,
+  ifNull(toString(rows_returned), '\\N'), export_sha256, prev_hash, entry_hash, key_id])))))`;
+
+/** Since a sequence number per writer (writers not named: from their first entry). */
+const SINCE = 'seq > transform(writer, {writers:Array(String)}, {seqs:Array(UInt64)}, toUInt64(0))';
+
+/**
+ * A page of entries of every chain in (writer, seq) order, after a key (or from the start), each with
+ * its row digest, from the entries after a sequence number per writer. WITH TIES keeps every row of
+ * the page's last key in the page, so the next page can start strictly after it and an entry stored
+ * twice is never split between pages.
  */
 export const auditEntriesAfter = defineQuery({
   name: 'audit.entries_after',
-  sql: `SELECT ${COLUMNS} FROM {{db}}.access_audit_v1
-        WHERE {start:Bool} OR (writer, seq) > ({writer:String}, {seq:UInt64})
+  sql: `SELECT ${COLUMNS}, ${ROW_DIGEST} AS row_digest FROM {{db}}.access_audit_v1
+        WHERE ({start:Bool} OR (writer, seq) > ({writer:String}, {seq:UInt64})) AND ${SINCE}
         ORDER BY writer, seq LIMIT {limit:UInt32} WITH TIES`,
-  params: z.object({ start: z.boolean(), writer: z.string(), seq: z.number().int(), limit: z.number().int() }),
-  row: auditRowSchema,
+  params: z.object({
+    start: z.boolean(), writer: z.string(), seq: z.number().int(), limit: z.number().int(),
+    writers: z.array(z.string()).default([]), seqs: z.array(z.number().int()).default([]),
+  }),
+  row: auditRowSchema.extend({ row_digest: z.string() }),
+  format: 'compact',
+});
+
+/**
+ * Per writer, what the store holds up to a sequence number: how many rows, SHA-256 over their row
+ * digests in sequence order (what a verifier computed as it read them), and the stored hashes of
+ * the anchored entries among them, all from one read of one state of the table.
+ */
+export const auditPrefixDigests = defineQuery({
+  name: 'audit.prefix_digests',
+  sql: `SELECT writer, count() AS rows,
+          lower(hex(SHA256(arrayStringConcat(arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((seq, ${ROW_DIGEST})))))))) AS digest,
+          groupArrayIf((seq, entry_hash), has(arrayZip({anchor_writers:Array(String)}, {anchor_seqs:Array(UInt64)}), (writer, seq))) AS anchored
+        FROM {{db}}.access_audit_v1
+        WHERE has({writers:Array(String)}, writer) AND NOT ${SINCE}
+        GROUP BY writer`,
+  params: z.object({ writers: z.array(z.string()), seqs: z.array(z.number().int()), anchor_writers: z.array(z.string()), anchor_seqs: z.array(z.number().int()) }),
+  row: z.object({ writer: z.string(), rows: z.coerce.number(), digest: z.string(), anchored: z.array(z.tuple([z.coerce.number(), z.string()])) }),
 });
 
 /** The latest entry of every chain (what an anchor publishes). */

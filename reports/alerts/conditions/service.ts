@@ -1,4 +1,4 @@
-import { collectAnchors, verifyAuditChains } from '../../../app/audit-verify.ts';
+import { collectAnchors, verifyAuditChains, type ChainMemory } from '../../../app/audit-verify.ts';
 import type { AppDeps } from '../../../app/deps.ts';
 import { privacyConfig } from '../../compliance/config.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
@@ -18,17 +18,21 @@ export function backlogItems(deps: AppDeps, maxAgeSeconds: number, now: number):
   return [{ key: 'ingest', waba_id: '', rank: b.backlog_age_seconds, detail: { backlog_age_seconds: b.backlog_age_seconds, backlog_bytes: b.backlog_bytes } }];
 }
 
-/** The verdict of one evaluation, shared by its audit-chain rules (verifying reads the whole chain). */
-export type ChainCache = { verdict?: ReturnType<typeof verifyAuditChains> };
+/**
+ * The verdict of one evaluation, shared by its audit-chain rules, and the verifier's memory kept
+ * from one evaluation to the next (a pass reads the entries appended since the last one, once the
+ * store proves the others unchanged).
+ */
+export type ChainCache = { verdict?: ReturnType<typeof verifyAuditChains>; memory?: ChainMemory };
 
-async function verdictOf(deps: AppDeps): ReturnType<typeof verifyAuditChains> {
+async function verdictOf(deps: AppDeps, memory: ChainMemory | undefined): ReturnType<typeof verifyAuditChains> {
   // The anchors outside the store too: a truncated or rewritten chain is detected by them.
   const anchors = await collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, privacyConfig(deps.config.file).audit.anchor_file], deps.audit);
-  return verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors });
+  return verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, ...(memory ? { memory } : {}) });
 }
 
 export async function auditChainItems(deps: AppDeps, cache: ChainCache = {}): Promise<AlertItem[]> {
-  cache.verdict ??= verdictOf(deps);
+  cache.verdict ??= verdictOf(deps, cache.memory);
   const verdict = await cache.verdict;
   return verdict.chains
     .filter((c) => !c.ok)
