@@ -1,6 +1,7 @@
 import type { Warehouse } from '../../warehouse/client.ts';
 import { catalogColumns, catalogTables, pendingMutations, STORAGELESS_ENGINES } from '../../warehouse/queries/compliance/catalog.ts';
-import { ageStats, modifyTableTtl, purgeExpiredContent, removeTableTtl, ttlExpression } from '../../warehouse/queries/compliance/retention.ts';
+import { ageStats, modifyTableTtl, purgeExpiredContent, removeTableTtl, ttlExpression, type AgeStats } from '../../warehouse/queries/compliance/retention.ts';
+import { partsFingerprints } from '../../warehouse/queries/parts.ts';
 import type { PrivacyConfig } from './config.ts';
 import { holdsPersonalData } from './classification.ts';
 import { classifyColumns } from './subject-tables.ts';
@@ -101,8 +102,32 @@ export const RETENTION_COLUMNS = [
 ];
 
 /** R3: per table, the policy, the TTL actually set, the age of the data and what is past policy. */
-export async function retentionStatus(wh: Warehouse, cfg: PrivacyConfig, now: Date): Promise<RetentionStatusRow[]> {
+/**
+ * The age statistics of each table as last read, with its parts' fingerprint then: a caller that
+ * asks again and again (the alert rules, every cycle) reads a table again only once its parts
+ * changed or its oldest row may have aged past a cutoff.
+ */
+export type AgeMemory = Map<string, { key: string; fingerprint: string; stats: AgeStats }>;
+
+/** A day either side of a cutoff: a time column read in another zone cannot make a kept answer wrong. */
+const ZONE_MARGIN_MS = DAY_MS;
+
+async function ageStatsKept(wh: Warehouse, table: string, opts: Parameters<typeof ageStats>[2], fingerprint: string | undefined, memory: AgeMemory | undefined): Promise<AgeStats> {
+  const key = JSON.stringify([opts.timeColumn, opts.keys, opts.contentColumns]);
+  const had = memory?.get(table);
+  // No row past either cutoff then, the same rows now, and the oldest still short of both: nothing is past policy now either.
+  const younger = (cutoff: number | null) => cutoff === null || (had!.stats.oldest_ms ?? Infinity) - ZONE_MARGIN_MS >= cutoff;
+  const none = had && had.stats.past_policy === 0 && had.stats.held_past_policy === 0 && had.stats.content_past_policy === 0;
+  if (none && fingerprint !== undefined && had.fingerprint === fingerprint && had.key === key && younger(opts.cutoffMs) && younger(opts.contentCutoffMs)) return had.stats;
+  const stats = await ageStats(wh, table, opts);
+  if (memory && fingerprint !== undefined) memory.set(table, { key, fingerprint, stats });
+  return stats;
+}
+
+export async function retentionStatus(wh: Warehouse, cfg: PrivacyConfig, now: Date, memory?: AgeMemory): Promise<RetentionStatusRow[]> {
   const { classified, stored, policies } = await context(wh, cfg);
+  // Taken before the reads: a write that lands during them changes it, and the next call reads again.
+  const fingerprints = memory ? await partsFingerprints(wh) : null;
   const pending = new Map((await pendingMutations(wh, { db: localDatabase(wh) })).map((m) => [m.table, m.pending]));
   const dropped = new Map<string, number>();
   for (const d of await retentionDroppedTotals(wh, {})) dropped.set(d.table_name, (dropped.get(d.table_name) ?? 0) + d.rows);
@@ -130,13 +155,13 @@ export async function retentionStatus(wh: Warehouse, cfg: PrivacyConfig, now: Da
       });
       continue;
     }
-    const stats = await ageStats(wh, t.name, {
+    const stats = await ageStatsKept(wh, t.name, {
       timeColumn: p.time_column,
       cutoffMs: p.days === null ? null : now.getTime() - p.days * DAY_MS,
       contentCutoffMs: p.content_days === null ? null : now.getTime() - p.content_days * DAY_MS,
       keys: p.keys,
       contentColumns: p.content_columns,
-    });
+    }, fingerprints ? (fingerprints.get(t.name) ?? '') : undefined, memory);
     const matches = ttlMatches(p, ttl);
     const state = retentionState({
       days: p.days, ttl_matches: matches, rows_past_policy: stats.past_policy, held_past_policy: stats.held_past_policy,

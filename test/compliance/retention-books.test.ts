@@ -7,7 +7,8 @@ import { replay } from '../../ingest/replay.ts';
 import { droppedThisProcess, PAST_RETENTION } from '../../reports/compliance/arrivals.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
 import { rowRetention } from '../../reports/compliance/retention.ts';
-import { applyRetention, retentionStatus } from '../../reports/compliance/retention-run.ts';
+import { applyRetention, retentionStatus, type AgeMemory } from '../../reports/compliance/retention-run.ts';
+import { queryDuration } from '../../warehouse/metrics.ts';
 import { generateSync, simulationConfig, type SimOptions } from '../../simulate/engine.ts';
 import type { ConversationsRecord, TruthRecord } from '../../simulate/truth.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
@@ -116,5 +117,35 @@ describe('replaying an archive older than the default retention', () => {
       expect(status.find((s) => s.table === table)?.rows_dropped_on_arrival, table).toBe(n);
       expect((await droppedThisProcess()).find((d) => d.table === table), table).toEqual({ table, reason: PAST_RETENTION, rows: n });
     }
+  });
+
+  it('kept between calls, answers what a fresh read answers at every clock, reading only the tables that changed', async () => {
+    const cfg = privacyConfig(svc.deps.config.file);
+    const memory: AgeMemory = new Map();
+    const reads = async () => (await queryDuration.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.query === 'compliance.age_stats' && v.labels.outcome === 'ok')?.value ?? 0;
+    const compare = async (now: Date) => {
+      const before = await reads();
+      const kept = await retentionStatus(wh, cfg, now, memory);
+      const read = (await reads()) - before;
+      expect(kept).toEqual(await retentionStatus(wh, cfg, now));
+      return { kept, read };
+    };
+    const now = new Date();
+    const first = await compare(now);
+    expect(first.read).toBeGreaterThan(3);
+    // Nothing written since, nothing aged past a cutoff: nothing read again.
+    expect((await compare(now)).read).toBe(0);
+    // A table written to is read again (here: a row into the billing facts' ledger of statuses).
+    const [one] = await rows<Record<string, unknown>>(wh, 'SELECT * FROM {{db}}.billing_statuses_v1 LIMIT 1');
+    await wh.writer.insert({ table: `${wh.database}.billing_statuses_v1`, values: [one!], format: 'JSONEachRow' });
+    expect((await compare(now)).read).toBe(1);
+    // Twenty years on every stored row is past its policy: each table with rows is read again and in breach.
+    const later = await compare(new Date(now.getTime() + 20 * 365 * 86_400_000));
+    const withRows = first.kept.filter((r) => r.policy_days !== null && (r.rows_total ?? 0) > 0);
+    expect(withRows.length).toBeGreaterThan(0);
+    expect(later.read).toBe(withRows.length);
+    expect(later.kept.filter((r) => withRows.some((w) => w.table === r.table)).every((r) => r.rows_past_policy > 0)).toBe(true);
+    // Back to today: what was past policy then is read again (a count past a cutoff is never carried to another).
+    expect((await compare(now)).read).toBe(withRows.length);
   });
 });

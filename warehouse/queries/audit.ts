@@ -42,11 +42,11 @@ export const auditEntries = defineQuery({
 });
 
 /**
- * SHA-256 of one entry's stored content, every column the chain check reads, each hashed on its
- * own so no content can move from one column to the next unseen (hex, lower case).
+ * SHA-256 of one entry's stored content, every column the chain check reads, each as its length,
+ * ':' and itself, so no content can move from one column to the next unseen (hex, lower case).
  */
-const ROW_DIGEST = `lower(hex(SHA256(arrayStringConcat(arrayMap(x -> SHA256(x), [writer, toString(seq), toString(at), actor, role, action, params_json,
-  ifNull(toString(rows_returned), '\\N'), export_sha256, prev_hash, entry_hash, key_id])))))`;
+const ROW_DIGEST = `lower(hex(SHA256(arrayStringConcat(arrayMap(x -> concat(toString(length(x)), ':', x), [writer, toString(seq), toString(at), actor, role,
+  action, params_json, ifNull(toString(rows_returned), '-'), export_sha256, prev_hash, entry_hash, key_id])))))`;
 
 /** Since a sequence number per writer (writers not named: from their first entry). */
 const SINCE = 'seq > transform(writer, {writers:Array(String)}, {seqs:Array(UInt64)}, toUInt64(0))';

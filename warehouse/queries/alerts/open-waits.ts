@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams } from '../../scope.ts';
 import type { Warehouse } from '../../client.ts';
-import { localDatabase } from '../../migrate.ts';
+import { partsFingerprints } from '../parts.ts';
 import { has } from '../sla/reports.ts';
 
 /**
@@ -35,22 +35,7 @@ ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
 
 export type OpenWait = Awaited<ReturnType<typeof openWaits>>[number];
 
-const partsOfWaits = defineQuery({
-  name: 'alerts.open_waits_parts',
-  sql: `SELECT toString(count()) AS parts, toString(sum(cityHash64(name))) AS names, toString(sum(rows)) AS rows
-FROM system.parts WHERE database = {db:String} AND table = 'sla_waits_v1' AND active`,
-  params: z.object({ db: z.string() }),
-  row: z.object({ parts: z.string(), names: z.string(), rows: z.string() }),
-});
-
-/**
- * What `sla_waits_v1` holds, as its active parts: every insert, merge and mutation makes a part of
- * a new name, so open waits read under the same fingerprint are still the open waits. Reading it
- * costs milliseconds where reading the open waits costs a pass over every wait (FINAL). On a
- * cluster this node's parts are one shard of the table: there is no fingerprint (null).
- */
+/** What `sla_waits_v1` holds (its parts' fingerprint): open waits read under the same one are still the open waits. */
 export async function waitsFingerprint(wh: Warehouse): Promise<string | null> {
-  if (wh.cluster) return null;
-  const [r] = await partsOfWaits(wh, { db: localDatabase(wh) });
-  return r ? `${r.parts}:${r.names}:${r.rows}` : '';
+  return (await partsFingerprints(wh, ['sla_waits_v1']))?.get('sla_waits_v1') ?? null;
 }

@@ -85,6 +85,8 @@ export function materializeTtl(wh: Warehouse, table: string): Promise<void> {
 export interface AgeStats {
   rows: number;
   oldest: string | null;
+  /** The oldest row's time in epoch ms (null without rows). */
+  oldest_ms: number | null;
   newest: string | null;
   past_policy: number;
   held_past_policy: number;
@@ -107,9 +109,10 @@ const ageStatsQuery = defineQuery({
     const from = `${ident(wh.database)}.${ident(o.table)}`;
     // Three reads, so the held and content columns are read only for rows past a cutoff
     // (PREWHERE on the time column): a store mostly within policy costs one time-column scan.
-    return `SELECT a.rows AS rows, a.oldest AS oldest, a.newest AS newest,
+    return `SELECT a.rows AS rows, a.oldest AS oldest, a.oldest_ms AS oldest_ms, a.newest AS newest,
                    p.past_policy AS past_policy, p.held_past_policy AS held_past_policy, c.content_past_policy AS content_past_policy
-            FROM (SELECT count() AS rows, toString(min(${t})) AS oldest, toString(max(${t})) AS newest FROM ${from}) AS a
+            FROM (SELECT count() AS rows, toString(min(${t})) AS oldest, toUnixTimestamp64Milli(toDateTime64(min(${t}), 3)) AS oldest_ms,
+                         toString(max(${t})) AS newest FROM ${from}) AS a
             CROSS JOIN (SELECT count() AS past_policy, countIf(${held}) AS held_past_policy
                         FROM ${from} PREWHERE ${t} < fromUnixTimestamp64Milli({cutoff:Int64})) AS p
             CROSS JOIN (SELECT count() AS content_past_policy
@@ -120,6 +123,7 @@ const ageStatsQuery = defineQuery({
   row: z.object({
     rows: z.coerce.number(),
     oldest: z.string(),
+    oldest_ms: z.coerce.number(),
     newest: z.string(),
     past_policy: z.coerce.number(),
     held_past_policy: z.coerce.number(),
@@ -146,6 +150,7 @@ export async function ageStats(
   return {
     rows: n,
     oldest: n > 0 ? r!.oldest : null,
+    oldest_ms: n > 0 ? r!.oldest_ms : null,
     newest: n > 0 ? r!.newest : null,
     past_policy: r?.past_policy ?? 0,
     held_past_policy: r?.held_past_policy ?? 0,
