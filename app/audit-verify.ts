@@ -204,8 +204,13 @@ async function keptChains(
   const read = [...kept.values()].filter((c) => c.rows > 0);
   if (read.length === 0) return undefined;
   for (const c of read) if (c.walk.sealedSeq !== (sealedSeq.get(c.walk.writer) ?? 0)) return undefined;
+  // The anchored entries among those read, each once (the anchor file and table repeat heads).
+  const readUpTo = new Map(read.map((c) => [c.walk.writer, c.seq]));
+  const anchored = new Map<string, AuditAnchor>();
+  for (const a of anchors) if (a.seq <= (readUpTo.get(a.writer) ?? -1)) anchored.set(`${a.writer}\0${a.seq}`, a);
   const stored = await auditPrefixDigests(wh, {
-    writers: read.map((c) => c.walk.writer), seqs: read.map((c) => c.seq), anchor_writers: anchors.map((a) => a.writer), anchor_seqs: anchors.map((a) => a.seq),
+    writers: read.map((c) => c.walk.writer), seqs: read.map((c) => c.seq),
+    anchor_writers: [...anchored.values()].map((a) => a.writer), anchor_seqs: [...anchored.values()].map((a) => a.seq),
   });
   const byWriter = new Map(stored.map((s) => [s.writer, s]));
   for (const c of read) {

@@ -79,7 +79,7 @@ export const auditPrefixDigests = defineQuery({
   name: 'audit.prefix_digests',
   sql: `SELECT writer, count() AS rows,
           lower(hex(SHA256(arrayStringConcat(arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((seq, ${ROW_DIGEST})))))))) AS digest,
-          groupArrayIf((seq, entry_hash), has(arrayZip({anchor_writers:Array(String)}, {anchor_seqs:Array(UInt64)}), (writer, seq))) AS anchored
+          groupArrayIf((seq, entry_hash), (writer, seq) IN (SELECT arrayJoin(arrayZip({anchor_writers:Array(String)}, {anchor_seqs:Array(UInt64)})))) AS anchored
         FROM {{db}}.access_audit_v1
         WHERE has({writers:Array(String)}, writer) AND NOT ${SINCE}
         GROUP BY writer`,
