@@ -37,6 +37,8 @@ export interface LiveCache {
   scoped: Map<string, OpenWait[]>;
   /** A wait as an item (the same for every rule that holds for it), built once per evaluation. */
   items: Map<string, WaitItem>;
+  /** Windows closing, once per family, scope and window. */
+  closing: Map<string, AlertItem[]>;
   /** Waiting now per WABA, once per list of waits (rules of one family and scope share theirs). */
   queues: WeakMap<readonly Wait[], Queue[]>;
 }
@@ -49,7 +51,7 @@ export interface PoolMemory {
 }
 
 export function liveCache(rules: readonly AlertRule[], memory: PoolMemory = {}): LiveCache {
-  return { memory, pooled: new Set(rules.filter(isSlaRule).filter((r) => r.scope.labels.length === 0)), labelled: new Map(), scoped: new Map(), items: new Map(), queues: new WeakMap() };
+  return { memory, pooled: new Set(rules.filter(isSlaRule).filter((r) => r.scope.labels.length === 0)), labelled: new Map(), scoped: new Map(), items: new Map(), closing: new Map(), queues: new WeakMap() };
 }
 
 /** The union of the rules' values of one filter: none (every value) as soon as one rule has none. */
@@ -164,6 +166,23 @@ export class WaitItem implements AlertItem {
   }
 }
 
+/** A wait whose 24-hour window closes soon, as an item: the wait's detail and the time left, built when read. */
+class WindowItem implements AlertItem {
+  readonly key: string;
+  readonly waba_id: string;
+  readonly rank: number;
+
+  constructor(private readonly wait: WaitItem, private readonly expiresAt: number, private readonly now: number) {
+    this.key = wait.key;
+    this.waba_id = wait.waba_id;
+    this.rank = now - expiresAt;
+  }
+
+  get detail(): AlertItem['detail'] {
+    return { ...this.wait.detail, window_expires_at: iso(this.expiresAt), minutes_left: minutes(this.expiresAt - this.now) };
+  }
+}
+
 export async function slaItems(rule: SlaRule, wh: Warehouse, pseudonyms: Pseudonymizer, now: number, cache: LiveCache): Promise<AlertItem[]> {
   const { waiting, closing } = await live(wh, rule, now, cache);
   const item = (r: Wait) => {
@@ -179,11 +198,13 @@ export async function slaItems(rule: SlaRule, wh: Warehouse, pseudonyms: Pseudon
         .map(item);
     case 'sla_breached':
       return waiting.filter((r) => r.due_at != null && r.due_at <= now).map(item);
-    case 'sla_window_closing':
-      return closing().map((r) => ({
-        key: r.wait_id, waba_id: r.waba_id, rank: now - r.window_expires_at,
-        detail: { ...item(r).detail, window_expires_at: iso(r.window_expires_at), minutes_left: minutes(r.window_expires_at - now) },
-      }));
+    case 'sla_window_closing': {
+      // Rules of one scope and window share their items (built once, their detail when read).
+      const key = JSON.stringify([rule.family, rule.scope, rule.within_minutes]);
+      let items = cache.closing.get(key);
+      if (!items) cache.closing.set(key, (items = closing().map((r) => new WindowItem(item(r), r.window_expires_at, now))));
+      return items;
+    }
     case 'sla_waiting_now':
       return queuesOf(waiting, now, cache).filter((q) =>
         (rule.max_count !== undefined && q.waiting > rule.max_count) || (rule.max_oldest_minutes !== undefined && q.oldest_ms > rule.max_oldest_minutes * 60_000));
