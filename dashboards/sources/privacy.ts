@@ -1,7 +1,8 @@
-import { collectAnchors, verifyAuditChains, type AuditVerdict } from '../../app/audit-verify.ts';
+import { collectAnchors, verifyAuditChains, type AuditVerdict, type ChainMemory } from '../../app/audit-verify.ts';
+import type { AppDeps } from '../../app/deps.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
 import { consentLedger, marketingViolationCounts } from '../../reports/compliance/consent.ts';
-import { retentionStatus, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
+import { retentionStatus, type AgeMemory, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
 import { register, chTime } from '../../reports/compliance/rights.ts';
 import { auditEntries } from '../../warehouse/queries/audit.ts';
 import type { RetentionRow } from '../charts/privacy/retention.ts';
@@ -50,6 +51,12 @@ function perDay<T>(items: readonly T[], day: (t: T) => string, key: (t: T) => st
 }
 
 /**
+ * What the dashboard keeps of its last load, per service: the audit verifier's walks and each
+ * table's age statistics, each read again only for what changed since (both checked against the store).
+ */
+const kept = new WeakMap<AppDeps, { chain: ChainMemory; ages: AgeMemory }>();
+
+/**
  * Reads the compliance reports for the range: retention status (now), the rights-request register,
  * the consent ledger and marketing violations, the access audit and the audit chain. WABA and phone
  * filters narrow the violations (the only rows here that name a business number).
@@ -61,8 +68,10 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
   const from = new Date(fromIso);
   const to = new Date(toIso);
   const status: Unavailable = { unavailable: [] };
+  let memory = kept.get(deps);
+  if (!memory) kept.set(deps, (memory = { chain: {}, ages: new Map() }));
 
-  const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now));
+  const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now, memory.ages));
   const requests = await attempt(ctx, status, 'compliance.requests', ['rights-requests'], [] as Awaited<ReturnType<typeof register>>, () => register(deps, from, to));
   const ledger = await attempt(ctx, status, 'compliance.consent', ['consent'], [] as Awaited<ReturnType<typeof consentLedger>>, () => consentLedger(deps, from, to));
   const marketing = await attempt(ctx, status, 'compliance.marketing', ['consent'], [] as Awaited<ReturnType<typeof marketingViolationCounts>>, () =>
@@ -72,7 +81,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
     auditEntries(deps.warehouse, { from: chTime(from), to: chTime(to) }),
   );
   const chain = await attempt(ctx, status, 'compliance.audit_verify', ['audit-chain'], { ok: true, entries: 0, anchorsChecked: 0, chains: [] } as AuditVerdict, () =>
-    collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit).then((anchors) => verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors })),
+    collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit).then((anchors) => verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: memory.chain })),
   );
 
   const brokenChain = chain.chains.find((c) => !c.ok);
