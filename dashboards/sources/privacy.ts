@@ -4,11 +4,11 @@ import { privacyConfig } from '../../reports/compliance/config.ts';
 import { consentLedger, marketingViolationCounts } from '../../reports/compliance/consent.ts';
 import { retentionStatus, type AgeMemory, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
 import { register, chTime } from '../../reports/compliance/rights.ts';
-import { auditEntries } from '../../warehouse/queries/audit.ts';
+import { auditHourly } from '../../warehouse/queries/audit.ts';
 import type { RetentionRow } from '../charts/privacy/retention.ts';
 import type { RightsRequestRow } from '../charts/privacy/rights-requests.ts';
 import type { ConsentInput } from '../charts/privacy/consent.ts';
-import type { AuditEntryRow } from '../charts/privacy/access-audit.ts';
+import type { AuditHourRow } from '../charts/privacy/access-audit.ts';
 import type { AuditChainInput } from '../charts/privacy/audit-chain.ts';
 import { attempt, type SourceContext, type Unavailable } from '../source.ts';
 import { rangeInstants } from '../query.ts';
@@ -18,7 +18,7 @@ export interface PrivacyData extends Unavailable {
   retention: RetentionRow[];
   rightsRequests: RightsRequestRow[];
   consent: ConsentInput;
-  accessAudit: AuditEntryRow[];
+  accessAudit: AuditHourRow[];
   auditChain: AuditChainInput;
 }
 
@@ -77,8 +77,8 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
   const marketing = await attempt(ctx, status, 'compliance.marketing', ['consent'], [] as Awaited<ReturnType<typeof marketingViolationCounts>>, () =>
     marketingViolationCounts(deps, from, to),
   );
-  const audit = await attempt(ctx, status, 'compliance.audit', ['access-audit'], [] as Awaited<ReturnType<typeof auditEntries>>, () =>
-    auditEntries(deps.warehouse, { from: chTime(from), to: chTime(to) }),
+  const audit = await attempt(ctx, status, 'compliance.audit', ['access-audit'], [] as AuditHourRow[], () =>
+    auditHourly(deps.warehouse, { from: chTime(from), to: chTime(to) }),
   );
   const chain = await attempt(ctx, status, 'compliance.audit_verify', ['audit-chain'], { ok: true, entries: 0, anchorsChecked: 0, chains: [] } as AuditVerdict, () =>
     collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit).then((anchors) => verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: memory.chain })),
@@ -102,7 +102,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
       events: perDay(ledger, (e) => new Date(e.ts).toISOString().slice(0, 10), (e) => e.action).map((e) => ({ day: e.day, action: e.key, n: e.n })),
       violations: perDay(violations, (v) => v.day, (v) => v.violation, (v) => v.n).map((v) => ({ day: v.day, violation_type: v.key, n: v.n })),
     },
-    accessAudit: audit.map((a) => ({ seq: a.seq, at: a.at, actor: a.actor, role: a.role, action: a.action })),
+    accessAudit: audit,
     auditChain: {
       ok: chain.ok,
       entries: chain.entries,

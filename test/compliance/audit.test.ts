@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Warehouse } from '../../warehouse/client.ts';
-import type { AuditRow } from '../../warehouse/queries/audit.ts';
+import { auditHourly, type AuditRow } from '../../warehouse/queries/audit.ts';
 import { createAccessAudit, entryHash } from '../../app/audit.ts';
 import { anchorAuditHeads, collectAnchors, verifyAuditChain as verifyChainWith, verifyAuditChains as verifyChainsWith, type AuditAnchor } from '../../app/audit-verify.ts';
 import { createAnchorPublisher } from '../../app/audit-anchor.ts';
@@ -306,6 +306,26 @@ describe('access audit chain', () => {
     } finally {
       await svc.stop();
     }
+  });
+});
+
+describe('access audit per hour', () => {
+  it('counts entries per hour (UTC) and action in the range, with who, in the warehouse', async () => {
+    const entry = (seq: number, at: string, actor: string, action: string) => ({
+      writer: W, seq, at, actor, role: 'privacy', action, params_json: '{}', rows_returned: null, export_sha256: '', prev_hash: '', entry_hash: '', key_id: '',
+    });
+    await wh.writer.insert({
+      table: `${wh.database}.access_audit_v1`, format: 'JSONEachRow',
+      values: [
+        entry(1, '2025-03-10 09:15:00.000', 'manager#2', 'dashboards.view'), entry(2, '2025-03-10 09:45:00.000', 'privacy#4', 'dashboards.view'),
+        entry(3, '2025-03-10 09:50:00.000', 'manager#2', 'dashboards.view'), entry(4, '2025-03-10 10:05:00.000', 'privacy#4', 'compliance.dsar'),
+        entry(5, '2025-03-11 00:00:00.000', 'privacy#4', 'compliance.dsar'), // the range's end: not in it
+      ],
+    });
+    expect(await auditHourly(wh, { from: '2025-03-10 00:00:00.000', to: '2025-03-11 00:00:00.000' })).toEqual([
+      { hour: '2025-03-10T09:00:00.000Z', action: 'dashboards.view', n: 3, actors: 'manager#2, privacy#4' },
+      { hour: '2025-03-10T10:00:00.000Z', action: 'compliance.dsar', n: 1, actors: 'privacy#4' },
+    ]);
   });
 });
 

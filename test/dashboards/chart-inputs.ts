@@ -106,9 +106,8 @@ export const inputs = {
     violations: [{ day: '2025-03-11', violation_type: 'AFTER_OPT_OUT', n: 1 }],
   },
   'access-audit': [
-    { seq: 1, at: '2025-03-10 09:15:00.000', actor: 'manager#2', role: 'manager', action: 'dashboards.view' },
-    { seq: 2, at: '2025-03-10 09:45:00.000', actor: 'privacy#4', role: 'privacy', action: 'dashboards.view' },
-    { seq: 3, at: '2025-03-10T10:05:00Z', actor: 'privacy#4', role: 'privacy', action: 'compliance.dsar' },
+    { hour: '2025-03-10T09:00:00.000Z', action: 'dashboards.view', n: 2, actors: 'manager#2, privacy#4' },
+    { hour: '2025-03-10T10:00:00.000Z', action: 'compliance.dsar', n: 1, actors: 'privacy#4' },
   ],
   'audit-chain': { ok: true, entries: 3, verified_at: '2025-03-12T12:00:00Z', first_broken_seq: null, reason: null },
   'template-funnel': [

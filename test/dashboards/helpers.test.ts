@@ -12,7 +12,6 @@ import { parseTier, tierBars } from '../../dashboards/charts/finance/volume-tier
 import { requestState } from '../../dashboards/charts/privacy/rights-requests.ts';
 import { retentionBars } from '../../dashboards/charts/privacy/retention.ts';
 import { signedEvents } from '../../dashboards/charts/privacy/consent.ts';
-import { auditBuckets } from '../../dashboards/charts/privacy/access-audit.ts';
 import { chainLines } from '../../dashboards/charts/privacy/audit-chain.ts';
 import { tableCells } from '../../dashboards/charts/table.ts';
 import { minutes, percent } from '../../dashboards/charts/spec.ts';
@@ -161,12 +160,6 @@ describe('privacy', () => {
   });
   it('opt-outs count below zero', () => {
     expect(signedEvents([...inputs.consent.events, { day: '2025-03-12', action: 'opt_in', n: 0 }]).map((e) => e.signed)).toEqual([5, -2, -1]);
-  });
-  it('audit entries per hour and action, with who', () => {
-    expect(auditBuckets(inputs['access-audit'])).toEqual([
-      { hour: '2025-03-10T09:00:00.000Z', action: 'dashboards.view', n: 2, actors: 'manager#2, privacy#4' },
-      { hour: '2025-03-10T10:00:00.000Z', action: 'compliance.dsar', n: 1, actors: 'privacy#4' },
-    ]);
   });
   it('a broken chain names the entry', () => {
     const lines = chainLines({ ok: false, entries: 7, verified_at: 'x', first_broken_seq: 5, reason: 'previous hash does not match' });

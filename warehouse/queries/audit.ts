@@ -42,6 +42,21 @@ export const auditEntries = defineQuery({
 });
 
 /**
+ * Entries per hour (UTC) and action in a time range, with who made them: the privacy dashboard's
+ * timeline, counted where the entries are rather than shipped one by one.
+ */
+export const auditHourly = defineQuery({
+  name: 'audit.hourly',
+  sql: `SELECT formatDateTime(toStartOfHour(at), '%Y-%m-%dT%H:00:00.000Z', 'UTC') AS hour, action, count() AS n,
+          arrayStringConcat(arraySort(groupUniqArray(actor)), ', ') AS actors
+        FROM {{db}}.access_audit_v1
+        WHERE at >= {from:DateTime64(3)} AND at < {to:DateTime64(3)}
+        GROUP BY hour, action ORDER BY hour, action`,
+  params: z.object({ from: z.string(), to: z.string() }),
+  row: z.object({ hour: z.string(), action: z.string(), n: z.coerce.number(), actors: z.string() }),
+});
+
+/**
  * SHA-256 of one entry's stored content, every column the chain check reads, each as its length,
  * ':' and itself, so no content can move from one column to the next unseen (hex, lower case).
  */
