@@ -314,7 +314,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     // Every rule first, then one write of the items and rules that changed, then one of the firings,
     // then the sends: a cycle that fires many rules costs a few inserts, not two per rule.
     const stepped: Array<{ rule: AlertRule; r: StepResult }> = [];
-    const stateOf = (id: string) => {
+    const stateFor = (id: string) => {
       let state = known.get(id);
       if (!state) known.set(id, (state = emptyState()));
       return state;
@@ -325,9 +325,9 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
         const opts = { quiet: isQuiet(rule.quiet, now, calendars), cooldownMs: rule.cooldown_minutes * 60_000 };
         let r: StepResult;
         if (onLadder(rule, cache.live)) {
-          const change = await ladderChange(rule, rules, ladders, changes, { wh: deps.warehouse, pseudonyms: deps.pseudonyms, now, live: cache.live, stateOf });
-          r = 'all' in change ? step(stateOf(rule.id), change.all, now, opts) : stepChanges(stateOf(rule.id), change.started, change.stopped, now, opts);
-        } else r = step(stateOf(rule.id), await itemsOf(rule, now, cache), now, opts);
+          const change = await ladderChange(rule, rules, ladders, changes, { wh: deps.warehouse, pseudonyms: deps.pseudonyms, now, live: cache.live, stateOf: stateFor });
+          r = 'all' in change ? step(stateFor(rule.id), change.all, now, opts) : stepChanges(stateFor(rule.id), change.started, change.stopped, now, opts);
+        } else r = step(stateFor(rule.id), await itemsOf(rule, now, cache), now, opts);
         stepped.push({ rule, r });
       } catch (e) {
         summary.failed.push(rule.id);
