@@ -133,8 +133,12 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
    */
   async function ownership(now: number): Promise<(key: string) => boolean> {
     try {
-      await writeInstanceSeen(deps.warehouse, [{ instance_id: self, seen_at: now }]);
-      const live = (await liveInstances(deps.warehouse, { since_ms: now - config.liveness_seconds * 1000 })).map((r) => r.instance_id);
+      // The heartbeat and the read side by side: this instance counts as live whether or not the read sees its write.
+      const [, rows] = await Promise.all([
+        writeInstanceSeen(deps.warehouse, [{ instance_id: self, seen_at: now }]),
+        liveInstances(deps.warehouse, { since_ms: now - config.liveness_seconds * 1000 }),
+      ]);
+      const live = rows.map((r) => r.instance_id);
       if (!live.includes(self)) live.push(self);
       return (key) => ownerOf(key, live) === self;
     } catch (e) {
