@@ -127,7 +127,7 @@ async function ageStatsKept(wh: Warehouse, table: string, opts: Parameters<typeo
 export async function retentionStatus(wh: Warehouse, cfg: PrivacyConfig, now: Date, memory?: AgeMemory): Promise<RetentionStatusRow[]> {
   const { classified, stored, policies } = await context(wh, cfg);
   // Taken before the reads: a write that lands during them changes it, and the next call reads again.
-  const fingerprints = memory ? await partsFingerprints(wh) : null;
+  const fingerprints = memory ? await partsFingerprints(wh, stored.filter((t) => policies.some((p) => p.table === t.name)).map((t) => t.name)) : null;
   const pending = new Map((await pendingMutations(wh, { db: localDatabase(wh) })).map((m) => [m.table, m.pending]));
   const dropped = new Map<string, number>();
   for (const d of await retentionDroppedTotals(wh, {})) dropped.set(d.table_name, (dropped.get(d.table_name) ?? 0) + d.rows);
