@@ -127,6 +127,15 @@ export interface ChainMemory {
   chains?: Map<string, KeptChain>;
 }
 
+const memories = new WeakMap<Warehouse, ChainMemory>();
+
+/** The process's verifier memory for a warehouse, shared by whoever verifies often (alert rules, the privacy dashboard). */
+export function chainMemory(wh: Warehouse): ChainMemory {
+  let m = memories.get(wh);
+  if (!m) memories.set(wh, (m = {}));
+  return m;
+}
+
 /**
  * Verifies the chain of every writer that has entries or anchors, each on its own, in one pass over
  * the audit in (writer, seq) order, page by page. Anchors carrying a MAC must verify under the key;
@@ -192,7 +201,8 @@ export async function verifyAuditChains(wh: Warehouse, opts: { key: AuditKey; an
 /**
  * The chains of the last pass, if the store still holds exactly the entries they read (and the key
  * and legacy seals are the same), with the stored hashes of anchored entries among them read in the
- * same query. Undefined: the walk starts over.
+ * same query. Undefined: the walk starts over. The chains are taken out of the memory: a pass that
+ * runs meanwhile walks from the start instead of moving the same walks on twice.
  */
 async function keptChains(
   wh: Warehouse, key: AuditKey, memory: ChainMemory | undefined, sealedSeq: ReadonlyMap<string, number>, anchors: readonly AuditAnchor[],
@@ -200,6 +210,7 @@ async function keptChains(
 ): Promise<Map<string, KeptChain> | undefined> {
   const kept = memory?.chains;
   if (!kept || memory.keyId !== key.id) return undefined;
+  memory.chains = undefined;
   // Chains with anchors and no entry read have nothing to go on from.
   const read = [...kept.values()].filter((c) => c.rows > 0);
   if (read.length === 0) return undefined;

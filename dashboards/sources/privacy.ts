@@ -1,8 +1,7 @@
-import { collectAnchors, verifyAuditChains, type AuditVerdict, type ChainMemory } from '../../app/audit-verify.ts';
-import type { AppDeps } from '../../app/deps.ts';
+import { chainMemory, collectAnchors, verifyAuditChains, type AuditVerdict } from '../../app/audit-verify.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
 import { consentLedger, marketingViolationCounts } from '../../reports/compliance/consent.ts';
-import { retentionStatus, type AgeMemory, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
+import { ageMemory, retentionStatus, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
 import { register, chTime } from '../../reports/compliance/rights.ts';
 import { auditHourly } from '../../warehouse/queries/audit.ts';
 import type { RetentionRow } from '../charts/privacy/retention.ts';
@@ -51,12 +50,6 @@ function perDay<T>(items: readonly T[], day: (t: T) => string, key: (t: T) => st
 }
 
 /**
- * What the dashboard keeps of its last load, per service: the audit verifier's walks and each
- * table's age statistics, each read again only for what changed since (both checked against the store).
- */
-const kept = new WeakMap<AppDeps, { chain: ChainMemory; ages: AgeMemory }>();
-
-/**
  * Reads the compliance reports for the range: retention status (now), the rights-request register,
  * the consent ledger and marketing violations, the access audit and the audit chain. WABA and phone
  * filters narrow the violations (the only rows here that name a business number).
@@ -68,10 +61,8 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
   const from = new Date(fromIso);
   const to = new Date(toIso);
   const status: Unavailable = { unavailable: [] };
-  let memory = kept.get(deps);
-  if (!memory) kept.set(deps, (memory = { chain: {}, ages: new Map() }));
 
-  const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now, memory.ages));
+  const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now, ageMemory(deps.warehouse)));
   const requests = await attempt(ctx, status, 'compliance.requests', ['rights-requests'], [] as Awaited<ReturnType<typeof register>>, () => register(deps, from, to));
   const ledger = await attempt(ctx, status, 'compliance.consent', ['consent'], [] as Awaited<ReturnType<typeof consentLedger>>, () => consentLedger(deps, from, to));
   const marketing = await attempt(ctx, status, 'compliance.marketing', ['consent'], [] as Awaited<ReturnType<typeof marketingViolationCounts>>, () =>
@@ -81,7 +72,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
     auditHourly(deps.warehouse, { from: chTime(from), to: chTime(to) }),
   );
   const chain = await attempt(ctx, status, 'compliance.audit_verify', ['audit-chain'], { ok: true, entries: 0, anchorsChecked: 0, chains: [] } as AuditVerdict, () =>
-    collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit).then((anchors) => verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: memory.chain })),
+    collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit).then((anchors) => verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: chainMemory(deps.warehouse) })),
   );
 
   const brokenChain = chain.chains.find((c) => !c.ok);

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
-import type { ChainMemory } from '../../app/audit-verify.ts';
-import type { AgeMemory } from '../compliance/retention-run.ts';
 import type { Logger } from '../../app/logger.ts';
 import { insertFirings, liveInstances, ruleItems, ruleItemsOf, ruleStateOf, ruleStates, writeInstanceSeen, writeRuleItems, writeRuleStates, type StoredRuleItem } from '../../warehouse/queries/alerts/store.ts';
 import { ownerOf } from './owners.ts';
@@ -109,10 +107,6 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   const ladders = createLadders();
   /** The open waits as last read (read again once the waits table changed). */
   const waitsRead: PoolMemory = {};
-  /** The audit-chain verifier's walks (a pass reads what was appended since). */
-  const chainMemory: ChainMemory = {};
-  /** Each table's age statistics for the retention rules (read again once the table changed). */
-  const ages: AgeMemory = new Map();
   /** Per rule, what alert_rule_state_v1 holds: its last firing, and whether its items are still inside state_json. */
   const stored = new Map<string, { lastFiredAt: number | null; legacy: boolean }>();
   /** The occurrence each schedule last sent (stored as rule state `schedule:<id>`). */
@@ -313,7 +307,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     const owned = await claim(candidates.map((r) => r.id), now, fresh).catch(() => new Set(candidates.map((r) => r.id)));
     const rules = candidates.filter((r) => owned.has(r.id));
     // Each report is read once for the rules of its kind; each rule keeps its own scope's rows.
-    const cache: EvaluationCache = { live: liveCache(rules, waitsRead), templates: templateCache(rules), forecast: {}, spend: spendCache(), privacy: { ages }, chain: { memory: chainMemory } };
+    const cache: EvaluationCache = { live: liveCache(rules, waitsRead), templates: templateCache(rules), forecast: {}, spend: spendCache(), privacy: {}, chain: {} };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     // Every rule first, then one write of the items and rules that changed, then one of the firings,
     // then the sends: a cycle that fires many rules costs a few inserts, not two per rule.

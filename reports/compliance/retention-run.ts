@@ -109,6 +109,15 @@ export const RETENTION_COLUMNS = [
  */
 export type AgeMemory = Map<string, { key: string; fingerprint: string; stats: AgeStats }>;
 
+const ageMemories = new WeakMap<Warehouse, AgeMemory>();
+
+/** The process's age statistics for a warehouse, shared by whoever asks often (retention rules, the privacy dashboard). */
+export function ageMemory(wh: Warehouse): AgeMemory {
+  let m = ageMemories.get(wh);
+  if (!m) ageMemories.set(wh, (m = new Map()));
+  return m;
+}
+
 /** A day either side of a cutoff: a time column read in another zone cannot make a kept answer wrong. */
 const ZONE_MARGIN_MS = DAY_MS;
 

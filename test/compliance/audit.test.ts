@@ -361,6 +361,20 @@ describe('a verifier that goes on from its last pass', () => {
     expect(third.ok).toBe(false);
     expect(third).toEqual(await verifyAuditChains({ anchors: await anchorsNow() }));
   });
+
+  it('two passes at once on one memory each give the verdict of a whole walk', async () => {
+    const audit = await chainOf(4);
+    const memory: ChainMemory = {};
+    const pass = async () => verifyChainsWith(wh, { key: KEY, anchors: await anchorsNow(), memory });
+    await pass();
+    for (let i = 5; i <= 6; i++) await audit.record({ actor: `privacy#${i}`, role: 'privacy', action: 'compliance.x', params: {}, rows: i });
+    const whole = await verifyAuditChains({ anchors: await anchorsNow() });
+    expect(whole).toMatchObject({ ok: true, entries: 6 });
+    expect(await Promise.all([pass(), pass()])).toEqual([whole, whole]);
+    // The memory is whole again: the next pass goes on from it.
+    expect(await pass()).toEqual(whole);
+    expect(memory.chains?.get(W)?.rows).toBe(6);
+  });
 });
 
 describe('nightly compliance snapshot', () => {

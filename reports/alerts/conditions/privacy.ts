@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../../app/deps.ts';
 import { privacyConfig } from '../../compliance/config.ts';
-import { retentionStatus, type AgeMemory } from '../../compliance/retention-run.ts';
+import { ageMemory, retentionStatus } from '../../compliance/retention-run.ts';
 import { register } from '../../compliance/rights.ts';
 import type { AlertRule } from '../config.ts';
 import type { AlertItem } from '../state.ts';
@@ -19,8 +19,6 @@ const DAY_MS = 86_400_000;
 export interface PrivacyCache {
   register?: ReturnType<typeof register>;
   retention?: ReturnType<typeof retentionStatus>;
-  /** Each table's age statistics kept from one evaluation to the next (read again once the table changed). */
-  ages?: AgeMemory;
 }
 
 export async function privacyItems(rule: PrivacyRule, deps: AppDeps, now: number, cache: PrivacyCache = {}): Promise<AlertItem[]> {
@@ -37,7 +35,7 @@ export async function privacyItems(rule: PrivacyRule, deps: AppDeps, now: number
         },
       }));
   }
-  cache.retention ??= retentionStatus(deps.warehouse, privacyConfig(deps.config.file), new Date(now), cache.ages);
+  cache.retention ??= retentionStatus(deps.warehouse, privacyConfig(deps.config.file), new Date(now), ageMemory(deps.warehouse));
   const status = await cache.retention;
   return status
     .filter((r) => r.status === 'BREACH')

@@ -1,4 +1,4 @@
-import { collectAnchors, verifyAuditChains, type ChainMemory } from '../../../app/audit-verify.ts';
+import { chainMemory, collectAnchors, verifyAuditChains } from '../../../app/audit-verify.ts';
 import type { AppDeps } from '../../../app/deps.ts';
 import { privacyConfig } from '../../compliance/config.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
@@ -18,21 +18,18 @@ export function backlogItems(deps: AppDeps, maxAgeSeconds: number, now: number):
   return [{ key: 'ingest', waba_id: '', rank: b.backlog_age_seconds, detail: { backlog_age_seconds: b.backlog_age_seconds, backlog_bytes: b.backlog_bytes } }];
 }
 
-/**
- * The verdict of one evaluation, shared by its audit-chain rules, and the verifier's memory kept
- * from one evaluation to the next (a pass reads the entries appended since the last one, once the
- * store proves the others unchanged).
- */
-export type ChainCache = { verdict?: ReturnType<typeof verifyAuditChains>; memory?: ChainMemory };
+/** The verdict of one evaluation, shared by its audit-chain rules. */
+export type ChainCache = { verdict?: ReturnType<typeof verifyAuditChains> };
 
-async function verdictOf(deps: AppDeps, memory: ChainMemory | undefined): ReturnType<typeof verifyAuditChains> {
+async function verdictOf(deps: AppDeps): ReturnType<typeof verifyAuditChains> {
   // The anchors outside the store too: a truncated or rewritten chain is detected by them.
   const anchors = await collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, privacyConfig(deps.config.file).audit.anchor_file], deps.audit);
-  return verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, ...(memory ? { memory } : {}) });
+  // Walked on from the process's last pass (the evaluation before, or a privacy dashboard load).
+  return verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: chainMemory(deps.warehouse) });
 }
 
 export async function auditChainItems(deps: AppDeps, cache: ChainCache = {}): Promise<AlertItem[]> {
-  cache.verdict ??= verdictOf(deps, cache.memory);
+  cache.verdict ??= verdictOf(deps);
   const verdict = await cache.verdict;
   return verdict.chains
     .filter((c) => !c.ok)

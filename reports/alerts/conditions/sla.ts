@@ -2,7 +2,8 @@ import { ALL_WABAS } from '../../../warehouse/scope.ts';
 import type { Pseudonymizer } from '../../../app/pseudonym.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
 import { liveRows, type StoredWaitRow } from '../../../warehouse/queries/sla/reports.ts';
-import { openWaits, waitsFingerprint, type OpenWait } from '../../../warehouse/queries/alerts/open-waits.ts';
+import { openWaits, type OpenWait } from '../../../warehouse/queries/alerts/open-waits.ts';
+import { partsFingerprints } from '../../../warehouse/queries/parts.ts';
 import type { AlertRule } from '../config.ts';
 import type { AlertItem } from '../state.ts';
 
@@ -66,15 +67,15 @@ function union(rules: Iterable<SlaRule>, pick: (r: SlaRule) => readonly string[]
 }
 
 function pool(wh: Warehouse, cache: LiveCache): Promise<OpenWait[]> {
-  const rules = [...cache.pooled];
-  const params = {
-    families: [...new Set(rules.map((r) => r.family))].sort(), waba_ids: union(rules, (r) => r.scope.wabas),
-    phone_number_ids: union(rules, (r) => r.scope.phone_numbers), teams: union(rules, (r) => r.scope.teams), row_limit: MAX_ROWS, ...ALL_WABAS,
-  };
   cache.pool ??= (async () => {
+    const rules = [...cache.pooled];
+    const params = {
+      families: [...new Set(rules.map((r) => r.family))].sort(), waba_ids: union(rules, (r) => r.scope.wabas),
+      phone_number_ids: union(rules, (r) => r.scope.phone_numbers), teams: union(rules, (r) => r.scope.teams), row_limit: MAX_ROWS, ...ALL_WABAS,
+    };
     const key = JSON.stringify(params);
-    // Taken before the read: a write that lands during the read changes it, and the next evaluation reads again.
-    const fingerprint = await waitsFingerprint(wh);
+    // What the waits table holds, taken before the read: a write that lands during the read changes it, and the next evaluation reads again.
+    const fingerprint = (await partsFingerprints(wh, ['sla_waits_v1']))?.get('sla_waits_v1') ?? null;
     const last = cache.memory.last;
     if (fingerprint !== null && last?.params === key && last.fingerprint === fingerprint) return last.rows;
     const rows = await openWaits(wh, params);

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams } from '../../scope.ts';
-import type { Warehouse } from '../../client.ts';
-import { partsFingerprints } from '../parts.ts';
 import { has } from '../sla/reports.ts';
 
 /**
@@ -34,8 +32,3 @@ ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
 });
 
 export type OpenWait = Awaited<ReturnType<typeof openWaits>>[number];
-
-/** What `sla_waits_v1` holds (its parts' fingerprint): open waits read under the same one are still the open waits. */
-export async function waitsFingerprint(wh: Warehouse): Promise<string | null> {
-  return (await partsFingerprints(wh, ['sla_waits_v1']))?.get('sla_waits_v1') ?? null;
-}
