@@ -4,7 +4,8 @@ import { isValidAnchor, readAnchorFile, storedAnchors, type AnchorPublisher, typ
 import type { AuditKey } from './audit-key.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { createHash, type Hash } from 'node:crypto';
-import { auditEntriesAfter, auditHeads, auditPrefixDigests, type AuditRow } from '../warehouse/queries/audit.ts';
+import { AUDIT_BLOCK, auditBlockDigests, auditEntriesAfter, auditHeads, auditPartRanges, type AuditRow } from '../warehouse/queries/audit.ts';
+import { readParts, type PartsSnapshot } from '../warehouse/queries/parts.ts';
 
 export type { AuditAnchor } from './audit-anchor.ts';
 
@@ -105,26 +106,46 @@ class ChainWalk {
   }
 }
 
-/** What a verifier keeps of each writer's chain between passes: the walk so far, and a digest of the entries it read. */
+/** SHA-256 over the row digests of the entries read in one block of sequence numbers, in sequence order (as `auditBlockDigests` computes it). */
+interface KeptBlock {
+  hash: Hash;
+  rows: number;
+}
+
+/** What a verifier keeps of each writer's chain between passes: the walk so far, and digests of the entries it read. */
 interface KeptChain {
   walk: ChainWalk;
-  /** SHA-256 over the row digests of the entries read, in sequence order (as `auditPrefixDigests` computes it). */
-  digest: Hash;
+  blocks: Map<number, KeptBlock>;
   /** The highest sequence number read, and how many rows up to it. */
   seq: number;
   rows: number;
 }
 
+/** The sequence numbers one part of the audit table holds for one writer. */
+interface PartRange {
+  writer: string;
+  lo: number;
+  hi: number;
+}
+
 /**
  * A verifier's memory from one pass to the next: each chain's walk, so a pass reads only the
- * entries appended since, once the store proves the entries read before are still there unchanged
- * (the same count and the same SHA-256 over their contents, computed by the warehouse in one
- * read). Anything else (an entry edited, removed or inserted among them, another key or legacy
- * seal) starts the walk over from the first entry.
+ * entries appended since, once the store proves the entries read before are still there unchanged.
+ * Parts of a table never change, so only the blocks of sequence numbers that a part which came or
+ * went holds are read again (the same count and the same SHA-256 over their contents, computed by
+ * the warehouse in one read): a new insert's block, a merge's blocks, every block where there is no
+ * list of parts (a cluster). Anything else (an entry edited, removed or inserted among them, another
+ * key or legacy seal) starts the walk over from the first entry. The nightly verification walks
+ * every entry without a memory.
  */
 export interface ChainMemory {
   keyId?: string;
   chains?: Map<string, KeptChain>;
+  /** The audit table's parts listed before the last pass read, by id, with what each holds. */
+  parts?: Map<string, PartRange[]>;
+  /** Stored hashes of anchored entries read, by writer and sequence number: still true while their block is not read again. */
+  anchored?: Map<string, string>;
+  block?: number;
 }
 
 const memories = new WeakMap<Warehouse, ChainMemory>();
@@ -136,14 +157,21 @@ export function chainMemory(wh: Warehouse): ChainMemory {
   return m;
 }
 
+const AUDIT_TABLE = 'access_audit_v1';
+const anchorKey = (writer: string, seq: number) => `${writer}\0${seq}`;
+
 /**
  * Verifies the chain of every writer that has entries or anchors, each on its own, in one pass over
  * the audit in (writer, seq) order, page by page. Anchors carrying a MAC must verify under the key;
  * anchors from before the audit was keyed (no MAC) are still checked: they can only raise alarms.
  * With `memory`, a pass goes on from the last one's walks when the entries they read are unchanged.
  */
-export async function verifyAuditChains(wh: Warehouse, opts: { key: AuditKey; anchors?: readonly AuditAnchor[]; pageSize?: number; memory?: ChainMemory }): Promise<AuditVerdict> {
+export async function verifyAuditChains(
+  wh: Warehouse,
+  opts: { key: AuditKey; anchors?: readonly AuditAnchor[]; pageSize?: number; memory?: ChainMemory; block?: number; parts?: () => Promise<PartsSnapshot | null> },
+): Promise<AuditVerdict> {
   const pageSize = opts.pageSize ?? 50_000;
+  const block = opts.block ?? AUDIT_BLOCK;
   const all = [...(opts.anchors ?? [])].sort((a, b) => a.seq - b.seq);
   const forged = all.filter((a) => a.mac !== '' && !isValidAnchor(a, opts.key));
   const anchors = all.filter((a) => !forged.includes(a) && a.kind !== 'sealed');
@@ -156,11 +184,14 @@ export async function verifyAuditChains(wh: Warehouse, opts: { key: AuditKey; an
     if (!h) hashes.set(writer, (h = new Map()));
     return h;
   };
-  const wanted = new Set(anchors.map((a) => `${a.writer}\0${a.seq}`));
-  const chains = (await keptChains(wh, opts.key, opts.memory, sealedSeq, anchors, hashesOf)) ?? new Map<string, KeptChain>();
+  const wanted = new Set(anchors.map((a) => anchorKey(a.writer, a.seq)));
+  // The parts are listed before anything is read, so a part that comes later is new to the next pass.
+  const snapshot = opts.memory ? await (opts.parts ?? (() => readParts(wh, [AUDIT_TABLE])))() : null;
+  const parts = snapshot ? await partsNow(wh, snapshot.active(AUDIT_TABLE), opts.memory!.block === block ? opts.memory!.parts : undefined) : undefined;
+  const chains = (await keptChains(wh, { key: opts.key, memory: opts.memory, sealedSeq, anchors, hashesOf, block, parts })) ?? new Map<string, KeptChain>();
   const chainOf = (writer: string) => {
     let c = chains.get(writer);
-    if (!c) chains.set(writer, (c = { walk: new ChainWalk(writer, opts.key, sealedSeq.get(writer) ?? 0), digest: createHash('sha256'), seq: 0, rows: 0 }));
+    if (!c) chains.set(writer, (c = { walk: new ChainWalk(writer, opts.key, sealedSeq.get(writer) ?? 0), blocks: new Map(), seq: 0, rows: 0 }));
     return c;
   };
   const since = [...chains.values()];
@@ -172,10 +203,14 @@ export async function verifyAuditChains(wh: Warehouse, opts: { key: AuditKey; an
     for (const r of page) {
       const c = chainOf(r.writer);
       c.walk.entry(r);
-      c.digest.update(r.row_digest);
+      const n = Math.floor(r.seq / block);
+      let b = c.blocks.get(n);
+      if (!b) c.blocks.set(n, (b = { hash: createHash('sha256'), rows: 0 }));
+      b.hash.update(r.row_digest);
+      b.rows++;
       c.seq = Math.max(c.seq, r.seq);
       c.rows++;
-      if (wanted.has(`${r.writer}\0${r.seq}`)) hashesOf(r.writer).set(r.seq, r.entry_hash);
+      if (wanted.has(anchorKey(r.writer, r.seq))) hashesOf(r.writer).set(r.seq, r.entry_hash);
     }
     if (page.length < pageSize) break;
     const last = page.at(-1)!;
@@ -184,8 +219,9 @@ export async function verifyAuditChains(wh: Warehouse, opts: { key: AuditKey; an
   for (const a of anchors) chainOf(a.writer);
   for (const a of forged) chainOf(a.writer);
   if (opts.memory) {
-    opts.memory.keyId = opts.key.id;
-    opts.memory.chains = chains;
+    const anchored = new Map<string, string>();
+    for (const [writer, h] of hashes) for (const [seq, hash] of h) anchored.set(anchorKey(writer, seq), hash);
+    Object.assign(opts.memory, { keyId: opts.key.id, chains, parts: parts?.ranges, anchored, block });
   }
   const verdicts = [...chains.values()]
     .sort((a, b) => (a.walk.writer < b.walk.writer ? -1 : a.walk.writer > b.walk.writer ? 1 : 0))
@@ -198,38 +234,83 @@ export async function verifyAuditChains(wh: Warehouse, opts: { key: AuditKey; an
   };
 }
 
+/** The audit table's parts now, each with what it holds (read for the parts the last pass did not list), and which of them are new. */
+interface PartsNow {
+  ranges: Map<string, PartRange[]>;
+  fresh: string[];
+}
+
+async function partsNow(wh: Warehouse, listed: ReadonlyMap<string, string>, known: ReadonlyMap<string, PartRange[]> | undefined): Promise<PartsNow> {
+  const fresh = [...listed.keys()].filter((id) => !known?.has(id));
+  const ranges = new Map<string, PartRange[]>();
+  for (const id of listed.keys()) ranges.set(id, known?.get(id) ?? []);
+  if (fresh.length > 0) {
+    const idOf = new Map(fresh.map((id) => [listed.get(id)!, id]));
+    // A part merged away since it was listed reads as holding nothing: its rows are in a part the next pass finds new.
+    for (const r of await auditPartRanges(wh, { parts: [...idOf.keys()] })) ranges.get(idOf.get(r.part)!)!.push({ writer: r.writer, lo: r.lo, hi: r.hi });
+  }
+  return { ranges, fresh };
+}
+
 /**
  * The chains of the last pass, if the store still holds exactly the entries they read (and the key
- * and legacy seals are the same), with the stored hashes of anchored entries among them read in the
- * same query. Undefined: the walk starts over. The chains are taken out of the memory: a pass that
- * runs meanwhile walks from the start instead of moving the same walks on twice.
+ * and legacy seals are the same), with the stored hashes of anchored entries among them. Only the
+ * blocks a new or vanished part holds, and those of anchors not yet looked up, are read again (every
+ * block without a list of parts). Undefined: the walk starts over. The chains are taken out of the
+ * memory: a pass that runs meanwhile walks from the start instead of moving the same walks on twice.
  */
-async function keptChains(
-  wh: Warehouse, key: AuditKey, memory: ChainMemory | undefined, sealedSeq: ReadonlyMap<string, number>, anchors: readonly AuditAnchor[],
-  hashesOf: (writer: string) => Map<number, string>,
-): Promise<Map<string, KeptChain> | undefined> {
+async function keptChains(wh: Warehouse, o: {
+  key: AuditKey; memory: ChainMemory | undefined; sealedSeq: ReadonlyMap<string, number>; anchors: readonly AuditAnchor[];
+  hashesOf: (writer: string) => Map<number, string>; block: number; parts: PartsNow | undefined;
+}): Promise<Map<string, KeptChain> | undefined> {
+  const { memory, block } = o;
   const kept = memory?.chains;
-  if (!kept || memory.keyId !== key.id) return undefined;
+  if (!kept || memory.keyId !== o.key.id || memory.block !== block) return undefined;
   memory.chains = undefined;
   // Chains with anchors and no entry read have nothing to go on from.
-  const read = [...kept.values()].filter((c) => c.rows > 0);
-  if (read.length === 0) return undefined;
-  for (const c of read) if (c.walk.sealedSeq !== (sealedSeq.get(c.walk.writer) ?? 0)) return undefined;
+  const read = new Map([...kept].filter(([, c]) => c.rows > 0));
+  if (read.size === 0) return undefined;
+  for (const c of read.values()) if (c.walk.sealedSeq !== (o.sealedSeq.get(c.walk.writer) ?? 0)) return undefined;
+  const upTo = (writer: string) => read.get(writer)?.seq ?? -1;
+  const key = (writer: string, n: number) => `${writer}\0${n}`;
+  // Blocks to read again; undefined: every block.
+  let touched: Set<string> | undefined;
+  if (o.parts && memory.parts) {
+    touched = new Set();
+    const cover = (r: PartRange) => {
+      const hi = Math.min(r.hi, upTo(r.writer));
+      for (let n = Math.floor(r.lo / block); n * block <= hi; n++) touched!.add(key(r.writer, n));
+    };
+    for (const [id, ranges] of memory.parts) if (!o.parts.ranges.has(id)) ranges.forEach(cover);
+    for (const id of o.parts.fresh) o.parts.ranges.get(id)!.forEach(cover);
+  }
   // The anchored entries among those read, each once (the anchor file and table repeat heads).
-  const readUpTo = new Map(read.map((c) => [c.walk.writer, c.seq]));
   const anchored = new Map<string, AuditAnchor>();
-  for (const a of anchors) if (a.seq <= (readUpTo.get(a.writer) ?? -1)) anchored.set(`${a.writer}\0${a.seq}`, a);
-  const stored = await auditPrefixDigests(wh, {
-    writers: read.map((c) => c.walk.writer), seqs: read.map((c) => c.seq),
+  for (const a of o.anchors) {
+    if (a.seq > upTo(a.writer)) continue;
+    anchored.set(anchorKey(a.writer, a.seq), a);
+    const hash = memory.anchored?.get(anchorKey(a.writer, a.seq));
+    const n = key(a.writer, Math.floor(a.seq / block));
+    if (touched && (hash === undefined || touched.has(n))) touched.add(n);
+    else if (hash !== undefined) o.hashesOf(a.writer).set(a.seq, hash);
+  }
+  const blocks = touched ? [...touched].map((k) => k.split('\0')) : [];
+  const stored = touched && blocks.length === 0 ? [] : await auditBlockDigests(wh, {
+    block, writers: [...read.keys()], seqs: [...read.values()].map((c) => c.seq), every: !touched,
+    block_writers: blocks.map((b) => b[0]!), blocks: blocks.map((b) => Number(b[1])),
     anchor_writers: [...anchored.values()].map((a) => a.writer), anchor_seqs: [...anchored.values()].map((a) => a.seq),
   });
-  const byWriter = new Map(stored.map((s) => [s.writer, s]));
-  for (const c of read) {
-    const s = byWriter.get(c.walk.writer);
-    if (!s || s.rows !== c.rows || s.digest !== c.digest.copy().digest('hex')) return undefined;
+  const got = new Map(stored.map((s) => [key(s.writer, s.blk), s]));
+  for (const s of stored) if (!read.get(s.writer)?.blocks.has(s.blk)) return undefined;
+  for (const c of read.values()) {
+    for (const [n, b] of c.blocks) {
+      if (touched && !touched.has(key(c.walk.writer, n))) continue;
+      const s = got.get(key(c.walk.writer, n));
+      if (!s || s.rows !== b.rows || s.digest !== b.hash.copy().digest('hex')) return undefined;
+    }
   }
-  for (const s of stored) for (const [seq, hash] of s.anchored) hashesOf(s.writer).set(seq, hash);
-  return new Map(read.map((c) => [c.walk.writer, c]));
+  for (const s of stored) for (const [seq, hash] of s.anchored) o.hashesOf(s.writer).set(seq, hash);
+  return read;
 }
 
 /** One writer's chain (an empty verdict when it has neither entries nor anchors). */

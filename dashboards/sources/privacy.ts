@@ -1,3 +1,4 @@
+import { partsOnce } from '../../warehouse/queries/parts.ts';
 import { chainMemory, collectAnchors, verifyAuditChains, type AuditVerdict } from '../../app/audit-verify.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
 import { consentLedger, marketingViolationCounts } from '../../reports/compliance/consent.ts';
@@ -61,8 +62,10 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
   const from = new Date(fromIso);
   const to = new Date(toIso);
   const status: Unavailable = { unavailable: [] };
+  // One read of the tables' parts for the retention statistics and the audit verifier.
+  const parts = partsOnce(deps.warehouse);
 
-  const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now, ageMemory(deps.warehouse)));
+  const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now, ageMemory(deps.warehouse), parts));
   const requests = await attempt(ctx, status, 'compliance.requests', ['rights-requests'], [] as Awaited<ReturnType<typeof register>>, () => register(deps, from, to));
   const ledger = await attempt(ctx, status, 'compliance.consent', ['consent'], [] as Awaited<ReturnType<typeof consentLedger>>, () => consentLedger(deps, from, to));
   const marketing = await attempt(ctx, status, 'compliance.marketing', ['consent'], [] as Awaited<ReturnType<typeof marketingViolationCounts>>, () =>
@@ -72,7 +75,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
     auditHourly(deps.warehouse, { from: chTime(from), to: chTime(to) }),
   );
   const chain = await attempt(ctx, status, 'compliance.audit_verify', ['audit-chain'], { ok: true, entries: 0, anchorsChecked: 0, chains: [] } as AuditVerdict, () =>
-    collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit).then((anchors) => verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: chainMemory(deps.warehouse) })),
+    collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit).then((anchors) => verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: chainMemory(deps.warehouse), parts })),
   );
 
   const brokenChain = chain.chains.find((c) => !c.ok);

@@ -1,3 +1,4 @@
+import { partsOnce } from '../../warehouse/queries/parts.ts';
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
@@ -307,7 +308,9 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     const owned = await claim(candidates.map((r) => r.id), now, fresh).catch(() => new Set(candidates.map((r) => r.id)));
     const rules = candidates.filter((r) => owned.has(r.id));
     // Each report is read once for the rules of its kind; each rule keeps its own scope's rows.
-    const cache: EvaluationCache = { live: liveCache(rules, waitsRead), templates: templateCache(rules), forecast: {}, spend: spendCache(), privacy: {}, chain: {} };
+    // One read of the tables' parts for every check of this evaluation that asks whether a table changed.
+    const parts = partsOnce(deps.warehouse);
+    const cache: EvaluationCache = { live: liveCache(rules, parts, waitsRead), templates: templateCache(rules), forecast: {}, spend: spendCache(), privacy: { parts }, chain: { parts } };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     // Every rule first, then one write of the items and rules that changed, then one of the firings,
     // then the sends: a cycle that fires many rules costs a few inserts, not two per rule.

@@ -1,7 +1,7 @@
 import type { Warehouse } from '../../warehouse/client.ts';
 import { catalogColumns, catalogTables, pendingMutations, STORAGELESS_ENGINES } from '../../warehouse/queries/compliance/catalog.ts';
 import { ageStats, modifyTableTtl, purgeExpiredContent, removeTableTtl, ttlExpression, type AgeStats } from '../../warehouse/queries/compliance/retention.ts';
-import { partsFingerprints } from '../../warehouse/queries/parts.ts';
+import { readParts, type PartsSnapshot } from '../../warehouse/queries/parts.ts';
 import type { PrivacyConfig } from './config.ts';
 import { holdsPersonalData } from './classification.ts';
 import { classifyColumns } from './subject-tables.ts';
@@ -133,10 +133,16 @@ async function ageStatsKept(wh: Warehouse, table: string, opts: Parameters<typeo
   return stats;
 }
 
-export async function retentionStatus(wh: Warehouse, cfg: PrivacyConfig, now: Date, memory?: AgeMemory): Promise<RetentionStatusRow[]> {
+/**
+ * The retention status of every stored table. With `memory`, a table's age statistics are read again
+ * only once its parts changed (`parts`: a snapshot of the parts shared with other reads).
+ */
+export async function retentionStatus(
+  wh: Warehouse, cfg: PrivacyConfig, now: Date, memory?: AgeMemory, parts?: () => Promise<PartsSnapshot | null>,
+): Promise<RetentionStatusRow[]> {
   const { classified, stored, policies } = await context(wh, cfg);
   // Taken before the reads: a write that lands during them changes it, and the next call reads again.
-  const fingerprints = memory ? await partsFingerprints(wh, stored.filter((t) => policies.some((p) => p.table === t.name)).map((t) => t.name)) : null;
+  const fingerprints = memory ? await (parts ?? (() => readParts(wh, stored.filter((t) => policies.some((p) => p.table === t.name)).map((t) => t.name))))() : null;
   const pending = new Map((await pendingMutations(wh, { db: localDatabase(wh) })).map((m) => [m.table, m.pending]));
   const dropped = new Map<string, number>();
   for (const d of await retentionDroppedTotals(wh, {})) dropped.set(d.table_name, (dropped.get(d.table_name) ?? 0) + d.rows);
@@ -170,7 +176,7 @@ export async function retentionStatus(wh: Warehouse, cfg: PrivacyConfig, now: Da
       contentCutoffMs: p.content_days === null ? null : now.getTime() - p.content_days * DAY_MS,
       keys: p.keys,
       contentColumns: p.content_columns,
-    }, fingerprints ? (fingerprints.get(t.name) ?? '') : undefined, memory);
+    }, fingerprints ? fingerprints.fingerprint(t.name) : undefined, memory);
     const matches = ttlMatches(p, ttl);
     const state = retentionState({
       days: p.days, ttl_matches: matches, rows_past_policy: stats.past_policy, held_past_policy: stats.held_past_policy,

@@ -67,7 +67,7 @@ describe('SLA threshold rules on a shared ladder', () => {
         const s = known.get('risk-80')!;
         known.set('risk-80', stateOf([...unsavedRows({ ...s, unsaved: new Set([...s.items.keys(), ...s.resolving.keys()]) })], s.lastFiredAt));
       }
-      const live = liveCache(rules);
+      const live = liveCache(rules, async () => null);
       live.pool = Promise.resolve(waits);
       const changes: LadderChanges = new Map();
       for (const rule of rules) {
@@ -102,7 +102,7 @@ describe('SLA threshold rules on a shared ladder', () => {
     const now = Date.parse('2026-11-02T09:00:00Z');
     const waits: OpenWait[] = [{ wait_id: 'a', family: 'any', waba_id: 'W1', phone_number_id: 'P', wa_id: '551', owner_team: '', team: '', kind: 'first', started_at: now - 9 * MIN, due_at: now + MIN, window_expires_at: now + 1000 * MIN }];
     const evaluate = async (set: AlertRule[]) => {
-      const live = liveCache(set);
+      const live = liveCache(set, async () => null);
       live.pool = Promise.resolve(waits);
       const changes: LadderChanges = new Map();
       const out: Record<string, string> = {};

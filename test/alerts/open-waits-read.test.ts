@@ -4,6 +4,7 @@ import { ruleSchema } from '../../reports/alerts/config.ts';
 import { isSlaRule, liveCache, slaItems, type PoolMemory } from '../../reports/alerts/conditions/sla.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { queryDuration } from '../../warehouse/metrics.ts';
+import { partsOnce } from '../../warehouse/queries/parts.ts';
 import { insertWaits } from '../../warehouse/queries/sla/store.ts';
 import { openTestWarehouse, truncateAll } from '../helpers/warehouse.ts';
 
@@ -40,7 +41,7 @@ afterAll(async () => {
 describe('open waits kept between evaluations', () => {
   it('are read again after a write, a merge or an erasure, and not while the table stands still', async () => {
     const memory: PoolMemory = {};
-    const evaluate = async () => (await slaItems(breached, wh, pseudonyms, T, liveCache([breached], memory))).map((i) => i.key).sort();
+    const evaluate = async () => (await slaItems(breached, wh, pseudonyms, T, liveCache([breached], partsOnce(wh), memory))).map((i) => i.key).sort();
     await insertWaits(wh, [wait('w1', '5511900000001', '1'), wait('w2', '5511900000002', '1')]);
 
     const r0 = await reads();

@@ -32,7 +32,7 @@ describe('windows closing', () => {
   const everyone = rule({ id: 'closing-all', kind: 'sla_window_closing', within_minutes: 60 });
 
   const items = async (r: ReturnType<typeof rule>, now: number) => {
-    const cache = liveCache([w1Only, everyone]);
+    const cache = liveCache([w1Only, everyone], async () => null);
     cache.pool = Promise.resolve(WAITS);
     return slaItems(r, {} as Warehouse, createPseudonymizer(KEY), now, cache);
   };

@@ -344,7 +344,8 @@ describe('a verifier that goes on from its last pass', () => {
     const other = writerOf('api-2');
     await other.record({ actor: 'admin#1', role: 'admin', action: 'compliance.y', params: {} });
     const memory: ChainMemory = {};
-    const pass = async () => verifyChainsWith(wh, { key: KEY, anchors: await anchorsNow(), pageSize: 2, memory });
+    // Blocks of four sequence numbers: the entries tampered with lie in a block no later insert touches.
+    const pass = async () => verifyChainsWith(wh, { key: KEY, anchors: await anchorsNow(), pageSize: 2, memory, block: 4 });
     const first = await pass();
     expect(first).toMatchObject({ ok: true, entries: 7 });
 
@@ -360,6 +361,28 @@ describe('a verifier that goes on from its last pass', () => {
     const third = await pass();
     expect(third.ok).toBe(false);
     expect(third).toEqual(await verifyAuditChains({ anchors: await anchorsNow() }));
+  });
+
+  it('goes on from its last pass across merges of the parts, and still sees an entry edited after them', async () => {
+    const audit = await chainOf(5);
+    const memory: ChainMemory = {};
+    const pass = async () => verifyChainsWith(wh, { key: KEY, anchors: await anchorsNow(), memory, block: 2 });
+    await pass();
+    for (let i = 6; i <= 7; i++) await audit.record({ actor: `privacy#${i}`, role: 'privacy', action: 'compliance.x', params: {}, rows: i });
+    await sql('OPTIMIZE TABLE {{db}}.access_audit_v1 FINAL');
+    const before = await pages();
+    const merged = await pass();
+    expect((await pages()) - before).toBe(1);
+    expect(merged).toEqual(await verifyAuditChains({ anchors: await anchorsNow() }));
+    expect(merged).toMatchObject({ ok: true, entries: 7 });
+    expect(memory.chains?.get(W)?.rows).toBe(7);
+
+    await audit.record({ actor: 'privacy#8', role: 'privacy', action: 'compliance.x', params: {}, rows: 8 });
+    expect(await pass()).toMatchObject({ ok: true, entries: 8 });
+    await sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE params_json = '{"x":1}' WHERE writer = '${W}' AND seq = 1`);
+    const edited = await pass();
+    expect(edited.ok).toBe(false);
+    expect(edited).toEqual(await verifyAuditChains({ anchors: await anchorsNow() }));
   });
 
   it('two passes at once on one memory each give the verdict of a whole walk', async () => {

@@ -85,21 +85,39 @@ export const auditEntriesAfter = defineQuery({
   format: 'compact',
 });
 
+/** Sequence numbers per block of a chain: a verifier keeps one digest per block. */
+export const AUDIT_BLOCK = 8192;
+
 /**
- * Per writer, what the store holds up to a sequence number: how many rows, SHA-256 over their row
- * digests in sequence order (what a verifier computed as it read them), and the stored hashes of
- * the anchored entries among them, all from one read of one state of the table.
+ * Per writer and block of sequence numbers (`intDiv(seq, block)`), what the store holds up to a
+ * sequence number per writer: how many rows, SHA-256 over their row digests in sequence order (what
+ * a verifier computed as it read them), and the stored hashes of the anchored entries among them,
+ * all from one read of one state of the table. Every block, or only the blocks named.
  */
-export const auditPrefixDigests = defineQuery({
-  name: 'audit.prefix_digests',
-  sql: `SELECT writer, count() AS rows,
+export const auditBlockDigests = defineQuery({
+  name: 'audit.block_digests',
+  sql: `SELECT writer, intDiv(seq, {block:UInt64}) AS blk, count() AS rows,
           lower(hex(SHA256(arrayStringConcat(arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((seq, ${ROW_DIGEST})))))))) AS digest,
           groupArrayIf((seq, entry_hash), (writer, seq) IN (SELECT arrayJoin(arrayZip({anchor_writers:Array(String)}, {anchor_seqs:Array(UInt64)})))) AS anchored
         FROM {{db}}.access_audit_v1
         WHERE has({writers:Array(String)}, writer) AND NOT ${SINCE}
-        GROUP BY writer`,
-  params: z.object({ writers: z.array(z.string()), seqs: z.array(z.number().int()), anchor_writers: z.array(z.string()), anchor_seqs: z.array(z.number().int()) }),
-  row: z.object({ writer: z.string(), rows: z.coerce.number(), digest: z.string(), anchored: z.array(z.tuple([z.coerce.number(), z.string()])) }),
+          AND ({every:Bool} OR (writer, intDiv(seq, {block:UInt64})) IN (SELECT arrayJoin(arrayZip({block_writers:Array(String)}, {blocks:Array(UInt64)}))))
+        GROUP BY writer, blk`,
+  params: z.object({
+    block: z.number().int(), writers: z.array(z.string()), seqs: z.array(z.number().int()), every: z.boolean(),
+    block_writers: z.array(z.string()).default([]), blocks: z.array(z.number().int()).default([]),
+    anchor_writers: z.array(z.string()), anchor_seqs: z.array(z.number().int()),
+  }),
+  row: z.object({ writer: z.string(), blk: z.coerce.number(), rows: z.coerce.number(), digest: z.string(), anchored: z.array(z.tuple([z.coerce.number(), z.string()])) }),
+});
+
+/** Per part named and writer, the lowest and highest sequence number it holds. */
+export const auditPartRanges = defineQuery({
+  name: 'audit.part_ranges',
+  sql: `SELECT _part AS part, writer, min(seq) AS lo, max(seq) AS hi FROM {{db}}.access_audit_v1
+        WHERE has({parts:Array(String)}, _part) GROUP BY part, writer`,
+  params: z.object({ parts: z.array(z.string()) }),
+  row: z.object({ part: z.string(), writer: z.string(), lo: z.coerce.number(), hi: z.coerce.number() }),
 });
 
 /** The latest entry of every chain (what an anchor publishes). */

@@ -1,3 +1,4 @@
+import type { PartsSnapshot } from '../../../warehouse/queries/parts.ts';
 import type { AppDeps } from '../../../app/deps.ts';
 import { privacyConfig } from '../../compliance/config.ts';
 import { ageMemory, retentionStatus } from '../../compliance/retention-run.ts';
@@ -19,6 +20,8 @@ const DAY_MS = 86_400_000;
 export interface PrivacyCache {
   register?: ReturnType<typeof register>;
   retention?: ReturnType<typeof retentionStatus>;
+  /** The evaluation's snapshot of the tables' parts. */
+  parts?: () => Promise<PartsSnapshot | null>;
 }
 
 export async function privacyItems(rule: PrivacyRule, deps: AppDeps, now: number, cache: PrivacyCache = {}): Promise<AlertItem[]> {
@@ -35,7 +38,7 @@ export async function privacyItems(rule: PrivacyRule, deps: AppDeps, now: number
         },
       }));
   }
-  cache.retention ??= retentionStatus(deps.warehouse, privacyConfig(deps.config.file), new Date(now), ageMemory(deps.warehouse));
+  cache.retention ??= retentionStatus(deps.warehouse, privacyConfig(deps.config.file), new Date(now), ageMemory(deps.warehouse), cache.parts);
   const status = await cache.retention;
   return status
     .filter((r) => r.status === 'BREACH')

@@ -2,6 +2,7 @@ import { chainMemory, collectAnchors, verifyAuditChains } from '../../../app/aud
 import type { AppDeps } from '../../../app/deps.ts';
 import { privacyConfig } from '../../compliance/config.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
+import type { PartsSnapshot } from '../../../warehouse/queries/parts.ts';
 import type { AlertItem } from '../state.ts';
 
 /** Rules on the service itself: the warehouse not answering, an old ingest backlog, an access-audit chain that no longer verifies. */
@@ -19,17 +20,17 @@ export function backlogItems(deps: AppDeps, maxAgeSeconds: number, now: number):
 }
 
 /** The verdict of one evaluation, shared by its audit-chain rules. */
-export type ChainCache = { verdict?: ReturnType<typeof verifyAuditChains> };
+export type ChainCache = { verdict?: ReturnType<typeof verifyAuditChains>; parts?: () => Promise<PartsSnapshot | null> };
 
-async function verdictOf(deps: AppDeps): ReturnType<typeof verifyAuditChains> {
+async function verdictOf(deps: AppDeps, parts: ChainCache['parts']): ReturnType<typeof verifyAuditChains> {
   // The anchors outside the store too: a truncated or rewritten chain is detected by them.
   const anchors = await collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, privacyConfig(deps.config.file).audit.anchor_file], deps.audit);
   // Walked on from the process's last pass (the evaluation before, or a privacy dashboard load).
-  return verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: chainMemory(deps.warehouse) });
+  return verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: chainMemory(deps.warehouse), ...(parts ? { parts } : {}) });
 }
 
 export async function auditChainItems(deps: AppDeps, cache: ChainCache = {}): Promise<AlertItem[]> {
-  cache.verdict ??= verdictOf(deps);
+  cache.verdict ??= verdictOf(deps, cache.parts);
   const verdict = await cache.verdict;
   return verdict.chains
     .filter((c) => !c.ok)

@@ -3,7 +3,7 @@ import type { Pseudonymizer } from '../../../app/pseudonym.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
 import { liveRows, type StoredWaitRow } from '../../../warehouse/queries/sla/reports.ts';
 import { openWaits, type OpenWait } from '../../../warehouse/queries/alerts/open-waits.ts';
-import { partsFingerprints } from '../../../warehouse/queries/parts.ts';
+import type { PartsSnapshot } from '../../../warehouse/queries/parts.ts';
 import type { AlertRule } from '../config.ts';
 import type { AlertItem } from '../state.ts';
 
@@ -33,6 +33,8 @@ export interface LiveCache {
   pool?: Promise<OpenWait[]>;
   /** The last pool read, kept from one evaluation to the next. */
   memory: PoolMemory;
+  /** The evaluation's snapshot of the tables' parts. */
+  parts: () => Promise<PartsSnapshot | null>;
   labelled: Map<string, Promise<StoredWaitRow[]>>;
   /** The pooled waits of one family and scope: rules that share them filter the pool once. */
   scoped: Map<string, OpenWait[]>;
@@ -51,8 +53,8 @@ export interface PoolMemory {
   last?: { params: string; fingerprint: string; rows: OpenWait[] };
 }
 
-export function liveCache(rules: readonly AlertRule[], memory: PoolMemory = {}): LiveCache {
-  return { memory, pooled: new Set(rules.filter(isSlaRule).filter((r) => r.scope.labels.length === 0)), labelled: new Map(), scoped: new Map(), items: new Map(), closing: new Map(), queues: new WeakMap() };
+export function liveCache(rules: readonly AlertRule[], parts: () => Promise<PartsSnapshot | null>, memory: PoolMemory = {}): LiveCache {
+  return { memory, parts, pooled: new Set(rules.filter(isSlaRule).filter((r) => r.scope.labels.length === 0)), labelled: new Map(), scoped: new Map(), items: new Map(), closing: new Map(), queues: new WeakMap() };
 }
 
 /** The union of the rules' values of one filter: none (every value) as soon as one rule has none. */
@@ -75,7 +77,7 @@ function pool(wh: Warehouse, cache: LiveCache): Promise<OpenWait[]> {
     };
     const key = JSON.stringify(params);
     // What the waits table holds, taken before the read: a write that lands during the read changes it, and the next evaluation reads again.
-    const fingerprint = (await partsFingerprints(wh, ['sla_waits_v1']))?.get('sla_waits_v1') ?? null;
+    const fingerprint = (await cache.parts())?.fingerprint('sla_waits_v1') ?? null;
     const last = cache.memory.last;
     if (fingerprint !== null && last?.params === key && last.fingerprint === fingerprint) return last.rows;
     const rows = await openWaits(wh, params);
