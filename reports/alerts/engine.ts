@@ -9,7 +9,7 @@ import { channelsOf, createMailer } from './channels.ts';
 import { auditChainItems, backlogItems, warehouseItems, type ChainCache } from './conditions/service.ts';
 import { spendCache, spendItems, type SpendCache } from './conditions/spend.ts';
 import { templateCache, templateItems, type TemplateCache } from './conditions/templates.ts';
-import { financeItems, type ForecastCache } from './conditions/finance.ts';
+import { financeItems, type ForecastCache, type ForecastMemory } from './conditions/finance.ts';
 import { privacyItems, type PrivacyCache } from './conditions/privacy.ts';
 import { liveCache, slaItems, type LiveCache, type PoolMemory } from './conditions/sla.ts';
 import { createLadders, ladderChange, onLadder, type LadderChanges } from './conditions/ladders.ts';
@@ -108,6 +108,8 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   const ladders = createLadders();
   /** The open waits as last read (read again once the waits table changed). */
   const waitsRead: PoolMemory = {};
+  /** The forecast as last read (read again once its tables changed or a WABA's day turned). */
+  const forecastRead: ForecastMemory = {};
   /** Per rule, what alert_rule_state_v1 holds: its last firing, and whether its items are still inside state_json. */
   const stored = new Map<string, { lastFiredAt: number | null; legacy: boolean }>();
   /** The occurrence each schedule last sent (stored as rule state `schedule:<id>`). */
@@ -126,13 +128,24 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
    * Says this instance is alive and answers which keys it owns among the live instances. Without the
    * warehouse every instance evaluates everything (the unreachable warehouse is told by each).
    */
+  let lastBeat = -Infinity;
+  let beating: Promise<void> | undefined;
+  /**
+   * Others count an instance as live for `liveness_seconds` after its heartbeat, so one every quarter
+   * of that is enough. Nothing waits for it (this instance counts itself live whether or not its
+   * read sees the write): its insert runs beside the evaluation.
+   */
+  function heartbeat(now: number): void {
+    if (beating || now - lastBeat < config.liveness_seconds * 250) return;
+    beating = writeInstanceSeen(deps.warehouse, [{ instance_id: self, seen_at: now }])
+      .then(() => void (lastBeat = now), (e: unknown) => log.warn({ err: e }, 'instance heartbeat failed'))
+      .finally(() => void (beating = undefined));
+  }
+
   async function ownership(now: number): Promise<(key: string) => boolean> {
     try {
-      // The heartbeat and the read side by side: this instance counts as live whether or not the read sees its write.
-      const [, rows] = await Promise.all([
-        writeInstanceSeen(deps.warehouse, [{ instance_id: self, seen_at: now }]),
-        liveInstances(deps.warehouse, { since_ms: now - config.liveness_seconds * 1000 }),
-      ]);
+      heartbeat(now);
+      const rows = await liveInstances(deps.warehouse, { since_ms: now - config.liveness_seconds * 1000 });
       const live = rows.map((r) => r.instance_id);
       if (!live.includes(self)) live.push(self);
       return (key) => ownerOf(key, live) === self;
@@ -310,7 +323,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     // Each report is read once for the rules of its kind; each rule keeps its own scope's rows.
     // One read of the tables' parts for every check of this evaluation that asks whether a table changed.
     const parts = partsOnce(deps.warehouse);
-    const cache: EvaluationCache = { live: liveCache(rules, parts, waitsRead), templates: templateCache(rules), forecast: {}, spend: spendCache(), privacy: { parts }, chain: { parts } };
+    const cache: EvaluationCache = { live: liveCache(rules, parts, waitsRead), templates: templateCache(rules), forecast: { memory: forecastRead, parts }, spend: spendCache(), privacy: { parts }, chain: { parts } };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     // Every rule first, then one write of the items and rules that changed, then one of the firings,
     // then the sends: a cycle that fires many rules costs a few inserts, not two per rule.
@@ -379,9 +392,13 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
         const persistOccurrence = (id: string, occurrence: number) => writeState(SCHEDULE + id, JSON.stringify({ occurrence }), null);
         return runSchedules({ deps, config: mine, mailer, deliverer, lastSent, persist: persistOccurrence, record: (m) => record(m, recipientOf(m.recipient), []) }, deps.now());
       }),
-    idle: () => deliverer.idle(),
+    idle: async () => {
+      await beating;
+      await deliverer.idle();
+    },
     close: async () => {
       await tail;
+      await beating;
       await deliverer.idle();
     },
   };

@@ -13,6 +13,7 @@ import { freePort } from '../helpers/service.ts';
 import { createAlertEngine } from '../../reports/alerts/engine.ts';
 import { openWarehouse } from '../../warehouse/client.ts';
 import { rows } from '../helpers/warehouse.ts';
+import { queryDuration } from '../../warehouse/metrics.ts';
 import { startHttpReceiver } from './receivers.ts';
 import { evaluateAlerts, saidTo, startAlertService } from './service.ts';
 
@@ -71,12 +72,21 @@ interface Payload {
   items: Array<Record<string, unknown>>;
 }
 const said = (path: string) => saidTo<Payload>(hooks, path);
+/** How many times the forecast's daily totals have been read. */
+const forecastReads = async () =>
+  (await queryDuration.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.query === 'billing.report.daily_totals' && v.labels.outcome === 'ok')?.value ?? 0;
 const evaluate = () => evaluateAlerts(svc);
 const request = (daysAgo: number) =>
   openRequest(svc.deps, { type: 'access', subjectHash: 'a'.repeat(64), jurisdiction: 'lgpd', receivedAt: new Date(clock - daysAgo * DAY), handledBy: 'dpo' });
 
 describe('finance and privacy alerts', () => {
   it('the free tier that ran out goes to the finance recipient of that WABA only', async () => {
+    // Before any data: nothing to tell. The forecast is kept while its tables stand still.
+    await evaluate();
+    const read = await forecastReads();
+    await evaluate();
+    expect(await forecastReads()).toBe(read);
+    expect(said('fin-br')).toEqual([]);
     const sent: StatusSpec[] = Array.from({ length: 1001 }, (_, i) => ({
       wamid: `wamid.s${i}`, status: 'sent', at: new Date(Date.parse('2024-03-02T10:00:00Z') + i * 60_000).toISOString(), recipient: '5511900000000',
       conversation: { id: `svc-${i}`, origin: 'service' }, pricing: { billable: i === 1000, pricing_model: 'CBP', category: 'service' },
@@ -84,11 +94,19 @@ describe('finance and privacy alerts', () => {
     await postAll(svc, [statusBody(WABA_BR, PHONE_BR, sent.slice(0, 500)), statusBody(WABA_BR, PHONE_BR, sent.slice(500))]);
     await refresh(svc);
     await evaluate();
+    expect(await forecastReads()).toBe(read + 1);
     expect(said('fin-br').map((p) => [p.rule_id, p.state, p.items.map((i) => [i.waba_id, i.month, i.free_tier_limit, i.runs_out])])).toEqual([
       ['free-tier', 'firing', [[WABA_BR, '2024-03', 1000, '2024-03-02']]],
     ]);
     expect(said('fin-utc')).toEqual([]);
     expect(said('dpo')).toEqual([]);
+    // A new local day is another forecast, though no table changed.
+    clock += DAY;
+    await evaluate();
+    expect(await forecastReads()).toBe(read + 2);
+    expect(said('fin-br')).toHaveLength(1);
+    // The tests below are set on 10 March.
+    clock = T;
   });
 
   it('rights requests within 5 days of their due date, with a 60-minute cooldown', async () => {

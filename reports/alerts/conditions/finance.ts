@@ -3,6 +3,7 @@ import { BillingReports } from '../../billing/service.ts';
 import type { ForecastRow } from '../../billing/forecast-report.ts';
 import type { AlertRule } from '../config.ts';
 import type { AlertItem } from '../state.ts';
+import type { PartsSnapshot } from '../../../warehouse/queries/parts.ts';
 
 /**
  * Finance rules on the billing forecast (each WABA's current month in its own zone, all categories
@@ -14,18 +15,37 @@ type ForecastRule = Extract<AlertRule, { kind: 'forecast_over_budget' | 'free_ti
 
 const DAY_MS = 86_400_000;
 
-/** The month's total row per WABA, read once per evaluation. */
-export type ForecastCache = { rows?: Promise<ForecastRow[]> };
+/** The tables the forecast reads: with the same parts and each WABA on the same local date, it is the same forecast. */
+const FORECAST_TABLES = ['billing_daily_v1', 'billing_rate_cards_v1'];
 
-function totals(deps: AppDeps, cache: ForecastCache): Promise<ForecastRow[]> {
-  cache.rows ??= new BillingReports(deps).forecast({ scope: 'all' }).then((rows) => rows.filter((r) => r.category === '*'));
+/** The last forecast, kept from one evaluation to the next with what its tables held then. */
+export interface ForecastMemory {
+  last?: { fingerprint: string; rows: ForecastRow[] };
+}
+
+/** The month's total row per WABA, read once per evaluation (and not again while nothing it depends on changed). */
+export type ForecastCache = { rows?: Promise<ForecastRow[]>; memory?: ForecastMemory; parts?: () => Promise<PartsSnapshot | null> };
+
+function totals(deps: AppDeps, now: number, cache: ForecastCache): Promise<ForecastRow[]> {
+  cache.rows ??= (async () => {
+    const reports = new BillingReports(deps);
+    // Taken before the read: a write that lands during it changes the parts, and the next evaluation reads again.
+    const parts = await cache.parts?.();
+    const fingerprint = parts ? FORECAST_TABLES.map((t) => parts.fingerprint(t)).join('|') : undefined;
+    const last = cache.memory?.last;
+    const sameDay = (rows: readonly ForecastRow[]) => rows.every((r) => reports.env.tenants.calendarOf(r.waba_id).date(now) === r.as_of);
+    if (fingerprint !== undefined && last?.fingerprint === fingerprint && sameDay(last.rows)) return last.rows;
+    const rows = (await reports.forecast({ scope: 'all' })).filter((r) => r.category === '*');
+    if (cache.memory) cache.memory.last = fingerprint === undefined ? undefined : { fingerprint, rows };
+    return rows;
+  })();
   return cache.rows;
 }
 
 const inRuleScope = (rule: ForecastRule, waba: string) => rule.scope.wabas.length === 0 || rule.scope.wabas.includes(waba);
 
 export async function financeItems(rule: ForecastRule, deps: AppDeps, now: number, cache: ForecastCache): Promise<AlertItem[]> {
-  const rows = (await totals(deps, cache)).filter((r) => inRuleScope(rule, r.waba_id));
+  const rows = (await totals(deps, now, cache)).filter((r) => inRuleScope(rule, r.waba_id));
   if (rule.kind === 'forecast_over_budget') {
     const amount = (r: ForecastRow) => (rule.level === 'high' ? r.amount_high : rule.level === 'low' ? r.amount_low : r.amount_forecast);
     return rows
