@@ -140,12 +140,14 @@ async function ageStatsKept(wh: Warehouse, table: string, opts: Parameters<typeo
 export async function retentionStatus(
   wh: Warehouse, cfg: PrivacyConfig, now: Date, memory?: AgeMemory, parts?: () => Promise<PartsSnapshot | null>,
 ): Promise<RetentionStatusRow[]> {
-  const { classified, stored, policies } = await context(wh, cfg);
-  // Taken before the reads: a write that lands during them changes it, and the next call reads again.
-  const fingerprints = memory ? await (parts ?? (() => readParts(wh, stored.filter((t) => policies.some((p) => p.table === t.name)).map((t) => t.name))))() : null;
-  const pending = new Map((await pendingMutations(wh, { db: localDatabase(wh) })).map((m) => [m.table, m.pending]));
+  // The catalogue, the parts, the pending mutations and the drop counts are small reads: side by side.
+  // The parts are taken before the age reads: a write that lands during them changes them, and the next call reads again.
+  const [{ classified, stored, policies }, fingerprints, mutations, drops] = await Promise.all([
+    context(wh, cfg), memory ? (parts ?? (() => readParts(wh)))() : null, pendingMutations(wh, { db: localDatabase(wh) }), retentionDroppedTotals(wh, {}),
+  ]);
+  const pending = new Map(mutations.map((m) => [m.table, m.pending]));
   const dropped = new Map<string, number>();
-  for (const d of await retentionDroppedTotals(wh, {})) dropped.set(d.table_name, (dropped.get(d.table_name) ?? 0) + d.rows);
+  for (const d of drops) dropped.set(d.table_name, (dropped.get(d.table_name) ?? 0) + d.rows);
   const rows: RetentionStatusRow[] = [];
   for (const t of stored) {
     const p: RetentionPolicy | undefined = policies.find((x) => x.table === t.name);

@@ -5,7 +5,13 @@ import { PHONE_BR, PHONE_UTC, WABA_BR, WABA_UTC, postAll, refresh } from '../bil
 import { authHeader, http } from '../helpers/service.ts';
 import { startHttpReceiver } from './receivers.ts';
 import { evaluateAlerts, saidTo, startAlertService } from './service.ts';
-import { spendCache, spendItems } from '../../reports/alerts/conditions/spend.ts';
+import { spendCache, spendItems, type SpendMemory } from '../../reports/alerts/conditions/spend.ts';
+import { queryDuration } from '../../warehouse/metrics.ts';
+import { partsOnce } from '../../warehouse/queries/parts.ts';
+
+/** How many months of charges have been read. */
+const chargeReads = async () =>
+  (await queryDuration.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.query === 'billing.report.charge_inputs' && v.labels.outcome === 'ok')?.value ?? 0;
 
 // Spend week on week, at an injected clock of Wednesday 2025-08-20 12:00 UTC. Marketing templates to
 // Brazil cost USD 0.0625 each (a rate card uploaded from 2025-07-01). The last 7 complete days are
@@ -114,6 +120,22 @@ describe('spend this week against last', () => {
     } finally {
       reader.query = query;
     }
+  });
+
+  it('keeps each WABA\'s month from one evaluation to the next while the billing tables stand still', async () => {
+    const rule = { id: 'a', kind: 'spend_rise', rise_percent: 40, days: 7, min_amount: 0, scope: { wabas: [] } };
+    const memory: SpendMemory = new Map();
+    const cycle = () => spendItems(rule as never, svc.deps, clock, spendCache(memory, partsOnce(svc.deps.warehouse)));
+    expect((await cycle()).map((i) => i.key)).toEqual([WABA_UTC]);
+    const read = await chargeReads();
+    expect((await cycle()).map((i) => i.key)).toEqual([WABA_UTC]);
+    expect(await chargeReads()).toBe(read);
+    // Two more for BR on 08-16: 4 in 08-13…19 (0.25) against 2 (0.125), +100 %. Each month is read again.
+    await postAll(svc, [statusBody(WABA_BR, PHONE_BR, marketing('2025-08-16', 2))]);
+    await refresh(svc);
+    const after = await cycle();
+    expect(await chargeReads()).toBe(read + 2);
+    expect(after.map((i) => [i.key, i.detail.spend, i.detail.previous_spend])).toEqual([[WABA_BR, 0.25, 0.125], [WABA_UTC, 0.1875, 0.125]]);
   });
 });
 

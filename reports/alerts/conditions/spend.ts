@@ -4,6 +4,7 @@ import { addDays } from '../../billing/zone.ts';
 import type { ChargeRow } from '../../billing/charges.ts';
 import type { AlertRule } from '../config.ts';
 import type { AlertItem } from '../state.ts';
+import type { PartsSnapshot } from '../../../warehouse/queries/parts.ts';
 
 /**
  * Finance rule on the charges report: a WABA's spend over the last `days` complete local days
@@ -23,13 +24,36 @@ export function spendWindows(today: string, days: number): { previous: [string, 
 const within = (d: string, [from, to]: [string, string]) => d >= from && d < to;
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
+/** The tables a month of charges is read from: with the same parts, it is the same month. */
+const CHARGE_TABLES = ['billing_daily_v1', 'billing_rate_cards_v1'];
+
+/** Each WABA's month of daily charges as last read, kept from one evaluation to the next with what its tables held then. */
+export type SpendMemory = Map<string, { fingerprint: string; rows: ChargeRow[] }>;
+
 /** The reads of one evaluation shared by its spend rules: the WABAs once, each WABA's month of daily charges once. */
 export interface SpendCache {
   wabas?: Promise<string[]>;
   months: Map<string, Promise<ChargeRow[]>>;
+  memory?: SpendMemory;
+  /** The evaluation's snapshot of the tables' parts. */
+  parts?: () => Promise<PartsSnapshot | null>;
 }
 
-export const spendCache = (): SpendCache => ({ months: new Map() });
+export const spendCache = (memory?: SpendMemory, parts?: () => Promise<PartsSnapshot | null>): SpendCache => ({
+  months: new Map(), ...(memory ? { memory } : {}), ...(parts ? { parts } : {}),
+});
+
+async function chargesOf(billing: BillingReports, waba: string, month: string, cache: SpendCache): Promise<ChargeRow[]> {
+  const key = `${waba}|${month}`;
+  // Taken before the read: a write that lands during it changes the parts, and the next evaluation reads again.
+  const parts = await cache.parts?.();
+  const fingerprint = parts ? CHARGE_TABLES.map((t) => parts.fingerprint(t)).join('|') : undefined;
+  const last = cache.memory?.get(key);
+  if (fingerprint !== undefined && last?.fingerprint === fingerprint) return last.rows;
+  const rows = await billing.charges({ scope: 'all', waba, month, groupBy: ['category', 'market', 'tier', 'day'] });
+  if (fingerprint !== undefined) cache.memory?.set(key, { fingerprint, rows });
+  return rows;
+}
 
 export async function spendItems(rule: SpendRule, deps: AppDeps, now: number, cache: SpendCache = spendCache()): Promise<AlertItem[]> {
   const billing = new BillingReports(deps);
@@ -38,7 +62,7 @@ export async function spendItems(rule: SpendRule, deps: AppDeps, now: number, ca
   const monthOf = (waba: string, month: string): Promise<ChargeRow[]> => {
     const key = `${waba}|${month}`;
     let read = cache.months.get(key);
-    if (!read) cache.months.set(key, (read = billing.charges({ scope: 'all', waba, month, groupBy: ['category', 'market', 'tier', 'day'] })));
+    if (!read) cache.months.set(key, (read = chargesOf(billing, waba, month, cache)));
     return read;
   };
   const items: AlertItem[] = [];
