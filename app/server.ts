@@ -20,6 +20,7 @@ import { auditKey as createAuditKey } from './audit-key.ts';
 import { createIdentity } from './identity/index.ts';
 import { subjectScreen } from '../reports/compliance/suppression.ts';
 import { registerRetentionMetrics } from '../reports/compliance/arrivals.ts';
+import { registerSlaMetrics } from '../reports/sla/follow.ts';
 import { createJobMetrics, startScheduler } from '../reports/scheduler.ts';
 import { createFollowDispatcher } from '../reports/follow.ts';
 
@@ -91,6 +92,7 @@ export async function startService(
   const metrics = createIngestMetrics();
   registerWarehouseMetrics(metrics.registry);
   registerRetentionMetrics(metrics.registry);
+  registerSlaMetrics(metrics.registry);
   const suppression = subjectScreen(warehouse, deps.pseudonyms, log);
   // Reports follow the loads: each stored batch updates the derived tables of what it touched.
   const followers = createFollowDispatcher(opts.follow === false ? [] : modules.flatMap((m) => m.followers?.(deps) ?? []), log.child({ component: 'follow' }), { registry: metrics.registry });

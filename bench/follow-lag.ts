@@ -38,6 +38,26 @@ export function lagBetween(before: LagReading | undefined, after: LagReading | u
   return { batches: n, p50: q(0.5), p99: q(0.99) };
 }
 
+/** Chats the SLA follower computed so far, by path (`wa_sla_follow_chats_total`). */
+export interface ChatPaths {
+  carried: number;
+  thread: number;
+}
+
+export async function followedChats(base: string): Promise<ChatPaths | undefined> {
+  const text = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+  if (!text) return undefined;
+  const path = (p: string) => Number(new RegExp(`^wa_sla_follow_chats_total\\{path="${p}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { carried: path('carried'), thread: path('thread') };
+}
+
+/** The share of chats computed from carried state between two readings (percent, or '–'). */
+export function carriedShare(before: ChatPaths | undefined, after: ChatPaths | undefined): string {
+  const carried = (after?.carried ?? 0) - (before?.carried ?? 0);
+  const all = carried + (after?.thread ?? 0) - (before?.thread ?? 0);
+  return all > 0 ? `${Math.round((100 * carried) / all)} % of ${all}` : '–';
+}
+
 /** A counter's value per follower, from `/metrics` text. */
 function perFollower(text: string, name: string): Map<string, number> {
   const out = new Map<string, number>();

@@ -3,26 +3,34 @@
  * per window, the rate achieved, p99 acknowledgement latency, the service's RSS and the largest ingest
  * backlog seen (bytes and age of the oldest body not yet loaded), and the SLA follower's lag (from a
  * batch stored to its waits written, p50/p99 of the batches followed in the window, as bucket
- * bounds of `wa_follow_lag_seconds`). RSS, the backlog and the lag must stay flat.
+ * bounds of `wa_follow_lag_seconds`), with the share of chats it went on with from carried state.
+ * RSS, the backlog and the lag must stay flat. `--customers` (20,000) write in turn; `--carried-chats`
+ * sets `sla.follow.carried_chats` (else its default).
  *
- *   npm run bench:soak -- [--rate 500] [--seconds 120] [--window 10]
+ *   npm run bench:soak -- [--rate 500] [--seconds 120] [--window 10] [--customers 20000] [--carried-chats N]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { followLag, lagBetween, type LagReading } from './follow-lag.ts';
+import { carriedShare, followedChats, followLag, lagBetween, type ChatPaths, type LagReading } from './follow-lag.ts';
 import { backlog, freePort, opt, pct, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
 
 const SECRET = 'bench-secret';
 const rate = Number(opt('rate', '500'));
 const seconds = Number(opt('seconds', '120'));
 const windowS = Number(opt('window', '10'));
+const customers = Number(opt('customers', '20000'));
+const carriedChats = opt('carried-chats', '');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wa-bench-soak-'));
+const configFile = join(dataDir, 'config.json');
+writeFileSync(configFile, JSON.stringify(carriedChats ? { sla: { follow: { carried_chats: Number(carriedChats) } } } : {}));
 const port = await freePort();
-const service = startProcess(['bin/wa-analytics.mjs', 'serve'], { DATA_DIR: dataDir, PORT: String(port), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'error', JOBS: 'off', API_TOKENS: '', METRICS_ACCESS: 'open' });
+const service = startProcess(['bin/wa-analytics.mjs', 'serve'], {
+  DATA_DIR: dataDir, CONFIG_FILE: configFile, PORT: String(port), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'error', JOBS: 'off', API_TOKENS: '', METRICS_ACCESS: 'open',
+});
 await waitFor(`http://127.0.0.1:${port}/healthz`);
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -31,8 +39,8 @@ function post(): Promise<{ ms: number; status: number }> {
   const i = seq++;
   const value = {
     messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-    contacts: [{ profile: { name: 'Cliente' }, wa_id: String(5511900000000 + (i % 20000)) }],
-    messages: [{ from: String(5511900000000 + (i % 20000)), id: `wamid.SOAK.${i}`, timestamp: String(1760000000 + i), type: 'text', text: { body: 'Oi, tudo bem? 😀' } }],
+    contacts: [{ profile: { name: 'Cliente' }, wa_id: String(5511900000000 + (i % customers)) }],
+    messages: [{ from: String(5511900000000 + (i % customers)), id: `wamid.SOAK.${i}`, timestamp: String(1760000000 + i), type: 'text', text: { body: 'Oi, tudo bem? 😀' } }],
   };
   const body = Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value }] }] }));
   const t0 = performance.now();
@@ -46,14 +54,14 @@ function post(): Promise<{ ms: number; status: number }> {
   });
 }
 
-interface Window { ok: number; failed: number; latencies: number[]; rss: number; backlogBytes: number; backlogAge: number; lag?: LagReading }
+interface Window { ok: number; failed: number; latencies: number[]; rss: number; backlogBytes: number; backlogAge: number; lag?: LagReading; chats?: ChatPaths }
 const windows: Window[] = [];
 const start = performance.now();
 const pending = new Set<Promise<void>>();
 let next = start;
-console.log(`soak: ${rate} req/s for ${seconds} s, windows of ${windowS} s`);
-console.log('| t (s) | acked/s | failed | p50 ms | p99 ms | RSS MiB | backlog KiB | backlog age s | follower batches | lag p50 s | lag p99 s |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log(`soak: ${rate} req/s for ${seconds} s, windows of ${windowS} s, ${customers} customers, carried chats ${carriedChats || 'default'}`);
+console.log('| t (s) | acked/s | failed | p50 ms | p99 ms | RSS MiB | backlog KiB | backlog age s | follower batches | lag p50 s | lag p99 s | chats carried |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 // The backlog, sampled once a second from the service's health answer.
 let sampling = true;
 const sampler = (async () => {
@@ -67,6 +75,7 @@ const sampler = (async () => {
     }
     // The last reading in a window; the window's lag is what was followed since the one before.
     win.lag = (await followLag(`http://127.0.0.1:${port}`)) ?? win.lag;
+    win.chats = (await followedChats(`http://127.0.0.1:${port}`)) ?? win.chats;
     await new Promise((r) => setTimeout(r, 1000));
   }
 })();
@@ -96,7 +105,7 @@ for (let w = 0; w < windows.length; w++) {
   const win = windows[w]!;
   const l = win.latencies.sort((a, b) => a - b);
   const lag = lagBetween(windows[w - 1]?.lag, win.lag);
-  console.log(`| ${(w + 1) * windowS} | ${(win.ok / windowS).toFixed(0)} | ${win.failed} | ${pct(l, 0.5).toFixed(1)} | ${pct(l, 0.99).toFixed(1)} | ${win.rss.toFixed(0)} | ${(win.backlogBytes / 1024).toFixed(0)} | ${win.backlogAge.toFixed(1)} | ${lag.batches} | ${lag.p50} | ${lag.p99} |`);
+  console.log(`| ${(w + 1) * windowS} | ${(win.ok / windowS).toFixed(0)} | ${win.failed} | ${pct(l, 0.5).toFixed(1)} | ${pct(l, 0.99).toFixed(1)} | ${win.rss.toFixed(0)} | ${(win.backlogBytes / 1024).toFixed(0)} | ${win.backlogAge.toFixed(1)} | ${lag.batches} | ${lag.p50} | ${lag.p99} | ${carriedShare(windows[w - 1]?.chats, win.chats)} |`);
 }
 const steady = windows.slice(1).map((w) => w.rss).filter((r) => r > 0);
 if (steady.length >= 2) {

@@ -1,3 +1,4 @@
+import { Counter, type Registry } from 'prom-client';
 import type { Follower, LoadedBatch } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
@@ -64,12 +65,29 @@ export function slaFollowState(settings: SlaSettings): SlaFollowState {
   return { carried: new CarriedChats(settings.follow.carried_chats), pending: new Map() };
 }
 
+/**
+ * Chats the follower computed, by path: `carried` went on from the state carried since the last
+ * call (reads only the new events), `thread` was read back from its thread start (no carried state:
+ * the first call after a start, a chat out of the carried cap, or one whose store did not match).
+ * A falling share of `carried` under load says the cap (`sla.follow.carried_chats`) is too small.
+ */
+export const followedChats = new Counter({
+  name: 'wa_sla_follow_chats_total', help: 'Chats the SLA follower computed, by path (carried: from carried state; thread: read from the thread start)',
+  labelNames: ['path'] as const, registers: [],
+});
+
+export function registerSlaMetrics(registry: Registry): void {
+  if (!registry.getSingleMetric('wa_sla_follow_chats_total')) registry.registerMetric(followedChats);
+}
+
 export function slaFollower(wh: Warehouse, settings: SlaSettings, log?: Logger): Follower {
   const state = slaFollowState(settings);
   return {
     name: FOLLOWER_NAME,
     async follow(batches) {
       const r = await followWaits(wh, settings, batches, state);
+      followedChats.inc({ path: 'carried' }, r.carried);
+      followedChats.inc({ path: 'thread' }, r.chats - r.carried);
       if (r.dropped) log?.warn({ follower: FOLLOWER_NAME, chats: r.dropped }, 'follower behind; chats left to the scheduled job');
       return { more: r.pending > 0 };
     },

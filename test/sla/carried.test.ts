@@ -3,7 +3,7 @@ import { fileConfigSchema } from '../../app/config.ts';
 import { createLogger } from '../../app/logger.ts';
 import { createFollowDispatcher } from '../../reports/follow.ts';
 import { loadSlaSettings, type SlaSettings } from '../../reports/sla/config.ts';
-import { followWaits, slaFollower, slaFollowState, type SlaFollowState } from '../../reports/sla/follow.ts';
+import { followedChats, followWaits, slaFollower, slaFollowState, type SlaFollowState } from '../../reports/sla/follow.ts';
 import { refreshWaits } from '../../reports/sla/job.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { storeBatch } from '../helpers/batches.ts';
@@ -258,5 +258,22 @@ describe('SLA follower, carried state', () => {
     for (const c of chats) expect((await waits(c)).map(view)).toEqual(expected(1, true, 0));
     await dispatcher.stop();
     await expectEqualsFull(bounded);
+  });
+});
+
+describe('the follower counts the chats it computed, by path', () => {
+  const count = async (path: string) => (await followedChats.get()).values.find((v) => v.labels.path === path)?.value ?? 0;
+
+  it('a chat new to the follower is read from its thread start, the same chat next time goes on from its carried state, and a cap of 0 carries none', async () => {
+    const [carried, thread] = [await count('carried'), await count('thread')];
+    const follower = slaFollower(wh, settings);
+    await follower.follow([await store([customerMessage('5511900000301', 'wamid.cnt1', iso(T0)), customerMessage('5511900000302', 'wamid.cnt2', iso(T0))])]);
+    expect([(await count('carried')) - carried, (await count('thread')) - thread]).toEqual([0, 2]);
+    await follower.follow([await store([customerMessage('5511900000301', 'wamid.cnt3', iso(T0 + MIN))])]);
+    expect([(await count('carried')) - carried, (await count('thread')) - thread]).toEqual([1, 2]);
+    const none = slaFollower(wh, loadSlaSettings(fileConfigSchema.parse({ sla: { follow: { carried_chats: 0 } } })));
+    await none.follow([await store([customerMessage('5511900000302', 'wamid.cnt4', iso(T0 + MIN))])]);
+    await none.follow([await store([customerMessage('5511900000302', 'wamid.cnt5', iso(T0 + 2 * MIN))])]);
+    expect([(await count('carried')) - carried, (await count('thread')) - thread]).toEqual([1, 4]);
   });
 });
