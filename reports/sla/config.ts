@@ -70,7 +70,7 @@ export const slaConfigSchema = z.object({
   follow: z
     .object({
       /** Chats whose state is kept in memory between calls (least recently used out first); 0: none. */
-      carried_chats: z.number().int().nonnegative().default(50_000),
+      carried_chats: z.number().int().nonnegative().default(100_000),
       /** Chats read by one query. */
       chats_per_query: z.number().int().positive().default(1000),
       /** Chats one call takes on; the rest wait for the next call. */
@@ -80,7 +80,7 @@ export const slaConfigSchema = z.object({
       /** Chats that may wait for a later call; past it the oldest are left to the scheduled job. */
       pending_chats: z.number().int().positive().default(200_000),
     })
-    .default({ carried_chats: 50_000, chats_per_query: 1000, chats_per_call: 10_000, events_per_call: 200_000, pending_chats: 200_000 }),
+    .default({ carried_chats: 100_000, chats_per_query: 1000, chats_per_call: 10_000, events_per_call: 200_000, pending_chats: 200_000 }),
 });
 
 export type SlaTarget = z.output<typeof targetSchema>;
