@@ -1,6 +1,6 @@
 import type { Warehouse } from '../../warehouse/client.ts';
 import { catalogColumns, catalogTables, pendingMutations, STORAGELESS_ENGINES } from '../../warehouse/queries/compliance/catalog.ts';
-import { ageStats, modifyTableTtl, purgeExpiredContent, removeTableTtl, ttlExpression, type AgeStats } from '../../warehouse/queries/compliance/retention.ts';
+import { ageOfParts, ageStats, modifyTableTtl, partAges, purgeExpiredContent, removeTableTtl, ttlExpression, type AgeStats, type PartAge } from '../../warehouse/queries/compliance/retention.ts';
 import { readParts, type PartsSnapshot } from '../../warehouse/queries/parts.ts';
 import type { PrivacyConfig } from './config.ts';
 import { holdsPersonalData } from './classification.ts';
@@ -103,11 +103,12 @@ export const RETENTION_COLUMNS = [
 
 /** R3: per table, the policy, the TTL actually set, the age of the data and what is past policy. */
 /**
- * The age statistics of each table as last read, with its parts' fingerprint then: a caller that
- * asks again and again (the alert rules, every cycle) reads a table again only once its parts
- * changed or its oldest row may have aged past a cutoff.
+ * The age statistics of each table as last read, with its parts then (each part's rows and time
+ * range): a caller that asks again and again (the alert rules, every cycle) reads a table again only
+ * once its parts changed, and then only its new parts, as long as every row stays short of the
+ * cutoffs; a table with rows past a cutoff is read whole.
  */
-export type AgeMemory = Map<string, { key: string; fingerprint: string; stats: AgeStats }>;
+export type AgeMemory = Map<string, { key: string; fingerprint: string; stats: AgeStats; parts?: Map<string, PartAge> }>;
 
 const ageMemories = new WeakMap<Warehouse, AgeMemory>();
 
@@ -121,15 +122,45 @@ export function ageMemory(wh: Warehouse): AgeMemory {
 /** A day either side of a cutoff: a time column read in another zone cannot make a kept answer wrong. */
 const ZONE_MARGIN_MS = DAY_MS;
 
-async function ageStatsKept(wh: Warehouse, table: string, opts: Parameters<typeof ageStats>[2], fingerprint: string | undefined, memory: AgeMemory | undefined): Promise<AgeStats> {
+/** The active parts of a table, by id (stable while the part stands) and name (what a read names). */
+type ActiveParts = ReadonlyMap<string, string>;
+
+async function ageStatsKept(wh: Warehouse, table: string, opts: Parameters<typeof ageStats>[2], active: ActiveParts | undefined, memory: AgeMemory | undefined): Promise<AgeStats> {
   const key = JSON.stringify([opts.timeColumn, opts.keys, opts.contentColumns]);
+  const fingerprint = active ? [...active.keys()].sort().join(',') : undefined;
   const had = memory?.get(table);
-  // No row past either cutoff then, the same rows now, and the oldest still short of both: nothing is past policy now either.
-  const younger = (cutoff: number | null) => cutoff === null || (had!.stats.oldest_ms ?? Infinity) - ZONE_MARGIN_MS >= cutoff;
-  const none = had && had.stats.past_policy === 0 && had.stats.held_past_policy === 0 && had.stats.content_past_policy === 0;
-  if (none && fingerprint !== undefined && had.fingerprint === fingerprint && had.key === key && younger(opts.cutoffMs) && younger(opts.contentCutoffMs)) return had.stats;
-  const stats = await ageStats(wh, table, opts);
-  if (memory && fingerprint !== undefined) memory.set(table, { key, fingerprint, stats });
+  // Rows all short of both cutoffs (with a day's margin for zones): nothing is past policy.
+  const short = (oldestMs: number | null) => [opts.cutoffMs, opts.contentCutoffMs].every((c) => c === null || (oldestMs ?? Infinity) - ZONE_MARGIN_MS >= c);
+  const none = (s: AgeStats) => s.past_policy === 0 && s.held_past_policy === 0 && s.content_past_policy === 0;
+  if (had && had.key === key && fingerprint !== undefined) {
+    if (had.fingerprint === fingerprint && none(had.stats) && short(had.stats.oldest_ms)) return had.stats;
+    // The parts that came since are read; those that stand are as they were.
+    if (had.parts && active) {
+      const fresh = [...active].filter(([id]) => !had.parts!.has(id));
+      const read = fresh.length ? await partAges(wh, table, opts.timeColumn, fresh.map(([, name]) => name)) : new Map<string, PartAge>();
+      const parts = new Map<string, PartAge>();
+      for (const [id, name] of active) {
+        const p = had.parts.get(id) ?? read.get(name);
+        if (p) parts.set(id, p);
+      }
+      const stats: AgeStats = { ...ageOfParts(parts.values()), past_policy: 0, held_past_policy: 0, content_past_policy: 0 };
+      // Every part accounted for (none merged away meanwhile) and every row short of the cutoffs.
+      if (parts.size === active.size && short(stats.oldest_ms)) {
+        memory!.set(table, { key, fingerprint, stats, parts });
+        return stats;
+      }
+    }
+  }
+  const { parts: byName, ...stats } = await ageStats(wh, table, opts);
+  if (memory && fingerprint !== undefined) {
+    // The parts read are those listed before the read, else the next call reads the table whole again.
+    const parts = new Map<string, PartAge>();
+    for (const [id, name] of active!) {
+      const p = byName.get(name);
+      if (p) parts.set(id, p);
+    }
+    memory.set(table, { key, fingerprint, stats, ...(parts.size === active!.size && byName.size === active!.size ? { parts } : {}) });
+  }
   return stats;
 }
 
@@ -178,7 +209,7 @@ export async function retentionStatus(
       contentCutoffMs: p.content_days === null ? null : now.getTime() - p.content_days * DAY_MS,
       keys: p.keys,
       contentColumns: p.content_columns,
-    }, fingerprints ? fingerprints.fingerprint(t.name) : undefined, memory);
+    }, fingerprints ? fingerprints.active(t.name) : undefined, memory);
     const matches = ttlMatches(p, ttl);
     const state = retentionState({
       days: p.days, ttl_matches: matches, rows_past_policy: stats.past_policy, held_past_policy: stats.held_past_policy,

@@ -93,6 +93,18 @@ export interface AgeStats {
   content_past_policy: number;
 }
 
+/** One part's rows and the time range they cover (a part never changes: kept by whoever lists parts). */
+export interface PartAge {
+  rows: number;
+  oldest: string;
+  oldest_ms: number;
+  newest: string;
+}
+
+const partAgeSchema = z.tuple([z.string(), z.coerce.number(), z.string(), z.coerce.number(), z.string()]);
+const PART_AGES = (t: string) => `SELECT _part AS part, count() AS n, toString(min(${t})) AS lo, toUnixTimestamp64Milli(toDateTime64(min(${t}), 3)) AS lo_ms, toString(max(${t})) AS hi`;
+const partAge = ([, rows, oldest, oldest_ms, newest]: z.infer<typeof partAgeSchema>): PartAge => ({ rows, oldest, oldest_ms, newest });
+
 interface AgeShape {
   table: string;
   timeColumn: string;
@@ -109,10 +121,9 @@ const ageStatsQuery = defineQuery({
     const from = `${ident(wh.database)}.${ident(o.table)}`;
     // Three reads, so the held and content columns are read only for rows past a cutoff
     // (PREWHERE on the time column): a store mostly within policy costs one time-column scan.
-    return `SELECT a.rows AS rows, a.oldest AS oldest, a.oldest_ms AS oldest_ms, a.newest AS newest,
-                   p.past_policy AS past_policy, p.held_past_policy AS held_past_policy, c.content_past_policy AS content_past_policy
-            FROM (SELECT count() AS rows, toString(min(${t})) AS oldest, toUnixTimestamp64Milli(toDateTime64(min(${t}), 3)) AS oldest_ms,
-                         toString(max(${t})) AS newest FROM ${from}) AS a
+    // The time range per part, so a caller that lists parts can read only the new ones next time.
+    return `SELECT a.parts AS parts, p.past_policy AS past_policy, p.held_past_policy AS held_past_policy, c.content_past_policy AS content_past_policy
+            FROM (SELECT groupArray((part, n, lo, lo_ms, hi)) AS parts FROM (${PART_AGES(t)} FROM ${from} GROUP BY part)) AS a
             CROSS JOIN (SELECT count() AS past_policy, countIf(${held}) AS held_past_policy
                         FROM ${from} PREWHERE ${t} < fromUnixTimestamp64Milli({cutoff:Int64})) AS p
             CROSS JOIN (SELECT count() AS content_past_policy
@@ -121,10 +132,7 @@ const ageStatsQuery = defineQuery({
   },
   params: z.object({ cutoff: z.number(), content_cutoff: z.number() }),
   row: z.object({
-    rows: z.coerce.number(),
-    oldest: z.string(),
-    oldest_ms: z.coerce.number(),
-    newest: z.string(),
+    parts: z.array(partAgeSchema),
     past_policy: z.coerce.number(),
     held_past_policy: z.coerce.number(),
     content_past_policy: z.coerce.number(),
@@ -140,22 +148,42 @@ export async function ageStats(
   wh: Warehouse,
   table: string,
   opts: { timeColumn: string; cutoffMs: number | null; contentCutoffMs: number | null; keys: readonly KeyColumn[]; contentColumns: readonly ContentColumn[] },
-): Promise<AgeStats> {
+): Promise<AgeStats & { parts: Map<string, PartAge> }> {
   const [r] = await ageStatsQuery(
     wh,
     { cutoff: opts.cutoffMs ?? -1e15, content_cutoff: opts.contentCutoffMs ?? -1e15 },
     { table, timeColumn: opts.timeColumn, keys: opts.keys, contentColumns: opts.contentColumns },
   );
-  const n = r?.rows ?? 0;
-  return {
-    rows: n,
-    oldest: n > 0 ? r!.oldest : null,
-    oldest_ms: n > 0 ? r!.oldest_ms : null,
-    newest: n > 0 ? r!.newest : null,
-    past_policy: r?.past_policy ?? 0,
-    held_past_policy: r?.held_past_policy ?? 0,
-    content_past_policy: r?.content_past_policy ?? 0,
-  };
+  const parts = new Map((r?.parts ?? []).map((p) => [p[0], partAge(p)]));
+  return { ...ageOfParts(parts.values()), past_policy: r?.past_policy ?? 0, held_past_policy: r?.held_past_policy ?? 0, content_past_policy: r?.content_past_policy ?? 0, parts };
+}
+
+/** Rows and time range of parts taken together. */
+export function ageOfParts(parts: Iterable<PartAge>): Pick<AgeStats, 'rows' | 'oldest' | 'oldest_ms' | 'newest'> {
+  let rows = 0;
+  let first: PartAge | undefined;
+  let newest: string | null = null;
+  for (const p of parts) {
+    if (p.rows === 0) continue;
+    rows += p.rows;
+    if (!first || p.oldest_ms < first.oldest_ms) first = p;
+    if (newest === null || p.newest > newest) newest = p.newest;
+  }
+  return { rows, oldest: first?.oldest ?? null, oldest_ms: first?.oldest_ms ?? null, newest };
+}
+
+const partAgesQuery = defineQuery({
+  name: 'compliance.part_ages',
+  sql: (o: { table: string; timeColumn: string }, wh) => `${PART_AGES(ident(o.timeColumn))} FROM ${ident(wh.database)}.${ident(o.table)} WHERE has({parts:Array(String)}, _part) GROUP BY part`,
+  params: z.object({ parts: z.array(z.string()) }),
+  row: z.object({ part: z.string(), n: z.coerce.number(), lo: z.string(), lo_ms: z.coerce.number(), hi: z.string() }),
+  connection: 'jobs',
+});
+
+/** The time range of the parts named, by name (a part merged away meanwhile is missing). */
+export async function partAges(wh: Warehouse, table: string, timeColumn: string, parts: readonly string[]): Promise<Map<string, PartAge>> {
+  const rows = await partAgesQuery(wh, { parts: [...parts] }, { table, timeColumn });
+  return new Map(rows.map((r) => [r.part, { rows: r.n, oldest: r.lo, oldest_ms: r.lo_ms, newest: r.hi }]));
 }
 
 export interface ContentColumn {
