@@ -385,6 +385,24 @@ describe('a verifier that goes on from its last pass', () => {
     expect(edited).toEqual(await verifyAuditChains({ anchors: await anchorsNow() }));
   });
 
+  it('without a list of parts (as on a cluster) reads every block again, and still goes on and sees an edit', async () => {
+    const audit = await chainOf(5);
+    const memory: ChainMemory = {};
+    const pass = async () => verifyChainsWith(wh, { key: KEY, anchors: await anchorsNow(), memory, block: 2, pageSize: 2, parts: async () => null });
+    expect(await pass()).toMatchObject({ ok: true, entries: 5 });
+    await audit.record({ actor: 'privacy#6', role: 'privacy', action: 'compliance.x', params: {}, rows: 6 });
+    const before = await pages();
+    const second = await pass();
+    expect((await pages()) - before).toBe(1);
+    expect(second).toEqual(await verifyAuditChains({ anchors: await anchorsNow() }));
+    expect(memory.chains?.get(W)?.rows).toBe(6);
+    expect(memory.parts).toBeUndefined();
+    await sql(`ALTER TABLE {{db}}.access_audit_v1 UPDATE actor = 'someone-else' WHERE writer = '${W}' AND seq = 3`);
+    const edited = await pass();
+    expect(edited.ok).toBe(false);
+    expect(edited).toEqual(await verifyAuditChains({ anchors: await anchorsNow() }));
+  });
+
   it('two passes at once on one memory each give the verdict of a whole walk', async () => {
     const audit = await chainOf(4);
     const memory: ChainMemory = {};
