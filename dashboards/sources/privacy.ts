@@ -2,7 +2,7 @@ import { partsOnce } from '../../warehouse/queries/parts.ts';
 import { chainMemory, collectAnchors, verifyAuditChains, type AuditVerdict } from '../../app/audit-verify.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
 import { consentLedger, marketingViolationCounts } from '../../reports/compliance/consent.ts';
-import { ageMemory, retentionStatus, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
+import { retentionMemory, retentionStatus, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
 import { register, chTime } from '../../reports/compliance/rights.ts';
 import { auditHourly } from '../../warehouse/queries/audit.ts';
 import type { RetentionRow } from '../charts/privacy/retention.ts';
@@ -65,7 +65,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
   // One read of the tables' parts for the retention statistics and the audit verifier.
   const parts = partsOnce(deps.warehouse);
 
-  const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now, ageMemory(deps.warehouse), parts));
+  const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now, retentionMemory(deps.warehouse), parts));
   const requests = await attempt(ctx, status, 'compliance.requests', ['rights-requests'], [] as Awaited<ReturnType<typeof register>>, () => register(deps, from, to));
   const ledger = await attempt(ctx, status, 'compliance.consent', ['consent'], [] as Awaited<ReturnType<typeof consentLedger>>, () => consentLedger(deps, from, to));
   const marketing = await attempt(ctx, status, 'compliance.marketing', ['consent'], [] as Awaited<ReturnType<typeof marketingViolationCounts>>, () =>

@@ -110,12 +110,23 @@ export const RETENTION_COLUMNS = [
  */
 export type AgeMemory = Map<string, { key: string; fingerprint: string; stats: AgeStats; parts?: Map<string, PartAge> }>;
 
-const ageMemories = new WeakMap<Warehouse, AgeMemory>();
+/**
+ * What a caller that asks again and again keeps of the retention status: the age statistics, the
+ * catalogue (tables, classified columns and policies) while no table's definition changed, and the
+ * counts dropped on arrival while their table's parts stand still.
+ */
+export interface RetentionMemory {
+  ages: AgeMemory;
+  catalog?: { key: string; context: Awaited<ReturnType<typeof context>> };
+  dropped?: { fingerprint: string; rows: Awaited<ReturnType<typeof retentionDroppedTotals>> };
+}
 
-/** The process's age statistics for a warehouse, shared by whoever asks often (retention rules, the privacy dashboard). */
-export function ageMemory(wh: Warehouse): AgeMemory {
-  let m = ageMemories.get(wh);
-  if (!m) ageMemories.set(wh, (m = new Map()));
+const retentionMemories = new WeakMap<Warehouse, RetentionMemory>();
+
+/** The process's retention memory for a warehouse, shared by whoever asks often (retention rules, the privacy dashboard). */
+export function retentionMemory(wh: Warehouse): RetentionMemory {
+  let m = retentionMemories.get(wh);
+  if (!m) retentionMemories.set(wh, (m = { ages: new Map() }));
   return m;
 }
 
@@ -169,13 +180,22 @@ async function ageStatsKept(wh: Warehouse, table: string, opts: Parameters<typeo
  * only once its parts changed (`parts`: a snapshot of the parts shared with other reads).
  */
 export async function retentionStatus(
-  wh: Warehouse, cfg: PrivacyConfig, now: Date, memory?: AgeMemory, parts?: () => Promise<PartsSnapshot | null>,
+  wh: Warehouse, cfg: PrivacyConfig, now: Date, memory?: RetentionMemory, parts?: () => Promise<PartsSnapshot | null>,
 ): Promise<RetentionStatusRow[]> {
-  // The catalogue, the parts, the pending mutations and the drop counts are small reads: side by side.
-  // The parts are taken before the age reads: a write that lands during them changes them, and the next call reads again.
-  const [{ classified, stored, policies }, fingerprints, mutations, drops] = await Promise.all([
-    context(wh, cfg), memory ? (parts ?? (() => readParts(wh)))() : null, pendingMutations(wh, { db: localDatabase(wh) }), retentionDroppedTotals(wh, {}),
+  // The parts and definitions are taken before the other reads: a change that lands during them
+  // changes them, and the next call reads again.
+  const fingerprints = memory ? await (parts ?? (() => readParts(wh)))() : null;
+  const catalogKey = fingerprints ? `${fingerprints.schema()}|${JSON.stringify(cfg)}` : undefined;
+  const droppedPrint = fingerprints?.fingerprint('retention_dropped_v1');
+  // The pending mutations, and what is not kept, are small reads: side by side.
+  const [catalog, mutations, drops] = await Promise.all([
+    catalogKey !== undefined && memory?.catalog?.key === catalogKey ? memory.catalog.context : context(wh, cfg),
+    pendingMutations(wh, { db: localDatabase(wh) }),
+    droppedPrint !== undefined && memory?.dropped?.fingerprint === droppedPrint ? memory.dropped.rows : retentionDroppedTotals(wh, {}),
   ]);
+  if (memory && catalogKey !== undefined) memory.catalog = { key: catalogKey, context: catalog };
+  if (memory && droppedPrint !== undefined) memory.dropped = { fingerprint: droppedPrint, rows: drops };
+  const { classified, stored, policies } = catalog;
   const pending = new Map(mutations.map((m) => [m.table, m.pending]));
   const dropped = new Map<string, number>();
   for (const d of drops) dropped.set(d.table_name, (dropped.get(d.table_name) ?? 0) + d.rows);
@@ -190,7 +210,8 @@ export async function retentionStatus(
       engine: t.engine,
       partition_key: t.partition_key,
       ttl_configured: ttl?.expression ?? '',
-      bytes_total: t.total_bytes,
+      // The bytes of the parts listed (what the table's total is) when the catalogue is kept.
+      bytes_total: fingerprints ? fingerprints.bytes(t.name) : t.total_bytes,
       pending_mutations: pending.get(t.name) ?? 0,
       rows_dropped_on_arrival: dropped.get(t.name) ?? 0,
     };
@@ -209,7 +230,7 @@ export async function retentionStatus(
       contentCutoffMs: p.content_days === null ? null : now.getTime() - p.content_days * DAY_MS,
       keys: p.keys,
       contentColumns: p.content_columns,
-    }, fingerprints ? fingerprints.active(t.name) : undefined, memory);
+    }, fingerprints ? fingerprints.active(t.name) : undefined, memory?.ages);
     const matches = ttlMatches(p, ttl);
     const state = retentionState({
       days: p.days, ttl_matches: matches, rows_past_policy: stats.past_policy, held_past_policy: stats.held_past_policy,

@@ -7,7 +7,7 @@ import { replay } from '../../ingest/replay.ts';
 import { droppedThisProcess, PAST_RETENTION } from '../../reports/compliance/arrivals.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
 import { rowRetention } from '../../reports/compliance/retention.ts';
-import { applyRetention, retentionStatus, type AgeMemory } from '../../reports/compliance/retention-run.ts';
+import { applyRetention, retentionStatus, type RetentionMemory } from '../../reports/compliance/retention-run.ts';
 import { queryDuration } from '../../warehouse/metrics.ts';
 import { generateSync, simulationConfig, type SimOptions } from '../../simulate/engine.ts';
 import type { ConversationsRecord, TruthRecord } from '../../simulate/truth.ts';
@@ -121,23 +121,28 @@ describe('replaying an archive older than the default retention', () => {
 
   it('kept between calls, answers what a fresh read answers at every clock, reading only the tables that changed', async () => {
     const cfg = privacyConfig(svc.deps.config.file);
-    const memory: AgeMemory = new Map();
+    const memory: RetentionMemory = { ages: new Map() };
     const count = async (query: string) => (await queryDuration.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.query === query && v.labels.outcome === 'ok')?.value ?? 0;
     const reads = () => count('compliance.age_stats');
     /** Reads of a table's new parts only. */
     const partReads = () => count('compliance.part_ages');
+    /** Reads of the catalogue (tables and columns). */
+    const catalogReads = () => count('compliance.catalog_tables');
     const compare = async (now: Date) => {
-      const [before, partsBefore] = [await reads(), await partReads()];
+      const [before, partsBefore, catalogBefore] = [await reads(), await partReads(), await catalogReads()];
       const kept = await retentionStatus(wh, cfg, now, memory);
-      const [read, parts] = [(await reads()) - before, (await partReads()) - partsBefore];
+      const [read, parts, catalog] = [(await reads()) - before, (await partReads()) - partsBefore, (await catalogReads()) - catalogBefore];
       expect(kept).toEqual(await retentionStatus(wh, cfg, now));
-      return { kept, read, parts };
+      return { kept, read, parts, catalog };
     };
     const now = new Date();
     const first = await compare(now);
     expect(first.read).toBeGreaterThan(3);
-    // Nothing written since, nothing aged past a cutoff: nothing read again.
-    expect((await compare(now)).read).toBe(0);
+    // Nothing written since, nothing aged past a cutoff: nothing read again, the catalogue neither.
+    expect(await compare(now)).toMatchObject({ read: 0, parts: 0, catalog: 0 });
+    // A table's definition changed: the catalogue is read again.
+    await wh.writer.command({ query: `ALTER TABLE ${wh.database}.retention_dropped_v1 MODIFY COMMENT 'dropped on arrival'` });
+    expect(await compare(now)).toMatchObject({ read: 0, catalog: 1 });
     // A table written to: only its new part is read (here: a row into the billing facts' ledger of
     // statuses, whose rows are all within its ten years), and the answer is still a fresh read's.
     const [one] = await rows<Record<string, unknown>>(wh, 'SELECT * FROM {{db}}.billing_statuses_v1 LIMIT 1');

@@ -3,29 +3,50 @@ import type { Warehouse } from '../client.ts';
 import { localDatabase } from '../migrate.ts';
 import { defineQuery } from '../query.ts';
 
+// Every table (one row with no part when it has none), its definition's stamp, and its active parts.
 const allParts = defineQuery({
   name: 'warehouse.active_parts',
-  sql: `SELECT table, name, concat(toString(uuid), '/', name, '/', toString(toUnixTimestamp(modification_time)), '/', toString(rows), '/', toString(bytes_on_disk)) AS id
-        FROM system.parts AS p
-        LEFT JOIN (SELECT name AS table, uuid FROM system.tables WHERE database = {db:String}) AS t USING table
-        WHERE p.database = {db:String} AND p.active AND (empty({tables:Array(String)}) OR has({tables:Array(String)}, p.table))`,
+  sql: `SELECT t.name AS table, concat(toString(t.uuid), '/', toString(cityHash64(t.create_table_query))) AS definition, p.name AS name,
+               if(p.name = '', '', concat(toString(t.uuid), '/', p.name, '/', toString(toUnixTimestamp(p.modification_time)), '/', toString(p.rows), '/', toString(p.bytes_on_disk))) AS id,
+               p.bytes_on_disk AS bytes
+        FROM (SELECT name, uuid, create_table_query FROM system.tables
+              WHERE database = {db:String} AND (empty({tables:Array(String)}) OR has({tables:Array(String)}, name))) AS t
+        LEFT JOIN (SELECT table, name, modification_time, rows, bytes_on_disk FROM system.parts
+                   WHERE database = {db:String} AND active AND (empty({tables:Array(String)}) OR has({tables:Array(String)}, table))) AS p ON p.table = t.name
+        SETTINGS join_use_nulls = 0`,
   params: z.object({ db: z.string(), tables: z.array(z.string()) }),
-  row: z.object({ table: z.string(), name: z.string(), id: z.string() }),
+  row: z.object({ table: z.string(), definition: z.string(), name: z.string(), id: z.string(), bytes: z.coerce.number() }),
 });
 
 /**
  * The active parts of the tables, read once and asked as often as needed: a part never changes, and
- * an insert, a merge or a mutation makes a part of a new name.
+ * an insert, a merge or a mutation makes a part of a new name. With each table's definition (its
+ * UUID and a hash of its CREATE statement: columns, comments, TTL).
  */
 export class PartsSnapshot {
   private readonly byTable = new Map<string, Map<string, string>>();
+  private readonly definitions = new Map<string, string>();
+  private readonly sizes = new Map<string, number>();
 
-  constructor(rows: ReadonlyArray<{ table: string; name: string; id: string }>) {
+  constructor(rows: ReadonlyArray<{ table: string; definition: string; name: string; id: string; bytes: number }>) {
     for (const r of rows) {
+      this.definitions.set(r.table, r.definition);
+      this.sizes.set(r.table, (this.sizes.get(r.table) ?? 0) + r.bytes);
+      if (r.name === '') continue;
       let t = this.byTable.get(r.table);
       if (!t) this.byTable.set(r.table, (t = new Map()));
       t.set(r.id, r.name);
     }
+  }
+
+  /** What the tables are (names, UUIDs, CREATE statements): a catalogue read under the same schema is still the catalogue. */
+  schema(): string {
+    return [...this.definitions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([t, d]) => `${t}=${d}`).join(',');
+  }
+
+  /** Bytes on disk of a table's active parts. */
+  bytes(table: string): number {
+    return this.sizes.get(table) ?? 0;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { PartsSnapshot } from '../../../warehouse/queries/parts.ts';
 import type { AppDeps } from '../../../app/deps.ts';
 import { privacyConfig } from '../../compliance/config.ts';
-import { ageMemory, retentionStatus } from '../../compliance/retention-run.ts';
+import { retentionMemory, retentionStatus } from '../../compliance/retention-run.ts';
 import { register } from '../../compliance/rights.ts';
 import type { AlertRule } from '../config.ts';
 import type { AlertItem } from '../state.ts';
@@ -38,7 +38,7 @@ export async function privacyItems(rule: PrivacyRule, deps: AppDeps, now: number
         },
       }));
   }
-  cache.retention ??= retentionStatus(deps.warehouse, privacyConfig(deps.config.file), new Date(now), ageMemory(deps.warehouse), cache.parts);
+  cache.retention ??= retentionStatus(deps.warehouse, privacyConfig(deps.config.file), new Date(now), retentionMemory(deps.warehouse), cache.parts);
   const status = await cache.retention;
   return status
     .filter((r) => r.status === 'BREACH')
