@@ -8,7 +8,7 @@ import { BusinessCalendar } from '../sla/calendar.ts';
 import { channelsOf, createMailer } from './channels.ts';
 import { auditChainItems, backlogItems, warehouseItems, type ChainCache } from './conditions/service.ts';
 import { spendCache, spendItems, type SpendCache, type SpendMemory } from './conditions/spend.ts';
-import { templateCache, templateItems, type TemplateCache } from './conditions/templates.ts';
+import { templateCache, templateItems, type TemplateCache, type TemplateMemory } from './conditions/templates.ts';
 import { financeItems, type ForecastCache, type ForecastMemory } from './conditions/finance.ts';
 import { privacyItems, type PrivacyCache } from './conditions/privacy.ts';
 import { liveCache, slaItems, type LiveCache, type PoolMemory } from './conditions/sla.ts';
@@ -112,6 +112,8 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   const forecastRead: ForecastMemory = {};
   /** Each WABA's month of charges as last read (read again once its tables changed). */
   const spendRead: SpendMemory = new Map();
+  /** The template history as last read (read again once its tables changed). */
+  const templatesRead: TemplateMemory = {};
   /** Per rule, what alert_rule_state_v1 holds: its last firing, and whether its items are still inside state_json. */
   const stored = new Map<string, { lastFiredAt: number | null; legacy: boolean }>();
   /** The occurrence each schedule last sent (stored as rule state `schedule:<id>`). */
@@ -325,7 +327,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
     // Each report is read once for the rules of its kind; each rule keeps its own scope's rows.
     // One read of the tables' parts for every check of this evaluation that asks whether a table changed.
     const parts = partsOnce(deps.warehouse);
-    const cache: EvaluationCache = { live: liveCache(rules, parts, waitsRead), templates: templateCache(rules), forecast: { memory: forecastRead, parts }, spend: spendCache(spendRead, parts), privacy: { parts }, chain: { parts } };
+    const cache: EvaluationCache = { live: liveCache(rules, parts, waitsRead), templates: templateCache(rules, templatesRead, parts), forecast: { memory: forecastRead, parts }, spend: spendCache(spendRead, parts), privacy: { parts }, chain: { parts } };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     // Every rule first, then one write of the items and rules that changed, then one of the firings,
     // then the sends: a cycle that fires many rules costs a few inserts, not two per rule.

@@ -1,3 +1,4 @@
+import { queryDuration } from '../../warehouse/metrics.ts';
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../app/server.ts';
@@ -55,6 +56,9 @@ interface Payload {
   items: Array<Record<string, unknown>>;
 }
 const said = (path: string) => saidTo<Payload>(hooks, path);
+/** How many times the template history has been read. */
+const historyReads = async () =>
+  (await queryDuration.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.query === 'templates.history.changes' && v.labels.outcome === 'ok')?.value ?? 0;
 /** Posts signed bodies; resolves once they are loaded, followed (alerts included) and delivered. */
 async function post(...bodies: string[]): Promise<void> {
   for (const b of bodies) expect((await postSigned(svc, b)).status).toBe(200);
@@ -97,8 +101,11 @@ describe('template rules', () => {
 
   it('a category change older than the rule’s hours resolves', async () => {
     clock = T + 24 * 3_600_000;
+    // No template event since the last cycle: the history kept then is cut to the rule's hours, not read again.
+    const before = await historyReads();
     await alertEngine(svc.deps).evaluate();
     await alertEngine(svc.deps).idle();
+    expect(await historyReads()).toBe(before);
     expect(said('mgr').slice(5).map((p) => [p.rule_id, p.state, p.items.map((i) => i.template)])).toEqual([['recat', 'resolved', ['otp']]]);
     expect(said('mgr-b')).toEqual([]);
   });

@@ -2,6 +2,7 @@ import type { AppDeps } from '../../../app/deps.ts';
 import { TemplateReports } from '../../templates/service.ts';
 import type { TemplateChange } from '../../../warehouse/queries/templates/history.ts';
 import type { AlertRule } from '../config.ts';
+import type { PartsSnapshot } from '../../../warehouse/queries/parts.ts';
 import type { AlertItem } from '../state.ts';
 
 /**
@@ -39,17 +40,52 @@ function latest(changes: readonly TemplateChange[], field: string): TemplateChan
 export interface TemplateCache {
   wabas: readonly string[] | 'all';
   reads: Map<number, Promise<TemplateChange[]>>;
+  /** The whole history as last read, kept from one evaluation to the next (with `parts`). */
+  memory?: TemplateMemory;
+  parts?: () => Promise<PartsSnapshot | null>;
 }
 
-export function templateCache(rules: readonly AlertRule[]): TemplateCache {
+/** The tables the history is read from: with the same parts, it is the same history. */
+const HISTORY_TABLES = ['management_events_v1', 'template_catalog_v1'];
+const END_OF_TIME = Date.parse('2299-01-01T00:00:00Z');
+
+/** The whole template history of the rules' WABAs as last read, with what its tables held then. */
+export interface TemplateMemory {
+  last?: { fingerprint: string; wabas: string; changes: TemplateChange[] };
+}
+
+export function templateCache(rules: readonly AlertRule[], memory?: TemplateMemory, parts?: () => Promise<PartsSnapshot | null>): TemplateCache {
   const scopes = rules.filter((r): r is TemplateRule => r.kind.startsWith('template_')).map((r) => r.scope.wabas);
-  return { wabas: scopes.some((w) => w.length === 0) ? 'all' : [...new Set(scopes.flat())].sort(), reads: new Map() };
+  return { wabas: scopes.some((w) => w.length === 0) ? 'all' : [...new Set(scopes.flat())].sort(), reads: new Map(), ...(memory ? { memory } : {}), ...(parts ? { parts } : {}) };
+}
+
+/**
+ * The history from `since` up to now. With a memory, the whole history is read once while its tables
+ * stand still and each start is cut from it (the same rows the range's read gives: the range is on
+ * the same event time).
+ */
+async function historyFrom(deps: AppDeps, since: number, now: number, cache: TemplateCache): Promise<TemplateChange[]> {
+  const reports = new TemplateReports(deps);
+  // Taken before the read: a write that lands during it changes the parts, and the next evaluation reads again.
+  const parts = cache.memory ? await cache.parts?.() : undefined;
+  if (!parts) return reports.history({ from_ms: since, to_ms: now + 1, tz: 'UTC', scope: cache.wabas });
+  const fingerprint = HISTORY_TABLES.map((t) => parts.fingerprint(t)).join('|');
+  const wabas = JSON.stringify(cache.wabas);
+  let last = cache.memory!.last;
+  if (last?.fingerprint !== fingerprint || last.wabas !== wabas) {
+    last = { fingerprint, wabas, changes: await reports.history({ from_ms: 0, to_ms: END_OF_TIME, tz: 'UTC', scope: cache.wabas }) };
+    cache.memory!.last = last;
+  }
+  return last.changes.filter((c) => {
+    const at = Date.parse(c.at);
+    return at >= since && at < now + 1;
+  });
 }
 
 export async function templateItems(rule: TemplateRule, deps: AppDeps, now: number, cache: TemplateCache = templateCache([rule])): Promise<AlertItem[]> {
   const since = rule.kind === 'template_recategorised' ? now - rule.within_hours * HOUR_MS : 0;
   let read = cache.reads.get(since);
-  if (!read) cache.reads.set(since, (read = new TemplateReports(deps).history({ from_ms: since, to_ms: now + 1, tz: 'UTC', scope: cache.wabas })));
+  if (!read) cache.reads.set(since, (read = historyFrom(deps, since, now, cache)));
   const mine = rule.scope.wabas;
   const changes = (await read).filter((c) => mine.length === 0 || mine.includes(c.waba_id));
   const item = (c: TemplateChange, extra: Record<string, string>): AlertItem => ({
