@@ -86,7 +86,7 @@ export const auditEntriesAfter = defineQuery({
 });
 
 /** Sequence numbers per block of a chain: a verifier keeps one digest per block. */
-export const AUDIT_BLOCK = 8192;
+export const AUDIT_BLOCK = 1024;
 
 /**
  * Per writer and block of sequence numbers (`intDiv(seq, block)`), what the store holds up to a
