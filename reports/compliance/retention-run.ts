@@ -1,6 +1,6 @@
 import type { Warehouse } from '../../warehouse/client.ts';
 import { catalogColumns, catalogTables, pendingMutations, STORAGELESS_ENGINES } from '../../warehouse/queries/compliance/catalog.ts';
-import { ageOfParts, ageStats, modifyTableTtl, partAges, purgeExpiredContent, removeTableTtl, ttlExpression, type AgeStats, type PartAge } from '../../warehouse/queries/compliance/retention.ts';
+import { ageOfParts, ageStats, modifyTableTtl, partAgesOf, purgeExpiredContent, removeTableTtl, ttlExpression, type AgeStats, type PartAge } from '../../warehouse/queries/compliance/retention.ts';
 import { readParts, type PartsSnapshot } from '../../warehouse/queries/parts.ts';
 import type { PrivacyConfig } from './config.ts';
 import { holdsPersonalData } from './classification.ts';
@@ -136,8 +136,21 @@ const ZONE_MARGIN_MS = DAY_MS;
 /** The active parts of a table, by id (stable while the part stands) and name (what a read names). */
 type ActiveParts = ReadonlyMap<string, string>;
 
-async function ageStatsKept(wh: Warehouse, table: string, opts: Parameters<typeof ageStats>[2], active: ActiveParts | undefined, memory: AgeMemory | undefined): Promise<AgeStats> {
-  const key = JSON.stringify([opts.timeColumn, opts.keys, opts.contentColumns]);
+type AgeOptions = Parameters<typeof ageStats>[2];
+const ageKey = (opts: AgeOptions) => JSON.stringify([opts.timeColumn, opts.keys, opts.contentColumns]);
+
+/** The parts of a table that came since its statistics were kept (none to read: empty; nothing kept to go on from: undefined). */
+function freshParts(table: string, opts: AgeOptions, active: ActiveParts, memory: AgeMemory): string[] | undefined {
+  const had = memory.get(table);
+  if (!had?.parts || had.key !== ageKey(opts)) return undefined;
+  return [...active].filter(([id]) => !had.parts!.has(id)).map(([, name]) => name);
+}
+
+/** `prefetched`: the new parts' ages read with other tables' (else read here when needed). */
+async function ageStatsKept(
+  wh: Warehouse, table: string, opts: AgeOptions, active: ActiveParts | undefined, memory: AgeMemory | undefined, prefetched?: ReadonlyMap<string, PartAge>,
+): Promise<AgeStats> {
+  const key = ageKey(opts);
   const fingerprint = active ? [...active.keys()].sort().join(',') : undefined;
   const had = memory?.get(table);
   // Rows all short of both cutoffs (with a day's margin for zones): nothing is past policy.
@@ -148,7 +161,7 @@ async function ageStatsKept(wh: Warehouse, table: string, opts: Parameters<typeo
     // The parts that came since are read; those that stand are as they were.
     if (had.parts && active) {
       const fresh = [...active].filter(([id]) => !had.parts!.has(id));
-      const read = fresh.length ? await partAges(wh, table, opts.timeColumn, fresh.map(([, name]) => name)) : new Map<string, PartAge>();
+      const read = prefetched ?? (fresh.length ? (await partAgesOf(wh, [{ table, timeColumn: opts.timeColumn, parts: fresh.map(([, name]) => name) }])).get(table)! : new Map<string, PartAge>());
       const parts = new Map<string, PartAge>();
       for (const [id, name] of active) {
         const p = had.parts.get(id) ?? read.get(name);
@@ -199,6 +212,21 @@ export async function retentionStatus(
   const pending = new Map(mutations.map((m) => [m.table, m.pending]));
   const dropped = new Map<string, number>();
   for (const d of drops) dropped.set(d.table_name, (dropped.get(d.table_name) ?? 0) + d.rows);
+  const ageOptions = (p: RetentionPolicy): AgeOptions => ({
+    timeColumn: p.time_column,
+    cutoffMs: p.days === null ? null : now.getTime() - p.days * DAY_MS,
+    contentCutoffMs: p.content_days === null ? null : now.getTime() - p.content_days * DAY_MS,
+    keys: p.keys,
+    contentColumns: p.content_columns,
+  });
+  // The new parts of every table with kept statistics, in one read.
+  const wanted = memory && fingerprints
+    ? policies.filter((p) => stored.some((t) => t.name === p.table)).flatMap((p) => {
+      const parts = freshParts(p.table, ageOptions(p), fingerprints.active(p.table), memory.ages);
+      return parts?.length ? [{ table: p.table, timeColumn: p.time_column, parts }] : [];
+    })
+    : [];
+  const prefetched = await partAgesOf(wh, wanted);
   const rows: RetentionStatusRow[] = [];
   for (const t of stored) {
     const p: RetentionPolicy | undefined = policies.find((x) => x.table === t.name);
@@ -219,18 +247,12 @@ export async function retentionStatus(
       rows.push({
         ...base, policy_id: '', policy_days: null, content_policy_days: null, time_column: '',
         retention_basis: personal ? '' : 'no personal data', ttl_matches_policy: !personal, oldest_event_time: null, newest_event_time: null,
-        rows_total: t.total_rows, rows_past_policy: 0, rows_held_past_policy: 0, rows_content_past_policy: 0,
+        rows_total: fingerprints ? fingerprints.rows(t.name) : t.total_rows, rows_past_policy: 0, rows_held_past_policy: 0, rows_content_past_policy: 0,
         status: personal ? 'WARN' : 'OK', breach_reason: personal ? 'holds personal data but has no retention policy' : '',
       });
       continue;
     }
-    const stats = await ageStatsKept(wh, t.name, {
-      timeColumn: p.time_column,
-      cutoffMs: p.days === null ? null : now.getTime() - p.days * DAY_MS,
-      contentCutoffMs: p.content_days === null ? null : now.getTime() - p.content_days * DAY_MS,
-      keys: p.keys,
-      contentColumns: p.content_columns,
-    }, fingerprints ? fingerprints.active(t.name) : undefined, memory?.ages);
+    const stats = await ageStatsKept(wh, t.name, ageOptions(p), fingerprints ? fingerprints.active(t.name) : undefined, memory?.ages, prefetched.get(t.name));
     const matches = ttlMatches(p, ttl);
     const state = retentionState({
       days: p.days, ttl_matches: matches, rows_past_policy: stats.past_policy, held_past_policy: stats.held_past_policy,

@@ -143,6 +143,14 @@ describe('replaying an archive older than the default retention', () => {
     // A table's definition changed: the catalogue is read again.
     await wh.writer.command({ query: `ALTER TABLE ${wh.database}.retention_dropped_v1 MODIFY COMMENT 'dropped on arrival'` });
     expect(await compare(now)).toMatchObject({ read: 0, catalog: 1 });
+    // A table without a policy written to (the drop counts themselves): its rows and the counts follow.
+    const droppedRows = async () => (await rows<{ n: string }>(wh, 'SELECT count() AS n FROM {{db}}.retention_dropped_v1'))[0]!.n;
+    const had = await droppedRows();
+    await wh.writer.command({ query: `INSERT INTO ${wh.database}.retention_dropped_v1 SELECT * FROM ${wh.database}.retention_dropped_v1 LIMIT 1` });
+    expect(Number(await droppedRows())).toBe(Number(had) + 1);
+    const counted = await compare(now);
+    expect(counted.read).toBe(0);
+    expect(counted.kept.find((r) => r.table === 'retention_dropped_v1')?.rows_total).toBe(Number(had) + 1);
     // A table written to: only its new part is read (here: a row into the billing facts' ledger of
     // statuses, whose rows are all within its ten years), and the answer is still a fresh read's.
     const [one] = await rows<Record<string, unknown>>(wh, 'SELECT * FROM {{db}}.billing_statuses_v1 LIMIT 1');

@@ -8,14 +8,14 @@ const allParts = defineQuery({
   name: 'warehouse.active_parts',
   sql: `SELECT t.name AS table, concat(toString(t.uuid), '/', toString(cityHash64(t.create_table_query))) AS definition, p.name AS name,
                if(p.name = '', '', concat(toString(t.uuid), '/', p.name, '/', toString(toUnixTimestamp(p.modification_time)), '/', toString(p.rows), '/', toString(p.bytes_on_disk))) AS id,
-               p.bytes_on_disk AS bytes
+               p.bytes_on_disk AS bytes, p.rows AS rows
         FROM (SELECT name, uuid, create_table_query FROM system.tables
               WHERE database = {db:String} AND (empty({tables:Array(String)}) OR has({tables:Array(String)}, name))) AS t
         LEFT JOIN (SELECT table, name, modification_time, rows, bytes_on_disk FROM system.parts
                    WHERE database = {db:String} AND active AND (empty({tables:Array(String)}) OR has({tables:Array(String)}, table))) AS p ON p.table = t.name
         SETTINGS join_use_nulls = 0`,
   params: z.object({ db: z.string(), tables: z.array(z.string()) }),
-  row: z.object({ table: z.string(), definition: z.string(), name: z.string(), id: z.string(), bytes: z.coerce.number() }),
+  row: z.object({ table: z.string(), definition: z.string(), name: z.string(), id: z.string(), bytes: z.coerce.number(), rows: z.coerce.number() }),
 });
 
 /**
@@ -26,12 +26,13 @@ const allParts = defineQuery({
 export class PartsSnapshot {
   private readonly byTable = new Map<string, Map<string, string>>();
   private readonly definitions = new Map<string, string>();
-  private readonly sizes = new Map<string, number>();
+  private readonly sizes = new Map<string, { bytes: number; rows: number }>();
 
-  constructor(rows: ReadonlyArray<{ table: string; definition: string; name: string; id: string; bytes: number }>) {
+  constructor(rows: ReadonlyArray<{ table: string; definition: string; name: string; id: string; bytes: number; rows: number }>) {
     for (const r of rows) {
       this.definitions.set(r.table, r.definition);
-      this.sizes.set(r.table, (this.sizes.get(r.table) ?? 0) + r.bytes);
+      const size = this.sizes.get(r.table) ?? { bytes: 0, rows: 0 };
+      this.sizes.set(r.table, { bytes: size.bytes + r.bytes, rows: size.rows + r.rows });
       if (r.name === '') continue;
       let t = this.byTable.get(r.table);
       if (!t) this.byTable.set(r.table, (t = new Map()));
@@ -46,7 +47,12 @@ export class PartsSnapshot {
 
   /** Bytes on disk of a table's active parts. */
   bytes(table: string): number {
-    return this.sizes.get(table) ?? 0;
+    return this.sizes.get(table)?.bytes ?? 0;
+  }
+
+  /** Rows of a table's active parts. */
+  rows(table: string): number {
+    return this.sizes.get(table)?.rows ?? 0;
   }
 
   /**

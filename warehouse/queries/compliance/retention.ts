@@ -1,3 +1,4 @@
+import { TupleParam } from '@clickhouse/client';
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineCommand, defineQuery } from '../../query.ts';
@@ -172,18 +173,23 @@ export function ageOfParts(parts: Iterable<PartAge>): Pick<AgeStats, 'rows' | 'o
   return { rows, oldest: first?.oldest ?? null, oldest_ms: first?.oldest_ms ?? null, newest };
 }
 
-const partAgesQuery = defineQuery({
+const manyPartAgesQuery = defineQuery({
   name: 'compliance.part_ages',
-  sql: (o: { table: string; timeColumn: string }, wh) => `${PART_AGES(ident(o.timeColumn))} FROM ${ident(wh.database)}.${ident(o.table)} WHERE has({parts:Array(String)}, _part) GROUP BY part`,
-  params: z.object({ parts: z.array(z.string()) }),
-  row: z.object({ part: z.string(), n: z.coerce.number(), lo: z.string(), lo_ms: z.coerce.number(), hi: z.string() }),
+  sql: (tables: ReadonlyArray<{ table: string; timeColumn: string }>, wh) => tables
+    .map((o, i) => `${PART_AGES(ident(o.timeColumn))}, toUInt32(${i}) AS t FROM ${ident(wh.database)}.${ident(o.table)} WHERE (toUInt32(${i}), _part) IN {parts:Array(Tuple(UInt32, String))} GROUP BY part`)
+    .join('\nUNION ALL\n'),
+  params: z.object({ parts: z.array(z.instanceof(TupleParam)) }),
+  row: z.object({ t: z.coerce.number(), part: z.string(), n: z.coerce.number(), lo: z.string(), lo_ms: z.coerce.number(), hi: z.string() }),
   connection: 'jobs',
 });
 
-/** The time range of the parts named, by name (a part merged away meanwhile is missing). */
-export async function partAges(wh: Warehouse, table: string, timeColumn: string, parts: readonly string[]): Promise<Map<string, PartAge>> {
-  const rows = await partAgesQuery(wh, { parts: [...parts] }, { table, timeColumn });
-  return new Map(rows.map((r) => [r.part, { rows: r.n, oldest: r.lo, oldest_ms: r.lo_ms, newest: r.hi }]));
+/** The time range of the parts named, per table in one read: by table and part name (a part merged away meanwhile is missing). */
+export async function partAgesOf(wh: Warehouse, wanted: ReadonlyArray<{ table: string; timeColumn: string; parts: readonly string[] }>): Promise<Map<string, Map<string, PartAge>>> {
+  const out = new Map<string, Map<string, PartAge>>(wanted.map((w) => [w.table, new Map()]));
+  if (wanted.length === 0) return out;
+  const parts = wanted.flatMap((w, i) => w.parts.map((p) => new TupleParam([i, p])));
+  for (const r of await manyPartAgesQuery(wh, { parts }, wanted)) out.get(wanted[r.t]!.table)!.set(r.part, { rows: r.n, oldest: r.lo, oldest_ms: r.lo_ms, newest: r.hi });
+  return out;
 }
 
 export interface ContentColumn {
