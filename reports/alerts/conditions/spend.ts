@@ -27,10 +27,10 @@ const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 /** The tables a month of charges is read from: with the same parts, it is the same month. */
 const CHARGE_TABLES = ['billing_daily_v1', 'billing_rate_cards_v1'];
 
-/** Each WABA's month of daily charges as last read, kept from one evaluation to the next with what its tables held then. */
+/** Each month of daily charges (every WABA's) as last read, kept from one evaluation to the next with what its tables held then. */
 export type SpendMemory = Map<string, { fingerprint: string; rows: ChargeRow[] }>;
 
-/** The reads of one evaluation shared by its spend rules: the WABAs once, each WABA's month of daily charges once. */
+/** The reads of one evaluation shared by its spend rules: the WABAs once, each month of daily charges (every WABA's) once. */
 export interface SpendCache {
   wabas?: Promise<string[]>;
   months: Map<string, Promise<ChargeRow[]>>;
@@ -43,14 +43,14 @@ export const spendCache = (memory?: SpendMemory, parts?: () => Promise<PartsSnap
   months: new Map(), ...(memory ? { memory } : {}), ...(parts ? { parts } : {}),
 });
 
-async function chargesOf(billing: BillingReports, waba: string, month: string, cache: SpendCache): Promise<ChargeRow[]> {
-  const key = `${waba}|${month}`;
+async function chargesOf(billing: BillingReports, month: string, cache: SpendCache): Promise<ChargeRow[]> {
+  const key = month;
   // Taken before the read: a write that lands during it changes the parts, and the next evaluation reads again.
   const parts = await cache.parts?.();
   const fingerprint = parts ? CHARGE_TABLES.map((t) => parts.fingerprint(t)).join('|') : undefined;
   const last = cache.memory?.get(key);
   if (fingerprint !== undefined && last?.fingerprint === fingerprint) return last.rows;
-  const rows = await billing.charges({ scope: 'all', waba, month, groupBy: ['category', 'market', 'tier', 'day'] });
+  const rows = await billing.charges({ scope: 'all', month, groupBy: ['category', 'market', 'tier', 'day'] });
   if (fingerprint !== undefined) cache.memory?.set(key, { fingerprint, rows });
   return rows;
 }
@@ -59,11 +59,10 @@ export async function spendItems(rule: SpendRule, deps: AppDeps, now: number, ca
   const billing = new BillingReports(deps);
   cache.wabas ??= billing.wabas('all');
   const wabas = (await cache.wabas).filter((w) => rule.scope.wabas.length === 0 || rule.scope.wabas.includes(w));
-  const monthOf = (waba: string, month: string): Promise<ChargeRow[]> => {
-    const key = `${waba}|${month}`;
-    let read = cache.months.get(key);
-    if (!read) cache.months.set(key, (read = chargesOf(billing, waba, month, cache)));
-    return read;
+  const monthOf = async (waba: string, month: string): Promise<ChargeRow[]> => {
+    let read = cache.months.get(month);
+    if (!read) cache.months.set(month, (read = chargesOf(billing, month, cache)));
+    return (await read).filter((r) => r.waba_id === waba);
   };
   const items: AlertItem[] = [];
   for (const waba of wabas) {
