@@ -146,6 +146,8 @@ export interface ChainMemory {
   /** Stored hashes of anchored entries read, by writer and sequence number: still true while their block is not read again. */
   anchored?: Map<string, string>;
   block?: number;
+  /** The anchor table's anchors as last read, with its parts then (`collectAnchors` with a memory). */
+  tableAnchors?: { fingerprint: string; anchors: AuditAnchor[] };
 }
 
 const memories = new WeakMap<Warehouse, ChainMemory>();
@@ -158,6 +160,7 @@ export function chainMemory(wh: Warehouse): ChainMemory {
 }
 
 const AUDIT_TABLE = 'access_audit_v1';
+const ANCHOR_TABLE = 'audit_anchors_v1';
 const anchorKey = (writer: string, seq: number) => `${writer}\0${seq}`;
 
 /**
@@ -187,8 +190,12 @@ export async function verifyAuditChains(
   const wanted = new Set(anchors.map((a) => anchorKey(a.writer, a.seq)));
   // The parts are listed before anything is read, so a part that comes later is new to the next pass.
   const snapshot = opts.memory ? await (opts.parts ?? (() => readParts(wh, [AUDIT_TABLE])))() : null;
-  const parts = snapshot ? await partsNow(wh, snapshot.active(AUDIT_TABLE), opts.memory!.block === block ? opts.memory!.parts : undefined) : undefined;
-  const chains = (await keptChains(wh, { key: opts.key, memory: opts.memory, sealedSeq, anchors, hashesOf, block, parts })) ?? new Map<string, KeptChain>();
+  const known = opts.memory?.block === block ? opts.memory.parts : undefined;
+  const parts = snapshot ? await partsNow(wh, snapshot.active(AUDIT_TABLE), known) : undefined;
+  // The same parts as the last pass listed before its walk: nothing was appended since that walk.
+  const standing = !!parts && !!known && parts.fresh.length === 0 && [...known.keys()].every((id) => parts.ranges.has(id));
+  const kept = await keptChains(wh, { key: opts.key, memory: opts.memory, sealedSeq, anchors, hashesOf, block, parts });
+  const chains = kept ?? new Map<string, KeptChain>();
   const chainOf = (writer: string) => {
     let c = chains.get(writer);
     if (!c) chains.set(writer, (c = { walk: new ChainWalk(writer, opts.key, sealedSeq.get(writer) ?? 0), blocks: new Map(), seq: 0, rows: 0 }));
@@ -197,6 +204,7 @@ export async function verifyAuditChains(
   const since = [...chains.values()];
   let after: { writer: string; seq: number } | undefined;
   for (;;) {
+    if (kept && standing) break;
     const page = await auditEntriesAfter(wh, {
       start: !after, writer: after?.writer ?? '', seq: after?.seq ?? 0, limit: pageSize, writers: since.map((c) => c.walk.writer), seqs: since.map((c) => c.seq),
     });
@@ -320,8 +328,15 @@ export async function verifyAuditChain(wh: Warehouse, key: AuditKey, writer: str
 }
 
 /** Anchors from the warehouse table, the anchor files (configured, and any older one) and this process's head. */
-export async function collectAnchors(wh: Warehouse, anchorFiles: readonly (string | undefined)[] = [], audit?: AccessAudit): Promise<AuditAnchor[]> {
-  const out = await storedAnchors(wh);
+export async function collectAnchors(
+  wh: Warehouse, anchorFiles: readonly (string | undefined)[] = [], audit?: AccessAudit, keep?: { memory: ChainMemory; parts: () => Promise<PartsSnapshot | null> },
+): Promise<AuditAnchor[]> {
+  // The anchor table is read again only once its parts changed (read first: an anchor written during the read is read next time).
+  const fingerprint = keep ? (await keep.parts())?.fingerprint(ANCHOR_TABLE) : undefined;
+  const kept = fingerprint !== undefined && keep!.memory.tableAnchors?.fingerprint === fingerprint ? keep!.memory.tableAnchors.anchors : undefined;
+  const stored = kept ?? (await storedAnchors(wh));
+  if (fingerprint !== undefined) keep!.memory.tableAnchors = { fingerprint, anchors: stored };
+  const out = [...stored];
   for (const file of new Set(anchorFiles.filter((f): f is string => !!f))) out.push(...readAnchorFile(file));
   const head = audit && 'head' in audit ? (audit as ProcessAudit).head() : undefined;
   if (head) out.push({ kind: 'head', writer: head.writer, seq: head.seq, entry_hash: head.hash, key_id: '', mac: '', location: 'the running service' });

@@ -75,7 +75,8 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
     auditHourly(deps.warehouse, { from: chTime(from), to: chTime(to) }),
   );
   const chain = await attempt(ctx, status, 'compliance.audit_verify', ['audit-chain'], { ok: true, entries: 0, anchorsChecked: 0, chains: [] } as AuditVerdict, () =>
-    collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit).then((anchors) => verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: chainMemory(deps.warehouse), parts })),
+    collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, cfg.audit.anchor_file], deps.audit, { memory: chainMemory(deps.warehouse), parts })
+      .then((anchors) => verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: chainMemory(deps.warehouse), parts })),
   );
 
   const brokenChain = chain.chains.find((c) => !c.ok);

@@ -14,6 +14,7 @@ import { createAnchorPublisher } from '../../app/audit-anchor.ts';
 import { auditKey } from '../../app/audit-key.ts';
 import { createLogger } from '../../app/logger.ts';
 import { queryDuration } from '../../warehouse/metrics.ts';
+import { partsOnce } from '../../warehouse/queries/parts.ts';
 import type { ChainMemory } from '../../app/audit-verify.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
 import { authHeader, http, startTestService } from '../helpers/service.ts';
@@ -376,6 +377,10 @@ describe('a verifier that goes on from its last pass', () => {
     expect(merged).toEqual(await verifyAuditChains({ anchors: await anchorsNow() }));
     expect(merged).toMatchObject({ ok: true, entries: 7 });
     expect(memory.chains?.get(W)?.rows).toBe(7);
+    // Nothing appended since (the same parts): no page is read at all, and the verdict stands.
+    const still = await pages();
+    expect(await pass()).toEqual(merged);
+    expect((await pages()) - still).toBe(0);
 
     await audit.record({ actor: 'privacy#8', role: 'privacy', action: 'compliance.x', params: {}, rows: 8 });
     expect(await pass()).toMatchObject({ ok: true, entries: 8 });
@@ -401,6 +406,25 @@ describe('a verifier that goes on from its last pass', () => {
     const edited = await pass();
     expect(edited.ok).toBe(false);
     expect(edited).toEqual(await verifyAuditChains({ anchors: await anchorsNow() }));
+  });
+
+  it('keeps the anchor table\'s anchors while it stands still, and reads it again once an anchor is added', async () => {
+    const audit = await chainOf(3);
+    const memory: ChainMemory = {};
+    const reads = async () => (await queryDuration.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.query === 'audit.anchors' && v.labels.outcome === 'ok')?.value ?? 0;
+    const collect = () => collectAnchors(wh, [anchorFile], audit, { memory, parts: partsOnce(wh) });
+    const first = await collect();
+    const read = await reads();
+    expect(await collect()).toEqual(first);
+    expect(await reads()).toBe(read);
+    // An entry appended (its write burst anchors its head in the table too): read again, the new head among them.
+    await audit.record({ actor: 'privacy#4', role: 'privacy', action: 'compliance.x', params: {}, rows: 4 });
+    await anchorAuditHeads(wh, publisher(), new Date());
+    const after = await collect();
+    expect(await reads()).toBe(read + 1);
+    expect(after).toEqual(await collectAnchors(wh, [anchorFile], audit));
+    expect(after.some((a) => a.location === 'audit_anchors_v1' && a.writer === W && a.seq === 4)).toBe(true);
+    expect(first.some((a) => a.location === 'audit_anchors_v1' && a.seq === 4)).toBe(false);
   });
 
   it('two passes at once on one memory each give the verdict of a whole walk', async () => {

@@ -24,9 +24,10 @@ export type ChainCache = { verdict?: ReturnType<typeof verifyAuditChains>; parts
 
 async function verdictOf(deps: AppDeps, parts: ChainCache['parts']): ReturnType<typeof verifyAuditChains> {
   // The anchors outside the store too: a truncated or rewritten chain is detected by them.
-  const anchors = await collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, privacyConfig(deps.config.file).audit.anchor_file], deps.audit);
+  const memory = chainMemory(deps.warehouse);
+  const anchors = await collectAnchors(deps.warehouse, [deps.config.audit.anchorFile, privacyConfig(deps.config.file).audit.anchor_file], deps.audit, parts ? { memory, parts } : undefined);
   // Walked on from the process's last pass (the evaluation before, or a privacy dashboard load).
-  return verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory: chainMemory(deps.warehouse), ...(parts ? { parts } : {}) });
+  return verifyAuditChains(deps.warehouse, { key: deps.auditKey, anchors, memory, ...(parts ? { parts } : {}) });
 }
 
 export async function auditChainItems(deps: AppDeps, cache: ChainCache = {}): Promise<AlertItem[]> {
