@@ -19,7 +19,7 @@ import { buildMessage, type AlertMessage, type MessageState } from './message.ts
 import { isQuiet } from './quiet.ts';
 import { runSchedules } from './scheduled.ts';
 import { peopleOf } from './people.ts';
-import { listRules, type ListedRule } from './rule-store.ts';
+import { listRules, type ListedRule, type StoredRulesMemory } from './rule-store.ts';
 import { emptyState, step, stateOf, stepChanges, unsavedRows, type AlertItem, type RuleState, type StepResult } from './state.ts';
 
 /**
@@ -114,6 +114,8 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   const spendRead: SpendMemory = new Map();
   /** The template history as last read (read again once its tables changed). */
   const templatesRead: TemplateMemory = {};
+  /** The stored rules as last read (read again once their table changed). */
+  const rulesRead: StoredRulesMemory = {};
   /** Per rule, what alert_rule_state_v1 holds: its last firing, and whether its items are still inside state_json. */
   const stored = new Map<string, { lastFiredAt: number | null; legacy: boolean }>();
   /** The occurrence each schedule last sent (stored as rule state `schedule:<id>`). */
@@ -319,14 +321,14 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
       log.warn({ err: e }, 'rule state unreadable; evaluating from the state held in memory');
       return (states ??= new Map());
     });
-    const listed = await listRules(deps.warehouse, config).catch(() => config.rules.map((rule): ListedRule => ({ rule, source: 'config' })));
+    // One read of the tables' parts for every check of this evaluation that asks whether a table changed.
+    const parts = partsOnce(deps.warehouse);
+    const listed = await listRules(deps.warehouse, config, { memory: rulesRead, parts }).catch(() => config.rules.map((rule): ListedRule => ({ rule, source: 'config' })));
     const candidates = listed.map((l) => l.rule).filter((r) => !loadsOnly || followsLoads(r));
     // Several instances on one warehouse: each rule is evaluated and told by one of them.
     const owned = await claim(candidates.map((r) => r.id), now, fresh).catch(() => new Set(candidates.map((r) => r.id)));
     const rules = candidates.filter((r) => owned.has(r.id));
     // Each report is read once for the rules of its kind; each rule keeps its own scope's rows.
-    // One read of the tables' parts for every check of this evaluation that asks whether a table changed.
-    const parts = partsOnce(deps.warehouse);
     const cache: EvaluationCache = { live: liveCache(rules, parts, waitsRead), templates: templateCache(rules, templatesRead, parts), forecast: { memory: forecastRead, parts }, spend: spendCache(spendRead, parts), privacy: { parts }, chain: { parts } };
     const summary: EvaluationSummary = { rules: rules.length, messages: 0, failed: [] };
     // Every rule first, then one write of the items and rules that changed, then one of the firings,
