@@ -28,7 +28,11 @@ const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 const CHARGE_TABLES = ['billing_daily_v1', 'billing_rate_cards_v1'];
 
 /** Each month of daily charges (every WABA's) as last read, kept from one evaluation to the next with what its tables held then. */
-export type SpendMemory = Map<string, { fingerprint: string; rows: ChargeRow[] }>;
+export interface SpendMemory {
+  months: Map<string, { fingerprint: string; rows: ChargeRow[] }>;
+  /** The WABAs (configured, and seen in the billing rollup) as last read. */
+  wabas?: { fingerprint: string; wabas: string[] };
+}
 
 /** The reads of one evaluation shared by its spend rules: the WABAs once, each month of daily charges (every WABA's) once. */
 export interface SpendCache {
@@ -48,16 +52,27 @@ async function chargesOf(billing: BillingReports, month: string, cache: SpendCac
   // Taken before the read: a write that lands during it changes the parts, and the next evaluation reads again.
   const parts = await cache.parts?.();
   const fingerprint = parts ? CHARGE_TABLES.map((t) => parts.fingerprint(t)).join('|') : undefined;
-  const last = cache.memory?.get(key);
+  const last = cache.memory?.months.get(key);
   if (fingerprint !== undefined && last?.fingerprint === fingerprint) return last.rows;
   const rows = await billing.charges({ scope: 'all', month, groupBy: ['category', 'market', 'tier', 'day'] });
-  if (fingerprint !== undefined) cache.memory?.set(key, { fingerprint, rows });
+  if (fingerprint !== undefined) cache.memory?.months.set(key, { fingerprint, rows });
   return rows;
+}
+
+/** The WABAs (configured, and seen in the billing rollup), kept while the rollup stands still. */
+async function wabasOf(billing: BillingReports, cache: SpendCache): Promise<string[]> {
+  const parts = await cache.parts?.();
+  const fingerprint = parts?.fingerprint('billing_daily_v1');
+  const last = cache.memory?.wabas;
+  if (fingerprint !== undefined && last?.fingerprint === fingerprint) return last.wabas;
+  const wabas = await billing.wabas('all');
+  if (fingerprint !== undefined && cache.memory) cache.memory.wabas = { fingerprint, wabas };
+  return wabas;
 }
 
 export async function spendItems(rule: SpendRule, deps: AppDeps, now: number, cache: SpendCache = spendCache()): Promise<AlertItem[]> {
   const billing = new BillingReports(deps);
-  cache.wabas ??= billing.wabas('all');
+  cache.wabas ??= wabasOf(billing, cache);
   const wabas = (await cache.wabas).filter((w) => rule.scope.wabas.length === 0 || rule.scope.wabas.includes(w));
   const monthOf = async (waba: string, month: string): Promise<ChargeRow[]> => {
     let read = cache.months.get(month);
