@@ -66,3 +66,32 @@ describe('open waits kept between evaluations', () => {
     expect((await reads()) - r0).toBe(4);
   });
 });
+
+describe('open waits kept per month', () => {
+  it('reads again only the month whose parts changed, and holds what a whole read holds', async () => {
+    await truncateAll(wh);
+    const FEB = T - 20 * 24 * 60 * MIN;
+    const memory: PoolMemory = {};
+    const evaluate = async () => (await slaItems(breached, wh, pseudonyms, T, liveCache([breached], partsOnce(wh), memory))).map((i) => i.key).sort();
+    const whole = async () => (await slaItems(breached, wh, pseudonyms, T, liveCache([breached], async () => null))).map((i) => i.key).sort();
+    await insertWaits(wh, [wait('f1', '5511900000011', '1', { started_at: FEB, due_at: FEB + 10 * MIN }), wait('m1', '5511900000012', '1')]);
+    expect(await evaluate()).toEqual(['f1', 'm1']);
+    const months = () => new Map([...(memory.last?.months ?? [])].map(([m, v]) => [m, v.rows]));
+    const before = months();
+    expect([...before.keys()]).toEqual(['202602', '202603']);
+
+    // March gets a new wait and m1 is answered: March is read again, February's rows are kept as they were.
+    await insertWaits(wh, [wait('m1', '5511900000012', '2', { responded_at: T - 5 * MIN }), wait('m2', '5511900000013', '1')]);
+    const r0 = await reads();
+    expect(await evaluate()).toEqual(['f1', 'm2']);
+    expect(await evaluate()).toEqual(await whole());
+    expect((await reads()) - r0).toBe(2);
+    expect(months().get('202602')).toBe(before.get('202602'));
+    expect(months().get('202603')).not.toBe(before.get('202603'));
+
+    // February's wait is answered: February is read again.
+    await insertWaits(wh, [wait('f1', '5511900000011', '2', { started_at: FEB, due_at: FEB + 10 * MIN, responded_at: FEB + 60 * MIN })]);
+    expect(await evaluate()).toEqual(['m2']);
+    expect(await whole()).toEqual(['m2']);
+  });
+});

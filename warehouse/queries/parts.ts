@@ -8,14 +8,14 @@ const allParts = defineQuery({
   name: 'warehouse.active_parts',
   sql: `SELECT t.name AS table, concat(toString(t.uuid), '/', toString(cityHash64(t.create_table_query))) AS definition, p.name AS name,
                if(p.name = '', '', concat(toString(t.uuid), '/', p.name, '/', toString(toUnixTimestamp(p.modification_time)), '/', toString(p.rows), '/', toString(p.bytes_on_disk))) AS id,
-               p.bytes_on_disk AS bytes, p.rows AS rows
+               p.bytes_on_disk AS bytes, p.rows AS rows, p.partition_id AS partition
         FROM (SELECT name, uuid, create_table_query FROM system.tables
               WHERE database = {db:String} AND (empty({tables:Array(String)}) OR has({tables:Array(String)}, name))) AS t
-        LEFT JOIN (SELECT table, name, modification_time, rows, bytes_on_disk FROM system.parts
+        LEFT JOIN (SELECT table, name, modification_time, rows, bytes_on_disk, partition_id FROM system.parts
                    WHERE database = {db:String} AND active AND (empty({tables:Array(String)}) OR has({tables:Array(String)}, table))) AS p ON p.table = t.name
         SETTINGS join_use_nulls = 0`,
   params: z.object({ db: z.string(), tables: z.array(z.string()) }),
-  row: z.object({ table: z.string(), definition: z.string(), name: z.string(), id: z.string(), bytes: z.coerce.number(), rows: z.coerce.number() }),
+  row: z.object({ table: z.string(), definition: z.string(), name: z.string(), id: z.string(), bytes: z.coerce.number(), rows: z.coerce.number(), partition: z.string() }),
 });
 
 /**
@@ -27,13 +27,15 @@ export class PartsSnapshot {
   private readonly byTable = new Map<string, Map<string, string>>();
   private readonly definitions = new Map<string, string>();
   private readonly sizes = new Map<string, { bytes: number; rows: number }>();
+  private readonly partitionOf = new Map<string, string>();
 
-  constructor(rows: ReadonlyArray<{ table: string; definition: string; name: string; id: string; bytes: number; rows: number }>) {
+  constructor(rows: ReadonlyArray<{ table: string; definition: string; name: string; id: string; bytes: number; rows: number; partition: string }>) {
     for (const r of rows) {
       this.definitions.set(r.table, r.definition);
       const size = this.sizes.get(r.table) ?? { bytes: 0, rows: 0 };
       this.sizes.set(r.table, { bytes: size.bytes + r.bytes, rows: size.rows + r.rows });
       if (r.name === '') continue;
+      this.partitionOf.set(r.id, r.partition);
       let t = this.byTable.get(r.table);
       if (!t) this.byTable.set(r.table, (t = new Map()));
       t.set(r.id, r.name);
@@ -48,6 +50,16 @@ export class PartsSnapshot {
   /** Bytes on disk of a table's active parts. */
   bytes(table: string): number {
     return this.sizes.get(table)?.bytes ?? 0;
+  }
+
+  /** A table's partitions (by partition id), each with the fingerprint of its parts: a result read from one partition under the same fingerprint is still its result. */
+  partitions(table: string): Map<string, string> {
+    const ids = new Map<string, string[]>();
+    for (const id of this.active(table).keys()) {
+      const p = this.partitionOf.get(id)!;
+      ids.set(p, [...(ids.get(p) ?? []), id]);
+    }
+    return new Map([...ids].map(([p, list]) => [p, list.sort().join(',')]));
   }
 
   /** Rows of a table's active parts. */

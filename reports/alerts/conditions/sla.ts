@@ -48,9 +48,13 @@ export interface LiveCache {
 
 export const isSlaRule = (rule: AlertRule): rule is SlaRule => rule.kind.startsWith('sla_');
 
-/** The open waits as last read, and what the waits table held then: read again only once it changed. */
+/**
+ * The open waits as last read, per month of their start (the table's partitions), each with what its
+ * partition held then: a month is read again only once its parts changed (a wait's month never
+ * changes, and FINAL merges partition by partition).
+ */
 export interface PoolMemory {
-  last?: { params: string; fingerprint: string; rows: OpenWait[] };
+  last?: { params: string; months: Map<string, { fingerprint: string; rows: OpenWait[] }> };
 }
 
 export function liveCache(rules: readonly AlertRule[], parts: () => Promise<PartsSnapshot | null>, memory: PoolMemory = {}): LiveCache {
@@ -76,13 +80,20 @@ function pool(wh: Warehouse, cache: LiveCache): Promise<OpenWait[]> {
       phone_number_ids: union(rules, (r) => r.scope.phone_numbers), teams: union(rules, (r) => r.scope.teams), row_limit: MAX_ROWS, ...ALL_WABAS,
     };
     const key = JSON.stringify(params);
-    // What the waits table holds, taken before the read: a write that lands during the read changes it, and the next evaluation reads again.
-    const fingerprint = (await cache.parts())?.fingerprint('sla_waits_v1') ?? null;
-    const last = cache.memory.last;
-    if (fingerprint !== null && last?.params === key && last.fingerprint === fingerprint) return last.rows;
-    const rows = await openWaits(wh, params);
-    cache.memory.last = fingerprint === null ? undefined : { params: key, fingerprint, rows };
-    return rows;
+    // What each month holds, taken before the read: a write that lands during the read changes it, and the next evaluation reads again.
+    const months = (await cache.parts())?.partitions('sla_waits_v1');
+    if (!months) {
+      cache.memory.last = undefined;
+      return openWaits(wh, params);
+    }
+    const last = cache.memory.last?.params === key ? cache.memory.last.months : undefined;
+    const stale = [...months].filter(([m, fingerprint]) => last?.get(m)?.fingerprint !== fingerprint).map(([m]) => m);
+    const read = new Map<string, OpenWait[]>(stale.map((m) => [m, []]));
+    if (stale.length > 0) for (const w of await openWaits(wh, { ...params, partitions: stale })) read.get(w.partition)?.push(w);
+    const kept = new Map([...months].map(([m, fingerprint]) => [m, { fingerprint, rows: read.get(m) ?? last!.get(m)!.rows }]));
+    cache.memory.last = { params: key, months: kept };
+    // Months in order, each in the read's order (by start): the same rows and order as one read, up to its limit.
+    return [...kept].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([, m]) => m.rows).slice(0, MAX_ROWS);
   })();
   return cache.pool;
 }
