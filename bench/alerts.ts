@@ -12,7 +12,7 @@
  *      nothing is kept from the cycle before).
  * Prints a markdown table.
  *
- *   node bin/run-ts.mjs bench/alerts.ts --store <dir> [--probes 20] [--rules 1000] [--runs 5] [--advance-s 60]
+ *   node bin/run-ts.mjs bench/alerts.ts --store <dir> [--probes 20] [--rules 1000] [--runs 5] [--advance-s 60] [--answer-oldest 20]
  */
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -29,6 +29,8 @@ import { alertEngine } from '../reports/alerts/module.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { forgetOtherInstances, forgetRuleItems, forgetRuleStates } from '../warehouse/queries/alerts/store.ts';
 import { migrate } from '../warehouse/migrate.ts';
+import { openWaits, type OpenWait } from '../warehouse/queries/alerts/open-waits.ts';
+import { ALL_WABAS } from '../warehouse/scope.ts';
 import { queryDuration } from '../warehouse/metrics.ts';
 import { readStore, storeConfig } from './store.ts';
 import { median, opt, pct, timed } from './lib.ts';
@@ -157,7 +159,7 @@ async function warehouseTime(cycles: number, spent: Spent = new Map()): Promise<
 }
 
 /** Child (b): evaluation cycles of many rules over the store. */
-async function rulesPhase(store: string, n: number, runs: number, advanceS: number) {
+async function rulesPhase(store: string, n: number, runs: number, advanceS: number, answerOldest: number) {
   const config = storeConfig(store, { INSTANCE_ID: 'bench-alerts' });
   const wh = await openWarehouse(config);
   await migrate(wh);
@@ -213,13 +215,16 @@ async function rulesPhase(store: string, n: number, runs: number, advanceS: numb
   // followers (waits, billing facts, template sends); then every rule is evaluated. What the cycles
   // above kept (the open waits, the forecast) is read again because its tables changed.
   const svc = await startService(config, { warehouse: wh, scheduler: false, now: () => new Date(clock) });
+  // `--answer-oldest`: each load also answers some waits of the oldest month (late in a month, answers
+  // land in a month that holds most of the open waits, so its open waits are read again).
+  const oldest = answerOldest ? await oldestMonthWaits(wh, answerOldest * runs) : [];
   const live: number[] = [];
   // The cycles' own reads and writes, not the load's derivations before them.
   const liveSpent: Spent = new Map();
   try {
     for (let i = 0; i < runs; i++) {
       clock += advanceS * 1000;
-      for (const body of liveLoad(config.file.tenants, clock, i)) {
+      for (const body of [...liveLoad(config.file.tenants, clock, i), ...answers(oldest.slice(i * answerOldest, (i + 1) * answerOldest), clock, i)]) {
         const r = await fetch(`${svc.url()}/webhook`, {
           method: 'POST', body, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': 'sha256=' + createHmac('sha256', 'bench-secret').update(body).digest('hex') },
         });
@@ -244,6 +249,25 @@ async function rulesPhase(store: string, n: number, runs: number, advanceS: numb
     warehouse_warm: warmWarehouse, warehouse_follow: followWarehouse, warehouse_live: liveWarehouse, rules: first.rules, events: info.events, first_cycle_ms: coldMs,
     first_cycle_messages: first.messages, warm_cycle_ms: median(warm), follow_rules: followRules, follow_cycle_ms: median(follow), live_cycle_ms: median(live), failed_rules: failed,
   };
+}
+
+/** Open waits of the oldest month in the store (the customers a late answer goes to). */
+async function oldestMonthWaits(wh: Awaited<ReturnType<typeof openWarehouse>>, n: number): Promise<OpenWait[]> {
+  const all = await openWaits(wh, { families: ['any'], waba_ids: [], phone_number_ids: [], teams: [], row_limit: 200_000, ...ALL_WABAS });
+  const first = all.reduce((m, w) => (w.partition < m ? w.partition : m), '999999');
+  return all.filter((w) => w.partition === first).slice(0, n);
+}
+
+/** A business reply (a sent status) to each wait's customer, from its phone number. */
+function answers(waits: readonly OpenWait[], at: number, round: number): string[] {
+  const ts = String(Math.floor(at / 1000));
+  return waits.map((w, k) => JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ id: w.waba_id, changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp', metadata: { display_phone_number: '15550000000', phone_number_id: w.phone_number_id },
+      statuses: [{ id: `wamid.late.${round}.${k}`, status: 'sent', timestamp: ts, recipient_id: w.wa_id, biz_opaque_callback_data: 'v1;src=h;ag=bench;tm=care' }],
+    } }] }],
+  }));
 }
 
 /** One load of a live minute: per phone number, ten new customers writing in and ten priced template sends delivered (signed bodies). */
@@ -284,7 +308,7 @@ async function main(): Promise<void> {
   const runs = Number(opt('runs', '5'));
   const store = opt('store', '');
   if (phase === 'latency') return void console.log(JSON.stringify(await latencyPhase(probes)));
-  if (phase === 'rules') return void console.log(JSON.stringify(await rulesPhase(store, rules, runs, Number(opt('advance-s', '0')))));
+  if (phase === 'rules') return void console.log(JSON.stringify(await rulesPhase(store, rules, runs, Number(opt('advance-s', '0')), Number(opt('answer-oldest', '0')))));
   if (!store) throw new Error('give --store <dir> (a store built by bench/store.ts)');
   const lat = child('latency', ['--probes', String(probes)]);
   const cost = child('rules', ['--store', store, '--rules', String(rules), '--runs', String(runs), '--advance-s', opt('advance-s', '0')]);
