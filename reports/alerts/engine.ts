@@ -111,7 +111,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   /** The forecast as last read (read again once its tables changed or a WABA's day turned). */
   const forecastRead: ForecastMemory = {};
   /** Each WABA's month of charges as last read (read again once its tables changed). */
-  const spendRead: SpendMemory = { months: new Map() };
+  const spendRead: SpendMemory = { months: new Map(), wabas: {} };
   /** The template history as last read (read again once its tables changed). */
   const templatesRead: TemplateMemory = {};
   /** The stored rules as last read (read again once their table changed). */

@@ -1,6 +1,6 @@
 import type { Warehouse } from '../../warehouse/client.ts';
 import { storedAlertRules, upsertAlertRules } from '../../warehouse/queries/alerts/store.ts';
-import type { PartsSnapshot } from '../../warehouse/queries/parts.ts';
+import { readKept, type KeptRead, type PartsSnapshot } from '../../warehouse/queries/parts.ts';
 import { ruleSchema, type AlertRule, type AlertsConfig } from './config.ts';
 
 const RULES_TABLE = 'alert_rules_v1';
@@ -17,20 +17,14 @@ export interface ListedRule {
 }
 
 /** The stored rules as last read, with what their table held then: read again once it changed. */
-export interface StoredRulesMemory {
-  last?: { fingerprint: string; rows: Awaited<ReturnType<typeof storedAlertRules>> };
-}
+export type StoredRulesMemory = KeptRead<Awaited<ReturnType<typeof storedAlertRules>>>;
 
 export async function listRules(
   wh: Warehouse, config: AlertsConfig, keep?: { memory: StoredRulesMemory; parts: () => Promise<PartsSnapshot | null> },
 ): Promise<ListedRule[]> {
   const fromConfig = config.rules.map((rule): ListedRule => ({ rule, source: 'config' }));
   const taken = new Set(config.rules.map((r) => r.id));
-  // Taken before the read: a rule saved during it changes the parts, and the next call reads again.
-  const fingerprint = keep ? (await keep.parts())?.fingerprint(RULES_TABLE) : undefined;
-  const last = keep?.memory.last;
-  const rows = fingerprint !== undefined && last?.fingerprint === fingerprint ? last.rows : await storedAlertRules(wh, {});
-  if (fingerprint !== undefined) keep!.memory.last = { fingerprint, rows };
+  const rows = await readKept(keep?.memory, keep?.parts, [RULES_TABLE], () => storedAlertRules(wh, {}));
   const stored = rows.flatMap((row): ListedRule[] => {
     const parsed = ruleSchema.safeParse(safeJson(row.rule_json));
     return parsed.success && !taken.has(parsed.data.id) ? [{ rule: parsed.data, source: 'api' }] : [];

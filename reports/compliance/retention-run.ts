@@ -146,12 +146,13 @@ function freshParts(table: string, opts: AgeOptions, active: ActiveParts, memory
   return [...active].filter(([id]) => !had.parts!.has(id)).map(([, name]) => name);
 }
 
-/** `prefetched`: the new parts' ages read with other tables' (else read here when needed). */
+/** `prefetched`: the ages of the table's new parts (`freshParts`), read with other tables'. */
 async function ageStatsKept(
-  wh: Warehouse, table: string, opts: AgeOptions, active: ActiveParts | undefined, memory: AgeMemory | undefined, prefetched?: ReadonlyMap<string, PartAge>,
+  wh: Warehouse, table: string, opts: AgeOptions, snapshot: PartsSnapshot | null, memory: AgeMemory | undefined, prefetched?: ReadonlyMap<string, PartAge>,
 ): Promise<AgeStats> {
   const key = ageKey(opts);
-  const fingerprint = active ? [...active.keys()].sort().join(',') : undefined;
+  const active = snapshot?.active(table);
+  const fingerprint = snapshot?.fingerprint(table);
   const had = memory?.get(table);
   // Rows all short of both cutoffs (with a day's margin for zones): nothing is past policy.
   const short = (oldestMs: number | null) => [opts.cutoffMs, opts.contentCutoffMs].every((c) => c === null || (oldestMs ?? Infinity) - ZONE_MARGIN_MS >= c);
@@ -160,8 +161,7 @@ async function ageStatsKept(
     if (had.fingerprint === fingerprint && none(had.stats) && short(had.stats.oldest_ms)) return had.stats;
     // The parts that came since are read; those that stand are as they were.
     if (had.parts && active) {
-      const fresh = [...active].filter(([id]) => !had.parts!.has(id));
-      const read = prefetched ?? (fresh.length ? (await partAgesOf(wh, [{ table, timeColumn: opts.timeColumn, parts: fresh.map(([, name]) => name) }])).get(table)! : new Map<string, PartAge>());
+      const read = prefetched ?? new Map<string, PartAge>();
       const parts = new Map<string, PartAge>();
       for (const [id, name] of active) {
         const p = had.parts.get(id) ?? read.get(name);
@@ -252,7 +252,7 @@ export async function retentionStatus(
       });
       continue;
     }
-    const stats = await ageStatsKept(wh, t.name, ageOptions(p), fingerprints ? fingerprints.active(t.name) : undefined, memory?.ages, prefetched.get(t.name));
+    const stats = await ageStatsKept(wh, t.name, ageOptions(p), fingerprints, memory?.ages, prefetched.get(t.name));
     const matches = ttlMatches(p, ttl);
     const state = retentionState({
       days: p.days, ttl_matches: matches, rows_past_policy: stats.past_policy, held_past_policy: stats.held_past_policy,

@@ -124,7 +124,7 @@ describe('spend this week against last', () => {
 
   it('keeps each WABA\'s month from one evaluation to the next while the billing tables stand still', async () => {
     const rule = { id: 'a', kind: 'spend_rise', rise_percent: 40, days: 7, min_amount: 0, scope: { wabas: [] } };
-    const memory: SpendMemory = { months: new Map() };
+    const memory: SpendMemory = { months: new Map(), wabas: {} };
     const cycle = () => spendItems(rule as never, svc.deps, clock, spendCache(memory, partsOnce(svc.deps.warehouse)));
     expect((await cycle()).map((i) => i.key)).toEqual([WABA_UTC]);
     const read = await chargeReads();

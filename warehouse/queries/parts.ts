@@ -90,6 +90,30 @@ export async function readParts(wh: Warehouse, tables: readonly string[] = []): 
   return new PartsSnapshot(await allParts(wh, { db: localDatabase(wh), tables: [...tables] }));
 }
 
+/** A result as last read, with what its tables held then (and what else it was read for). */
+export interface KeptRead<T> {
+  last?: { fingerprint: string; value: T };
+}
+
+/**
+ * A read kept while the tables it reads stand still: the result in `slot` is used again while the
+ * tables' parts and `key` (what else the read depended on) are the same and `valid` holds; else the
+ * read runs and its result is kept. The parts are taken before the read, so a write that lands
+ * during it is read next time. Without a snapshot (a cluster) it always reads.
+ */
+export async function readKept<T>(
+  slot: KeptRead<T> | undefined, parts: (() => Promise<PartsSnapshot | null>) | undefined, tables: readonly string[], read: () => Promise<T>,
+  opts: { key?: string; valid?: (value: T) => boolean } = {},
+): Promise<T> {
+  const snapshot = slot ? await parts?.() : undefined;
+  const fingerprint = snapshot ? [opts.key ?? '', ...tables.map((t) => snapshot.fingerprint(t))].join('|') : undefined;
+  const last = slot?.last;
+  if (fingerprint !== undefined && last?.fingerprint === fingerprint && (opts.valid?.(last.value) ?? true)) return last.value;
+  const value = await read();
+  if (slot) slot.last = fingerprint === undefined ? undefined : { fingerprint, value };
+  return value;
+}
+
 /** Reads the snapshot once, when first asked (the reads of one evaluation share it). */
 export function partsOnce(wh: Warehouse): () => Promise<PartsSnapshot | null> {
   let read: Promise<PartsSnapshot | null> | undefined;

@@ -3,7 +3,7 @@ import { BillingReports } from '../../billing/service.ts';
 import type { ForecastRow } from '../../billing/forecast-report.ts';
 import type { AlertRule } from '../config.ts';
 import type { AlertItem } from '../state.ts';
-import type { PartsSnapshot } from '../../../warehouse/queries/parts.ts';
+import { readKept, type KeptRead, type PartsSnapshot } from '../../../warehouse/queries/parts.ts';
 
 /**
  * Finance rules on the billing forecast (each WABA's current month in its own zone, all categories
@@ -19,9 +19,7 @@ const DAY_MS = 86_400_000;
 const FORECAST_TABLES = ['billing_daily_v1', 'billing_rate_cards_v1'];
 
 /** The last forecast, kept from one evaluation to the next with what its tables held then. */
-export interface ForecastMemory {
-  last?: { fingerprint: string; rows: ForecastRow[] };
-}
+export type ForecastMemory = KeptRead<ForecastRow[]>;
 
 /** The month's total row per WABA, read once per evaluation (and not again while nothing it depends on changed). */
 export type ForecastCache = { rows?: Promise<ForecastRow[]>; memory?: ForecastMemory; parts?: () => Promise<PartsSnapshot | null> };
@@ -29,15 +27,8 @@ export type ForecastCache = { rows?: Promise<ForecastRow[]>; memory?: ForecastMe
 function totals(deps: AppDeps, now: number, cache: ForecastCache): Promise<ForecastRow[]> {
   cache.rows ??= (async () => {
     const reports = new BillingReports(deps);
-    // Taken before the read: a write that lands during it changes the parts, and the next evaluation reads again.
-    const parts = await cache.parts?.();
-    const fingerprint = parts ? FORECAST_TABLES.map((t) => parts.fingerprint(t)).join('|') : undefined;
-    const last = cache.memory?.last;
     const sameDay = (rows: readonly ForecastRow[]) => rows.every((r) => reports.env.tenants.calendarOf(r.waba_id).date(now) === r.as_of);
-    if (fingerprint !== undefined && last?.fingerprint === fingerprint && sameDay(last.rows)) return last.rows;
-    const rows = (await reports.forecast({ scope: 'all' })).filter((r) => r.category === '*');
-    if (cache.memory) cache.memory.last = fingerprint === undefined ? undefined : { fingerprint, rows };
-    return rows;
+    return readKept(cache.memory, cache.parts, FORECAST_TABLES, async () => (await reports.forecast({ scope: 'all' })).filter((r) => r.category === '*'), { valid: sameDay });
   })();
   return cache.rows;
 }

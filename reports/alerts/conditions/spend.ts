@@ -4,7 +4,7 @@ import { addDays } from '../../billing/zone.ts';
 import type { ChargeRow } from '../../billing/charges.ts';
 import type { AlertRule } from '../config.ts';
 import type { AlertItem } from '../state.ts';
-import type { PartsSnapshot } from '../../../warehouse/queries/parts.ts';
+import { readKept, type KeptRead, type PartsSnapshot } from '../../../warehouse/queries/parts.ts';
 
 /**
  * Finance rule on the charges report: a WABA's spend over the last `days` complete local days
@@ -29,9 +29,9 @@ const CHARGE_TABLES = ['billing_daily_v1', 'billing_rate_cards_v1'];
 
 /** Each month of daily charges (every WABA's) as last read, kept from one evaluation to the next with what its tables held then. */
 export interface SpendMemory {
-  months: Map<string, { fingerprint: string; rows: ChargeRow[] }>;
+  months: Map<string, KeptRead<ChargeRow[]>>;
   /** The WABAs (configured, and seen in the billing rollup) as last read. */
-  wabas?: { fingerprint: string; wabas: string[] };
+  wabas: KeptRead<string[]>;
 }
 
 /** The reads of one evaluation shared by its spend rules: the WABAs once, each month of daily charges (every WABA's) once. */
@@ -47,27 +47,15 @@ export const spendCache = (memory?: SpendMemory, parts?: () => Promise<PartsSnap
   months: new Map(), ...(memory ? { memory } : {}), ...(parts ? { parts } : {}),
 });
 
-async function chargesOf(billing: BillingReports, month: string, cache: SpendCache): Promise<ChargeRow[]> {
-  const key = month;
-  // Taken before the read: a write that lands during it changes the parts, and the next evaluation reads again.
-  const parts = await cache.parts?.();
-  const fingerprint = parts ? CHARGE_TABLES.map((t) => parts.fingerprint(t)).join('|') : undefined;
-  const last = cache.memory?.months.get(key);
-  if (fingerprint !== undefined && last?.fingerprint === fingerprint) return last.rows;
-  const rows = await billing.charges({ scope: 'all', month, groupBy: ['category', 'market', 'tier', 'day'] });
-  if (fingerprint !== undefined) cache.memory?.months.set(key, { fingerprint, rows });
-  return rows;
+function chargesOf(billing: BillingReports, month: string, cache: SpendCache): Promise<ChargeRow[]> {
+  const months = cache.memory?.months;
+  if (months && !months.has(month)) months.set(month, {});
+  return readKept(months?.get(month), cache.parts, CHARGE_TABLES, () => billing.charges({ scope: 'all', month, groupBy: ['category', 'market', 'tier', 'day'] }));
 }
 
 /** The WABAs (configured, and seen in the billing rollup), kept while the rollup stands still. */
-async function wabasOf(billing: BillingReports, cache: SpendCache): Promise<string[]> {
-  const parts = await cache.parts?.();
-  const fingerprint = parts?.fingerprint('billing_daily_v1');
-  const last = cache.memory?.wabas;
-  if (fingerprint !== undefined && last?.fingerprint === fingerprint) return last.wabas;
-  const wabas = await billing.wabas('all');
-  if (fingerprint !== undefined && cache.memory) cache.memory.wabas = { fingerprint, wabas };
-  return wabas;
+function wabasOf(billing: BillingReports, cache: SpendCache): Promise<string[]> {
+  return readKept(cache.memory?.wabas, cache.parts, ['billing_daily_v1'], () => billing.wabas('all'));
 }
 
 export async function spendItems(rule: SpendRule, deps: AppDeps, now: number, cache: SpendCache = spendCache()): Promise<AlertItem[]> {

@@ -2,7 +2,7 @@ import type { AppDeps } from '../../../app/deps.ts';
 import { TemplateReports } from '../../templates/service.ts';
 import type { TemplateChange } from '../../../warehouse/queries/templates/history.ts';
 import type { AlertRule } from '../config.ts';
-import type { PartsSnapshot } from '../../../warehouse/queries/parts.ts';
+import { readKept, type KeptRead, type PartsSnapshot } from '../../../warehouse/queries/parts.ts';
 import type { AlertItem } from '../state.ts';
 
 /**
@@ -50,9 +50,7 @@ const HISTORY_TABLES = ['management_events_v1', 'template_catalog_v1'];
 const END_OF_TIME = Date.parse('2299-01-01T00:00:00Z');
 
 /** The whole template history of the rules' WABAs as last read, with what its tables held then. */
-export interface TemplateMemory {
-  last?: { fingerprint: string; wabas: string; changes: TemplateChange[] };
-}
+export type TemplateMemory = KeptRead<TemplateChange[]>;
 
 export function templateCache(rules: readonly AlertRule[], memory?: TemplateMemory, parts?: () => Promise<PartsSnapshot | null>): TemplateCache {
   const scopes = rules.filter((r): r is TemplateRule => r.kind.startsWith('template_')).map((r) => r.scope.wabas);
@@ -66,17 +64,11 @@ export function templateCache(rules: readonly AlertRule[], memory?: TemplateMemo
  */
 async function historyFrom(deps: AppDeps, since: number, now: number, cache: TemplateCache): Promise<TemplateChange[]> {
   const reports = new TemplateReports(deps);
-  // Taken before the read: a write that lands during it changes the parts, and the next evaluation reads again.
-  const parts = cache.memory ? await cache.parts?.() : undefined;
-  if (!parts) return reports.history({ from_ms: since, to_ms: now + 1, tz: 'UTC', scope: cache.wabas });
-  const fingerprint = HISTORY_TABLES.map((t) => parts.fingerprint(t)).join('|');
-  const wabas = JSON.stringify(cache.wabas);
-  let last = cache.memory!.last;
-  if (last?.fingerprint !== fingerprint || last.wabas !== wabas) {
-    last = { fingerprint, wabas, changes: await reports.history({ from_ms: 0, to_ms: END_OF_TIME, tz: 'UTC', scope: cache.wabas }) };
-    cache.memory!.last = last;
-  }
-  return last.changes.filter((c) => {
+  if (!cache.memory || !cache.parts) return reports.history({ from_ms: since, to_ms: now + 1, tz: 'UTC', scope: cache.wabas });
+  const whole = await readKept(cache.memory, cache.parts, HISTORY_TABLES, () => reports.history({ from_ms: 0, to_ms: END_OF_TIME, tz: 'UTC', scope: cache.wabas }), {
+    key: JSON.stringify(cache.wabas),
+  });
+  return whole.filter((c) => {
     const at = Date.parse(c.at);
     return at >= since && at < now + 1;
   });
