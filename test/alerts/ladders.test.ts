@@ -51,7 +51,7 @@ describe('SLA threshold rules on a shared ladder', () => {
     const wait = (): OpenWait => {
       const started_at = now - Math.floor(rnd() * 40 * MIN);
       const due = rnd() < 0.1 ? null : rnd() < 0.05 ? started_at : started_at + Math.floor((5 + rnd() * 30) * MIN);
-      return { wait_id: `w${n++}`, family: 'any', waba_id: rnd() < 0.5 ? 'W1' : 'W2', phone_number_id: 'P', wa_id: `55${n}`, owner_team: '', team: '', kind: 'first', started_at, due_at: due, window_expires_at: started_at + 1440 * MIN, partition: '202611' };
+      return { wait_id: `w${n++}`, family: 'any', waba_id: rnd() < 0.5 ? 'W1' : 'W2', phone_number_id: 'P', wa_id: `55${n}`, owner_team: '', team: '', kind: 'first', started_at, due_at: due, window_expires_at: started_at + 1440 * MIN, partition: '202611', part: '202611_1_1_0' };
     };
     const told = { all: 0, changes: 0 };
     let fired = 0;
@@ -100,7 +100,7 @@ describe('SLA threshold rules on a shared ladder', () => {
     const known = new Map<string, RuleState>();
     const stateOf_ = (id: string) => known.get(id) ?? (known.set(id, emptyState()), known.get(id)!);
     const now = Date.parse('2026-11-02T09:00:00Z');
-    const waits: OpenWait[] = [{ wait_id: 'a', family: 'any', waba_id: 'W1', phone_number_id: 'P', wa_id: '551', owner_team: '', team: '', kind: 'first', started_at: now - 9 * MIN, due_at: now + MIN, window_expires_at: now + 1000 * MIN, partition: '202611' }];
+    const waits: OpenWait[] = [{ wait_id: 'a', family: 'any', waba_id: 'W1', phone_number_id: 'P', wa_id: '551', owner_team: '', team: '', kind: 'first', started_at: now - 9 * MIN, due_at: now + MIN, window_expires_at: now + 1000 * MIN, partition: '202611', part: '202611_1_1_0' }];
     const evaluate = async (set: AlertRule[]) => {
       const live = liveCache(set, async () => null);
       live.pool = Promise.resolve(waits);

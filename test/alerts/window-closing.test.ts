@@ -16,7 +16,7 @@ const MIN = 60_000;
 const KEY = 'test-pii-key';
 const wait = (id: string, waba: string, expiresIn: number): OpenWait => ({
   wait_id: id, family: 'any', waba_id: waba, phone_number_id: 'P1', wa_id: `55119000000${id.slice(1)}`, owner_team: 'care', team: '', kind: 'first',
-  started_at: T - 24 * 60 * MIN + expiresIn * MIN - 10 * MIN, due_at: null, window_expires_at: T + expiresIn * MIN, partition: '202603',
+  started_at: T - 24 * 60 * MIN + expiresIn * MIN - 10 * MIN, due_at: null, window_expires_at: T + expiresIn * MIN, partition: '202603', part: '202603_1_1_0',
 });
 const WAITS = [wait('w1', 'W1', 30), wait('w2', 'W1', 90), wait('w3', 'W1', -5), wait('w4', 'W2', 20), wait('w5', 'W1', 60)];
 const contact = (w: OpenWait) => 'c_' + createHmac('sha256', KEY).update('contact\0' + w.wa_id).digest('hex').slice(0, 16);

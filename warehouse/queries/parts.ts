@@ -28,6 +28,7 @@ export class PartsSnapshot {
   private readonly definitions = new Map<string, string>();
   private readonly sizes = new Map<string, { bytes: number; rows: number }>();
   private readonly partitionOf = new Map<string, string>();
+  private readonly partRows = new Map<string, number>();
 
   constructor(rows: ReadonlyArray<{ table: string; definition: string; name: string; id: string; bytes: number; rows: number; partition: string }>) {
     for (const r of rows) {
@@ -36,6 +37,7 @@ export class PartsSnapshot {
       this.sizes.set(r.table, { bytes: size.bytes + r.bytes, rows: size.rows + r.rows });
       if (r.name === '') continue;
       this.partitionOf.set(r.id, r.partition);
+      this.partRows.set(r.id, r.rows);
       let t = this.byTable.get(r.table);
       if (!t) this.byTable.set(r.table, (t = new Map()));
       t.set(r.id, r.name);
@@ -45,6 +47,11 @@ export class PartsSnapshot {
   /** What the tables are (names, UUIDs, CREATE statements): a catalogue read under the same schema is still the catalogue. */
   schema(): string {
     return [...this.definitions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([t, d]) => `${t}=${d}`).join(',');
+  }
+
+  /** A table's UUID and a hash of its CREATE statement ('' when it is not there). */
+  definition(table: string): string {
+    return this.definitions.get(table) ?? '';
   }
 
   /** Bytes on disk of a table's active parts. */
@@ -60,6 +67,18 @@ export class PartsSnapshot {
       ids.set(p, [...(ids.get(p) ?? []), id]);
     }
     return new Map([...ids].map(([p, list]) => [p, list.sort().join(',')]));
+  }
+
+  /** A table's active parts by partition: each part's name and rows. */
+  partsByPartition(table: string): Map<string, Array<{ name: string; rows: number }>> {
+    const out = new Map<string, Array<{ name: string; rows: number }>>();
+    for (const [id, name] of this.active(table)) {
+      const p = this.partitionOf.get(id)!;
+      let list = out.get(p);
+      if (!list) out.set(p, (list = []));
+      list.push({ name, rows: this.partRows.get(id) ?? 0 });
+    }
+    return out;
   }
 
   /** Rows of a table's active parts. */
@@ -88,6 +107,19 @@ export class PartsSnapshot {
 export async function readParts(wh: Warehouse, tables: readonly string[] = []): Promise<PartsSnapshot | null> {
   if (wh.cluster) return null;
   return new PartsSnapshot(await allParts(wh, { db: localDatabase(wh), tables: [...tables] }));
+}
+
+/**
+ * What a part's name says of it (`<partition>_<min block>_<max block>_<level>[_<mutation>]`): the
+ * blocks it holds and the mutation that last rewrote it (0: none). An insert takes block numbers
+ * above every part's before it, a merge keeps its parts' range, and a mutation (ALTER, lightweight
+ * DELETE) renames every part it rewrites with its own number. Null when the name does not read so.
+ */
+export function partBlocks(name: string, partition: string): { min: number; max: number; mutation: number } | null {
+  if (!name.startsWith(partition + '_')) return null;
+  const f = name.slice(partition.length + 1).split('_').map(Number);
+  if ((f.length !== 3 && f.length !== 4) || f.some((x) => !Number.isSafeInteger(x))) return null;
+  return { min: f[0]!, max: f[1]!, mutation: f[3] ?? 0 };
 }
 
 /** A result as last read, with what its tables held then (and what else it was read for). */

@@ -2,8 +2,8 @@ import { ALL_WABAS } from '../../../warehouse/scope.ts';
 import type { Pseudonymizer } from '../../../app/pseudonym.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
 import { liveRows, type StoredWaitRow } from '../../../warehouse/queries/sla/reports.ts';
-import { openWaits, type OpenWait } from '../../../warehouse/queries/alerts/open-waits.ts';
-import type { PartsSnapshot } from '../../../warehouse/queries/parts.ts';
+import { openWaits, openWaitsAmong, waitsInsertedSince, type OpenWait } from '../../../warehouse/queries/alerts/open-waits.ts';
+import { partBlocks, type PartsSnapshot } from '../../../warehouse/queries/parts.ts';
 import type { AlertRule } from '../config.ts';
 import type { AlertItem } from '../state.ts';
 
@@ -48,13 +48,27 @@ export interface LiveCache {
 
 export const isSlaRule = (rule: AlertRule): rule is SlaRule => rule.kind.startsWith('sla_');
 
+/** One month's open waits as last read, with what the month's partition held then. */
+interface MonthRead {
+  fingerprint: string;
+  rows: OpenWait[];
+  /** The month's parts then, the highest block number among them, and the latest mutation that rewrote one. */
+  parts: ReadonlySet<string>;
+  maxBlock: number;
+  mutation: number;
+  /** Every open wait of the month is in `rows` (no row limit cut the read). */
+  complete: boolean;
+}
+
 /**
- * The open waits as last read, per month of their start (the table's partitions), each with what its
- * partition held then: a month is read again only once its parts changed (a wait's month never
- * changes, and FINAL merges partition by partition).
+ * The open waits as last read, per month of their start (the table's partitions): a month whose
+ * parts stand still is not read; a month that only gained inserts (and merges) is read only for the
+ * waits those inserts touched and the waits held whose part is gone; anything else (a mutation such
+ * as an erasure, a new table) reads the month whole. A wait's month never changes, and FINAL merges
+ * partition by partition.
  */
 export interface PoolMemory {
-  last?: { params: string; months: Map<string, { fingerprint: string; rows: OpenWait[] }> };
+  last?: { params: string; definition: string; months: Map<string, MonthRead> };
 }
 
 export function liveCache(rules: readonly AlertRule[], parts: () => Promise<PartsSnapshot | null>, memory: PoolMemory = {}): LiveCache {
@@ -72,26 +86,106 @@ function union(rules: Iterable<SlaRule>, pick: (r: SlaRule) => readonly string[]
   return [...all].sort();
 }
 
+type PoolParams = Omit<Parameters<typeof openWaits>[1], 'partitions'>;
+
+/** Earlier start first, then wait id: the order of one read. */
+const byStart = (a: OpenWait, b: OpenWait) => a.started_at - b.started_at || (a.wait_id < b.wait_id ? -1 : a.wait_id > b.wait_id ? 1 : 0);
+const waitKey = (w: { family: string; wait_id: string }) => `${w.family}\u0000${w.wait_id}`;
+
+/** A month's parts as a read would record them; null when a part's name does not read as blocks. */
+function monthParts(month: string, parts: ReadonlyArray<{ name: string; rows: number }>): Omit<MonthRead, 'fingerprint' | 'rows' | 'complete'> & { rows: number } | null {
+  let maxBlock = 0, mutation = 0, rows = 0;
+  for (const p of parts) {
+    const b = partBlocks(p.name, month);
+    if (!b) return null;
+    maxBlock = Math.max(maxBlock, b.max);
+    mutation = Math.max(mutation, b.mutation);
+    rows += p.rows;
+  }
+  return { parts: new Set(parts.map((p) => p.name)), maxBlock, mutation, rows };
+}
+
+/**
+ * What to read again of a month since `before`: the waits with a row in blocks inserted since (read
+ * from the parts holding them at read time, whatever merged them since the snapshot) and the waits
+ * held whose part is gone (merged, or emptied by a TTL); null when the month must be read whole (a
+ * mutation rewrote parts, or the change is over half the month).
+ */
+function changeOf(before: MonthRead, now: NonNullable<ReturnType<typeof monthParts>>, list: ReadonlyArray<{ name: string; rows: number }>, month: string) {
+  if (!before.complete || now.mutation > before.mutation) return null;
+  const inserted = list.filter((p) => !before.parts.has(p.name) && partBlocks(p.name, month)!.max > before.maxBlock);
+  const recheck = before.rows.filter((r) => !now.parts.has(r.part));
+  if (inserted.reduce((n, p) => n + p.rows, 0) + recheck.length > now.rows / 2) return null;
+  return { inserted: inserted.length > 0, recheck };
+}
+
+/**
+ * The month's open waits after a change: the waits it touched read with FINAL, the others kept; null
+ * when the inserts touched more waits than `limit` (read the month whole).
+ */
+async function readChange(wh: Warehouse, params: PoolParams, month: string, before: MonthRead, change: NonNullable<ReturnType<typeof changeOf>>, limit: number): Promise<OpenWait[] | null> {
+  if (!change.inserted && change.recheck.length === 0) return before.rows;
+  // The touched waits first, then FINAL over exactly those: a merge between the two reads moves rows, not the answer.
+  const touched = change.inserted ? await waitsInsertedSince(wh, { partition: month, after_block: before.maxBlock, families: params.families, row_limit: limit + 1 }) : [];
+  if (touched.length > limit) return null;
+  const keys = [...touched, ...change.recheck];
+  const found = await openWaitsAmong(wh, {
+    ...params, partition: month,
+    key_wabas: keys.map((w) => w.waba_id), key_families: keys.map((w) => w.family), key_starts: keys.map((w) => w.started_at), key_phones: keys.map((w) => w.phone_number_id), key_ids: keys.map((w) => w.wait_id),
+  });
+  const drop = new Set(keys.map(waitKey));
+  return before.rows.filter((w) => !drop.has(waitKey(w))).concat(found).sort(byStart);
+}
+
 function pool(wh: Warehouse, cache: LiveCache): Promise<OpenWait[]> {
   cache.pool ??= (async () => {
     const rules = [...cache.pooled];
-    const params = {
+    const params: PoolParams = {
       families: [...new Set(rules.map((r) => r.family))].sort(), waba_ids: union(rules, (r) => r.scope.wabas),
       phone_number_ids: union(rules, (r) => r.scope.phone_numbers), teams: union(rules, (r) => r.scope.teams), row_limit: MAX_ROWS, ...ALL_WABAS,
     };
     const key = JSON.stringify(params);
     // What each month holds, taken before the read: a write that lands during the read changes it, and the next evaluation reads again.
-    const months = (await cache.parts())?.partitions('sla_waits_v1');
-    if (!months) {
+    const snapshot = await cache.parts();
+    if (!snapshot) {
       cache.memory.last = undefined;
       return openWaits(wh, params);
     }
-    const last = cache.memory.last?.params === key ? cache.memory.last.months : undefined;
-    const stale = [...months].filter(([m, fingerprint]) => last?.get(m)?.fingerprint !== fingerprint).map(([m]) => m);
-    const read = new Map<string, OpenWait[]>(stale.map((m) => [m, []]));
-    if (stale.length > 0) for (const w of await openWaits(wh, { ...params, partitions: stale })) read.get(w.partition)?.push(w);
-    const kept = new Map([...months].map(([m, fingerprint]) => [m, { fingerprint, rows: read.get(m) ?? last!.get(m)!.rows }]));
-    cache.memory.last = { params: key, months: kept };
+    const definition = snapshot.definition('sla_waits_v1');
+    const fingerprints = snapshot.partitions('sla_waits_v1');
+    const last = cache.memory.last?.params === key && cache.memory.last.definition === definition ? cache.memory.last.months : undefined;
+    const kept = new Map<string, MonthRead>();
+    const whole: Array<[string, Omit<MonthRead, 'rows' | 'complete'>]> = [];
+    const changed: Array<Promise<unknown>> = [];
+    /** Months read whole in one read. A read cut by its limit holds some months in part: those are read whole next time. */
+    const readWhole = async (months: typeof whole) => {
+      const read = await openWaits(wh, { ...params, partitions: months.map(([m]) => m) });
+      const byMonth = new Map<string, OpenWait[]>(months.map(([m]) => [m, []]));
+      for (const w of read) byMonth.get(w.partition)?.push(w);
+      for (const [m, shape] of months) kept.set(m, { ...shape, rows: byMonth.get(m)!, complete: read.length < MAX_ROWS });
+    };
+    for (const [month, list] of snapshot.partsByPartition('sla_waits_v1')) {
+      const fingerprint = fingerprints.get(month)!;
+      const before = last?.get(month);
+      if (before?.fingerprint === fingerprint) {
+        kept.set(month, before);
+        continue;
+      }
+      const now = monthParts(month, list);
+      const change = before && now ? changeOf(before, now, list, month) : null;
+      if (!now || !change) {
+        whole.push([month, { fingerprint, parts: now?.parts ?? new Set(), maxBlock: now?.maxBlock ?? 0, mutation: now?.mutation ?? Number.MAX_SAFE_INTEGER }]);
+        continue;
+      }
+      const shape = { fingerprint, parts: now.parts, maxBlock: now.maxBlock, mutation: now.mutation };
+      changed.push(readChange(wh, params, month, before!, change, Math.floor(now.rows / 2)).then(async (rows) => {
+        if (rows) kept.set(month, { ...shape, rows, complete: rows.length < MAX_ROWS });
+        else await readWhole([[month, shape]]);
+      }));
+    }
+    if (whole.length > 0) changed.push(readWhole(whole));
+    await Promise.all(changed);
+    cache.memory.last = { params: key, definition, months: kept };
     // Months in order, each in the read's order (by start): the same rows and order as one read, up to its limit.
     return [...kept].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([, m]) => m.rows).slice(0, MAX_ROWS);
   })();
