@@ -219,6 +219,7 @@ async function rulesPhase(store: string, n: number, runs: number, advanceS: numb
   // land in a month that holds most of the open waits, so its open waits are read again).
   const oldest = answerOldest ? await oldestMonthWaits(wh, answerOldest * runs) : [];
   const live: number[] = [];
+  const liveMessages: number[] = [];
   // The cycles' own reads and writes, not the load's derivations before them.
   const liveSpent: Spent = new Map();
   try {
@@ -236,6 +237,7 @@ async function rulesPhase(store: string, n: number, runs: number, advanceS: numb
       await spentSinceReset(liveSpent);
       failed += s.failed.length;
       live.push(t);
+      liveMessages.push(s.messages);
     }
   } finally {
     await engine.idle();
@@ -247,7 +249,7 @@ async function rulesPhase(store: string, n: number, runs: number, advanceS: numb
   await wh.close();
   return {
     warehouse_warm: warmWarehouse, warehouse_follow: followWarehouse, warehouse_live: liveWarehouse, rules: first.rules, events: info.events, first_cycle_ms: coldMs,
-    first_cycle_messages: first.messages, warm_cycle_ms: median(warm), follow_rules: followRules, follow_cycle_ms: median(follow), live_cycle_ms: median(live), failed_rules: failed,
+    first_cycle_messages: first.messages, warm_cycle_ms: median(warm), follow_rules: followRules, follow_cycle_ms: median(follow), live_cycle_ms: median(live), live_cycles_ms: live, live_messages: liveMessages, failed_rules: failed,
   };
 }
 

@@ -126,6 +126,8 @@ export const alertsConfigSchema = z.object({
   schedule: z.string().default('*/30 * * * * *'),
   retry: z.object({ attempts: z.number().int().min(1).max(10).default(5), backoff_ms: z.number().int().min(1).default(2000) }).default({ attempts: 5, backoff_ms: 2000 }),
   timeout_ms: z.number().int().positive().default(10_000),
+  /** Sends at once, over every channel: a burst of firings is spread, not opened all at once on a relay. */
+  delivery_concurrency: z.number().int().positive().default(16),
   /** Rows of tracked items a state write sends at once (each holds an item's figures as JSON). */
   item_rows_per_insert: z.number().int().positive().default(50_000),
   recipients: z.array(recipientSchema).default([]),

@@ -1,4 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
+import pLimit from 'p-limit';
 import type { AccessAudit } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
@@ -8,7 +9,9 @@ import { DeliveryError, type Channel } from './channels.ts';
 import type { AlertMessage } from './message.ts';
 
 /**
- * Hands messages to channels in the background, so a slow relay never holds an evaluation up. A
+ * Hands messages to channels in the background, so a slow relay never holds an evaluation up: a
+ * delivery starts after the turn that handed it over (the evaluation finishes first), and at most
+ * `concurrency` sends run at once (a backoff does not hold a place). A
  * failure that may pass (network, 429, 5xx, SMTP 4xx) is tried again after a backoff that doubles
  * each time; every attempt is a row of the delivery log, and each delivery's outcome is written to
  * the access audit (who was told what: rule, firing, recipient id and channel, no item content).
@@ -26,6 +29,8 @@ export interface DeliveryOptions {
   log: Logger;
   attempts: number;
   backoffMs: number;
+  /** Sends at once (default 16). */
+  concurrency?: number;
 }
 
 export type DeliveryOutcome = 'delivered' | 'failed';
@@ -65,6 +70,7 @@ export function coalescing<R>(write: (rows: R[]) => Promise<void>): (row: R) => 
 
 export function createDeliverer(opts: DeliveryOptions): Deliverer {
   const inFlight = new Set<Promise<void>>();
+  const sending = pLimit(opts.concurrency ?? 16);
   const writeAttempt = coalescing<AlertDeliveryRow>((rows) => insertDeliveries(opts.wh, rows));
 
   async function logAttempt(row: AlertDeliveryRow): Promise<void> {
@@ -79,7 +85,7 @@ export function createDeliverer(opts: DeliveryOptions): Deliverer {
       attempt++;
       const base = { firing_id: m.firing_id, rule_id: m.rule_id, recipient_id: m.recipient, channel: channel.name, attempt, at: Date.now() };
       try {
-        const status = await channel.send(m);
+        const status = await sending(() => channel.send(m));
         await logAttempt({ ...base, outcome: 'delivered', status_code: status, error: '' });
         outcome = 'delivered';
         break;
@@ -103,7 +109,8 @@ export function createDeliverer(opts: DeliveryOptions): Deliverer {
   return {
     deliver(message, channels) {
       for (const ch of channels) {
-        const p: Promise<void> = deliverOne(message, ch)
+        const p: Promise<void> = nextTurn()
+          .then(() => deliverOne(message, ch))
           .catch((e: unknown) => opts.log.error({ err: e, rule: message.rule_id }, 'alert delivery failed'))
           .finally(() => inFlight.delete(p));
         inFlight.add(p);

@@ -102,7 +102,7 @@ export function createAlertEngine(deps: AppDeps): AlertEngine {
   const log: Logger = deps.log.child({ module: 'alerts' });
   const calendars = new Map(deps.config.file.calendars.map((c) => [c.id, new BusinessCalendar(c)]));
   const mailer = createMailer(config);
-  const deliverer: Deliverer = createDeliverer({ wh: deps.warehouse, audit: deps.audit, log, attempts: config.retry.attempts, backoffMs: config.retry.backoff_ms });
+  const deliverer: Deliverer = createDeliverer({ wh: deps.warehouse, audit: deps.audit, log, attempts: config.retry.attempts, backoffMs: config.retry.backoff_ms, concurrency: config.delivery_concurrency });
   let states: Map<string, RuleState> | undefined;
   /** The SLA threshold rules' shared tracking of the waits, from one evaluation to the next. */
   const ladders = createLadders();
