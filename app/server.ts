@@ -90,7 +90,7 @@ export async function startService(
   const { deps, modules } = await buildDeps(config, warehouse, log, opts.now);
   for (const m of modules) await m.start?.(deps);
   const metrics = createIngestMetrics();
-  registerWarehouseMetrics(metrics.registry);
+  registerWarehouseMetrics(metrics.registry, warehouse);
   registerRetentionMetrics(metrics.registry);
   registerSlaMetrics(metrics.registry);
   const suppression = subjectScreen(warehouse, deps.pseudonyms, log);

@@ -31,6 +31,14 @@ export function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
+/** The service's JavaScript heap in use and the memory its warehouse engine tracks, from `/metrics` (MiB). */
+export async function serviceMemory(base: string): Promise<{ heap: number; engine: number } | undefined> {
+  const text = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+  if (!text) return undefined;
+  const mib = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1_048_576;
+  return { heap: mib('nodejs_heap_size_used_bytes'), engine: mib('wa_warehouse_memory_bytes') };
+}
+
 export async function stopProcess(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null) return;
   const done = new Promise((r) => p.once('exit', r));

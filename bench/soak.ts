@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
 import { carriedShare, followedChats, followLag, lagBetween, type ChatPaths, type LagReading } from './follow-lag.ts';
-import { backlog, freePort, opt, pct, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
+import { backlog, freePort, opt, pct, rssMiB, serviceMemory, startProcess, stopProcess, waitFor } from './lib.ts';
 
 const SECRET = 'bench-secret';
 const rate = Number(opt('rate', '500'));
@@ -54,14 +54,14 @@ function post(): Promise<{ ms: number; status: number }> {
   });
 }
 
-interface Window { ok: number; failed: number; latencies: number[]; rss: number; backlogBytes: number; backlogAge: number; lag?: LagReading; chats?: ChatPaths }
+interface Window { ok: number; failed: number; latencies: number[]; rss: number; backlogBytes: number; backlogAge: number; lag?: LagReading; chats?: ChatPaths; heap?: number; engine?: number }
 const windows: Window[] = [];
 const start = performance.now();
 const pending = new Set<Promise<void>>();
 let next = start;
 console.log(`soak: ${rate} req/s for ${seconds} s, windows of ${windowS} s, ${customers} customers, carried chats ${carriedChats || 'default'}`);
-console.log('| t (s) | acked/s | failed | p50 ms | p99 ms | RSS MiB | backlog KiB | backlog age s | follower batches | lag p50 s | lag p99 s | chats carried |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| t (s) | acked/s | failed | p50 ms | p99 ms | RSS MiB | JS heap MiB | engine MiB | backlog KiB | backlog age s | follower batches | lag p50 s | lag p99 s | chats carried |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 // The backlog, sampled once a second from the service's health answer.
 let sampling = true;
 const sampler = (async () => {
@@ -76,6 +76,9 @@ const sampler = (async () => {
     // The last reading in a window; the window's lag is what was followed since the one before.
     win.lag = (await followLag(`http://127.0.0.1:${port}`)) ?? win.lag;
     win.chats = (await followedChats(`http://127.0.0.1:${port}`)) ?? win.chats;
+    // The window's last reading of where the memory is: the JavaScript heap, and what the embedded engine tracks.
+    const mem = await serviceMemory(`http://127.0.0.1:${port}`);
+    if (mem) [win.heap, win.engine] = [mem.heap, mem.engine];
     await new Promise((r) => setTimeout(r, 1000));
   }
 })();
@@ -105,7 +108,7 @@ for (let w = 0; w < windows.length; w++) {
   const win = windows[w]!;
   const l = win.latencies.sort((a, b) => a - b);
   const lag = lagBetween(windows[w - 1]?.lag, win.lag);
-  console.log(`| ${(w + 1) * windowS} | ${(win.ok / windowS).toFixed(0)} | ${win.failed} | ${pct(l, 0.5).toFixed(1)} | ${pct(l, 0.99).toFixed(1)} | ${win.rss.toFixed(0)} | ${(win.backlogBytes / 1024).toFixed(0)} | ${win.backlogAge.toFixed(1)} | ${lag.batches} | ${lag.p50} | ${lag.p99} | ${carriedShare(windows[w - 1]?.chats, win.chats)} |`);
+  console.log(`| ${(w + 1) * windowS} | ${(win.ok / windowS).toFixed(0)} | ${win.failed} | ${pct(l, 0.5).toFixed(1)} | ${pct(l, 0.99).toFixed(1)} | ${win.rss.toFixed(0)} | ${win.heap?.toFixed(0) ?? '–'} | ${win.engine?.toFixed(0) ?? '–'} | ${(win.backlogBytes / 1024).toFixed(0)} | ${win.backlogAge.toFixed(1)} | ${lag.batches} | ${lag.p50} | ${lag.p99} | ${carriedShare(windows[w - 1]?.chats, win.chats)} |`);
 }
 const steady = windows.slice(1).map((w) => w.rss).filter((r) => r > 0);
 if (steady.length >= 2) {

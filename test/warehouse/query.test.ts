@@ -88,6 +88,16 @@ describe('declared warehouse calls', () => {
     await expect(failing(wh, {})).rejects.toThrow(WarehouseError);
     expect(await count(registry, 'test.timed_failure', 'error')).toBe(1);
   });
+
+  it("report the memory the engine tracks at each scrape, beside the process's own", async () => {
+    const registry = new Registry();
+    registerWarehouseMetrics(registry, wh);
+    const text = await registry.metrics();
+    const bytes = Number(/^wa_warehouse_memory_bytes (\S+)$/m.exec(text)?.[1]);
+    // The embedded engine holds its tables' indexes and caches: some memory, less than the process's.
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBeLessThan(process.memoryUsage().rss);
+  });
 });
 
 async function stored(): Promise<number> {
