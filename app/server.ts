@@ -9,6 +9,7 @@ import { createPseudonymizer } from './pseudonym.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate, MigrationError } from '../warehouse/migrate.ts';
 import { registerWarehouseMetrics } from '../warehouse/metrics.ts';
+import { engineMemory } from '../warehouse/queries/memory.ts';
 import { createIngestMetrics } from '../ingest/metrics.ts';
 import { openIngest, type IngestPipeline } from '../ingest/pipeline.ts';
 import { createWebhookReceiver } from '../ingest/receiver.ts';
@@ -90,7 +91,7 @@ export async function startService(
   const { deps, modules } = await buildDeps(config, warehouse, log, opts.now);
   for (const m of modules) await m.start?.(deps);
   const metrics = createIngestMetrics();
-  registerWarehouseMetrics(metrics.registry, warehouse);
+  registerWarehouseMetrics(metrics.registry, () => engineMemory(warehouse));
   registerRetentionMetrics(metrics.registry);
   registerSlaMetrics(metrics.registry);
   const suppression = subjectScreen(warehouse, deps.pseudonyms, log);

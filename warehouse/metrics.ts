@@ -1,6 +1,4 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import type { Warehouse } from './client.ts';
-import { engineMemory } from './queries/memory.ts';
 
 const QUERY_SECONDS = 'wa_warehouse_query_seconds';
 
@@ -18,19 +16,20 @@ export const queryDuration = new Histogram({
 
 /**
  * Adds the warehouse metrics to a registry (the one `/metrics` serves); safe to call once per
- * registry. With a warehouse, also the memory its engine tracks, read at each scrape: beside the
- * process's resident memory and JavaScript heap, it says which of them grows.
+ * registry. With `engineMemory` (a read of it: `warehouse/queries/memory.ts`, passed in because the
+ * query path imports this module), also the memory the engine tracks, read at each scrape: beside
+ * the process's resident memory and JavaScript heap, it says which of them grows.
  */
-export function registerWarehouseMetrics(registry: Registry, wh?: Warehouse): void {
+export function registerWarehouseMetrics(registry: Registry, engineMemory?: () => Promise<number | undefined>): void {
   if (!registry.getSingleMetric(QUERY_SECONDS)) registry.registerMetric(queryDuration);
-  if (wh && !registry.getSingleMetric('wa_warehouse_memory_bytes')) {
+  if (engineMemory && !registry.getSingleMetric('wa_warehouse_memory_bytes')) {
     new Gauge({
       name: 'wa_warehouse_memory_bytes',
       help: "Memory the warehouse engine tracks as in use (embedded: part of this process's resident memory)",
       registers: [registry],
       async collect() {
         // A scrape while the warehouse is unreachable still answers, without this figure.
-        const bytes = await engineMemory(wh, {}).then((r) => r[0]?.bytes, () => undefined);
+        const bytes = await engineMemory().catch(() => undefined);
         if (bytes !== undefined) this.set(bytes);
       },
     });

@@ -5,6 +5,7 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { WarehouseError } from '../../warehouse/errors.ts';
 import { ITEM_INSERTS, insertRawWebhooks } from '../../warehouse/ingest-inserts.ts';
 import { registerWarehouseMetrics } from '../../warehouse/metrics.ts';
+import { engineMemory } from '../../warehouse/queries/memory.ts';
 import { RAW_WEBHOOK, STATUS } from '../../warehouse/tables.ts';
 import { defineCommand, defineInsert, defineQuery } from '../../warehouse/query.ts';
 import { openTestWarehouse, rows } from '../helpers/warehouse.ts';
@@ -91,7 +92,7 @@ describe('declared warehouse calls', () => {
 
   it("report the memory the engine tracks at each scrape, beside the process's own", async () => {
     const registry = new Registry();
-    registerWarehouseMetrics(registry, wh);
+    registerWarehouseMetrics(registry, () => engineMemory(wh));
     const text = await registry.metrics();
     const bytes = Number(/^wa_warehouse_memory_bytes (\S+)$/m.exec(text)?.[1]);
     // The embedded engine holds its tables' indexes and caches: some memory, less than the process's.
