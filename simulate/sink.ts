@@ -21,9 +21,19 @@ export class LineWriter {
     this.stream.write(line + '\n');
   }
 
-  /** Resolves once the stream has room again (checked on the stream: a past 'drain' is not waited for). */
+  /**
+   * Resolves once the stream has room again (checked on the stream: a past 'drain' is not waited for).
+   * The wait that did not happen is taken off the stream, so waiting often leaves no listener behind.
+   */
   async ready(): Promise<void> {
-    while (this.stream.writableNeedDrain && !this.error) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    while (this.stream.writableNeedDrain && !this.error) {
+      const done = new AbortController();
+      try {
+        await Promise.race([once(this.stream, 'drain', { signal: done.signal }), once(this.stream, 'error', { signal: done.signal })]);
+      } finally {
+        done.abort();
+      }
+    }
     if (this.error) throw this.error;
   }
 
