@@ -7,8 +7,16 @@
 /** Cumulative count of batches per bucket bound (seconds; Infinity for +Inf). */
 export type LagReading = Map<number, number>;
 
+/** The service's `/metrics` text (undefined while it does not answer): one scrape for several readings. */
+export async function metricsText(base: string): Promise<string | undefined> {
+  return fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+}
+
 export async function followLag(base: string, follower = 'sla.waits'): Promise<LagReading | undefined> {
-  const text = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+  return lagOf(await metricsText(base), follower);
+}
+
+export function lagOf(text: string | undefined, follower = 'sla.waits'): LagReading | undefined {
   if (!text) return undefined;
   const out: LagReading = new Map();
   for (const line of text.split('\n')) {
@@ -44,8 +52,7 @@ export interface ChatPaths {
   thread: number;
 }
 
-export async function followedChats(base: string): Promise<ChatPaths | undefined> {
-  const text = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+export function chatsOf(text: string | undefined): ChatPaths | undefined {
   if (!text) return undefined;
   const path = (p: string) => Number(new RegExp(`^wa_sla_follow_chats_total\\{path="${p}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   return { carried: path('carried'), thread: path('thread') };

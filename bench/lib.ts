@@ -31,9 +31,8 @@ export function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
-/** The service's JavaScript heap in use and the memory its warehouse engine tracks, from `/metrics` (MiB). */
-export async function serviceMemory(base: string): Promise<{ heap: number; engine: number } | undefined> {
-  const text = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+/** The service's JavaScript heap in use and the memory its warehouse engine tracks (MiB), from `/metrics` text. */
+export function memoryOf(text: string | undefined): { heap: number; engine: number } | undefined {
   if (!text) return undefined;
   const mib = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1_048_576;
   return { heap: mib('nodejs_heap_size_used_bytes'), engine: mib('wa_warehouse_memory_bytes') };

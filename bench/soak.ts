@@ -14,8 +14,8 @@ import { request, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { carriedShare, followedChats, followLag, lagBetween, type ChatPaths, type LagReading } from './follow-lag.ts';
-import { backlog, freePort, opt, pct, rssMiB, serviceMemory, startProcess, stopProcess, waitFor } from './lib.ts';
+import { carriedShare, chatsOf, lagBetween, lagOf, metricsText, type ChatPaths, type LagReading } from './follow-lag.ts';
+import { backlog, freePort, memoryOf, opt, pct, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
 
 const SECRET = 'bench-secret';
 const rate = Number(opt('rate', '500'));
@@ -73,11 +73,12 @@ const sampler = (async () => {
       win.backlogBytes = Math.max(win.backlogBytes, b.bytes);
       win.backlogAge = Math.max(win.backlogAge, b.ageSeconds);
     }
-    // The last reading in a window; the window's lag is what was followed since the one before.
-    win.lag = (await followLag(`http://127.0.0.1:${port}`)) ?? win.lag;
-    win.chats = (await followedChats(`http://127.0.0.1:${port}`)) ?? win.chats;
-    // The window's last reading of where the memory is: the JavaScript heap, and what the embedded engine tracks.
-    const mem = await serviceMemory(`http://127.0.0.1:${port}`);
+    // The last reading in a window (one scrape): the window's lag is what was followed since the one
+    // before; where the memory is: the JavaScript heap, and what the embedded engine tracks.
+    const text = await metricsText(`http://127.0.0.1:${port}`);
+    win.lag = lagOf(text) ?? win.lag;
+    win.chats = chatsOf(text) ?? win.chats;
+    const mem = memoryOf(text);
     if (mem) [win.heap, win.engine] = [mem.heap, mem.engine];
     await new Promise((r) => setTimeout(r, 1000));
   }

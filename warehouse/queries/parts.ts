@@ -59,26 +59,22 @@ export class PartsSnapshot {
     return this.sizes.get(table)?.bytes ?? 0;
   }
 
-  /** A table's partitions (by partition id), each with the fingerprint of its parts: a result read from one partition under the same fingerprint is still its result. */
-  partitions(table: string): Map<string, string> {
-    const ids = new Map<string, string[]>();
-    for (const id of this.active(table).keys()) {
-      const p = this.partitionOf.get(id)!;
-      ids.set(p, [...(ids.get(p) ?? []), id]);
-    }
-    return new Map([...ids].map(([p, list]) => [p, list.sort().join(',')]));
-  }
-
-  /** A table's active parts by partition: each part's name and rows. */
-  partsByPartition(table: string): Map<string, Array<{ name: string; rows: number }>> {
-    const out = new Map<string, Array<{ name: string; rows: number }>>();
+  /**
+   * A table's partitions (by partition id): each one's parts (name and rows) and the fingerprint of
+   * those parts, under which a result read from that partition is still its result.
+   */
+  partitions(table: string): Map<string, { fingerprint: string; parts: Array<{ name: string; rows: number }> }> {
+    const byPartition = new Map<string, Array<{ id: string; name: string; rows: number }>>();
     for (const [id, name] of this.active(table)) {
       const p = this.partitionOf.get(id)!;
-      let list = out.get(p);
-      if (!list) out.set(p, (list = []));
-      list.push({ name, rows: this.partRows.get(id) ?? 0 });
+      let list = byPartition.get(p);
+      if (!list) byPartition.set(p, (list = []));
+      list.push({ id, name, rows: this.partRows.get(id) ?? 0 });
     }
-    return out;
+    return new Map([...byPartition].map(([p, list]) => [p, {
+      fingerprint: list.map((x) => x.id).sort().join(','),
+      parts: list.map(({ name, rows }) => ({ name, rows })),
+    }]));
   }
 
   /** Rows of a table's active parts. */

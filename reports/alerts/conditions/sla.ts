@@ -52,11 +52,10 @@ export const isSlaRule = (rule: AlertRule): rule is SlaRule => rule.kind.startsW
 interface MonthRead {
   fingerprint: string;
   rows: OpenWait[];
-  /** The month's parts then, the highest block number among them, and the latest mutation that rewrote one. */
-  parts: ReadonlySet<string>;
+  /** The highest block number among the month's parts then, and the latest mutation that rewrote one. */
   maxBlock: number;
   mutation: number;
-  /** Every open wait of the month is in `rows` (no row limit cut the read). */
+  /** Every open wait of the month is in `rows` (no row limit cut the read, the parts' names read as blocks). */
   complete: boolean;
 }
 
@@ -92,17 +91,19 @@ type PoolParams = Omit<Parameters<typeof openWaits>[1], 'partitions'>;
 const byStart = (a: OpenWait, b: OpenWait) => a.started_at - b.started_at || (a.wait_id < b.wait_id ? -1 : a.wait_id > b.wait_id ? 1 : 0);
 const waitKey = (w: { family: string; wait_id: string }) => `${w.family}\u0000${w.wait_id}`;
 
-/** A month's parts as a read would record them; null when a part's name does not read as blocks. */
-function monthParts(month: string, parts: ReadonlyArray<{ name: string; rows: number }>): Omit<MonthRead, 'fingerprint' | 'rows' | 'complete'> & { rows: number } | null {
+/** A month's parts read by their names (each part's highest block), with their rows; null when a name does not read as blocks. */
+function monthParts(month: string, list: ReadonlyArray<{ name: string; rows: number }>) {
+  const maxOf = new Map<string, number>();
   let maxBlock = 0, mutation = 0, rows = 0;
-  for (const p of parts) {
+  for (const p of list) {
     const b = partBlocks(p.name, month);
     if (!b) return null;
+    maxOf.set(p.name, b.max);
     maxBlock = Math.max(maxBlock, b.max);
     mutation = Math.max(mutation, b.mutation);
     rows += p.rows;
   }
-  return { parts: new Set(parts.map((p) => p.name)), maxBlock, mutation, rows };
+  return { list, maxOf, maxBlock, mutation, rows };
 }
 
 /**
@@ -111,10 +112,11 @@ function monthParts(month: string, parts: ReadonlyArray<{ name: string; rows: nu
  * held whose part is gone (merged, or emptied by a TTL); null when the month must be read whole (a
  * mutation rewrote parts, or the change is over half the month).
  */
-function changeOf(before: MonthRead, now: NonNullable<ReturnType<typeof monthParts>>, list: ReadonlyArray<{ name: string; rows: number }>, month: string) {
+function changeOf(before: MonthRead, now: NonNullable<ReturnType<typeof monthParts>>) {
   if (!before.complete || now.mutation > before.mutation) return null;
-  const inserted = list.filter((p) => !before.parts.has(p.name) && partBlocks(p.name, month)!.max > before.maxBlock);
-  const recheck = before.rows.filter((r) => !now.parts.has(r.part));
+  // A part holding a block above the last read's highest came since (an insert, or a merge of one).
+  const inserted = now.list.filter((p) => now.maxOf.get(p.name)! > before.maxBlock);
+  const recheck = before.rows.filter((r) => !now.maxOf.has(r.part));
   if (inserted.reduce((n, p) => n + p.rows, 0) + recheck.length > now.rows / 2) return null;
   return { inserted: inserted.length > 0, recheck };
 }
@@ -152,33 +154,31 @@ function pool(wh: Warehouse, cache: LiveCache): Promise<OpenWait[]> {
       return openWaits(wh, params);
     }
     const definition = snapshot.definition('sla_waits_v1');
-    const fingerprints = snapshot.partitions('sla_waits_v1');
     const last = cache.memory.last?.params === key && cache.memory.last.definition === definition ? cache.memory.last.months : undefined;
     const kept = new Map<string, MonthRead>();
-    const whole: Array<[string, Omit<MonthRead, 'rows' | 'complete'>]> = [];
+    const whole: Array<[string, Omit<MonthRead, 'rows'>]> = [];
     const changed: Array<Promise<unknown>> = [];
     /** Months read whole in one read. A read cut by its limit holds some months in part: those are read whole next time. */
     const readWhole = async (months: typeof whole) => {
       const read = await openWaits(wh, { ...params, partitions: months.map(([m]) => m) });
       const byMonth = new Map<string, OpenWait[]>(months.map(([m]) => [m, []]));
       for (const w of read) byMonth.get(w.partition)?.push(w);
-      for (const [m, shape] of months) kept.set(m, { ...shape, rows: byMonth.get(m)!, complete: read.length < MAX_ROWS });
+      for (const [m, shape] of months) kept.set(m, { ...shape, rows: byMonth.get(m)!, complete: shape.complete && read.length < MAX_ROWS });
     };
-    for (const [month, list] of snapshot.partsByPartition('sla_waits_v1')) {
-      const fingerprint = fingerprints.get(month)!;
+    for (const [month, { fingerprint, parts }] of snapshot.partitions('sla_waits_v1')) {
       const before = last?.get(month);
       if (before?.fingerprint === fingerprint) {
         kept.set(month, before);
         continue;
       }
-      const now = monthParts(month, list);
-      const change = before && now ? changeOf(before, now, list, month) : null;
-      if (!now || !change) {
-        whole.push([month, { fingerprint, parts: now?.parts ?? new Set(), maxBlock: now?.maxBlock ?? 0, mutation: now?.mutation ?? Number.MAX_SAFE_INTEGER }]);
+      const now = monthParts(month, parts);
+      const shape = { fingerprint, maxBlock: now?.maxBlock ?? 0, mutation: now?.mutation ?? 0, complete: now !== null };
+      const change = before && now ? changeOf(before, now) : null;
+      if (!change) {
+        whole.push([month, shape]);
         continue;
       }
-      const shape = { fingerprint, parts: now.parts, maxBlock: now.maxBlock, mutation: now.mutation };
-      changed.push(readChange(wh, params, month, before!, change, Math.floor(now.rows / 2)).then(async (rows) => {
+      changed.push(readChange(wh, params, month, before!, change, Math.floor(now!.rows / 2)).then(async (rows) => {
         if (rows) kept.set(month, { ...shape, rows, complete: rows.length < MAX_ROWS });
         else await readWhole([[month, shape]]);
       }));
