@@ -29,8 +29,8 @@ export interface DeliveryOptions {
   log: Logger;
   attempts: number;
   backoffMs: number;
-  /** Sends at once (default 16). */
-  concurrency?: number;
+  /** Sends at once (`alerts.delivery_concurrency`). */
+  concurrency: number;
 }
 
 export type DeliveryOutcome = 'delivered' | 'failed';
@@ -70,7 +70,7 @@ export function coalescing<R>(write: (rows: R[]) => Promise<void>): (row: R) => 
 
 export function createDeliverer(opts: DeliveryOptions): Deliverer {
   const inFlight = new Set<Promise<void>>();
-  const sending = pLimit(opts.concurrency ?? 16);
+  const sending = pLimit(opts.concurrency);
   const writeAttempt = coalescing<AlertDeliveryRow>((rows) => insertDeliveries(opts.wh, rows));
 
   async function logAttempt(row: AlertDeliveryRow): Promise<void> {
