@@ -1,4 +1,5 @@
 import { createChdbConnection } from 'chdb/connection';
+import { IN_TURN } from './query.ts';
 
 /**
  * A connection to the embedded engine whose inserts take turns with every other insert of the
@@ -36,15 +37,23 @@ export function embeddedInserts(): { waiting: number; running?: { what: string; 
   return { waiting: inserts.waiting, ...(r ? { running: { what: r.what, ms: Date.now() - r.since } } : {}) };
 }
 
-/** The connection with its `insert` calls through `gate`; everything else as it is. */
-export function insertsInTurn<C extends { insert(params: never): Promise<unknown> }>(conn: C, through: Gate): C {
-  const turn = (target: C, params: never) => {
+/** A command declared to take its turn like an insert (`defineCommand({ inTurn: true })`). */
+const writes = (params: unknown) => IN_TURN.has(String((params as { clickhouse_settings?: { log_comment?: unknown } } | undefined)?.clickhouse_settings?.log_comment ?? ''));
+
+/**
+ * The connection with its `insert` calls, and the commands declared `inTurn`, through `gate`;
+ * everything else as it is. Such a command (an `INSERT … SELECT` that writes again rows another
+ * insert may be writing: the label refresh, reports/labels/refresh.ts) then sees that insert whole
+ * or runs before it.
+ */
+export function insertsInTurn<C extends { insert(params: never): Promise<unknown>; command?(params: never): Promise<unknown> }>(conn: C, through: Gate): C {
+  const turn = (target: C, params: never, method: 'insert' | 'command') => {
     inserts.waiting++;
     return through(() => {
       inserts.waiting--;
       // The statement names the table and columns only; the rows travel apart.
       inserts.running = { what: String((params as { query?: unknown }).query ?? '').split('(')[0]!.trim().slice(0, 120), since: Date.now() };
-      return target.insert(params).finally(() => {
+      return (method === 'insert' ? target.insert(params) : target.command!(params)).finally(() => {
         inserts.running = undefined;
       });
     });
@@ -53,7 +62,8 @@ export function insertsInTurn<C extends { insert(params: never): Promise<unknown
     get(target, prop) {
       // Bound to the connection itself: its methods use private fields.
       const value = Reflect.get(target, prop, target) as unknown;
-      if (prop === 'insert') return (params: never) => turn(target, params);
+      if (prop === 'insert') return (params: never) => turn(target, params, 'insert');
+      if (prop === 'command') return (params: never) => (writes(params) ? turn(target, params, 'command') : (value as (p: never) => Promise<unknown>).call(target, params));
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });

@@ -72,6 +72,8 @@ export function localDatabase(wh: Pick<Warehouse, 'database' | 'cluster'>): stri
  * Fills the placeholders. One set of files serves the embedded engine, a server and a cluster:
  *
  * - `{{db}}`: the database (on a cluster, the shard database `<db>_local` for DDL);
+ * - `{{main_db}}`: the database reports read (on a cluster, its Distributed tables), for objects every
+ *   node holds whole (a dictionary) and what refers to them;
  * - `{{on_cluster}}`: `ON CLUSTER <name>` on a cluster, nothing otherwise;
  * - `ENGINE = {{replicated:ReplacingMergeTree(v)}}`: the engine as written on one node; on a cluster
  *   `ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/<db>_local/<table>', '{replica}', v)`
@@ -80,6 +82,7 @@ export function localDatabase(wh: Pick<Warehouse, 'database' | 'cluster'>): stri
  *   ReplacingMergeTree collapses them). Tables without it (Join, Log…) live on each node.
  */
 export function renderStatements(sql: string, wh: Pick<Warehouse, 'database' | 'cluster'>): string[] {
+  sql = sql.replaceAll('{{main_db}}', wh.database);
   if (!wh.cluster) return [sql.replaceAll('{{db}}', wh.database).replaceAll('{{on_cluster}}', '').replace(REPLICATED, '$1')];
   const local = localDatabase(wh);
   const onCluster = `ON CLUSTER ${wh.cluster}`;

@@ -77,8 +77,15 @@ export function defineQuery<P extends z.ZodType, R extends z.ZodType, S = void>(
   };
 }
 
-/** A statement without rows (INSERT … SELECT, ALTER, DELETE), declared the same way. */
-export function defineCommand<P extends z.ZodType, S = void>(def: { name: string; sql: Sql<S>; params: P; connection?: Connection; settings?: ClickHouseSettings }) {
+/** Names of the commands that take their turn with the inserts on the embedded engine (warehouse/embedded.ts). */
+export const IN_TURN = new Set<string>();
+
+/**
+ * A statement without rows (INSERT … SELECT, ALTER, DELETE), declared the same way. `inTurn`: on the
+ * embedded engine it runs between inserts, never beside one.
+ */
+export function defineCommand<P extends z.ZodType, S = void>(def: { name: string; sql: Sql<S>; params: P; connection?: Connection; settings?: ClickHouseSettings; inTurn?: boolean }) {
+  if (def.inTurn) IN_TURN.add(def.name);
   return function run(wh: Warehouse, params: z.input<P>, shape: S): Promise<void> {
     return tracked(def.name, async () => {
       const p = def.params.parse(params) as Record<string, unknown>;

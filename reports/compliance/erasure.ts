@@ -20,6 +20,8 @@ import { jurisdictionOf, type Jurisdiction, type SubjectId } from './subject.ts'
 import { subjectScreen } from './suppression.ts';
 import { eraseTraces, subjectNames, traceNeedles } from './traces.ts';
 import type { TraceNeedles } from '../../warehouse/queries/compliance/traces.ts';
+import { labelRefresh } from '../labels/refresh.ts';
+import { LABEL_EVENTS } from '../../warehouse/schema/labels.ts';
 
 /**
  * Erasure with proof (R7; GDPR Art. 17; LGPD Art. 18 VI): every table that holds the subject (found
@@ -129,6 +131,8 @@ export async function eraseSubject(
   const needles = traceNeedles(ids, await subjectNames(wh, tables, ids));
   const evidence = await eraseTables(deps, tables, ids, method, requestId, needles);
   const files = await eraseFiles(deps, ids);
+  // The label sets held in memory are rebuilt without the subject's labels.
+  if (evidence.some((e) => e.table === LABEL_EVENTS.name && e.rows_before > 0)) await labelRefresh(wh).changed([]);
 
   const clean = evidence.every((e) => e.rows_after === 0) && files.every((f) => f.found_after === 0);
   const purged = evidence.every((e) => e.rows_after_physical === 0 && e.inactive_copies_after === 0);

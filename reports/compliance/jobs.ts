@@ -15,6 +15,7 @@ import { applyRetention, purgeContent, retentionStatus } from './retention-run.t
 import { chTime, register } from './rights.ts';
 import { parseSubjectId } from './subject.ts';
 import { runAuditVerification } from './verify.ts';
+import { labelRefresh } from '../labels/refresh.ts';
 
 /**
  * Nightly work: enforce retention (TTLs from the config, content purge, re-erasure of subjects
@@ -56,6 +57,8 @@ export async function runRetention(deps: AppDeps, now: Date) {
   }
   const purged = await purgeContent(deps.warehouse, cfg, now);
   const reErased = await sweepSuppressed(deps, new Date(now.getTime() - 2 * DAY_MS));
+  // Label events past their retention leave the label sets held in memory too.
+  await labelRefresh(deps.warehouse).changed([]);
   const status = await retentionStatus(deps.warehouse, cfg, now);
   await saveSnapshot(deps, 'retention_status', status, now);
   return { applied, purged, reErased, status };

@@ -4,6 +4,7 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { insertLabelEvents } from '../../warehouse/queries/labels/store.ts';
 import type { LabelEventRow } from '../../warehouse/schema/labels.ts';
 import type { StatusRow } from '../../warehouse/tables.ts';
+import { labelRefresh } from './refresh.ts';
 import { labelsOfTag } from './tag.ts';
 
 /**
@@ -45,6 +46,8 @@ export function labelFollower(wh: Warehouse, log: Logger, now: () => Date): Foll
       const { rows, malformed } = tagLabelRows(batches, now().getTime());
       if (malformed) log.warn({ malformed }, 'labels in callback tags not well formed; left out');
       await insertLabelEvents(wh, rows);
+      // Followed once the waits they reach carry them.
+      await labelRefresh(wh).stored(rows);
     },
   };
 }

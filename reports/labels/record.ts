@@ -3,6 +3,7 @@ import { suppressedSubjects } from '../../warehouse/queries/compliance/erasure.t
 import { insertLabelEvents, knownCustomers } from '../../warehouse/queries/labels/store.ts';
 import type { LabelEventRow } from '../../warehouse/schema/labels.ts';
 import { toRows, type LabelEventInput } from './input.ts';
+import { labelRefresh } from './refresh.ts';
 
 export interface RecordedLabels {
   stored: number;
@@ -30,6 +31,8 @@ export async function recordLabels(deps: AppDeps, events: readonly LabelEventInp
   const erased = new Set((await suppressedSubjects(deps.warehouse, {})).map((r) => r.subject_hash));
   const rows = erased.size ? all.filter((r) => !erased.has(deps.pseudonyms.subject(r.wa_id))) : all;
   await insertLabelEvents(deps.warehouse, rows);
+  // The caller's next report shows them.
+  await labelRefresh(deps.warehouse).stored(rows);
   return {
     stored: rows.length,
     added: rows.filter((r) => r.action === 'add').length,

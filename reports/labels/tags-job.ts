@@ -2,6 +2,7 @@ import type { AppDeps, Job } from '../../app/deps.ts';
 import { insertLabelEvents } from '../../warehouse/queries/labels/store.ts';
 import { saveTagsState, taggedSentSince, tagsState } from '../../warehouse/queries/labels/tags.ts';
 import { labelRowsOf } from './follow.ts';
+import { labelRefresh } from './refresh.ts';
 
 export const TAGS_JOB = 'labels.tags';
 /** Every five minutes, off the minute the other jobs start on. */
@@ -21,7 +22,10 @@ export async function deriveTagLabels(deps: AppDeps): Promise<{ statuses: number
   const statuses = await taggedSentSince(wh, { from_ms: since === undefined ? 0 : Math.max(0, since - OVERLAP_MS) });
   const { rows, malformed } = labelRowsOf(statuses, deps.now().getTime());
   if (malformed) deps.log.warn({ malformed }, 'labels in callback tags not well formed; left out');
-  if (rows.length > 0) await insertLabelEvents(wh, rows);
+  if (rows.length > 0) {
+    await insertLabelEvents(wh, rows);
+    await labelRefresh(wh).stored(rows);
+  }
   await saveTagsState(wh, [{ job: TAGS_JOB, watermark_ms: started, updated_at: Date.now() }]);
   return { statuses: statuses.length, events: rows.length };
 }

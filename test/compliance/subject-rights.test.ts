@@ -196,6 +196,10 @@ describe('erasure', () => {
     });
     const before = await others();
     expect((await scanFor(wh, [ANA, ANA_BSUID])).length).toBeGreaterThan(0);
+    // The label sets in force, held in memory for the label reports (dictionary label_spans_v1).
+    const held = async (waId: string) =>
+      (await rows<{ labels: string[] }>(wh, `SELECT labels FROM {{db}}.label_spans_v1 WHERE key = cityHash64('', {w:String})`, { w: waId })).flatMap((x) => x.labels);
+    expect(await held(ANA)).toEqual(['order/paid']);
 
     const r = await post('/api/compliance/erasure', { wa_id: ANA, legal_ground: 'GDPR 17(1)(a) consent withdrawn' });
     expect(r.status).toBe(200);
@@ -216,6 +220,8 @@ describe('erasure', () => {
 
     expect(await scanFor(wh, [ANA, ANA_BSUID, 'Ana Souza', 'quero saber do meu pedido'])).toEqual([]);
     expect(await others()).toEqual(before);
+    expect(await held(ANA)).toEqual([]);
+    expect(await held(BRUNO)).toEqual(['vip']);
 
     // The two shared bodies keep Bruno's message and Carla's status exactly as delivered.
     const shared = await rows<{ body: string; verdict: string; subject_ids: string[] }>(wh, `SELECT body, verdict, subject_ids FROM {{db}}.raw_webhooks_v1 FINAL WHERE verdict = 'redacted' ORDER BY body`);

@@ -33,11 +33,13 @@ export async function openTestWarehouse(): Promise<Warehouse> {
 /** Empties every table of the test database (between tests), keeping the migrations record. */
 export async function truncateAll(wh: Warehouse): Promise<void> {
   const rs = await wh.writer.query({
-    query: `SELECT name FROM system.tables WHERE database = {db:String} AND engine NOT IN ('View', 'MaterializedView') AND name != 'schema_migrations'`,
+    query: `SELECT name FROM system.tables WHERE database = {db:String} AND engine NOT IN ('View', 'MaterializedView', 'Dictionary') AND name != 'schema_migrations'`,
     query_params: { db: wh.database },
     format: 'JSONEachRow',
   });
   for (const { name } of await rs.json<{ name: string }>()) await wh.writer.command({ query: `TRUNCATE TABLE ${wh.database}.${name}` });
+  // Dictionaries built from the tables hold what they held: rebuilt from the empty tables.
+  await wh.writer.command({ query: 'SYSTEM RELOAD DICTIONARIES' });
 }
 
 /** Rows of a query, for assertions. */

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertsInTurn, turns } from '../../warehouse/embedded.ts';
+import { defineCommand } from '../../warehouse/query.ts';
+import { z } from 'zod';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { openTestWarehouse, rows } from '../helpers/warehouse.ts';
 
@@ -12,6 +14,10 @@ function recorder(name: string, log: string[]) {
       insert(params: { n: number }) {
         log.push(`${name} start ${params.n}`);
         return new Promise<void>((resolve, reject) => open.push(() => (params.n < 0 ? reject(new Error('refused')) : resolve())));
+      },
+      command(params: { n: number; clickhouse_settings: { log_comment: string } }) {
+        log.push(`${name} command ${params.clickhouse_settings.log_comment} ${params.n}`);
+        return new Promise<void>((resolve) => open.push(resolve));
       },
       tag: name,
       describe() {
@@ -49,6 +55,43 @@ describe('inserts into the embedded engine take turns', () => {
     await third;
     // Other members are the connection's own, bound to it.
     expect(ga.describe()).toBe('a');
+  });
+
+  it('commands declared in turn wait for the insert running, and others do not', async () => {
+    defineCommand({ name: 'test.in_turn', sql: 'SELECT 1', params: z.object({}), inTurn: true });
+    const log: string[] = [];
+    const gate = turns();
+    const a = recorder('a', log);
+    const ga = insertsInTurn(a.conn as never, gate) as typeof a.conn;
+    const insert = ga.insert({ n: 1 });
+    const inTurn = ga.command({ n: 2, clickhouse_settings: { log_comment: 'test.in_turn' } });
+    const free = ga.command({ n: 3, clickhouse_settings: { log_comment: 'test.other' } });
+    const after = ga.insert({ n: 4 });
+    // Each started call's finisher, by its log entry (they are pushed in the order they start).
+    const finish = (entry: string) => {
+      const i = log.indexOf(entry);
+      log.splice(i, 1);
+      a.open.splice(i, 1)[0]!();
+    };
+    await flush();
+    expect([...log].sort()).toEqual(['a command test.other 3', 'a start 1']);
+    finish('a command test.other 3');
+    await free;
+    await flush();
+    expect(log).toEqual(['a start 1']);
+    finish('a start 1');
+    await insert;
+    await flush();
+    expect(log).toEqual(['a command test.in_turn 2']);
+    await flush();
+    // The next insert waits for the command in turn.
+    expect(log).toEqual(['a command test.in_turn 2']);
+    finish('a command test.in_turn 2');
+    await inTurn;
+    await flush();
+    expect(log).toEqual(['a start 4']);
+    finish('a start 4');
+    await after;
   });
 
   describe('on the real engine', () => {

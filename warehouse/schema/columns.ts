@@ -46,11 +46,13 @@ export interface TableDef<C extends Record<string, Column> = Record<string, Colu
   readonly name: string;
   readonly columns: C;
   readonly row: z.ZodObject<Shape<C>>;
+  /** Columns the engine computes as a row is written (MATERIALIZED): never written, read by name only. */
+  readonly computed: Record<string, Column>;
 }
 
-/** A warehouse table: its name and its columns in table order. */
-export function defineTable<const C extends Record<string, Column>>(name: string, columns: C): TableDef<C> {
-  return { name, columns, row: rowOf(columns) };
+/** A warehouse table: its name and its columns in table order (then those it computes). */
+export function defineTable<const C extends Record<string, Column>>(name: string, columns: C, computed: Record<string, Column> = {}): TableDef<C> {
+  return { name, columns, row: rowOf(columns), computed };
 }
 
 /** A report's rows (not stored): the row type and the export columns from one list. */

@@ -40,6 +40,9 @@ export const SLA_WAITS = defineTable('sla_waits_v1', {
   version: c.uint64Text,
   content_hash: c.uint64Text,
   is_deleted: c.uint8,
+}, {
+  /** The label set in force when the wait started (migration 0602). */
+  label_set: c.uint64Text,
 });
 export type SlaWaitRow = RowOf<typeof SLA_WAITS>;
 

@@ -8,6 +8,7 @@
  * `{label_match:String}` (`any` or `all`); `labelParams` declares them for a query's zod schema.
  */
 import { z } from 'zod';
+import { LABEL_SETS } from './spans.ts';
 
 export const labelParams = {
   labels: z.array(z.string()).default([]),
@@ -94,4 +95,21 @@ export function labelledRows(rows: string, at: string, repeat: boolean): string 
              FROM (${intervals('when-asked')}) GROUP BY wa_id) AS lr ON lr.wa_id = rw.wa_id
 ) ${repeat ? `ARRAY JOIN if(empty(item_labels), [''], item_labels) AS label` : ''}
 WHERE empty({labels:Array(String)}) OR ${matches('item_labels')}`;
+}
+
+/**
+ * `labelledRows` for rows that carry `label_set`, the label set in force at their time as it was
+ * computed when they were written (`sla_waits_v1`): one number per row, matched against the handful
+ * of sets there are, so the rows are neither joined to the customers' ranges nor grouped. `rows` is a
+ * SELECT with a `label_set` column; the answer is a SELECT of its other columns (with `label` when
+ * `repeat`, '' for a row without labels; with asked labels, only those that match them).
+ */
+export function labelSetRows(rows: string, repeat: boolean): string {
+  const matching = `SELECT set_id FROM (${LABEL_SETS}) WHERE ${matches('labels')}`;
+  const where = `WHERE empty({labels:Array(String)}) OR rw.label_set IN (${matching})`;
+  if (!repeat) return `SELECT rw.* EXCEPT (label_set) FROM (${rows}) AS rw ${where}`;
+  return `SELECT rw.* EXCEPT (label_set), label FROM (${rows}) AS rw
+LEFT JOIN (SELECT set_id, arrayFilter(l -> empty({labels:Array(String)}) OR ${matchesAsked('l')}, labels) AS shown FROM (${LABEL_SETS})) AS ls ON ls.set_id = rw.label_set
+ARRAY JOIN if(empty(ls.shown), [''], ls.shown) AS label
+${where}`;
 }

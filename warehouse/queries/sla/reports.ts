@@ -3,7 +3,7 @@ import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { SLA_WAITS } from '../../schema/sla.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
-import { labelledRows, labelParams } from '../labels/intervals.ts';
+import { labelParams, labelSetRows } from '../labels/intervals.ts';
 
 /**
  * The SLA reports' reads of `sla_waits_v1` (never of the event tables). What depends on the clock is
@@ -84,15 +84,15 @@ export function labelUse(f: Pick<WaitFilter, 'labels'>, grouped = false): LabelU
  */
 const current = (where: string, labels: LabelUse) => {
   const waits = `
-SELECT *,
+SELECT *,${labels === 'none' ? '' : ' label_set,'}
   if(sla_status = 'open' AND due_at IS NOT NULL AND due_at <= fromUnixTimestamp64Milli({now:Int64}, 'UTC'), 'breached', sla_status) AS status_now,
   if(responded_at IS NULL, window_expires_at <= fromUnixTimestamp64Milli({now:Int64}, 'UTC'), NOT assumeNotNull(replied_in_window)) AS window_missed,
   responded_at IS NOT NULL AND NOT assumeNotNull(replied_in_window) AND response_template AS late_template_reply
 FROM {{db}}.sla_waits_v1 FINAL
 WHERE family = {family:String} AND ${FILTERS}
   AND ${has('teams', 'if(responded_at IS NULL, owner_team, team)')} AND ${where}`;
-  // A wait is under the labels in force when it started.
-  return labels === 'none' ? waits : labelledRows(waits, 'started_at', labels === 'group');
+  // A wait is under the labels in force when it started (its stored label set).
+  return labels === 'none' ? waits : labelSetRows(waits, labels === 'group');
 };
 
 const IN_RANGE = `started_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND started_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;

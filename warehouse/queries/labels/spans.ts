@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { Warehouse } from '../../client.ts';
+import { defineCommand } from '../../query.ts';
+import { SLA_WAITS } from '../../schema/sla.ts';
+
+/**
+ * The label sets in force over time (dictionary `label_spans_v1`, migration 0602) and the waits that
+ * carry theirs (`sla_waits_v1.label_set`, computed as each row is written).
+ */
+
+export const LABEL_SPANS = 'label_spans_v1';
+
+/** Loads the dictionary again from the label events (it holds nothing a reload does not rebuild). */
+const reload = defineCommand({
+  name: 'labels.reload_spans',
+  sql: `SYSTEM RELOAD DICTIONARY {{db}}.${LABEL_SPANS}`,
+  params: z.object({}),
+  connection: 'jobs',
+});
+
+export function reloadLabelSpans(wh: Warehouse): Promise<void> {
+  return reload(wh, {}, undefined);
+}
+
+/**
+ * Writes again, as they are, the stored waits of these customers that started at or after the
+ * customer's time, so each takes the label set now in force (every WABA's waits of the customer: a
+ * copy of a wait whose labels did not change changes nothing). A copy keeps its version: a newer
+ * computation still outranks it, and of equal versions the later write is kept. Customers and times
+ * travel as parameters. A wait's rows all hold the same customer, so the customer index may skip
+ * granules under FINAL.
+ */
+const relabel = defineCommand({
+  name: 'labels.relabel_waits',
+  sql: `INSERT INTO {{db}}.${SLA_WAITS.name}
+SELECT * FROM {{db}}.${SLA_WAITS.name} FINAL
+WHERE wa_id IN {wa_ids:Array(String)}
+  AND started_at >= fromUnixTimestamp64Milli(transform(wa_id, {wa_ids:Array(String)}, {froms:Array(Int64)}, toInt64(0)), 'UTC')`,
+  params: z.object({ wa_ids: z.array(z.string()), froms: z.array(z.number().int()) }),
+  connection: 'jobs',
+  settings: { do_not_merge_across_partitions_select_final: 1, use_skip_indexes_if_final: 1 },
+  // A wait being written with the labels before the reload is then either seen here or written after it.
+  inTurn: true,
+});
+
+/** A customer whose labels changed, from the earliest time the change reaches back to (epoch ms). */
+export interface LabelChange {
+  wa_id: string;
+  from: number;
+}
+
+export function relabelWaits(wh: Warehouse, changes: readonly LabelChange[]): Promise<void> {
+  if (changes.length === 0) return Promise.resolve();
+  return relabel(wh, { wa_ids: changes.map((c) => c.wa_id), froms: changes.map((c) => c.from) }, undefined);
+}
+
+/**
+ * The label sets there are: `SELECT set_id, labels` (a handful of rows however many customers: one
+ * per distinct combination of labels).
+ */
+export const LABEL_SETS = `SELECT DISTINCT set_id, labels FROM {{db}}.${LABEL_SPANS}`;
