@@ -1,47 +1,47 @@
 /**
  * SQL fragments that put a report's rows under the labels in force at their time. A label is in
  * force from an `add` until the next event of the same label, customer and WABA scope (a `remove`,
- * or another `add`, which starts a new range); the last `add` holds until further notice. A stored
- * label `order/paid` matches an asked `order` (hierarchy by `/`) and `order/paid` itself.
+ * or another `add`, which starts a new range); the last `add` holds until further notice. A label
+ * without a WABA holds in every WABA. A stored label `order/paid` matches an asked `order`
+ * (hierarchy by `/`) and `order/paid` itself.
+ *
+ * The ranges are read once per change of the label events, into the label sets in force over time
+ * (dictionary `label_spans_v1`, migration 0602): a row's labels are one lookup by its customer, WABA
+ * and time, giving the id of its label set, matched against the handful of sets there are.
  *
  * Every fragment reads the parameters `{labels:Array(String)}` (asked labels, empty: no filter) and
  * `{label_match:String}` (`any` or `all`); `labelParams` declares them for a query's zod schema.
  */
 import { z } from 'zod';
-import { LABEL_SETS } from './spans.ts';
+import { LABEL_SETS, labelSetAt } from './spans.ts';
 
 export const labelParams = {
   labels: z.array(z.string()).default([]),
   label_match: z.enum(['any', 'all']).default('any'),
 };
 
-/** Ranges start at an `add` and end at the label's next event, or far in the future. */
-const intervals = (onlyAsked: boolean | 'when-asked') => `
-SELECT waba_id, wa_id, label, at AS valid_from, valid_to FROM (
-  SELECT waba_id, wa_id, label, action, at,
-    leadInFrame(at, 1, toDateTime64('2200-01-01 00:00:00', 3, 'UTC'))
-      OVER (PARTITION BY waba_id, wa_id, label ORDER BY at, action ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS valid_to
-  FROM {{db}}.label_events_v1 FINAL
-  ${onlyAsked === 'when-asked' ? `WHERE empty({labels:Array(String)}) OR ${matchesAsked('label')}` : onlyAsked ? `WHERE notEmpty({labels:Array(String)}) AND ${matchesAsked('label')}` : ''}
-) WHERE action = 'add' AND valid_to > valid_from`;
-
 /** Whether a stored label (an expression) is one of the asked labels or below one of them. */
 export function matchesAsked(label: string): string {
   return `arrayExists(r -> ${label} = r OR startsWith(${label}, concat(r, '/')), {labels:Array(String)})`;
 }
 
+/** The label sets, each with its labels limited to the asked ones when `onlyAsked` (and some are asked). */
+const sets = (onlyAsked: boolean | 'when-asked') =>
+  onlyAsked === false
+    ? `SELECT set_id, labels FROM (${LABEL_SETS})`
+    : `SELECT set_id, arrayFilter(l -> empty({labels:Array(String)}) OR ${matchesAsked('l')}, labels) AS labels FROM (${LABEL_SETS})
+       WHERE ${onlyAsked === true ? 'notEmpty({labels:Array(String)}) AND ' : ''}notEmpty(labels)`;
+
 /**
  * `items` is a SELECT of `item_id, waba_id, wa_id, at` (a wait, a message, a charge): each item
- * with the labels in force at its `at` (items without any are left out). A label without a WABA
- * holds in every WABA.
+ * with the labels in force at its `at` (items without any are left out); `onlyAsked`: only the asked
+ * labels (`true`: none without asked labels; `'when-asked'`: all of them without).
  */
 export function labelsInForce(items: string, onlyAsked: boolean | 'when-asked'): string {
   return `
-SELECT x.item_id AS item_id, groupUniqArray(i.label) AS labels
-FROM (${items}) AS x
-INNER JOIN (${intervals(onlyAsked)}) AS i ON i.wa_id = x.wa_id
-WHERE (i.waba_id = '' OR i.waba_id = x.waba_id) AND x.at >= i.valid_from AND x.at < i.valid_to
-GROUP BY x.item_id`;
+SELECT x.item_id AS item_id, s.labels AS labels
+FROM (SELECT item_id, ${labelSetAt('waba_id', 'wa_id', 'at')} AS label_set FROM (${items})) AS x
+INNER JOIN (${sets(onlyAsked)}) AS s ON s.set_id = x.label_set`;
 }
 
 /** The item's labels (an array expression) hold every asked label (`all`) or one of them (`any`). */
@@ -67,10 +67,10 @@ ARRAY JOIN if(empty(arrayFilter(l -> empty({labels:Array(String)}) OR ${matchesA
 }
 
 /**
- * `labelGroups` and `labelCondition` in one join (the items and the label ranges read once): the
- * rows repeated per label, and the condition `labelled` (put it in the WHERE) that keeps, with asked
- * labels, only rows whose labels match them. Without asked labels every row stays ('' without one).
- * `repeat` false: each row once (the condition only).
+ * `labelGroups` and `labelCondition` in one join (the items read once): the rows repeated per
+ * label, and the condition `labelled` (put it in the WHERE) that keeps, with asked labels, only rows
+ * whose labels match them. Without asked labels every row stays ('' without one). `repeat` false:
+ * each row once (the condition only).
  */
 export function labelRows(alias: string, idColumn: string, items: string, repeat = true): { join: string; labelled: string } {
   return {
@@ -82,30 +82,22 @@ ${repeat ? `ARRAY JOIN if(empty(lb.labels), [''], lb.labels) AS label` : ''}`,
 
 /**
  * `labelRows` for a query whose rows carry the customer (`wa_id`), the WABA (`waba_id`) and the
- * time (`at`) themselves: the rows are joined to one row per customer holding its label ranges
- * (small: only the asked labels when some are asked) and each row's labels are picked from them,
- * so the rows are read once and not grouped. Same rows and labels as `labelRows`.
- * `rows` is a SELECT; the answer is a SELECT of its columns (with `label` when `repeat`).
+ * time (`at`, a column name) themselves: each row's label set is looked up where it is, with no join
+ * by id. Same rows and labels as `labelRows`. `rows` is a SELECT; the answer is a SELECT of its
+ * columns (with `label` when `repeat`).
  */
 export function labelledRows(rows: string, at: string, repeat: boolean): string {
-  const held = `arrayDistinct(arrayFilter((l, w, f, t) -> (w = '' OR w = rw.waba_id) AND rw.${at} >= f AND rw.${at} < t, lr.ls, lr.ws, lr.fs, lr.ts))`;
-  return `SELECT * EXCEPT (item_labels)${repeat ? ', label' : ''} FROM (
-  SELECT rw.*, ${held} AS item_labels FROM (${rows}) AS rw
-  LEFT JOIN (SELECT wa_id, groupArray(label) AS ls, groupArray(waba_id) AS ws, groupArray(valid_from) AS fs, groupArray(valid_to) AS ts
-             FROM (${intervals('when-asked')}) GROUP BY wa_id) AS lr ON lr.wa_id = rw.wa_id
-) ${repeat ? `ARRAY JOIN if(empty(item_labels), [''], item_labels) AS label` : ''}
-WHERE empty({labels:Array(String)}) OR ${matches('item_labels')}`;
+  return labelSetRows(`SELECT *, ${labelSetAt('waba_id', 'wa_id', at)} AS label_set FROM (${rows})`, repeat);
 }
 
 /**
- * `labelledRows` for rows that carry `label_set`, the label set in force at their time as it was
- * computed when they were written (`sla_waits_v1`): one number per row, matched against the handful
- * of sets there are, so the rows are neither joined to the customers' ranges nor grouped. `rows` is a
- * SELECT with a `label_set` column; the answer is a SELECT of its other columns (with `label` when
- * `repeat`, '' for a row without labels; with asked labels, only those that match them).
+ * `labelledRows` for rows that carry `label_set` already (`sla_waits_v1` stores the set in force when
+ * each wait started, computed as it was written). `rows` is a SELECT with a `label_set` column; the
+ * answer is a SELECT of its other columns (with `label` when `repeat`, '' for a row without labels;
+ * with asked labels, only those that match them).
  */
 export function labelSetRows(rows: string, repeat: boolean): string {
-  const matching = `SELECT set_id FROM (${LABEL_SETS}) WHERE ${matches('labels')}`;
+  const matching = `SELECT set_id FROM (${LABEL_SETS}) WHERE ${MATCH}`;
   const where = `WHERE empty({labels:Array(String)}) OR rw.label_set IN (${matching})`;
   if (!repeat) return `SELECT rw.* EXCEPT (label_set) FROM (${rows}) AS rw ${where}`;
   return `SELECT rw.* EXCEPT (label_set), label FROM (${rows}) AS rw

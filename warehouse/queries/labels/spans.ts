@@ -55,6 +55,16 @@ export function relabelWaits(wh: Warehouse, changes: readonly LabelChange[]): Pr
 }
 
 /**
+ * The id of the label set in force for a customer in a WABA at a time (expressions; 0: none): the
+ * WABA's own key, which holds the labels without a WABA too, else the key of WABA '' (a customer
+ * with no label of their own in that WABA).
+ */
+export function labelSetAt(waba: string, waId: string, at: string): string {
+  const get = (key: string, otherwise: string) => `dictGetOrDefault('{{db}}.${LABEL_SPANS}', 'set_id', ${key}, ${at}, ${otherwise})`;
+  return get(`cityHash64(${waba}, ${waId})`, get(`cityHash64('', ${waId})`, 'toUInt64(0)'));
+}
+
+/**
  * The label sets there are: `SELECT set_id, labels` (a handful of rows however many customers: one
  * per distinct combination of labels).
  */
