@@ -8,7 +8,9 @@ import type { LabelEventRow } from '../../warehouse/schema/labels.ts';
  * waits the change reaches back over are written again so they carry the new set (waits written
  * from then on take it as they are written). One refresh runs at a time; changes that come while one
  * runs go together into the next, so a stream of tagged messages costs one refresh per round, not
- * one per batch.
+ * one per batch. A round starts no sooner after the last one ended than that one took: reloading
+ * reads every label event (0.2–0.7 s at ten million events), and a steady stream of tags must not
+ * keep a core busy with it.
  */
 
 interface Round {
@@ -21,6 +23,9 @@ interface Round {
 export class LabelRefresh {
   private next: Round | undefined;
   private running: Promise<void> | undefined;
+  /** When the next round may start (epoch ms), and whether one is waiting for it. */
+  private notBefore = 0;
+  private waiting = false;
 
   constructor(private readonly wh: Warehouse) {}
 
@@ -42,12 +47,24 @@ export class LabelRefresh {
   }
 
   private kick(): void {
-    if (this.running || !this.next) return;
+    if (this.running || this.waiting || !this.next) return;
+    const wait = this.notBefore - Date.now();
+    if (wait > 0) {
+      this.waiting = true;
+      setTimeout(() => {
+        this.waiting = false;
+        this.kick();
+      }, wait).unref();
+      return;
+    }
     const round = this.next;
     this.next = undefined;
+    const started = Date.now();
     this.running = this.run(round.changes)
       .then(round.resolve, round.reject)
       .finally(() => {
+        const ended = Date.now();
+        this.notBefore = ended + (ended - started);
         this.running = undefined;
         this.kick();
       });
