@@ -6,7 +6,9 @@
 -- the latter (for customers with no label of their own in a WABA). Duplicate events (not yet merged)
 -- make empty ranges and drop out, so the source needs no FINAL. Reloaded after every change of the
 -- label events (reports/labels/refresh.ts); in memory only, so an erased customer's labels are gone
--- from it once it reloads. On a cluster it reads the Distributed table and lives on every node.
+-- from it once it reloads. On a cluster it reads the Distributed table and lives on every node; the
+-- other nodes (and other services on one server) see a change within a minute: every 30–60 s the
+-- engine checks the label events' count and latest write and loads again when they moved.
 CREATE DICTIONARY IF NOT EXISTS {{main_db}}.label_spans_v1 {{on_cluster}}
 (
     key        UInt64,
@@ -39,8 +41,8 @@ FROM (
 )
 ARRAY JOIN arrayMap(i -> (points[i], points[i + 1]), range(1, length(points))) AS span
 WHERE notEmpty(labels)
-'))
-LIFETIME(0)
+' INVALIDATE_QUERY 'SELECT count(), max(recorded_at) FROM {{main_db}}.label_events_v1'))
+LIFETIME(MIN 30 MAX 60)
 LAYOUT(RANGE_HASHED(range_lookup_strategy 'max'))
 RANGE(MIN valid_from MAX valid_to);
 
