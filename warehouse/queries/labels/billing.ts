@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
-import { labelParams, labelRows, matchesAsked } from './intervals.ts';
+import { labelledRows, labelParams, labelRows, matchesAsked } from './intervals.ts';
 
 /**
  * Charged messages and conversations of a month by the labels their customer had when they were
@@ -29,16 +29,23 @@ const AROUND_MONTH = `ts >= toDateTime64({month:String} || '-01', 3, 'UTC') - IN
  */
 const LABELLED_CUSTOMERS = `wa_id IN (SELECT wa_id FROM {{db}}.label_events_v1 WHERE empty({labels:Array(String)}) OR ${matchesAsked('label')})`;
 
-export const messageItems = `
-SELECT f.wamid AS item_id, f.waba_id AS waba_id, s.customer AS wa_id, f.charge_ts AS at
-FROM (SELECT wamid, waba_id, charge_ts FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}) AS f
-INNER JOIN (SELECT waba_id, message_key, any(wa_id) AS customer FROM {{db}}.billing_message_customers_v1
-            WHERE ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()} AND ${AROUND_MONTH} AND ${LABELLED_CUSTOMERS}
-              -- Only the month's charged messages, by a hash of the key (a set of numbers, not of
-              -- long strings); the join below on the key decides.
-              AND cityHash64(message_key) IN (SELECT cityHash64(wamid) FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH})
-            GROUP BY waba_id, message_key) AS s
-  ON s.waba_id = f.waba_id AND s.message_key = f.wamid`;
+/** Who each of the month's charged messages went to (those who can carry a label): `waba_id, message_key, customer`. */
+const CUSTOMERS = `SELECT waba_id, message_key, any(wa_id) AS customer FROM {{db}}.billing_message_customers_v1
+  WHERE ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()} AND ${AROUND_MONTH} AND ${LABELLED_CUSTOMERS}
+    -- Only the month's charged messages, by a hash of the key (a set of numbers, not of long
+    -- strings); the join on the key decides.
+    AND cityHash64(message_key) IN (SELECT cityHash64(wamid) FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH})
+  GROUP BY waba_id, message_key`;
+
+/**
+ * Message facts of the month (`rows`, a SELECT with `waba_id` and `wamid`, the keyed substitute)
+ * with the customer each went to as `wa_id` ('' for one nobody labelled), ready for
+ * `labelledRows(…, 'charge_ts', …)`: the facts are read once, not joined again to themselves.
+ */
+export function withCustomers(rows: string): string {
+  return `SELECT m.*, s.customer AS wa_id FROM (${rows}) AS m
+LEFT JOIN (${CUSTOMERS}) AS s ON s.waba_id = m.waba_id AND s.message_key = m.wamid`;
+}
 
 export const conversationItems = `
 SELECT c.conversation_id AS item_id, c.waba_id AS waba_id, s.wa_id AS wa_id, c.first_ts AS at
@@ -51,15 +58,14 @@ INNER JOIN (SELECT conversation_id, any(if(recipient_id != '', recipient_id, rec
  * With asked labels, rows under none of them are left out (and with `all`, rows without every one);
  * without, they are the '' label (`labelRows`).
  */
-const messageRows = labelRows('m', 'wamid', messageItems);
+const messageRows = labelledRows(withCustomers(`SELECT wamid, waba_id, charge_ts, pricing_model, category, billable FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}`), 'charge_ts', true);
 const conversationRows = labelRows('c', 'conversation_id', conversationItems);
 
 const byLabel = defineQuery({
   name: 'labels.billing_counts',
   sql: `SELECT * FROM (
 SELECT label, 'message' AS kind, pricing_model, category, count() AS count, countIf(billable = 1) AS billable_count, countIf(billable = 0) AS free_count
-FROM (SELECT wamid, pricing_model, category, billable FROM {{db}}.billing_messages_v1 FINAL WHERE ${MONTH}) ${messageRows.join}
-WHERE ${messageRows.labelled}
+FROM (${messageRows})
 GROUP BY label, kind, pricing_model, category
 UNION ALL
 SELECT label, 'conversation' AS kind, pricing_model, category, count() AS count, countIf(billable = 1) AS billable_count, countIf(billable = 0) AS free_count
