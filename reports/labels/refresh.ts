@@ -9,7 +9,7 @@ import type { LabelEventRow } from '../../warehouse/schema/labels.ts';
  * from then on take it as they are written). One refresh runs at a time; changes that come while one
  * runs go together into the next, so a stream of tagged messages costs one refresh per round, not
  * one per batch. A round starts no sooner after the last one ended than that one took: reloading
- * reads every label event (0.2–0.7 s at ten million events), and a steady stream of tags must not
+ * reads every label event (0.2–1.0 s at ten million events), and a steady stream of tags must not
  * keep a core busy with it.
  */
 
