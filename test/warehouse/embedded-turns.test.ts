@@ -67,31 +67,26 @@ describe('inserts into the embedded engine take turns', () => {
     const inTurn = ga.command({ n: 2, clickhouse_settings: { log_comment: 'test.in_turn' } });
     const free = ga.command({ n: 3, clickhouse_settings: { log_comment: 'test.other' } });
     const after = ga.insert({ n: 4 });
-    // Each started call's finisher, by its log entry (they are pushed in the order they start).
-    const finish = (entry: string) => {
+    // Ends a started call (by its log entry: calls are pushed in the order they start), then says
+    // which calls are running once the gate has moved.
+    const finish = async (entry: string, call: Promise<unknown>) => {
       const i = log.indexOf(entry);
       log.splice(i, 1);
       a.open.splice(i, 1)[0]!();
+      await call;
+      await flush();
+      return [...log];
     };
     await flush();
     expect([...log].sort()).toEqual(['a command test.other 3', 'a start 1']);
-    finish('a command test.other 3');
-    await free;
+    expect(await finish('a command test.other 3', free)).toEqual(['a start 1']);
+    // The command in turn starts only once the insert before it has ended…
+    expect(await finish('a start 1', insert)).toEqual(['a command test.in_turn 2']);
     await flush();
-    expect(log).toEqual(['a start 1']);
-    finish('a start 1');
-    await insert;
-    await flush();
+    // …and the next insert waits for it.
     expect(log).toEqual(['a command test.in_turn 2']);
-    await flush();
-    // The next insert waits for the command in turn.
-    expect(log).toEqual(['a command test.in_turn 2']);
-    finish('a command test.in_turn 2');
-    await inTurn;
-    await flush();
-    expect(log).toEqual(['a start 4']);
-    finish('a start 4');
-    await after;
+    expect(await finish('a command test.in_turn 2', inTurn)).toEqual(['a start 4']);
+    expect(await finish('a start 4', after)).toEqual([]);
   });
 
   describe('on the real engine', () => {
