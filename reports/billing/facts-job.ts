@@ -5,6 +5,9 @@ import {
   saveBillingJobState, tierEvents, touchedConversationsPageEnd, touchedMessagesPageEnd, touchedTierMonths,
 } from '../../warehouse/queries/billing/facts.ts';
 import { explicitFreeTierUse, rollUpPeriod, type PeriodParams } from '../../warehouse/queries/billing/rollup.ts';
+import { chargeLabelSets } from '../../warehouse/queries/labels/charge-sets.ts';
+import type { MessageFactRow } from '../../warehouse/schema/billing.ts';
+import { labelRefresh } from '../labels/refresh.ts';
 import { billingConfig, Tenants, type BillingConfig } from './config.ts';
 import { changedFacts, conversationFact, messageFact, period, touchedPeriods, type FactContext } from './facts.ts';
 import { backfillLedger } from './ledger.ts';
@@ -91,7 +94,25 @@ function factContext(env: BillingEnv): FactContext {
  * their periods are remembered. Returns how many were written. Shared by the job and the follower.
  */
 export function writeMessageFacts(env: BillingEnv, rows: readonly MessageSummary[], remember: RememberPeriods, force = false): Promise<number> {
-  return writeFacts(env, rows, (s, ctx) => messageFact(s, ctx), insertMessageFacts, remember, force);
+  return writeFacts(env, rows, (s, ctx) => messageFact(s, ctx), insertLabelledFacts, remember, force);
+}
+
+/**
+ * Message facts with the label set in force on each customer at its charge. A refresh round that
+ * began after the sets were looked up may have copied the customers' facts before these were
+ * written: then they are looked up and written again (same version: the later write is kept).
+ */
+async function insertLabelledFacts(wh: Warehouse, facts: MessageFactRow[]): Promise<void> {
+  if (facts.length === 0) return;
+  const refresh = labelRefresh(wh);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const round = refresh.rounds;
+    const during = refresh.busy;
+    const sets = await chargeLabelSets(wh, facts);
+    await insertMessageFacts(wh, facts.map((f) => ({ ...f, label_set: sets.get(`${f.waba_id}\0${f.wamid}`) ?? '0' })));
+    if (!during && !refresh.busy && refresh.rounds === round) return;
+    await refresh.idle();
+  }
 }
 
 /** The same for conversation summaries. */

@@ -48,6 +48,8 @@ export function messageFact(s: MessageSummary, ctx: FactContext): MessageFactRow
     counted: isCharge ? 1 : 0,
     market: s.market || OTHER_MARKET,
     source_received_at: s.version_ms,
+    // Looked up as the fact is written (reports/billing/facts-job.ts).
+    label_set: '0',
   };
 }
 

@@ -3,6 +3,7 @@ import { customersNeedFill, deleteUnkeyedMessageFacts, ledgerNeedsFill, unkeyedM
 import { billingJobState, insertMessageFacts, saveBillingJobState } from '../../warehouse/queries/billing/facts.ts';
 import type { BillingEnv } from './facts-job.ts';
 import { backfillLedger, type LedgerParts } from './ledger.ts';
+import { fillChargeLabelSets } from '../../warehouse/queries/labels/charge-sets.ts';
 
 /**
  * Brings a store from before billing records were keyed in line, once, at start: message facts
@@ -37,8 +38,17 @@ export async function rekeyBillingRecords(env: BillingEnv, log: Logger, now = Da
   if (rekeyed || copied || customers) {
     log.info({ rekeyed, copied, customers }, 'billing records keyed: facts name messages by a keyed substitute, statuses copied to the accounting ledger and to who each message went to');
   }
+  // Facts stored before they held their label set get it (after the customers they need are filled).
+  const labelled = (await billingJobState(env.wh, { job: LABEL_SETS_JOB }))[0]?.watermark_ms ?? 0;
+  if (labelled === 0) {
+    await fillChargeLabelSets(env.wh, {}, undefined);
+    await saveBillingJobState(env.wh, { job: LABEL_SETS_JOB, watermark_ms: now, pending_periods: [] });
+  }
   return { rekeyed, copied, customers };
 }
+
+/** Marks the one fill of the message facts' label sets (migration 0603) done. */
+const LABEL_SETS_JOB = 'billing.charge_label_sets';
 
 /** The fill's mark in billing_job_state_v1: the parts being filled while it runs, none once done. */
 const FILL_JOB = 'billing.ledger_fill';

@@ -21,6 +21,7 @@ import { subjectScreen } from './suppression.ts';
 import { eraseTraces, subjectNames, traceNeedles } from './traces.ts';
 import type { TraceNeedles } from '../../warehouse/queries/compliance/traces.ts';
 import { labelRefresh } from '../labels/refresh.ts';
+import { clearChargeLabels } from '../../warehouse/queries/labels/charge-sets.ts';
 import { LABEL_EVENTS } from '../../warehouse/schema/labels.ts';
 
 /**
@@ -124,6 +125,10 @@ export async function eraseSubject(
     await insertSuppression(wh, [{ subject_hash: h, request_id: requestId, added_at: suppressedAt.getTime() }]);
     screen.add(h);
   }
+
+  // The charges kept after erasure (facts name no one) stop counting under the subject's labels;
+  // done while the rows saying whose they were still stand.
+  await clearChargeLabels(wh, ids);
 
   const method = cfg.erasure.method;
   const tables = await discoverSubjectTables(wh);

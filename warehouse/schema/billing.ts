@@ -16,6 +16,8 @@ export const BILLING_MESSAGES = defineTable('billing_messages_v1', {
   counted: c.uint8,
   market: c.lowString,
   source_received_at: c.time,
+  /** The label set in force on the customer at the charge (migration 0603); '0' until set. */
+  label_set: { ...c.uint64Text, zod: c.uint64Text.zod.default('0') },
 });
 export type MessageFactRow = RowOf<typeof BILLING_MESSAGES>;
 

@@ -18,7 +18,7 @@ const PERIOD = `waba_id = {waba:String} AND month = {month:String} AND counted =
  */
 export const PERIOD_MESSAGES = `SELECT f.waba_id AS waba_id, f.wamid AS wamid, f.month AS month, f.day AS day, f.charge_ts AS charge_ts,
     f.pricing_model AS pricing_model, f.category AS category, f.market AS market, f.type AS type, f.phone_number_id AS phone_number_id,
-    f.billable AS billable, if(f.billable = 1, t.tier, '') AS tier
+    f.billable AS billable, if(f.billable = 1, t.tier, '') AS tier, f.label_set AS label_set
   FROM (SELECT * FROM {{db}}.billing_messages_v1 FINAL WHERE ${PERIOD}) AS f
   ASOF LEFT JOIN (${TIERS}) AS t ON f.category = t.category AND f.market = t.market AND f.charge_ts >= t.since`;
 

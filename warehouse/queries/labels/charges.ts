@@ -3,8 +3,8 @@ import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
 import { PERIOD_CONVERSATIONS, PERIOD_MESSAGES, periodParams, type PeriodParams } from '../billing/rollup.ts';
-import { conversationItems, withCustomers } from './billing.ts';
-import { labelledRows, labelParams, labelRows } from './intervals.ts';
+import { conversationItems } from './billing.ts';
+import { labelParams, labelRows, labelSetRows } from './intervals.ts';
 
 /**
  * One (WABA, month) period's charged messages and conversations at the rollup's daily grain, split by
@@ -18,7 +18,7 @@ const DIMS = `waba_id, month, toString(day) AS day, pricing_model, category, mar
 const GROUP = `label, waba_id, month, day, pricing_model, category, market, type, phone_number_id, tier`;
 
 const sql = (grouped: boolean) => {
-  const messages = labelledRows(withCustomers(PERIOD_MESSAGES), 'charge_ts', grouped);
+  const messages = labelSetRows(PERIOD_MESSAGES, grouped);
   const conversations = labelRows('c', 'conversation_id', conversationItems, grouped);
   const label = grouped ? 'label, ' : `'' AS label, `;
   return `SELECT * FROM (
