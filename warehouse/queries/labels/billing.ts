@@ -29,6 +29,8 @@ SELECT c.conversation_id AS item_id, c.waba_id AS waba_id, s.wa_id AS wa_id, c.f
 FROM (SELECT conversation_id, waba_id, first_ts FROM {{db}}.billing_conversations_v1 FINAL WHERE ${MONTH}) AS c
 INNER JOIN (SELECT conversation_id, any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa_id FROM {{db}}.statuses_v1
             WHERE conversation_id != '' AND ({waba:String} = '' OR waba_id = {waba:String}) AND ${inScope()} AND ${AROUND_MONTH}
+              -- Only the month's conversations (none in a month priced per message: nothing grouped).
+              AND conversation_id IN (SELECT conversation_id FROM {{db}}.billing_conversations_v1 FINAL WHERE ${MONTH})
             GROUP BY conversation_id) AS s ON s.conversation_id = c.conversation_id`;
 
 /**
