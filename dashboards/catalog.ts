@@ -83,7 +83,7 @@ export const privacyDashboard: Dashboard<PrivacyData & AlertsPanelData> = {
   roles: ['privacy'],
   // The access audit, retention and rights requests are about the whole store (as the compliance API).
   wabas: 'all',
-  filters: ['waba', 'phone'],
+  filters: ['waba', 'phone', 'label'],
   load: withAlerts(loadPrivacy, 'alerts-privacy'),
   unavailable: (d) => d.unavailable,
   charts: [

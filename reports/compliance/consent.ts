@@ -136,9 +136,12 @@ function judgedParams(deps: AppDeps, from: Date, to: Date) {
   return { ...keywordParams(cfg), categories: cfg.consent.marketing_categories, tag_re: tagPattern(cfg.consent.marketing_tag), from: chTime(from), to: chTime(to) };
 }
 
-/** Marketing violations per UTC day of the send, WABA, phone number and kind (the dashboard's chart). */
-export function marketingViolationCounts(deps: AppDeps, from: Date, to: Date) {
-  return marketingViolationsPerDay(deps.warehouse, judgedParams(deps, from, to));
+/**
+ * Marketing violations per UTC day of the send, WABA, phone number and kind (the dashboard's chart);
+ * with labels, only sends whose recipient was under one of them at the send.
+ */
+export function marketingViolationCounts(deps: AppDeps, from: Date, to: Date, labels: string[] = []) {
+  return marketingViolationsPerDay(deps.warehouse, { ...judgedParams(deps, from, to), labels, label_match: 'any' }, labels.length > 0);
 }
 
 export async function marketingReport(deps: AppDeps, from: Date, to: Date, limit = 100_000) {

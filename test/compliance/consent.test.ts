@@ -113,6 +113,25 @@ describe('marketing sent without opt-in or after opt-out', () => {
       { day: '2026-10-01', violation_type: 'NO_OPT_IN', n: 2 },
     ]);
   });
+
+  it('narrows the violations to recipients under a label at the send', async () => {
+    // P1 labelled vip from hour 4: M3 (hour 5) is under it, M2 (hour 3) is not; P2 (M4) from hour 0.
+    expect((await api('/api/labels', 'POST', [{ wa_id: P(1), label: 'vip', action: 'add', at: at(4) }, { wa_id: P(2), label: 'vip/gold', action: 'add', at: at(0) }], 'manager')).status).toBe(201);
+    const red = async (q: string) => {
+      const r = await api(`/dashboards/privacy/data?from=2026-10-01&to=2026-10-01${q}`);
+      expect(r.status, r.text.slice(0, 200)).toBe(200);
+      const consent = (JSON.parse(r.text) as { charts: Array<{ id: string; spec: { layer: Array<{ data: { values: unknown[] } }> } }> }).charts.find((c) => c.id === 'consent')!;
+      return consent.spec.layer[1]!.data.values;
+    };
+    expect(await red('&label=vip')).toEqual([
+      { day: '2026-10-01', violation_type: 'AFTER_OPT_OUT', n: 1 },
+      { day: '2026-10-01', violation_type: 'NO_OPT_IN', n: 1 },
+    ]);
+    expect(await red('&label=vip/gold')).toEqual([{ day: '2026-10-01', violation_type: 'NO_OPT_IN', n: 1 }]);
+    expect(await red('&label=order')).toEqual([]);
+    // Without a label, all of them still.
+    expect((await red('')).length).toBe(2);
+  });
 });
 
 describe('consent ledger', () => {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { defineInsert, defineQuery } from '../../query.ts';
 import { CONSENT_EVENTS as CONSENT_LEDGER, type ConsentEventRow } from '../../schema/compliance.ts';
+import { labelParams, labelSetRows } from '../labels/intervals.ts';
+import { labelSetAt } from '../labels/spans.ts';
 
 export type { ConsentEventRow };
 
@@ -172,13 +174,17 @@ export const marketingViolations = defineQuery({
  */
 export const marketingViolationsPerDay = defineQuery({
   name: 'compliance.marketing_violations_per_day',
-  sql: `${JUDGED}
+  // With asked labels, only sends whose recipient had one of them (all: every one) at the send, in its WABA.
+  sql: (labelled: boolean) => {
+    const sends = `SELECT sent_at, waba_id, phone_number_id, ${VIOLATION} AS violation${labelled ? `, ${labelSetAt('waba_id', 'subject', 'sent_at')} AS label_set` : ''} FROM judged`;
+    return `${JUDGED}
         SELECT toString(toDate(sent_at, 'UTC')) AS day, waba_id, phone_number_id, violation, count() AS n
-        FROM (SELECT sent_at, waba_id, phone_number_id, ${VIOLATION} AS violation FROM judged)
+        FROM (${labelled ? labelSetRows(sends, false) : sends})
         WHERE violation != ''
         GROUP BY day, waba_id, phone_number_id, violation
-        ORDER BY day, waba_id, phone_number_id, violation`,
-  params: judgedParams,
+        ORDER BY day, waba_id, phone_number_id, violation`;
+  },
+  params: judgedParams.extend(labelParams),
   row: z.object({
     day: z.string(),
     waba_id: z.string(),
