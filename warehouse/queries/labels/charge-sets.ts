@@ -88,3 +88,14 @@ INNER JOIN (SELECT waba_id, message_key, any(wa_id) AS customer FROM {{db}}.${CU
   connection: 'jobs',
   inTurn: true,
 });
+
+/**
+ * Merges the message facts after the fill: it wrote a second row for most facts, and until they
+ * are merged every read's FINAL merges them (charges by label 0.2 → 0.55 s at 10 M events).
+ */
+export const mergeFacts = defineCommand({
+  name: 'labels.merge_facts',
+  sql: `OPTIMIZE TABLE {{db}}.${FACTS} FINAL`,
+  params: z.object({}),
+  connection: 'jobs',
+});
