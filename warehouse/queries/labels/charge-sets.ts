@@ -1,6 +1,7 @@
 import { TupleParam } from '@clickhouse/client';
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
+import { localDatabase } from '../../migrate.ts';
 import { defineCommand, defineQuery } from '../../query.ts';
 import { BILLING_MESSAGES } from '../../schema/billing.ts';
 import type { LabelChange } from './spans.ts';
@@ -95,7 +96,8 @@ INNER JOIN (SELECT waba_id, message_key, any(wa_id) AS customer FROM {{db}}.${CU
  */
 export const mergeFacts = defineCommand({
   name: 'labels.merge_facts',
-  sql: `OPTIMIZE TABLE {{db}}.${FACTS} FINAL`,
+  // On a cluster the shards' tables, not the Distributed one in front of them.
+  sql: (_: undefined, wh) => `OPTIMIZE TABLE ${localDatabase(wh)}.${FACTS}${wh.cluster ? ` ON CLUSTER ${wh.cluster}` : ''} FINAL`,
   params: z.object({}),
   connection: 'jobs',
 });

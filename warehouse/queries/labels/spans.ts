@@ -10,10 +10,13 @@ import { SLA_WAITS } from '../../schema/sla.ts';
 
 export const LABEL_SPANS = 'label_spans_v1';
 
-/** Loads the dictionary again from the label events (it holds nothing a reload does not rebuild). */
+/**
+ * Loads the dictionary again from the label events (it holds nothing a reload does not rebuild); on
+ * a cluster on every node, each holding it whole.
+ */
 const reload = defineCommand({
   name: 'labels.reload_spans',
-  sql: `SYSTEM RELOAD DICTIONARY {{db}}.${LABEL_SPANS}`,
+  sql: (_: undefined, wh) => `SYSTEM RELOAD DICTIONARY {{db}}.${LABEL_SPANS}${wh.cluster ? ` ON CLUSTER ${wh.cluster}` : ''}`,
   params: z.object({}),
   connection: 'jobs',
 });
