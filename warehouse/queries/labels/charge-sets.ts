@@ -4,8 +4,7 @@ import type { Warehouse } from '../../client.ts';
 import { localDatabase } from '../../migrate.ts';
 import { defineCommand, defineQuery } from '../../query.ts';
 import { BILLING_MESSAGES } from '../../schema/billing.ts';
-import type { LabelChange } from './spans.ts';
-import { labelSetAt } from './spans.ts';
+import { labelSetAt, type LabelChange } from './spans.ts';
 
 /**
  * The label set stored with each message fact (`billing_messages_v1.label_set`, migration 0603): the
