@@ -55,6 +55,11 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
 
+/** The asked labels of a query's comma list (none without one). */
+export function labelsOf(q: Pick<DashboardQuery, 'label'>): string[] {
+  return (q.label ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+}
+
 /** Parses the query string; empty values mean "no filter"; defaults to the last 30 days up to today. */
 export function parseQuery(raw: Record<string, unknown>, now: Date): DashboardQuery {
   const flat: Record<string, string> = {};

@@ -10,7 +10,7 @@ import type { MarketCostRow } from '../charts/finance/cost-by-market.ts';
 import type { VolumeTierRow } from '../charts/finance/volume-tier.ts';
 import type { ReconciliationRow } from '../charts/finance/reconciliation.ts';
 import { attempt, type SourceContext, type Unavailable } from '../source.ts';
-import { QueryError, type DashboardQuery } from '../query.ts';
+import { labelsOf, QueryError, type DashboardQuery } from '../query.ts';
 
 /** The billing report outputs the finance dashboard draws. */
 export interface FinanceData extends Unavailable {
@@ -91,7 +91,7 @@ export async function loadFinance(ctx: SourceContext): Promise<FinanceData> {
       return rows;
     });
     // A label filter (docs/LABELS.md) narrows the volume charts; the free tier and the forecast stay the WABA's bill.
-    const label = q.label ? { labels: q.label.split(',').map((l) => l.trim()).filter(Boolean), label_match: 'any' as const, grouped: false } : undefined;
+    const label = q.label ? { labels: labelsOf(q), label_match: 'any' as const, grouped: false } : undefined;
     const labelled = !label ? charges : await attempt(ctx, status, 'billing.charges', ['daily-by-category', 'cost-by-market'], [] as ChargeRow[], async () => {
       const rows: ChargeRow[] = [];
       for (const month of months) rows.push(...(await reports.labelledCharges({ scope, month, waba: q.waba, groupBy, label })));

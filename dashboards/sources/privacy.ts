@@ -11,7 +11,7 @@ import type { ConsentInput } from '../charts/privacy/consent.ts';
 import type { AuditHourRow } from '../charts/privacy/access-audit.ts';
 import type { AuditChainInput } from '../charts/privacy/audit-chain.ts';
 import { attempt, type SourceContext, type Unavailable } from '../source.ts';
-import { rangeInstants } from '../query.ts';
+import { labelsOf, rangeInstants } from '../query.ts';
 
 /** The compliance report outputs the privacy dashboard draws. */
 export interface PrivacyData extends Unavailable {
@@ -69,7 +69,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
   const requests = await attempt(ctx, status, 'compliance.requests', ['rights-requests'], [] as Awaited<ReturnType<typeof register>>, () => register(deps, from, to));
   const ledger = await attempt(ctx, status, 'compliance.consent', ['consent'], [] as Awaited<ReturnType<typeof consentLedger>>, () => consentLedger(deps, from, to));
   const marketing = await attempt(ctx, status, 'compliance.marketing', ['consent'], [] as Awaited<ReturnType<typeof marketingViolationCounts>>, () =>
-    marketingViolationCounts(deps, from, to, (q.label ?? '').split(',').map((l) => l.trim()).filter(Boolean)),
+    marketingViolationCounts(deps, from, to, labelsOf(q)),
   );
   const audit = await attempt(ctx, status, 'compliance.audit', ['access-audit'], [] as AuditHourRow[], () =>
     auditHourly(deps.warehouse, { from: chTime(from), to: chTime(to) }),

@@ -8,7 +8,7 @@ import type { TemplateCostRow } from '../charts/templates/cost.ts';
 import type { FunnelRow } from '../charts/templates/funnel.ts';
 import type { QualityEventRow } from '../charts/templates/quality-timeline.ts';
 import type { TemplateReconciliationRow } from '../charts/templates/reconciliation.ts';
-import { rangeInstants } from '../query.ts';
+import { labelsOf, rangeInstants } from '../query.ts';
 import { attempt, type SourceContext, type Unavailable } from '../source.ts';
 
 /** The template report outputs the "Templates and campaigns" dashboard draws. */
@@ -74,7 +74,7 @@ export async function loadTemplates(ctx: SourceContext): Promise<TemplatesData> 
   const r = templates(ctx.deps);
   const status: Unavailable = { unavailable: [] };
   // A label filter (docs/LABELS.md) narrows the funnel and cost to sends whose customer had one of the labels then.
-  const labels = (ctx.query.label ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+  const labels = labelsOf(ctx.query);
   const label = labels.length > 0 ? { label: { labels, label_match: 'any' as const } } : {};
   const byCampaign = await attempt(ctx, status, 'templates.performance', ['template-funnel', 'template-cost'], [] as TemplateRow[], () =>
     r.performance({ ...range, groupBy: ['campaign'], ...label }),

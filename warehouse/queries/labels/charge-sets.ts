@@ -4,7 +4,7 @@ import type { Warehouse } from '../../client.ts';
 import { localDatabase } from '../../migrate.ts';
 import { defineCommand, defineQuery } from '../../query.ts';
 import { BILLING_MESSAGES } from '../../schema/billing.ts';
-import { labelSetAt, type LabelChange } from './spans.ts';
+import { changeParams, labelSetAt, type LabelChange } from './spans.ts';
 
 /**
  * The label set stored with each message fact (`billing_messages_v1.label_set`, migration 0603): the
@@ -63,13 +63,13 @@ WHERE f.charge_ts >= fromUnixTimestamp64Milli(transform(c.customer, {wa_ids:Arra
 
 export function relabelCharges(wh: Warehouse, changes: readonly LabelChange[]): Promise<void> {
   if (changes.length === 0) return Promise.resolve();
-  return relabel(wh, { wa_ids: changes.map((c) => c.wa_id), froms: changes.map((c) => c.from) }, false);
+  return relabel(wh, changeParams(changes), false);
 }
 
 /** The customers' facts with no label set (before their rows naming them are erased). */
 export function clearChargeLabels(wh: Warehouse, waIds: readonly string[]): Promise<void> {
   if (waIds.length === 0) return Promise.resolve();
-  return relabel(wh, { wa_ids: [...waIds], froms: waIds.map(() => 0) }, true);
+  return relabel(wh, changeParams(waIds.map((wa_id) => ({ wa_id, from: 0 }))), true);
 }
 
 /**

@@ -57,9 +57,14 @@ export interface LabelChange {
   from: number;
 }
 
+/** Changes as the copies' parameters: customers and their times, side by side. */
+export function changeParams(changes: readonly LabelChange[]): { wa_ids: string[]; froms: number[] } {
+  return { wa_ids: changes.map((c) => c.wa_id), froms: changes.map((c) => c.from) };
+}
+
 export function relabelWaits(wh: Warehouse, changes: readonly LabelChange[]): Promise<void> {
   if (changes.length === 0) return Promise.resolve();
-  return relabel(wh, { wa_ids: changes.map((c) => c.wa_id), froms: changes.map((c) => c.from) }, undefined);
+  return relabel(wh, changeParams(changes), undefined);
 }
 
 /**
