@@ -6,8 +6,10 @@ import {
 } from '../../warehouse/queries/billing/facts.ts';
 import { explicitFreeTierUse, rollUpPeriod, type PeriodParams } from '../../warehouse/queries/billing/rollup.ts';
 import { chargeLabelSets } from '../../warehouse/queries/labels/charge-sets.ts';
+import { chargeSends } from '../../warehouse/queries/templates/charges.ts';
 import type { MessageFactRow } from '../../warehouse/schema/billing.ts';
 import { labelRefresh } from '../labels/refresh.ts';
+import { factWrites } from './fact-writes.ts';
 import { billingConfig, Tenants, type BillingConfig } from './config.ts';
 import { changedFacts, conversationFact, messageFact, period, touchedPeriods, type FactContext } from './facts.ts';
 import { backfillLedger } from './ledger.ts';
@@ -97,13 +99,22 @@ export function writeMessageFacts(env: BillingEnv, rows: readonly MessageSummary
   return writeFacts(env, rows, (s, ctx) => messageFact(s, ctx), insertLabelledFacts, remember, force);
 }
 
+/** Message facts written, then copied onto the template sends of their messages (as one fact write: fact-writes.ts). */
+async function insertLabelledFacts(wh: Warehouse, facts: MessageFactRow[]): Promise<void> {
+  if (facts.length === 0) return;
+  await factWrites(wh).around(async () => {
+    await insertWithLabelSets(wh, facts);
+    // Template sends store their message's charge: those already stored take it now.
+    for (let i = 0; i < facts.length; i += 5_000) await chargeSends(wh, { keys: facts.slice(i, i + 5_000).map((f) => f.wamid) }, undefined);
+  });
+}
+
 /**
  * Message facts with the label set in force on each customer at its charge. A refresh round that
  * began after the sets were looked up may have copied the customers' facts before these were
  * written: then they are looked up and written again (same version: the later write is kept).
  */
-async function insertLabelledFacts(wh: Warehouse, facts: MessageFactRow[]): Promise<void> {
-  if (facts.length === 0) return;
+async function insertWithLabelSets(wh: Warehouse, facts: MessageFactRow[]): Promise<void> {
   const refresh = labelRefresh(wh);
   for (let attempt = 0; attempt < 3; attempt++) {
     const round = refresh.rounds;

@@ -5,6 +5,8 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import {
   customersLoadedSince, customersOfWamids, derivedSends, insertTemplateSends, saveSendsState, sendsState, statusCount, type DerivedSend,
 } from '../../warehouse/queries/templates/sends.ts';
+import { chargeAllSends, chargesOf, mergeSends } from '../../warehouse/queries/templates/charges.ts';
+import { factWrites } from '../billing/fact-writes.ts';
 import { templatesConfig, type TemplatesConfig } from './config.ts';
 
 /**
@@ -23,6 +25,8 @@ import { templatesConfig, type TemplatesConfig } from './config.ts';
  */
 
 export const SENDS_JOB = 'templates.sends';
+/** The state row marking the sends' charges filled (migration 0604). */
+const CHARGES_MARK = 'templates.send_charges';
 /** Customers per rebuild query (the list travels as a parameter). */
 const CUSTOMERS_PER_QUERY = 2_000;
 /** Statuses per part of the full pass: bounds the rows one query returns. */
@@ -58,8 +62,57 @@ function versionNow(): number {
   return lastVersion;
 }
 
-async function store(env: SendsEnv, rows: readonly DerivedSend[], version: number): Promise<void> {
-  await insertTemplateSends(env.wh, rows.map((r) => ({ ...r, message_key: env.messageKey(r.wamid), version })));
+const NO_CHARGE = { charged: 0, charge_category: '', charge_day: '1970-01-01', charge_market: '', charge_billable: 0 };
+/** Keys per charge lookup (the list travels as a parameter). */
+const KEYS_PER_LOOKUP = 5_000;
+
+/**
+ * Stores rebuilt sends with their facts' charges. A fact written while this ran may have been
+ * looked up too early and have found no send to copy itself onto yet: then, once no fact write is
+ * under way, the charges are looked up and the rows written again (same version: the later write
+ * is kept). `charge: false` (the full pass) leaves the charges to one fill after every part.
+ */
+async function store(env: SendsEnv, rows: readonly DerivedSend[], version: number, charge = true): Promise<void> {
+  const keyed = rows.map((r) => ({ ...r, message_key: env.messageKey(r.wamid), version }));
+  if (!charge) return insertTemplateSends(env.wh, keyed.map((r) => ({ ...r, ...NO_CHARGE })));
+  const writes = factWrites(env.wh);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const mark = writes.mark();
+    const charges = new Map<string, typeof NO_CHARGE>();
+    for (let i = 0; i < keyed.length; i += KEYS_PER_LOOKUP) {
+      const keys = keyed.slice(i, i + KEYS_PER_LOOKUP).map((r) => new TupleParam([r.waba_id, r.message_key]));
+      for (const { waba_id, message_key, ...c } of await chargesOf(env.wh, { keys })) charges.set(`${waba_id}\0${message_key}`, c);
+    }
+    await insertTemplateSends(env.wh, keyed.map((r) => ({ ...r, ...(charges.get(`${r.waba_id}\0${r.message_key}`) ?? NO_CHARGE) })));
+    if (!writes.overlapped(mark)) return;
+    await writes.idle();
+  }
+}
+
+/** Every stored send with its fact's charge, then merged (the fill wrote a second row for most). */
+async function chargeAll(env: SendsEnv): Promise<void> {
+  const writes = factWrites(env.wh);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const mark = writes.mark();
+    await chargeAllSends(env.wh, {}, undefined);
+    if (!writes.overlapped(mark)) break;
+    await writes.idle();
+  }
+  await mergeSends(env.wh, {}, undefined);
+}
+
+/**
+ * Charges for the sends stored before they held them (migration 0604), once; marked done after.
+ * No-op once marked (and on a new store, whose full pass marks it).
+ */
+async function fillCharges(env: SendsEnv): Promise<void> {
+  if (await chargesFilled(env)) return;
+  await chargeAll(env);
+  await saveSendsState(env.wh, [{ job: CHARGES_MARK, fingerprint: '', backfilled: 1, watermark_ms: Date.now(), updated_at: Date.now() }]);
+}
+
+async function chargesFilled(env: SendsEnv): Promise<boolean> {
+  return (await sendsState(env.wh, { job: CHARGES_MARK }))[0]?.backfilled === 1;
 }
 
 /** Rebuilds every send of the given customers (WABA, wa_id). Returns the sends written. */
@@ -85,17 +138,21 @@ export async function fullPass(env: SendsEnv): Promise<number> {
   for (let part = 0; part < parts; part++) {
     const version = versionNow();
     const rows = await derivedSends(env.wh, { customers: [], parts, part, ...rules(env.cfg) });
-    await store(env, rows, version);
+    await store(env, rows, version, false);
     n += rows.length;
   }
-  await saveSendsState(env.wh, [{ job: SENDS_JOB, fingerprint: fingerprint(env.cfg), backfilled: 1, watermark_ms: started, updated_at: Date.now() }]);
+  await chargeAll(env);
+  await saveSendsState(env.wh, [
+    { job: SENDS_JOB, fingerprint: fingerprint(env.cfg), backfilled: 1, watermark_ms: started, updated_at: Date.now() },
+    { job: CHARGES_MARK, fingerprint: '', backfilled: 1, watermark_ms: started, updated_at: Date.now() },
+  ]);
   return n;
 }
 
 /** Whether the derived sends are filled under today's settings (else the report reads the raw tables). */
 export async function sendsReady(env: SendsEnv): Promise<boolean> {
   const s = (await sendsState(env.wh, { job: SENDS_JOB }))[0];
-  return s !== undefined && s.backfilled === 1 && s.fingerprint === fingerprint(env.cfg);
+  return s !== undefined && s.backfilled === 1 && s.fingerprint === fingerprint(env.cfg) && await chargesFilled(env);
 }
 
 /** The customers a batch touched; statuses that did not name their recipient are looked up by message. */
@@ -141,6 +198,7 @@ export function sendsFollower(env: SendsEnv): Follower {
 export async function runSends(env: SendsEnv): Promise<{ full: boolean; sends: number }> {
   const state = (await sendsState(env.wh, { job: SENDS_JOB }))[0];
   if (!state || state.backfilled !== 1 || state.fingerprint !== fingerprint(env.cfg)) return { full: true, sends: await fullPass(env) };
+  await fillCharges(env);
   const started = Date.now();
   const customers = (await customersLoadedSince(env.wh, { from_ms: Math.max(0, state.watermark_ms - OVERLAP_MS) })).map((c) => [c.waba_id, c.wa_id] as const);
   const sends = await rebuildCustomers(env, customers);
@@ -152,7 +210,11 @@ export async function runSends(env: SendsEnv): Promise<{ full: boolean; sends: n
 let filling: Promise<unknown> | undefined;
 export async function ensureSends(env: SendsEnv): Promise<void> {
   if (await sendsReady(env)) return;
-  filling ??= fullPass(env).finally(() => (filling = undefined));
+  filling ??= (async () => {
+    const s = (await sendsState(env.wh, { job: SENDS_JOB }))[0];
+    if (s?.backfilled === 1 && s.fingerprint === fingerprint(env.cfg)) await fillCharges(env);
+    else await fullPass(env);
+  })().finally(() => (filling = undefined));
   await filling;
 }
 

@@ -1,11 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Service } from '../../app/server.ts';
 import { generateSync, simulationConfig, type SimOptions } from '../../simulate/engine.ts';
 import type { TemplatesRecord, TruthRecord } from '../../simulate/truth.ts';
-import { fullPass, runSends, sendsEnv, SENDS_JOB } from '../../reports/templates/sends.ts';
+import { factWrites } from '../../reports/billing/fact-writes.ts';
+import { fullPass, rebuildCustomers, runSends, sendsEnv, SENDS_JOB } from '../../reports/templates/sends.ts';
+import { insertMessageFacts } from '../../warehouse/queries/billing/facts.ts';
+import type { MessageFactRow } from '../../warehouse/schema/billing.ts';
 import { saveSendsState } from '../../warehouse/queries/templates/sends.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { startTestService } from '../helpers/service.ts';
@@ -51,7 +54,8 @@ afterAll(async () => {
 });
 
 const COLUMNS = `waba_id, wamid, message_key, phone_number_id, wa_id, first_ts, delivered_ts, accepted, is_read, is_failed, fail_code, priced,
-  priced_category, template, language, campaign, attribution, replied, clicked, opted_out`;
+  priced_category, template, language, campaign, attribution, replied, clicked, opted_out, charged, charge_category, charge_day, charge_market,
+  charge_billable`;
 const derived = () => rows<Record<string, unknown>>(wh, `SELECT ${COLUMNS} FROM {{db}}.template_sends_v1 FINAL ORDER BY waba_id, wamid`);
 const sum = (rs: Array<Record<string, unknown>>, c: string) => rs.reduce((n, r) => n + Number(r[c]), 0);
 
@@ -66,10 +70,44 @@ describe('derived template sends', () => {
       expect(sum(incremental, c), c).toBe(t.reduce((n, r) => n + r[c], 0));
       expect(sum(incremental, c), c).toBeGreaterThan(0);
     }
+    // Each delivered send stores its charge, whichever of the send and its fact was written first.
+    const charged = incremental.filter((r) => Number(r.priced) === 1 && r.delivered_ts !== '1970-01-01 00:00:00.000' && Number(r.charged) === 1);
+    expect(charged.length).toBe(t.reduce((n, r) => n + r.charged, 0));
+    expect(charged.length).toBeGreaterThan(0);
 
     await wh.writer.command({ query: `TRUNCATE TABLE ${wh.database}.template_sends_v1` });
     await fullPass(sendsEnv(service.deps));
     expect(await derived()).toEqual(incremental);
+  }, 120_000);
+
+  it('a send rebuilt while its fact is being written looks its charge up again once the write is done', async () => {
+    const send = (await rows<{ waba_id: string; wa_id: string; message_key: string }>(wh,
+      `SELECT waba_id, wa_id, message_key FROM {{db}}.template_sends_v1 FINAL WHERE charged = 1 ORDER BY wamid LIMIT 1`))[0]!;
+    const charged = () => rows<{ charged: number }>(wh, `SELECT charged FROM {{db}}.template_sends_v1 FINAL WHERE message_key = {k:String}`, { k: send.message_key });
+    const fact = await rows<MessageFactRow>(wh, `SELECT * REPLACE (toUnixTimestamp64Milli(charge_ts) AS charge_ts,
+      toUnixTimestamp64Milli(source_received_at) AS source_received_at, toString(label_set) AS label_set)
+      FROM {{db}}.billing_messages_v1 FINAL WHERE wamid = {k:String}`, { k: send.message_key });
+    expect(fact).toHaveLength(1);
+    await wh.writer.command({ query: `ALTER TABLE ${wh.database}.billing_messages_v1 DELETE WHERE wamid = {k:String} SETTINGS mutations_sync = 2`, query_params: { k: send.message_key } });
+
+    // A fact write under way: the rebuild finds no fact, stores the send uncharged and waits for the write.
+    const writes = factWrites(wh);
+    let finish!: () => void;
+    const write = writes.around(() => new Promise<void>((r) => (finish = r)));
+    const waiting = new Promise<void>((resolve) => {
+      const idle = writes.idle.bind(writes);
+      vi.spyOn(writes, 'idle').mockImplementation(() => (resolve(), idle()));
+    });
+    const rebuild = rebuildCustomers(sendsEnv(service.deps), [[send.waba_id, send.wa_id]]);
+    await waiting;
+    expect(await charged()).toEqual([{ charged: 0 }]);
+    // The write stores the fact but (as one that ran before the send was stored) copies it onto no send.
+    await insertMessageFacts(wh, fact);
+    finish();
+    await write;
+    await rebuild;
+    vi.restoreAllMocks();
+    expect(await charged()).toEqual([{ charged: 1 }]);
   }, 120_000);
 
   it('the job catching up from its watermark rebuilds the same rows', async () => {
@@ -77,7 +115,7 @@ describe('derived template sends', () => {
     await wh.writer.command({ query: `TRUNCATE TABLE ${wh.database}.template_sends_v1` });
     const env = sendsEnv(service.deps);
     // Filled, as far as the job knows, before any of these rows were stored.
-    const fp = (await rows<{ fingerprint: string }>(wh, `SELECT fingerprint FROM {{db}}.template_sends_state_v1 FINAL`))[0]!.fingerprint;
+    const fp = (await rows<{ fingerprint: string }>(wh, `SELECT fingerprint FROM {{db}}.template_sends_state_v1 FINAL WHERE job = '${SENDS_JOB}'`))[0]!.fingerprint;
     await saveSendsState(wh, [{ job: SENDS_JOB, fingerprint: fp, backfilled: 1, watermark_ms: Date.parse('2000-01-01'), updated_at: Date.now() }]);
     expect((await runSends(env)).full).toBe(false);
     expect(await derived()).toEqual(full);

@@ -80,6 +80,12 @@ export const TEMPLATE_SENDS = defineTable('template_sends_v1', {
   clicked: c.uint8,
   opted_out: c.uint8,
   version: c.uint64,
+  /** What Meta charged for it, from its billing fact (migration 0604): `charged` when the fact counts it. */
+  charged: c.uint8,
+  charge_category: c.lowString,
+  charge_day: c.date,
+  charge_market: c.lowString,
+  charge_billable: c.uint8,
 });
 export type TemplateSendRow = RowOf<typeof TEMPLATE_SENDS>;
 

@@ -4,6 +4,7 @@ import type { Warehouse } from '../../client.ts';
 import { localDatabase } from '../../migrate.ts';
 import { defineCommand, defineQuery } from '../../query.ts';
 import { BILLING_MESSAGES } from '../../schema/billing.ts';
+import { latestFacts } from '../billing/latest-facts.ts';
 import { changeParams, labelSetAt, type LabelChange } from './spans.ts';
 
 /**
@@ -16,9 +17,6 @@ import { changeParams, labelSetAt, type LabelChange } from './spans.ts';
 const FACTS = BILLING_MESSAGES.name;
 const CUSTOMERS = 'billing_message_customers_v1';
 
-/** A fact's latest row (facts are replaced by a later `source_received_at`), read without FINAL so the key narrows it. */
-const latestFacts = (where: string) => `SELECT * FROM {{db}}.${FACTS} WHERE ${where}
-  ORDER BY source_received_at DESC LIMIT 1 BY waba_id, wamid`;
 
 const setsOf = defineQuery({
   name: 'labels.charge_sets',

@@ -23,7 +23,7 @@ import { templateCellSchema } from './report.ts';
  *   before any later template send to the same customer (a send is counted once, however many follow).
  * - Charged and its market and category come from the billing facts (docs/BILLING.md, the charge
  *   rule), which name a message by its keyed substitute: SQL cannot compute it, so the rebuild's
- *   caller stores it beside the send (`message_key`) and the charge cells join on it.
+ *   caller stores it beside the send (`message_key`) with the fact's charge (charges.ts).
  *
  * Customers are given explicitly (`customers`, the follower) or, when that list is empty, as one
  * part of a hash split of all customers (`parts`, `part`: the full pass, a part at a time).
@@ -231,29 +231,17 @@ export const derivedCells = defineQuery({
   format: 'compact',
 });
 
-/** What Meta charged for the range's sends, as cells with only `charged` counted: the sends joined to their billing facts by message key. */
+/** What Meta charged for the range's sends, as cells with only `charged` counted: the charge each send stores from its fact (migration 0604). */
 export const derivedChargeCells = defineQuery({
   name: 'templates.sends.charge_cells',
   sql: (shape: LabelShape) => {
-    const where = ` AND priced = 1 AND delivered_ts > ${ZERO_TS}`;
-    const r = rangeSends(shape, where);
+    const r = rangeSends(shape, ` AND priced = 1 AND delivered_ts > ${ZERO_TS} AND charged = 1`);
     return `SELECT ${r.label}, s.waba_id AS waba_id, toString(toDate(s.first_ts, {tz:String})) AS day, s.template AS template, s.language AS language,
-               s.campaign AS campaign, s.attribution AS attribution, f.category AS category, toString(f.day) AS charge_day, f.market AS market,
-               f.billable AS billable, toUInt64(0) AS sent, toUInt64(0) AS delivered, toUInt64(0) AS read, toUInt64(0) AS replied,
-               toUInt64(0) AS clicked, toUInt64(0) AS failed, toUInt64(0) AS failed_131049, toUInt64(0) AS failed_131050,
+               s.campaign AS campaign, s.attribution AS attribution, s.charge_category AS category, toString(s.charge_day) AS charge_day,
+               s.charge_market AS market, s.charge_billable AS billable, toUInt64(0) AS sent, toUInt64(0) AS delivered, toUInt64(0) AS read,
+               toUInt64(0) AS replied, toUInt64(0) AS clicked, toUInt64(0) AS failed, toUInt64(0) AS failed_131049, toUInt64(0) AS failed_131050,
                toUInt64(0) AS opted_out, toUInt64(0) AS sent_not_delivered, count() AS charged
-        FROM (
-          SELECT ${shape.grouped ? 'label' : "'' AS label"}, s.waba_id AS waba_id, s.message_key AS message_key, cityHash64(s.message_key) AS key_hash,
-                 s.first_ts AS first_ts, s.template AS template, s.language AS language, s.campaign AS campaign, s.attribution AS attribution
-          FROM ${r.from}
-        ) AS s
-        INNER JOIN (
-          SELECT waba_id, wamid, cityHash64(wamid) AS key_hash, category, day, market, billable FROM {{db}}.billing_messages_v1 FINAL
-          WHERE ${IN_WABAS} AND counted = 1 AND cityHash64(waba_id, wamid) IN (
-            SELECT cityHash64(waba_id, message_key) FROM {{db}}.template_sends_v1 FINAL WHERE ${IN_RANGE}${where})
-        ) AS f ON s.waba_id = f.waba_id AND s.key_hash = f.key_hash
-        -- The hashes narrow and join (numbers, not 35-character keys: ×4 at 10 M events); the keys decide.
-        WHERE s.message_key = f.wamid
+        FROM ${r.from}
         GROUP BY label, waba_id, day, template, language, campaign, attribution, category, charge_day, market, billable`;
   },
   params: rangeParams,
