@@ -123,7 +123,7 @@ export class TemplateReports {
   /** Ads by the referrals first seen in the range; a referral answered within the reply window counts as answered. */
   ads(p: RangeParams): Promise<AdRow[]> {
     const answer_window_s = Math.round(this.cfg.reply_window_hours * 3600);
-    return adRows(this.deps.warehouse, { from_ms: p.from_ms, to_ms: p.to_ms, wabas: wabasOf(p), answer_window_s });
+    return adRows(this.deps.warehouse, { from_ms: p.from_ms, to_ms: p.to_ms, wabas: wabasOf(p), answer_window_s }, undefined);
   }
 
   /**

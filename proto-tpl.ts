@@ -1,0 +1,11 @@
+import { openWarehouse } from './warehouse/client.ts';
+import { storeConfig } from './bench/store.ts';
+const wh = await openWarehouse(storeConfig('/var/tmp/wa-store', {}));
+const db = wh.database;
+const run = async (sql: string, params: Record<string, unknown>) => { const t = Date.now(); const r = await wh.reader.query({ query: sql.replaceAll('{{db}}', db), query_params: params, format: 'JSONEachRow', clickhouse_settings: { enable_materialized_cte: 1 } as never }); const rows = await r.json(); return [Date.now() - t, JSON.stringify(rows).slice(0, 300)] as const; };
+const p = { answer_window_s: 86400, from_ms: Date.parse('2026-11-06T00:00:00Z'), to_ms: Date.parse('2026-12-04T00:00:00Z'), wabas: [] as string[], tz: 'UTC' };
+const IN_WABAS = `(length({wabas:Array(String)}) = 0 OR waba_id IN {wabas:Array(String)})`;
+const IN_RANGE = `${IN_WABAS} AND first_ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND first_ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC') AND priced = 1 AND delivered_ts > toDateTime64(0, 3, 'UTC')`;
+const qs: Record<string, string> = Object.fromEntries(Object.entries(await import(process.env.Q!)).map(([k, v]) => [k, (v as (a: string, b: string) => string)(IN_WABAS, IN_RANGE)]));
+for (let i = 0; i < 2; i++) for (const [k, q] of Object.entries(qs)) console.log(k, ...(await run(q, p)));
+await wh.close();
