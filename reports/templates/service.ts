@@ -90,6 +90,8 @@ export class TemplateReports {
     const wabas = wabasOf(p);
     const utc = { ...p, tz: 'UTC' };
     const meta = (await analyticsPoints(this.deps.warehouse, { wabas, from_ms: p.from_ms, to_ms: p.to_ms })).map(({ day_text, ...m }) => ({ ...m, day: day_text }));
+    // Only templates Meta reported in the range are compared: with none imported there is nothing to read.
+    if (meta.length === 0) return [];
     const names = await templateNames(this.deps.warehouse, { wabas });
     const days = new Map<string, OurDay>();
     for (const r of await this.performance({ ...utc, groupBy: ['day'] })) {
