@@ -9,6 +9,7 @@
  * here at the asked size, or an existing one with `--store <dir>` (10 M events take long to load).
  *
  *   node bin/run-ts.mjs bench/dashboards.ts [--events 100000] [--days 28] [--seed bench-dashboards] [--runs 5] [--store <dir>]
+ *     [--dashboards managers,finance,privacy,templates]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,13 +18,14 @@ import { chromium, type Page } from 'playwright-core';
 import { createLogger } from '../app/logger.ts';
 import { startService } from '../app/server.ts';
 import { openWarehouse } from '../warehouse/client.ts';
+import { DASHBOARDS as CATALOG } from '../dashboards/catalog.ts';
 import { buildStore, readStore, storeConfig, STORE_TOKEN } from './store.ts';
 import { opt, ms, median } from './lib.ts';
 
 const RUNS = Number(opt('runs', '5'));
 const TOKEN = STORE_TOKEN;
-const DASHBOARDS = ['managers', 'finance', 'privacy'] as const;
-const CHART_COUNT = { managers: 10, finance: 6, privacy: 5 };
+const DASHBOARDS = opt('dashboards', 'managers,finance,privacy,templates').split(',');
+const CHART_COUNT = Object.fromEntries(CATALOG.map((d) => [d.id, d.charts.length]));
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
