@@ -38,6 +38,8 @@ const INGEST: Record<string, { kind: Kind; time: string; basis?: string }> = {
   label_events_v1: { kind: 'items', time: 'at' },
   // A template send names its customer (wa_id, wamid): kept as long as the statuses it is read from.
   template_sends_v1: { kind: 'items', time: 'first_ts' },
+  // The CSAT surveys sent (wa_id): kept as long as the statuses they are copied from.
+  csat_surveys_v1: { kind: 'items', time: 'ts' },
   // Who each keyed message went to (wa_id): kept as long as the statuses it is copied from.
   billing_message_customers_v1: { kind: 'items', time: 'ts' },
   access_audit_v1: { kind: 'keep', time: 'at', basis: 'proof of who accessed personal data (GDPR Art. 5(2); LGPD Art. 6 X); holds keyed hashes only' },

@@ -37,7 +37,8 @@ const BODIES = {
   ),
   anaAlone: inbound({ from: ANA, userId: ANA_BSUID, id: 'wamid.A2', at: '2026-11-02T09:00:00Z', text: '=HYPERLINK("http://evil.example","x")', name: 'Ana Souza' }),
   sharedStatuses: statuses(
-    { to: ANA, id: 'wamid.O1', status: 'sent', at: '2026-11-01T10:05:00Z', category: 'utility' },
+    // A CSAT survey (its callback tag names it), so her row of the surveys sent is in scope too.
+    { to: ANA, id: 'wamid.O1', status: 'sent', at: '2026-11-01T10:05:00Z', category: 'utility', callback: 'v1;cs=post_chat' },
     { to: ANA, id: 'wamid.O1', status: 'delivered', at: '2026-11-01T10:05:02Z', category: 'utility' },
     { to: CARLA, id: 'wamid.O2', status: 'sent', at: '2026-11-01T10:05:01Z', category: 'utility' },
   ),
@@ -120,7 +121,9 @@ describe('access export (DSAR)', () => {
     expect(byTable('template_sends_v1').map((e) => e.record.wamid)).toEqual(['wamid.O1']);
     // Who O1 went to, under the keyed substitute its billing fact holds (charges by label).
     expect(byTable('billing_message_customers_v1').map((e) => [e.record.wa_id, e.record.message_key])).toEqual([[ANA, createPseudonymizer('test-pii-key').message('wamid.O1')]]);
-    expect(events).toHaveLength(20);
+    // O1 was a CSAT survey: her row of the surveys sent.
+    expect(byTable('csat_surveys_v1').map((e) => [e.record.wamid, e.record.survey])).toEqual([['wamid.O1', 'post_chat']]);
+    expect(events).toHaveLength(21);
 
     const everything = [...files.values()].map((b) => b.toString()).join('\n');
     for (const other of [BRUNO, CARLA, 'Bruno Lima', 'Carla Weber', 'wamid.B1', 'wamid.O2', 'wamid.C1', 'wamid.O3']) expect(everything).not.toContain(other);

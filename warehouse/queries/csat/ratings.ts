@@ -17,18 +17,12 @@ import { labelCondition, labelGroups, labelParams } from '../labels/intervals.ts
  * an `ag=` tag is credited to `(untagged)`; a survey after no human reply to `(no human reply)`.
  */
 
-const SURVEY_TAG = `'^ *v1 *;(?:[^;]*;)* *cs *= *([^;]*)'`;
-
-/** The `sent` statuses of survey messages (the tag needs `cs`: a substring test first spares the pattern most statuses). */
-const SURVEY_STATUSES = `{{db}}.statuses_v1
-PREWHERE status = 'sent' AND position(biz_opaque_callback_data, 'cs') > 0
-WHERE match(biz_opaque_callback_data, ${SURVEY_TAG})`;
-
+/** Survey `sent` statuses, kept as they are stored (migration 0605: the tag pattern is applied there). */
 const SURVEYS = `
-SELECT wamid AS survey_wamid, waba_id, phone_number_id,
-  any(if(recipient_id != '', recipient_id, recipient_user_id)) AS wa_id, min(ts) AS sent_at,
-  trimBoth(any(extract(biz_opaque_callback_data, ${SURVEY_TAG}))) AS survey
-FROM ${SURVEY_STATUSES}
+SELECT wamid AS survey_wamid, waba_id, phone_number_id, any(wa_id) AS wa_id, min(ts) AS sent_at, any(survey) AS survey
+FROM {{db}}.csat_surveys_v1
+-- A survey sent before \`to\` has a sent status before it; later ones do not change its first.
+WHERE ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
   AND (empty({waba_ids:Array(String)}) OR has({waba_ids:Array(String)}, waba_id)) AND ${inScope()}
 GROUP BY wamid, waba_id, phone_number_id
 HAVING sent_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND sent_at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
@@ -42,7 +36,7 @@ SELECT context_id AS survey_wamid,
 FROM {{db}}.messages_v1 FINAL
 -- Replies to any survey message (a superset of the range's surveys, not grouped), by a hash of the
 -- id (a set of numbers, not of long strings); the join below on the id decides.
-WHERE cityHash64(context_id) IN (SELECT cityHash64(wamid) FROM ${SURVEY_STATUSES})
+WHERE cityHash64(context_id) IN (SELECT cityHash64(wamid) FROM {{db}}.csat_surveys_v1)
   AND type IN ('button', 'interactive', 'text')
 GROUP BY context_id`;
 
