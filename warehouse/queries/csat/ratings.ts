@@ -32,8 +32,10 @@ const SCORE = `toUInt8OrZero(extract(if(type = 'button', button_payload, interac
 const ANSWERS = `
 SELECT context_id AS survey_wamid,
   argMaxIf(${SCORE}, ts, ${SCORE} > 0) AS score,
-  countIf(type = 'text') AS comments
-FROM {{db}}.messages_v1 FINAL
+  uniqExactIf(wamid, type = 'text') AS comments
+-- Without FINAL: Meta's re-deliveries of a reply carry its wamid, and the latest score and the
+-- distinct comments are the same before and after they are merged (FINAL cost 0.2 s at 10 M events).
+FROM {{db}}.messages_v1
 -- Replies to any survey message (a superset of the range's surveys, not grouped), by a hash of the
 -- id (a set of numbers, not of long strings); the join below on the id decides.
 WHERE cityHash64(context_id) IN (SELECT cityHash64(wamid) FROM {{db}}.csat_surveys_v1)
