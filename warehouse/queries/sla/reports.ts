@@ -169,14 +169,15 @@ export function breachRows(wh: Warehouse, f: WaitFilter, limit: number): Promise
 
 const liveQuery = defineQuery({
   name: 'sla.live',
+  // One read of the open waits for both lists (each is a FINAL read of every wait): a wait whose
+  // window closes soon is in both.
   sql: (labels: LabelUse) => `SELECT * FROM (
-     SELECT 'waiting_now' AS list, ${WAIT_COLUMNS}, ({now:Int64} - started_at) / 1000 AS elapsed_seconds
-     FROM (${current('responded_at IS NULL', labels)})
-     UNION ALL
-     SELECT 'window_closing' AS list, ${WAIT_COLUMNS}, ({now:Int64} - started_at) / 1000 AS elapsed_seconds
-     FROM (${current(`responded_at IS NULL
-       AND window_expires_at > fromUnixTimestamp64Milli({now:Int64}, 'UTC')
-       AND window_expires_at <= fromUnixTimestamp64Milli({now:Int64} + {closing:Int64}, 'UTC')`, labels)})
+     SELECT arrayJoin(if(closing_soon, ['waiting_now', 'window_closing'], ['waiting_now'])) AS list, ${WAIT_COLUMNS},
+            ({now:Int64} - started_at) / 1000 AS elapsed_seconds
+     FROM (
+       SELECT *, window_expires_at > fromUnixTimestamp64Milli({now:Int64}, 'UTC')
+                 AND window_expires_at <= fromUnixTimestamp64Milli({now:Int64} + {closing:Int64}, 'UTC') AS closing_soon
+       FROM (${current('responded_at IS NULL', labels)}))
      ) ORDER BY list, if(list = 'window_closing', window_expires_at, started_at), wait_id
        LIMIT {per_list:UInt64} BY list LIMIT {row_limit:UInt64}`,
   params: limitedParams.extend({ closing: z.number().int(), per_list: z.number().int() }),
