@@ -111,19 +111,14 @@ async function insertLabelledFacts(wh: Warehouse, facts: MessageFactRow[]): Prom
 
 /**
  * Message facts with the label set in force on each customer at its charge. A refresh round that
- * began after the sets were looked up may have copied the customers' facts before these were
+ * ran while the sets were looked up may have copied the customers' facts before these were
  * written: then they are looked up and written again (same version: the later write is kept).
  */
-async function insertWithLabelSets(wh: Warehouse, facts: MessageFactRow[]): Promise<void> {
-  const refresh = labelRefresh(wh);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const round = refresh.rounds;
-    const during = refresh.busy;
+function insertWithLabelSets(wh: Warehouse, facts: MessageFactRow[]): Promise<void> {
+  return labelRefresh(wh).rounds.settled(async () => {
     const sets = await chargeLabelSets(wh, facts);
     await insertMessageFacts(wh, facts.map((f) => ({ ...f, label_set: sets.get(`${f.waba_id}\0${f.wamid}`) ?? '0' })));
-    if (!during && !refresh.busy && refresh.rounds === round) return;
-    await refresh.idle();
-  }
+  });
 }
 
 /** The same for conversation summaries. */

@@ -3,7 +3,9 @@ import { customersNeedFill, deleteUnkeyedMessageFacts, ledgerNeedsFill, unkeyedM
 import { billingJobState, insertMessageFacts, saveBillingJobState } from '../../warehouse/queries/billing/facts.ts';
 import type { BillingEnv } from './facts-job.ts';
 import { backfillLedger, type LedgerParts } from './ledger.ts';
-import { fillChargeLabelSets, mergeFacts } from '../../warehouse/queries/labels/charge-sets.ts';
+import { fillChargeLabelSets } from '../../warehouse/queries/labels/charge-sets.ts';
+import { mergeTable } from '../../warehouse/queries/parts.ts';
+import { BILLING_MESSAGES } from '../../warehouse/schema/billing.ts';
 
 /**
  * Brings a store from before billing records were keyed in line, once, at start: message facts
@@ -42,7 +44,8 @@ export async function rekeyBillingRecords(env: BillingEnv, log: Logger, now = Da
   const labelled = (await billingJobState(env.wh, { job: LABEL_SETS_JOB }))[0]?.watermark_ms ?? 0;
   if (labelled === 0) {
     await fillChargeLabelSets(env.wh, {}, undefined);
-    await mergeFacts(env.wh, {}, undefined);
+    // The fill wrote a second row of most facts (charges by label 0.2 → 0.55 s at 10 M events until merged).
+    await mergeTable(env.wh, BILLING_MESSAGES.name);
     await saveBillingJobState(env.wh, { job: LABEL_SETS_JOB, watermark_ms: now, pending_periods: [] });
   }
   return { rekeyed, copied, customers };

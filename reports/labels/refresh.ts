@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../warehouse/client.ts';
+import { Activity } from '../activity.ts';
 import { relabelCharges } from '../../warehouse/queries/labels/charge-sets.ts';
 import { relabelWaits, reloadLabelSpans, type LabelChange } from '../../warehouse/queries/labels/spans.ts';
 import type { LabelEventRow } from '../../warehouse/schema/labels.ts';
@@ -8,7 +9,7 @@ import type { LabelEventRow } from '../../warehouse/schema/labels.ts';
  * erasure), the label sets in force are loaded again (dictionary `label_spans_v1`), then the stored
  * waits and charged messages the change reaches back over are written again so they carry the new
  * set (waits written from then on take it as they are written; message facts look it up as they
- * are written, and again when a round began meanwhile: `rounds`, `busy`, `idle`). One refresh runs at a time; changes that come while one
+ * are written, and again when a round ran meanwhile: `rounds`). One refresh runs at a time; changes that come while one
  * runs go together into the next, so a stream of tagged messages costs one refresh per round, not
  * one per batch. A round starts no sooner after the last one ended than that one took: reloading
  * reads every label event (0.2–1.0 s at ten million events), and a steady stream of tags must not
@@ -28,8 +29,8 @@ export class LabelRefresh {
   /** When the next round may start (epoch ms), and whether one is waiting for it. */
   private notBefore = 0;
   private waiting = false;
-  /** Rounds started so far. */
-  rounds = 0;
+  /** The rounds, as writes a message fact's label set may have raced (reports/billing/facts-job.ts). */
+  readonly rounds = new Activity();
 
   constructor(private readonly wh: Warehouse) {}
 
@@ -50,16 +51,6 @@ export class LabelRefresh {
     return rows.length ? this.changed(rows.map((r) => ({ wa_id: r.wa_id, from: r.at }))) : Promise.resolve();
   }
 
-  /** Whether a round is running now. */
-  get busy(): boolean {
-    return this.running !== undefined;
-  }
-
-  /** Resolves when no round is running (at once if none is). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running.catch(() => undefined);
-  }
-
   private kick(): void {
     if (this.running || this.waiting || !this.next) return;
     const wait = this.notBefore - Date.now();
@@ -74,8 +65,7 @@ export class LabelRefresh {
     const round = this.next;
     this.next = undefined;
     const started = Date.now();
-    this.rounds++;
-    this.running = this.run(round.changes)
+    this.running = this.rounds.around(() => this.run(round.changes))
       .then(round.resolve, round.reject)
       .finally(() => {
         const ended = Date.now();

@@ -5,7 +5,9 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import {
   customersLoadedSince, customersOfWamids, derivedSends, insertTemplateSends, saveSendsState, sendsState, statusCount, type DerivedSend,
 } from '../../warehouse/queries/templates/sends.ts';
-import { chargeAllSends, chargesOf, mergeSends } from '../../warehouse/queries/templates/charges.ts';
+import { chargeAllSends, chargesOf } from '../../warehouse/queries/templates/charges.ts';
+import { mergeTable } from '../../warehouse/queries/parts.ts';
+import { TEMPLATE_SENDS } from '../../warehouse/schema/templates.ts';
 import { factWrites } from '../billing/fact-writes.ts';
 import { templatesConfig, type TemplatesConfig } from './config.ts';
 
@@ -75,44 +77,40 @@ const KEYS_PER_LOOKUP = 5_000;
 async function store(env: SendsEnv, rows: readonly DerivedSend[], version: number, charge = true): Promise<void> {
   const keyed = rows.map((r) => ({ ...r, message_key: env.messageKey(r.wamid), version }));
   if (!charge) return insertTemplateSends(env.wh, keyed.map((r) => ({ ...r, ...NO_CHARGE })));
-  const writes = factWrites(env.wh);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const mark = writes.mark();
+  await factWrites(env.wh).settled(async () => {
     const charges = new Map<string, typeof NO_CHARGE>();
     for (let i = 0; i < keyed.length; i += KEYS_PER_LOOKUP) {
       const keys = keyed.slice(i, i + KEYS_PER_LOOKUP).map((r) => new TupleParam([r.waba_id, r.message_key]));
       for (const { waba_id, message_key, ...c } of await chargesOf(env.wh, { keys })) charges.set(`${waba_id}\0${message_key}`, c);
     }
     await insertTemplateSends(env.wh, keyed.map((r) => ({ ...r, ...(charges.get(`${r.waba_id}\0${r.message_key}`) ?? NO_CHARGE) })));
-    if (!writes.overlapped(mark)) return;
-    await writes.idle();
-  }
+  });
 }
 
 /** Every stored send with its fact's charge, then merged (the fill wrote a second row for most). */
 async function chargeAll(env: SendsEnv): Promise<void> {
-  const writes = factWrites(env.wh);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const mark = writes.mark();
-    await chargeAllSends(env.wh, {}, undefined);
-    if (!writes.overlapped(mark)) break;
-    await writes.idle();
-  }
-  await mergeSends(env.wh, {}, undefined);
+  await factWrites(env.wh).settled(() => chargeAllSends(env.wh, {}, undefined));
+  await mergeTable(env.wh, TEMPLATE_SENDS.name);
 }
 
-/**
- * Charges for the sends stored before they held them (migration 0604), once; marked done after.
- * No-op once marked (and on a new store, whose full pass marks it).
- */
+/** Charges for the sends stored before they held them (migration 0604), once; marked done after. */
 async function fillCharges(env: SendsEnv): Promise<void> {
-  if (await chargesFilled(env)) return;
   await chargeAll(env);
   await saveSendsState(env.wh, [{ job: CHARGES_MARK, fingerprint: '', backfilled: 1, watermark_ms: Date.now(), updated_at: Date.now() }]);
 }
 
-async function chargesFilled(env: SendsEnv): Promise<boolean> {
-  return (await sendsState(env.wh, { job: CHARGES_MARK }))[0]?.backfilled === 1;
+/**
+ * What the state rows say, in one read: whether a full pass filled the sends under today's settings
+ * (and the job's watermark), and whether their charges are filled (a new store's full pass marks both).
+ */
+async function filled(env: SendsEnv): Promise<{ sends: boolean; charges: boolean; watermark_ms: number }> {
+  const rows = await sendsState(env.wh, { jobs: [SENDS_JOB, CHARGES_MARK] });
+  const sends = rows.find((r) => r.job === SENDS_JOB);
+  return {
+    sends: sends?.backfilled === 1 && sends.fingerprint === fingerprint(env.cfg),
+    charges: rows.some((r) => r.job === CHARGES_MARK && r.backfilled === 1),
+    watermark_ms: sends?.watermark_ms ?? 0,
+  };
 }
 
 /** Rebuilds every send of the given customers (WABA, wa_id). Returns the sends written. */
@@ -147,12 +145,6 @@ export async function fullPass(env: SendsEnv): Promise<number> {
     { job: CHARGES_MARK, fingerprint: '', backfilled: 1, watermark_ms: started, updated_at: Date.now() },
   ]);
   return n;
-}
-
-/** Whether the derived sends are filled under today's settings (else the report reads the raw tables). */
-export async function sendsReady(env: SendsEnv): Promise<boolean> {
-  const s = (await sendsState(env.wh, { job: SENDS_JOB }))[0];
-  return s !== undefined && s.backfilled === 1 && s.fingerprint === fingerprint(env.cfg) && await chargesFilled(env);
 }
 
 /** The customers a batch touched; statuses that did not name their recipient are looked up by message. */
@@ -196,25 +188,22 @@ export function sendsFollower(env: SendsEnv): Follower {
  * customers with rows stored since the watermark (what a failed or dropped follower call left).
  */
 export async function runSends(env: SendsEnv): Promise<{ full: boolean; sends: number }> {
-  const state = (await sendsState(env.wh, { job: SENDS_JOB }))[0];
-  if (!state || state.backfilled !== 1 || state.fingerprint !== fingerprint(env.cfg)) return { full: true, sends: await fullPass(env) };
-  await fillCharges(env);
+  const state = await filled(env);
+  if (!state.sends) return { full: true, sends: await fullPass(env) };
+  if (!state.charges) await fillCharges(env);
   const started = Date.now();
   const customers = (await customersLoadedSince(env.wh, { from_ms: Math.max(0, state.watermark_ms - OVERLAP_MS) })).map((c) => [c.waba_id, c.wa_id] as const);
   const sends = await rebuildCustomers(env, customers);
-  await saveSendsState(env.wh, [{ job: SENDS_JOB, fingerprint: state.fingerprint, backfilled: 1, watermark_ms: started, updated_at: Date.now() }]);
+  await saveSendsState(env.wh, [{ job: SENDS_JOB, fingerprint: fingerprint(env.cfg), backfilled: 1, watermark_ms: started, updated_at: Date.now() }]);
   return { full: false, sends };
 }
 
 /** One full pass at a time per process: the first report on an unfilled store starts it, later ones wait for it. */
 let filling: Promise<unknown> | undefined;
 export async function ensureSends(env: SendsEnv): Promise<void> {
-  if (await sendsReady(env)) return;
-  filling ??= (async () => {
-    const s = (await sendsState(env.wh, { job: SENDS_JOB }))[0];
-    if (s?.backfilled === 1 && s.fingerprint === fingerprint(env.cfg)) await fillCharges(env);
-    else await fullPass(env);
-  })().finally(() => (filling = undefined));
+  const state = await filled(env);
+  if (state.sends && state.charges) return;
+  filling ??= (state.sends ? fillCharges(env) : fullPass(env)).finally(() => (filling = undefined));
   await filling;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Warehouse } from '../client.ts';
 import { localDatabase } from '../migrate.ts';
-import { defineQuery } from '../query.ts';
+import { defineCommand, defineQuery } from '../query.ts';
 
 // Every table (one row with no part when it has none), its definition's stamp, and its active parts.
 const allParts = defineQuery({
@@ -146,4 +146,21 @@ export async function readKept<T>(
 export function partsOnce(wh: Warehouse): () => Promise<PartsSnapshot | null> {
   let read: Promise<PartsSnapshot | null> | undefined;
   return () => (read ??= readParts(wh));
+}
+
+const merge = defineCommand({
+  name: 'warehouse.merge_table',
+  // On a cluster the shards' tables, not the Distributed one in front of them. The table is a name
+  // from the code (OPTIMIZE takes no parameter for it).
+  sql: (table: string, wh) => `OPTIMIZE TABLE ${localDatabase(wh)}.${table}${wh.cluster ? ` ON CLUSTER ${wh.cluster}` : ''} FINAL`,
+  params: z.object({}),
+  connection: 'jobs',
+});
+
+/**
+ * Merges a table whole, after a one-time copy wrote a second row for most of its rows: until they
+ * are merged, every read's FINAL merges them again.
+ */
+export function mergeTable(wh: Warehouse, table: string): Promise<void> {
+  return merge(wh, {}, table);
 }

@@ -1,7 +1,6 @@
 import { TupleParam } from '@clickhouse/client';
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
-import { localDatabase } from '../../migrate.ts';
 import { defineCommand, defineQuery } from '../../query.ts';
 import { BILLING_MESSAGES } from '../../schema/billing.ts';
 import { latestFacts } from '../billing/latest-facts.ts';
@@ -85,16 +84,4 @@ INNER JOIN (SELECT waba_id, message_key, any(wa_id) AS customer FROM {{db}}.${CU
   params: z.object({}),
   connection: 'jobs',
   inTurn: true,
-});
-
-/**
- * Merges the message facts after the fill: it wrote a second row for most facts, and until they
- * are merged every read's FINAL merges them (charges by label 0.2 → 0.55 s at 10 M events).
- */
-export const mergeFacts = defineCommand({
-  name: 'labels.merge_facts',
-  // On a cluster the shards' tables, not the Distributed one in front of them.
-  sql: (_: undefined, wh) => `OPTIMIZE TABLE ${localDatabase(wh)}.${FACTS}${wh.cluster ? ` ON CLUSTER ${wh.cluster}` : ''} FINAL`,
-  params: z.object({}),
-  connection: 'jobs',
 });

@@ -1,6 +1,5 @@
 import { TupleParam } from '@clickhouse/client';
 import { z } from 'zod';
-import { localDatabase } from '../../migrate.ts';
 import { defineCommand, defineQuery } from '../../query.ts';
 import { TEMPLATE_SENDS } from '../../schema/templates.ts';
 import { latestFacts } from '../billing/latest-facts.ts';
@@ -52,14 +51,5 @@ SELECT s.* REPLACE (${FROM_FACT})
 FROM (SELECT * FROM {{db}}.${SENDS} FINAL) AS s
 INNER JOIN (SELECT * FROM {{db}}.billing_messages_v1 FINAL WHERE (waba_id, wamid) IN (SELECT waba_id, message_key FROM {{db}}.${SENDS}))
   AS f ON f.waba_id = s.waba_id AND f.wamid = s.message_key`,
-  params: z.object({}),
-});
-
-/** Merges the sends after the fill, which wrote a second row for most of them (every FINAL read would merge them). */
-export const mergeSends = defineCommand({
-  name: 'templates.charges.merge',
-  connection: 'jobs',
-  // On a cluster the shards' tables, not the Distributed one in front of them.
-  sql: (_: undefined, wh) => `OPTIMIZE TABLE ${localDatabase(wh)}.${SENDS}${wh.cluster ? ` ON CLUSTER ${wh.cluster}` : ''} FINAL`,
   params: z.object({}),
 });

@@ -181,9 +181,9 @@ export const statusCount = defineQuery({
 
 export const sendsState = defineQuery({
   name: 'templates.sends.state',
-  sql: `SELECT fingerprint, backfilled, watermark_ms FROM {{db}}.template_sends_state_v1 FINAL WHERE job = {job:String}`,
-  params: z.object({ job: z.string() }),
-  row: z.object({ fingerprint: z.string(), backfilled: num, watermark_ms: num }),
+  sql: `SELECT job, fingerprint, backfilled, watermark_ms FROM {{db}}.template_sends_state_v1 FINAL WHERE job IN {jobs:Array(String)}`,
+  params: z.object({ jobs: z.array(z.string()) }),
+  row: z.object({ job: z.string(), fingerprint: z.string(), backfilled: num, watermark_ms: num }),
 });
 
 export const saveSendsState = defineInsert({ name: 'templates.sends.save_state', table: TEMPLATE_SENDS_STATE.name, row: TEMPLATE_SENDS_STATE.row, connection: 'jobs' });
