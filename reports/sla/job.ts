@@ -2,7 +2,8 @@ import type { AppDeps, Job } from '../../app/deps.ts';
 import type { Logger } from '../../app/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { chatEvents, eventTotals, touchedChats, type ChatSelection } from '../../warehouse/queries/sla/events.ts';
-import { insertWaits, optimizeWaits, readJobState, storedWaits, writeJobState, type StoredWait } from '../../warehouse/queries/sla/store.ts';
+import { insertWaits, readJobState, storedWaits, WAITS_TABLE, writeJobState, type StoredWait } from '../../warehouse/queries/sla/store.ts';
+import { mergeTable } from '../../warehouse/queries/parts.ts';
 import type { SlaSettings } from './config.ts';
 import { chatKey, groupByChat } from './messages.ts';
 import { waitRecords, type WaitRecord } from './records.ts';
@@ -79,7 +80,9 @@ async function fullRecompute(wh: Warehouse, settings: SlaSettings, until: number
     result.written += r.written;
     result.deleted += r.deleted;
   }
-  await optimizeWaits(wh, {});
+  // After a full recompute the table holds one part per bucket, each spanning every day, so FINAL
+  // would merge them all on every report; merged, FINAL meets only the small parts runs add.
+  await mergeTable(wh, WAITS_TABLE);
   await writeJobState(wh, JOB_NAME, { watermark: result.watermark, config_hash: settings.fingerprint }, until);
   return result;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
-import { defineCommand, defineInsert, defineQuery } from '../../query.ts';
+import { defineInsert, defineQuery } from '../../query.ts';
 import { SLA_JOB_STATE, SLA_WAITS } from '../../schema/sla.ts';
 import { chatFilter, chatSelectionParams, chatSelectionSchema, type ChatSelection } from './events.ts';
 
@@ -40,18 +40,6 @@ const storedWaitsQuery = defineQuery({
 export function storedWaits(wh: Warehouse, sel: ChatSelection): Promise<StoredWait[]> {
   return storedWaitsQuery(wh, chatSelectionParams(sel), sel);
 }
-
-/**
- * Merges every part of the waits table. After a full recompute the table holds one part per bucket,
- * each spanning every day, so FINAL would have to merge them all on every report; merged, FINAL only
- * meets the small recent parts the incremental runs add.
- */
-export const optimizeWaits = defineCommand({
-  name: 'sla.optimize_waits',
-  sql: `OPTIMIZE TABLE {{db}}.${WAITS_TABLE} FINAL`,
-  params: z.object({}),
-  connection: 'jobs',
-});
 
 export interface JobState {
   watermark: number;
