@@ -239,6 +239,18 @@ describe('SLA alerts from signed traffic', () => {
     for (const t of texts) for (const f of forbidden) expect(t.includes(f), `payload contains ${f}`).toBe(false);
   });
 
+  it('no stored item, firing or rule state holds a phone number, a name or message text (the trace search leaves them out)', async () => {
+    const stored = [
+      ...(await rows<{ t: string }>(wh, `SELECT concat(item_key, item_json) AS t FROM ${wh.database}.alert_rule_items_v1`)),
+      ...(await rows<{ t: string }>(wh, `SELECT payload_json AS t FROM ${wh.database}.alert_firings_v1`)),
+      ...(await rows<{ t: string }>(wh, `SELECT state_json AS t FROM ${wh.database}.alert_rule_state_v1`)),
+    ].map((r) => r.t);
+    const forbidden = [...Object.values(A), ...Object.values(B), ...Object.values(NAMES).flatMap((n) => n.split(' ')), 'Preciso', 'pedido'];
+    // The items of every waiting customer are there, by their pseudonym.
+    expect(stored.some((t) => t.includes(contact('b1')))).toBe(true);
+    for (const t of stored) for (const f of forbidden) expect(t.includes(f), `stored alert row contains ${f}`).toBe(false);
+  });
+
   it('every delivery is in the access audit; history and test messages through the admin API', async () => {
     const deliveredRows = await rows<{ n: string }>(wh, `SELECT count() AS n FROM {{db}}.alert_deliveries_v1 WHERE outcome = 'delivered'`);
     const audited = await rows<{ params_json: string }>(wh, `SELECT params_json FROM {{db}}.access_audit_v1 WHERE action = 'alerts.delivery'`);

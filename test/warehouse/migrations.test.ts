@@ -130,6 +130,44 @@ describe('applied migrations', () => {
     expect(await migrate(store, loadMigrations(dir))).toEqual({ applied: [], skipped: ['0001_first'] });
   });
 
+  it('rebuild the raw bodies in granules of 256 rows keeping every stored row, and back', async () => {
+    const { store } = scratch();
+    const all = loadMigrations();
+    const before = all.filter((m) => m.version < 606);
+    const regrain = all.filter((m) => m.version <= 606);
+    await migrate(store, before);
+    const raw = `${store.database}.${RAW_TABLE}`;
+    // Two versions of one body (the engine keeps both until a merge), one body per month, a body
+    // whose trace text differs from its body, one naming nobody: 2,000 rows over several granules.
+    const values = Array.from({ length: 2000 }, (_, i) => ({
+      received_at: Date.UTC(2026, i % 3, 1 + (i % 27), 10, 0, i % 60),
+      body_sha256: `sha-${i % 1999}`,
+      body: `{"n":${i},"from":"55119${String(i).padStart(8, '0')}"}`,
+      trace_text: i % 2 ? `{"n":${i}}` : '',
+      signature_valid: true, verdict: 'ok', reason: '', waba_ids: ['w1'],
+      subject_ids: i % 10 === 0 ? [] : [`55119${String(i).padStart(8, '0')}`],
+      item_count: 1, unknown_count: 0,
+    }));
+    await wh.writer.insert({ table: raw, values, format: 'JSONEachRow' });
+    const stored = () => rows<Record<string, unknown>>(wh, `SELECT * FROM ${raw} ORDER BY body_sha256, received_at, body`);
+    const setting = async () => (await rows<{ engine_full: string }>(wh, 'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {t:String}', { db: store.database, t: RAW_TABLE }))[0]!.engine_full.match(/index_granularity = (\d+)/)?.[1];
+    const was = await stored();
+    expect(was.length).toBe(2000);
+    expect(await setting()).toBe('8192');
+
+    expect((await migrate(store, regrain)).applied).toEqual(['0606_raw_fine_granules']);
+    expect(await setting()).toBe('256');
+    expect(await stored()).toEqual(was);
+    // Found by the subject index as before (one body names 5511900000007).
+    expect(await rows(wh, `SELECT body_sha256 FROM ${raw} WHERE has(subject_ids, '5511900000007')`)).toEqual([{ body_sha256: 'sha-7' }]);
+    expect(await tables(store)).not.toContain('raw_webhooks_regrain');
+
+    expect(await migrateDown(store, regrain)).toBe('0606_raw_fine_granules');
+    expect(await setting()).toBe('8192');
+    expect(await stored()).toEqual(was);
+    expect(await tables(store)).not.toContain('raw_webhooks_regrain');
+  });
+
   it('undo the latest step with its down file, and refuse one without', async () => {
     const { dir, store, write } = scratch();
     write('0001_first.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t1 {{on_cluster}} (a String) ENGINE = {{replicated:MergeTree}} ORDER BY a');

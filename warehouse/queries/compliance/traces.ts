@@ -57,14 +57,23 @@ function keyless(t: TraceTableSpec): string {
 }
 
 function textMatch(expr: string): string {
-  // The regular expression runs only where the number's last digits occur (short-circuit AND).
-  return `(multiSearchAny(${expr}, {needles:Array(String)}) OR arrayExists((p, a) -> position(${expr}, a) > 0 AND match(${expr}, p), {patterns:Array(String)}, {anchors:Array(String)}))`;
+  // The regular expression runs only where the number's last digits occur (short-circuit AND), and
+  // the per-pattern test only on rows holding one of them: a lambda over the constant arrays costs
+  // per row, one vectorized substring search of every anchor does not.
+  return `(multiSearchAny(${expr}, {needles:Array(String)}) OR (multiSearchAny(${expr}, {anchors:Array(String)}) AND arrayExists((p, a) -> position(${expr}, a) > 0 AND match(${expr}, p), {patterns:Array(String)}, {anchors:Array(String)})))`;
 }
 
+/**
+ * One search over a row's text columns and array elements joined by a NUL byte, which no needle,
+ * pattern or anchor holds or matches across, so a row matches exactly when one of its values does
+ * (an anchor found in one value and its pattern in another also counts: more, never fewer). One
+ * search per table, not per column: the engine's cost of a search condition is mostly in analysing
+ * it: at 10 M events the 47 tables of a search took 580–680 ms searched column by column, 340 ms so.
+ */
 function textCondition(t: TraceTableSpec): string {
-  const parts = [...t.text.map((c) => textMatch(`toString(${ident(c)})`)), ...t.arrays.map((c) => `arrayExists(x -> ${textMatch('x')}, ${ident(c)})`)];
+  const parts = [...t.text.map((c) => `ifNull(toString(${ident(c)}), '')`), ...t.arrays.map((c) => `arrayStringConcat(${ident(c)}, '\\0')`)];
   if (parts.length === 0) throw new Error(`table ${t.table} has no text column to search`);
-  return `(${parts.join(' OR ')})`;
+  return textMatch(parts.length === 1 ? parts[0]! : `concatWithSeparator('\\0', ${parts.join(', ')})`);
 }
 
 /** The WHERE condition of a trace: some searched column holds a needle, and no key names anyone. */
@@ -168,12 +177,13 @@ export async function deleteTraceRows(wh: Warehouse, t: TraceTableSpec, n: Trace
 /**
  * Raw bodies that name other people (kept for them) and hold a needle in a part no known field
  * assigns to a person (`trace_text`, a few bytes a body): the caller reads the body and removes
- * those parts. The body itself is read only for the bodies found.
+ * those parts. The body itself is read only for the bodies found, and the subject ids only where
+ * the text holds a needle (the text first: it is the smaller column and almost never matches).
  */
 export const rawBodiesQuoting = defineQuery({
   name: 'compliance.raw_bodies_quoting',
   sql: `SELECT DISTINCT body_sha256, body, item_count FROM {{db}}.raw_webhooks_v1
-        PREWHERE notEmpty(subject_ids) AND NOT hasAny(subject_ids, {ids:Array(String)}) AND ${textMatch('trace_text')} SETTINGS apply_deleted_mask = 0`,
+        PREWHERE ${textMatch('trace_text')} AND notEmpty(subject_ids) AND NOT hasAny(subject_ids, {ids:Array(String)}) SETTINGS apply_deleted_mask = 0`,
   params: needleParams.extend({ ids: z.array(z.string()) }),
   row: z.object({ body_sha256: z.string(), body: z.string(), item_count: z.coerce.number() }),
   connection: 'jobs',
