@@ -6,14 +6,20 @@
  * parses the JSON. With `--ack-only` the loader waits (a long linger) so the figures are those of the
  * acknowledgement path alone: what the answer costs when the warehouse's work is elsewhere.
  *
- *   npm run bench:ingest -- [--seconds 10] [--levels 1,16,64] [--ack-only]
+ *   npm run bench:ingest -- [--seconds 10] [--levels 1,16,64] [--ack-only] [--profile]
+ *
+ * Without `--ack-only`, after each level's load the bench also waits until what was acknowledged is
+ * loaded and derived (the log empty, every follower caught up): "drain" is that wait, and "stored
+ * events/s" the events acknowledged over the load's seconds plus the drain — what the whole pipeline
+ * sustains. `--profile` prints the warehouse time per declared query over each level.
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { freePort, opt, rssMiB, startProcess, stopProcess, waitFor } from './lib.ts';
+import { metricsText, waitFollowed } from './follow-lag.ts';
+import { freePort, opt, rssMiB, startProcess, stopProcess, waitFor, waitLoaded } from './lib.ts';
 
 const SECRET = 'bench-secret';
 const seconds = Number(opt('seconds', '10'));
@@ -82,6 +88,16 @@ async function load(url: string, level: number, pid: number, offset: number): Pr
   };
 }
 
+/** Warehouse seconds per declared query, summed over outcomes, from the service's `/metrics`. */
+function querySeconds(text: string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of (text ?? '').matchAll(/^wa_warehouse_query_seconds_sum\{([^}]*)\} (\S+)$/gm)) {
+    const q = /query="([^"]+)"/.exec(m[1]!)?.[1] ?? '?';
+    out.set(q, (out.get(q) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wa-bench-ingest-'));
   const servicePort = await freePort();
@@ -89,6 +105,7 @@ async function main(): Promise<void> {
   const ackOnly = process.argv.includes('--ack-only');
   const service = startProcess(['bin/wa-analytics.mjs', 'serve'], {
     DATA_DIR: dataDir, PORT: String(servicePort), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'warn', JOBS: 'off', API_TOKENS: '',
+    METRICS_ACCESS: 'open',
     ...(ackOnly ? { INGEST_LINGER_MS: '60000', INGEST_BATCH_BYTES: String(2 ** 30) } : {}),
   });
   const bare = startProcess(['bin/run-ts.mjs', 'bench/bare-server.ts', String(barePort), SECRET], {});
@@ -99,8 +116,22 @@ async function main(): Promise<void> {
     let offset = 0;
     for (const level of levels) {
       const b = await load(`http://127.0.0.1:${barePort}/webhook`, level, bare.pid!, 0);
-      const s = await load(`http://127.0.0.1:${servicePort}/webhook`, level, service.pid!, offset);
+      const base = `http://127.0.0.1:${servicePort}`;
+      const before = querySeconds(await metricsText(base));
+      const s = await load(`${base}/webhook`, level, service.pid!, offset);
       offset += Math.ceil(s.reqPerSec * seconds) + 10_000;
+      if (!ackOnly) {
+        const t0 = performance.now();
+        await waitLoaded(base);
+        await waitFollowed(base);
+        const drainS = (performance.now() - t0) / 1000;
+        console.log(`concurrency ${level}: drain ${drainS.toFixed(1)} s, stored events/s ${((s.eventsPerSec * seconds) / (seconds + drainS)).toFixed(0)}`);
+      }
+      if (process.argv.includes('--profile')) {
+        const after = querySeconds(await metricsText(base));
+        const spent = [...after].map(([q, v]) => [q, v - (before.get(q) ?? 0)] as const).filter(([, v]) => v > 0.05).sort((a, b) => b[1] - a[1]);
+        for (const [q, v] of spent.slice(0, 15)) console.log(`  ${q}: ${v.toFixed(2)} s`);
+      }
       rows.push({ target: 'bare node:http', ...b }, { target: 'wa-analytics', ...s });
       console.log(
         `concurrency ${level}: bare ${b.reqPerSec.toFixed(0)} req/s, service ${s.reqPerSec.toFixed(0)} req/s ` +

@@ -106,8 +106,35 @@ export interface InsertOptions {
 }
 
 /**
+ * The rows as arrays in one column order (JSONCompactEachRow), when every row has the same keys: the
+ * engine then parses values only, not a key per value, and the client writes less (a 20,000-status
+ * insert on the embedded engine took 2.2× the CPU as JSONEachRow). A row lacking a key other rows
+ * have would lose that column's default in this form, so such a batch stays JSONEachRow.
+ */
+export function compactRows(values: readonly object[]): { columns: [string, ...string[]]; rows: unknown[][] } | undefined {
+  const first = values[0];
+  if (!first) return undefined;
+  const columns = Object.keys(first);
+  if (columns.length === 0) return undefined;
+  const rows: unknown[][] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as Record<string, unknown>;
+    if (Object.keys(v).length !== columns.length) return undefined;
+    const row: unknown[] = new Array(columns.length);
+    for (let c = 0; c < columns.length; c++) {
+      const x = v[columns[c]!];
+      if (x === undefined) return undefined;
+      row[c] = x;
+    }
+    rows[i] = row;
+  }
+  return { columns: columns as [string, ...string[]], rows };
+}
+
+/**
  * An insert into a declared table: rows are checked by the row schema (unknown keys dropped) and
- * sent as JSONEachRow, in pieces of `chunk` rows. Timestamps are epoch milliseconds.
+ * sent as JSONCompactEachRow (JSONEachRow when their keys differ, see `compactRows`), in pieces of
+ * `chunk` rows. Timestamps are epoch milliseconds.
  */
 export function defineInsert<R extends z.ZodType>(def: { name: string; table: string; row: R; connection?: Connection; chunk?: number }) {
   const chunk = def.chunk ?? 50_000;
@@ -118,11 +145,13 @@ export function defineInsert<R extends z.ZodType>(def: { name: string; table: st
       const client = opts.client ?? wh[def.connection ?? 'writer'];
       if (!client) throw new Error(`no ${def.connection ?? 'writer'} connection for ${def.name}`);
       const token = opts.settings?.insert_deduplication_token;
+      const compact = compactRows(values);
       for (let i = 0; i < values.length; i += chunk) {
         await client.insert({
           table: `${wh.database}.${def.table}`,
-          values: values.slice(i, i + chunk),
-          format: 'JSONEachRow',
+          ...(compact
+            ? { values: compact.rows.slice(i, i + chunk), format: 'JSONCompactEachRow' as const, columns: compact.columns }
+            : { values: values.slice(i, i + chunk), format: 'JSONEachRow' as const }),
           // One token per piece: the same token on every piece would drop all but the first.
           clickhouse_settings: { log_comment: def.name, ...opts.settings, ...(token && values.length > chunk ? { insert_deduplication_token: `${token}:${i / chunk}` } : {}) },
         });
