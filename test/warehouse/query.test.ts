@@ -7,7 +7,7 @@ import { ITEM_INSERTS, insertRawWebhooks } from '../../warehouse/ingest-inserts.
 import { registerWarehouseMetrics } from '../../warehouse/metrics.ts';
 import { engineMemory } from '../../warehouse/queries/memory.ts';
 import { RAW_WEBHOOK, STATUS } from '../../warehouse/tables.ts';
-import { defineCommand, defineInsert, defineQuery } from '../../warehouse/query.ts';
+import { compactRows, defineCommand, defineInsert, defineQuery } from '../../warehouse/query.ts';
 import { openTestWarehouse, rows } from '../helpers/warehouse.ts';
 
 /** The one way into the warehouse: declared reads (keyed and compact), inserts, errors and timing. */
@@ -98,6 +98,30 @@ describe('declared warehouse calls', () => {
     // The embedded engine holds its tables' indexes and caches: some memory, less than the process's.
     expect(bytes).toBeGreaterThan(0);
     expect(bytes).toBeLessThan(process.memoryUsage().rss);
+  });
+  it('send rows of the same keys as arrays in one column order, and rows of differing keys by name, so a missing key takes the column default', async () => {
+    expect(compactRows([{ id: 'a', n: 1 }, { n: 2, id: 'b' }])).toEqual({ columns: ['id', 'n'], rows: [['a', 1], ['b', 2]] });
+    expect(compactRows([{ id: 'a', n: 1 }, { id: 'b' }])).toBeUndefined();
+    expect(compactRows([{ id: 'a', n: 1 }, { id: 'b', n: undefined }])).toBeUndefined();
+    expect(compactRows([{ id: 'a' }, { id: 'b', n: 2 }])).toBeUndefined();
+
+    await wh.writer.command({ query: `DROP TABLE IF EXISTS ${wh.database}.query_defaults SYNC` });
+    await wh.writer.command({ query: `CREATE TABLE ${wh.database}.query_defaults (id String, n UInt32 DEFAULT 7, note Nullable(String), tags Array(String)) ENGINE = MergeTree ORDER BY id` });
+    const insertDefaults = defineInsert({
+      name: 'test.insert_defaults', table: 'query_defaults',
+      row: z.object({ id: z.string(), n: z.number().int().optional(), note: z.string().nullable(), tags: z.array(z.string()) }),
+    });
+    // Same keys in another order, a NULL, an empty and a full array: stored as given.
+    await insertDefaults(wh, [{ id: 'a', n: 1, note: null, tags: [] }, { tags: ['x', 'y'], note: 'é "q"', n: 2, id: 'b' }]);
+    // One row without `n`: it takes the column's default, as a named row does.
+    await insertDefaults(wh, [{ id: 'c', n: 3, note: 'c', tags: ['z'] }, { id: 'd', note: null, tags: [] }]);
+    expect(await rows(wh, `SELECT id, n, note, tags FROM ${wh.database}.query_defaults ORDER BY id`)).toEqual([
+      { id: 'a', n: 1, note: null, tags: [] },
+      { id: 'b', n: 2, note: 'é "q"', tags: ['x', 'y'] },
+      { id: 'c', n: 3, note: 'c', tags: ['z'] },
+      { id: 'd', n: 7, note: null, tags: [] },
+    ]);
+    await wh.writer.command({ query: `DROP TABLE IF EXISTS ${wh.database}.query_defaults SYNC` });
   });
 });
 
