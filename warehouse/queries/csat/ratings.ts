@@ -105,8 +105,6 @@ ORDER BY ${keys.join(', ')}`;
     comments: z.coerce.number(),
   }),
   format: 'compact',
-  // The waits' versions share their partition (started_at is in the sort key): FINAL need not merge across months.
-  settings: { do_not_merge_across_partitions_select_final: 1 },
 });
 
 export type CsatCell = Awaited<ReturnType<typeof cells>>[number];
