@@ -28,7 +28,8 @@ SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 1000, f
 -- On a cluster through the Distributed tables: both are sharded by the body hash, so each row stays on its shard.
 INSERT INTO {{main_db}}.raw_webhooks_regrain
 SELECT received_at, body_sha256, body, trace_text, signature_valid, verdict, reason, waba_ids, subject_ids, item_count, unknown_count
-FROM {{main_db}}.raw_webhooks_v1;
+FROM {{main_db}}.raw_webhooks_v1
+SETTINGS distributed_foreground_insert = 1;
 
 EXCHANGE TABLES {{db}}.raw_webhooks_v1 AND {{db}}.raw_webhooks_regrain {{on_cluster}};
 

@@ -33,10 +33,12 @@ SETTINGS index_granularity = 256, non_replicated_deduplication_window = 1000, fs
          old_parts_lifetime = 1, cleanup_delay_period = 1, cleanup_delay_period_random_add = 0, finished_mutations_to_keep = 1,
          min_rows_to_fsync_after_merge = 1;
 
--- On a cluster through the Distributed tables: both are sharded by the body hash, so each row stays on its shard.
+-- On a cluster through the Distributed tables: both are sharded by the body hash, so each row stays on its shard;
+-- in the foreground, so every row is on the shards before the swap (queued rows would go to the old table).
 INSERT INTO {{main_db}}.raw_webhooks_regrain
 SELECT received_at, body_sha256, body, trace_text, signature_valid, verdict, reason, waba_ids, subject_ids, item_count, unknown_count
-FROM {{main_db}}.raw_webhooks_v1;
+FROM {{main_db}}.raw_webhooks_v1
+SETTINGS distributed_foreground_insert = 1;
 
 EXCHANGE TABLES {{db}}.raw_webhooks_v1 AND {{db}}.raw_webhooks_regrain {{on_cluster}};
 
