@@ -17,7 +17,7 @@ import { templatesConfig, type TemplatesConfig } from './config.ts';
  * in a later batch updates the earlier send, and any rebuild is exact and idempotent.
  *
  * - The follower rebuilds the customers each loaded batch touched (statuses, customer messages,
- *   opt-outs).
+ *   opt-outs) and writes the sends the batch can have changed (`changedSends`).
  * - The `templates.sends` job is the safety net: customers with rows stored since its watermark;
  *   and a full pass (every customer, a hash part at a time) when the table has never been filled
  *   or the reply/opt-out settings changed. A report finding the table not filled runs that pass
@@ -113,17 +113,98 @@ async function filled(env: SendsEnv): Promise<{ sends: boolean; charges: boolean
   };
 }
 
-/** Rebuilds every send of the given customers (WABA, wa_id). Returns the sends written. */
-export async function rebuildCustomers(env: SendsEnv, customers: ReadonlyArray<readonly [string, string]>): Promise<number> {
+/**
+ * Rebuilds the sends of the given customers (WABA, wa_id): every one, or those `keep` selects from
+ * the rebuilt rows (the follower: the sends a batch can change). Returns the sends written.
+ */
+export async function rebuildCustomers(
+  env: SendsEnv, customers: ReadonlyArray<readonly [string, string]>, keep: (rows: readonly DerivedSend[]) => readonly DerivedSend[] = (rows) => rows,
+): Promise<number> {
   let n = 0;
   for (let i = 0; i < customers.length; i += CUSTOMERS_PER_QUERY) {
     const page = customers.slice(i, i + CUSTOMERS_PER_QUERY).map((c) => new TupleParam([c[0], c[1]]));
     const version = versionNow();
-    const rows = await derivedSends(env.wh, { customers: page, parts: 1, part: 0, ...rules(env.cfg) });
+    const rows = keep(await derivedSends(env.wh, { customers: page, parts: 1, part: 0, ...rules(env.cfg) }));
     await store(env, rows, version);
     n += rows.length;
   }
   return n;
+}
+
+const sendKey = (waba: string, wamid: string) => `${waba}\0${wamid}`;
+
+/** Sends of one chat or customer, oldest first: the one a later event belongs to is the last sent at or before it. */
+class SendTimeline {
+  private readonly lists = new Map<string, DerivedSend[]>();
+  constructor(rows: readonly DerivedSend[], private readonly keyOf: (waba: string, phone: string, waId: string) => string) {
+    for (const r of rows) {
+      const k = keyOf(r.waba_id, r.phone_number_id, r.wa_id);
+      const list = this.lists.get(k) ?? [];
+      list.push(r);
+      this.lists.set(k, list);
+    }
+    for (const list of this.lists.values()) list.sort((a, b) => a.first_ts - b.first_ts);
+  }
+
+  /** The sends an ASOF join on `ts >= first_ts` can pick at `ts` (the latest first time at or before it; all of a tie). */
+  atOrBefore(waba: string, phone: string, waId: string, ts: number): DerivedSend[] {
+    const list = this.lists.get(this.keyOf(waba, phone, waId)) ?? [];
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.first_ts <= ts) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return [];
+    const at = list[lo - 1]!.first_ts;
+    return list.filter((r) => r.first_ts === at);
+  }
+
+  /** The sends an ASOF join picked before `send` existed: the latest sent before it (all of a tie), and its ties. */
+  before(send: DerivedSend): DerivedSend[] {
+    return [...this.atOrBefore(send.waba_id, send.phone_number_id, send.wa_id, send.first_ts - 1), ...this.atOrBefore(send.waba_id, send.phone_number_id, send.wa_id, send.first_ts)];
+  }
+}
+
+/**
+ * Of a customer's rebuilt sends, those the batches can have changed; the others' stored rows stand
+ * as they are (a send's row depends on its own statuses and on the customer messages and opt-outs
+ * the derivation gives it, see warehouse/queries/templates/sends.ts):
+ *
+ * - the sends of the batches' statuses (what Meta said of them, when they were first sent);
+ * - the send each customer message quotes (a reply or a click);
+ * - the send a customer message or opt-out without a quote can be given to: the last one sent at or
+ *   before it, to the same number (a reply) and to the same WABA (an opt-out);
+ * - the send sent before a send of the batches' statuses: a send first stored now, or first sent
+ *   earlier than it seemed, takes the later replies and opt-outs that went to that one.
+ *
+ * Writing only these keeps a follower call's writes to what changed, not to each customer's whole
+ * history: a customer sent a template every day for a year got 365 rows written for each status.
+ */
+export function changedSends(rows: readonly DerivedSend[], batches: readonly LoadedBatch[]): DerivedSend[] {
+  const chats = new SendTimeline(rows, (waba, phone, waId) => `${waba}\0${phone}\0${waId}`);
+  const customers = new SendTimeline(rows, (waba, _phone, waId) => `${waba}\0${waId}`);
+  const byKey = new Map(rows.map((r) => [sendKey(r.waba_id, r.wamid), r]));
+  const out = new Map<string, DerivedSend>();
+  const add = (list: readonly DerivedSend[]) => {
+    for (const r of list) out.set(sendKey(r.waba_id, r.wamid), r);
+  };
+  for (const { rows: batch } of batches) {
+    for (const st of batch.statuses) {
+      const send = byKey.get(sendKey(st.waba_id, st.wamid));
+      if (!send) continue;
+      add([send, ...chats.before(send), ...customers.before(send)]);
+    }
+    for (const m of batch.messages) {
+      const quoted = m.context_id ? byKey.get(sendKey(m.waba_id, m.context_id)) : undefined;
+      if (quoted) add([quoted]);
+      add(chats.atOrBefore(m.waba_id, m.phone_number_id, m.wa_id, m.ts));
+      add(customers.atOrBefore(m.waba_id, '', m.wa_id, m.ts));
+    }
+    for (const p of batch.preferences) add(customers.atOrBefore(p.waba_id, '', p.wa_id, p.ts));
+  }
+  return [...out.values()];
 }
 
 /** Every customer's sends, a hash part at a time; then the table counts as filled under today's settings. */
@@ -178,7 +259,7 @@ export function sendsFollower(env: SendsEnv): Follower {
   return {
     name: SENDS_JOB,
     async follow(batches) {
-      await rebuildCustomers(env, await touchedCustomers(env, batches));
+      await rebuildCustomers(env, await touchedCustomers(env, batches), (rows) => changedSends(rows, batches));
     },
   };
 }

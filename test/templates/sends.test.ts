@@ -11,6 +11,7 @@ import { insertMessageFacts } from '../../warehouse/queries/billing/facts.ts';
 import type { MessageFactRow } from '../../warehouse/schema/billing.ts';
 import { saveSendsState } from '../../warehouse/queries/templates/sends.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
+import { inbound, statuses, WABA } from '../fixtures/meta.ts';
 import { startTestService } from '../helpers/service.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
 
@@ -119,5 +120,37 @@ describe('derived template sends', () => {
     await saveSendsState(wh, [{ job: SENDS_JOB, fingerprint: fp, backfilled: 1, watermark_ms: Date.parse('2000-01-01'), updated_at: Date.now() }]);
     expect((await runSends(env)).full).toBe(false);
     expect(await derived()).toEqual(full);
+  }, 120_000);
+  it('a send first stored after a reply and an opt-out that came after it takes them from the send before it', async () => {
+    // Hand-computed: S1 sent at T, a reply at T+2h and STOP at T+3h go to S1 (24 h and 72 h windows).
+    // S2's statuses arrive later but say it was sent at T+1h: both now go to S2, the last send before them.
+    const customer = '5599912340001';
+    const T = Date.parse('2025-10-05T10:00:00Z') / 1000;
+    const tag = 'v1;src=c;tp=promo_late;tl=pt_BR';
+    const pricing = { billable: true, pricing_model: 'PMP', category: 'marketing', type: 'regular' };
+    const sent = (id: string, at: number) => statuses(
+      { id, status: 'sent', timestamp: String(at), recipient_id: customer, biz_opaque_callback_data: tag, pricing },
+      { id, status: 'delivered', timestamp: String(at + 60), recipient_id: customer, biz_opaque_callback_data: tag, pricing },
+    );
+    const load = async (...bodies: object[]) => {
+      for (const b of bodies) await service.ingest.append({ body: Buffer.from(JSON.stringify(b)), receivedAt: Date.now(), signatureValid: true });
+      await service.settle();
+    };
+    const sends = () => rows<{ wamid: string; replied: number; opted_out: number }>(wh,
+      `SELECT wamid, replied, opted_out FROM {{db}}.template_sends_v1 FINAL WHERE wa_id = {c:String} ORDER BY wamid`, { c: customer });
+
+    await load(
+      sent('wamid.late.S1', T),
+      inbound({ from: customer, id: 'wamid.late.reply', timestamp: String(T + 7200), type: 'text', text: { body: 'oi, quanto custa?' } }),
+      inbound({ from: customer, id: 'wamid.late.stop', timestamp: String(T + 10800), type: 'text', text: { body: 'STOP' } }),
+    );
+    expect(await sends()).toEqual([{ wamid: 'wamid.late.S1', replied: 1, opted_out: 1 }]);
+
+    await load(sent('wamid.late.S2', T + 3600));
+    const followed = await sends();
+    expect(followed).toEqual([{ wamid: 'wamid.late.S1', replied: 0, opted_out: 0 }, { wamid: 'wamid.late.S2', replied: 1, opted_out: 1 }]);
+    // The same as rebuilding the customer whole.
+    await rebuildCustomers(sendsEnv(service.deps), [[WABA, customer]]);
+    expect(await sends()).toEqual(followed);
   }, 120_000);
 });
