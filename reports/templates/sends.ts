@@ -179,6 +179,10 @@ class SendTimeline {
  * - the send sent before a send of the batches' statuses: a send first stored now, or first sent
  *   earlier than it seemed, takes the later replies and opt-outs that went to that one.
  *
+ * A status does not make a send stop being one: its tag is the sender's and its pricing category
+ * Meta's for the message, the same in each of its statuses (an imported send log, which can, rebuilds
+ * its customers whole).
+ *
  * Writing only these keeps a follower call's writes to what changed, not to each customer's whole
  * history: a customer sent a template every day for a year got 365 rows written for each status.
  */
