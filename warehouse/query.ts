@@ -108,7 +108,7 @@ export interface InsertOptions {
 /**
  * The rows as arrays in one column order (JSONCompactEachRow), when every row has the same keys: the
  * engine then parses values only, not a key per value, and the client writes less (a 20,000-status
- * insert on the embedded engine took 2.2× the CPU as JSONEachRow). A row lacking a key other rows
+ * insert on the embedded engine took 2.2× less CPU than as JSONEachRow). A row lacking a key other rows
  * have would lose that column's default in this form, so such a batch stays JSONEachRow.
  */
 export function compactRows(values: readonly object[]): { columns: [string, ...string[]]; rows: unknown[][] } | undefined {

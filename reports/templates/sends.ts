@@ -156,9 +156,9 @@ class SendTimeline {
       if (list[mid]!.first_ts <= ts) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === 0) return [];
-    const at = list[lo - 1]!.first_ts;
-    return list.filter((r) => r.first_ts === at);
+    const out: DerivedSend[] = [];
+    for (let i = lo - 1; i >= 0 && list[i]!.first_ts === list[lo - 1]!.first_ts; i--) out.push(list[i]!);
+    return out;
   }
 
   /** The sends an ASOF join picked before `send` existed: the latest sent before it (all of a tie), and its ties. */
