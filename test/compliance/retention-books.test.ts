@@ -6,9 +6,10 @@ import type { Service } from '../../app/server.ts';
 import { replay } from '../../ingest/replay.ts';
 import { droppedThisProcess, PAST_RETENTION } from '../../reports/compliance/arrivals.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
-import { rowRetention } from '../../reports/compliance/retention.ts';
+import { parseTableTtl, rowRetention } from '../../reports/compliance/retention.ts';
 import { applyRetention, retentionStatus, type RetentionMemory } from '../../reports/compliance/retention-run.ts';
 import { queryDuration } from '../../warehouse/metrics.ts';
+import { modifyTableTtl, removeTableTtl } from '../../warehouse/queries/compliance/retention.ts';
 import { generateSync, simulationConfig, type SimOptions } from '../../simulate/engine.ts';
 import type { ConversationsRecord, TruthRecord } from '../../simulate/truth.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
@@ -30,6 +31,11 @@ const SIM: SimOptions = { seed: 24, start: '2024-09-28', days: 4, scale: 6, free
 let wh: Warehouse;
 let svc: Service;
 let truth: TruthRecord[];
+/** Each table's TTL before the policy was applied: put back after, as later test files in this worker's store expect. */
+let ttlsBefore = new Map<string, string | undefined>();
+const ttls = async () =>
+  new Map((await rows<{ name: string; q: string }>(wh, 'SELECT name, create_table_query AS q FROM system.tables WHERE database = {db:String}', { db: wh.database }))
+    .map((t) => [t.name, parseTableTtl(t.q)?.expression]));
 /** Items per table as the archive holds them: statuses, customer messages, app echoes. */
 const sent = { statuses_v1: 0, messages_v1: 0, message_echoes_v1: 0 };
 
@@ -41,6 +47,7 @@ beforeAll(async () => {
   writeFileSync(config, JSON.stringify(simulationConfig(SIM)));
   svc = await startTestService(wh, { CONFIG_FILE: config });
   // What a default service with jobs does at start: TTLs from the default policy.
+  ttlsBefore = await ttls();
   const applied = await applyRetention(wh, privacyConfig(svc.deps.config.file));
   expect(applied.failed).toEqual([]);
 
@@ -68,6 +75,13 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  // The policy's TTLs would drop the rows of any later test file dated more than two years back.
+  for (const [table, now] of await ttls()) {
+    const before = ttlsBefore.get(table);
+    if (now === before) continue;
+    if (before) await modifyTableTtl(wh, table, before);
+    else await removeTableTtl(wh, table);
+  }
   await svc?.stop();
   await wh?.close();
 });
