@@ -1,7 +1,7 @@
 import { partsOnce } from '../../warehouse/queries/parts.ts';
 import { chainMemory, collectAnchors, verifyAuditChains, type AuditVerdict } from '../../app/audit-verify.ts';
 import { privacyConfig } from '../../reports/compliance/config.ts';
-import { consentLedger, marketingViolationCounts } from '../../reports/compliance/consent.ts';
+import { consentCounts, marketingViolationCounts } from '../../reports/compliance/consent.ts';
 import { retentionMemory, retentionStatus, type RetentionStatusRow } from '../../reports/compliance/retention-run.ts';
 import { register, chTime } from '../../reports/compliance/rights.ts';
 import { auditHourly } from '../../warehouse/queries/audit.ts';
@@ -67,7 +67,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
 
   const retention = await attempt(ctx, status, 'compliance.retention', ['retention'], [] as RetentionStatusRow[], () => retentionStatus(deps.warehouse, cfg, now, retentionMemory(deps.warehouse), parts));
   const requests = await attempt(ctx, status, 'compliance.requests', ['rights-requests'], [] as Awaited<ReturnType<typeof register>>, () => register(deps, from, to));
-  const ledger = await attempt(ctx, status, 'compliance.consent', ['consent'], [] as Awaited<ReturnType<typeof consentLedger>>, () => consentLedger(deps, from, to));
+  const ledger = await attempt(ctx, status, 'compliance.consent', ['consent'], [] as Awaited<ReturnType<typeof consentCounts>>, () => consentCounts(deps, from, to));
   const marketing = await attempt(ctx, status, 'compliance.marketing', ['consent'], [] as Awaited<ReturnType<typeof marketingViolationCounts>>, () =>
     marketingViolationCounts(deps, from, to, labelsOf(q)),
   );
@@ -94,7 +94,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
       status: r.status,
     })),
     consent: {
-      events: perDay(ledger, (e) => new Date(e.ts).toISOString().slice(0, 10), (e) => e.action).map((e) => ({ day: e.day, action: e.key, n: e.n })),
+      events: ledger.map((e) => ({ day: e.day, action: e.action, n: e.n })),
       violations: perDay(violations, (v) => v.day, (v) => v.violation, (v) => v.n).map((v) => ({ day: v.day, violation_type: v.key, n: v.n })),
     },
     accessAudit: audit,

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
 import { auditWho, type Principal } from '../../app/auth.ts';
-import { appendConsentEvents, consentEvents, marketingViolations,
+import { appendConsentEvents, consentEvents, consentEventsPerDay, marketingViolations,
   marketingViolationsPerDay, meta131050Count } from '../../warehouse/queries/compliance/consent.ts';
 import { dateTimeSchema } from '../range.ts';
 import { privacyConfig, type PrivacyConfig } from './config.ts';
@@ -121,6 +121,12 @@ export function consentState(events: readonly Ev[]): Omit<ConsentStatus, 'subjec
 export async function consentLedger(deps: AppDeps, from: Date, to: Date) {
   const cfg = privacyConfig(deps.config.file);
   return consentEvents(deps.warehouse, { ...keywordParams(cfg), from: chTime(from), to: chTime(to) });
+}
+
+/** Consent events per UTC day and action over the range (the privacy dashboard's chart). */
+export function consentCounts(deps: AppDeps, from: Date, to: Date) {
+  const cfg = privacyConfig(deps.config.file);
+  return consentEventsPerDay(deps.warehouse, { ...keywordParams(cfg), from: chTime(from), to: chTime(to) });
 }
 
 export async function consentStatuses(deps: AppDeps, from: Date, to: Date): Promise<ConsentStatus[]> {

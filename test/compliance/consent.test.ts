@@ -107,6 +107,15 @@ describe('marketing sent without opt-in or after opt-out', () => {
     expect(r.status).toBe(200);
     // Every send above is on 1 October (UTC): M2, M3, M5, M7, M8 after an opt-out; M4, M10 without opt-in.
     const consent = (JSON.parse(r.text) as { charts: Array<{ id: string; spec: { layer: Array<{ data: { values: unknown[] } }> } }> }).charts.find((c) => c.id === 'consent')!;
+    // The bars: every consent signal of the day, by action. Opt-ins: the six of the API and P8's
+    // "start"; opt-outs: P1's STOP (delivered twice, one message), P5's "parar", P3's stop through
+    // WhatsApp's control, Meta's 131050 for P4 ("STOP please" is not one); P3's resume.
+    const bars = consent.spec.layer[0]!.data.values as Array<{ day: string; action: string; n: number }>;
+    expect(bars.map((b) => [b.day, b.action, b.n]).sort()).toEqual([
+      ['2026-10-01', 'opt_in', 7],
+      ['2026-10-01', 'opt_out', 4],
+      ['2026-10-01', 'resume', 1],
+    ]);
     // The red points: the chart's second layer.
     expect(consent.spec.layer[1]!.data.values).toEqual([
       { day: '2026-10-01', violation_type: 'AFTER_OPT_OUT', n: 5 },
