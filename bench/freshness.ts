@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signBody } from '../ingest/signature.ts';
-import { followLag, lagBetween, waitFollowed } from './follow-lag.ts';
+import { followLag, lagBetween, lagOf, metricsText, waitFollowed } from './follow-lag.ts';
 import { freePort, opt, pct, startProcess, stopProcess, waitFor, waitLoaded } from './lib.ts';
 
 const SECRET = 'bench-secret';
@@ -153,13 +153,17 @@ try {
   done = true;
   const results = await load;
   summary(`${rate} req/s`, loaded);
-  const lags = [['idle', lagBetween(idleFrom, loadFrom)], [`${rate} req/s`, lagBetween(loadFrom, await followLag(base))]] as const;
+  // One scrape: the follower's lag and the event loop's delay over the load (the histogram restarts at each scrape).
+  const after = await metricsText(base);
+  const lags = [['idle', lagBetween(idleFrom, loadFrom)], [`${rate} req/s`, lagBetween(loadFrom, lagOf(after))]] as const;
   console.log('\n| load | SLA follower: batches | lag p50 s | lag p99 s |');
   console.log('|---|---|---|---|');
   for (const [label, l] of lags) console.log(`| ${label} | ${l.batches} | ${l.p50} | ${l.p99} |`);
   const non2xx = results.reduce((n, r) => n + r.non2xx, 0);
   const p99 = Math.max(...results.map((r) => r.latency.p99));
   console.log(`\nsustained load: ${results.reduce((n, r) => n + r.requests.total, 0)} requests, non-2xx ${non2xx}, ack p99 ${p99} ms`);
+  const loop = (q: string) => Math.round(Number(new RegExp(`^nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(after ?? '')?.[1] ?? NaN) * 1000);
+  console.log(`service event loop delay over the load: p50 ${loop('p50')} ms, p99 ${loop('p99')} ms, max ${loop('max')} ms`);
 } finally {
   await stopProcess(service);
   rmSync(dataDir, { recursive: true, force: true });

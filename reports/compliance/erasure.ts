@@ -4,7 +4,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import { auditWho, type Principal } from '../../app/auth.ts';
 import { insertErasureRequest, insertSuppression } from '../../warehouse/queries/compliance/erasure.ts';
 import {
-  clearErasureTargets, deleteTargetRows, deleteTargetsSql, fillErasureTargets, insertRewrittenBodies, rawRowsOfSubjects, type DeleteMethod,
+  clearErasureTargets, deleteTargetRows, deleteTargetsSql, fillErasureTargets, insertRewrittenBodies, rawRowsOfSubjects, waitForDeletions, type DeleteMethod,
 } from '../../warehouse/queries/compliance/erasure-set.ts';
 import { countSubjectRows, type SubjectTableSpec } from '../../warehouse/queries/compliance/subjects.ts';
 import { RAW_TABLE, type RawWebhookRow } from '../../warehouse/tables.ts';
@@ -193,7 +193,14 @@ async function eraseTables(
   const evidence: ErasureTableEvidence[] = [];
   await fillErasureTargets(wh, requestId, ids);
   try {
-    for (const t of tables) evidence.push(await eraseTable(deps, t, ids, method, requestId));
+    // On one server every deletion is registered first and then waited for together: the engine
+    // runs them side by side (one after another, each big part's rewrite left a core idle). On a
+    // cluster each statement waits for its replicas.
+    const wait = Boolean(wh.cluster);
+    const started: Array<{ t: SubjectTableSpec; before: number; how: string }> = [];
+    for (const t of tables) started.push({ t, ...(await startErasure(deps, t, ids, method, requestId, wait)) });
+    if (!wait) await waitForDeletions(wh, started.filter((e) => e.before > 0).map((e) => e.t.table), requestId);
+    for (const e of started) evidence.push(await tableEvidence(deps, e.t, ids, method, requestId, e.before, e.how, wait));
   } finally {
     await clearErasureTargets(wh, requestId);
   }
@@ -209,18 +216,29 @@ async function eraseTables(
   return evidence;
 }
 
-async function eraseTable(deps: AppDeps, t: SubjectTableSpec, ids: string[], method: DeleteMethod, requestId: string): Promise<ErasureTableEvidence> {
+/** Counts the subject's rows of a table and deletes them (waiting for the deletion, or not). */
+async function startErasure(
+  deps: AppDeps, t: SubjectTableSpec, ids: string[], method: DeleteMethod, requestId: string, wait: boolean,
+): Promise<{ before: number; how: string }> {
   const wh = deps.warehouse;
   const before = await countSubjectRows(wh, t, ids);
-  let how = method === 'mutation' ? 'ALTER TABLE … DELETE (mutation, mutations_sync=2)' : 'DELETE FROM (lightweight, lightweight_deletes_sync=2)';
-  const statement = deleteTargetsSql(wh, { t, method, requestId });
+  const sync = wait ? '=2' : '=0, then waited for in system.mutations';
+  let how = method === 'mutation' ? `ALTER TABLE … DELETE (mutation, mutations_sync${sync})` : `DELETE FROM (lightweight, lightweight_deletes_sync${sync})`;
   if (before > 0) {
     if (t.table === RAW_TABLE) {
       const rewritten = await rewriteSharedBodies(deps, ids, requestId);
       if (rewritten > 0) how = `${rewritten} bodies shared with other people stored again without the subject (INSERT) + ${how}`;
     }
-    await deleteTargetRows(wh, t, requestId, method);
+    await deleteTargetRows(wh, t, requestId, method, wait);
   }
+  return { before, how };
+}
+
+/** What a table holds of the subject once its deletion is complete. */
+async function tableEvidence(
+  deps: AppDeps, t: SubjectTableSpec, ids: string[], method: DeleteMethod, requestId: string, before: number, how: string, wait: boolean,
+): Promise<ErasureTableEvidence> {
+  const wh = deps.warehouse;
   return {
     table: t.table,
     rows_before: before,
@@ -228,7 +246,7 @@ async function eraseTable(deps: AppDeps, t: SubjectTableSpec, ids: string[], met
     rows_after_physical: await countSubjectRows(wh, t, ids, true),
     inactive_copies_after: 0,
     method: before > 0 ? `${how}; subject ids read from the in-memory erasure set` : 'nothing to erase',
-    statement_sha256: createHash('sha256').update(statement).digest('hex'),
+    statement_sha256: createHash('sha256').update(deleteTargetsSql(wh, { t, method, requestId, wait })).digest('hex'),
   };
 }
 
