@@ -6,6 +6,7 @@ import { buildEntry, type BodyScreen, type BuiltEntry } from './entry.ts';
 import type { IngestLog, StoredRecord } from './ingest-log.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { storeBatch } from './store-batch.ts';
+import { pauses } from '../app/yielding.ts';
 
 export interface LoaderOptions {
   /** Bodies per batch at most. */
@@ -165,7 +166,12 @@ export class Loader {
   private async loadUntilStored(records: StoredRecord[]): Promise<boolean> {
     this.headReceivedAt = records[0]!.receivedAt;
     this.deps.metrics.backlogAge.set(Math.max(0, (Date.now() - this.headReceivedAt) / 1000));
-    const entries = records.map((r) => buildEntry(r.body, r.receivedAt, r.signatureValid, this.deps.screen));
+    const entries: BuiltEntry[] = [];
+    const pause = pauses();
+    for (const r of records) {
+      entries.push(buildEntry(r.body, r.receivedAt, r.signatureValid, this.deps.screen));
+      await pause();
+    }
     const token = `${records[0]!.lsn}-${records.at(-1)!.next}`;
     for (let wait = RETRY_FIRST_MS; ; wait = Math.min(RETRY_MAX_MS, wait * 2)) {
       try {

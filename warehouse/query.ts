@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Warehouse } from './client.ts';
 import { WarehouseError } from './errors.ts';
 import { queryDuration } from './metrics.ts';
+import { pauses } from '../app/yielding.ts';
 
 /**
  * The one way into the warehouse. A call is declared once — a name, its SQL with `{param:Type}`
@@ -66,13 +67,23 @@ export function defineQuery<P extends z.ZodType, R extends z.ZodType, S = void>(
         format: compact ? 'JSONCompactEachRowWithNames' : 'JSONEachRow',
         clickhouse_settings: { log_comment: def.name, output_format_json_quote_64bit_integers: 0, ...def.settings },
       });
-      if (!compact) return (await rs.json<unknown>()).map((r) => def.row.parse(r));
+      const pause = pauses();
+      const out: Array<z.output<R>> = [];
+      if (!compact) {
+        for (const r of await rs.json<unknown>()) {
+          out.push(def.row.parse(r));
+          await pause();
+        }
+        return out;
+      }
       const [names = [], ...rows] = await rs.json<unknown[]>();
-      return rows.map((r) => {
+      for (const r of rows) {
         const o: Record<string, unknown> = {};
         for (let i = 0; i < names.length; i++) o[names[i] as string] = r[i];
-        return def.row.parse(o);
-      });
+        out.push(def.row.parse(o));
+        await pause();
+      }
+      return out;
     });
   };
 }
@@ -141,7 +152,12 @@ export function defineInsert<R extends z.ZodType>(def: { name: string; table: st
   return function insert(wh: Pick<Warehouse, 'database'> & Partial<Pick<Warehouse, Connection>>, rows: ReadonlyArray<z.input<R>>, opts: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
     return tracked(def.name, async () => {
-      const values = rows.map((r) => def.row.parse(r) as object);
+      const values: object[] = new Array(rows.length);
+      const pause = pauses();
+      for (let i = 0; i < rows.length; i++) {
+        values[i] = def.row.parse(rows[i]) as object;
+        await pause();
+      }
       const client = opts.client ?? wh[def.connection ?? 'writer'];
       if (!client) throw new Error(`no ${def.connection ?? 'writer'} connection for ${def.name}`);
       const token = opts.settings?.insert_deduplication_token;

@@ -7,6 +7,7 @@ import { byChat, chatKey, toChatMessage } from './messages.ts';
 import { chatVersion, recordsOf, type WaitRecord } from './records.ts';
 import { chatWaitsFrom, type ChatMessage, type OutboundMessage, type Wait, type WaitKind } from './waits.ts';
 import type { TouchedChat } from './touched.ts';
+import { pauses } from '../../app/yielding.ts';
 
 /**
  * Going on with a chat from the state carried since the last call (reports/sla/carried.ts): when
@@ -53,7 +54,9 @@ export async function continueChats(wh: Warehouse, settings: SlaSettings, items:
   if (items.length === 0) return out;
   const read = byChat(await chatEventsFrom(wh, items.map(({ chat, state }) => ({ ...chat, from: Math.min(state.cursor.lastAt + 1, chat.earliest) }))));
   const plans: Plan[] = [];
+  const pause = pauses(50);
   for (const item of items) {
+    await pause();
     const rows = read.get(chatKey(item.chat)) ?? [];
     out.events += rows.length;
     const plan = planOf(item.chat, item.state, rows);
@@ -62,6 +65,7 @@ export async function continueChats(wh: Warehouse, settings: SlaSettings, items:
   }
   const stored = byChat(await storedWaitsFrom(wh, plans.map((p) => ({ ...p.chat, from: p.lower }))));
   for (const plan of plans) {
+    await pause();
     const key = chatKey(plan.chat);
     const done = finish(plan, stored.get(key) ?? [], settings);
     if (!done) {

@@ -12,6 +12,7 @@ import { chatVersion, recordsOf, type WaitRecord } from './records.ts';
 import { resumeChat } from './resume.ts';
 import { mergeTouched, touchedChatsOf, type TouchedChat } from './touched.ts';
 import type { ChatMessage, Wait } from './waits.ts';
+import { pauses } from '../../app/yielding.ts';
 
 /**
  * The SLA follower: after each loaded batch, the waits of the chats it touched.
@@ -199,7 +200,9 @@ async function resumeChats(wh: Warehouse, settings: SlaSettings, chats: readonly
   for (let round = 0; pending.length > 0; round++) {
     const rows = byChat(await chatEventsFrom(wh, pending.map((p) => ({ ...p.chat, from: p.from }))));
     const next: Reading[] = [];
+    const pause = pauses(50);
     for (const p of pending) {
+      await pause();
       const key = chatKey(p.chat);
       const read = rows.get(key) ?? [];
       out.events += read.length;
