@@ -42,8 +42,10 @@ WHERE cityHash64(context_id) IN (SELECT cityHash64(wamid) FROM {{db}}.csat_surve
   AND type IN ('button', 'interactive', 'text')
 GROUP BY survey_key`;
 
-// Both joins on a hash of their keys (one number, not three strings: the credit join 0.9 → 0.45 s
-// at 10 M events); the ids carried beside it are compared, so a colliding hash credits nothing.
+// Both joins on a 64-bit hash of their keys (one number, not three strings: the credit join
+// 0.9 → 0.45 s at 10 M events). The ids carried beside it are compared, so a collision never credits
+// another customer's agent; two of a month's 332 k surveys or 60 k chats sharing a hash is about a
+// one-in-10^8 event.
 const CREDITED = `
 SELECT s.survey_wamid AS survey_wamid, s.waba_id AS waba_id, s.wa_id AS wa_id, s.sent_at AS sent_at, s.survey AS survey,
   w.wa_id = '' OR w.wa_id != s.wa_id AS no_human,
