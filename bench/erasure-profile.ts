@@ -9,8 +9,7 @@ import { createLogger } from '../app/logger.ts';
 import { buildDeps } from '../app/server.ts';
 import { eraseSubject } from '../reports/compliance/erasure.ts';
 import { openWarehouse } from '../warehouse/client.ts';
-import { queryDuration } from '../warehouse/metrics.ts';
-import { ms, opt } from './lib.ts';
+import { ms, opt, warehouseTimes } from './lib.ts';
 import { readStore, storeConfig } from './store.ts';
 
 const dir = opt('store', '');
@@ -18,26 +17,18 @@ const list = opt('list', 'people') as 'people' | 'median_people' | 'third_people
 const person = readStore(dir)[list][Number(opt('person', '0'))];
 if (!person) throw new Error(`the store lists no person ${opt('person', '0')} in ${list}`);
 
-async function sums(): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const v of (await queryDuration.get()).values as Array<{ metricName?: string; labels: Record<string, string>; value: number }>) {
-    if (v.metricName?.endsWith('_sum')) out.set(String(v.labels.query), (out.get(String(v.labels.query)) ?? 0) + v.value);
-  }
-  return out;
-}
-
 const config = storeConfig(dir);
 const wh = await openWarehouse(config);
 const { deps } = await buildDeps(config, wh, createLogger('bench', 'warn'));
 const who = { actor: 'bench', roles: ['privacy' as const], wabas: 'all' as const, method: 'local' as const, mfa: false };
-const before = await sums();
+const before = await warehouseTimes();
 const t0 = performance.now();
 const receipt = await eraseSubject(deps, who, { subject: { kind: 'phone', id: person.wa_id }, legalGround: 'benchmark' });
 const took = ms(t0);
-const after = await sums();
+const after = await warehouseTimes();
 console.log(`person ${list}[${opt('person', '0')}]: ${person.body_count} bodies; erasure ${Math.round(took)} ms, ${receipt.status}, ${receipt.tables.reduce((n, x) => n + x.rows_before, 0)} rows`);
 console.log('| query | seconds |\n|---|---:|');
-for (const [q, s] of [...after].map(([q, s]) => [q, s - (before.get(q) ?? 0)] as const).filter(([, s]) => s > 0.005).sort((a, b) => b[1] - a[1])) {
+for (const [q, s] of [...after].map(([q, a]) => [q, a.s - (before.get(q)?.s ?? 0)] as const).filter(([, s]) => s > 0.005).sort((a, b) => b[1] - a[1])) {
   console.log(`| ${q} | ${s.toFixed(2)} |`);
 }
 await wh.close();

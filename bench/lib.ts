@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { queryDuration } from '../warehouse/metrics.ts';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -85,4 +86,16 @@ export async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
   const r = await f();
   return [r, ms(t0)];
+}
+
+/** Warehouse time (s) and calls per declared query of this process so far (`wa_warehouse_query_seconds`), every outcome. */
+export async function warehouseTimes(): Promise<Map<string, { s: number; n: number }>> {
+  const out = new Map<string, { s: number; n: number }>();
+  for (const v of (await queryDuration.get()).values) {
+    const e = out.get(String(v.labels.query)) ?? { s: 0, n: 0 };
+    if (v.metricName?.endsWith('_sum')) e.s += v.value;
+    else if (v.metricName?.endsWith('_count')) e.n += v.value;
+    out.set(String(v.labels.query), e);
+  }
+  return out;
 }

@@ -8,25 +8,11 @@
 import { createLogger } from '../app/logger.ts';
 import { startService } from '../app/server.ts';
 import { openWarehouse } from '../warehouse/client.ts';
-import { queryDuration } from '../warehouse/metrics.ts';
-import { opt, ms } from './lib.ts';
+import { opt, ms, warehouseTimes } from './lib.ts';
 import { storeConfig, STORE_TOKEN } from './store.ts';
 
 const RUNS = Number(opt('runs', '3'));
 const DASHBOARDS = opt('dashboards', 'managers,finance,privacy').split(',');
-
-async function sums(): Promise<Map<string, { s: number; n: number }>> {
-  const out = new Map<string, { s: number; n: number }>();
-  // The histogram itself: the service registers it in its own registry, not prom-client's global one.
-  for (const v of (await queryDuration.get()).values as Array<{ metricName?: string; labels: Record<string, string>; value: number }>) {
-    const q = String(v.labels.query);
-    const e = out.get(q) ?? { s: 0, n: 0 };
-    if (v.metricName?.endsWith('_sum')) e.s += v.value;
-    if (v.metricName?.endsWith('_count')) e.n += v.value;
-    out.set(q, e);
-  }
-  return out;
-}
 
 const config = storeConfig(opt('store', ''), { METRICS_ACCESS: 'open' });
 const warehouse = await openWarehouse(config);
@@ -40,10 +26,10 @@ for (const d of DASHBOARDS) {
     return ms(t0);
   };
   await get();
-  const before = await sums();
+  const before = await warehouseTimes();
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) times.push(await get());
-  const after = await sums();
+  const after = await warehouseTimes();
   const rows = [...after].map(([q, a]) => ({ q, s: (a.s - (before.get(q)?.s ?? 0)) / RUNS, n: (a.n - (before.get(q)?.n ?? 0)) / RUNS })).filter((r) => r.n > 0).sort((a, b) => b.s - a.s);
   console.log(`\n## ${d}: /data ${times.map((t) => Math.round(t)).join(', ')} ms`);
   console.log('| query | calls | ms per request |\n|---|---:|---:|');

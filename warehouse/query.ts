@@ -67,20 +67,19 @@ export function defineQuery<P extends z.ZodType, R extends z.ZodType, S = void>(
         format: compact ? 'JSONCompactEachRowWithNames' : 'JSONEachRow',
         clickhouse_settings: { log_comment: def.name, output_format_json_quote_64bit_integers: 0, ...def.settings },
       });
+      // Compact: the first row holds the names of the others' values.
+      const rows = await rs.json<unknown>();
+      const names = compact ? (rows[0] as string[] | undefined) ?? [] : undefined;
+      const keyed = (r: unknown) => {
+        if (!names) return r;
+        const o: Record<string, unknown> = {};
+        for (let i = 0; i < names.length; i++) o[names[i]!] = (r as unknown[])[i];
+        return o;
+      };
       const pause = pauses();
       const out: Array<z.output<R>> = [];
-      if (!compact) {
-        for (const r of await rs.json<unknown>()) {
-          out.push(def.row.parse(r));
-          await pause();
-        }
-        return out;
-      }
-      const [names = [], ...rows] = await rs.json<unknown[]>();
-      for (const r of rows) {
-        const o: Record<string, unknown> = {};
-        for (let i = 0; i < names.length; i++) o[names[i] as string] = r[i];
-        out.push(def.row.parse(o));
+      for (let i = compact ? 1 : 0; i < rows.length; i++) {
+        out.push(def.row.parse(keyed(rows[i])));
         await pause();
       }
       return out;

@@ -94,7 +94,7 @@ export async function loadPrivacy(ctx: SourceContext): Promise<PrivacyData> {
       status: r.status,
     })),
     consent: {
-      events: ledger.map((e) => ({ day: e.day, action: e.action, n: e.n })),
+      events: ledger,
       violations: perDay(violations, (v) => v.day, (v) => v.violation, (v) => v.n).map((v) => ({ day: v.day, violation_type: v.key, n: v.n })),
     },
     accessAudit: audit,

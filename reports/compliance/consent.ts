@@ -118,15 +118,18 @@ export function consentState(events: readonly Ev[]): Omit<ConsentStatus, 'subjec
   };
 }
 
+/** What decides the consent stream: the configured keywords, and the range. */
+function ledgerParams(deps: AppDeps, from: Date, to: Date) {
+  return { ...keywordParams(privacyConfig(deps.config.file)), from: chTime(from), to: chTime(to) };
+}
+
 export async function consentLedger(deps: AppDeps, from: Date, to: Date) {
-  const cfg = privacyConfig(deps.config.file);
-  return consentEvents(deps.warehouse, { ...keywordParams(cfg), from: chTime(from), to: chTime(to) });
+  return consentEvents(deps.warehouse, ledgerParams(deps, from, to));
 }
 
 /** Consent events per UTC day and action over the range (the privacy dashboard's chart). */
 export function consentCounts(deps: AppDeps, from: Date, to: Date) {
-  const cfg = privacyConfig(deps.config.file);
-  return consentEventsPerDay(deps.warehouse, { ...keywordParams(cfg), from: chTime(from), to: chTime(to) });
+  return consentEventsPerDay(deps.warehouse, ledgerParams(deps, from, to));
 }
 
 export async function consentStatuses(deps: AppDeps, from: Date, to: Date): Promise<ConsentStatus[]> {
@@ -139,7 +142,7 @@ export async function consentStatuses(deps: AppDeps, from: Date, to: Date): Prom
 /** What decides a marketing send's violation: keywords, marketing categories and tag, the range. */
 function judgedParams(deps: AppDeps, from: Date, to: Date) {
   const cfg = privacyConfig(deps.config.file);
-  return { ...keywordParams(cfg), categories: cfg.consent.marketing_categories, tag_re: tagPattern(cfg.consent.marketing_tag), from: chTime(from), to: chTime(to) };
+  return { ...ledgerParams(deps, from, to), categories: cfg.consent.marketing_categories, tag_re: tagPattern(cfg.consent.marketing_tag) };
 }
 
 /**

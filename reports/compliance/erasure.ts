@@ -197,10 +197,14 @@ async function eraseTables(
     // runs them side by side (one after another, each big part's rewrite left a core idle). On a
     // cluster each statement waits for its replicas.
     const wait = Boolean(wh.cluster);
-    const started: Array<{ t: SubjectTableSpec; before: number; how: string }> = [];
-    for (const t of tables) started.push({ t, ...(await startErasure(deps, t, ids, method, requestId, wait)) });
-    if (!wait) await waitForDeletions(wh, started.filter((e) => e.before > 0).map((e) => e.t.table), requestId);
-    for (const e of started) evidence.push(await tableEvidence(deps, e.t, ids, method, requestId, e.before, e.how, wait));
+    const started: Array<{ t: SubjectTableSpec; evidence: StartedEvidence }> = [];
+    for (const t of tables) started.push({ t, evidence: await startErasure(deps, t, ids, method, requestId, wait) });
+    if (!wait) await waitForDeletions(wh, started.filter((e) => e.evidence.rows_before > 0).map((e) => e.t.table), requestId);
+    // What each table holds of the subject once its deletion is complete.
+    for (const { t, evidence: e } of started) {
+      const { table, rows_before, ...rest } = e;
+      evidence.push({ table, rows_before, rows_after: await countSubjectRows(wh, t, ids), rows_after_physical: await countSubjectRows(wh, t, ids, true), ...rest });
+    }
   } finally {
     await clearErasureTargets(wh, requestId);
   }
@@ -216,10 +220,13 @@ async function eraseTables(
   return evidence;
 }
 
+/** A table's evidence but for what is left after its deletion (counted once the deletion is done). */
+type StartedEvidence = Omit<ErasureTableEvidence, 'rows_after' | 'rows_after_physical'>;
+
 /** Counts the subject's rows of a table and deletes them (waiting for the deletion, or not). */
 async function startErasure(
   deps: AppDeps, t: SubjectTableSpec, ids: string[], method: DeleteMethod, requestId: string, wait: boolean,
-): Promise<{ before: number; how: string }> {
+): Promise<StartedEvidence> {
   const wh = deps.warehouse;
   const before = await countSubjectRows(wh, t, ids);
   const sync = wait ? '=2' : '=0, then waited for in system.mutations';
@@ -231,19 +238,9 @@ async function startErasure(
     }
     await deleteTargetRows(wh, t, requestId, method, wait);
   }
-  return { before, how };
-}
-
-/** What a table holds of the subject once its deletion is complete. */
-async function tableEvidence(
-  deps: AppDeps, t: SubjectTableSpec, ids: string[], method: DeleteMethod, requestId: string, before: number, how: string, wait: boolean,
-): Promise<ErasureTableEvidence> {
-  const wh = deps.warehouse;
   return {
     table: t.table,
     rows_before: before,
-    rows_after: await countSubjectRows(wh, t, ids),
-    rows_after_physical: await countSubjectRows(wh, t, ids, true),
     inactive_copies_after: 0,
     method: before > 0 ? `${how}; subject ids read from the in-memory erasure set` : 'nothing to erase',
     statement_sha256: createHash('sha256').update(deleteTargetsSql(wh, { t, method, requestId, wait })).digest('hex'),

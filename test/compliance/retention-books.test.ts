@@ -9,6 +9,7 @@ import { privacyConfig } from '../../reports/compliance/config.ts';
 import { parseTableTtl, rowRetention } from '../../reports/compliance/retention.ts';
 import { applyRetention, retentionStatus, type RetentionMemory } from '../../reports/compliance/retention-run.ts';
 import { queryDuration } from '../../warehouse/metrics.ts';
+import { catalogTables } from '../../warehouse/queries/compliance/catalog.ts';
 import { modifyTableTtl, removeTableTtl } from '../../warehouse/queries/compliance/retention.ts';
 import { generateSync, simulationConfig, type SimOptions } from '../../simulate/engine.ts';
 import type { ConversationsRecord, TruthRecord } from '../../simulate/truth.ts';
@@ -33,9 +34,7 @@ let svc: Service;
 let truth: TruthRecord[];
 /** Each table's TTL before the policy was applied: put back after, as later test files in this worker's store expect. */
 let ttlsBefore = new Map<string, string | undefined>();
-const ttls = async () =>
-  new Map((await rows<{ name: string; q: string }>(wh, 'SELECT name, create_table_query AS q FROM system.tables WHERE database = {db:String}', { db: wh.database }))
-    .map((t) => [t.name, parseTableTtl(t.q)?.expression]));
+const ttls = async () => new Map((await catalogTables(wh, { db: wh.database })).map((t) => [t.name, parseTableTtl(t.create_table_query)?.expression]));
 /** Items per table as the archive holds them: statuses, customer messages, app echoes. */
 const sent = { statuses_v1: 0, messages_v1: 0, message_echoes_v1: 0 };
 

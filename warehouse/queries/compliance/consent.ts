@@ -42,6 +42,7 @@ const CONSENT_EVENTS = `
   WHERE error_code = 131050`;
 
 const words = z.array(z.string().transform((w) => w.trim().toLowerCase()));
+const streamParams = z.object({ out_words: words, in_words: words, from: z.string(), to: z.string() });
 
 export const consentEvents = defineQuery({
   name: 'compliance.consent_events',
@@ -49,7 +50,7 @@ export const consentEvents = defineQuery({
         FROM (${CONSENT_EVENTS})
         WHERE subject != '' AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
         ORDER BY subject, ts, event_id`,
-  params: z.object({ out_words: words, in_words: words, from: z.string(), to: z.string() }),
+  params: streamParams,
   row: z.object({
     event_id: z.string(),
     subject: z.string(),
@@ -72,7 +73,7 @@ export const consentEventsPerDay = defineQuery({
         WHERE subject != '' AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
         GROUP BY day, action
         ORDER BY day, action`,
-  params: z.object({ out_words: words, in_words: words, from: z.string(), to: z.string() }),
+  params: streamParams,
   row: z.object({ day: z.string(), action: z.string(), n: z.coerce.number() }),
 });
 
@@ -82,14 +83,7 @@ const VIOLATION = `multiIf(last_opt_out_at IS NOT NULL
                        'AFTER_OPT_OUT',
                        last_opt_in_at IS NULL, 'NO_OPT_IN', '')`;
 
-const judgedParams = z.object({
-  out_words: words,
-  in_words: words,
-  categories: z.array(z.string()),
-  tag_re: z.string(),
-  from: z.string(),
-  to: z.string(),
-});
+const judgedParams = streamParams.extend({ categories: z.array(z.string()), tag_re: z.string() });
 
 /** Marketing sends judged against the consent state at their time (see `marketingViolations`). */
 const JUDGED = `WITH

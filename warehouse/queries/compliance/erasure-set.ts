@@ -42,10 +42,15 @@ export function clearErasureTargets(wh: Warehouse, requestId: string): Promise<v
 
 const REQUEST = /^[A-Za-z0-9_-]{1,80}$/;
 
+/** The request's rows of the erasure set, as every deletion's text names them (and nothing else). */
+function requestFilter(requestId: string): string {
+  if (!REQUEST.test(requestId)) throw new Error('unsafe erasure request id');
+  return `request_id = '${requestId}'`;
+}
+
 /** The subject condition read from the request's targets: the SQL names only the request id. */
 export function targetCondition(wh: Warehouse, t: SubjectTableSpec, requestId: string): string {
-  if (!REQUEST.test(requestId)) throw new Error('unsafe erasure request id');
-  const from = `FROM ${ident(wh.database)}.${ident(TARGETS)} WHERE request_id = '${requestId}'`;
+  const from = `FROM ${ident(wh.database)}.${ident(TARGETS)} WHERE ${requestFilter(requestId)}`;
   const parts = t.keys.map((k) =>
     k.shape === 'array' ? `hasAny(${ident(k.column)}, (SELECT groupArray(id) ${from}))` : `${ident(k.column)} IN (SELECT id ${from})`,
   );
@@ -94,11 +99,11 @@ export function deleteTargetRows(wh: Warehouse, t: SubjectTableSpec, requestId: 
 const pendingQuery = defineQuery({
   name: 'compliance.pending_deletions',
   // The erasure set's name in the statement tells this request's deletions from any other.
-  sql: `SELECT table, toUInt64(count()) AS pending, any(latest_fail_reason) AS failure FROM system.mutations
+  sql: `SELECT table, any(latest_fail_reason) AS failure FROM system.mutations
         WHERE database = {db:String} AND table IN {tables:Array(String)} AND NOT is_done AND position(command, {marker:String}) > 0
         GROUP BY table`,
   params: z.object({ db: z.string(), tables: z.array(z.string()), marker: z.string() }),
-  row: z.object({ table: z.string(), pending: z.coerce.number(), failure: z.string() }),
+  row: z.object({ table: z.string(), failure: z.string() }),
   connection: 'jobs',
 });
 
@@ -113,7 +118,7 @@ export class DeletionFailed extends Error {}
  */
 export async function waitForDeletions(wh: Warehouse, tables: readonly string[], requestId: string): Promise<void> {
   if (wh.cluster) throw new Error('deletions on a cluster wait in their statements');
-  const marker = `request_id = '${requestId}'`;
+  const marker = requestFilter(requestId);
   // Soon at first (small tables are done in milliseconds), then less often: each look costs the
   // engine about 12 ms, and at 50 ms apart the looks took a fifth of a 10 M-event erasure.
   for (let pollMs = 20; ; pollMs = Math.min(250, pollMs * 1.5)) {
