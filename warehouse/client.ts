@@ -30,18 +30,12 @@ export interface Warehouse {
 const QUIET = { level: ClickHouseLogLevel.OFF };
 
 const COMMON_SETTINGS: ClickHouseSettings = {
-  // Reports read ReplacingMergeTree tables with FINAL. A row's versions never cross partitions (a
-  // month, and for the tables that name a person a bucket of them, migration 0610), so FINAL merges
-  // each partition apart: with 32 partitions a month, merging across them made the privacy
-  // dashboard's reads 3× slower.
-  do_not_merge_across_partitions_select_final: 1,
+  // Reports read ReplacingMergeTree tables with FINAL; let it run on all cores.
+  do_not_merge_across_partitions_select_final: 0,
   // The same JSON numbers from the embedded engine and a server.
   output_format_json_quote_64bit_integers: 0,
   // A signed body may carry a lone surrogate escape ("\ud800"): store it as is rather than fail the commit.
   input_format_json_throw_on_bad_escape_sequence: 0,
-  // Statuses, messages and waits are partitioned by month and 16 buckets of the person (0610): a
-  // replayed archive's batch can span dozens of months, more partitions than the engine's default 100.
-  max_partitions_per_insert_block: '2000',
 };
 
 export async function openWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir'> & Partial<Pick<Config, 'committers'>>): Promise<Warehouse> {

@@ -197,8 +197,13 @@ async function eraseTables(
     // runs them side by side (one after another, each big part's rewrite left a core idle). On a
     // cluster each statement waits for its replicas.
     const wait = Boolean(wh.cluster);
+    // Every table counted before any deletion starts: counted in between, each count competed for the
+    // cores with the deletions already running and held back the next table's, so the rewrites ran
+    // nearly one after another.
+    const before: number[] = [];
+    for (const t of tables) before.push(await countSubjectRows(wh, t, ids));
     const started: Array<{ t: SubjectTableSpec; evidence: StartedEvidence }> = [];
-    for (const t of tables) started.push({ t, evidence: await startErasure(deps, t, ids, method, requestId, wait) });
+    for (const [i, t] of tables.entries()) started.push({ t, evidence: await startErasure(deps, t, ids, method, requestId, wait, before[i]!) });
     if (!wait) await waitForDeletions(wh, started.filter((e) => e.evidence.rows_before > 0).map((e) => e.t.table), requestId);
     // What each table holds of the subject once its deletion is complete.
     for (const { t, evidence: e } of started) {
@@ -223,12 +228,11 @@ async function eraseTables(
 /** A table's evidence but for what is left after its deletion (counted once the deletion is done). */
 type StartedEvidence = Omit<ErasureTableEvidence, 'rows_after' | 'rows_after_physical'>;
 
-/** Counts the subject's rows of a table and deletes them (waiting for the deletion, or not). */
+/** Deletes the subject's rows of a table, `before` of them counted (waiting for the deletion, or not). */
 async function startErasure(
-  deps: AppDeps, t: SubjectTableSpec, ids: string[], method: DeleteMethod, requestId: string, wait: boolean,
+  deps: AppDeps, t: SubjectTableSpec, ids: string[], method: DeleteMethod, requestId: string, wait: boolean, before: number,
 ): Promise<StartedEvidence> {
   const wh = deps.warehouse;
-  const before = await countSubjectRows(wh, t, ids);
   const sync = wait ? '=2' : '=0, then waited for in system.mutations';
   let how = method === 'mutation' ? `ALTER TABLE … DELETE (mutation, mutations_sync${sync})` : `DELETE FROM (lightweight, lightweight_deletes_sync${sync})`;
   if (before > 0) {

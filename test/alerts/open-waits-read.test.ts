@@ -81,20 +81,16 @@ describe('open waits kept per month', () => {
     expect(await evaluate()).toEqual(['f1', 'm1']);
     const months = () => new Map([...(memory.last?.months ?? [])].map(([m, v]) => [m, v.rows]));
     const before = months();
-    // A partition is a month and a bucket of the customer: each wait's customer is in one of them.
-    const partitionOf = (id: string) => [...before].find(([, rows]) => rows.some((w) => w.wait_id === id))?.[0] ?? '';
-    const [feb, mar] = [partitionOf('f1'), partitionOf('m1')];
-    expect([...before.keys()].sort()).toEqual([feb, mar]);
-    expect([feb.split('-')[0], mar.split('-')[0]]).toEqual(['202602', '202603']);
+    expect([...before.keys()]).toEqual(['202602', '202603']);
 
-    // March gets a new wait of the same customer and m1 is answered: that partition is read again, February's rows are kept as they were.
-    await insertWaits(wh, [wait('m1', '5511900000012', '2', { responded_at: T - 5 * MIN }), wait('m2', '5511900000012', '1')]);
+    // March gets a new wait and m1 is answered: March is read again, February's rows are kept as they were.
+    await insertWaits(wh, [wait('m1', '5511900000012', '2', { responded_at: T - 5 * MIN }), wait('m2', '5511900000013', '1')]);
     const r0 = await reads();
     expect(await evaluate()).toEqual(['f1', 'm2']);
     expect(await evaluate()).toEqual(await whole());
     expect((await reads()) - r0).toBe(2);
-    expect(months().get(feb)).toBe(before.get(feb));
-    expect(months().get(mar)).not.toBe(before.get(mar));
+    expect(months().get('202602')).toBe(before.get('202602'));
+    expect(months().get('202603')).not.toBe(before.get('202603'));
 
     // February's wait is answered: February is read again.
     await insertWaits(wh, [wait('f1', '5511900000011', '2', { started_at: FEB, due_at: FEB + 10 * MIN, responded_at: FEB + 60 * MIN })]);
@@ -117,18 +113,17 @@ describe('open waits read again only where an insert touched them', () => {
     await truncateAll(wh);
     const memory: PoolMemory = {};
     const ids = Array.from({ length: 12 }, (_, i) => i);
-    // One customer's waits a month: one partition each (a month and a bucket of the customer).
-    await insertWaits(wh, ids.map((i) => wait(`f${i}`, '5511900000010', '1', { started_at: FEB + i * MIN, due_at: FEB + 10 * MIN })));
-    await insertWaits(wh, ids.map((i) => wait(`m${i}`, '5511900000020', '1', { started_at: T - 60 * MIN + i * MIN })));
+    await insertWaits(wh, ids.map((i) => wait(`f${i}`, `55119000001${i}`, '1', { started_at: FEB + i * MIN, due_at: FEB + 10 * MIN })));
+    await insertWaits(wh, ids.map((i) => wait(`m${i}`, `55119000002${i}`, '1', { started_at: T - 60 * MIN + i * MIN })));
     expect((await pooled(memory)).length).toBe(24);
     const [whole0, among0] = [await reads(), await reads('alerts.open_waits_among')];
 
     // Two February waits answered, one March wait new: no month read whole.
     await insertWaits(wh, [
-      wait('f3', '5511900000010', '2', { started_at: FEB + 3 * MIN, due_at: FEB + 10 * MIN, responded_at: FEB + 5 * MIN }),
-      wait('f7', '5511900000010', '2', { started_at: FEB + 7 * MIN, due_at: FEB + 10 * MIN, responded_at: FEB + 9 * MIN }),
+      wait('f3', '551190000013', '2', { started_at: FEB + 3 * MIN, due_at: FEB + 10 * MIN, responded_at: FEB + 5 * MIN }),
+      wait('f7', '551190000017', '2', { started_at: FEB + 7 * MIN, due_at: FEB + 10 * MIN, responded_at: FEB + 9 * MIN }),
     ]);
-    await insertWaits(wh, [wait('m20', '5511900000020', '1', { started_at: T - 2 * MIN })]);
+    await insertWaits(wh, [wait('m20', '5511900000220', '1', { started_at: T - 2 * MIN })]);
     const kept = await pooled(memory);
     expect((await reads()) - whole0).toBe(0);
     expect((await reads('alerts.open_waits_among')) - among0).toBe(2);

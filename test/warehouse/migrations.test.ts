@@ -168,52 +168,6 @@ describe('applied migrations', () => {
     expect(await tables(store)).not.toContain('raw_webhooks_regrain');
   });
 
-  it('partition statuses, messages and waits by month and a bucket of the person, keeping every stored row, and back', async () => {
-    const { store } = scratch();
-    const all = loadMigrations();
-    const buckets = all.filter((m) => m.version <= 610);
-    await migrate(store, all.filter((m) => m.version < 610));
-    const db = store.database;
-    // Eight people (one known by their user id only), each with rows in two months; a re-delivered status twice.
-    const people = Array.from({ length: 8 }, (_, i) => (i === 7 ? { wa: '', user: 'BR.user7' } : { wa: `55119000000${i + 10}`, user: '' }));
-    const at = (month: number, i: number) => Date.UTC(2026, month, 1 + i, 12, 0, 0);
-    const statuses = people.flatMap((p, i) => [0, 1].flatMap((m) => ['sent', 'delivered'].map((status) => ({
-      waba_id: 'w1', phone_number_id: 'p1', wamid: `wamid.${i}.${m}`, status, ts: at(m, i), recipient_id: p.wa, recipient_user_id: p.user, received_at: at(m, i),
-    }))));
-    const messages = people.flatMap((p, i) => [0, 1].map((m) => ({ waba_id: 'w1', phone_number_id: 'p1', wamid: `in.${i}.${m}`, wa_id: p.wa, from_user_id: p.user, ts: at(m, i), text_body: `hello ${i}`, received_at: at(m, i) })));
-    const waits = people.filter((p) => p.wa).flatMap((p, i) => [0, 1].map((m) => ({ wait_id: `wt.${i}.${m}`, waba_id: 'w1', phone_number_id: 'p1', wa_id: p.wa, family: 'human', kind: 'first', started_at: at(m, i), version: 1 })));
-    const copied: Array<{ t: string; values: Array<Record<string, unknown>>; person: string; month: string; order: string }> = [
-      { t: 'statuses_v1', values: statuses, person: "if(recipient_id != '', recipient_id, recipient_user_id)", month: 'ts', order: 'wamid, status, received_at' },
-      { t: 'messages_v1', values: messages, person: "if(wa_id != '', wa_id, from_user_id)", month: 'ts', order: 'wamid' },
-      { t: 'sla_waits_v1', values: waits, person: 'wa_id', month: 'started_at', order: 'wait_id' },
-    ];
-    for (const { t, values } of copied) await wh.writer.insert({ table: `${db}.${t}`, values, format: 'JSONEachRow' });
-    // Meta's re-delivery of a status, in an insert of its own: both versions are kept until a merge, and copied as they are.
-    await wh.writer.insert({ table: `${db}.statuses_v1`, values: [{ ...statuses[0]!, received_at: statuses[0]!.received_at + 1000 }], format: 'JSONEachRow' });
-    const stored = async () => Promise.all(copied.map(({ t, order }) => rows<Record<string, unknown>>(wh, `SELECT * FROM ${db}.${t} ORDER BY ${order}`)));
-    const partitionKeys = async () =>
-      (await rows<{ name: string; partition_key: string }>(wh, 'SELECT name, partition_key FROM system.tables WHERE database = {db:String} AND name IN {t:Array(String)} ORDER BY name', { db, t: copied.map((x) => x.t) }));
-    const was = await stored();
-    expect(was.map((r) => r.length)).toEqual([33, 16, 14]);
-
-    expect((await migrate(store, buckets)).applied).toEqual(['0610_subject_buckets']);
-    expect(await stored()).toEqual(was);
-    for (const { t, person, month } of copied) {
-      // Each person's rows of a month are in one partition, named by the month; the people fall in several.
-      const placed = await rows<{ person: string; month: number; partitions: string[] }>(wh,
-        `SELECT ${person} AS person, toYYYYMM(${month}) AS month, groupUniqArray(_partition_id) AS partitions FROM ${db}.${t} GROUP BY person, month ORDER BY person, month`);
-      expect(placed.length, t).toBe(t === 'sla_waits_v1' ? 14 : 16);
-      for (const p of placed) expect(p.partitions.map((id) => id.split('-')[0]), `${t} ${p.person}`).toEqual([String(p.month)]);
-      expect(new Set(placed.map((p) => p.partitions[0]!.split('-')[1])).size, t).toBeGreaterThan(1);
-    }
-    expect((await partitionKeys()).every((k) => k.partition_key.includes('cityHash64'))).toBe(true);
-    expect((await tables(store)).filter((t) => t.endsWith('_rebucket'))).toEqual([]);
-
-    expect(await migrateDown(store, buckets)).toBe('0610_subject_buckets');
-    expect(await stored()).toEqual(was);
-    expect((await partitionKeys()).map((k) => k.partition_key)).toEqual(['toYYYYMM(ts)', 'toYYYYMM(started_at)', 'toYYYYMM(ts)']);
-  });
-
   it('undo the latest step with its down file, and refuse one without', async () => {
     const { dir, store, write } = scratch();
     write('0001_first.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t1 {{on_cluster}} (a String) ENGINE = {{replicated:MergeTree}} ORDER BY a');

@@ -60,8 +60,7 @@ interface MonthRead {
 }
 
 /**
- * The open waits as last read, per partition of the table: the month of their start and a bucket of
- * the customer (migration 0610); "month" below is such a partition. A month whose
+ * The open waits as last read, per month of their start (the table's partitions): a month whose
  * parts stand still is not read; a month that only gained inserts (and merges) is read only for the
  * waits those inserts touched and the waits held whose part is gone; anything else (a mutation such
  * as an erasure, a new table) reads the month whole. A wait's month never changes, and FINAL merges
@@ -187,8 +186,8 @@ function pool(wh: Warehouse, cache: LiveCache): Promise<OpenWait[]> {
     if (whole.length > 0) changed.push(readWhole(whole));
     await Promise.all(changed);
     cache.memory.last = { params: key, definition, months: kept };
-    // In the read's order (by start; a month's buckets interleave): the same rows and order as one read, up to its limit.
-    return [...kept.values()].flatMap((m) => m.rows).sort(byStart).slice(0, MAX_ROWS);
+    // Months in order, each in the read's order (by start): the same rows and order as one read, up to its limit.
+    return [...kept].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([, m]) => m.rows).slice(0, MAX_ROWS);
   })();
   return cache.pool;
 }
