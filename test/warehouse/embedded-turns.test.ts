@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertsInTurn, turns } from '../../warehouse/embedded.ts';
+import { ENGINE_ARGS, insertsInTurn, turns } from '../../warehouse/embedded.ts';
 import { defineCommand } from '../../warehouse/query.ts';
 import { z } from 'zod';
 import type { Warehouse } from '../../warehouse/client.ts';
@@ -110,5 +110,19 @@ describe('inserts into the embedded engine take turns', () => {
       const got = await rows<{ n: number }>(wh, 'SELECT count() AS n FROM {{db}}.turns_probe');
       expect(Number(got[0]!.n)).toBe(clients.length * 5);
     });
+  });
+});
+
+describe('the embedded engine', () => {
+  let wh: Warehouse;
+  beforeAll(async () => {
+    wh = await openTestWarehouse();
+  });
+  afterAll(() => wh?.close());
+
+  it('runs with the arguments it is started with: a merge and mutation pool of 16 threads, not chDB’s 2', async () => {
+    expect(ENGINE_ARGS).toContain('--background_pool_size=16');
+    const [pool] = await rows<{ value: string }>(wh, `SELECT value FROM system.server_settings WHERE name = 'background_pool_size'`);
+    expect(pool?.value).toBe('16');
   });
 });
