@@ -4,13 +4,14 @@ import type { AppDeps } from '../../app/deps.ts';
 import { auditWho, type Principal } from '../../app/auth.ts';
 import { insertErasureRequest, insertSuppression } from '../../warehouse/queries/compliance/erasure.ts';
 import {
-  clearErasureTargets, deleteTargetRows, deleteTargetsSql, fillErasureTargets, insertRewrittenBodies, rawRowsOfSubjects, waitForDeletions, type DeleteMethod,
+  clearErasureTargets, deleteTargetRows, deleteTargetsSql, fillErasureTargets, insertRewrittenBodies, rawRowsOfSubjects, waitForDeletions,
 } from '../../warehouse/queries/compliance/erasure-set.ts';
-import { countSubjectRows, type SubjectTableSpec } from '../../warehouse/queries/compliance/subjects.ts';
+import { countSubjectRows, subjectFootprint, type SubjectTableSpec } from '../../warehouse/queries/compliance/subjects.ts';
 import { RAW_TABLE, type RawWebhookRow } from '../../warehouse/tables.ts';
 import { traceText, withoutSubjects } from '../../ingest/body-filter.ts';
 import { privacyConfig } from './config.ts';
 import { removeOldCopies } from './erasure-copies.ts';
+import { chooseMethods, type ErasureMethodSetting, type TableMethod } from './erasure-method.ts';
 import { purgeDueAt } from './purge.ts';
 import { eraseFiles, type ErasureFileEvidence } from './erasure-files.ts';
 import { activeHolds, subjectIdentifiers } from './holds.ts';
@@ -130,11 +131,10 @@ export async function eraseSubject(
   // done while the rows saying whose they were still stand.
   await clearChargeLabels(wh, ids);
 
-  const method = cfg.erasure.method;
   const tables = await discoverSubjectTables(wh);
   // Names are read before the rows holding them go: the text search looks for them too.
   const needles = traceNeedles(ids, await subjectNames(wh, tables, ids));
-  const evidence = await eraseTables(deps, tables, ids, method, requestId, needles);
+  const evidence = await eraseTables(deps, tables, ids, cfg.erasure, requestId, needles);
   const files = await eraseFiles(deps, ids);
   // The label sets held in memory are rebuilt without the subject's labels.
   if (evidence.some((e) => e.table === LABEL_EVENTS.name && e.rows_before > 0)) await labelRefresh(wh).changed([]);
@@ -187,7 +187,8 @@ const VERIFICATION =
  * set for the deletions (their SQL text, kept on disk by the engine, names only the request).
  */
 async function eraseTables(
-  deps: AppDeps, tables: readonly SubjectTableSpec[], ids: string[], method: DeleteMethod, requestId: string, needles: TraceNeedles,
+  deps: AppDeps, tables: readonly SubjectTableSpec[], ids: string[], how: { method: ErasureMethodSetting; rewrite_budget_mb: number },
+  requestId: string, needles: TraceNeedles,
 ): Promise<ErasureTableEvidence[]> {
   const wh = deps.warehouse;
   const evidence: ErasureTableEvidence[] = [];
@@ -200,10 +201,16 @@ async function eraseTables(
     // Every table counted before any deletion starts: counted in between, each count competed for the
     // cores with the deletions already running and held back the next table's, so the rewrites ran
     // nearly one after another.
-    const before: number[] = [];
-    for (const t of tables) before.push(await countSubjectRows(wh, t, ids));
+    // `auto` weighs the parts each table's deletion would rewrite (one server: on a cluster the
+    // parts are the shards', and every table is rewritten).
+    const setting = how.method === 'auto' && wh.cluster ? 'mutation' : how.method;
+    const footprints = [];
+    for (const t of tables) {
+      footprints.push(setting === 'auto' ? { table: t.table, ...(await subjectFootprint(wh, t, ids)) } : { table: t.table, rows: await countSubjectRows(wh, t, ids), bytes: 0 });
+    }
+    const methods = chooseMethods(footprints, setting, how.rewrite_budget_mb * 1e6);
     const started: Array<{ t: SubjectTableSpec; evidence: StartedEvidence }> = [];
-    for (const [i, t] of tables.entries()) started.push({ t, evidence: await startErasure(deps, t, ids, method, requestId, wait, before[i]!) });
+    for (const [i, t] of tables.entries()) started.push({ t, evidence: await startErasure(deps, t, ids, methods.get(t.table)!, requestId, wait, footprints[i]!.rows) });
     if (!wait) await waitForDeletions(wh, started.filter((e) => e.evidence.rows_before > 0).map((e) => e.t.table), requestId);
     // What each table holds of the subject once its deletion is complete.
     for (const { t, evidence: e } of started) {
@@ -230,8 +237,9 @@ type StartedEvidence = Omit<ErasureTableEvidence, 'rows_after' | 'rows_after_phy
 
 /** Deletes the subject's rows of a table, `before` of them counted (waiting for the deletion, or not). */
 async function startErasure(
-  deps: AppDeps, t: SubjectTableSpec, ids: string[], method: DeleteMethod, requestId: string, wait: boolean, before: number,
+  deps: AppDeps, t: SubjectTableSpec, ids: string[], chosen: TableMethod, requestId: string, wait: boolean, before: number,
 ): Promise<StartedEvidence> {
+  const method = chosen.method;
   const wh = deps.warehouse;
   const sync = wait ? '=2' : '=0, then waited for in system.mutations';
   let how = method === 'mutation' ? `ALTER TABLE … DELETE (mutation, mutations_sync${sync})` : `DELETE FROM (lightweight, lightweight_deletes_sync${sync})`;
@@ -246,7 +254,7 @@ async function startErasure(
     table: t.table,
     rows_before: before,
     inactive_copies_after: 0,
-    method: before > 0 ? `${how}; subject ids read from the in-memory erasure set` : 'nothing to erase',
+    method: before > 0 ? `${how}; subject ids read from the in-memory erasure set${chosen.why ? ` (${chosen.why})` : ''}` : 'nothing to erase',
     statement_sha256: createHash('sha256').update(deleteTargetsSql(wh, { t, method, requestId, wait })).digest('hex'),
   };
 }

@@ -139,7 +139,7 @@ export function ropaRows(rows: readonly InventoryRow[], cfg: PrivacyConfig) {
       processors: a.processors.join('; '),
       third_country_transfers: cfg.transfers.map((t) => `${t.recipient} (${t.country}): GDPR ${t.mechanism_gdpr}; LGPD ${t.mechanism_lgpd}`).join('; '),
       retention: retention.join('; '),
-      erasure_method: 'TTL (retention); ALTER TABLE … DELETE (ids read from an in-memory set, replaced copies removed) with verification and receipt, ingest log and snapshots included (erasure requests)',
+      erasure_method: 'TTL (retention); ALTER TABLE … DELETE where the parts to rewrite fit the budget, a lightweight DELETE purged within two purge periods where not (ids read from an in-memory set, replaced copies removed) with verification and receipt, ingest log and snapshots included (erasure requests)',
       security_measures:
         'role-based API tokens; keyed hashes of subject ids in the access audit, suppression list and snapshots; hash-chained access audit with anchors; TLS and disk encryption per deployment',
       dpia_ripd_ref: a.dpia_ref,
