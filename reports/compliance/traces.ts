@@ -30,10 +30,14 @@ const NOT_SEARCHED = new Set([...STORAGELESS_ENGINES, 'Join', 'Set', 'Null']);
 export async function traceTables(wh: Warehouse): Promise<TraceTableSpec[]> {
   const db = localDatabase(wh);
   const columns = classifyColumns(await catalogColumns(wh, { db }));
-  const sorting = new Map((await catalogTables(wh, { db })).map((t) => [t.name, t.sorting_key]));
+  const tables = await catalogTables(wh, { db });
+  const sorting = new Map(tables.map((t) => [t.name, t.sorting_key]));
+  // A table known to hold no row has nothing to find: about 7 ms a table of a search at 10 M events,
+  // 14 of 47 tables there. On a cluster the count is this node's shard's only.
+  const empty = new Set(wh.cluster ? [] : tables.filter((t) => t.rows_known && t.total_rows === 0).map((t) => t.name));
   const byTable = new Map<string, TraceTableSpec>();
   for (const c of columns) {
-    if (NOT_SEARCHED.has(c.engine)) continue;
+    if (NOT_SEARCHED.has(c.engine) || empty.has(c.table)) continue;
     const shape = keyShape(c.type);
     if (!shape) continue;
     let t = byTable.get(c.table);

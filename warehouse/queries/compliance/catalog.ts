@@ -21,7 +21,7 @@ export type CatalogColumn = Awaited<ReturnType<typeof catalogColumns>>[number];
 export const catalogTables = defineQuery({
   name: 'compliance.catalog_tables',
   sql: `SELECT name, engine, create_table_query, partition_key, sorting_key,
-               ifNull(total_rows, 0) AS total_rows, ifNull(total_bytes, 0) AS total_bytes
+               ifNull(total_rows, 0) AS total_rows, ifNull(total_bytes, 0) AS total_bytes, total_rows IS NOT NULL AS rows_known
         FROM system.tables WHERE database = {db:String} ORDER BY name`,
   params: z.object({ db: z.string() }),
   row: z.object({
@@ -32,6 +32,8 @@ export const catalogTables = defineQuery({
     sorting_key: z.string(),
     total_rows: z.coerce.number(),
     total_bytes: z.coerce.number(),
+    /** Whether the engine knows its row count (a Distributed table, a view: not). */
+    rows_known: z.coerce.boolean(),
   }),
 });
 
