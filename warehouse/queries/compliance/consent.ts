@@ -108,7 +108,9 @@ const JUDGED = `WITH
               -- then dropped by that filter.
               AND cityHash64(st.wamid) IN (SELECT cityHash64(wamid) FROM {{db}}.statuses_v1
                                WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
-                                 AND (has({categories:Array(String)}, pricing_category) OR match(biz_opaque_callback_data, {tag_re:String})))
+                                 -- IN, not has(): tested once per value of the LowCardinality column's
+                                 -- dictionary (180 → 80 ms over a month's 8.7 M statuses).
+                                 AND (pricing_category IN {categories:Array(String)} OR match(biz_opaque_callback_data, {tag_re:String})))
             GROUP BY wamid
             HAVING countIf(st.status IN ('sent', 'delivered', 'read')) > 0 AND subject != ''
           ) WHERE has({categories:Array(String)}, category) OR match(callback_data, {tag_re:String})),
