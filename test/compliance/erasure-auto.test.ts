@@ -11,18 +11,18 @@ import { inbound, statuses } from './fixtures.ts';
 import { filesContaining } from './scan.ts';
 
 /**
- * The default erasure method, `auto`, with a rewrite budget of 0.1 MB: the tables holding Lia's
- * 300 KB of incompressible text (her raw bodies and her messages) are masked, and the receipt says
+ * The default erasure method, `auto`, with a rewrite budget of 0.25 MB: the tables holding Lia's
+ * 600 KB of incompressible text (her raw bodies and her messages) are masked, and the receipt says
  * `logically_deleted` until the purge; small tables are rewritten at once. Strings unique to this file.
  */
 
 const LIA = '5511965430091';
-const LIA_TEXT = `nota ${randomBytes(225_000).toString('base64')}`;
+const LIA_TEXT = `nota ${randomBytes(450_000).toString('base64')}`;
 const LIA_SHORT = 'recibo azul-petróleo 5521';
 const RUI = '5511965430092';
 
 const configDir = mkdtempSync(join(tmpdir(), 'wa-auto-config-'));
-writeFileSync(join(configDir, 'config.json'), JSON.stringify({ privacy: { erasure: { rewrite_budget_mb: 0.1 } } }));
+writeFileSync(join(configDir, 'config.json'), JSON.stringify({ privacy: { erasure: { rewrite_budget_mb: 0.25 } } }));
 const ctx = useTestService({ CONFIG_FILE: join(configDir, 'config.json') });
 
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
@@ -49,7 +49,8 @@ describe('erasure, method auto', () => {
     const receipt = JSON.parse(r.text) as { status: string; purge_due_at: string | null; request_id: string; tables: TableEvidence[] };
     const held = receipt.tables.filter((t) => t.rows_before > 0 && !t.table.includes(' '));
     const byTable = new Map(held.map((t) => [t.table, t]));
-    // 300 KB of random text cannot fit 0.1 MB, compressed or not.
+    // 600 KB of random base64 (450 KB of entropy) cannot fit 0.25 MB, compressed or not; each small
+    // table's part is a few KB.
     for (const big of ['raw_webhooks_v1', 'messages_v1']) {
       expect(byTable.get(big)?.method, big).toContain('DELETE FROM (lightweight');
       expect(byTable.get(big)?.rows_after_physical, big).toBeGreaterThan(0);
