@@ -8,14 +8,15 @@ import { privacyConfig } from './config.ts';
 import { buildAccessExport } from './dsar.ts';
 import { eraseSubject, ErasureRefused } from './erasure.ts';
 import { runRetention } from './jobs.ts';
+import { purgeErased, type PurgeResult } from './purge.ts';
 import { applyRetention, retentionStatus } from './retention-run.ts';
 import { parseSubjectId, type SubjectId } from './subject.ts';
 import { backfillTraceText } from './trace-backfill.ts';
 import { runAuditVerification } from './verify.ts';
 
 /**
- * `wa-analytics dsar <wa_id> --out file.zip`, `erase <wa_id> --ground …`, `audit verify|anchor`,
- * `retention apply|status|run`. An operator at the shell acts as admin; the audit names the host.
+ * `wa-analytics dsar <wa_id> --out file.zip`, `erase <wa_id> --ground … [--purge]`, `erasure-purge`,
+ * `audit verify|anchor`, `retention apply|status|run`. An operator at the shell acts as admin; the audit names the host.
  */
 
 type Open = () => Promise<{ deps: AppDeps; close(): Promise<void> }>;
@@ -40,6 +41,14 @@ async function withDeps(open: Open, fn: (deps: AppDeps) => Promise<void>): Promi
   }
 }
 
+/** What a purge did, on stderr (stdout keeps the receipt); exit 1 when masked rows are left. */
+function reportPurge(r: PurgeResult): void {
+  if (r.left.length > 0) {
+    console.error(`purge incomplete: masked rows or replaced parts left in ${r.left.join(', ')}`);
+    process.exitCode = 1;
+  } else console.error(r.purged.length === 0 ? 'nothing to purge' : `purged from disk: ${r.purged.join(', ')} (tables ${r.tables.join(', ')})`);
+}
+
 export function addCommands(program: Command, open: Open): void {
   program
     .command('dsar <wa_id>')
@@ -60,19 +69,33 @@ export function addCommands(program: Command, open: Open): void {
     .description('erase one data subject from every table, verify, and print the receipt')
     .requiredOption('--ground <text>', 'legal ground, e.g. "GDPR 17(1)(a)" or "LGPD 18 VI"')
     .option('--request-id <id>', 'the rights request this answers')
-    .action(async (waId: string, opts: { ground: string; requestId?: string }) => {
+    .option('--purge', 'then rewrite at once the parts holding rows the erasure masked (see erasure-purge)')
+    .action(async (waId: string, opts: { ground: string; requestId?: string; purge?: boolean }) => {
       const subject = subjectArg(waId);
       await withDeps(open, async (deps) => {
         try {
           const receipt = await eraseSubject(deps, operator(), { subject, legalGround: opts.ground, ...(opts.requestId ? { rightsRequestId: opts.requestId } : {}) });
           console.log(JSON.stringify(receipt, null, 2));
           if (receipt.status === 'incomplete') process.exitCode = 1;
+          else if (receipt.status === 'logically_deleted') {
+            // The service's purge job does this once the oldest masked erasure has waited purge_minutes;
+            // with the embedded engine the service and this command cannot both have the data open.
+            if (opts.purge) reportPurge(await purgeErased(deps, { force: true }));
+            else console.error(`masked rows are purged from disk by ${receipt.purge_due_at} by the running service, or now with: wa-analytics erasure-purge`);
+          }
         } catch (e) {
           if (!(e instanceof ErasureRefused)) throw e;
           console.error(e.message);
           process.exitCode = 3;
         }
       });
+    });
+
+  program
+    .command('erasure-purge')
+    .description('rewrite now the parts holding rows that erasures masked (the service does it once the oldest has waited purge_minutes)')
+    .action(async () => {
+      await withDeps(open, async (deps) => reportPurge(await purgeErased(deps, { force: true })));
     });
 
   program

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { addCommands } from '../../reports/compliance/cli.ts';
 import { purgeErased } from '../../reports/compliance/purge.ts';
 import { subjectScreen } from '../../reports/compliance/suppression.ts';
 import { TEST_DATA_DIR, truncateAll } from '../helpers/warehouse.ts';
+import { runCli } from '../helpers/cli.ts';
 import { authHeader, http, postSigned, useTestService } from '../helpers/service.ts';
 import { inbound, statuses } from './fixtures.ts';
 import { filesContaining } from './scan.ts';
@@ -68,5 +70,32 @@ describe('erasure, method auto', () => {
     expect(done.purged).toEqual([receipt.request_id]);
     expect(filesContaining(clickhouse, [LIA, LIA_SHORT, 'Lia Moraes', LIA_TEXT.slice(5, 80)])).toEqual([]);
     expect(filesContaining(clickhouse, ['certo, valeu']).length).toBeGreaterThan(0);
+  });
+
+  it('at the shell: erase --purge leaves nothing on disk; erase says when masked rows go, and erasure-purge does it now', async () => {
+    const clickhouse = join(TEST_DATA_DIR, 'clickhouse');
+    const cli = (...argv: string[]) => runCli(addCommands, ctx.svc.deps, argv);
+    // Rui's raw body is the 600 KB one he shares with Lia's first message: over the budget, masked,
+    // then purged by the same command.
+    const rui = await cli('erase', RUI, '--ground', 'LGPD 18 VI', '--purge');
+    expect(rui.exitCode, rui.stderr).toBe(0);
+    const r = JSON.parse(rui.stdout) as { status: string; request_id: string };
+    expect(r.status).toBe('logically_deleted');
+    expect(rui.stderr).toContain(`purged from disk: ${r.request_id}`);
+    expect(filesContaining(clickhouse, [RUI, 'certo, valeu'])).toEqual([]);
+
+    const lia = await cli('erase', LIA, '--ground', 'LGPD 18 VI');
+    expect(lia.exitCode, lia.stderr).toBe(0);
+    const receipt = JSON.parse(lia.stdout) as { status: string; request_id: string; purge_due_at: string };
+    expect(receipt.status).toBe('logically_deleted');
+    expect(lia.stderr).toContain(`by ${receipt.purge_due_at}`);
+    expect(lia.stderr).toContain('wa-analytics erasure-purge');
+    expect(filesContaining(clickhouse, [LIA_SHORT]).length).toBeGreaterThan(0);
+
+    const purge = await cli('erasure-purge');
+    expect(purge.exitCode, purge.stderr).toBe(0);
+    expect(purge.stderr).toContain(`purged from disk: ${receipt.request_id}`);
+    expect(filesContaining(clickhouse, [LIA, LIA_SHORT, 'Lia Moraes'])).toEqual([]);
+    expect((await cli('erasure-purge')).stderr).toContain('nothing to purge');
   });
 });

@@ -1,37 +1,10 @@
-import { Command } from 'commander';
-import { vi } from 'vitest';
+import type { Command } from 'commander';
 import type { AppDeps } from '../../app/deps.ts';
+import { runCli } from '../helpers/cli.ts';
 
 type Open = () => Promise<{ deps: AppDeps; close(): Promise<void> }>;
 
-/**
- * Runs `report …` in process, as `bin/wa-analytics.mjs` would, with the commands one report module
- * adds (`add(program, open)`) over the test service's dependencies: what it wrote to stdout and
- * stderr and the exit code it set.
- */
-export async function runReportCli(add: (program: Command, open: Open) => void, deps: AppDeps, args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const program = new Command().exitOverride();
-  add(program, async () => ({ deps, close: async () => undefined }));
-  const out: Buffer[] = [];
-  const err: string[] = [];
-  const capture = (into: Buffer[]) => ((chunk: Uint8Array | string, cb?: (e?: Error) => void) => {
-    into.push(Buffer.from(chunk));
-    cb?.();
-    return true;
-  }) as typeof process.stdout.write;
-  const errs: Buffer[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation(capture(out));
-  const ewrite = vi.spyOn(process.stderr, 'write').mockImplementation(capture(errs));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['report', ...args], { from: 'user' });
-    return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errs).toString('utf8') + err.join('\n'), exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    write.mockRestore();
-    ewrite.mockRestore();
-    error.mockRestore();
-    process.exitCode = before;
-  }
+/** Runs `report …` in process (see `runCli`). */
+export function runReportCli(add: (program: Command, open: Open) => void, deps: AppDeps, args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  return runCli(add, deps, ['report', ...args]);
 }
