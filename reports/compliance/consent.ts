@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
 import { auditWho, type Principal } from '../../app/auth.ts';
 import { appendConsentEvents, consentEvents, consentEventsPerDay, marketingViolations,
-  marketingViolationsPerDay, meta131050Count } from '../../warehouse/queries/compliance/consent.ts';
+  marketingViolationsPerDay, meta131050Count, FLAGGED } from '../../warehouse/queries/compliance/consent.ts';
 import { dateTimeSchema } from '../range.ts';
 import { privacyConfig, type PrivacyConfig } from './config.ts';
 import { chTime } from './rights.ts';
@@ -150,7 +150,20 @@ function judgedParams(deps: AppDeps, from: Date, to: Date) {
  * with labels, only sends whose recipient was under one of them at the send.
  */
 export function marketingViolationCounts(deps: AppDeps, from: Date, to: Date, labels: string[] = []) {
-  return marketingViolationsPerDay(deps.warehouse, { ...judgedParams(deps, from, to), labels, label_match: 'any' }, labels.length > 0);
+  const { consent } = privacyConfig(deps.config.file);
+  return marketingViolationsPerDay(deps.warehouse, { ...judgedParams(deps, from, to), labels, label_match: 'any' }, {
+    labelled: labels.length > 0,
+    source: flaggedHoldsEverySend(consent) ? 'flagged' : 'statuses',
+  });
+}
+
+/**
+ * Whether the flagged copies (migration 0608) hold every status that can make a send marketing under
+ * these settings: their categories among the copied ones and the same tag. Otherwise every status is read.
+ */
+export function flaggedHoldsEverySend(consent: { marketing_categories: readonly string[]; marketing_tag: string }): boolean {
+  const copied: readonly string[] = FLAGGED.categories;
+  return consent.marketing_tag === FLAGGED.tag && consent.marketing_categories.every((c) => copied.includes(c));
 }
 
 export async function marketingReport(deps: AppDeps, from: Date, to: Date, limit = 100_000) {

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Service } from '../../app/server.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { openTestWarehouse, rows, truncateAll } from '../helpers/warehouse.ts';
@@ -121,6 +124,37 @@ describe('marketing sent without opt-in or after opt-out', () => {
       { day: '2026-10-01', violation_type: 'AFTER_OPT_OUT', n: 5 },
       { day: '2026-10-01', violation_type: 'NO_OPT_IN', n: 2 },
     ]);
+  });
+
+  it('keeps a copy of exactly the statuses that can make a send marketing (category or campaign tag)', async () => {
+    const copies = await rows<{ wamid: string; status: string }>(wh, `SELECT wamid, status FROM {{db}}.marketing_statuses_v1 FINAL ORDER BY wamid, status`);
+    // Every marketing send's sent and delivered statuses; M4's sent status only (the tag; its
+    // delivered status is utility and untagged); nothing of U1 (utility, src=h) or F1 (no category).
+    const marketing = ['M1', 'M10', 'M11', 'M2', 'M3', 'M5', 'M6', 'M7', 'M8', 'M9'];
+    const expected = [...marketing.flatMap((m) => [`wamid.${m}:delivered`, `wamid.${m}:sent`]), 'wamid.M4:sent'].sort();
+    expect(copies.map((c) => `${c.wamid}:${c.status}`).sort()).toEqual(expected);
+  });
+
+  it('counts from every status when the settings reach past the copies (utility counted as marketing)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wa-consent-config-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ privacy: { consent: { marketing_categories: ['marketing', 'utility'] } } }));
+    const other = await startTestService(wh, { CONFIG_FILE: join(dir, 'config.json') }, { now: () => NOW });
+    try {
+      // U1 (utility, src=h) is now a marketing send to P2, who never opted in: three without opt-in.
+      const r = await http(`${other.url()}/dashboards/privacy/data?from=2026-10-01&to=2026-10-01`, { headers: authHeader('privacy') });
+      expect(r.status, r.text.slice(0, 200)).toBe(200);
+      const consent = (JSON.parse(r.text) as { charts: Array<{ id: string; spec: { layer: Array<{ data: { values: unknown[] } }> } }> }).charts.find((c) => c.id === 'consent')!;
+      expect(consent.spec.layer[1]!.data.values).toEqual([
+        { day: '2026-10-01', violation_type: 'AFTER_OPT_OUT', n: 5 },
+        { day: '2026-10-01', violation_type: 'NO_OPT_IN', n: 3 },
+      ]);
+      // The list says the same.
+      const list = await http(`${other.url()}/api/compliance/marketing?format=json`, { headers: authHeader('privacy') });
+      const got = JSON.parse(list.text).rows.filter((v: { violation_type: string }) => v.violation_type === 'NO_OPT_IN').map((v: { message_id: string }) => v.message_id).sort();
+      expect(got).toEqual(['wamid.M10', 'wamid.M4', 'wamid.U1']);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('narrows the violations to recipients under a label at the send', async () => {

@@ -85,8 +85,23 @@ const VIOLATION = `multiIf(last_opt_out_at IS NOT NULL
 
 const judgedParams = streamParams.extend({ categories: z.array(z.string()), tag_re: z.string() });
 
-/** Marketing sends judged against the consent state at their time (see `marketingViolations`). */
-const JUDGED = `WITH
+/**
+ * The statuses migration 0608 copies into `marketing_statuses_v1` as they are stored: those with one
+ * of these categories or this tag. A judgement whose categories are among these and whose tag is this
+ * one finds every status that can make a message a marketing send there.
+ */
+export const FLAGGED = { categories: ['marketing', 'marketing_lite'], tag: 'src=c' } as const;
+
+/** Where a judgement finds its sends: every status, or the flagged copies (see `FLAGGED`). */
+export type SendSource = 'statuses' | 'flagged';
+
+/**
+ * Marketing sends judged against the consent state at their time (see `marketingViolations`).
+ * From the flagged copies the sends are the same in message, recipient, send time and category
+ * (at 10 M events: all 375,835 of a month); a later `read` or `failed` status carrying neither the
+ * category nor the tag is not among them, so the delivery status is read from every status.
+ */
+const judged = (source: SendSource) => `WITH
           events AS (SELECT subject, action, ts, source FROM (${CONSENT_EVENTS}) WHERE subject != '' AND scope IN ('marketing', 'all')),
           sends AS (SELECT * FROM (
             SELECT wamid,
@@ -100,8 +115,8 @@ const JUDGED = `WITH
                    argMax(st.status, st.ts) AS delivery_status
             -- Without FINAL: every per-message aggregate here (min, argMin, argMax by time, "any row
             -- has") is the same whether Meta's duplicate deliveries are merged yet or not.
-            FROM {{db}}.statuses_v1 AS st
-            WHERE st.ts >= {from:DateTime64(3)} AND st.ts < {to:DateTime64(3)}
+            FROM {{db}}.${source === 'flagged' ? 'marketing_statuses_v1' : 'statuses_v1'} AS st
+            WHERE st.ts >= {from:DateTime64(3)} AND st.ts < {to:DateTime64(3)}${source === 'flagged' ? '' : `
               -- Only messages with a status that could make them marketing (a superset of the filter
               -- below): the month's other statuses are never grouped. By a hash of the wamid (a set of
               -- numbers, not of long strings: ×3–4 at 10 M events); a colliding message is grouped and
@@ -110,7 +125,7 @@ const JUDGED = `WITH
                                WHERE ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
                                  -- IN, not has(): tested once per value of the LowCardinality column's
                                  -- dictionary (180 → 80 ms over a month's 8.7 M statuses).
-                                 AND (pricing_category IN {categories:Array(String)} OR match(biz_opaque_callback_data, {tag_re:String})))
+                                 AND (pricing_category IN {categories:Array(String)} OR match(biz_opaque_callback_data, {tag_re:String})))`}
             GROUP BY wamid
             HAVING countIf(st.status IN ('sent', 'delivered', 'read')) > 0 AND subject != ''
           ) WHERE has({categories:Array(String)}, category) OR match(callback_data, {tag_re:String})),
@@ -144,7 +159,8 @@ const JUDGED = `WITH
  */
 export const marketingViolations = defineQuery({
   name: 'compliance.marketing_violations',
-  sql: `${JUDGED}
+  // Every status: the list shows each send's latest delivery status.
+  sql: `${judged('statuses')}
         SELECT wamid, subject, toUnixTimestamp64Milli(sent_at) AS sent_at_ms, waba_id, phone_number_id, category AS pricing_category, origin_type,
                callback_data, delivery_status,
                toUnixTimestamp64Milli(last_opt_in_at) AS opt_in_ms, toUnixTimestamp64Milli(last_opt_out_at) AS opt_out_ms,
@@ -186,9 +202,10 @@ export const marketingViolations = defineQuery({
 export const marketingViolationsPerDay = defineQuery({
   name: 'compliance.marketing_violations_per_day',
   // With asked labels, only sends whose recipient had one of them (all: every one) at the send, in its WABA.
-  sql: (labelled: boolean) => {
+  // The counts need no delivery status: the flagged copies serve them when they hold every send.
+  sql: ({ labelled, source }: { labelled: boolean; source: SendSource }) => {
     const sends = `SELECT sent_at, waba_id, phone_number_id, ${VIOLATION} AS violation${labelled ? `, ${labelSetAt('waba_id', 'subject', 'sent_at')} AS label_set` : ''} FROM judged`;
-    return `${JUDGED}
+    return `${judged(source)}
         SELECT toString(toDate(sent_at, 'UTC')) AS day, waba_id, phone_number_id, violation, count() AS n
         FROM (${labelled ? labelSetRows(sends, false) : sends})
         WHERE violation != ''
