@@ -34,7 +34,8 @@ export function chooseMethods(footprints: readonly Footprint[], setting: Erasure
   const bySize = [...footprints].sort((a, b) => a.bytes - b.bytes || a.table.localeCompare(b.table));
   for (const f of bySize) {
     const mb = (f.bytes / 1e6).toFixed(1);
-    if (f.rows === 0) out.set(f.table, { method: 'mutation', why: 'nothing to rewrite' });
+    // A table without the subject's rows deletes nothing (its receipt line says so).
+    if (f.rows === 0) out.set(f.table, { method: 'mutation' });
     else if (spent + f.bytes <= budgetBytes) {
       spent += f.bytes;
       out.set(f.table, { method: 'mutation', why: `auto: its parts holding the subject (${mb} MB) fit the rewrite budget` });

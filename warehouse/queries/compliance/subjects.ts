@@ -60,20 +60,14 @@ export async function countSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: 
   return row?.n ?? 0;
 }
 
-const rowsByPart = defineQuery({
-  name: 'compliance.subject_rows_by_part',
-  sql: (t: SubjectTableSpec, wh) => `SELECT _part AS part, count() AS n FROM ${table(wh, t.table)} WHERE ${subjectCondition(t)} GROUP BY part`,
-  params: subjectParams,
-  row: z.object({ part: z.string(), n: z.coerce.number() }),
-  connection: 'jobs',
-});
-
-const partBytes = defineQuery({
-  name: 'compliance.part_bytes',
-  sql: `SELECT sum(bytes_on_disk) AS bytes FROM system.parts
-        WHERE database = {db:String} AND table = {table:String} AND active AND name IN {parts:Array(String)}`,
-  params: z.object({ db: z.string(), table: z.string(), parts: z.array(z.string()) }),
-  row: z.object({ bytes: z.coerce.number() }),
+const footprintQuery = defineQuery({
+  name: 'compliance.subject_footprint',
+  sql: (t: SubjectTableSpec, wh) => `SELECT sum(s.n) AS rows, sum(p.bytes_on_disk) AS bytes
+        FROM (SELECT _part AS part, count() AS n FROM ${table(wh, t.table)} WHERE ${subjectCondition(t)} GROUP BY part) AS s
+        LEFT JOIN (SELECT name, bytes_on_disk FROM system.parts WHERE database = {db:String} AND table = {table:String} AND active) AS p
+          ON p.name = s.part`,
+  params: subjectParams.extend({ db: z.string(), table: z.string() }),
+  row: z.object({ rows: z.coerce.number(), bytes: z.coerce.number() }),
   connection: 'jobs',
 });
 
@@ -83,11 +77,8 @@ const partBytes = defineQuery({
  * server only: `_part` names a part of the server that answers.
  */
 export async function subjectFootprint(wh: Warehouse, t: SubjectTableSpec, ids: readonly string[]): Promise<{ rows: number; bytes: number }> {
-  const parts = await rowsByPart(wh, params(ids), t);
-  const rows = parts.reduce((n, p) => n + p.n, 0);
-  if (rows === 0) return { rows, bytes: 0 };
-  const [b] = await partBytes(wh, { db: wh.database, table: t.table, parts: parts.map((p) => p.part) });
-  return { rows, bytes: b?.bytes ?? 0 };
+  const [f] = await footprintQuery(wh, { ...params(ids), db: wh.database, table: t.table }, t);
+  return { rows: f?.rows ?? 0, bytes: f?.bytes ?? 0 };
 }
 
 /**
