@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app/deps.ts';
 import { auditWho, type Principal } from '../../app/auth.ts';
 import { appendConsentEvents, consentEvents, consentEventsPerDay, marketingViolations,
-  marketingViolationsPerDay, meta131050Count, FLAGGED } from '../../warehouse/queries/compliance/consent.ts';
+  marketingViolationsPerDay, meta131050Count, FLAGGED, COPIED_KEYWORDS, type KeywordSource } from '../../warehouse/queries/compliance/consent.ts';
 import { dateTimeSchema } from '../range.ts';
 import { privacyConfig, type PrivacyConfig } from './config.ts';
 import { chTime } from './rights.ts';
@@ -123,13 +123,26 @@ function ledgerParams(deps: AppDeps, from: Date, to: Date) {
   return { ...keywordParams(privacyConfig(deps.config.file)), from: chTime(from), to: chTime(to) };
 }
 
+/**
+ * Where the stream finds keyword messages: the copies (migration 0609) hold every message whose
+ * whole text is a default keyword, so they serve any keywords among the defaults; others are looked
+ * for in every message.
+ */
+export function keywordSource(consent: { opt_out_keywords: readonly string[]; opt_in_keywords: readonly string[] }): KeywordSource {
+  const copied: readonly string[] = COPIED_KEYWORDS;
+  const words = [...consent.opt_out_keywords, ...consent.opt_in_keywords].map((w) => w.trim().toLowerCase());
+  return words.every((w) => copied.includes(w)) ? 'copies' : 'messages';
+}
+
+const streamShape = (deps: AppDeps) => ({ keywords: keywordSource(privacyConfig(deps.config.file).consent) });
+
 export async function consentLedger(deps: AppDeps, from: Date, to: Date) {
-  return consentEvents(deps.warehouse, ledgerParams(deps, from, to));
+  return consentEvents(deps.warehouse, ledgerParams(deps, from, to), streamShape(deps));
 }
 
 /** Consent events per UTC day and action over the range (the privacy dashboard's chart). */
 export function consentCounts(deps: AppDeps, from: Date, to: Date) {
-  return consentEventsPerDay(deps.warehouse, ledgerParams(deps, from, to));
+  return consentEventsPerDay(deps.warehouse, ledgerParams(deps, from, to), streamShape(deps));
 }
 
 export async function consentStatuses(deps: AppDeps, from: Date, to: Date): Promise<ConsentStatus[]> {
@@ -154,6 +167,7 @@ export function marketingViolationCounts(deps: AppDeps, from: Date, to: Date, la
   return marketingViolationsPerDay(deps.warehouse, { ...judgedParams(deps, from, to), labels, label_match: 'any' }, {
     labelled: labels.length > 0,
     source: flaggedHoldsEverySend(consent) ? 'flagged' : 'statuses',
+    ...streamShape(deps),
   });
 }
 
@@ -169,7 +183,7 @@ export function flaggedHoldsEverySend(consent: { marketing_categories: readonly 
 export async function marketingReport(deps: AppDeps, from: Date, to: Date, limit = 100_000) {
   const params = judgedParams(deps, from, to);
   const range = { from: params.from, to: params.to };
-  const rows = await marketingViolations(deps.warehouse, { ...params, limit });
+  const rows = await marketingViolations(deps.warehouse, { ...params, limit }, streamShape(deps));
   const violations = rows.map((r) => ({
     message_id: r.wamid,
     sent_at: new Date(r.sent_at).toISOString(),

@@ -42,6 +42,8 @@ const INGEST: Record<string, { kind: Kind; time: string; basis?: string }> = {
   csat_surveys_v1: { kind: 'items', time: 'ts' },
   // The marketing-flagged statuses (recipient): kept as long as the statuses they are copied from.
   marketing_statuses_v1: { kind: 'items', time: 'ts' },
+  // The keyword messages and 131050 refusals (subject): kept as long as the items they are copied from.
+  consent_signals_v1: { kind: 'items', time: 'ts' },
   // Who each keyed message went to (wa_id): kept as long as the statuses it is copied from.
   billing_message_customers_v1: { kind: 'items', time: 'ts' },
   access_audit_v1: { kind: 'keep', time: 'at', basis: 'proof of who accessed personal data (GDPR Art. 5(2); LGPD Art. 6 X); holds keyed hashes only' },

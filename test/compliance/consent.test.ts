@@ -157,6 +157,41 @@ describe('marketing sent without opt-in or after opt-out', () => {
     }
   });
 
+  it('keeps a copy of exactly the keyword messages and the sends Meta refused with 131050', async () => {
+    const copies = await rows<{ kind: string; wamid: string; subject: string; keyword: string }>(
+      wh, `SELECT kind, wamid, subject, keyword FROM {{db}}.consent_signals_v1 FINAL ORDER BY kind, wamid`);
+    // P1's STOP (delivered twice: one row), P5's "  parar ", P8's "start" and P4's refusal; not
+    // "Obrigado" nor "STOP please".
+    expect(copies.map((c) => [c.kind, c.wamid, c.subject, c.keyword])).toEqual([
+      ['keyword', 'wamid.in1', P(1), 'stop'],
+      ['keyword', 'wamid.in5', P(5), 'parar'],
+      ['keyword', 'wamid.in8', P(8), 'start'],
+      ['meta_error_131050', 'wamid.F1', P(4), ''],
+    ]);
+  });
+
+  it('finds keywords beyond the copied defaults in every message ("STOP please" made an opt-out)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wa-consent-words-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ privacy: { consent: { opt_out_keywords: ['STOP', 'parar', 'STOP please'] } } }));
+    const other = await startTestService(wh, { CONFIG_FILE: join(dir, 'config.json') }, { now: () => NOW });
+    try {
+      // P6's "STOP please" (hour 2) is now an opt-out: M9 (hour 3) is sent 60 minutes after it.
+      const r = await http(`${other.url()}/dashboards/privacy/data?from=2026-10-01&to=2026-10-01`, { headers: authHeader('privacy') });
+      expect(r.status, r.text.slice(0, 200)).toBe(200);
+      const consent = (JSON.parse(r.text) as { charts: Array<{ id: string; spec: { layer: Array<{ data: { values: Array<{ day: string; action?: string; n: number }> } }> } }> }).charts.find((c) => c.id === 'consent')!;
+      expect(consent.spec.layer[0]!.data.values.map((b) => [b.action, b.n]).sort()).toEqual([['opt_in', 7], ['opt_out', 5], ['resume', 1]]);
+      expect(consent.spec.layer[1]!.data.values).toEqual([
+        { day: '2026-10-01', violation_type: 'AFTER_OPT_OUT', n: 6 },
+        { day: '2026-10-01', violation_type: 'NO_OPT_IN', n: 2 },
+      ]);
+      const list = await http(`${other.url()}/api/compliance/marketing?format=json`, { headers: authHeader('privacy') });
+      const m9 = JSON.parse(list.text).rows.find((v: { message_id: string }) => v.message_id === 'wamid.M9');
+      expect([m9?.violation_type, m9?.minutes_after_opt_out, m9?.opt_out_source]).toEqual(['AFTER_OPT_OUT', 60, 'keyword']);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('narrows the violations to recipients under a label at the send', async () => {
     // P1 labelled vip from hour 4: M3 (hour 5) is under it, M2 (hour 3) is not; P2 (M4) from hour 0.
     expect((await api('/api/labels', 'POST', [{ wa_id: P(1), label: 'vip', action: 'add', at: at(4) }, { wa_id: P(2), label: 'vip/gold', action: 'add', at: at(0) }], 'manager')).status).toBe(201);

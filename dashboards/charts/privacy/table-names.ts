@@ -26,6 +26,12 @@ const NAMES: Record<string, string> = {
   rights_requests_v1: 'Rights requests',
   legal_holds_v1: 'Legal holds',
   retention_dropped_v1: 'Rows not stored (past retention)',
+  label_events_v1: 'Labels given to customers',
+  template_sends_v1: 'Template messages sent',
+  csat_surveys_v1: 'Satisfaction surveys sent',
+  marketing_statuses_v1: 'Marketing sends (for consent checks)',
+  consent_signals_v1: 'Opt-out and opt-in messages (for consent checks)',
+  billing_message_customers_v1: 'Billing: who each charged message went to',
 };
 
 export function tableLabel(table: string): string {

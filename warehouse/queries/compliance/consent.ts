@@ -10,16 +10,29 @@ export type { ConsentEventRow };
 export const appendConsentEvents = defineInsert({ name: 'compliance.append_consent_event', table: CONSENT_LEDGER.name, row: CONSENT_LEDGER.row });
 
 /**
- * Every consent signal as one stream: the ledger (opt-ins and opt-outs from the business's own
- * systems), opt-out and opt-in keywords sent as the whole text of a customer message (trimmed,
- * case-insensitive), `user_preferences` stop/resume webhooks, and sends Meta refused with error
- * 131050 (the user stopped marketing messages). Parameters: out_words, in_words (lower case).
+ * Where the stream finds the keyword messages: the copies migration 0609 keeps (`consent_signals_v1`:
+ * messages whose whole text is a default keyword), or every message (keywords beyond the defaults).
  */
-const CONSENT_EVENTS = `
-  SELECT consent_event_id AS event_id, wa_id AS subject, action, scope_category AS scope, source_channel AS source,
-         effective_at AS ts, proof_ref
-  FROM {{db}}.consent_events_v1
-  UNION ALL
+export type KeywordSource = 'copies' | 'messages';
+
+/**
+ * The message texts migration 0609 copies (trimmed, lower case): the defaults of
+ * `privacy.consent.opt_out_keywords` and `opt_in_keywords`.
+ */
+export const COPIED_KEYWORDS = [
+  'stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'opt out', 'optout', 'parar', 'sair', 'cancelar',
+  'descadastrar', 'desinscrever', 'baja', 'dar de baja', 'alto', 'detener', 'cancelar suscripcion',
+  'cancelar suscripción', 'abmelden', 'stopp', 'abbestellen', 'arret', 'arrêt', 'desabonner', 'désabonner',
+  'annulla', 'disiscrivi', 'रुकें', 'बंद करें',
+  'start', 'unstop', 'subscribe', 'voltar', 'assinar', 'alta', 'anmelden',
+] as const;
+
+const KEYWORD_MESSAGES = {
+  copies: `
+  SELECT wamid, subject, if(has({out_words:Array(String)}, keyword), 'opt_out', 'opt_in'), 'all', 'keyword', ts, wamid
+  FROM {{db}}.consent_signals_v1 FINAL
+  WHERE kind = 'keyword' AND (has({out_words:Array(String)}, keyword) OR has({in_words:Array(String)}, keyword))`,
+  messages: `
   SELECT wamid, if(wa_id != '', wa_id, from_user_id),
          if(has({out_words:Array(String)}, lowerUTF8(trimBoth(if(text_body != '', text_body, button_text)))), 'opt_out', 'opt_in'),
          'all', 'keyword', ts, wamid
@@ -29,7 +42,21 @@ const CONSENT_EVENTS = `
   -- One row per message without FINAL (which merges the whole table to find a few keywords): the
   -- copies of a message are re-deliveries of the same body, and retention and erasure change every
   -- copy, so any copy is the message.
-  LIMIT 1 BY wamid
+  LIMIT 1 BY wamid`,
+} as const;
+
+/**
+ * Every consent signal as one stream: the ledger (opt-ins and opt-outs from the business's own
+ * systems), opt-out and opt-in keywords sent as the whole text of a customer message (trimmed,
+ * case-insensitive), `user_preferences` stop/resume webhooks, and sends Meta refused with error
+ * 131050 (the user stopped marketing messages; copied as stored by migration 0609, a few rows
+ * instead of a merge of every status). Parameters: out_words, in_words (lower case).
+ */
+const consentStream = (keywords: KeywordSource) => `
+  SELECT consent_event_id AS event_id, wa_id AS subject, action, scope_category AS scope, source_channel AS source,
+         effective_at AS ts, proof_ref
+  FROM {{db}}.consent_events_v1
+  UNION ALL${KEYWORD_MESSAGES[keywords]}
   UNION ALL
   SELECT concat(body_sha256, ':', toString(ts)), if(wa_id != '', wa_id, user_id),
          multiIf(value = 'stop', 'opt_out', value = 'resume', 'resume', 'other'),
@@ -37,17 +64,22 @@ const CONSENT_EVENTS = `
   FROM {{db}}.user_preferences_v1 FINAL
   WHERE value IN ('stop', 'resume')
   UNION ALL
-  SELECT wamid, if(recipient_id != '', recipient_id, recipient_user_id), 'opt_out', 'marketing', 'meta_error_131050', ts, wamid
-  FROM {{db}}.statuses_v1 FINAL
-  WHERE error_code = 131050`;
+  SELECT wamid, subject, 'opt_out', 'marketing', 'meta_error_131050', ts, wamid
+  FROM {{db}}.consent_signals_v1 FINAL
+  WHERE kind = 'meta_error_131050'`;
 
 const words = z.array(z.string().transform((w) => w.trim().toLowerCase()));
 const streamParams = z.object({ out_words: words, in_words: words, from: z.string(), to: z.string() });
 
+/** Which of the stream's sources a read takes its keyword messages from. */
+export interface StreamShape {
+  keywords: KeywordSource;
+}
+
 export const consentEvents = defineQuery({
   name: 'compliance.consent_events',
-  sql: `SELECT event_id, subject, action, scope, source, toUnixTimestamp64Milli(ts) AS ts_ms, proof_ref
-        FROM (${CONSENT_EVENTS})
+  sql: ({ keywords }: StreamShape) => `SELECT event_id, subject, action, scope, source, toUnixTimestamp64Milli(ts) AS ts_ms, proof_ref
+        FROM (${consentStream(keywords)})
         WHERE subject != '' AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
         ORDER BY subject, ts, event_id`,
   params: streamParams,
@@ -68,8 +100,8 @@ export const consentEvents = defineQuery({
  */
 export const consentEventsPerDay = defineQuery({
   name: 'compliance.consent_events_per_day',
-  sql: `SELECT toString(toDate(ts, 'UTC')) AS day, action, count() AS n
-        FROM (${CONSENT_EVENTS})
+  sql: ({ keywords }: StreamShape) => `SELECT toString(toDate(ts, 'UTC')) AS day, action, count() AS n
+        FROM (${consentStream(keywords)})
         WHERE subject != '' AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
         GROUP BY day, action
         ORDER BY day, action`,
@@ -101,8 +133,8 @@ export type SendSource = 'statuses' | 'flagged';
  * (at 10 M events: all 375,835 of a month); a later `read` or `failed` status carrying neither the
  * category nor the tag is not among them, so the delivery status is read from every status.
  */
-const judged = (source: SendSource) => `WITH
-          events AS (SELECT subject, action, ts, source FROM (${CONSENT_EVENTS}) WHERE subject != '' AND scope IN ('marketing', 'all')),
+const judged = (source: SendSource, keywords: KeywordSource) => `WITH
+          events AS (SELECT subject, action, ts, source FROM (${consentStream(keywords)}) WHERE subject != '' AND scope IN ('marketing', 'all')),
           sends AS (SELECT * FROM (
             SELECT wamid,
                    argMinIf(if(recipient_id != '', recipient_id, recipient_user_id), ts, status IN ('sent', 'delivered', 'read')) AS subject,
@@ -160,7 +192,7 @@ const judged = (source: SendSource) => `WITH
 export const marketingViolations = defineQuery({
   name: 'compliance.marketing_violations',
   // Every status: the list shows each send's latest delivery status.
-  sql: `${judged('statuses')}
+  sql: ({ keywords }: StreamShape) => `${judged('statuses', keywords)}
         SELECT wamid, subject, toUnixTimestamp64Milli(sent_at) AS sent_at_ms, waba_id, phone_number_id, category AS pricing_category, origin_type,
                callback_data, delivery_status,
                toUnixTimestamp64Milli(last_opt_in_at) AS opt_in_ms, toUnixTimestamp64Milli(last_opt_out_at) AS opt_out_ms,
@@ -203,9 +235,9 @@ export const marketingViolationsPerDay = defineQuery({
   name: 'compliance.marketing_violations_per_day',
   // With asked labels, only sends whose recipient had one of them (all: every one) at the send, in its WABA.
   // The counts need no delivery status: the flagged copies serve them when they hold every send.
-  sql: ({ labelled, source }: { labelled: boolean; source: SendSource }) => {
+  sql: ({ labelled, source, keywords }: { labelled: boolean; source: SendSource } & StreamShape) => {
     const sends = `SELECT sent_at, waba_id, phone_number_id, ${VIOLATION} AS violation${labelled ? `, ${labelSetAt('waba_id', 'subject', 'sent_at')} AS label_set` : ''} FROM judged`;
-    return `${judged(source)}
+    return `${judged(source, keywords)}
         SELECT toString(toDate(sent_at, 'UTC')) AS day, waba_id, phone_number_id, violation, count() AS n
         FROM (${labelled ? labelSetRows(sends, false) : sends})
         WHERE violation != ''
@@ -224,7 +256,7 @@ export const marketingViolationsPerDay = defineQuery({
 
 export const meta131050Count = defineQuery({
   name: 'compliance.meta_131050',
-  sql: `SELECT count() AS n FROM {{db}}.statuses_v1 FINAL WHERE error_code = 131050 AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}`,
+  sql: `SELECT count() AS n FROM {{db}}.consent_signals_v1 FINAL WHERE kind = 'meta_error_131050' AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}`,
   params: z.object({ from: z.string(), to: z.string() }),
   row: z.object({ n: z.coerce.number() }),
 });
