@@ -146,7 +146,7 @@ export function compactRows(values: readonly object[]): { columns: [string, ...s
  * sent as JSONCompactEachRow (JSONEachRow when their keys differ, see `compactRows`), in pieces of
  * `chunk` rows. Timestamps are epoch milliseconds.
  */
-export function defineInsert<R extends z.ZodType>(def: { name: string; table: string; row: R; connection?: Connection; chunk?: number }) {
+export function defineInsert<R extends z.ZodType>(def: { name: string; table: string; row: R; connection?: Connection; chunk?: number; settings?: ClickHouseSettings }) {
   const chunk = def.chunk ?? 50_000;
   return function insert(wh: Pick<Warehouse, 'database'> & Partial<Pick<Warehouse, Connection>>, rows: ReadonlyArray<z.input<R>>, opts: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
@@ -168,7 +168,7 @@ export function defineInsert<R extends z.ZodType>(def: { name: string; table: st
             ? { values: compact.rows.slice(i, i + chunk), format: 'JSONCompactEachRow' as const, columns: compact.columns }
             : { values: values.slice(i, i + chunk), format: 'JSONEachRow' as const }),
           // One token per piece: the same token on every piece would drop all but the first.
-          clickhouse_settings: { log_comment: def.name, ...opts.settings, ...(token && values.length > chunk ? { insert_deduplication_token: `${token}:${i / chunk}` } : {}) },
+          clickhouse_settings: { log_comment: def.name, ...def.settings, ...opts.settings, ...(token && values.length > chunk ? { insert_deduplication_token: `${token}:${i / chunk}` } : {}) },
         });
       }
     });

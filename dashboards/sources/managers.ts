@@ -101,9 +101,10 @@ export async function loadManagers(ctx: SourceContext): Promise<ManagersData> {
     { period: 'none', dims: ['agent'] },
     { period: 'none', dims: ['team'] },
     { period: 'day', dims: [] },
+    // The heatmap: first and next responses only.
+    { period: 'none', dims: ['hour_of_week'], kinds: ['first', 'next'] },
   ];
-  const [byKind = [], byPolicy = [], byAgent = [], byTeam = [], overall = []] = (await runAggregateSets(ctx.deps, slaParams(ctx, 'aggregates', { period: 'day', group_by: '' }), sets)).map((r) => r.rows);
-  const byHour = await sla(ctx, 'aggregates', { period: 'none', group_by: 'hour_of_week', kind: 'first,next' });
+  const [byKind = [], byPolicy = [], byAgent = [], byTeam = [], overall = [], byHour = []] = (await runAggregateSets(ctx.deps, slaParams(ctx, 'aggregates', { period: 'day', group_by: '' }), sets)).map((r) => r.rows);
   const byResponder = await sla(ctx, 'aggregates', { period: 'day', group_by: 'responder', family: 'any' });
   // The charts show the top of each live list: read only that, however many wait.
   const live = await sla(ctx, 'live', {}, { perList: LIVE_TOP });

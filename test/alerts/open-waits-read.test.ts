@@ -70,8 +70,8 @@ describe('open waits kept between evaluations', () => {
   });
 });
 
-describe('open waits kept per month', () => {
-  it('reads again only the month whose parts changed, and holds what a whole read holds', async () => {
+describe('open waits kept per partition (the day a wait started)', () => {
+  it('reads again only the partition whose parts changed, and holds what a whole read holds', async () => {
     await truncateAll(wh);
     const FEB = T - 20 * 24 * 60 * MIN;
     const memory: PoolMemory = {};
@@ -79,9 +79,9 @@ describe('open waits kept per month', () => {
     const whole = async () => (await slaItems(breached, wh, pseudonyms, T, liveCache([breached], async () => null))).map((i) => i.key).sort();
     await insertWaits(wh, [wait('f1', '5511900000011', '1', { started_at: FEB, due_at: FEB + 10 * MIN }), wait('m1', '5511900000012', '1')]);
     expect(await evaluate()).toEqual(['f1', 'm1']);
-    const months = () => new Map([...(memory.last?.months ?? [])].map(([m, v]) => [m, v.rows]));
-    const before = months();
-    expect([...before.keys()]).toEqual(['202602', '202603']);
+    const days = () => new Map([...(memory.last?.days ?? [])].map(([m, v]) => [m, v.rows]));
+    const before = days();
+    expect([...before.keys()]).toEqual(['20260210', '20260302']);
 
     // March gets a new wait and m1 is answered: March is read again, February's rows are kept as they were.
     await insertWaits(wh, [wait('m1', '5511900000012', '2', { responded_at: T - 5 * MIN }), wait('m2', '5511900000013', '1')]);
@@ -89,8 +89,8 @@ describe('open waits kept per month', () => {
     expect(await evaluate()).toEqual(['f1', 'm2']);
     expect(await evaluate()).toEqual(await whole());
     expect((await reads()) - r0).toBe(2);
-    expect(months().get('202602')).toBe(before.get('202602'));
-    expect(months().get('202603')).not.toBe(before.get('202603'));
+    expect(days().get('20260210')).toBe(before.get('20260210'));
+    expect(days().get('20260302')).not.toBe(before.get('20260302'));
 
     // February's wait is answered: February is read again.
     await insertWaits(wh, [wait('f1', '5511900000011', '2', { started_at: FEB, due_at: FEB + 10 * MIN, responded_at: FEB + 60 * MIN })]);
@@ -109,7 +109,7 @@ describe('open waits read again only where an insert touched them', () => {
     return [...(await scopedWaits(wh, breached, cache)), ...(await scopedWaits(wh, human, cache))].map(({ part: _, ...w }) => w);
   };
 
-  it('answers in a month of many waits: only the answered ones are read again', async () => {
+  it('answers in a day of many waits: only the answered ones are read again', async () => {
     await truncateAll(wh);
     const memory: PoolMemory = {};
     const ids = Array.from({ length: 12 }, (_, i) => i);
@@ -118,7 +118,7 @@ describe('open waits read again only where an insert touched them', () => {
     expect((await pooled(memory)).length).toBe(24);
     const [whole0, among0] = [await reads(), await reads('alerts.open_waits_among')];
 
-    // Two February waits answered, one March wait new: no month read whole.
+    // Two February waits answered, one March wait new: no day read whole.
     await insertWaits(wh, [
       wait('f3', '551190000013', '2', { started_at: FEB + 3 * MIN, due_at: FEB + 10 * MIN, responded_at: FEB + 5 * MIN }),
       wait('f7', '551190000017', '2', { started_at: FEB + 7 * MIN, due_at: FEB + 10 * MIN, responded_at: FEB + 9 * MIN }),
@@ -137,7 +137,7 @@ describe('open waits read again only where an insert touched them', () => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
     const pick = <X>(xs: readonly X[]) => xs[Math.floor(rnd() * xs.length)]!;
-    // Each wait: its month's start, its family, its latest version, whether answered.
+    // Each wait: its day's start, its family, its latest version, whether answered.
     const waits = new Map<string, { start: number; family: string; version: number; waId: string }>();
     let next = 0;
     let version = 10;
@@ -167,7 +167,7 @@ describe('open waits read again only where an insert touched them', () => {
       else if (op === 'late') await insertWaits(wh, [row(id, w.version - 1)]);
       // The wait no longer exists (the chat was recomputed).
       else if (op === 'delete') await insertWaits(wh, [row(id, (w.version = version++), { is_deleted: 1 })]);
-      else if (op === 'merge') await wh.writer.command({ query: `OPTIMIZE TABLE ${wh.database}.sla_waits_v1 PARTITION ID '${pick(['202602', '202603'])}'${rnd() < 0.5 ? ' FINAL' : ''}` });
+      else if (op === 'merge') await wh.writer.command({ query: `OPTIMIZE TABLE ${wh.database}.sla_waits_v1 PARTITION ID '${pick(['20260210', '20260302'])}'${rnd() < 0.5 ? ' FINAL' : ''}` });
       else await wh.writer.command({ query: `DELETE FROM ${wh.database}.sla_waits_v1 WHERE wa_id = '${w.waId}'` });
       const [whole0, among0] = [await reads(), await reads('alerts.open_waits_among')];
       const kept = await pooled(memory);
@@ -175,8 +175,8 @@ describe('open waits read again only where an insert touched them', () => {
       among += (await reads('alerts.open_waits_among')) - among0;
       expect({ step, op, kept }).toEqual({ step, op, kept: await pooled() });
     }
-    // Both ways were taken: an erasure (a mutation) reads its month whole, an insert mostly only what
-    // it touched (a background merge of its part with older ones can make it read the month whole).
+    // Both ways were taken: an erasure (a mutation) reads its day whole, an insert mostly only what
+    // it touched (a background merge of its part with older ones can make it read the day whole).
     const erasures = done.filter((op) => op === 'erase').length;
     const inserts = done.filter((op) => op !== 'erase' && op !== 'merge').length;
     expect(erasures).toBeGreaterThan(0);

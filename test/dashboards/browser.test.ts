@@ -9,6 +9,8 @@ import { authHeader, http, startTestService } from '../helpers/service.ts';
 import { openTestWarehouse } from '../helpers/warehouse.ts';
 import { figures, launchChromium, signIn, watchedPage } from './browser.ts';
 import { prepareWorld, WORLD, WORLD_NOW, WORLD_RANGE, writeWorldConfig } from './world.ts';
+import { WEEKDAYS } from '../../dashboards/charts/managers/hour-of-week.ts';
+import { minutes } from '../../dashboards/charts/spec.ts';
 
 /**
  * After a filter change: the page script marks itself `loading` when the form is submitted, before
@@ -186,6 +188,23 @@ describe('personal data', () => {
     for (const c of forAdmin) expect(c).toMatch(/^\d{8,15}$/);
     // The pseudonym is the keyed hash of that wa_id.
     expect(forManager.sort()).toEqual(forAdmin.map((w) => service.deps.pseudonyms.contact(w)).sort());
+  });
+});
+
+describe('the managers\' numbers', () => {
+  it('the hour-of-week heatmap holds the SLA report of first and next responses, read in the same pass as the other charts', async () => {
+    const r = await http(`${base}/dashboards/managers/data?${WORLD_RANGE}`, { headers: authHeader('admin') });
+    expect(r.status).toBe(200);
+    const chart = (JSON.parse(r.text) as { charts: Array<{ id: string; spec: { data?: { values: Array<Record<string, unknown>> } } }> }).charts.find((c) => c.id === 'hour-of-week')!;
+    const report = await http(`${base}/api/reports/sla?${WORLD_RANGE}&period=none&group_by=hour_of_week&kind=first,next&format=json`, { headers: authHeader('admin') });
+    expect(report.status).toBe(200);
+    const rows = JSON.parse(report.text).rows as Array<{ hour_of_week: number; answered: number; p50_seconds: number | null }>;
+    const expected = rows
+      .filter((x) => x.answered > 0)
+      .map((x) => ({ day: WEEKDAYS[Math.floor(x.hour_of_week / 24)], hour: x.hour_of_week % 24, n: x.answered, p50_minutes: minutes(x.p50_seconds) }));
+    const key = (c: Record<string, unknown>) => `${String(c.day)} ${String(c.hour).padStart(2, '0')}`;
+    expect(chart.spec.data!.values.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(expected.sort((a, b) => key(a).localeCompare(key(b))));
+    expect(expected.length).toBeGreaterThan(3);
   });
 });
 

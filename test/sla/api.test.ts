@@ -222,10 +222,11 @@ describe('SLA reports end to end', () => {
 
   it('several groupings read at once give each grouping its hand-computed cells', async () => {
     const p = parseReportParams('aggregates', { from: '2024-03-04', to: '2024-03-05', tz: 'America/Sao_Paulo' }, slaSettings(service.deps.config.file), NOW, 'all');
-    const [byKind, byDay, byHour] = await runAggregateSets(service.deps, p, [
+    const [byKind, byDay, byHour, byHourAnswered] = await runAggregateSets(service.deps, p, [
       { period: 'none', dims: ['kind'] },
       { period: 'day', dims: [] },
       { period: 'none', dims: ['hour_of_week'] },
+      { period: 'none', dims: ['hour_of_week'], kinds: ['first', 'next'] },
     ]);
     // The same figures as the one-grouping tests above.
     expect(byKind!.rows.map((r) => [r.period, r.kind, r.waits, r.answered, r.mean_seconds, r.p50_seconds, r.business_p50_seconds, r.achieved, r.breached, r.open])).toEqual([
@@ -235,6 +236,11 @@ describe('SLA reports end to end', () => {
     ]);
     expect(byDay!.rows.map((r) => [r.period, r.waits, 'kind' in r])).toEqual([['2024-03-04', 5, false], ['2024-03-05', 1, false]]);
     expect(byHour!.rows.map((r) => [r.period, r.hour_of_week, r.waits])).toEqual([['', 7, 1], ['', 8, 2], ['', 10, 1], ['', 12, 1], ['', 29, 1]]);
+    // First and next responses only: B (Mon 07:30) is the reply to the business.
+    expect(byHourAnswered!.rows.map((r) => [r.period, r.hour_of_week, r.waits])).toEqual([['', 8, 2], ['', 10, 1], ['', 12, 1], ['', 29, 1]]);
+    // The same as the report asked for those kinds alone.
+    const { rows: alone } = await getJson(`/api/reports/sla?${RANGE}&period=none&group_by=hour_of_week&kind=first,next`);
+    expect(byHourAnswered!.rows).toEqual(alone);
     expect(byKind!.columns.map((c) => c.name)).toContain('kind');
   });
 

@@ -48,26 +48,26 @@ export interface LiveCache {
 
 export const isSlaRule = (rule: AlertRule): rule is SlaRule => rule.kind.startsWith('sla_');
 
-/** One month's open waits as last read, with what the month's partition held then. */
-interface MonthRead {
+/** One day's open waits as last read, with what the day's partition held then. */
+interface DayRead {
   fingerprint: string;
   rows: OpenWait[];
-  /** The highest block number among the month's parts then, and the latest mutation that rewrote one. */
+  /** The highest block number among the day's parts then, and the latest mutation that rewrote one. */
   maxBlock: number;
   mutation: number;
-  /** Every open wait of the month is in `rows` (no row limit cut the read, the parts' names read as blocks). */
+  /** Every open wait of the day is in `rows` (no row limit cut the read, the parts' names read as blocks). */
   complete: boolean;
 }
 
 /**
- * The open waits as last read, per month of their start (the table's partitions): a month whose
- * parts stand still is not read; a month that only gained inserts (and merges) is read only for the
+ * The open waits as last read, per day of their start (the table's partitions): a day whose
+ * parts stand still is not read; a day that only gained inserts (and merges) is read only for the
  * waits those inserts touched and the waits held whose part is gone; anything else (a mutation such
- * as an erasure, a new table) reads the month whole. A wait's month never changes, and FINAL merges
+ * as an erasure, a new table) reads the day whole. A wait's day never changes, and FINAL merges
  * partition by partition.
  */
 export interface PoolMemory {
-  last?: { params: string; definition: string; months: Map<string, MonthRead> };
+  last?: { params: string; definition: string; days: Map<string, DayRead> };
 }
 
 export function liveCache(rules: readonly AlertRule[], parts: () => Promise<PartsSnapshot | null>, memory: PoolMemory = {}): LiveCache {
@@ -91,12 +91,12 @@ type PoolParams = Omit<Parameters<typeof openWaits>[1], 'partitions'>;
 const byStart = (a: OpenWait, b: OpenWait) => a.started_at - b.started_at || (a.wait_id < b.wait_id ? -1 : a.wait_id > b.wait_id ? 1 : 0);
 const waitKey = (w: { family: string; wait_id: string }) => `${w.family}\u0000${w.wait_id}`;
 
-/** A month's parts read by their names (each part's highest block), with their rows; null when a name does not read as blocks. */
-function monthParts(month: string, list: ReadonlyArray<{ name: string; rows: number }>) {
+/** A day's parts read by their names (each part's highest block), with their rows; null when a name does not read as blocks. */
+function dayParts(day: string, list: ReadonlyArray<{ name: string; rows: number }>) {
   const maxOf = new Map<string, number>();
   let maxBlock = 0, mutation = 0, rows = 0;
   for (const p of list) {
-    const b = partBlocks(p.name, month);
+    const b = partBlocks(p.name, day);
     if (!b) return null;
     maxOf.set(p.name, b.max);
     maxBlock = Math.max(maxBlock, b.max);
@@ -107,12 +107,12 @@ function monthParts(month: string, list: ReadonlyArray<{ name: string; rows: num
 }
 
 /**
- * What to read again of a month since `before`: the waits with a row in blocks inserted since (read
+ * What to read again of a day since `before`: the waits with a row in blocks inserted since (read
  * from the parts holding them at read time, whatever merged them since the snapshot) and the waits
- * held whose part is gone (merged, or emptied by a TTL); null when the month must be read whole (a
- * mutation rewrote parts, or the change is over half the month).
+ * held whose part is gone (merged, or emptied by a TTL); null when the day must be read whole (a
+ * mutation rewrote parts, or the change is over half the day's waits).
  */
-function changeOf(before: MonthRead, now: NonNullable<ReturnType<typeof monthParts>>) {
+function changeOf(before: DayRead, now: NonNullable<ReturnType<typeof dayParts>>) {
   if (!before.complete || now.mutation > before.mutation) return null;
   // A part holding a block above the last read's highest came since (an insert, or a merge of one).
   const inserted = now.list.filter((p) => now.maxOf.get(p.name)! > before.maxBlock);
@@ -122,17 +122,17 @@ function changeOf(before: MonthRead, now: NonNullable<ReturnType<typeof monthPar
 }
 
 /**
- * The month's open waits after a change: the waits it touched read with FINAL, the others kept; null
- * when the inserts touched more waits than `limit` (read the month whole).
+ * The day's open waits after a change: the waits it touched read with FINAL, the others kept; null
+ * when the inserts touched more waits than `limit` (read the day whole).
  */
-async function readChange(wh: Warehouse, params: PoolParams, month: string, before: MonthRead, change: NonNullable<ReturnType<typeof changeOf>>, limit: number): Promise<OpenWait[] | null> {
+async function readChange(wh: Warehouse, params: PoolParams, day: string, before: DayRead, change: NonNullable<ReturnType<typeof changeOf>>, limit: number): Promise<OpenWait[] | null> {
   if (!change.inserted && change.recheck.length === 0) return before.rows;
   // The touched waits first, then FINAL over exactly those: a merge between the two reads moves rows, not the answer.
-  const touched = change.inserted ? await waitsInsertedSince(wh, { partition: month, after_block: before.maxBlock, families: params.families, row_limit: limit + 1 }) : [];
+  const touched = change.inserted ? await waitsInsertedSince(wh, { partition: day, after_block: before.maxBlock, families: params.families, row_limit: limit + 1 }) : [];
   if (touched.length > limit) return null;
   const keys = [...touched, ...change.recheck];
   const found = await openWaitsAmong(wh, {
-    ...params, partition: month,
+    ...params, partition: day,
     key_wabas: keys.map((w) => w.waba_id), key_families: keys.map((w) => w.family), key_starts: keys.map((w) => w.started_at), key_phones: keys.map((w) => w.phone_number_id), key_ids: keys.map((w) => w.wait_id),
   });
   const drop = new Set(keys.map(waitKey));
@@ -147,46 +147,46 @@ function pool(wh: Warehouse, cache: LiveCache): Promise<OpenWait[]> {
       phone_number_ids: union(rules, (r) => r.scope.phone_numbers), teams: union(rules, (r) => r.scope.teams), row_limit: MAX_ROWS, ...ALL_WABAS,
     };
     const key = JSON.stringify(params);
-    // What each month holds, taken before the read: a write that lands during the read changes it, and the next evaluation reads again.
+    // What each day holds, taken before the read: a write that lands during the read changes it, and the next evaluation reads again.
     const snapshot = await cache.parts();
     if (!snapshot) {
       cache.memory.last = undefined;
       return openWaits(wh, params);
     }
     const definition = snapshot.definition('sla_waits_v1');
-    const last = cache.memory.last?.params === key && cache.memory.last.definition === definition ? cache.memory.last.months : undefined;
-    const kept = new Map<string, MonthRead>();
-    const whole: Array<[string, Omit<MonthRead, 'rows'>]> = [];
+    const last = cache.memory.last?.params === key && cache.memory.last.definition === definition ? cache.memory.last.days : undefined;
+    const kept = new Map<string, DayRead>();
+    const whole: Array<[string, Omit<DayRead, 'rows'>]> = [];
     const changed: Array<Promise<unknown>> = [];
-    /** Months read whole in one read. A read cut by its limit holds some months in part: those are read whole next time. */
-    const readWhole = async (months: typeof whole) => {
-      const read = await openWaits(wh, { ...params, partitions: months.map(([m]) => m) });
-      const byMonth = new Map<string, OpenWait[]>(months.map(([m]) => [m, []]));
-      for (const w of read) byMonth.get(w.partition)?.push(w);
-      for (const [m, shape] of months) kept.set(m, { ...shape, rows: byMonth.get(m)!, complete: shape.complete && read.length < MAX_ROWS });
+    /** Days read whole in one read. A read cut by its limit holds some days in part: those are read whole next time. */
+    const readWhole = async (days: typeof whole) => {
+      const read = await openWaits(wh, { ...params, partitions: days.map(([m]) => m) });
+      const byDay = new Map<string, OpenWait[]>(days.map(([m]) => [m, []]));
+      for (const w of read) byDay.get(w.partition)?.push(w);
+      for (const [m, shape] of days) kept.set(m, { ...shape, rows: byDay.get(m)!, complete: shape.complete && read.length < MAX_ROWS });
     };
-    for (const [month, { fingerprint, parts }] of snapshot.partitions('sla_waits_v1')) {
-      const before = last?.get(month);
+    for (const [day, { fingerprint, parts }] of snapshot.partitions('sla_waits_v1')) {
+      const before = last?.get(day);
       if (before?.fingerprint === fingerprint) {
-        kept.set(month, before);
+        kept.set(day, before);
         continue;
       }
-      const now = monthParts(month, parts);
+      const now = dayParts(day, parts);
       const shape = { fingerprint, maxBlock: now?.maxBlock ?? 0, mutation: now?.mutation ?? 0, complete: now !== null };
       const change = before && now ? changeOf(before, now) : null;
       if (!change) {
-        whole.push([month, shape]);
+        whole.push([day, shape]);
         continue;
       }
-      changed.push(readChange(wh, params, month, before!, change, Math.floor(now!.rows / 2)).then(async (rows) => {
-        if (rows) kept.set(month, { ...shape, rows, complete: rows.length < MAX_ROWS });
-        else await readWhole([[month, shape]]);
+      changed.push(readChange(wh, params, day, before!, change, Math.floor(now!.rows / 2)).then(async (rows) => {
+        if (rows) kept.set(day, { ...shape, rows, complete: rows.length < MAX_ROWS });
+        else await readWhole([[day, shape]]);
       }));
     }
     if (whole.length > 0) changed.push(readWhole(whole));
     await Promise.all(changed);
-    cache.memory.last = { params: key, definition, months: kept };
-    // Months in order, each in the read's order (by start): the same rows and order as one read, up to its limit.
+    cache.memory.last = { params: key, definition, days: kept };
+    // Days in order, each in the read's order (by start): the same rows and order as one read, up to its limit.
     return [...kept].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([, m]) => m.rows).slice(0, MAX_ROWS);
   })();
   return cache.pool;

@@ -104,6 +104,8 @@ ORDER BY who`,
     handoffs: z.coerce.number(), after_handoff_q: z.array(z.number()),
   }),
   format: 'compact',
+  // The waits' FINAL partition by partition: a wait's day (its partition, migration 0610) never changes.
+  settings: { do_not_merge_across_partitions_select_final: 1 },
 });
 
 export type PerformanceRow = Awaited<ReturnType<typeof performance>>[number];
@@ -128,6 +130,8 @@ LIMIT {row_limit:UInt64}`,
     responder: z.string(), agent: z.string(), team: z.string(), owner_team: z.string(), sla_status: z.string(),
   }),
   format: 'compact',
+  // The waits' FINAL partition by partition: a wait's day (its partition, migration 0610) never changes.
+  settings: { do_not_merge_across_partitions_select_final: 1 },
 });
 
 export type DrillRow = Awaited<ReturnType<typeof drill>>[number];

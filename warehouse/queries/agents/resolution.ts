@@ -57,6 +57,8 @@ ORDER BY period`;
     closed_waiting: z.coerce.number(), q: z.array(z.number()),
   }),
   format: 'compact',
+  // The waits' FINAL partition by partition: a wait's day (its partition, migration 0610) never changes.
+  settings: { do_not_merge_across_partitions_select_final: 1 },
 });
 
 export type ResolutionRow = Awaited<ReturnType<typeof threads>>[number];

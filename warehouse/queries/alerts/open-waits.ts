@@ -7,8 +7,8 @@ import { has } from '../sla/reports.ts';
  * Every unanswered wait of some families, for the alert rules of one evaluation together: one read
  * of `sla_waits_v1` for the union of their scopes, each rule then keeping its own rows in memory.
  * The columns a rule and its message need, no more (the live lists' clock-dependent columns are
- * computed by the rules from `now`). An empty filter list means every value. A wait's month (its
- * partition) never changes, so a caller may read again only the months whose parts changed.
+ * computed by the rules from `now`). An empty filter list means every value. A wait's day (its
+ * partition) never changes, so a caller may read again only the days whose parts changed.
  */
 
 const ms = (col: string) => `toUnixTimestamp64Milli(${col}) AS ${col}`;
@@ -34,19 +34,19 @@ WHERE (empty({partitions:Array(String)}) OR has({partitions:Array(String)}, _par
 ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
   params: filterParams.extend({
     row_limit: z.number().int(),
-    /** Only these partitions (months of `started_at`); empty: every one. */
+    /** Only these partitions (days of `started_at`); empty: every one. */
     partitions: z.array(z.string()).default([]),
   }),
   row,
   format: 'compact',
-  // A wait's month never changes, so FINAL may merge partition by partition.
+  // A wait's day never changes, so FINAL may merge partition by partition.
   settings: { do_not_merge_across_partitions_select_final: 1 },
 });
 
 /**
  * The unanswered waits, as FINAL has them, among waits named by their sorting key: what changed in a
- * month since a read (the waits an insert touched, the waits held whose part is gone), without
- * reading the month again. The sorting key keeps a wait's versions together, so FINAL over the key
+ * day since a read (the waits an insert touched, the waits held whose part is gone), without
+ * reading the day again. The sorting key keeps a wait's versions together, so FINAL over the key
  * ranges found is FINAL for those waits. The key is named by its table: `started_at` alone is the
  * output's milliseconds.
  */
@@ -71,7 +71,7 @@ ORDER BY started_at, wait_id`,
 });
 
 /**
- * The waits of one month with a row in blocks inserted after `after_block` (whatever their state):
+ * The waits of one day with a row in blocks inserted after `after_block` (whatever their state):
  * the waits an insert touched, by sorting key, up to `row_limit`. A part's name is
  * `<partition>_<min block>_<max block>_<level>[_<mutation>]`, and a merge keeps its parts' blocks, so
  * every part holding such a block is read, whatever merged it.

@@ -47,6 +47,8 @@ SELECT * FROM (
 ) WHERE is_deleted = 0`,
   params: z.object({ wa_ids: z.array(z.string()), froms: z.array(z.number().int()) }),
   connection: 'jobs',
+  // The waits are partitioned by day (migration 0610): a customer's history spans many.
+  settings: { max_partitions_per_insert_block: '0' },
   // A wait being written with the labels before the reload is then either seen here or written after it.
   inTurn: true,
 });

@@ -9,7 +9,7 @@ import { labelParams, labelSetRows } from '../labels/intervals.ts';
  * The SLA reports' reads of `sla_waits_v1` (never of the event tables). What depends on the clock is
  * computed here from the `now` parameter: an open wait past its deadline is breached, an open wait
  * past its window has missed it. Grouping columns come from fixed lists below; every value travels
- * as a query parameter. FINAL may work partition by partition: a wait's month never changes.
+ * as a query parameter. FINAL may work partition by partition: a wait's day (its partition, migration 0610) never changes.
  */
 
 export interface WaitFilter extends ScopeParams {
@@ -247,21 +247,45 @@ export function aggregateRows(wh: Warehouse, f: WaitFilter, period: Period, dims
   return aggregatesQuery(wh, f, { period, dims, labels: labelUse(f, dims.includes('label')) });
 }
 
-/** One grouping of the aggregates: a period and dimensions (as `aggregateRows` takes them). */
+/**
+ * One grouping of the aggregates: a period and dimensions (as `aggregateRows` takes them), over the
+ * filter's waits or, with `kinds`, over those of these kinds only (a chart of first and next
+ * responses beside others of every kind, in the same read).
+ */
 export interface AggregateShape {
   period: Period;
   dims: readonly Dimension[];
+  kinds?: readonly WaitKind[];
 }
+
+export const WAIT_KINDS = ['first', 'next', 'reply_to_business'] as const;
+export type WaitKind = (typeof WAIT_KINDS)[number];
+
+/** The name of a set's key: the key itself, or for a set narrowed by kind, a copy that is NULL outside its kinds. */
+const narrowed = (s: AggregateShape) => (s.kinds ? `_${[...s.kinds].sort().join('_')}` : '');
 
 /** The keys of several groupings: each period and dimension once, in a fixed order. */
 function setKeys(sets: readonly AggregateShape[]): string[] {
-  const periods = (Object.keys(PERIODS) as Period[]).filter((p) => p !== 'none' && sets.some((s) => s.period === p)).map((p) => `period_${p}`);
-  const dims = (Object.keys(DIMENSIONS) as Dimension[]).filter((d) => sets.some((s) => s.dims.includes(d)));
-  return [...periods, ...dims];
+  const keys: string[] = [];
+  for (const suffix of [...new Set(sets.map(narrowed))].sort()) {
+    const of = sets.filter((s) => narrowed(s) === suffix);
+    keys.push(...(Object.keys(PERIODS) as Period[]).filter((p) => p !== 'none' && of.some((s) => s.period === p)).map((p) => `period_${p}${suffix}`));
+    keys.push(...(Object.keys(DIMENSIONS) as Dimension[]).filter((d) => of.some((s) => s.dims.includes(d))).map((d) => `${d}${suffix}`));
+  }
+  return keys;
 }
 
 function setMembers(s: AggregateShape): string[] {
-  return [...(s.period === 'none' ? [] : [`period_${s.period}`]), ...s.dims];
+  return [...(s.period === 'none' ? [] : [`period_${s.period}`]), ...s.dims].map((k) => `${k}${narrowed(s)}`);
+}
+
+/** A key's expression: its period or dimension, NULL outside the kinds of a narrowed key. */
+function keyExpr(key: string, sets: readonly AggregateShape[]): string {
+  const set = sets.find((s) => setMembers(s).includes(key))!;
+  const base = key.slice(0, key.length - narrowed(set).length);
+  const expr = base.startsWith('period_') ? PERIODS[base.slice('period_'.length) as Period] : DIMENSIONS[base as Dimension];
+  // Kinds from the fixed list only (checked below), so they can be written into the statement.
+  return set.kinds ? `if(kind IN (${set.kinds.map((k) => `'${k}'`).join(', ')}), ${expr}, NULL)` : expr;
 }
 
 /** `grouping(keys)` of a set's rows: a bit per key, the first key highest, set where the key is not in the set. */
@@ -275,7 +299,7 @@ const aggregateSetsQuery = defineQuery({
   name: 'sla.aggregate_sets',
   sql: (shape: { sets: readonly AggregateShape[]; labels: LabelUse }) => {
     const keys = setKeys(shape.sets);
-    const exprs = keys.map((k) => (k.startsWith('period_') ? `${PERIODS[k.slice('period_'.length) as Period]} AS ${k}` : `${DIMENSIONS[k as Dimension]} AS ${k}`));
+    const exprs = keys.map((k) => `${keyExpr(k, shape.sets)} AS ${k}`);
     const sets = shape.sets.map((s) => `(${setMembers(s).join(', ')})`).join(', ');
     return `
 SELECT ${[...exprs, `grouping(${keys.join(', ')}) AS grouping_mask`].join(', ')},
@@ -292,21 +316,35 @@ ORDER BY grouping_mask, ${keys.join(', ')}`;
 /**
  * The aggregates of several groupings over the same filter in one read of the waits (GROUPING
  * SETS): what a dashboard showing one filter several ways asks for. Per grouping, the rows
- * `aggregateRows` gives for it, in its order. Not for `label` (a wait is in a cell per label).
+ * `aggregateRows` gives for it, in its order (for a grouping narrowed by kind, the rows it gives
+ * with those kinds asked). Not for `label` (a wait is in a cell per label).
  */
 export async function aggregateSetRows(wh: Warehouse, f: WaitFilter, sets: readonly AggregateShape[]): Promise<AggregateRow[][]> {
   if (sets.some((s) => s.dims.includes('label'))) throw new Error('aggregate sets do not group by label');
+  if (sets.some((s) => s.kinds && (s.kinds.length === 0 || s.kinds.some((k) => !WAIT_KINDS.includes(k)) || setMembers(s).length === 0))) {
+    throw new Error('a grouping narrowed by kind names known kinds and groups by something');
+  }
   const distinct = sets.filter((s, i) => sets.findIndex((t) => setMembers(t).join() === setMembers(s).join()) === i);
   // With no key at all (one cell), GROUPING SETS has nothing to group by: one plain aggregate.
   if (setKeys(distinct).length === 0) return Promise.all(sets.map((s) => aggregateRows(wh, f, s.period, s.dims)));
   const rows = await aggregateSetsQuery(wh, f, { sets: distinct, labels: labelUse(f) });
+  const keys = new Set(setKeys(distinct));
   return sets.map((s) => {
     const mask = groupingMask(distinct, s);
+    const suffix = narrowed(s);
+    const members = setMembers(s);
     return rows
-      .filter((r) => r.grouping_mask === mask)
-      .map(({ grouping_mask: _, ...r }) => {
-        const out: AggregateRow = { ...r, period: s.period === 'none' ? '' : String(r[`period_${s.period}`]) };
-        for (const k of Object.keys(r)) if (k.startsWith('period_') || (!s.dims.includes(k as Dimension) && k in DIMENSIONS)) delete out[k];
+      // A narrowed grouping's waits of other kinds fall in a cell of NULL keys: not one of its cells.
+      .filter((r) => r.grouping_mask === mask && members.every((k) => r[k] !== null))
+      .map((r) => {
+        const out: AggregateRow = { period: s.period === 'none' ? '' : String(r[`period_${s.period}${suffix}`]) };
+        for (const [k, v] of Object.entries(r)) {
+          if (k === 'grouping_mask' || k.startsWith('period_')) continue;
+          const base = suffix && k.endsWith(suffix) ? k.slice(0, -suffix.length) : k;
+          if (base in DIMENSIONS) {
+            if (s.dims.includes(base as Dimension) && k === `${base}${suffix}`) out[base] = v;
+          } else if (!keys.has(k)) out[k] = v;
+        }
         return out;
       });
   });

@@ -24,6 +24,8 @@ export const insertWaits = defineInsert({
   table: SLA_WAITS.name,
   row: SLA_WAITS.row.partial().required({ wait_id: true, waba_id: true, family: true, started_at: true, phone_number_id: true, wa_id: true, version: true, is_deleted: true }),
   connection: 'jobs',
+  // The table is partitioned by day (migration 0610): a full pass writes every day of the history at once.
+  settings: { max_partitions_per_insert_block: '0' },
 });
 
 const storedWaitsQuery = defineQuery({
