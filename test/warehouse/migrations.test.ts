@@ -168,6 +168,56 @@ describe('applied migrations', () => {
     expect(await tables(store)).not.toContain('raw_webhooks_regrain');
   });
 
+  it('partition the SLA waits by day keeping every stored row and label set, and back', async () => {
+    const { store } = scratch();
+    const all = loadMigrations();
+    const before = all.filter((m) => m.version < 610);
+    const byDay = all.filter((m) => m.version <= 610);
+    await migrate(store, before);
+    const table = `${store.database}.sla_waits_v1`;
+    // Waits over two months, two versions of one, a deletion marker, and label sets as stored (not
+    // what the labels would give now: the copy must not recompute them).
+    const values = Array.from({ length: 300 }, (_, i) => {
+      const w = i % 290;
+      return {
+        wait_id: `w${w}`, waba_id: 'W1', phone_number_id: 'P1', wa_id: `55119${String(w).padStart(8, '0')}`, family: w % 2 ? 'human' : 'any',
+        kind: 'first', started_at: Date.UTC(2026, 9 + (w % 2), 1 + (w % 28), 10, 0, 0) + w, version: i >= 290 ? 2 : 1,
+        is_deleted: i === 299 ? 1 : 0, label_set: i % 7, agent: `a${i % 3}`, response_seconds: i,
+      };
+    });
+    // Two inserts: the engine collapses the versions of one insert as it writes them.
+    for (const part of [values.slice(0, 290), values.slice(290)]) {
+      await wh.writer.insert({ table, values: part, format: 'JSONEachRow', clickhouse_settings: { insert_allow_materialized_columns: 1, max_partitions_per_insert_block: '0' } });
+    }
+    const stored = () => rows<Record<string, unknown>>(wh, `SELECT *, label_set FROM ${table} ORDER BY wait_id, version`);
+    const current = () => rows<Record<string, unknown>>(wh, `SELECT wait_id, version, label_set FROM ${table} FINAL ORDER BY wait_id`);
+    const key = async () => (await rows<{ partition_key: string }>(wh, 'SELECT partition_key FROM system.tables WHERE database = {db:String} AND name = {t:String}', { db: store.database, t: 'sla_waits_v1' }))[0]!.partition_key;
+    const was = await stored();
+    const wasCurrent = await current();
+    expect(was.length).toBe(300);
+    // The deleted wait is gone, the others at their latest version.
+    expect(wasCurrent.length).toBe(289);
+    expect(await key()).toBe('toYYYYMM(started_at)');
+
+    expect((await migrate(store, byDay)).applied).toEqual(['0610_sla_waits_by_day']);
+    expect(await key()).toBe('toYYYYMMDD(started_at)');
+    // Every row but the versions replaced (the copy is one insert, which the engine collapses); the
+    // deletion marker stays, so an older version arriving late cannot bring its wait back.
+    const latest = was.filter((r) => Number(r.version) === 2 || !was.some((o) => o.wait_id === r.wait_id && Number(o.version) === 2));
+    expect(latest.length).toBe(290);
+    expect(await stored()).toEqual(latest);
+    expect(await current()).toEqual(wasCurrent);
+    // Each past day merged into one part: FINAL then reads it as it is, and still leaves the deleted wait out.
+    await wh.writer.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+    expect(await current()).toEqual(wasCurrent);
+    expect(await tables(store)).not.toContain('sla_waits_by_day');
+
+    expect(await migrateDown(store, byDay)).toBe('0610_sla_waits_by_day');
+    expect(await key()).toBe('toYYYYMM(started_at)');
+    expect(await current()).toEqual(wasCurrent);
+    expect(await tables(store)).not.toContain('sla_waits_by_day');
+  });
+
   it('undo the latest step with its down file, and refuse one without', async () => {
     const { dir, store, write } = scratch();
     write('0001_first.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t1 {{on_cluster}} (a String) ENGINE = {{replicated:MergeTree}} ORDER BY a');
