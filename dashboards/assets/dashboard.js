@@ -151,10 +151,12 @@
     });
   }
 
-  function load(query) {
+  // `url`: the address the page preloaded (the first load), fetched as the preload asked for it
+  // (same address and credentials), so the browser takes the preload's answer.
+  function load(query, url) {
     setStatus('Loading…', 'loading');
     mark('fetch');
-    var url = main.getAttribute('data-data-url') + (query.toString() ? '?' + query.toString() : '');
+    url = url || main.getAttribute('data-data-url') + (query.toString() ? '?' + query.toString() : '');
     return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       .then(function (res) {
         if (res.status === 401) {
@@ -200,5 +202,5 @@
       });
     }
   }
-  load(new URLSearchParams(window.location.search));
+  load(new URLSearchParams(window.location.search), main.getAttribute('data-first-url'));
 })();

@@ -41,9 +41,11 @@ function figure(c: { id: string; title: string; description: string }, qs: strin
 export function dashboardPage(d: Dashboard<unknown>, principal: Principal, q: DashboardQuery, tenants: readonly Tenant[]): string {
   const qs = queryString(q);
   const base = `/dashboards/${d.id}/`;
+  // The data of these filters, asked for while the page's scripts load (the script's first fetch).
+  const first = `${base}data${qs ? `?${qs}` : ''}`;
   const figures = d.charts.map(({ chart }) => figure(chart, qs).replaceAll(`href="${chart.id}.`, `href="${base}${chart.id}.`)).join('\n');
   const body = `${topBar(principal, d.id)}
-<main id="dashboard" data-dashboard="${d.id}" data-base="${base}" data-data-url="${base}data" data-state="loading">
+<main id="dashboard" data-dashboard="${d.id}" data-base="${base}" data-data-url="${base}data" data-first-url="${esc(first)}" data-state="loading">
 <h1>${esc(d.title)}</h1>
 <p class="lede">${esc(d.summary)} <a id="snapshot-link" href="${base}snapshot.html${qs ? `?${esc(qs)}` : ''}">Download a snapshot</a></p>
 ${filterForm(d, q, tenants)}
@@ -52,5 +54,5 @@ ${filterForm(d, q, tenants)}
 ${figures}
 </section>
 </main>`;
-  return page({ title: d.title, body, scripts: true });
+  return page({ title: d.title, body, scripts: true, preload: first });
 }

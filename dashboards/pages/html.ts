@@ -21,9 +21,14 @@ export function topBar(principal: Principal, current?: string): string {
 </header>`;
 }
 
-/** A page that loads only same-origin files (the CSP refuses anything inline). */
-export function page(opts: { title: string; body: string; scripts?: boolean }): string {
+/**
+ * A page that loads only same-origin files (the CSP refuses anything inline). `preload`: a same-origin
+ * JSON address the page's script fetches first, asked for while the scripts load (the fetch must ask
+ * for the same address with same-origin credentials, or the browser asks twice).
+ */
+export function page(opts: { title: string; body: string; scripts?: boolean; preload?: string }): string {
   const scripts = opts.scripts ? SCRIPT_PATHS.map((p) => `<script src="${p}" defer></script>`).join('\n') : '';
+  const preload = opts.preload ? `<link rel="preload" as="fetch" crossorigin="anonymous" href="${esc(opts.preload)}">\n` : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -32,7 +37,7 @@ export function page(opts: { title: string; body: string; scripts?: boolean }): 
 <title>${esc(opts.title)} · wa-analytics</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${STYLE_PATH}">
-${scripts}
+${preload}${scripts}
 </head>
 <body>
 ${opts.body}

@@ -11,6 +11,7 @@ import { figures, launchChromium, signIn, watchedPage } from './browser.ts';
 import { prepareWorld, WORLD, WORLD_NOW, WORLD_RANGE, writeWorldConfig } from './world.ts';
 import { WEEKDAYS } from '../../dashboards/charts/managers/hour-of-week.ts';
 import { minutes } from '../../dashboards/charts/spec.ts';
+import { queryDuration } from '../../warehouse/metrics.ts';
 
 /**
  * After a filter change: the page script marks itself `loading` when the form is submitted, before
@@ -102,6 +103,26 @@ describe.each([
 });
 
 describe('the managers dashboard', () => {
+  it('asks for its data once, while its scripts load (the page preloads it)', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w, base, 'manager');
+    const asked: string[] = [];
+    w.page.on('request', (r) => {
+      if (r.url().includes('/dashboards/managers/data')) asked.push(`${r.url()} ${r.resourceType()}`);
+    });
+    // The service runs in this process: its warehouse reads are counted here (one live-list read a load).
+    const liveReads = async () => (await queryDuration.get()).values.find((x) => x.metricName?.endsWith('_count') && x.labels.query === 'sla.live' && x.labels.outcome === 'ok')?.value ?? 0;
+    const before = await liveReads();
+    await w.page.goto(`${base}/dashboards/managers?${WORLD_RANGE}`);
+    const figs = await figures(w.page);
+    expect(figs.filter((f) => f.rendered === 'chart').length).toBeGreaterThan(5);
+    // Asked once, by the preload; the script's fetch takes that answer instead of asking again.
+    expect(asked).toEqual([`${base}/dashboards/managers/data?${WORLD_RANGE} other`]);
+    expect((await liveReads()) - before).toBe(1);
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+  });
+
   it('redraws with fewer marks when the date range narrows, and shows tooltips', async () => {
     const w = await watchedPage(browser);
     await signIn(w, base, 'manager');
