@@ -2,8 +2,9 @@
  * Dashboards benchmark: time until every chart of each dashboard has rendered in headless Chromium
  * (Debian's /usr/bin/chromium), over generated traffic loaded through the ingest path and the
  * report jobs. The page script's performance marks split the time: page and scripts (navigation →
- * script start), the data request (→ payload parsed: every report read, every spec built) and
- * drawing (→ every chart drawn). The `/data` call timed from Node in the same run is the reference.
+ * script start), the data request (→ payload parsed: every report read, every spec built; the page
+ * preloads it while the scripts load, so this is the part left once the script asks) and drawing
+ * (→ every chart drawn). The `/data` call timed from Node in the same run is the reference.
  * Each dashboard is opened cold (first visit of a fresh browser context: scripts not cached) and
  * warm (median of 5 visits in that context). The data is a benchmark store (bench/store.ts): built
  * here at the asked size, or an existing one with `--store <dir>` (10 M events take long to load).
