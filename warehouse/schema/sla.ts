@@ -52,3 +52,9 @@ export const SLA_JOB_STATE = defineTable('sla_job_state_v1', {
   config_hash: c.string,
   updated_at: c.time,
 });
+
+/**
+ * Settings of every `FINAL` read of the waits: partition by partition, since a wait's day (its
+ * partition, migration 0610) never changes; a partition that is one merged part is then read as it is.
+ */
+export const WAITS_FINAL_SETTINGS = { do_not_merge_across_partitions_select_final: 1 } as const;

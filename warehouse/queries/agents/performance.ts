@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WAITS_FINAL_SETTINGS } from '../../schema/sla.ts';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams } from '../../scope.ts';
@@ -104,8 +105,7 @@ ORDER BY who`,
     handoffs: z.coerce.number(), after_handoff_q: z.array(z.number()),
   }),
   format: 'compact',
-  // The waits' FINAL partition by partition: a wait's day (its partition, migration 0610) never changes.
-  settings: { do_not_merge_across_partitions_select_final: 1 },
+  settings: WAITS_FINAL_SETTINGS,
 });
 
 export type PerformanceRow = Awaited<ReturnType<typeof performance>>[number];
@@ -130,8 +130,7 @@ LIMIT {row_limit:UInt64}`,
     responder: z.string(), agent: z.string(), team: z.string(), owner_team: z.string(), sla_status: z.string(),
   }),
   format: 'compact',
-  // The waits' FINAL partition by partition: a wait's day (its partition, migration 0610) never changes.
-  settings: { do_not_merge_across_partitions_select_final: 1 },
+  settings: WAITS_FINAL_SETTINGS,
 });
 
 export type DrillRow = Awaited<ReturnType<typeof drill>>[number];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WAITS_FINAL_SETTINGS } from '../../schema/sla.ts';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams } from '../../scope.ts';
@@ -57,8 +58,7 @@ ORDER BY period`;
     closed_waiting: z.coerce.number(), q: z.array(z.number()),
   }),
   format: 'compact',
-  // The waits' FINAL partition by partition: a wait's day (its partition, migration 0610) never changes.
-  settings: { do_not_merge_across_partitions_select_final: 1 },
+  settings: WAITS_FINAL_SETTINGS,
 });
 
 export type ResolutionRow = Awaited<ReturnType<typeof threads>>[number];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WAITS_FINAL_SETTINGS } from '../../schema/sla.ts';
 import { defineQuery } from '../../query.ts';
 import { inScope, scopeParams } from '../../scope.ts';
 import { has } from '../sla/reports.ts';
@@ -39,8 +40,7 @@ ORDER BY started_at, wait_id LIMIT {row_limit:UInt64}`,
   }),
   row,
   format: 'compact',
-  // A wait's day never changes, so FINAL may merge partition by partition.
-  settings: { do_not_merge_across_partitions_select_final: 1 },
+  settings: WAITS_FINAL_SETTINGS,
 });
 
 /**
@@ -67,7 +67,7 @@ ORDER BY started_at, wait_id`,
   }),
   row,
   format: 'compact',
-  settings: { do_not_merge_across_partitions_select_final: 1 },
+  settings: WAITS_FINAL_SETTINGS,
 });
 
 /**

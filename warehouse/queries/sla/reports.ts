@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineQuery } from '../../query.ts';
-import { SLA_WAITS } from '../../schema/sla.ts';
+import { SLA_WAITS, WAITS_FINAL_SETTINGS } from '../../schema/sla.ts';
 import { inScope, scopeParams, type ScopeParams } from '../../scope.ts';
 import { labelParams, labelSetRows } from '../labels/intervals.ts';
 
@@ -121,7 +121,7 @@ const waitRow = storedWait.extend({
 export type StoredWaitRow = z.infer<typeof waitRow>;
 
 /** Rows of the reports: compact JSON on the wire (half the bytes of keyed rows for large exports). */
-const READ = { format: 'compact', settings: { do_not_merge_across_partitions_select_final: 1 } } as const;
+const READ = { format: 'compact', settings: WAITS_FINAL_SETTINGS } as const;
 
 const waitParams = scopeParams.extend({
   family: z.string(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Warehouse } from '../../client.ts';
 import { defineInsert, defineQuery } from '../../query.ts';
-import { SLA_JOB_STATE, SLA_WAITS } from '../../schema/sla.ts';
+import { SLA_JOB_STATE, SLA_WAITS, WAITS_FINAL_SETTINGS } from '../../schema/sla.ts';
 import { chatFilter, chatSelectionParams, chatSelectionSchema, type ChatSelection } from './events.ts';
 
 /** Writes and bookkeeping of the SLA job: the waits table and the job's watermark. */
@@ -35,7 +35,7 @@ const storedWaitsQuery = defineQuery({
   params: chatSelectionSchema,
   row: storedWait,
   connection: 'jobs',
-  settings: { do_not_merge_across_partitions_select_final: 1 },
+  settings: WAITS_FINAL_SETTINGS,
 });
 
 /** The live waits stored for the selected chats. */
