@@ -104,8 +104,10 @@ export async function loadManagers(ctx: SourceContext): Promise<ManagersData> {
     // The heatmap: first and next responses only.
     { period: 'none', dims: ['hour_of_week'], kinds: ['first', 'next'] },
   ];
-  const [byKind = [], byPolicy = [], byAgent = [], byTeam = [], overall = [], byHour = []] = (await runAggregateSets(ctx.deps, slaParams(ctx, 'aggregates', { period: 'day', group_by: '' }), sets)).map((r) => r.rows);
-  const byResponder = await sla(ctx, 'aggregates', { period: 'day', group_by: 'responder', family: 'any' });
+  // Only the figures the charts draw: each percentile kept is every value of every cell, sorted.
+  const shown = { period: 'day', group_by: '', columns: 'answered,p50_seconds,p90_seconds,p95_seconds,achieved,breached,open,replies_read,p50_time_to_read_seconds' };
+  const [byKind = [], byPolicy = [], byAgent = [], byTeam = [], overall = [], byHour = []] = (await runAggregateSets(ctx.deps, slaParams(ctx, 'aggregates', shown), sets)).map((r) => r.rows);
+  const byResponder = await sla(ctx, 'aggregates', { period: 'day', group_by: 'responder', family: 'any', columns: 'answered' });
   // The charts show the top of each live list: read only that, however many wait.
   const live = await sla(ctx, 'live', {}, { perList: LIVE_TOP });
   const csat = await csatByAgent(ctx);

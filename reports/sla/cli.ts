@@ -32,6 +32,7 @@ const OPTIONS: [flag: string, param: string, help: string][] = [
   ['--responder <classes>', 'responder', 'filter: human, bot, automation, unknown'],
   ['--wait-kind <kinds>', 'kind', 'filter: first, next, reply_to_business'],
   ['--list <lists>', 'list', 'live: waiting_now, window_closing'],
+  ['--columns <figures>', 'columns', 'aggregates: comma list of the figures to return (default all)'],
 ];
 
 export function addSlaCli(program: Command, open: Open): void {

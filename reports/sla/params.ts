@@ -23,6 +23,16 @@ const DEFAULT_DAYS = 30;
 const KINDS = ['first', 'next', 'reply_to_business'];
 const RESPONDERS = ['human', 'bot', 'automation', 'unknown'];
 const LISTS = ['waiting_now', 'window_closing'];
+const QUANTILES = ['p50', 'p90', 'p95', 'p99'] as const;
+
+/** The aggregates' figures, in their order after the period, the groupings and `family`. */
+export const AGGREGATE_FIGURES = [
+  'waits', 'answered', 'unanswered', 'mean_seconds', ...QUANTILES.map((q) => `${q}_seconds`),
+  'business_mean_seconds', ...QUANTILES.map((q) => `business_${q}_seconds`),
+  'achieved', 'breached', 'open', 'excluded', 'attainment_pct',
+  'replied_in_window', 'window_missed', 'late_template_replies', 'replies_read', 'read_rate_lower_bound',
+  'p50_time_to_deliver_seconds', 'p50_time_to_read_seconds',
+];
 
 /** A 400 naming the parameter (the CLI prints its message). */
 export class ParamError extends HttpError {
@@ -36,6 +46,8 @@ export interface ReportParams extends WaitFilter {
   period: Period;
   groupBy: Dimension[];
   lists: string[];
+  /** Aggregates: the figures asked for (AGGREGATE_FIGURES), all when empty. */
+  columns: string[];
   /** Most rows a list report returns (`sla.max_export_rows`). */
   maxRows: number;
   /** Live lists: only the first so many of each (longest waiting, soonest closing); all when unset. */
@@ -59,6 +71,10 @@ export const SLA_QUERY = z.object({
   kind: z.string().optional().describe('comma list of first, next, reply_to_business'),
   label: z.string().optional().describe('comma list of labels (hierarchical: order matches order/paid)'),
   label_match: z.enum(['any', 'all']).optional().describe('any (default) or all of the labels'),
+  columns: z
+    .string()
+    .optional()
+    .describe('aggregates: comma list of the figures to return (default all; period, group_by and family always come); fewer percentiles answer sooner'),
 });
 
 const KNOWN = new Set(['format', ...Object.keys(SLA_QUERY.shape)]);
@@ -139,6 +155,7 @@ export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSetti
     period: oneOf(q, 'period', Object.keys(PERIODS) as Period[], 'day'),
     groupBy: kind === 'aggregates' && q.group_by === undefined ? ['kind'] : [...new Set(groupBy)],
     lists: list(q, 'list', LISTS),
+    columns: [...new Set(list(q, 'columns', AGGREGATE_FIGURES))],
     maxRows: settings.maxExportRows,
     ...parseLabelFilter(q),
   };
@@ -148,7 +165,7 @@ export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSetti
 export function auditParams(p: ReportParams): Record<string, unknown> {
   return {
     from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), tz: p.tz, family: p.family, format: p.format,
-    period: p.period, group_by: p.groupBy, waba_id: p.waba_ids, phone_number_id: p.phone_number_ids, team: p.teams,
+    period: p.period, group_by: p.groupBy, columns: p.columns, waba_id: p.waba_ids, phone_number_id: p.phone_number_ids, team: p.teams,
     agent: p.agents, responder: p.responders, kind: p.kinds, list: p.lists, label: p.labels ?? [], label_match: p.label_match ?? 'any',
   };
 }

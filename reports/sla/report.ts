@@ -1,8 +1,8 @@
 import type { AppDeps } from '../../app/deps.ts';
 import type { ColumnSpec } from '../format.ts';
-import { aggregateRows, aggregateSetRows, breachRows, liveRows, waitRows, type AggregateShape, type StoredWaitRow } from '../../warehouse/queries/sla/reports.ts';
+import { aggregateRows, aggregateSetRows, breachRows, liveRows, waitRows, type AggregateShape, type OrderStatistic, type StoredWaitRow } from '../../warehouse/queries/sla/reports.ts';
 import { SLA_WAITS } from '../../warehouse/schema/sla.ts';
-import { ParamError, type ReportKind, type ReportParams } from './params.ts';
+import { AGGREGATE_FIGURES, ParamError, type ReportKind, type ReportParams } from './params.ts';
 
 /**
  * Runs one SLA report over the stored waits and shapes its rows: timestamps as ISO 8601 UTC, the
@@ -50,23 +50,28 @@ const LIVE_COLUMNS: ColumnSpec[] = [
 
 const QUANTILES = ['p50', 'p90', 'p95', 'p99'] as const;
 
+const COUNTS = new Set(['waits', 'answered', 'unanswered', 'achieved', 'breached', 'open', 'excluded', 'replied_in_window', 'window_missed', 'late_template_replies', 'replies_read']);
+
+/** The period, the groupings, the family, and the figures asked (all unless `columns` names some). */
 function aggregateColumns(p: ReportParams): ColumnSpec[] {
+  const figures = p.columns.length ? AGGREGATE_FIGURES.filter((f) => p.columns.includes(f)) : AGGREGATE_FIGURES;
   return [
     { name: 'period', type: STR },
     ...p.groupBy.map((d) => ({ name: d, type: d === 'hour_of_week' ? 'Nullable(UInt16)' : STR })),
     { name: 'family', type: STR },
-    ...['waits', 'answered', 'unanswered'].map((name) => ({ name, type: 'UInt64' })),
-    { name: 'mean_seconds', type: NUM },
-    ...QUANTILES.map((q) => ({ name: `${q}_seconds`, type: NUM })),
-    { name: 'business_mean_seconds', type: NUM },
-    ...QUANTILES.map((q) => ({ name: `business_${q}_seconds`, type: NUM })),
-    ...['achieved', 'breached', 'open', 'excluded'].map((name) => ({ name, type: 'UInt64' })),
-    { name: 'attainment_pct', type: NUM },
-    ...['replied_in_window', 'window_missed', 'late_template_replies', 'replies_read'].map((name) => ({ name, type: 'UInt64' })),
-    { name: 'read_rate_lower_bound', type: NUM },
-    { name: 'p50_time_to_deliver_seconds', type: NUM },
-    { name: 'p50_time_to_read_seconds', type: NUM },
+    ...figures.map((name) => ({ name, type: COUNTS.has(name) ? 'UInt64' : NUM })),
   ];
+}
+
+/** The order statistics the asked figures need: only these are computed (each keeps every value of a cell). */
+function orderStatistics(p: ReportParams): OrderStatistic[] {
+  const asked = (f: string) => p.columns.length === 0 || p.columns.includes(f);
+  const out: OrderStatistic[] = [];
+  if (QUANTILES.some((q) => asked(`${q}_seconds`))) out.push('response');
+  if (QUANTILES.some((q) => asked(`business_${q}_seconds`))) out.push('business');
+  if (asked('p50_time_to_deliver_seconds')) out.push('deliver');
+  if (asked('p50_time_to_read_seconds')) out.push('read');
+  return out;
 }
 
 /** The columns of each SLA report (the aggregates' follow group_by). */
@@ -156,7 +161,7 @@ export async function runReport(deps: AppDeps, kind: ReportKind, p: ReportParams
  * once: per grouping, what `runReport(deps, 'aggregates', …)` gives with that period and group_by.
  */
 export async function runAggregateSets(deps: AppDeps, p: ReportParams, sets: readonly AggregateShape[]): Promise<ReportResult[]> {
-  const cells = await aggregateSetRows(deps.warehouse, p, sets);
+  const cells = await aggregateSetRows(deps.warehouse, p, sets, orderStatistics(p));
   return sets.map((s, i) => {
     const q = { ...p, period: s.period, groupBy: [...s.dims] };
     return project(cells[i]!.map((r) => aggregateRow(r, q)), aggregateColumns(q));
@@ -188,6 +193,6 @@ async function reportRows(deps: AppDeps, kind: ReportKind, p: ReportParams, pers
       return { rows: rows.map((r) => waitRow(r, contact, p.now)), columns: LIVE_COLUMNS };
     }
     case 'aggregates':
-      return { rows: (await aggregateRows(wh, p, p.period, p.groupBy)).map((r) => aggregateRow(r, p)), columns: aggregateColumns(p) };
+      return { rows: (await aggregateRows(wh, p, p.period, p.groupBy, orderStatistics(p))).map((r) => aggregateRow(r, p)), columns: aggregateColumns(p) };
   }
 }

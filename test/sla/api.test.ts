@@ -206,6 +206,29 @@ describe('SLA reports end to end', () => {
     ]);
   });
 
+  it('aggregates: only the figures asked for, with the same hand-computed values', async () => {
+    const asked = await getJson(`/api/reports/sla?${RANGE}&period=none&group_by=kind&columns=answered,p50_seconds,breached`);
+    expect(asked.columns).toEqual(['period', 'kind', 'family', 'answered', 'p50_seconds', 'breached']);
+    expect(asked.rows.map((r) => Object.values(r))).toEqual([
+      ['', 'first', 'human', 2, 4200, 0],
+      ['', 'next', 'human', 2, 5400, 1],
+      ['', 'reply_to_business', 'human', 0, null, 1],
+    ]);
+    // Without any percentile asked, the cells are the same.
+    const counts = await getJson(`/api/reports/sla?${RANGE}&period=none&group_by=kind&columns=waits,attainment_pct,replies_read`);
+    expect(counts.rows.map((r) => Object.values(r))).toEqual([
+      ['', 'first', 'human', 3, 100, 1],
+      ['', 'next', 'human', 2, 50, 0],
+      ['', 'reply_to_business', 'human', 1, 0, 0],
+    ]);
+    const csv = await get(`/api/reports/sla?${RANGE}&period=none&group_by=kind&columns=business_p50_seconds&format=csv`);
+    expect(parse(csv.text, { columns: true })).toEqual([
+      { period: '', kind: 'first', family: 'human', business_p50_seconds: '1200' },
+      { period: '', kind: 'next', family: 'human', business_p50_seconds: '5400' },
+      { period: '', kind: 'reply_to_business', family: 'human', business_p50_seconds: '' },
+    ]);
+  });
+
   it('aggregates by day follow the requested zone', async () => {
     // In Tokyo (UTC+9) the 15:00Z wait falls on Tuesday; in São Paulo everything but C is Monday.
     const tokyo = await getJson(`/api/reports/sla?from=2024-03-04&to=2024-03-05&tz=asia/tokyo&group_by=`);
@@ -317,6 +340,7 @@ describe('SLA reports end to end', () => {
       ['kind=fastest', 'kind'],
       ['group_by=color', 'group_by'],
       ['colour=red', 'colour'],
+      ['columns=p42_seconds', 'columns'],
     ];
     for (const [query, parameter] of cases) {
       const r = await get(`/api/reports/sla?${query}`);

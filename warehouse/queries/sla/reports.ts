@@ -215,33 +215,50 @@ export interface AggregateRow {
 
 const LEVELS = '0.5, 0.9, 0.95, 0.99';
 
-/** The figures of an aggregate cell, over the waits grouped into it. */
-const FIGURES = `  count() AS waits,
-  countIf(responded_at IS NOT NULL) AS answered,
-  countIf(responded_at IS NULL) AS unanswered,
-  avgIf(response_seconds, responded_at IS NOT NULL) AS mean_seconds,
-  quantilesExactIf(${LEVELS})(assumeNotNull(response_seconds), responded_at IS NOT NULL) AS q,
-  avgIf(business_response_seconds, responded_at IS NOT NULL) AS business_mean_seconds,
-  quantilesExactIf(${LEVELS})(assumeNotNull(business_response_seconds), responded_at IS NOT NULL) AS bq,
-  countIf(status_now = 'achieved') AS achieved,
-  countIf(status_now = 'breached') AS breached,
-  countIf(status_now = 'open') AS open,
-  countIf(status_now = 'excluded') AS excluded,
-  countIf(replied_in_window) AS replied_in_window,
-  countIf(window_missed) AS window_missed,
-  countIf(late_template_reply) AS late_template_replies,
-  countIf(time_to_read_seconds IS NOT NULL) AS replies_read,
-  quantileExactIf(0.5)(assumeNotNull(time_to_deliver_seconds), time_to_deliver_seconds IS NOT NULL) AS p50_time_to_deliver_seconds,
-  quantileExactIf(0.5)(assumeNotNull(time_to_read_seconds), time_to_read_seconds IS NOT NULL) AS p50_time_to_read_seconds`;
+/**
+ * The order statistics a cell may carry, each costly (every value of the cell is kept and sorted):
+ * `response` (q: p50…p99 of the response time), `business` (bq: the same in business hours),
+ * `deliver` and `read` (medians of the reply's time to be delivered and read). A read computes only
+ * those asked; the counts and means always.
+ */
+export const ORDER_STATISTICS = ['response', 'business', 'deliver', 'read'] as const;
+export type OrderStatistic = (typeof ORDER_STATISTICS)[number];
+
+const STATISTICS: Record<OrderStatistic, string> = {
+  response: `quantilesExactIf(${LEVELS})(assumeNotNull(response_seconds), responded_at IS NOT NULL) AS q`,
+  business: `quantilesExactIf(${LEVELS})(assumeNotNull(business_response_seconds), responded_at IS NOT NULL) AS bq`,
+  deliver: `quantileExactIf(0.5)(assumeNotNull(time_to_deliver_seconds), time_to_deliver_seconds IS NOT NULL) AS p50_time_to_deliver_seconds`,
+  read: `quantileExactIf(0.5)(assumeNotNull(time_to_read_seconds), time_to_read_seconds IS NOT NULL) AS p50_time_to_read_seconds`,
+};
+
+/** The figures of an aggregate cell, over the waits grouped into it; order statistics from the fixed list only. */
+function figures(statistics: readonly OrderStatistic[]): string {
+  return [
+    'count() AS waits',
+    'countIf(responded_at IS NOT NULL) AS answered',
+    'countIf(responded_at IS NULL) AS unanswered',
+    'avgIf(response_seconds, responded_at IS NOT NULL) AS mean_seconds',
+    'avgIf(business_response_seconds, responded_at IS NOT NULL) AS business_mean_seconds',
+    "countIf(status_now = 'achieved') AS achieved",
+    "countIf(status_now = 'breached') AS breached",
+    "countIf(status_now = 'open') AS open",
+    "countIf(status_now = 'excluded') AS excluded",
+    'countIf(replied_in_window) AS replied_in_window',
+    'countIf(window_missed) AS window_missed',
+    'countIf(late_template_reply) AS late_template_replies',
+    'countIf(time_to_read_seconds IS NOT NULL) AS replies_read',
+    ...ORDER_STATISTICS.filter((o) => statistics.includes(o)).map((o) => STATISTICS[o]),
+  ].map((f) => `  ${f}`).join(',\n');
+}
 
 const aggregatesQuery = defineQuery({
   name: 'sla.aggregates',
-  sql: (shape: { period: Period; dims: readonly Dimension[]; labels: LabelUse }) => {
+  sql: (shape: { period: Period; dims: readonly Dimension[]; labels: LabelUse; statistics: readonly OrderStatistic[] }) => {
     const keys = [`${PERIODS[shape.period]} AS period`, ...shape.dims.map((d) => `${DIMENSIONS[d]} AS ${d}`)];
     const groupBy = ['period', ...shape.dims].join(', ');
     return `
 SELECT ${keys.join(', ')},
-${FIGURES}
+${figures(shape.statistics)}
 FROM (${current(IN_RANGE, shape.labels)})
 GROUP BY ${groupBy}
 ORDER BY ${groupBy}`;
@@ -254,11 +271,18 @@ ORDER BY ${groupBy}`;
 
 /**
  * Mean, exact quantiles and n of answered waits, attainment counts and window counts per cell.
- * Quantiles are exact over the cell's waits (quantilesExact: the value at 0-based rank ⌊p·n⌋).
- * Grouping columns come from the fixed lists above.
+ * Quantiles are exact over the cell's waits (quantilesExact: the value at 0-based rank ⌊p·n⌋), and
+ * computed for the order statistics asked (all unless said). Grouping columns come from the fixed
+ * lists above.
  */
-export function aggregateRows(wh: Warehouse, f: WaitFilter, period: Period, dims: readonly Dimension[]): Promise<AggregateRow[]> {
-  return aggregatesQuery(wh, f, { period, dims, labels: labelUse(f, dims.includes('label')) });
+export function aggregateRows(
+  wh: Warehouse,
+  f: WaitFilter,
+  period: Period,
+  dims: readonly Dimension[],
+  statistics: readonly OrderStatistic[] = ORDER_STATISTICS,
+): Promise<AggregateRow[]> {
+  return aggregatesQuery(wh, f, { period, dims, labels: labelUse(f, dims.includes('label')), statistics });
 }
 
 /**
@@ -311,13 +335,13 @@ export function groupingMask(sets: readonly AggregateShape[], s: AggregateShape)
 
 const aggregateSetsQuery = defineQuery({
   name: 'sla.aggregate_sets',
-  sql: (shape: { sets: readonly AggregateShape[]; labels: LabelUse }) => {
+  sql: (shape: { sets: readonly AggregateShape[]; labels: LabelUse; statistics: readonly OrderStatistic[] }) => {
     const keys = setKeys(shape.sets);
     const exprs = keys.map((k) => `${keyExpr(k, shape.sets)} AS ${k}`);
     const sets = shape.sets.map((s) => `(${setMembers(s).join(', ')})`).join(', ');
     return `
 SELECT ${[...exprs, `grouping(${keys.join(', ')}) AS grouping_mask`].join(', ')},
-${FIGURES}
+${figures(shape.statistics)}
 FROM (${current(IN_RANGE, shape.labels)})
 GROUP BY GROUPING SETS (${sets})
 ORDER BY grouping_mask, ${keys.join(', ')}`;
@@ -333,15 +357,20 @@ ORDER BY grouping_mask, ${keys.join(', ')}`;
  * `aggregateRows` gives for it, in its order (for a grouping narrowed by kind, the rows it gives
  * with those kinds asked). Not for `label` (a wait is in a cell per label).
  */
-export async function aggregateSetRows(wh: Warehouse, f: WaitFilter, sets: readonly AggregateShape[]): Promise<AggregateRow[][]> {
+export async function aggregateSetRows(
+  wh: Warehouse,
+  f: WaitFilter,
+  sets: readonly AggregateShape[],
+  statistics: readonly OrderStatistic[] = ORDER_STATISTICS,
+): Promise<AggregateRow[][]> {
   if (sets.some((s) => s.dims.includes('label'))) throw new Error('aggregate sets do not group by label');
   if (sets.some((s) => s.kinds && (s.kinds.length === 0 || s.kinds.some((k) => !WAIT_KINDS.includes(k)) || setMembers(s).length === 0))) {
     throw new Error('a grouping narrowed by kind names known kinds and groups by something');
   }
   const distinct = sets.filter((s, i) => sets.findIndex((t) => setMembers(t).join() === setMembers(s).join()) === i);
   // With no key at all (one cell), GROUPING SETS has nothing to group by: one plain aggregate.
-  if (setKeys(distinct).length === 0) return Promise.all(sets.map((s) => aggregateRows(wh, f, s.period, s.dims)));
-  const rows = await aggregateSetsQuery(wh, f, { sets: distinct, labels: labelUse(f) });
+  if (setKeys(distinct).length === 0) return Promise.all(sets.map((s) => aggregateRows(wh, f, s.period, s.dims, statistics)));
+  const rows = await aggregateSetsQuery(wh, f, { sets: distinct, labels: labelUse(f), statistics });
   const keys = new Set(setKeys(distinct));
   return sets.map((s) => {
     const mask = groupingMask(distinct, s);
