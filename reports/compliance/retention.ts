@@ -40,6 +40,7 @@ const INGEST: Record<string, { kind: Kind; time: string; basis?: string }> = {
   template_sends_v1: { kind: 'items', time: 'first_ts' },
   // The CSAT surveys sent (wa_id): kept as long as the statuses they are copied from.
   csat_surveys_v1: { kind: 'items', time: 'ts' },
+  csat_credits_v1: { kind: 'items', time: 'sent_at' },
   // The marketing-flagged statuses (recipient): kept as long as the statuses they are copied from.
   marketing_statuses_v1: { kind: 'items', time: 'ts' },
   // The keyword messages and 131050 refusals (subject): kept as long as the items they are copied from.

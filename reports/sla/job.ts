@@ -7,6 +7,8 @@ import { mergeTable } from '../../warehouse/queries/parts.ts';
 import type { SlaSettings } from './config.ts';
 import { chatKey, groupByChat } from './messages.ts';
 import { waitRecords, type WaitRecord } from './records.ts';
+import { ensureCredits, writeAllCredits } from '../csat/credits.ts';
+import { writeSurveyCredits } from '../../warehouse/queries/csat/credits.ts';
 
 /**
  * Keeps `sla_waits_v1` current. Each run finds the chats with rows stored (`loaded_at`) since the
@@ -17,6 +19,9 @@ import { waitRecords, type WaitRecord } from './records.ts';
  * the table's parts so reports read it without costly FINAL merging.
  *
  * The bound uses the wall clock, not the report clock (`deps.now`): receipt times are wall-clock.
+ *
+ * After the waits, the same run writes the CSAT credits of the chats with rows loaded in its window
+ * (reports/csat/credits.ts): they read the waits.
  *
  * Idempotent: rows depend only on the events and the configuration, their version on the events,
  * so two instances running the same job at once write identical rows that collapse into one.
@@ -61,6 +66,9 @@ export async function refreshWaits(wh: Warehouse, settings: SlaSettings, log?: L
     result.deleted += r.deleted;
   }
   if (until > state.watermark) {
+    // The CSAT credits of the same chats read these waits (and of chats known by user id only, which have none).
+    await ensureCredits(wh);
+    await writeSurveyCredits(wh, { loadedSince: state.watermark, loadedUntil: until });
     await writeJobState(wh, JOB_NAME, { watermark: until, config_hash: settings.fingerprint }, wallClock());
     result.watermark = until;
   }
@@ -83,6 +91,7 @@ async function fullRecompute(wh: Warehouse, settings: SlaSettings, until: number
   // After a full recompute the table holds one part per bucket, each spanning every day, so FINAL
   // would merge them all on every report; merged, FINAL meets only the small parts runs add.
   await mergeTable(wh, WAITS_TABLE);
+  await writeAllCredits(wh);
   await writeJobState(wh, JOB_NAME, { watermark: result.watermark, config_hash: settings.fingerprint }, until);
   return result;
 }

@@ -26,7 +26,7 @@ const LISTS = ['waiting_now', 'window_closing'];
 const QUANTILES = ['p50', 'p90', 'p95', 'p99'] as const;
 
 /** The aggregates' figures, in their order after the period, the groupings and `family`. */
-export const AGGREGATE_FIGURES = [
+export const AGGREGATE_COLUMNS = [
   'waits', 'answered', 'unanswered', 'mean_seconds', ...QUANTILES.map((q) => `${q}_seconds`),
   'business_mean_seconds', ...QUANTILES.map((q) => `business_${q}_seconds`),
   'achieved', 'breached', 'open', 'excluded', 'attainment_pct',
@@ -46,7 +46,7 @@ export interface ReportParams extends WaitFilter {
   period: Period;
   groupBy: Dimension[];
   lists: string[];
-  /** Aggregates: the figures asked for (AGGREGATE_FIGURES), all when empty. */
+  /** Aggregates: the figures asked for (AGGREGATE_COLUMNS), all when empty. */
   columns: string[];
   /** Most rows a list report returns (`sla.max_export_rows`). */
   maxRows: number;
@@ -155,7 +155,7 @@ export function parseReportParams(kind: ReportKind, q: Query, settings: SlaSetti
     period: oneOf(q, 'period', Object.keys(PERIODS) as Period[], 'day'),
     groupBy: kind === 'aggregates' && q.group_by === undefined ? ['kind'] : [...new Set(groupBy)],
     lists: list(q, 'list', LISTS),
-    columns: [...new Set(list(q, 'columns', AGGREGATE_FIGURES))],
+    columns: [...new Set(list(q, 'columns', AGGREGATE_COLUMNS))],
     maxRows: settings.maxExportRows,
     ...parseLabelFilter(q),
   };

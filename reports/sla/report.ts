@@ -1,8 +1,8 @@
 import type { AppDeps } from '../../app/deps.ts';
 import type { ColumnSpec } from '../format.ts';
-import { aggregateRows, aggregateSetRows, breachRows, liveRows, waitRows, type AggregateShape, type OrderStatistic, type StoredWaitRow } from '../../warehouse/queries/sla/reports.ts';
+import { aggregateRows, aggregateSetRows, breachRows, liveRows, waitRows, type AggregateShape, type AggregateFigure, type StoredWaitRow } from '../../warehouse/queries/sla/reports.ts';
 import { SLA_WAITS } from '../../warehouse/schema/sla.ts';
-import { AGGREGATE_FIGURES, ParamError, type ReportKind, type ReportParams } from './params.ts';
+import { AGGREGATE_COLUMNS, ParamError, type ReportKind, type ReportParams } from './params.ts';
 
 /**
  * Runs one SLA report over the stored waits and shapes its rows: timestamps as ISO 8601 UTC, the
@@ -54,7 +54,7 @@ const COUNTS = new Set(['waits', 'answered', 'unanswered', 'achieved', 'breached
 
 /** The period, the groupings, the family, and the figures asked (all unless `columns` names some). */
 function aggregateColumns(p: ReportParams): ColumnSpec[] {
-  const figures = p.columns.length ? AGGREGATE_FIGURES.filter((f) => p.columns.includes(f)) : AGGREGATE_FIGURES;
+  const figures = p.columns.length ? AGGREGATE_COLUMNS.filter((f) => p.columns.includes(f)) : AGGREGATE_COLUMNS;
   return [
     { name: 'period', type: STR },
     ...p.groupBy.map((d) => ({ name: d, type: d === 'hour_of_week' ? 'Nullable(UInt16)' : STR })),
@@ -63,15 +63,18 @@ function aggregateColumns(p: ReportParams): ColumnSpec[] {
   ];
 }
 
-/** The order statistics the asked figures need: only these are computed (each keeps every value of a cell). */
-function orderStatistics(p: ReportParams): OrderStatistic[] {
-  const asked = (f: string) => p.columns.length === 0 || p.columns.includes(f);
-  const out: OrderStatistic[] = [];
-  if (QUANTILES.some((q) => asked(`${q}_seconds`))) out.push('response');
-  if (QUANTILES.some((q) => asked(`business_${q}_seconds`))) out.push('business');
-  if (asked('p50_time_to_deliver_seconds')) out.push('deliver');
-  if (asked('p50_time_to_read_seconds')) out.push('read');
-  return out;
+/** What each report column is worked out from (`answered` is always read: it decides what is empty). */
+const NEEDS: Record<string, AggregateFigure[]> = {
+  ...Object.fromEntries(QUANTILES.flatMap((q) => [[`${q}_seconds`, ['q']], [`business_${q}_seconds`, ['bq']]])),
+  attainment_pct: ['achieved', 'breached'],
+  read_rate_lower_bound: ['replies_read'],
+  p50_time_to_read_seconds: ['replies_read', 'p50_time_to_read_seconds'],
+};
+
+/** The figures the asked columns need: only these are computed. */
+function neededFigures(p: ReportParams): AggregateFigure[] {
+  const columns = p.columns.length ? p.columns : AGGREGATE_COLUMNS;
+  return [...new Set<AggregateFigure>(['answered', ...columns.flatMap((c) => NEEDS[c] ?? [c as AggregateFigure])])];
 }
 
 /** The columns of each SLA report (the aggregates' follow group_by). */
@@ -161,7 +164,7 @@ export async function runReport(deps: AppDeps, kind: ReportKind, p: ReportParams
  * once: per grouping, what `runReport(deps, 'aggregates', …)` gives with that period and group_by.
  */
 export async function runAggregateSets(deps: AppDeps, p: ReportParams, sets: readonly AggregateShape[]): Promise<ReportResult[]> {
-  const cells = await aggregateSetRows(deps.warehouse, p, sets, orderStatistics(p));
+  const cells = await aggregateSetRows(deps.warehouse, p, sets, neededFigures(p));
   return sets.map((s, i) => {
     const q = { ...p, period: s.period, groupBy: [...s.dims] };
     return project(cells[i]!.map((r) => aggregateRow(r, q)), aggregateColumns(q));
@@ -193,6 +196,6 @@ async function reportRows(deps: AppDeps, kind: ReportKind, p: ReportParams, pers
       return { rows: rows.map((r) => waitRow(r, contact, p.now)), columns: LIVE_COLUMNS };
     }
     case 'aggregates':
-      return { rows: (await aggregateRows(wh, p, p.period, p.groupBy, orderStatistics(p))).map((r) => aggregateRow(r, p)), columns: aggregateColumns(p) };
+      return { rows: (await aggregateRows(wh, p, p.period, p.groupBy, neededFigures(p))).map((r) => aggregateRow(r, p)), columns: aggregateColumns(p) };
   }
 }

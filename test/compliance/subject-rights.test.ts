@@ -123,7 +123,9 @@ describe('access export (DSAR)', () => {
     expect(byTable('billing_message_customers_v1').map((e) => [e.record.wa_id, e.record.message_key])).toEqual([[ANA, createPseudonymizer('test-pii-key').message('wamid.O1')]]);
     // O1 was a CSAT survey: her row of the surveys sent.
     expect(byTable('csat_surveys_v1').map((e) => [e.record.wamid, e.record.survey])).toEqual([['wamid.O1', 'post_chat']]);
-    expect(events).toHaveLength(21);
+    // Its credit: no human had answered her before it was sent (the echo came a minute after), no answer.
+    expect(byTable('csat_credits_v1').map((e) => [e.record.survey_wamid, e.record.agent, e.record.score])).toEqual([['wamid.O1', '(no human reply)', 0]]);
+    expect(events).toHaveLength(22);
 
     const everything = [...files.values()].map((b) => b.toString()).join('\n');
     for (const other of [BRUNO, CARLA, 'Bruno Lima', 'Carla Weber', 'wamid.B1', 'wamid.O2', 'wamid.C1', 'wamid.O3']) expect(everything).not.toContain(other);

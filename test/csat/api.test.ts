@@ -107,6 +107,40 @@ describe('CSAT', () => {
     expect(JSON.parse(r.text).rows.map((x: Record<string, unknown>) => [x.period, x.surveys_sent])).toEqual([['2024-03-06', 4]]);
   });
 
+  it('credits a survey again when a human answer sent before it arrives late, and counts an answer that comes later', async () => {
+    const C5 = '5511900000205';
+    const day = (hm: string) => `2024-03-07T${hm}:00Z`;
+    const on7th = async () => {
+      const r = await http(`${ctx.svc.url()}/api/reports/csat?from=2024-03-07&to=2024-03-07&period=none&group_by=agent,team&format=json`, { headers: authHeader('manager') });
+      expect(r.status, r.text).toBe(200);
+      return (JSON.parse(r.text) as { rows: Array<Record<string, unknown>> }).rows.map((x) => [x.agent, x.team, x.surveys_sent, x.responses, x.score_5]);
+    };
+    for (const b of [customerMessage(C5, 'wamid.C5a', day('09:00')), messageStatus(C5, 'wamid.SV5', 'sent', day('09:30'), { tag: SURVEY })]) {
+      expect((await postSigned(ctx.svc, b)).status).toBe(200);
+    }
+    await ctx.svc.settle();
+    expect(await on7th()).toEqual([['(no human reply)', '(no human reply)', 1, 0, 0]]);
+    // carla's reply at 09:10 reaches us after the survey: the survey is hers now.
+    expect((await postSigned(ctx.svc, messageStatus(C5, 'wamid.R6', 'sent', day('09:10'), { tag: 'v1;src=h;ag=carla;tm=sales' }))).status).toBe(200);
+    await ctx.svc.settle();
+    expect(await on7th()).toEqual([['carla', 'sales', 1, 0, 0]]);
+    expect((await postSigned(ctx.svc, customerMessage(C5, 'wamid.C5b', day('10:00'), 'button', button('5', 'wamid.SV5')))).status).toBe(200);
+    await ctx.svc.settle();
+    expect(await on7th()).toEqual([['carla', 'sales', 1, 1, 1]]);
+  });
+
+  it('a store whose credits were never written whole (an upgrade) gets them all at the next load', async () => {
+    const before = await csat('&group_by=agent');
+    await ctx.wh.writer.command({ query: `TRUNCATE TABLE ${ctx.wh.database}.csat_credits_v1` });
+    await ctx.wh.writer.command({ query: `ALTER TABLE ${ctx.wh.database}.sla_job_state_v1 DELETE WHERE job = 'csat.credits' SETTINGS mutations_sync = 2` });
+    expect(await csat('&group_by=agent')).toEqual([]);
+    // A load of another day's chat: its follower finds the table never filled and fills it.
+    expect((await postSigned(ctx.svc, customerMessage('5511900000206', 'wamid.C6a', '2024-03-08T09:00:00Z'))).status).toBe(200);
+    await ctx.svc.settle();
+    expect(await csat('&group_by=agent')).toEqual(before);
+    expect(before.map((r) => r.agent)).toEqual(['(no human reply)', '(untagged)', 'ana']);
+  });
+
   it('refuses unknown dimensions and is for managers', async () => {
     const bad = await http(`${ctx.svc.url()}/api/reports/csat?group_by=mood`, { headers: authHeader('manager') });
     expect(bad.status).toBe(400);

@@ -221,6 +221,13 @@ describe('SLA reports end to end', () => {
       ['', 'next', 'human', 2, 50, 0],
       ['', 'reply_to_business', 'human', 1, 0, 0],
     ]);
+    // A figure worked out from others: A1's reply was read, D's was not; no next reply was read.
+    const rate = await getJson(`/api/reports/sla?${RANGE}&period=none&group_by=kind&columns=read_rate_lower_bound`);
+    expect(rate.rows.map((r) => Object.values(r))).toEqual([
+      ['', 'first', 'human', 0.5],
+      ['', 'next', 'human', 0],
+      ['', 'reply_to_business', 'human', null],
+    ]);
     const csv = await get(`/api/reports/sla?${RANGE}&period=none&group_by=kind&columns=business_p50_seconds&format=csv`);
     expect(parse(csv.text, { columns: true })).toEqual([
       { period: '', kind: 'first', family: 'human', business_p50_seconds: '1200' },

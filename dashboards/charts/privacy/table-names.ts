@@ -29,6 +29,7 @@ const NAMES: Record<string, string> = {
   label_events_v1: 'Labels given to customers',
   template_sends_v1: 'Template messages sent',
   csat_surveys_v1: 'Satisfaction surveys sent',
+  csat_credits_v1: 'Satisfaction surveys with their agent and score',
   marketing_statuses_v1: 'Marketing sends (for consent checks)',
   consent_signals_v1: 'Opt-out and opt-in messages (for consent checks)',
   billing_message_customers_v1: 'Billing: who each charged message went to',

@@ -216,49 +216,48 @@ export interface AggregateRow {
 const LEVELS = '0.5, 0.9, 0.95, 0.99';
 
 /**
- * The order statistics a cell may carry, each costly (every value of the cell is kept and sorted):
- * `response` (q: p50…p99 of the response time), `business` (bq: the same in business hours),
- * `deliver` and `read` (medians of the reply's time to be delivered and read). A read computes only
- * those asked; the counts and means always.
+ * The figures a cell may carry, computed only when asked (the counts are cheap, but each costs a
+ * pass over every wait of every grouping). `q` and `bq` are p50…p99 of the response time, in
+ * calendar and in business hours, and with the two medians the costly ones: every value of a cell
+ * is kept and sorted.
  */
-export const ORDER_STATISTICS = ['response', 'business', 'deliver', 'read'] as const;
-export type OrderStatistic = (typeof ORDER_STATISTICS)[number];
+const FIGURE_SQL = {
+  waits: 'count()',
+  answered: 'countIf(responded_at IS NOT NULL)',
+  unanswered: 'countIf(responded_at IS NULL)',
+  mean_seconds: 'avgIf(response_seconds, responded_at IS NOT NULL)',
+  q: `quantilesExactIf(${LEVELS})(assumeNotNull(response_seconds), responded_at IS NOT NULL)`,
+  business_mean_seconds: 'avgIf(business_response_seconds, responded_at IS NOT NULL)',
+  bq: `quantilesExactIf(${LEVELS})(assumeNotNull(business_response_seconds), responded_at IS NOT NULL)`,
+  achieved: "countIf(status_now = 'achieved')",
+  breached: "countIf(status_now = 'breached')",
+  open: "countIf(status_now = 'open')",
+  excluded: "countIf(status_now = 'excluded')",
+  replied_in_window: 'countIf(replied_in_window)',
+  window_missed: 'countIf(window_missed)',
+  late_template_replies: 'countIf(late_template_reply)',
+  replies_read: 'countIf(time_to_read_seconds IS NOT NULL)',
+  p50_time_to_deliver_seconds: 'quantileExactIf(0.5)(assumeNotNull(time_to_deliver_seconds), time_to_deliver_seconds IS NOT NULL)',
+  p50_time_to_read_seconds: 'quantileExactIf(0.5)(assumeNotNull(time_to_read_seconds), time_to_read_seconds IS NOT NULL)',
+} as const;
+export type AggregateFigure = keyof typeof FIGURE_SQL;
+export const AGGREGATE_FIGURES = Object.keys(FIGURE_SQL) as AggregateFigure[];
 
-const STATISTICS: Record<OrderStatistic, string> = {
-  response: `quantilesExactIf(${LEVELS})(assumeNotNull(response_seconds), responded_at IS NOT NULL) AS q`,
-  business: `quantilesExactIf(${LEVELS})(assumeNotNull(business_response_seconds), responded_at IS NOT NULL) AS bq`,
-  deliver: `quantileExactIf(0.5)(assumeNotNull(time_to_deliver_seconds), time_to_deliver_seconds IS NOT NULL) AS p50_time_to_deliver_seconds`,
-  read: `quantileExactIf(0.5)(assumeNotNull(time_to_read_seconds), time_to_read_seconds IS NOT NULL) AS p50_time_to_read_seconds`,
-};
-
-/** The figures of an aggregate cell, over the waits grouped into it; order statistics from the fixed list only. */
-function figures(statistics: readonly OrderStatistic[]): string {
-  return [
-    'count() AS waits',
-    'countIf(responded_at IS NOT NULL) AS answered',
-    'countIf(responded_at IS NULL) AS unanswered',
-    'avgIf(response_seconds, responded_at IS NOT NULL) AS mean_seconds',
-    'avgIf(business_response_seconds, responded_at IS NOT NULL) AS business_mean_seconds',
-    "countIf(status_now = 'achieved') AS achieved",
-    "countIf(status_now = 'breached') AS breached",
-    "countIf(status_now = 'open') AS open",
-    "countIf(status_now = 'excluded') AS excluded",
-    'countIf(replied_in_window) AS replied_in_window',
-    'countIf(window_missed) AS window_missed',
-    'countIf(late_template_reply) AS late_template_replies',
-    'countIf(time_to_read_seconds IS NOT NULL) AS replies_read',
-    ...ORDER_STATISTICS.filter((o) => statistics.includes(o)).map((o) => STATISTICS[o]),
-  ].map((f) => `  ${f}`).join(',\n');
+/** The figures of an aggregate cell, over the waits grouped into it; names from the fixed list only. */
+function figures(asked: readonly AggregateFigure[]): string {
+  return AGGREGATE_FIGURES.filter((f) => asked.includes(f))
+    .map((f) => `  ${FIGURE_SQL[f]} AS ${f}`)
+    .join(',\n');
 }
 
 const aggregatesQuery = defineQuery({
   name: 'sla.aggregates',
-  sql: (shape: { period: Period; dims: readonly Dimension[]; labels: LabelUse; statistics: readonly OrderStatistic[] }) => {
+  sql: (shape: { period: Period; dims: readonly Dimension[]; labels: LabelUse; figures: readonly AggregateFigure[] }) => {
     const keys = [`${PERIODS[shape.period]} AS period`, ...shape.dims.map((d) => `${DIMENSIONS[d]} AS ${d}`)];
     const groupBy = ['period', ...shape.dims].join(', ');
     return `
 SELECT ${keys.join(', ')},
-${figures(shape.statistics)}
+${figures(shape.figures)}
 FROM (${current(IN_RANGE, shape.labels)})
 GROUP BY ${groupBy}
 ORDER BY ${groupBy}`;
@@ -271,18 +270,17 @@ ORDER BY ${groupBy}`;
 
 /**
  * Mean, exact quantiles and n of answered waits, attainment counts and window counts per cell.
- * Quantiles are exact over the cell's waits (quantilesExact: the value at 0-based rank ⌊p·n⌋), and
- * computed for the order statistics asked (all unless said). Grouping columns come from the fixed
- * lists above.
+ * Quantiles are exact over the cell's waits (quantilesExact: the value at 0-based rank ⌊p·n⌋). Only
+ * the figures asked are computed (all unless said). Grouping columns come from the fixed lists above.
  */
 export function aggregateRows(
   wh: Warehouse,
   f: WaitFilter,
   period: Period,
   dims: readonly Dimension[],
-  statistics: readonly OrderStatistic[] = ORDER_STATISTICS,
+  asked: readonly AggregateFigure[] = AGGREGATE_FIGURES,
 ): Promise<AggregateRow[]> {
-  return aggregatesQuery(wh, f, { period, dims, labels: labelUse(f, dims.includes('label')), statistics });
+  return aggregatesQuery(wh, f, { period, dims, labels: labelUse(f, dims.includes('label')), figures: asked });
 }
 
 /**
@@ -335,13 +333,13 @@ export function groupingMask(sets: readonly AggregateShape[], s: AggregateShape)
 
 const aggregateSetsQuery = defineQuery({
   name: 'sla.aggregate_sets',
-  sql: (shape: { sets: readonly AggregateShape[]; labels: LabelUse; statistics: readonly OrderStatistic[] }) => {
+  sql: (shape: { sets: readonly AggregateShape[]; labels: LabelUse; figures: readonly AggregateFigure[] }) => {
     const keys = setKeys(shape.sets);
     const exprs = keys.map((k) => `${keyExpr(k, shape.sets)} AS ${k}`);
     const sets = shape.sets.map((s) => `(${setMembers(s).join(', ')})`).join(', ');
     return `
 SELECT ${[...exprs, `grouping(${keys.join(', ')}) AS grouping_mask`].join(', ')},
-${figures(shape.statistics)}
+${figures(shape.figures)}
 FROM (${current(IN_RANGE, shape.labels)})
 GROUP BY GROUPING SETS (${sets})
 ORDER BY grouping_mask, ${keys.join(', ')}`;
@@ -361,7 +359,7 @@ export async function aggregateSetRows(
   wh: Warehouse,
   f: WaitFilter,
   sets: readonly AggregateShape[],
-  statistics: readonly OrderStatistic[] = ORDER_STATISTICS,
+  asked: readonly AggregateFigure[] = AGGREGATE_FIGURES,
 ): Promise<AggregateRow[][]> {
   if (sets.some((s) => s.dims.includes('label'))) throw new Error('aggregate sets do not group by label');
   if (sets.some((s) => s.kinds && (s.kinds.length === 0 || s.kinds.some((k) => !WAIT_KINDS.includes(k)) || setMembers(s).length === 0))) {
@@ -369,8 +367,8 @@ export async function aggregateSetRows(
   }
   const distinct = sets.filter((s, i) => sets.findIndex((t) => setMembers(t).join() === setMembers(s).join()) === i);
   // With no key at all (one cell), GROUPING SETS has nothing to group by: one plain aggregate.
-  if (setKeys(distinct).length === 0) return Promise.all(sets.map((s) => aggregateRows(wh, f, s.period, s.dims, statistics)));
-  const rows = await aggregateSetsQuery(wh, f, { sets: distinct, labels: labelUse(f), statistics });
+  if (setKeys(distinct).length === 0) return Promise.all(sets.map((s) => aggregateRows(wh, f, s.period, s.dims, asked)));
+  const rows = await aggregateSetsQuery(wh, f, { sets: distinct, labels: labelUse(f), figures: asked });
   const keys = new Set(setKeys(distinct));
   return sets.map((s) => {
     const mask = groupingMask(distinct, s);
