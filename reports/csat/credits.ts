@@ -1,6 +1,6 @@
 import type { LoadedBatch } from '../../app/deps.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
-import { writeSurveyCredits } from '../../warehouse/queries/csat/credits.ts';
+import { surveyedChats, writeSurveyCredits } from '../../warehouse/queries/csat/credits.ts';
 import type { ChatId } from '../../warehouse/queries/sla/events.ts';
 import { readJobState, writeJobState } from '../../warehouse/queries/sla/store.ts';
 
@@ -45,8 +45,12 @@ export function chatsOfBatches(batches: readonly LoadedBatch[]): ChatId[] {
   return [...chats.values()];
 }
 
-/** The credits of the chats loaded batches touch, written after their waits. */
+/**
+ * The credits of the chats loaded batches touch, written after their waits: of those that were ever
+ * sent a survey (a batch's survey status is stored before this runs), so a load without surveys
+ * costs one small read.
+ */
 export async function followCredits(wh: Warehouse, batches: readonly LoadedBatch[]): Promise<void> {
   await ensureCredits(wh);
-  await writeSurveyCredits(wh, { chats: chatsOfBatches(batches) });
+  await writeSurveyCredits(wh, { chats: await surveyedChats(wh, chatsOfBatches(batches)) });
 }

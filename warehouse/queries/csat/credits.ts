@@ -2,7 +2,7 @@ import { TupleParam } from '@clickhouse/client';
 import { z } from 'zod';
 import { WAITS_FINAL_SETTINGS } from '../../schema/sla.ts';
 import type { Warehouse } from '../../client.ts';
-import { defineCommand } from '../../query.ts';
+import { defineCommand, defineQuery } from '../../query.ts';
 import type { ChatId } from '../sla/events.ts';
 
 /**
@@ -108,13 +108,30 @@ const writeCredits = defineCommand({
   settings: WAITS_FINAL_SETTINGS,
 });
 
+const listParams = (chats: readonly ChatId[]) => ({
+  chats: chats.map((c) => new TupleParam([c.waba_id, c.phone_number_id, c.wa_id])),
+  ids: [...new Set(chats.map((c) => c.wa_id))],
+});
+
+const surveyedQuery = defineQuery({
+  name: 'csat.surveyed_chats',
+  sql: `SELECT DISTINCT waba_id, phone_number_id, wa_id FROM {{db}}.csat_surveys_v1 WHERE ${filter('chats', 'waba_id, phone_number_id, wa_id')}`,
+  params: z.object({ chats: z.array(z.instanceof(TupleParam)), ids: z.array(z.string()) }),
+  row: z.object({ waba_id: z.string(), phone_number_id: z.string(), wa_id: z.string() }),
+  connection: 'jobs',
+});
+
+/** Those of the chats that were ever sent a survey: only theirs have credits to write. */
+export async function surveyedChats(wh: Warehouse, chats: readonly ChatId[]): Promise<ChatId[]> {
+  return chats.length === 0 ? [] : surveyedQuery(wh, listParams(chats));
+}
+
 /** Writes the credits of the selected chats' surveys, as the stored surveys, waits and replies are now. */
 export async function writeSurveyCredits(wh: Warehouse, sel: CreditSelection): Promise<void> {
   if ('all' in sel) return writeCredits(wh, {}, 'all');
   if ('chats' in sel) {
     if (sel.chats.length === 0) return;
-    const chats = sel.chats.map((c) => new TupleParam([c.waba_id, c.phone_number_id, c.wa_id]));
-    return writeCredits(wh, { chats, ids: [...new Set(sel.chats.map((c) => c.wa_id))] }, 'chats');
+    return writeCredits(wh, listParams(sel.chats), 'chats');
   }
   return writeCredits(wh, { since: sel.loadedSince, until: sel.loadedUntil }, 'loaded');
 }
