@@ -177,13 +177,18 @@ export async function deleteTraceRows(wh: Warehouse, t: TraceTableSpec, n: Trace
 /**
  * Raw bodies that name other people (kept for them) and hold a needle in a part no known field
  * assigns to a person (`trace_text`, a few bytes a body): the caller reads the body and removes
- * those parts. The body itself is read only for the bodies found, and the subject ids only where
- * the text holds a needle (the text first: it is the smaller column and almost never matches).
+ * those parts. The search reads the text first (it is the smaller column and almost never matches)
+ * and the subject ids only where it holds a needle; the bodies are then read by their key, for the
+ * bodies found only. In one read the engine decompressed bodies of granules that matched nothing
+ * (0.3 → 0.15 s at 10 M events, none found).
  */
+const QUOTING = `${textMatch('trace_text')} AND notEmpty(subject_ids) AND NOT hasAny(subject_ids, {ids:Array(String)})`;
+
 export const rawBodiesQuoting = defineQuery({
   name: 'compliance.raw_bodies_quoting',
   sql: `SELECT DISTINCT body_sha256, body, item_count FROM {{db}}.raw_webhooks_v1
-        PREWHERE ${textMatch('trace_text')} AND notEmpty(subject_ids) AND NOT hasAny(subject_ids, {ids:Array(String)}) SETTINGS apply_deleted_mask = 0`,
+        WHERE body_sha256 IN (SELECT body_sha256 FROM {{db}}.raw_webhooks_v1 PREWHERE ${QUOTING}) AND ${QUOTING}
+        SETTINGS apply_deleted_mask = 0`,
   params: needleParams.extend({ ids: z.array(z.string()) }),
   row: z.object({ body_sha256: z.string(), body: z.string(), item_count: z.coerce.number() }),
   connection: 'jobs',
