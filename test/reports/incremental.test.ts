@@ -30,11 +30,11 @@ import { records, run } from '../simulate/fixture.ts';
  * equal the generator's truth.
  */
 
-type Table = 'waits' | 'messages' | 'conversations' | 'rollup';
+type Table = 'waits' | 'messages' | 'conversations' | 'rollup' | 'credits';
 /** Each run with the derived tables its pricing era fills (PMP charges messages, CBP conversations). */
 const RUNS: Array<{ name: string; sim: Omit<SimOptions, 'onTruth'>; filled: Table[] }> = [
-  { name: 'PMP, Sep→Oct with volume tiers', sim: { seed: 'follow-pmp', start: '2025-09-29', days: 4, scale: 6 }, filled: ['waits', 'messages', 'rollup'] },
-  { name: 'CBP, free tier used up, Feb→Mar', sim: { seed: 'follow-cbp', start: '2024-02-27', days: 4, scale: 6, freeTier: 10 }, filled: ['waits', 'conversations', 'rollup'] },
+  { name: 'PMP, Sep→Oct with volume tiers', sim: { seed: 'follow-pmp', start: '2025-09-29', days: 4, scale: 6 }, filled: ['waits', 'messages', 'rollup', 'credits'] },
+  { name: 'CBP, free tier used up, Feb→Mar', sim: { seed: 'follow-cbp', start: '2024-02-27', days: 4, scale: 6, freeTier: 10 }, filled: ['waits', 'conversations', 'rollup', 'credits'] },
 ];
 const SLA = { job: { settle_seconds: 0 }, policies: [{ effective_from: '2020-01-01', rules: [{ name: 'all', frt: { minutes: 15, mode: 'business' }, nrt: { hours: 1 } }] }] };
 
@@ -75,6 +75,8 @@ const SNAPSHOTS: Record<Table, string> = {
   rollup: `SELECT * EXCEPT (version) FROM {{db}}.billing_daily_v1 FINAL
            WHERE (waba_id, month, version) IN (SELECT waba_id, month, max(version) FROM {{db}}.billing_daily_v1 GROUP BY waba_id, month)
            ORDER BY ALL`,
+  // The CSAT credits the follower wrote batch by batch, and those written whole after the full pass.
+  credits: `SELECT * EXCEPT (computed_at) FROM {{db}}.csat_credits_v1 FINAL ORDER BY waba_id, phone_number_id, survey_wamid`,
 };
 
 async function snapshot(): Promise<Record<keyof typeof SNAPSHOTS, unknown[]>> {
@@ -83,7 +85,7 @@ async function snapshot(): Promise<Record<keyof typeof SNAPSHOTS, unknown[]>> {
   return out;
 }
 
-const DERIVED = ['sla_waits_v1', 'sla_job_state_v1', 'billing_messages_v1', 'billing_conversations_v1', 'billing_daily_v1', 'billing_job_state_v1'];
+const DERIVED = ['sla_waits_v1', 'sla_job_state_v1', 'csat_credits_v1', 'billing_messages_v1', 'billing_conversations_v1', 'billing_daily_v1', 'billing_job_state_v1'];
 
 describe.each(RUNS)('incremental equals full: $name', ({ sim, filled }) => {
   let service: Service;
@@ -98,7 +100,7 @@ describe.each(RUNS)('incremental equals full: $name', ({ sim, filled }) => {
     writeFileSync(config, JSON.stringify({ ...simulationConfig(sim), sla: SLA }));
     service = await startTestService(wh, { CONFIG_FILE: config });
     const followers = MODULES.flatMap((m) => m.followers?.(service.deps) ?? []);
-    expect(followers.map((f) => f.name).sort()).toEqual(['billing.facts', 'compliance.retention_arrivals', 'labels.tags', 'sla.waits', 'templates.sends']);
+    expect(followers.map((f) => f.name).sort()).toEqual(['billing.facts', 'compliance.retention_arrivals', 'csat.credits', 'labels.tags', 'sla.waits', 'templates.sends']);
     const dispatcher = createFollowDispatcher(followers, service.deps.log, { registry });
     // Diagnostics only (no assertion): a set-up that has not finished after 4 minutes (it takes under
     // one) says where it stands, so a hang shows which follower call or insert did not return.
@@ -138,6 +140,7 @@ describe.each(RUNS)('incremental equals full: $name', ({ sim, filled }) => {
       expect(value('wa_follow_failures_total', f)).toBe(0);
       expect(value('wa_follow_batches_coalesced_total', f)).toBeGreaterThan(0);
     }
+    expect(value('wa_follow_failures_total', 'csat.credits')).toBe(0);
   });
 
   it.each(Object.keys(SNAPSHOTS) as Array<keyof typeof SNAPSHOTS>)('%s: row for row', (name) => {
