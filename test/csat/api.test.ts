@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISPLAY } from '../fixtures/meta.ts';
+import { DISPLAY, envelope, messagesValue } from '../fixtures/meta.ts';
 import { authHeader, http, postSigned, useTestService } from '../helpers/service.ts';
 import { rows, truncateAll } from '../helpers/warehouse.ts';
 import { customerMessage, messageStatus } from '../sla/bodies.ts';
@@ -127,6 +127,20 @@ describe('CSAT', () => {
     expect((await postSigned(ctx.svc, customerMessage(C5, 'wamid.C5b', day('10:00'), 'button', button('5', 'wamid.SV5')))).status).toBe(200);
     await ctx.svc.settle();
     expect(await on7th()).toEqual([['carla', 'sales', 1, 1, 1]]);
+  });
+
+  it('credits a survey to a customer Meta names by user id only, and counts the answer', async () => {
+    const user = 'BR.csat0007';
+    const unix = (iso: string) => String(Date.parse(iso) / 1000);
+    const survey = { id: 'wamid.SV7', status: 'sent', timestamp: unix('2024-03-09T09:30:00Z'), recipient_user_id: user, biz_opaque_callback_data: SURVEY };
+    const answer = { from_user_id: user, id: 'wamid.U7b', timestamp: unix('2024-03-09T09:40:00Z'), type: 'button', ...button('4', 'wamid.SV7') };
+    for (const value of [messagesValue({ statuses: [survey] }), messagesValue({ contacts: [{ profile: { name: 'Cliente' }, user_id: user }], messages: [answer] })]) {
+      expect((await postSigned(ctx.svc, JSON.stringify(envelope([{ field: 'messages', value }])))).status).toBe(200);
+    }
+    await ctx.svc.settle();
+    const r = await http(`${ctx.svc.url()}/api/reports/csat?from=2024-03-09&to=2024-03-09&period=none&group_by=agent&format=json`, { headers: authHeader('manager') });
+    expect(r.status, r.text).toBe(200);
+    expect((JSON.parse(r.text) as { rows: Array<Record<string, unknown>> }).rows.map((x) => [x.agent, x.surveys_sent, x.responses, x.score_4])).toEqual([['(no human reply)', 1, 1, 1]]);
   });
 
   it('a store whose credits were never written whole (an upgrade) gets them all at the next load', async () => {
