@@ -2,6 +2,7 @@ import type { LoadedBatch } from '../../app/deps.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { surveyedChats, writeSurveyCredits } from '../../warehouse/queries/csat/credits.ts';
 import type { ChatId } from '../../warehouse/queries/sla/events.ts';
+import { chatKey } from '../sla/messages.ts';
 import { readJobState, writeJobState } from '../../warehouse/queries/sla/store.ts';
 
 /**
@@ -24,18 +25,25 @@ export async function writeAllCredits(wh: Warehouse, now = Date.now()): Promise<
 
 /**
  * Writes every credit if the table was never filled whole under these rules (one small read a call:
- * a store upgraded while another instance runs is found by either).
+ * a store upgraded while another instance runs is found by either). True when it did.
  */
-export async function ensureCredits(wh: Warehouse): Promise<void> {
+async function ensureCredits(wh: Warehouse): Promise<boolean> {
   const [state] = await readJobState(wh, { job: CREDITS_JOB });
-  if (state?.config_hash !== CREDITS_VERSION) await writeAllCredits(wh);
+  if (state?.config_hash === CREDITS_VERSION) return false;
+  await writeAllCredits(wh);
+  return true;
+}
+
+/** The credits of the chats with rows loaded in (`since`, `until`] (epoch ms), after the SLA job wrote their waits. */
+export async function writeLoadedCredits(wh: Warehouse, since: number, until: number): Promise<void> {
+  if (!(await ensureCredits(wh))) await writeSurveyCredits(wh, { loadedSince: since, loadedUntil: until });
 }
 
 /** The chats of a batch's messages, statuses and echoes, by customer number or, without one, user id (no group chats). */
 export function chatsOfBatches(batches: readonly LoadedBatch[]): ChatId[] {
   const chats = new Map<string, ChatId>();
   const add = (waba_id: string, phone_number_id: string, wa_id: string) => {
-    if (wa_id) chats.set(`${waba_id}\0${phone_number_id}\0${wa_id}`, { waba_id, phone_number_id, wa_id });
+    if (wa_id) chats.set(chatKey({ waba_id, phone_number_id, wa_id }), { waba_id, phone_number_id, wa_id });
   };
   for (const { rows } of batches) {
     for (const m of rows.messages) add(m.waba_id, m.phone_number_id, m.wa_id || m.from_user_id);
@@ -51,6 +59,5 @@ export function chatsOfBatches(batches: readonly LoadedBatch[]): ChatId[] {
  * costs one small read.
  */
 export async function followCredits(wh: Warehouse, batches: readonly LoadedBatch[]): Promise<void> {
-  await ensureCredits(wh);
-  await writeSurveyCredits(wh, { chats: await surveyedChats(wh, chatsOfBatches(batches)) });
+  if (!(await ensureCredits(wh))) await writeSurveyCredits(wh, { chats: await surveyedChats(wh, chatsOfBatches(batches)) });
 }

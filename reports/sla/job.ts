@@ -7,8 +7,7 @@ import { mergeTable } from '../../warehouse/queries/parts.ts';
 import type { SlaSettings } from './config.ts';
 import { chatKey, groupByChat } from './messages.ts';
 import { waitRecords, type WaitRecord } from './records.ts';
-import { ensureCredits, writeAllCredits } from '../csat/credits.ts';
-import { writeSurveyCredits } from '../../warehouse/queries/csat/credits.ts';
+import { writeAllCredits, writeLoadedCredits } from '../csat/credits.ts';
 
 /**
  * Keeps `sla_waits_v1` current. Each run finds the chats with rows stored (`loaded_at`) since the
@@ -67,8 +66,7 @@ export async function refreshWaits(wh: Warehouse, settings: SlaSettings, log?: L
   }
   if (until > state.watermark) {
     // The CSAT credits of the same chats read these waits (and of chats known by user id only, which have none).
-    await ensureCredits(wh);
-    await writeSurveyCredits(wh, { loadedSince: state.watermark, loadedUntil: until });
+    await writeLoadedCredits(wh, state.watermark, until);
     await writeJobState(wh, JOB_NAME, { watermark: until, config_hash: settings.fingerprint }, wallClock());
     result.watermark = until;
   }

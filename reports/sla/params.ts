@@ -23,7 +23,8 @@ const DEFAULT_DAYS = 30;
 const KINDS = ['first', 'next', 'reply_to_business'];
 const RESPONDERS = ['human', 'bot', 'automation', 'unknown'];
 const LISTS = ['waiting_now', 'window_closing'];
-const QUANTILES = ['p50', 'p90', 'p95', 'p99'] as const;
+/** The percentiles of the aggregates, in the order the engine gives them. */
+export const QUANTILES = ['p50', 'p90', 'p95', 'p99'] as const;
 
 /** The aggregates' figures, in their order after the period, the groupings and `family`. */
 export const AGGREGATE_COLUMNS = [

@@ -2,7 +2,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import type { ColumnSpec } from '../format.ts';
 import { aggregateRows, aggregateSetRows, breachRows, liveRows, waitRows, type AggregateShape, type AggregateFigure, type StoredWaitRow } from '../../warehouse/queries/sla/reports.ts';
 import { SLA_WAITS } from '../../warehouse/schema/sla.ts';
-import { AGGREGATE_COLUMNS, ParamError, type ReportKind, type ReportParams } from './params.ts';
+import { AGGREGATE_COLUMNS, ParamError, QUANTILES, type ReportKind, type ReportParams } from './params.ts';
 
 /**
  * Runs one SLA report over the stored waits and shapes its rows: timestamps as ISO 8601 UTC, the
@@ -48,7 +48,6 @@ const LIVE_COLUMNS: ColumnSpec[] = [
   { name: 'window_left_seconds', type: NUM },
 ];
 
-const QUANTILES = ['p50', 'p90', 'p95', 'p99'] as const;
 
 const COUNTS = new Set(['waits', 'answered', 'unanswered', 'achieved', 'breached', 'open', 'excluded', 'replied_in_window', 'window_missed', 'late_template_replies', 'replies_read']);
 
