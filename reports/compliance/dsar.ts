@@ -58,7 +58,7 @@ export async function collectSubjectData(deps: AppDeps, subject: SubjectId): Pro
     );
   }
   // Rows that quote the person where no subject key points (quarantine, error texts, unknown shapes).
-  for (const [table, found] of await traceRows(wh, traceNeedles(ids, namesIn(rows)))) {
+  for (const [table, found] of await traceRows(wh, traceNeedles(ids, namesIn(rows)), columns)) {
     const have = rows.get(table) ?? [];
     const seen = new Set(have.map((r) => JSON.stringify(r)));
     rows.set(table, [...have, ...found.filter((r) => !seen.has(JSON.stringify(r)))]);

@@ -90,15 +90,29 @@ export function sortEvents(events: SubjectEvent[]): SubjectEvent[] {
   return events.sort((a, b) => a.event_time.localeCompare(b.event_time) || a.source_table.localeCompare(b.source_table) || a.event_id.localeCompare(b.event_id));
 }
 
+/** Each event's record as JSON, written once for both files: it is most of their text. */
+const recordJson = new WeakMap<SubjectEvent, string>();
+function jsonOf(e: SubjectEvent): string {
+  let j = recordJson.get(e);
+  if (j === undefined) {
+    j = JSON.stringify(e.record);
+    recordJson.set(e, j);
+  }
+  return j;
+}
+
 export function eventsJsonl(events: readonly SubjectEvent[]): string {
-  return events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '');
+  return events.map((e) => {
+    const { record: _, ...rest } = e;
+    return `${JSON.stringify(rest).slice(0, -1)},"record":${jsonOf(e)}}`;
+  }).join('\n') + (events.length ? '\n' : '');
 }
 
 /** CSV for a spreadsheet: cells that would run as formulas are neutralised (reports/format.ts). */
 export function eventsCsv(events: readonly SubjectEvent[]): Buffer {
   const rows = events.map((e) => {
-    const { record, ...rest } = e;
-    return { ...rest, record_json: JSON.stringify(record) };
+    const { record: _, ...rest } = e;
+    return { ...rest, record_json: jsonOf(e) };
   });
   return toCsv(rows, EVENT_COLUMNS.map((name) => ({ name, type: 'String' })));
 }

@@ -11,7 +11,7 @@ import { RAW_TABLE } from '../../warehouse/tables.ts';
 import { traceText, unnamedParts, withoutQuoting, withoutSubjects } from '../../ingest/body-filter.ts';
 import { localDatabase } from '../../warehouse/migrate.ts';
 import { isSubjectKey, keyShape } from './classification.ts';
-import { classifyColumns } from './subject-tables.ts';
+import { classifyColumns, type ClassifiedColumn } from './subject-tables.ts';
 import type { ErasureTableEvidence } from './erasure.ts';
 
 /**
@@ -27,9 +27,10 @@ import type { ErasureTableEvidence } from './erasure.ts';
 /** Engines without rows to search (views, caches, `Join`/`Set` lookups rebuilt from other tables). */
 const NOT_SEARCHED = new Set([...STORAGELESS_ENGINES, 'Join', 'Set', 'Null']);
 
-export async function traceTables(wh: Warehouse): Promise<TraceTableSpec[]> {
+/** `columns`: the catalogue already read by the caller (the access export reads it once). */
+export async function traceTables(wh: Warehouse, classified?: readonly ClassifiedColumn[]): Promise<TraceTableSpec[]> {
   const db = localDatabase(wh);
-  const columns = classifyColumns(await catalogColumns(wh, { db }));
+  const columns = classified ?? classifyColumns(await catalogColumns(wh, { db }));
   const tables = await catalogTables(wh, { db });
   const sorting = new Map(tables.map((t) => [t.name, t.sorting_key]));
   // A table known to hold no row has nothing to find: about 7 ms a table of a search at 10 M events,
@@ -134,10 +135,10 @@ async function sharedBodiesQuoting(wh: Warehouse, needles: TraceNeedles) {
 }
 
 /** Rows holding the person's traces, per table (for the access export). */
-export async function traceRows(wh: Warehouse, needles: TraceNeedles): Promise<Map<string, Record<string, unknown>[]>> {
+export async function traceRows(wh: Warehouse, needles: TraceNeedles, columns?: readonly ClassifiedColumn[]): Promise<Map<string, Record<string, unknown>[]>> {
   const out = new Map<string, Record<string, unknown>[]>();
   if (needles.needles.length === 0) return out;
-  const tables = await traceTables(wh);
+  const tables = await traceTables(wh, columns);
   const found = await countTraceRowsEach(wh, tables, needles);
   for (const t of tables) {
     if (!found.get(t.table)) continue;

@@ -38,6 +38,29 @@ describe('export encoders', () => {
     expect((await encode(wh, [], COLUMNS, 'json')).toString('utf8')).toBe('{"columns":["n","label","ok"],"rows":[]}');
   });
 
+  it('write every kind of value as csv-stringify does', async () => {
+    const values: unknown[] = [
+      '', 'plain', 'a,b', 'say "hi"', 'line\nbreak', 'cr\rhere', 'crlf\r\nend', '"', ',', 'ünï,cødé', ' padded ',
+      0, -1.5, 42, 12345678901234567890n, true, false, null, undefined, ['x', 'y,z'], { k: 'v "q"' }, new Date(Date.UTC(2026, 11, 6, 12)),
+      '-12', '+5', '=SUM(A1)', '@x', '\tlead',
+    ];
+    const columns: ColumnSpec[] = [{ name: 'v', type: 'String' }, { name: 'w, "odd"', type: 'String' }];
+    const rows = values.map((v, i) => ({ v, 'w, "odd"': i % 2 ? v : 'same' }));
+    const neutral = (v: unknown) => (typeof v === 'string' && /^[=+\-@\t\r]/.test(v) && !/^[+-]?\d+(\.\d+)?$/.test(v) ? `'${v}` : v);
+    const reference = stringify(
+      rows.map((r) => [neutral(r.v), neutral(r['w, "odd"'])]),
+      { header: true, columns: ['v', 'w, "odd"'], cast: { boolean: (b) => (b ? 'true' : 'false') } },
+    );
+    const csv = (await encode(wh, rows, columns, 'csv')).toString('utf8');
+    expect(csv).toBe(reference);
+    // Hand-checked lines, so the reference cannot agree with a mistake of its own.
+    expect(csv.split('\n')[0]).toBe('v,"w, ""odd"""');
+    expect(csv).toContain('\n"say ""hi""","say ""hi"""\n');
+    expect(csv).toContain('\n"crlf\r\nend",same\n');
+    expect(csv).toContain(`\n'=SUM(A1),same\n`);
+    expect(csv).toContain('\n-12,same\n+5,+5\n');
+  });
+
   // Builds about 1.2 GB in memory and takes a minute on a shared machine: opt in with WA_BIG_TESTS=1.
   // The piece boundaries themselves are covered by the tests around it on every run.
   it.skipIf(!process.env.WA_BIG_TESTS)('write an export larger than the longest string the runtime can hold', async () => {

@@ -168,6 +168,50 @@ describe('applied migrations', () => {
     expect(await tables(store)).not.toContain('raw_webhooks_regrain');
   });
 
+  it('rebuild the raw bodies in granules of at most 64 KiB with the trace text as LowCardinality, keeping every stored row, and back', async () => {
+    const { store } = scratch();
+    const all = loadMigrations();
+    await migrate(store, all.filter((m) => m.version < 612));
+    const raw = `${store.database}.${RAW_TABLE}`;
+    // Bodies of 2–6 KB, so a granule of 256 rows would pass 64 KiB; two versions of one body, three months.
+    const values = Array.from({ length: 1500 }, (_, i) => ({
+      received_at: Date.UTC(2026, i % 3, 1 + (i % 27), 10, 0, i % 60),
+      body_sha256: `sha-${String(i % 1499).padStart(4, '0')}`,
+      body: `{"n":${i},"from":"55119${String(i).padStart(8, '0')}","pad":"${'x'.repeat(2000 + (i % 5) * 1000)}"}`,
+      trace_text: i % 2 ? `["whatsapp","n${i % 3}"]` : '["whatsapp"]',
+      signature_valid: true, verdict: 'ok', reason: '', waba_ids: ['w1'],
+      subject_ids: i % 10 === 0 ? [] : [`55119${String(i).padStart(8, '0')}`],
+      item_count: 1, unknown_count: 0,
+    }));
+    await wh.writer.insert({ table: raw, values, format: 'JSONEachRow' });
+    const stored = () => rows<Record<string, unknown>>(wh, `SELECT * FROM ${raw} ORDER BY body_sha256, received_at, body`);
+    const shape = async () => {
+      const [t] = await rows<{ engine_full: string }>(wh, 'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {t:String}', { db: store.database, t: RAW_TABLE });
+      const [c] = await rows<{ type: string }>(wh, "SELECT type FROM system.columns WHERE database = {db:String} AND table = {t:String} AND name = 'trace_text'", { db: store.database, t: RAW_TABLE });
+      return { bytes: t!.engine_full.match(/index_granularity_bytes = (\d+)/)?.[1], trace: c!.type };
+    };
+    const was = await stored();
+    expect(was.length).toBe(1500);
+    expect((await shape()).bytes).toBeUndefined();
+    expect((await shape()).trace).toBe('String');
+
+    expect((await migrate(store, all.filter((m) => m.version <= 612))).applied).toEqual(['0612_raw_bodies_by_bytes']);
+    expect((await shape()).bytes).toBe('65536');
+    expect((await shape()).trace).toBe('LowCardinality(String)');
+    expect(await stored()).toEqual(was);
+    // Granules hold at most 64 KiB of rows: bodies of 2–6 KB make granules of far fewer than 256 rows.
+    const [marks] = await rows<{ marks: number; rows: number }>(wh, 'SELECT sum(marks) AS marks, sum(rows) AS rows FROM system.parts WHERE database = {db:String} AND table = {t:String} AND active', { db: store.database, t: RAW_TABLE });
+    expect(marks!.rows / marks!.marks).toBeLessThan(40);
+    expect(await rows(wh, `SELECT body_sha256 FROM ${raw} WHERE has(subject_ids, '5511900000007')`)).toEqual([{ body_sha256: 'sha-0007' }]);
+    expect(await tables(store)).not.toContain('raw_webhooks_regrain');
+
+    expect(await migrateDown(store, all.filter((m) => m.version <= 612))).toBe('0612_raw_bodies_by_bytes');
+    expect((await shape()).bytes).toBeUndefined();
+    expect((await shape()).trace).toBe('String');
+    expect(await stored()).toEqual(was);
+    expect(await tables(store)).not.toContain('raw_webhooks_regrain');
+  });
+
   it('partition the SLA waits by day keeping every stored row and label set, and back', async () => {
     const { store } = scratch();
     const all = loadMigrations();
