@@ -262,6 +262,40 @@ describe('applied migrations', () => {
     expect(await tables(store)).not.toContain('sla_waits_by_day');
   });
 
+  it('rebuild the SLA waits in granules of 1,024 rows keeping every stored row and label set, and back', async () => {
+    const { store } = scratch();
+    const all = loadMigrations();
+    await migrate(store, all.filter((m) => m.version < 613));
+    const table = `${store.database}.sla_waits_v1`;
+    // 3,000 waits on three days (granules of 8,192 rows before, about 1,000 a day after), label sets as stored.
+    const values = Array.from({ length: 3000 }, (_, i) => ({
+      wait_id: `w${i}`, waba_id: 'W1', phone_number_id: 'P1', wa_id: `55119${String(i % 400).padStart(8, '0')}`, family: 'any',
+      kind: 'first', started_at: Date.UTC(2026, 10, 1 + (i % 3), 10, 0, 0) + i, version: 1, is_deleted: 0, label_set: i % 7, agent: `a${i % 3}`, response_seconds: i,
+    }));
+    await wh.writer.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: { insert_allow_materialized_columns: 1, max_partitions_per_insert_block: '0' } });
+    const current = () => rows<Record<string, unknown>>(wh, `SELECT *, label_set FROM ${table} FINAL ORDER BY wait_id`);
+    const shape = async () => {
+      const [t] = await rows<{ engine_full: string }>(wh, 'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {t:String}', { db: store.database, t: 'sla_waits_v1' });
+      const [x] = await rows<{ granularity: number }>(wh, "SELECT granularity FROM system.data_skipping_indices WHERE database = {db:String} AND table = {t:String} AND name = 'wa_id_idx'", { db: store.database, t: 'sla_waits_v1' });
+      return { granules: t!.engine_full.match(/index_granularity = (\d+)/)?.[1] ?? '8192', index: x!.granularity };
+    };
+    const was = await current();
+    expect(was.length).toBe(3000);
+    expect(await shape()).toEqual({ granules: '8192', index: 4 });
+
+    expect((await migrate(store, all.filter((m) => m.version <= 613))).applied).toEqual(['0613_sla_waits_fine_granules']);
+    expect(await shape()).toEqual({ granules: '1024', index: 1 });
+    expect(await current()).toEqual(was);
+    // Found by the number as before.
+    expect(await rows(wh, `SELECT count() AS n FROM ${table} FINAL WHERE wa_id = '5511900000007'`)).toEqual([{ n: 8 }]);
+    expect(await tables(store)).not.toContain('sla_waits_regrain');
+
+    expect(await migrateDown(store, all.filter((m) => m.version <= 613))).toBe('0613_sla_waits_fine_granules');
+    expect(await shape()).toEqual({ granules: '8192', index: 4 });
+    expect(await current()).toEqual(was);
+    expect(await tables(store)).not.toContain('sla_waits_regrain');
+  });
+
   it('undo the latest step with its down file, and refuse one without', async () => {
     const { dir, store, write } = scratch();
     write('0001_first.sql', 'CREATE TABLE IF NOT EXISTS {{db}}.t1 {{on_cluster}} (a String) ENGINE = {{replicated:MergeTree}} ORDER BY a');

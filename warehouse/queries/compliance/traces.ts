@@ -141,10 +141,31 @@ const countTracesEach = defineQuery({
  * The rows holding traces in each of the tables, in one query (the tables are searched side by side
  * in the engine: one query costs less than one per table, most of which find nothing).
  */
+const countKeylessEach = defineQuery({
+  name: 'compliance.count_keyless_each',
+  sql: (o: { tables: readonly TraceTableSpec[]; physical: boolean }, wh) =>
+    `SELECT t, n FROM (${o.tables.map((t) => `SELECT '${ident(t.table).slice(1, -1)}' AS t, count() AS n FROM ${table(wh, t.table)} ${t.prewhere ? 'PREWHERE' : 'WHERE'} ${keyless(t)}`).join('\nUNION ALL ')})` +
+    (o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''),
+  params: z.object({}),
+  row: z.object({ t: z.string(), n: z.coerce.number() }),
+  connection: 'jobs',
+});
+
 export async function countTraceRowsEach(wh: Warehouse, tables: readonly TraceTableSpec[], n: TraceNeedles, physical = false): Promise<Map<string, number>> {
-  if (tables.length === 0 || (n.needles.length === 0 && n.patterns.length === 0)) return new Map(tables.map((t) => [t.table, 0]));
-  const rows = await countTracesEach(wh, n, { tables, physical });
-  return new Map(tables.map((t) => [t.table, rows.find((r) => r.t === t.table)?.n ?? 0]));
+  const none = new Map(tables.map((t) => [t.table, 0]));
+  if (tables.length === 0 || (n.needles.length === 0 && n.patterns.length === 0)) return none;
+  // A table whose every row names someone by a key holds no trace. Asked first with the keys alone: a
+  // small condition, the same for every person (the engine's condition cache answers it from the
+  // second search on), so the text is searched only where some row names nobody. Analysing the text
+  // condition was most of the search's cost: 22 tables at 10 M events 130 → 70 ms, 12 of them then
+  // left out (messages, statuses, waits…).
+  const keyed = tables.filter((t) => t.keys.length > 0);
+  const keyless = new Map(keyed.length ? (await countKeylessEach(wh, {}, { tables: keyed, physical })).map((r) => [r.t, r.n]) : []);
+  const searched = tables.filter((t) => t.keys.length === 0 || (keyless.get(t.table) ?? 0) > 0);
+  if (searched.length === 0) return none;
+  const rows = await countTracesEach(wh, n, { tables: searched, physical });
+  for (const r of rows) if (none.has(r.t)) none.set(r.t, r.n);
+  return none;
 }
 
 export async function countTraceRows(wh: Warehouse, t: TraceTableSpec, n: TraceNeedles, physical = false): Promise<number> {
