@@ -27,7 +27,7 @@ import type { ErasureTableEvidence } from './erasure.ts';
 /** Engines without rows to search (views, caches, `Join`/`Set` lookups rebuilt from other tables). */
 const NOT_SEARCHED = new Set([...STORAGELESS_ENGINES, 'Join', 'Set', 'Null']);
 
-/** `columns`: the catalogue already read by the caller (the access export reads it once). */
+/** `classified`: the catalogue already read by the caller (the access export reads it once). */
 export async function traceTables(wh: Warehouse, classified?: readonly ClassifiedColumn[]): Promise<TraceTableSpec[]> {
   const db = localDatabase(wh);
   const columns = classified ?? classifyColumns(await catalogColumns(wh, { db }));

@@ -48,7 +48,6 @@ const LIVE_COLUMNS: ColumnSpec[] = [
   { name: 'window_left_seconds', type: NUM },
 ];
 
-
 const COUNTS = new Set(['waits', 'answered', 'unanswered', 'achieved', 'breached', 'open', 'excluded', 'replied_in_window', 'window_missed', 'late_template_replies', 'replies_read']);
 
 /** The period, the groupings, the family, and the figures asked (all unless `columns` names some). */

@@ -31,9 +31,14 @@ function table(wh: Warehouse, name: string): string {
   return `${ident(wh.database)}.${ident(name)}`;
 }
 
+/** One condition per subject key column: it holds one of the ids (parameter `ids`). */
+function keyConditions(t: SubjectTableSpec): string[] {
+  return t.keys.map((k) => (k.shape === 'array' ? `hasAny(${ident(k.column)}, {ids:Array(String)})` : `${ident(k.column)} IN {ids:Array(String)}`));
+}
+
 /** The WHERE condition naming the subject; parameters `ids` and `needles` (ids as JSON strings). */
 export function subjectCondition(t: SubjectTableSpec): string {
-  const parts = t.keys.map((k) => (k.shape === 'array' ? `hasAny(${ident(k.column)}, {ids:Array(String)})` : `${ident(k.column)} IN {ids:Array(String)}`));
+  const parts = keyConditions(t);
   if (parts.length === 0) for (const c of t.json) parts.push(`multiSearchAny(${ident(c)}, {needles:Array(String)})`);
   if (parts.length === 0) throw new Error(`table ${t.table} has no column to find a subject by`);
   return parts.join(' OR ');
@@ -102,7 +107,7 @@ export function selectSubjectRows(wh: Warehouse, t: SubjectTableSpec, ids: reado
  * in 28; 86 → 38 ms, the messages 72 → 54 ms).
  */
 function subjectBranches(t: SubjectTableSpec): string[] {
-  const keys = t.keys.map((k) => (k.shape === 'array' ? `hasAny(${ident(k.column)}, {ids:Array(String)})` : `${ident(k.column)} IN {ids:Array(String)}`));
+  const keys = keyConditions(t);
   if (keys.length === 0) return [subjectCondition(t)];
   return keys.map((k, i) => [k, ...keys.slice(0, i).map((before) => `NOT (${before})`)].join(' AND '));
 }

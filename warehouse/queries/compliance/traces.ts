@@ -107,7 +107,7 @@ const needleParams = z.object({ needles: z.array(z.string()), patterns: z.array(
 const traceRows = defineQuery({
   name: 'compliance.trace_rows',
   sql: (o: { t: TraceTableSpec; physical: boolean }, wh) =>
-    `${searchSql(wh, o.t, '*')}${o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''}`,
+    `${searchSql(wh, o.t, '*')}${deletedToo(o.physical)}`,
   params: needleParams,
   row: z.record(z.string(), z.unknown()),
   connection: 'jobs',
@@ -121,36 +121,46 @@ export function selectTraceRows(wh: Warehouse, t: TraceTableSpec, n: TraceNeedle
 const countTraces = defineQuery({
   name: 'compliance.count_traces',
   sql: (o: { t: TraceTableSpec; physical: boolean }, wh) =>
-    `${searchSql(wh, o.t, 'count() AS n')}${o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''}`,
+    `${searchSql(wh, o.t, 'count() AS n')}${deletedToo(o.physical)}`,
   params: needleParams,
   row: z.object({ n: z.coerce.number() }),
   connection: 'jobs',
 });
 
+/** Rows a lightweight DELETE masks are counted too (`physical`): what is still on disk. */
+function deletedToo(physical: boolean): string {
+  return physical ? ' SETTINGS apply_deleted_mask = 0' : '';
+}
+
+/**
+ * One count per table, side by side in one query (`t`, `n`): the engine runs them together, and one
+ * query costs less than one per table, most of which find nothing. `count(t, what)` is the table's
+ * `SELECT what FROM … WHERE …`.
+ */
+function countsByTable(o: { tables: readonly TraceTableSpec[]; physical: boolean }, count: (t: TraceTableSpec, what: string) => string): string {
+  const each = o.tables.map((t) => `SELECT * FROM (${count(t, `'${ident(t.table).slice(1, -1)}' AS t, count() AS n`)})`);
+  return `SELECT t, n FROM (${each.join('\nUNION ALL ')})${deletedToo(o.physical)}`;
+}
+
 const countTracesEach = defineQuery({
   name: 'compliance.count_traces_each',
-  sql: (o: { tables: readonly TraceTableSpec[]; physical: boolean }, wh) =>
-    `SELECT t, n FROM (${o.tables.map((t) => `SELECT * FROM (${searchSql(wh, t, `'${ident(t.table).slice(1, -1)}' AS t, count() AS n`)})`).join('\nUNION ALL ')})` +
-    (o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''),
+  sql: (o: { tables: readonly TraceTableSpec[]; physical: boolean }, wh) => countsByTable(o, (t, what) => searchSql(wh, t, what)),
   params: needleParams,
   row: z.object({ t: z.string(), n: z.coerce.number() }),
   connection: 'jobs',
 });
 
-/**
- * The rows holding traces in each of the tables, in one query (the tables are searched side by side
- * in the engine: one query costs less than one per table, most of which find nothing).
- */
+/** The rows naming nobody by a key, per table. */
 const countKeylessEach = defineQuery({
   name: 'compliance.count_keyless_each',
   sql: (o: { tables: readonly TraceTableSpec[]; physical: boolean }, wh) =>
-    `SELECT t, n FROM (${o.tables.map((t) => `SELECT '${ident(t.table).slice(1, -1)}' AS t, count() AS n FROM ${table(wh, t.table)} ${t.prewhere ? 'PREWHERE' : 'WHERE'} ${keyless(t)}`).join('\nUNION ALL ')})` +
-    (o.physical ? ' SETTINGS apply_deleted_mask = 0' : ''),
+    countsByTable(o, (t, what) => `SELECT ${what} FROM ${table(wh, t.table)} ${t.prewhere ? 'PREWHERE' : 'WHERE'} ${keyless(t)}`),
   params: z.object({}),
   row: z.object({ t: z.string(), n: z.coerce.number() }),
   connection: 'jobs',
 });
 
+/** The rows holding traces in each of the tables. */
 export async function countTraceRowsEach(wh: Warehouse, tables: readonly TraceTableSpec[], n: TraceNeedles, physical = false): Promise<Map<string, number>> {
   const none = new Map(tables.map((t) => [t.table, 0]));
   if (tables.length === 0 || (n.needles.length === 0 && n.patterns.length === 0)) return none;
